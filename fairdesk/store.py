@@ -1,0 +1,290 @@
+"""The local store: opening the data folder's SQLite database safely, migrating it, and units of work.
+
+Everything reaches the database through :func:`open_store`, so that an encrypted driver
+(SQLCipher) can replace the plain one in one place. The rules (RELIABILITY.md): WAL with
+``synchronous=FULL``, foreign keys on, a backup before every migration, and never a new
+empty database created where an existing one could not be opened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
+
+from fairdesk.errors import StoreError
+from fairdesk.i18n import _
+from fairdesk.ids import new_id
+from fairdesk.model import Device, SyncState
+
+DB_NAME = "fairdesk.sqlite3"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SUBFOLDERS = ("vault", "thumbs", "exports", "backups", "logs")
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    id: str
+    short_code: str
+    user_name: str
+
+
+class Store:
+    """An open data folder: engine, session factory and this device's identity."""
+
+    def __init__(self, data_dir: Path, engine: Engine) -> None:
+        self.data_dir = data_dir
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        with self.sessions() as session:
+            device = session.scalars(select(Device)).one()
+            self.device = DeviceInfo(device.id, device.short_code, device.user_name)
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / DB_NAME
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """A unit of work that commits on success and rolls back on any error.
+
+        Disk-full and I/O errors become a StoreError saying nothing was saved.
+        """
+        session = self.sessions()
+        try:
+            yield session
+            session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            raise _store_error_from(exc, self.data_dir) from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        session = self.sessions()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _store_error_from(exc: Exception, data_dir: Path) -> StoreError:
+    text = str(exc).lower()
+    if "full" in text or "disk i/o" in text:
+        return StoreError(_("The disk is full or failing: the last change was NOT saved. "
+                            "Everything saved before is intact. Free some space and try again."))
+    if "readonly" in text or "read-only" in text:
+        return StoreError(_("The data folder {path} is read-only: nothing can be saved there.")
+                          .format(path=data_dir))
+    if "locked" in text or "busy" in text:
+        return StoreError(_("The database is busy (another FairDesk window?). Try again."))
+    return StoreError(_("The database could not save the change: {error}").format(error=exc))
+
+
+def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout = 10000")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = FULL")  # NORMAL can lose commits on power loss in WAL
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+ConnectFactory = Callable[[Path], Any]
+
+
+def plain_connect(path: Path) -> sqlite3.Connection:
+    """The unencrypted driver (the default; an encrypted one has the same signature)."""
+    return sqlite3.connect(str(path), check_same_thread=False, timeout=10)
+
+
+def _engine(path: Path, connect: ConnectFactory) -> Engine:
+    engine = create_engine(
+        "sqlite://",
+        creator=lambda: connect(path),
+        poolclass=QueuePool,
+        pool_size=4,
+    )
+    event.listen(engine, "connect", _pragmas)
+    return engine
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def _check_writable(data_dir: Path) -> None:
+    probe = data_dir / f".write-probe-{os.getpid()}"
+    try:
+        with open(probe, "wb") as handle:
+            handle.write(b"x")
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise StoreError(_("The disk holding {path} is full. Free some space, then start "
+                               "FairDesk again; your data is untouched.").format(path=data_dir)) from exc
+        raise StoreError(_("FairDesk cannot write to the data folder {path} ({error}). Choose "
+                           "another folder or fix its permissions; nothing was changed.")
+                         .format(path=data_dir, error=exc.strerror)) from exc
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink()
+
+
+def backup_database(data_dir: Path, label: str) -> Path:
+    """Copy the database consistently (SQLite backup API) into ``backups/``."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = data_dir / "backups" / f"fairdesk-{stamp}-{label}.sqlite3"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source = sqlite3.connect(str(data_dir / DB_NAME))
+    try:
+        dest = sqlite3.connect(str(target))
+        with dest:
+            source.backup(dest)
+        dest.close()
+    finally:
+        source.close()
+    return target
+
+
+def _current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def _migrate(data_dir: Path, engine: Engine, fresh: bool) -> None:
+    script = ScriptDirectory.from_config(_alembic_config())
+    current = _current_revision(engine)
+    head = head_revision()
+    if current == head:
+        return
+    if current is not None and script.get_revision(current) is None:
+        raise StoreError(_("This data folder was written by a newer FairDesk (schema {rev}). "
+                           "Update FairDesk to open it; nothing was changed.").format(rev=current))
+    if not fresh and current is None:
+        # A file that is a database but not ours: refuse rather than write our tables into it.
+        with engine.connect() as connection:
+            tables = connection.exec_driver_sql(
+                "SELECT count(*) FROM sqlite_master WHERE type='table'").scalar_one()
+        if tables:
+            raise StoreError(_("{path} is not a FairDesk database; nothing was changed.")
+                             .format(path=data_dir / DB_NAME))
+    backup = None if fresh else backup_database(data_dir, f"before-{head}")
+    config = _alembic_config()
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except Exception as exc:
+        engine.dispose()
+        if backup is not None:
+            shutil.copyfile(backup, data_dir / DB_NAME)
+            for suffix in ("-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    (data_dir / (DB_NAME + suffix)).unlink()
+            raise StoreError(_("Updating the database failed ({error}); it was restored from "
+                               "the backup {backup}.").format(error=exc, backup=backup)) from exc
+        raise
+
+
+def _ensure_device(engine: Engine) -> None:
+    with Session(engine) as session, session.begin():
+        if session.scalars(select(Device)).first() is None:
+            device_id = new_id()
+            # 4 characters of base32 from the random tail: readable, and unique enough that two
+            # devices of one company collide with probability ~1e-6; numbers also carry the date.
+            alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+            tail = int(device_id.replace("-", "")[-12:], 16)
+            code = "".join(alphabet[(tail >> (5 * i)) & 31] for i in range(4))
+            session.add(Device(id=device_id, short_code=code, user_name=os.environ.get("USER", ""),
+                               created_at=datetime.now(UTC)))
+        if session.get(SyncState, 1) is None:
+            session.add(SyncState(id=1))
+
+
+def open_store(data_dir: Path | str, *, create: bool = True,
+               connect: ConnectFactory = plain_connect) -> Store:
+    """Open (and if ``create``, initialise) the data folder; migrate with a backup first.
+
+    Raises StoreError with a readable message instead of ever replacing a database that
+    exists but cannot be used.
+    """
+    data_dir = Path(data_dir).expanduser().resolve()
+    db_path = data_dir / DB_NAME
+    fresh = not db_path.exists()
+    if fresh and not create:
+        raise StoreError(_("No FairDesk data in {path}.").format(path=data_dir))
+    if fresh and data_dir.exists() and (data_dir / "vault").exists() and any((data_dir / "vault").iterdir()):
+        raise StoreError(_("The database in {path} is missing but evidence files are there. "
+                           "Restore the database from backups/ — FairDesk will not start a new "
+                           "empty one over your evidence.").format(path=data_dir))
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(_("FairDesk cannot create the data folder {path} ({error}).")
+                         .format(path=data_dir, error=exc.strerror)) from exc
+    _check_writable(data_dir)
+    if not fresh:
+        with open(db_path, "rb") as handle:
+            header = handle.read(16)
+        if header and header != b"SQLite format 3\x00":
+            raise StoreError(_("The database {path} is damaged or encrypted with a key FairDesk "
+                               "does not have. Nothing was changed; restore it from backups/.")
+                             .format(path=db_path))
+    for name in SUBFOLDERS:
+        (data_dir / name).mkdir(exist_ok=True)
+    engine = _engine(db_path, connect)
+    try:
+        if not fresh:
+            with engine.connect() as connection:
+                ok = connection.exec_driver_sql("PRAGMA quick_check").scalar_one()
+            if ok != "ok":
+                raise StoreError(_("The database {path} is damaged ({detail}). Nothing was "
+                                   "changed; restore it from backups/.").format(path=db_path, detail=ok))
+        _migrate(data_dir, engine, fresh)
+        _ensure_device(engine)
+        return Store(data_dir, engine)
+    except StoreError:
+        engine.dispose()
+        raise
+    except DBAPIError as exc:
+        engine.dispose()
+        if fresh:
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    Path(str(db_path) + suffix).unlink()
+        raise StoreError(_("The database {path} cannot be opened ({error}). Nothing was "
+                           "changed; restore it from backups/.").format(path=db_path, error=exc.orig)) from exc
