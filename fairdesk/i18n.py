@@ -1,8 +1,10 @@
 """The one translation catalog for the core, the UI and the command line.
 
-Source strings are English and wrapped in ``_()``; ``resources/translations/<lang>.po`` holds
-the translations (edited with any PO editor, extracted with ``make translations``). The
-catalog is read with Babel at run time, so there is no compile step to forget. Strings that
+Source strings are English and wrapped in ``_()``; ``resources/translations/<lang>/*.po``
+hold the translations, one file per part of the app (core, ui, evidence, ...) so that parts
+can be translated independently; together they form one catalog. The files are read with
+Babel at run time, so there is no compile step to forget, and
+``tests/test_translations.py`` fails when a string in the code has no translation. Strings that
 must be defined before the language is known (tables of labels) are marked with ``N_()``
 and translated where they are shown.
 """
@@ -24,16 +26,14 @@ _current = SOURCE_LANGUAGE
 def _load(language: str) -> dict[str, str]:
     from babel.messages.pofile import read_po
 
-    path = resource_path("translations", f"{language}.po")
-    if not path.exists():
-        return {}
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=language)
     table: dict[str, str] = {}
-    for message in catalog:
-        if message.id and isinstance(message.id, str) and isinstance(message.string, str):
-            if message.string and not message.fuzzy:
-                table[message.id] = message.string
+    for path in sorted(resource_path("translations", language).glob("*.po")):
+        with path.open("rb") as handle:
+            po = read_po(handle, locale=language)
+        for message in po:
+            if message.id and isinstance(message.id, str) and isinstance(message.string, str):
+                if message.string and not message.fuzzy:
+                    table[message.id] = message.string
     return table
 
 

@@ -1,0 +1,367 @@
+"""``fairdesk demo``, ``fairdesk fair …`` and ``fairdesk case new|edit|list|show``.
+
+JSON output (``--json``) is a stable contract for scripts; it is documented in the README.
+Times are ISO 8601 with an offset: deadlines in the fair's local time, others in UTC.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fairdesk import cases, demo
+from fairdesk.cases import CaseFilter, CaseInput, DeadlineInput, FairInput, PartyInput, RightInput
+from fairdesk.cli.common import add_subcommand, open_from_args, print_json
+from fairdesk.errors import ValidationError
+from fairdesk.i18n import _
+from fairdesk.model import LABELS, DeadlineRule, Direction, Level, PartyRole, RightKind, Status, Trigger
+from fairdesk.timeutil import parse_instant, utcnow
+
+# Extra keys for `case show --json` that other parts of the app add (evidence, documents,
+# conflicts); each provider gets the open store and the case id.
+SHOW_EXTENSIONS: dict[str, Any] = {}
+
+
+def _values(enum_cls: Any) -> list[str]:
+    return [member.value for member in enum_cls]
+
+
+def _local_iso(moment: datetime | None, tz: str) -> str | None:
+    return moment.astimezone(ZoneInfo(tz)).isoformat() if moment else None
+
+
+def case_row_json(row: cases.CaseRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "number": row.number,
+        "title": row.title,
+        "direction": row.direction.value,
+        "trigger": row.trigger.value,
+        "status": row.status.value,
+        "level": row.level.value,
+        "fair": row.fair_name or None,
+        "fair_time_zone": row.fair_time_zone,
+        "next_deadline": _local_iso(row.next_deadline, row.fair_time_zone),
+        "needs_review": row.needs_review,
+        "updated_at": row.updated_at.isoformat(),
+    }
+
+
+def case_detail_json(detail: cases.CaseDetail) -> dict[str, Any]:
+    tz = detail.case.fair_time_zone
+    out = case_row_json(detail.case)
+    out.update({
+        "fair": None if detail.fair is None else {
+            "id": detail.fair.id, "name": detail.fair.name, "city": detail.fair.city,
+            "country": detail.fair.country, "venue": detail.fair.venue,
+            "time_zone": detail.fair.time_zone,
+            "starts_on": detail.fair.starts_on.isoformat() if detail.fair.starts_on else None,
+            "ends_on": detail.fair.ends_on.isoformat() if detail.fair.ends_on else None,
+        },
+        "computed_level": detail.computed_level.value,
+        "level_rule": detail.level_rule,
+        "level_override": detail.level_override.value if detail.level_override else None,
+        "override_reason": detail.override_reason,
+        "hall": detail.hall, "booth": detail.booth, "products": detail.products,
+        "summary": detail.summary,
+        "served_at": _local_iso(detail.served_at, tz),
+        "created_at": detail.created_at.isoformat(),
+        "parties": [{"id": p.id, "role": p.role.value, "name": p.name,
+                     "organisation": p.organisation, "contact": p.contact} for p in detail.parties],
+        "rights": [{"id": r.id, "kind": r.kind.value, "number": r.number, "office": r.office,
+                    "owner": r.owner, "status": r.right_status,
+                    "valid_from": r.valid_from.isoformat() if r.valid_from else None,
+                    "valid_until": r.valid_until.isoformat() if r.valid_until else None,
+                    "asserted_by_us": r.asserted_by_us} for r in detail.rights],
+        "deadlines": [{"id": d.id, "what": d.what, "due": _local_iso(d.due_at, tz),
+                       "due_utc": d.due_at.isoformat(), "rule": d.rule.value,
+                       "source": d.source, "done": d.done} for d in detail.deadlines],
+        "notes": [{"id": n.id, "text": n.text, "author": n.author,
+                   "created_at": n.created_at.isoformat()} for n in detail.notes],
+        "timeline": [{"id": t.id, "kind": t.kind, "old": t.old_value, "new": t.new_value,
+                      "reason": t.reason, "author": t.author,
+                      "created_at": t.created_at.isoformat()} for t in detail.timeline],
+        "conflicts": [],
+    })
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    store = open_from_args(args)
+    created = demo.fill_demo(store)
+    if created:
+        print(_("Demo data created: {count} cases in {path}").format(count=created, path=store.data_dir))
+    else:
+        print(_("{path} already holds cases; demo data not added.").format(path=store.data_dir))
+    return 0
+
+
+def _cmd_fair_add(args: argparse.Namespace) -> int:
+    store = open_from_args(args)
+    fair_id = cases.create_fair(store, FairInput(
+        args.name, args.time_zone, args.city, args.country, args.venue,
+        _date(args.starts), _date(args.ends), args.closing_time))
+    print(fair_id)
+    return 0
+
+
+def _cmd_fair_list(args: argparse.Namespace) -> int:
+    store = open_from_args(args)
+    fairs = cases.list_fairs(store)
+    if args.json:
+        print_json([f.__dict__ for f in fairs])
+    else:
+        for f in fairs:
+            print(f"{f.id}  {f.name}  {f.city} {f.country}  {f.time_zone}")
+    return 0
+
+
+def _date(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValidationError(_("Not a valid date: {text} (use 2026-03-05)").format(text=text)) from exc
+
+
+def _fair_id(store: Any, text: str | None) -> str | None:
+    return cases.find_fair(store, text).id if text else None
+
+
+def _fair_zone(store: Any, fair_id: str | None) -> str:
+    if not fair_id:
+        return "UTC"
+    return cases.find_fair(store, fair_id).time_zone
+
+
+def _party(text: str, role: PartyRole) -> PartyInput:
+    name, _sep, org = text.partition("@")
+    return PartyInput(role, name.strip(), org.strip())
+
+
+def _right(text: str) -> RightInput:
+    kind, _sep, rest = text.partition(":")
+    number, _sep, office = rest.partition(":")
+    try:
+        return RightInput(RightKind(kind.strip()), number.strip(), office.strip())
+    except ValueError as exc:
+        raise ValidationError(_("Unknown right kind {kind}; use one of: {kinds}").format(
+            kind=kind, kinds=", ".join(_values(RightKind)))) from exc
+
+
+def _deadline(args: argparse.Namespace, tz: str) -> list[DeadlineInput]:
+    what = args.deadline_what or _("Response due")
+    if args.deadline:
+        return [DeadlineInput(what, DeadlineRule.FIXED, due_at=parse_instant(args.deadline, tz))]
+    if args.deadline_hours is not None:
+        return [DeadlineInput(what, DeadlineRule.HOURS_FROM_SERVICE, hours=args.deadline_hours)]
+    if args.deadline_fair_day:
+        return [DeadlineInput(what, DeadlineRule.END_OF_FAIR_DAY,
+                              fair_day=_date(args.deadline_fair_day))]
+    return []
+
+
+def _cmd_case_new(args: argparse.Namespace) -> int:
+    store = open_from_args(args)
+    fair_id = _fair_id(store, args.fair)
+    tz = _fair_zone(store, fair_id)
+    served_at = parse_instant(args.served_at, tz) if args.served_at else None
+    if args.deadline_hours is not None and served_at is None:
+        served_at = utcnow()
+    parties = [_party(p, PartyRole.COMPLAINANT) for p in args.complainant]
+    parties += [_party(p, PartyRole.RESPONDENT) for p in args.respondent]
+    data = CaseInput(
+        title=args.title, direction=Direction(args.direction), trigger=Trigger(args.trigger),
+        fair_id=fair_id, hall=args.hall, booth=args.booth, products=args.products,
+        summary=args.summary, served_at=served_at, number=args.number, parties=parties,
+        rights=[_right(r) for r in args.right], deadlines=_deadline(args, tz), note=args.note,
+    )
+    case_id = cases.create_case(store, data)
+    if args.json:
+        print_json(case_detail_json(cases.get_case(store, case_id)))
+    else:
+        print(case_id)
+    return 0
+
+
+def _cmd_case_edit(args: argparse.Namespace) -> int:
+    store = open_from_args(args, create=False)
+    detail = cases.get_case(store, args.id)
+    case_id = detail.case.id
+    changes: dict[str, Any] = {}
+    for name in ("title", "hall", "booth", "products", "summary", "status", "direction", "trigger"):
+        value = getattr(args, name)
+        if value is not None:
+            changes[name] = value
+    if args.fair is not None:
+        changes["fair_id"] = _fair_id(store, args.fair) if args.fair else None
+    tz = detail.case.fair_time_zone
+    if args.served_at:
+        changes["served_at"] = parse_instant(args.served_at, tz)
+    if args.level is not None:
+        if not args.reason:
+            raise ValidationError(_("Changing the warning level by hand needs --reason."))
+        changes["level"] = None if args.level == "auto" else args.level
+    if changes:
+        cases.edit_case(store, case_id, changes, reason=args.reason or "")
+    for text in args.add_note:
+        cases.add_note(store, case_id, text)
+    for text in args.add_complainant:
+        cases.add_party(store, case_id, _party(text, PartyRole.COMPLAINANT))
+    for text in args.add_right:
+        cases.add_right(store, case_id, _right(text))
+    for deadline in _deadline(args, tz):
+        cases.add_deadline(store, case_id, deadline)
+    for deadline_id in args.done:
+        cases.set_deadline_done(store, deadline_id)
+    if args.json:
+        print_json(case_detail_json(cases.get_case(store, case_id)))
+    return 0
+
+
+def _cmd_case_list(args: argparse.Namespace) -> int:
+    store = open_from_args(args, create=False)
+    flt = CaseFilter(
+        search=args.search or "",
+        levels=tuple(Level(v) for v in args.level),
+        statuses=tuple(Status(v) for v in args.status),
+        directions=tuple(Direction(v) for v in args.direction),
+        fair_id=_fair_id(store, args.fair),
+        include_closed=not args.open_only,
+    )
+    rows = cases.list_cases(store, flt, sort=args.sort, limit=args.limit)
+    if args.json:
+        print_json([case_row_json(r) for r in rows])
+        return 0
+    for r in rows:
+        due = _local_iso(r.next_deadline, r.fair_time_zone) or "—"
+        print(f"{_(LABELS[r.level]):6}  {r.number:12}  {r.title[:60]:60}  {due}")
+    if not rows:
+        print(_("No cases match."), file=sys.stderr)
+    return 0
+
+
+def _cmd_case_show(args: argparse.Namespace) -> int:
+    store = open_from_args(args, create=False)
+    detail = cases.get_case(store, args.id)
+    payload = case_detail_json(detail)
+    for key, provider in SHOW_EXTENSIONS.items():
+        payload[key] = provider(store, detail.case.id)
+    if args.json:
+        print_json(payload)
+        return 0
+    tz = detail.case.fair_time_zone
+    print(f"{detail.case.number}  [{_(LABELS[detail.case.level])}]  {detail.case.title}")
+    print(f"{_('Status')}: {_(LABELS[detail.case.status])}   {_('Direction')}: "
+          f"{_(LABELS[detail.case.direction])}")
+    if detail.fair:
+        print(f"{_('Fair')}: {detail.fair.name} ({detail.fair.city}, {tz})  "
+              f"{detail.hall} {detail.booth}")
+    if detail.summary:
+        print(detail.summary)
+    for d in detail.deadlines:
+        mark = "✓" if d.done else "•"
+        print(f"  {mark} {_local_iso(d.due_at, tz)}  {d.what}")
+    for p in detail.parties:
+        print(f"  {_(LABELS[p.role])}: {p.name} {p.organisation}")
+    for r in detail.rights:
+        print(f"  {_(LABELS[r.kind])}: {r.number} {r.office}")
+    for n in detail.notes:
+        print(f"  [{n.created_at:%Y-%m-%d %H:%M}] {n.text}")
+    return 0
+
+
+def _add_case_fields(parser: argparse.ArgumentParser, *, new: bool) -> None:
+    default: Any = "" if new else None
+    parser.add_argument("--title", required=new, default=None if new else None)
+    parser.add_argument("--direction", choices=_values(Direction),
+                        default=Direction.AGAINST_US.value if new else None)
+    parser.add_argument("--trigger", choices=_values(Trigger),
+                        default=Trigger.COMPLAINT.value if new else None,
+                        help=_("what was served or seen"))
+    parser.add_argument("--fair", default=None, help=_("fair id or exact name"))
+    parser.add_argument("--hall", default=default)
+    parser.add_argument("--booth", default=default)
+    parser.add_argument("--products", default=default)
+    parser.add_argument("--summary", default=default)
+    parser.add_argument("--served-at", default=None,
+                        help=_("when the papers were served (ISO 8601; fair-local if no offset)"))
+    parser.add_argument("--deadline", default=None,
+                        help=_("deadline (ISO 8601; fair-local time if no offset)"))
+    parser.add_argument("--deadline-hours", type=int, default=None,
+                        help=_("deadline N hours after service"))
+    parser.add_argument("--deadline-fair-day", default=None,
+                        help=_("deadline at the fair's closing time on this date"))
+    parser.add_argument("--deadline-what", default=None)
+    parser.add_argument("--json", action="store_true")
+
+
+def register(subparsers: Any) -> None:
+    demo_parser = add_subcommand(subparsers, "demo", _("fill the data folder with demo data"))
+    demo_parser.set_defaults(handler=_cmd_demo)
+
+    fair = add_subcommand(subparsers, "fair", _("fairs"))
+    fair_sub = fair.add_subparsers(dest="fair_command", required=True)
+    add = add_subcommand(fair_sub, "add", _("add a fair"))
+    add.add_argument("--name", required=True)
+    add.add_argument("--time-zone", required=True, help=_("IANA time zone, e.g. Europe/Berlin"))
+    add.add_argument("--city", default="")
+    add.add_argument("--country", default="", help=_("two-letter country code"))
+    add.add_argument("--venue", default="")
+    add.add_argument("--starts", default=None)
+    add.add_argument("--ends", default=None)
+    add.add_argument("--closing-time", default="18:00")
+    add.set_defaults(handler=_cmd_fair_add)
+    flist = add_subcommand(fair_sub, "list", _("list fairs"))
+    flist.add_argument("--json", action="store_true")
+    flist.set_defaults(handler=_cmd_fair_list)
+
+    case = add_subcommand(subparsers, "case", _("record, edit and find cases"))
+    case_sub = case.add_subparsers(dest="case_command", required=True)
+
+    new = add_subcommand(case_sub, "new", _("record a new case; prints its id"))
+    _add_case_fields(new, new=True)
+    new.add_argument("--number", default=None, help=_("case number (default: generated)"))
+    new.add_argument("--complainant", action="append", default=[], metavar="NAME[@ORG]")
+    new.add_argument("--respondent", action="append", default=[], metavar="NAME[@ORG]")
+    new.add_argument("--right", action="append", default=[], metavar="KIND:NUMBER[:OFFICE]")
+    new.add_argument("--note", default="")
+    new.set_defaults(handler=_cmd_case_new)
+
+    edit = add_subcommand(case_sub, "edit", _("change a case"))
+    edit.add_argument("id", help=_("case id or number"))
+    _add_case_fields(edit, new=False)
+    edit.add_argument("--status", choices=_values(Status), default=None)
+    edit.add_argument("--level", choices=[*_values(Level), "auto"], default=None,
+                      help=_("override the warning level (needs --reason); auto lifts it"))
+    edit.add_argument("--reason", default=None)
+    edit.add_argument("--add-note", action="append", default=[])
+    edit.add_argument("--add-complainant", action="append", default=[], metavar="NAME[@ORG]")
+    edit.add_argument("--add-right", action="append", default=[], metavar="KIND:NUMBER[:OFFICE]")
+    edit.add_argument("--done", action="append", default=[], metavar="DEADLINE_ID",
+                      help=_("mark a deadline done"))
+    edit.set_defaults(handler=_cmd_case_edit)
+
+    lst = add_subcommand(case_sub, "list", _("list cases (red first, then by deadline)"))
+    lst.add_argument("--search", default=None)
+    lst.add_argument("--level", action="append", default=[], choices=_values(Level))
+    lst.add_argument("--status", action="append", default=[], choices=_values(Status))
+    lst.add_argument("--direction", action="append", default=[], choices=_values(Direction))
+    lst.add_argument("--fair", default=None)
+    lst.add_argument("--open-only", action="store_true")
+    lst.add_argument("--sort", default="level", choices=cases.SORT_COLUMNS)
+    lst.add_argument("--limit", type=int, default=None)
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(handler=_cmd_case_list)
+
+    show = add_subcommand(case_sub, "show", _("show one case with everything attached"))
+    show.add_argument("id", help=_("case id or number"))
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=_cmd_case_show)

@@ -1,0 +1,292 @@
+"""Wire protocol shared by FairDesk devices and the `fairdesk-hq` server (protocol version 1).
+
+Both ends import this module; it imports neither end. Everything is JSON over HTTPS under `/v1`.
+
+Recognising the server
+    Every response the server sends (success or error) carries the header
+    ``X-FairDesk-Server: fairdesk-hq/1`` and a JSON body (except HEAD and blob downloads). A 200
+    without that header, or with an HTML body, comes from something else (a captive portal at
+    the fair venue) and must be treated as "offline". ``GET /v1/health`` needs no token and answers
+    ``{"name": "fairdesk-hq", "version": ..., "protocol": 1}``. Use :func:`is_server_response`.
+
+Enrolment and tokens
+    ``POST /v1/devices/enroll`` with a one-time code printed by ``fairdesk-hq enroll-code`` returns
+    the device id, a long-lived *refresh* token (keep it in the OS keychain) and a short-lived
+    *access* token. ``POST /v1/auth/token`` trades the refresh token for a new access token. Every
+    other call sends ``Authorization: Bearer <access token>``. A 401 means: refresh and retry
+    (cursor untouched); a 401 on refresh means the device was revoked and must re-enrol.
+
+Push (``POST /v1/sync/push``)
+    The device numbers its mutations 1, 2, 3, ... and sends up to 500 in order. The server skips
+    ids at or below the device's ``last_mutation_id`` (``duplicate``), answers ``409`` with
+    :class:`GapError` (``expected``) when the first new id is not ``last_mutation_id + 1``, and
+    otherwise applies the batch in one transaction, answering one :class:`MutationResult` per
+    mutation: ``applied``, ``duplicate``, ``conflict`` (a conflict record was written, the server
+    value kept and returned) or ``rejected`` (permanent: show it to the user and move on).
+    Mutable entities (:data:`MUTABLE_ENTITIES`) carry ``base_version`` (the version the edit was
+    made against); conflicts are detected field by field and never resolved by clock. An edit to
+    a deleted row, or a delete of a row changed since ``base_version``, is a conflict.
+    Append-only entities (:data:`APPEND_ONLY_ENTITIES`) are inserts keyed by the client UUID.
+    Case-scoped entities must carry ``case_id`` in ``changes`` (for ``case`` itself the server
+    uses the case's own id). A mutation that names ``resolves_conflict_id`` marks that conflict
+    resolved when it applies.
+
+Pull (``GET /v1/sync/pull?cursor=&limit=``)
+    Returns :class:`PullResponse`: changes with ``server_seq > cursor`` in commit order, each a full
+    snapshot of the row (``fields``) or a tombstone (``deleted``). Conflict records arrive as
+    entity ``sync_conflict``. Store ``next_cursor`` in the same transaction that applies the rows.
+    ``410`` with error ``resync_required`` means the cursor is older than the server keeps (or
+    newer than the server knows, after a restore): pull again from cursor 0, outbox untouched.
+
+Blobs (content addressed, SHA-256, tus-like resumable upload, verified at the end)
+    ``HEAD /v1/blobs/sha256:<hex>`` 200 means the server already holds it: skip.
+    ``POST /v1/uploads`` with headers ``Idempotency-Key: sha256:<hex>`` and ``Upload-Length``
+    returns :class:`UploadStatus` (the same upload again on retry, so the device resumes).
+    ``HEAD /v1/uploads/{id}`` gives ``Upload-Offset``. ``PATCH /v1/uploads/{id}`` with
+    ``Upload-Offset`` and ``Upload-Checksum: sha256 <base64>`` (:func:`chunk_checksum`) and at
+    most :data:`MAX_CHUNK_BYTES` of body: 204 with the new ``Upload-Offset``, 409 on an offset
+    mismatch, 460 on a bad checksum. ``POST /v1/uploads/{id}/complete?digest=sha256:<hex>`` makes
+    the server re-hash everything it stored: 201 and the blob exists, or 422 and the bytes are
+    discarded (upload again from offset 0).
+
+Reference data and alerts
+    ``GET /v1/reference?since=`` and ``GET /v1/alerts?since=`` page read-only items published by
+    HQ, ordered by ``seq``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROTOCOL_VERSION = 1
+SERVER_NAME = "fairdesk-hq"
+API_PREFIX = "/v1"
+SERVER_HEADER = "X-FairDesk-Server"
+SERVER_HEADER_VALUE = f"{SERVER_NAME}/{PROTOCOL_VERSION}"
+
+MAX_MUTATIONS_PER_PUSH = 500
+MAX_PULL_LIMIT = 1000
+DEFAULT_PULL_LIMIT = 500
+MAX_CHUNK_BYTES = 8 * 1024 * 1024
+CHUNK_CHECKSUM_STATUS = 460
+
+# Header names used by the upload endpoints.
+IDEMPOTENCY_KEY = "Idempotency-Key"
+UPLOAD_LENGTH = "Upload-Length"
+UPLOAD_OFFSET = "Upload-Offset"
+UPLOAD_CHECKSUM = "Upload-Checksum"
+
+MUTABLE_ENTITIES = frozenset({"fair", "case", "party", "ip_right", "deadline"})
+APPEND_ONLY_ENTITIES = frozenset(
+    {"note", "timeline_event", "evidence_item", "custody_event", "document"}
+)
+ENTITIES = MUTABLE_ENTITIES | APPEND_ONLY_ENTITIES
+# Every entity except `fair` belongs to a case; `case` rows are their own case.
+TENANT_SCOPED_ENTITIES = frozenset({"fair"})
+CONFLICT_ENTITY = "sync_conflict"
+
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+DIGEST_PATTERN = r"^sha256:[0-9a-f]{64}$"
+
+Role = Literal["responder", "legal", "admin", "guidance"]
+TenantKind = Literal["company", "guidance"]
+MutationOp = Literal["insert", "update", "delete"]
+MutationStatus = Literal["applied", "duplicate", "conflict", "rejected"]
+
+
+class _Wire(BaseModel):
+    # Unknown keys are ignored so that an older peer still understands a newer one.
+    model_config = ConfigDict(extra="ignore")
+
+
+class HealthResponse(_Wire):
+    name: str = SERVER_NAME
+    version: str
+    protocol: int = PROTOCOL_VERSION
+
+
+class ErrorBody(_Wire):
+    """Every error the server itself produces (except request validation, see FastAPI's 422)."""
+
+    error: str
+    detail: str | None = None
+    expected: int | None = None
+
+
+class EnrollRequest(_Wire):
+    enroll_code: str = Field(min_length=1, max_length=64)
+    device_name: str = Field(default="", max_length=200)
+
+
+class EnrollResponse(_Wire):
+    device_id: str
+    tenant_id: str
+    tenant_name: str
+    tenant_kind: TenantKind
+    role: Role
+    refresh_token: str
+    access_token: str
+    access_expires_at: str
+
+
+class TokenRequest(_Wire):
+    device_id: str = Field(max_length=64)
+    refresh_token: str = Field(max_length=200)
+
+
+class TokenResponse(_Wire):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: str
+    expires_in: int
+
+
+class Mutation(_Wire):
+    mutation_id: int = Field(ge=1, le=2**62)
+    # entity and entity_id are checked by the server per mutation, so that one bad mutation is
+    # rejected on its own instead of blocking the whole queue with a 422.
+    entity: str = Field(max_length=64)
+    entity_id: str = Field(max_length=64)
+    op: MutationOp
+    base_version: int | None = Field(default=None, ge=0, le=2**62)
+    changes: dict[str, Any] = Field(default_factory=dict)
+    blob_refs: list[str] = Field(default_factory=list, max_length=100)
+    client_time: str = Field(default="", max_length=64)
+    resolves_conflict_id: str | None = Field(default=None, max_length=64)
+
+
+class PushRequest(_Wire):
+    device_id: str = Field(max_length=64)
+    mutations: list[Mutation] = Field(max_length=MAX_MUTATIONS_PER_PUSH)
+
+
+class MutationResult(_Wire):
+    mutation_id: int
+    status: MutationStatus
+    version: int | None = None
+    server_seq: int | None = None
+    conflict_id: str | None = None
+    # For a conflict: the server's current value of each conflicting field (or {"deleted": true}).
+    server_value: dict[str, Any] | None = None
+    reason: str | None = None
+
+
+class PushResponse(_Wire):
+    results: list[MutationResult]
+    last_mutation_id: int
+
+
+class GapError(ErrorBody):
+    """409 body when a push skips mutation ids: resend from `expected`."""
+
+
+class Change(_Wire):
+    server_seq: int
+    entity: str
+    entity_id: str
+    case_id: str | None
+    version: int
+    fields: dict[str, Any]
+    deleted: bool
+    device_id: str | None
+    mutation_id: int | None
+
+
+class PullResponse(_Wire):
+    changes: list[Change]
+    next_cursor: int
+    has_more: bool
+    last_mutation_id: int
+
+
+class UploadStatus(_Wire):
+    upload_id: str
+    offset: int
+    length: int
+    complete: bool
+
+
+class BlobInfo(_Wire):
+    digest: str
+    size: int
+
+
+class EscalateRequest(_Wire):
+    guidance_centre: str = Field(min_length=1, max_length=200)
+
+
+class EscalationInfo(_Wire):
+    case_id: str
+    guidance_centre: str
+    server_seq: int
+
+
+class CaseView(_Wire):
+    """A case with every record that belongs to it, as HQ legal staff see it."""
+
+    case_id: str
+    records: list[Change]
+    open_conflicts: list[Change]
+
+
+class DeviceInfo(_Wire):
+    device_id: str
+    name: str
+    role: Role
+    created_at: str
+    last_seen_at: str | None
+    revoked: bool
+    last_mutation_id: int
+
+
+class ReferenceItem(_Wire):
+    seq: int
+    kind: str
+    key: str
+    data: dict[str, Any]
+    deleted: bool
+    published_at: str
+
+
+class ReferencePage(_Wire):
+    items: list[ReferenceItem]
+    next_cursor: int
+    has_more: bool
+
+
+class Alert(_Wire):
+    seq: int
+    alert_id: str
+    severity: Literal["info", "warning", "critical"]
+    title: str
+    body: str
+    fair: str | None
+    published_at: str
+
+
+class AlertPage(_Wire):
+    items: list[Alert]
+    next_cursor: int
+    has_more: bool
+
+
+def digest_of(data: bytes) -> str:
+    """The `sha256:<hex>` name of some bytes, as used in blob URLs and Idempotency-Key."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def chunk_checksum(chunk: bytes) -> str:
+    """The `Upload-Checksum` header value for one PATCH body (tus checksum format)."""
+    return "sha256 " + base64.b64encode(hashlib.sha256(chunk).digest()).decode("ascii")
+
+
+def is_server_response(headers: Mapping[str, str]) -> bool:
+    """True only for answers from a fairdesk-hq server (not a captive portal or proxy page)."""
+    value = next((v for k, v in headers.items() if k.lower() == SERVER_HEADER.lower()), "")
+    return value.startswith(SERVER_NAME + "/")

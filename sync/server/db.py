@@ -1,0 +1,138 @@
+"""Engines, sessions, migrations and the server sequence.
+
+Write transactions must serialise so that `server_seq` order equals commit order:
+on SQLite every write session starts with `BEGIN IMMEDIATE` (one writer at a time, decided at
+BEGIN rather than at the first write, so no deadlock-and-retry); on PostgreSQL the single counter
+row is locked `FOR UPDATE` before a sequence number is taken and stays locked until commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, sessionmaker
+
+from sync.server.models import Counter
+
+SEQ_COUNTER = "server_seq"
+_WRITE_OPTION = "fairdesk_write"
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            # Threads of one process share the pool; the busy timeout queues writers.
+            connect_args={"check_same_thread": False, "timeout": 60},
+            pool_size=8,
+            max_overflow=32,
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_size=8, max_overflow=32, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (the pysqlite driver would defer it).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # FULL, not NORMAL: NORMAL may lose committed transactions on power loss.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get(_WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@dataclass
+class Database:
+    engine: Engine
+    read: sessionmaker[Session]
+    write: sessionmaker[Session]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """One write transaction: commits on success, rolls back on any exception."""
+        with self.write() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with self.read() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str) -> Database:
+    engine = make_engine(url)
+    write_engine = engine.execution_options(**{_WRITE_OPTION: True})
+    return Database(
+        engine=engine,
+        read=sessionmaker(engine, expire_on_commit=False),
+        write=sessionmaker(write_engine, expire_on_commit=False),
+    )
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` (idempotent; safe to run from several processes)."""
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), revision)
+
+
+def take_sequence(session: Session, count: int) -> int:
+    """Reserve `count` consecutive sequence numbers; returns the first one.
+
+    The counter row stays locked until the surrounding transaction ends, so no later-committing
+    transaction can hold a smaller number than an earlier-committing one.
+    """
+    current = session.scalars(
+        select(Counter.value).where(Counter.name == SEQ_COUNTER).with_for_update()
+    ).one()
+    session.execute(
+        update(Counter).where(Counter.name == SEQ_COUNTER).values(value=current + count)
+    )
+    return current + 1
+
+
+def lock_sequence(session: Session) -> int:
+    """Take the sequence lock up front (first statement of a push) and return the current value."""
+    return session.scalars(
+        select(Counter.value).where(Counter.name == SEQ_COUNTER).with_for_update()
+    ).one()
+
+
+def current_sequence(session: Session) -> int:
+    return session.scalars(select(Counter.value).where(Counter.name == SEQ_COUNTER)).one()

@@ -1,0 +1,278 @@
+"""The server schema as SQLAlchemy 2 typed models (Alembic migrations in `migrations/` match it).
+
+Ids are UUID strings. Timestamps are timezone-aware UTC on both SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """DateTime that always comes back timezone-aware (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+ID = String(36)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, int: Integer}
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # company | guidance
+    quota_bytes: Mapped[int] = mapped_column(BigInteger)
+    # Change-log rows at or below this sequence may have been pruned: older cursors get 410.
+    pruned_through_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EnrollCode(Base):
+    __tablename__ = "enroll_codes"
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    device_id: Mapped[str | None] = mapped_column(ID)
+
+
+class Device(Base):
+    __tablename__ = "devices"
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    # Highest mutation id applied for this device; written in the same transaction as the push.
+    last_mutation_id: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DeviceToken(Base):
+    __tablename__ = "device_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # access | refresh
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
+class Counter(Base):
+    """Single-row sequence: locked FOR UPDATE so server_seq order equals commit order."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+class Record(Base):
+    """Current state of one synced row, keyed per tenant so ids never collide across tenants."""
+
+    __tablename__ = "records"
+    __table_args__ = (Index("ix_records_case", "tenant_id", "case_id"),)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(32), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    case_id: Mapped[str | None] = mapped_column(ID)
+    version: Mapped[int] = mapped_column(BigInteger)
+    fields: Mapped[dict[str, Any]]
+    # Version at which each field last changed: the basis of field-by-field conflict detection.
+    field_versions: Mapped[dict[str, Any]]
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class ChangeLog(Base):
+    __tablename__ = "changes"
+    __table_args__ = (
+        Index("ix_changes_tenant_seq", "tenant_id", "server_seq"),
+        Index("ix_changes_case_seq", "tenant_id", "case_id", "server_seq"),
+        Index("ix_changes_row", "tenant_id", "entity", "entity_id", "version"),
+    )
+    server_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(ID)
+    case_id: Mapped[str | None] = mapped_column(ID)
+    version: Mapped[int] = mapped_column(BigInteger)
+    fields: Mapped[dict[str, Any]]
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    device_id: Mapped[str | None] = mapped_column(ID)
+    mutation_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MutationLog(Base):
+    """Outcome of every mutation a device pushed, so a retried push returns the stored result."""
+
+    __tablename__ = "mutation_log"
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    mutation_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int | None] = mapped_column(BigInteger)
+    server_seq: Mapped[int | None] = mapped_column(BigInteger)
+    conflict_id: Mapped[str | None] = mapped_column(ID)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Conflict(Base):
+    __tablename__ = "conflicts"
+    __table_args__ = (Index("ix_conflicts_case", "tenant_id", "case_id"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    case_id: Mapped[str | None] = mapped_column(ID)
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(ID)
+    # {field: {"base": ..., "server": ..., "client": ...}}; "_deleted" for edit-vs-delete.
+    fields: Mapped[dict[str, Any]]
+    client_op: Mapped[str] = mapped_column(String(8))
+    base_version: Mapped[int | None] = mapped_column(BigInteger)
+    server_version: Mapped[int] = mapped_column(BigInteger)
+    device_id: Mapped[str] = mapped_column(ID)
+    user_id: Mapped[str | None] = mapped_column(ID)
+    mutation_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolved_by_device: Mapped[str | None] = mapped_column(ID)
+
+
+class Escalation(Base):
+    """A company case shared with a guidance centre, which sees nothing else of that company."""
+
+    __tablename__ = "escalations"
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    guidance_tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    escalated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    server_seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class Blob(Base):
+    """A verified object in the blob store; refcount = number of tenants holding it."""
+
+    __tablename__ = "blobs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    refcount: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TenantBlob(Base):
+    """A tenant's claim on a verified blob; refcount = records of the tenant that reference it."""
+
+    __tablename__ = "tenant_blobs"
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    refcount: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BlobLink(Base):
+    """A record's reference to a blob (may exist before the upload: shown as pending)."""
+
+    __tablename__ = "blob_links"
+    __table_args__ = (Index("ix_blob_links_sha", "tenant_id", "sha256"),)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(32), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[str | None] = mapped_column(ID)
+
+
+class Upload(Base):
+    __tablename__ = "uploads"
+    __table_args__ = (UniqueConstraint("tenant_id", "device_id", "idempotency_key"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(71))
+    length: Mapped[int] = mapped_column(BigInteger)
+    # Bytes acknowledged to the device; only advanced after the chunk is fsynced.
+    offset: Mapped[int] = mapped_column(BigInteger, default=0)
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open | complete
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReferenceEntry(Base):
+    __tablename__ = "reference_items"
+    __table_args__ = (UniqueConstraint("kind", "key", "tenant_id"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    tenant_id: Mapped[str | None] = mapped_column(ForeignKey("tenants.id"))  # None: everyone
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]]
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RiskAlert(Base):
+    __tablename__ = "alerts"
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    tenant_id: Mapped[str | None] = mapped_column(ForeignKey("tenants.id"))  # None: everyone
+    severity: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    fair: Mapped[str | None] = mapped_column(String(200))
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)

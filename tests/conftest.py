@@ -1,0 +1,72 @@
+"""Shared test set-up: every user folder redirected to a temporary one, Qt offscreen.
+
+Like qutebrowser's fixtures: tests never touch the developer's real data, settings or
+keychain. Tests under tests/ui are marked ``gui`` automatically (``pytest -m "not gui"``
+is the fast loop).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    ui_root = Path(__file__).parent / "ui"
+    for item in items:
+        if ui_root in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.gui)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_folders(tmp_path_factory: pytest.TempPathFactory,
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path_factory.mktemp("home")
+    for var, sub in (("HOME", ""), ("XDG_CONFIG_HOME", ".config"), ("XDG_DATA_HOME", ".local/share"),
+                     ("XDG_CACHE_HOME", ".cache")):
+        path = home / sub
+        path.mkdir(parents=True, exist_ok=True)
+        monkeypatch.setenv(var, str(path))
+    monkeypatch.setenv("FAIRDESK_DATA_DIR", str(home / "fairdesk-data"))
+    monkeypatch.delenv("FAIRDESK_LANG", raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def store(data_dir: Path) -> Iterator[object]:
+    from fairdesk.store import open_store
+
+    opened = open_store(data_dir)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def demo_store(data_dir: Path) -> Iterator[object]:
+    from fairdesk.demo import fill_demo
+    from fairdesk.store import open_store
+
+    opened = open_store(data_dir)
+    fill_demo(opened)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    from fairdesk.i18n import set_language
+
+    set_language("en")
+    yield
+    set_language("en")

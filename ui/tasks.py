@@ -1,0 +1,128 @@
+"""Running work off the GUI thread and getting the result back on it (Anki's taskman, Picard's run_task).
+
+Two pools: ``db`` has a single worker, so every database write, import and render is
+serialised (one SQLite writer); ``network`` is for sync. ``run`` executes ``fn`` on a pool
+and calls ``on_done(result)`` or ``on_error(exc)`` on the GUI thread through a queued signal.
+Never touch a widget inside ``fn``. Tests call ``set_synchronous(True)`` to run tasks inline.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+
+class CancelToken:
+    """Checked by long tasks between steps; set from the GUI thread by a Cancel button."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+class _Relay(QObject):
+    done = Signal(object)
+    failed = Signal(object)
+    progress = Signal(object)
+
+
+class _Job(QRunnable):
+    def __init__(self, fn: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self.fn = fn
+        self.relay = relay
+
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except BaseException as exc:  # delivered to on_error on the GUI thread
+            self.relay.failed.emit(exc)
+        else:
+            self.relay.done.emit(result)
+
+
+class TaskRunner(QObject):
+    """Owns the pools; one instance per application (``runner()``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pools = {"db": QThreadPool(), "network": QThreadPool()}
+        self.pools["db"].setMaxThreadCount(1)
+        self.pools["network"].setMaxThreadCount(2)
+        self.synchronous = False
+        self._relays: set[_Relay] = set()
+
+    def run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        on_progress: Callable[[Any], None] | None = None,
+        pool: str = "db",
+        **kwargs: Any,
+    ) -> None:
+        """Run ``fn(*args, **kwargs)`` on ``pool``; if ``on_progress`` is given, ``fn`` receives
+        ``progress=`` a thread-safe callable whose argument reaches ``on_progress`` on the GUI thread."""
+        relay = _Relay()
+        self._relays.add(relay)
+
+        def finish() -> None:
+            self._relays.discard(relay)
+
+        @Slot(object)
+        def done(result: Any) -> None:
+            finish()
+            if on_done is not None:
+                on_done(result)
+
+        @Slot(object)
+        def failed(exc: BaseException) -> None:
+            finish()
+            if on_error is not None:
+                on_error(exc)
+            else:
+                log.error("background task failed", exc_info=exc)
+
+        relay.done.connect(done)
+        relay.failed.connect(failed)
+        if on_progress is not None:
+            relay.progress.connect(on_progress)
+            kwargs["progress"] = relay.progress.emit
+
+        def call() -> Any:
+            return fn(*args, **kwargs)
+
+        if self.synchronous:
+            _Job(call, relay).run()
+            return
+        self.pools[pool].start(_Job(call, relay))
+
+    def wait_idle(self, msecs: int = 30000) -> bool:
+        return all(p.waitForDone(msecs) for p in self.pools.values())
+
+
+_runner: TaskRunner | None = None
+
+
+def runner() -> TaskRunner:
+    global _runner
+    if _runner is None:
+        _runner = TaskRunner()
+    return _runner
+
+
+def set_synchronous(value: bool) -> None:
+    runner().synchronous = value
