@@ -12,13 +12,11 @@ An S3-compatible store would implement the same interface with a multipart uploa
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import hashlib
 import os
 import re
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -31,15 +29,26 @@ class UploadBusy(Exception):
 
 
 class ChunkWriter(Protocol):
+    """Exclusive writer for one PATCH: `start`, `write`..., then `finish` or `abort`."""
+
+    def start(self) -> None:
+        """Cut the upload back to the acknowledged offset and position there."""
+        ...
+
     def write(self, data: bytes) -> None: ...
+
+    def finish(self) -> None:
+        """Make the written bytes durable (fsync) and release the lock."""
+        ...
+
+    def abort(self) -> None:
+        """Drop what was written since `start` and release the lock."""
+        ...
 
 
 class BlobStore(Protocol):
-    def chunk(self, upload_id: str, offset: int) -> contextlib.AbstractContextManager[ChunkWriter]:
-        """Exclusive writer at `offset`; the bytes are durable when the block exits cleanly.
-
-        On an exception the upload is cut back to `offset`. Raises UploadBusy when locked.
-        """
+    def open_chunk(self, upload_id: str, offset: int) -> ChunkWriter:
+        """Lock the upload for writing at `offset`; raises UploadBusy if someone else holds it."""
         ...
 
     def upload_size(self, upload_id: str) -> int: ...
@@ -80,11 +89,40 @@ def _fsync_dir(path: Path) -> None:
 
 
 class _FileChunk:
-    def __init__(self, handle: BinaryIO) -> None:
-        self._handle = handle
+    def __init__(self, path: Path, offset: int) -> None:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self._handle = os.fdopen(fd, "r+b", buffering=1024 * 1024)
+        self._offset = offset
+        self._started = False
+        try:
+            # flock works across worker processes on one host.
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            self._handle.close()
+            raise UploadBusy(str(path.name)) from exc
+
+    def start(self) -> None:
+        self._started = True
+        self._handle.truncate(self._offset)
+        self._handle.seek(self._offset)
 
     def write(self, data: bytes) -> None:
         self._handle.write(data)
+
+    def finish(self) -> None:
+        try:
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+        finally:
+            self._handle.close()  # closing releases the flock
+
+    def abort(self) -> None:
+        try:
+            if self._started:
+                self._handle.flush()
+                self._handle.truncate(self._offset)
+        finally:
+            self._handle.close()
 
 
 class LocalBlobStore:
@@ -104,28 +142,8 @@ class LocalBlobStore:
         sha = _check_sha(sha256)
         return self.objects / sha[:2] / sha
 
-    @contextlib.contextmanager
-    def chunk(self, upload_id: str, offset: int) -> Iterator[ChunkWriter]:
-        path = self._upload_path(upload_id)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        with os.fdopen(fd, "r+b", buffering=1024 * 1024) as handle:
-            try:
-                # flock works across worker processes on one host.
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError as exc:
-                raise UploadBusy(upload_id) from exc
-            try:
-                handle.truncate(offset)
-                handle.seek(offset)
-                yield _FileChunk(handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            except BaseException:
-                handle.flush()
-                handle.truncate(offset)
-                raise
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    def open_chunk(self, upload_id: str, offset: int) -> ChunkWriter:
+        return _FileChunk(self._upload_path(upload_id), offset)
 
     def upload_size(self, upload_id: str) -> int:
         try:
@@ -154,6 +172,8 @@ class LocalBlobStore:
         return digest.hexdigest()
 
     def hash_upload(self, upload_id: str, length: int) -> str | None:
+        if length == 0:
+            return hashlib.sha256().hexdigest()
         return self._hash_file(self._upload_path(upload_id), length)
 
     def promote(self, upload_id: str, sha256: str) -> None:

@@ -68,9 +68,7 @@ async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, ApiError):
         body = ErrorBody(error=exc.error, detail=exc.message, expected=exc.expected)
     else:
-        body = ErrorBody(
-            error=_STATUS_NAMES.get(exc.status_code, "error"), detail=str(exc.detail)
-        )
+        body = ErrorBody(error=_STATUS_NAMES.get(exc.status_code, "error"), detail=str(exc.detail))
     return error_response(exc.status_code, body, dict(exc.headers or {}))
 
 

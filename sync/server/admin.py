@@ -1,0 +1,293 @@
+"""HQ operator actions shared by the `fairdesk-hq` CLI, the API and the tests."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from sync.protocol import DeviceInfo, EscalationInfo
+from sync.server.accounts import as_role
+from sync.server.db import take_sequence
+from sync.server.errors import ApiError, not_found
+from sync.server.models import (
+    ChangeLog,
+    Conflict,
+    Device,
+    EnrollCode,
+    Escalation,
+    Record,
+    ReferenceEntry,
+    RiskAlert,
+    Tenant,
+    User,
+    utcnow,
+)
+from sync.server.push import conflict_snapshot
+from sync.server.security import hash_secret, new_enroll_code, normalise_enroll_code
+
+COMPANY_ROLES = ("responder", "legal", "admin")
+GUIDANCE_ROLES = ("guidance", "admin")
+
+
+class AdminError(Exception):
+    """An operator mistake (unknown tenant, wrong role...): printed, exit status 2."""
+
+
+def parse_duration(text: str) -> timedelta:
+    match = re.fullmatch(r"(\d+)([smhd])", text.strip())
+    if not match:
+        raise AdminError(f"bad duration {text!r}: use e.g. 30m, 24h, 7d")
+    unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
+    return timedelta(**{unit: int(match.group(1))})
+
+
+def tenant_by_name(session: Session, name: str) -> Tenant:
+    tenant = session.scalars(select(Tenant).where(Tenant.name == name)).first()
+    if tenant is None:
+        raise AdminError(f"no tenant named {name!r}")
+    return tenant
+
+
+def add_tenant(session: Session, name: str, kind: str, quota_bytes: int) -> Tenant:
+    if kind not in ("company", "guidance"):
+        raise AdminError("kind must be company or guidance")
+    if session.scalars(select(Tenant).where(Tenant.name == name)).first() is not None:
+        raise AdminError(f"tenant {name!r} exists")
+    tenant = Tenant(name=name, kind=kind, quota_bytes=quota_bytes, pruned_through_seq=0)
+    session.add(tenant)
+    session.flush()
+    return tenant
+
+
+def check_role(tenant: Tenant, role: str) -> str:
+    allowed = GUIDANCE_ROLES if tenant.kind == "guidance" else COMPANY_ROLES
+    if role not in allowed:
+        raise AdminError(f"role {role!r} not allowed for a {tenant.kind} tenant: {allowed}")
+    return as_role(role)
+
+
+def add_user(session: Session, tenant_name: str, name: str, role: str, email: str | None) -> User:
+    tenant = tenant_by_name(session, tenant_name)
+    user = User(tenant_id=tenant.id, name=name, role=check_role(tenant, role), email=email)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def make_enroll_code(
+    session: Session,
+    tenant_name: str,
+    role: str | None,
+    expires: timedelta,
+    user_name: str | None = None,
+) -> str:
+    tenant = tenant_by_name(session, tenant_name)
+    role = role or ("guidance" if tenant.kind == "guidance" else "responder")
+    user_id = None
+    if user_name is not None:
+        user = session.scalars(
+            select(User).where(User.tenant_id == tenant.id, User.name == user_name)
+        ).first()
+        if user is None:
+            raise AdminError(f"no user {user_name!r} in {tenant_name!r}")
+        user_id = user.id
+    code = new_enroll_code()
+    session.add(
+        EnrollCode(
+            code_hash=hash_secret(normalise_enroll_code(code)),
+            tenant_id=tenant.id,
+            role=check_role(tenant, role),
+            user_id=user_id,
+            expires_at=utcnow() + expires,
+            used_at=None,
+            device_id=None,
+        )
+    )
+    return code
+
+
+def device_info(device: Device) -> DeviceInfo:
+    return DeviceInfo(
+        device_id=device.id,
+        name=device.name,
+        role=as_role(device.role),
+        created_at=device.created_at.isoformat(),
+        last_seen_at=device.last_seen_at.isoformat() if device.last_seen_at else None,
+        revoked=device.revoked_at is not None,
+        last_mutation_id=device.last_mutation_id,
+    )
+
+
+def list_devices(session: Session, tenant_id: str) -> list[DeviceInfo]:
+    devices = session.scalars(
+        select(Device).where(Device.tenant_id == tenant_id).order_by(Device.created_at)
+    )
+    return [device_info(d) for d in devices]
+
+
+def revoke_device(session: Session, tenant_id: str | None, device_id: str) -> DeviceInfo:
+    """Revoke; with `tenant_id` the device must belong to it (else the same 404 as unknown)."""
+    device = session.get(Device, device_id)
+    if device is None or (tenant_id is not None and device.tenant_id != tenant_id):
+        raise not_found("unknown device")
+    if device.revoked_at is None:
+        device.revoked_at = utcnow()
+    return device_info(device)
+
+
+def escalate(session: Session, tenant_id: str, case_id: str, guidance_name: str) -> EscalationInfo:
+    """Share a case with a guidance centre; its rows are re-published so the centre pulls them."""
+    guidance = session.scalars(
+        select(Tenant).where(Tenant.name == guidance_name, Tenant.kind == "guidance")
+    ).first()
+    if guidance is None:
+        raise not_found("unknown guidance centre")
+    case = session.get(Record, (tenant_id, "case", case_id))
+    if case is None:
+        raise not_found("unknown case")
+    existing = session.get(Escalation, (tenant_id, case_id))
+    if existing is not None:
+        if existing.guidance_tenant_id != guidance.id:
+            raise ApiError(409, "already_escalated", "case is escalated to another centre")
+        return EscalationInfo(
+            case_id=case_id, guidance_centre=guidance.name, server_seq=existing.server_seq
+        )
+    records = list(
+        session.scalars(
+            select(Record)
+            .where(Record.tenant_id == tenant_id, Record.case_id == case_id)
+            .order_by(Record.updated_seq)
+        )
+    )
+    conflicts = list(
+        session.scalars(
+            select(Conflict).where(Conflict.tenant_id == tenant_id, Conflict.case_id == case_id)
+        )
+    )
+    seq = take_sequence(session, len(records) + len(conflicts))
+    first = seq
+    for rec in records:
+        session.add(
+            ChangeLog(
+                server_seq=seq,
+                tenant_id=tenant_id,
+                entity=rec.entity,
+                entity_id=rec.entity_id,
+                case_id=case_id,
+                version=rec.version,
+                fields=rec.fields,
+                deleted=rec.deleted,
+                device_id=None,
+                mutation_id=None,
+            )
+        )
+        seq += 1
+    for conflict in conflicts:
+        session.add(
+            ChangeLog(
+                server_seq=seq,
+                tenant_id=tenant_id,
+                entity="sync_conflict",
+                entity_id=conflict.id,
+                case_id=case_id,
+                version=2 if conflict.resolved_at else 1,
+                fields=conflict_snapshot(conflict),
+                deleted=False,
+                device_id=None,
+                mutation_id=None,
+            )
+        )
+        seq += 1
+    session.add(
+        Escalation(
+            tenant_id=tenant_id,
+            case_id=case_id,
+            guidance_tenant_id=guidance.id,
+            server_seq=first,
+        )
+    )
+    return EscalationInfo(case_id=case_id, guidance_centre=guidance.name, server_seq=first)
+
+
+def publish_alert(
+    session: Session,
+    title: str,
+    body: str,
+    severity: str,
+    fair: str | None,
+    tenant_name: str | None,
+) -> RiskAlert:
+    if severity not in ("info", "warning", "critical"):
+        raise AdminError("severity must be info, warning or critical")
+    tenant_id = tenant_by_name(session, tenant_name).id if tenant_name else None
+    alert = RiskAlert(
+        seq=take_sequence(session, 1),
+        tenant_id=tenant_id,
+        severity=severity,
+        title=title,
+        body=body,
+        fair=fair,
+    )
+    session.add(alert)
+    session.flush()
+    return alert
+
+
+def publish_reference(
+    session: Session,
+    kind: str,
+    key: str,
+    data: dict[str, Any],
+    tenant_name: str | None,
+    deleted: bool = False,
+) -> ReferenceEntry:
+    tenant_id = tenant_by_name(session, tenant_name).id if tenant_name else None
+    entry = session.scalars(
+        select(ReferenceEntry).where(
+            ReferenceEntry.kind == kind,
+            ReferenceEntry.key == key,
+            ReferenceEntry.tenant_id.is_(None)
+            if tenant_id is None
+            else ReferenceEntry.tenant_id == tenant_id,
+        )
+    ).first()
+    seq = take_sequence(session, 1)
+    if entry is None:
+        entry = ReferenceEntry(kind=kind, key=key, tenant_id=tenant_id, seq=seq, data=data)
+        session.add(entry)
+    entry.seq, entry.data, entry.deleted, entry.published_at = seq, data, deleted, utcnow()
+    session.flush()
+    return entry
+
+
+def prune(session: Session, keep_days: int) -> int:
+    """Drop superseded change-log rows older than `keep_days`; older cursors then get 410.
+
+    The newest row of every record is kept, so a pull from cursor 0 still rebuilds everything.
+    """
+    cutoff = utcnow() - timedelta(days=keep_days)
+    newest = (
+        select(func.max(ChangeLog.server_seq))
+        .group_by(ChangeLog.tenant_id, ChangeLog.entity, ChangeLog.entity_id)
+        .scalar_subquery()
+    )
+    watermark = session.scalars(
+        select(func.max(ChangeLog.server_seq)).where(ChangeLog.created_at < cutoff)
+    ).one()
+    if watermark is None:
+        return 0
+    result = session.execute(
+        delete(ChangeLog).where(
+            ChangeLog.server_seq <= watermark, ChangeLog.server_seq.not_in(newest)
+        )
+    )
+    session.execute(
+        update(Tenant)
+        .where(Tenant.pruned_through_seq < watermark)
+        .values(pruned_through_seq=watermark)
+    )
+    return int(getattr(result, "rowcount", 0))

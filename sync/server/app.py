@@ -1,0 +1,60 @@
+"""Application factory: `create_app(settings)` for tests, `create_app_from_env` for uvicorn."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from sync.protocol import API_PREFIX, PROTOCOL_VERSION
+from sync.server import __version__
+from sync.server.blobstore import LocalBlobStore
+from sync.server.config import Settings
+from sync.server.db import migrate, open_database
+from sync.server.errors import install_handlers
+from sync.server.middleware import HqMiddleware
+from sync.server.routes import blobs, cases, devices, health, reference, sync
+
+# `fairdesk-hq serve` migrates once before starting workers and sets this to "0".
+MIGRATE_ENV = "FAIRDESK_HQ_MIGRATE_ON_START"
+
+
+def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
+    settings = settings or Settings()
+    settings.prepare()
+    db = open_database(settings.resolved_database_url())
+    if run_migrations:
+        migrate(db.engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        db.dispose()
+
+    app = FastAPI(
+        title="fairdesk-hq",
+        version=__version__,
+        summary=f"FairDesk HQ sync server, protocol {PROTOCOL_VERSION}",
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.store = LocalBlobStore(settings.resolved_blobs_dir())
+    install_handlers(app)
+    for module in (health, devices, sync, cases, blobs, reference):
+        app.include_router(module.router, prefix=API_PREFIX)
+    app.add_middleware(
+        HqMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_chunk_bytes=settings.max_chunk_bytes,
+    )
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    return create_app(run_migrations=os.environ.get(MIGRATE_ENV, "1") != "0")

@@ -1,0 +1,245 @@
+"""`fairdesk-hq`: run the HQ server and administer tenants, users, devices and HQ content.
+
+Every command takes `--db URL`, `--data-dir DIR`, `--blobs DIR` (or `FAIRDESK_HQ_*` environment
+variables) and `--json` for scripts; the schema is migrated automatically before anything runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sync.server import __version__, admin
+from sync.server.config import Settings
+from sync.server.db import migrate, open_database
+from sync.server.errors import ApiError
+
+GIB = 1024**3
+
+
+def _common() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--db", help="SQLAlchemy URL (default: SQLite in the data dir)")
+    parent.add_argument("--data-dir", type=Path, help="data directory (default: per-user)")
+    parent.add_argument("--blobs", type=Path, help="blob folder (default: <data dir>/blobs)")
+    parent.add_argument("--json", action="store_true", help="machine-readable output")
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(prog="fairdesk-hq", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"fairdesk-hq {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", parents=[common], help="run the HTTP server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--fd", type=int, help="serve on an already bound socket (tests)")
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1", help="trusted reverse proxies")
+
+    sub.add_parser("migrate", parents=[common], help="bring the schema up to date")
+
+    tenant = sub.add_parser("tenant", help="tenants").add_subparsers(dest="action", required=True)
+    t_add = tenant.add_parser("add", parents=[common])
+    t_add.add_argument("name")
+    t_add.add_argument("--kind", choices=["company", "guidance"], default="company")
+    t_add.add_argument("--quota-gb", type=float, help="blob storage quota in GiB")
+    tenant.add_parser("list", parents=[common])
+
+    user = sub.add_parser("user", help="users").add_subparsers(dest="action", required=True)
+    u_add = user.add_parser("add", parents=[common])
+    u_add.add_argument("name")
+    u_add.add_argument("--tenant", required=True)
+    u_add.add_argument("--role", required=True, choices=["responder", "legal", "admin", "guidance"])
+    u_add.add_argument("--email")
+
+    code = sub.add_parser("enroll-code", parents=[common], help="one-time device enrolment code")
+    code.add_argument("--tenant", required=True)
+    code.add_argument("--role", choices=["responder", "legal", "admin", "guidance"])
+    code.add_argument("--expires", default="24h", help="e.g. 30m, 24h, 7d")
+    code.add_argument("--user", help="bind the device to this user")
+
+    device = sub.add_parser("device", help="devices").add_subparsers(dest="action", required=True)
+    d_list = device.add_parser("list", parents=[common])
+    d_list.add_argument("--tenant", required=True)
+    d_revoke = device.add_parser("revoke", parents=[common])
+    d_revoke.add_argument("device_id")
+
+    esc = sub.add_parser("escalate", parents=[common], help="share a case with a guidance centre")
+    esc.add_argument("--tenant", required=True)
+    esc.add_argument("--case", required=True)
+    esc.add_argument("--to", required=True, help="guidance centre tenant name")
+
+    alert = sub.add_parser("alert", help="risk alerts").add_subparsers(dest="action", required=True)
+    a_pub = alert.add_parser("publish", parents=[common])
+    a_pub.add_argument("--title", required=True)
+    a_pub.add_argument("--body", required=True)
+    a_pub.add_argument("--severity", default="warning", choices=["info", "warning", "critical"])
+    a_pub.add_argument("--fair")
+    a_pub.add_argument("--tenant", help="only for this tenant (default: everyone)")
+
+    ref = sub.add_parser("reference", help="reference data").add_subparsers(
+        dest="action", required=True
+    )
+    r_pub = ref.add_parser("publish", parents=[common])
+    r_pub.add_argument("--kind", required=True, help="e.g. law, procedure, expert")
+    r_pub.add_argument("--key", required=True)
+    r_pub.add_argument("--data", required=True, help="JSON object, or @file.json")
+    r_pub.add_argument("--tenant")
+    r_pub.add_argument("--delete", action="store_true")
+
+    prune = sub.add_parser("prune", parents=[common], help="drop superseded change-log rows")
+    prune.add_argument("--keep-days", type=int, default=90)
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    if args.data_dir is not None:
+        overrides["data_dir"] = args.data_dir
+    if args.db:
+        overrides["database_url"] = args.db
+    if args.blobs is not None:
+        overrides["blobs_dir"] = args.blobs
+    return Settings(**overrides)
+
+
+def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
+    print(json.dumps(data, indent=None if args.json else 2) if args.json else text)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    settings.prepare()
+    db = open_database(settings.resolved_database_url())
+    migrate(db.engine)
+    db.dispose()
+    # Workers are separate processes: hand them the resolved settings through the environment.
+    os.environ["FAIRDESK_HQ_DATA_DIR"] = str(settings.data_dir)
+    os.environ["FAIRDESK_HQ_DATABASE_URL"] = settings.resolved_database_url()
+    os.environ["FAIRDESK_HQ_BLOBS_DIR"] = str(settings.resolved_blobs_dir())
+    os.environ["FAIRDESK_HQ_MIGRATE_ON_START"] = "0"
+    uvicorn.run(
+        "sync.server.app:create_app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        fd=args.fd,
+        workers=args.workers,
+        log_level=args.log_level,
+        proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        server_header=False,
+        timeout_keep_alive=30,
+    )
+    return 0
+
+
+def _run_admin(args: argparse.Namespace, session: Session) -> tuple[Any, str]:
+    command = (
+        args.command
+        if args.command not in ("tenant", "user", "device", "alert", "reference")
+        else f"{args.command} {args.action}"
+    )
+    if command == "tenant add":
+        quota = (
+            int(args.quota_gb * GIB)
+            if args.quota_gb is not None
+            else settings_from(args).default_quota_bytes
+        )
+        t = admin.add_tenant(session, args.name, args.kind, quota)
+        return {
+            "tenant_id": t.id,
+            "name": t.name,
+            "kind": t.kind,
+        }, f"tenant {t.name} ({t.kind}) {t.id}"
+    if command == "tenant list":
+        from sqlalchemy import select
+
+        from sync.server.models import Tenant
+
+        rows = [
+            {"tenant_id": t.id, "name": t.name, "kind": t.kind}
+            for t in session.scalars(select(Tenant).order_by(Tenant.name))
+        ]
+        return rows, "\n".join(f"{r['name']}\t{r['kind']}\t{r['tenant_id']}" for r in rows)
+    if command == "user add":
+        u = admin.add_user(session, args.tenant, args.name, args.role, args.email)
+        return {"user_id": u.id, "name": u.name, "role": u.role}, f"user {u.name} ({u.role}) {u.id}"
+    if command == "enroll-code":
+        code = admin.make_enroll_code(
+            session, args.tenant, args.role, admin.parse_duration(args.expires), args.user
+        )
+        return {"code": code}, code
+    if command == "device list":
+        devices = admin.list_devices(session, admin.tenant_by_name(session, args.tenant).id)
+        rows = [d.model_dump() for d in devices]
+        return rows, "\n".join(
+            f"{d.device_id}\t{d.role}\t{'revoked' if d.revoked else 'active'}\t{d.name}"
+            for d in devices
+        )
+    if command == "device revoke":
+        info = admin.revoke_device(session, None, args.device_id)
+        return info.model_dump(), f"revoked {info.device_id}"
+    if command == "escalate":
+        tenant = admin.tenant_by_name(session, args.tenant)
+        esc = admin.escalate(session, tenant.id, args.case, args.to)
+        return esc.model_dump(), f"case {esc.case_id} escalated to {esc.guidance_centre}"
+    if command == "alert publish":
+        a = admin.publish_alert(
+            session, args.title, args.body, args.severity, args.fair, args.tenant
+        )
+        return {"alert_id": a.id, "seq": a.seq}, f"alert {a.id} published (seq {a.seq})"
+    if command == "reference publish":
+        raw = Path(args.data[1:]).read_text("utf-8") if args.data.startswith("@") else args.data
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise admin.AdminError("--data must be a JSON object")
+        e = admin.publish_reference(session, args.kind, args.key, data, args.tenant, args.delete)
+        return {
+            "seq": e.seq,
+            "kind": e.kind,
+            "key": e.key,
+        }, f"{e.kind}/{e.key} published (seq {e.seq})"
+    if command == "prune":
+        removed = admin.prune(session, args.keep_days)
+        return {"removed": removed}, f"removed {removed} superseded change-log rows"
+    raise admin.AdminError(f"unknown command {command}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = settings_from(args)
+    if args.command == "serve":
+        return _serve(args, settings)
+    settings.prepare()
+    db = open_database(settings.resolved_database_url())
+    try:
+        migrate(db.engine)
+        if args.command == "migrate":
+            _emit(args, {"migrated": True}, "schema up to date")
+            return 0
+        with db.writing() as session:
+            data, text = _run_admin(args, session)
+        _emit(args, data, text)
+        return 0
+    except (admin.AdminError, ApiError) as exc:
+        message = exc.message if isinstance(exc, ApiError) else str(exc)
+        print(
+            json.dumps({"error": message}) if args.json else f"fairdesk-hq: {message}",
+            file=sys.stderr,
+        )
+        return 2
+    finally:
+        db.dispose()

@@ -1,0 +1,510 @@
+"""Applying a device's push: idempotent, gap-checked, one transaction, conflicts field by field.
+
+Nothing here picks a winner by clock. A field the server changed after the client's
+`base_version` and that the client changes to a different value is kept as the server has it and
+recorded as a `Conflict` (also published in the change log as entity `sync_conflict`, so every
+node sees it). A mutation that cannot ever apply is `rejected` with a reason; the device shows it
+and its queue moves on.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from sync.protocol import (
+    APPEND_ONLY_ENTITIES,
+    CONFLICT_ENTITY,
+    ENTITIES,
+    SHA256_HEX,
+    TENANT_SCOPED_ENTITIES,
+    Mutation,
+    MutationResult,
+    PushRequest,
+    PushResponse,
+)
+from sync.server.config import Settings
+from sync.server.db import SEQ_COUNTER, Database, lock_sequence
+from sync.server.deps import Caller
+from sync.server.errors import ApiError, forbidden
+from sync.server.models import (
+    BlobLink,
+    ChangeLog,
+    Conflict,
+    Counter,
+    Device,
+    Escalation,
+    MutationLog,
+    Record,
+    TenantBlob,
+    utcnow,
+)
+
+_FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_RESERVED_FIELDS = frozenset({"id", "version", "deleted", "tenant_id", "entity", "entity_id"})
+# What a guidance centre may add to a case escalated to it.
+GUIDANCE_WRITABLE = frozenset({"note", "timeline_event"})
+
+
+class Rejected(Exception):
+    """A permanent per-mutation failure; the message is shown to the user."""
+
+
+def canonical_uuid(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = str(uuid.UUID(value))
+    except ValueError:
+        return None
+    return parsed if parsed == value else None
+
+
+def conflict_snapshot(conflict: Conflict) -> dict[str, Any]:
+    return {
+        "entity": conflict.entity,
+        "entity_id": conflict.entity_id,
+        "fields": conflict.fields,
+        "client_op": conflict.client_op,
+        "base_version": conflict.base_version,
+        "server_version": conflict.server_version,
+        "device_id": conflict.device_id,
+        "user_id": conflict.user_id,
+        "mutation_id": conflict.mutation_id,
+        "created_at": conflict.created_at.isoformat(),
+        "resolved": conflict.resolved_at is not None,
+        "resolved_by_device": conflict.resolved_by_device,
+    }
+
+
+@dataclass
+class _Applier:
+    session: Session
+    caller: Caller
+    settings: Settings
+    seq: int
+    records: dict[tuple[str, str, str], Record | None] = field(default_factory=dict)
+    escalated: dict[str, str | None] = field(default_factory=dict)
+
+    # --- helpers -------------------------------------------------------------------------
+    def next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    def record(self, tenant_id: str, entity: str, entity_id: str) -> Record | None:
+        key = (tenant_id, entity, entity_id)
+        if key not in self.records:
+            self.records[key] = self.session.get(Record, key)
+        return self.records[key]
+
+    def preload(self, mutations: list[Mutation]) -> None:
+        ids = {m.entity_id for m in mutations}
+        ids |= {
+            m.changes["case_id"] for m in mutations if isinstance(m.changes.get("case_id"), str)
+        }
+        for rec in self.session.scalars(
+            select(Record).where(
+                Record.tenant_id == self.caller.tenant_id, Record.entity_id.in_(ids)
+            )
+        ):
+            self.records[(rec.tenant_id, rec.entity, rec.entity_id)] = rec
+        for entity in {m.entity for m in mutations}:
+            for entity_id in ids:
+                self.records.setdefault((self.caller.tenant_id, entity, entity_id), None)
+        for case_id in ids:
+            self.records.setdefault((self.caller.tenant_id, "case", case_id), None)
+
+    def log(self, rec: Record, mutation: Mutation) -> int:
+        seq = self.next_seq()
+        rec.updated_seq = seq
+        self.session.add(
+            ChangeLog(
+                server_seq=seq,
+                tenant_id=rec.tenant_id,
+                entity=rec.entity,
+                entity_id=rec.entity_id,
+                case_id=rec.case_id,
+                version=rec.version,
+                fields=rec.fields,
+                deleted=rec.deleted,
+                device_id=self.caller.device_id,
+                mutation_id=mutation.mutation_id,
+            )
+        )
+        return seq
+
+    def log_conflict(self, conflict: Conflict, mutation_id: int, version: int) -> None:
+        self.session.add(
+            ChangeLog(
+                server_seq=self.next_seq(),
+                tenant_id=conflict.tenant_id,
+                entity=CONFLICT_ENTITY,
+                entity_id=conflict.id,
+                case_id=conflict.case_id,
+                version=version,
+                fields=conflict_snapshot(conflict),
+                deleted=False,
+                device_id=self.caller.device_id,
+                mutation_id=mutation_id,
+            )
+        )
+
+    # --- validation ----------------------------------------------------------------------
+    def owner_tenant(self, case_id: str | None) -> str:
+        """Tenant that owns rows of `case_id` for this caller, or Rejected (same words either way)."""
+        if not self.caller.is_guidance:
+            return self.caller.tenant_id
+        if case_id is None:
+            raise Rejected("guidance centres may only write to escalated cases")
+        if case_id not in self.escalated:
+            self.escalated[case_id] = self.session.scalars(
+                select(Escalation.tenant_id).where(
+                    Escalation.case_id == case_id,
+                    Escalation.guidance_tenant_id == self.caller.tenant_id,
+                )
+            ).first()
+        owner = self.escalated[case_id]
+        if owner is None:
+            raise Rejected("unknown case")
+        return owner
+
+    def validate(self, m: Mutation) -> tuple[dict[str, Any], str | None, list[str]]:
+        if m.entity not in ENTITIES:
+            raise Rejected(f"unknown entity kind {m.entity!r}")
+        if canonical_uuid(m.entity_id) is None:
+            raise Rejected("entity_id must be a canonical lowercase UUID")
+        if m.entity in APPEND_ONLY_ENTITIES and m.op != "insert":
+            raise Rejected(f"{m.entity} is append-only: only insert is allowed")
+        changes = dict(m.changes)
+        for name in changes:
+            if not _FIELD_NAME.match(name) or name in _RESERVED_FIELDS:
+                raise Rejected(f"invalid field name {name[:80]!r}")
+        if len(json.dumps(changes, separators=(",", ":"))) > self.settings.max_changes_bytes:
+            raise Rejected("changes too large")
+        case_id: str | None
+        raw_case = changes.pop("case_id", None)
+        if m.entity in TENANT_SCOPED_ENTITIES:
+            if raw_case is not None:
+                raise Rejected(f"{m.entity} is not case-scoped: case_id not allowed")
+            case_id = None
+        elif m.entity == "case":
+            if raw_case is not None and raw_case != m.entity_id:
+                raise Rejected("a case's case_id must equal its id")
+            case_id = m.entity_id
+        else:
+            if raw_case is None and m.op == "insert":
+                raise Rejected("case_id is required")
+            if raw_case is not None and canonical_uuid(raw_case) is None:
+                raise Rejected("case_id must be a canonical lowercase UUID")
+            case_id = raw_case
+        refs = sorted(set(m.blob_refs))
+        if any(not SHA256_HEX.match(ref) for ref in refs):
+            raise Rejected("blob_refs must be lowercase sha256 hex digests")
+        if m.resolves_conflict_id is not None and canonical_uuid(m.resolves_conflict_id) is None:
+            raise Rejected("resolves_conflict_id must be a UUID")
+        if self.caller.is_guidance and (m.entity not in GUIDANCE_WRITABLE or m.op != "insert"):
+            raise Rejected("guidance centres may only add notes and timeline events")
+        return changes, case_id, refs
+
+    # --- apply ---------------------------------------------------------------------------
+    def apply(self, m: Mutation) -> MutationResult:
+        try:
+            changes, case_id, refs = self.validate(m)
+            tenant_id = self.owner_tenant(case_id)
+            rec = self.record(tenant_id, m.entity, m.entity_id)
+            if case_id is None and rec is not None:
+                case_id = rec.case_id
+            if rec is not None and case_id != rec.case_id:
+                raise Rejected("case_id cannot change")
+            if rec is None and m.entity not in ("case", *TENANT_SCOPED_ENTITIES):
+                # Children may only hang off a case this caller can see (no cross-tenant links).
+                assert case_id is not None
+                if self.record(tenant_id, "case", case_id) is None:
+                    raise Rejected("unknown case")
+            conflict = self._resolvable(m, tenant_id)
+            if m.entity in APPEND_ONLY_ENTITIES:
+                result = self._append(m, tenant_id, case_id, changes, rec)
+            else:
+                result = self._mutable(m, tenant_id, case_id, changes, rec)
+        except Rejected as exc:
+            return MutationResult(mutation_id=m.mutation_id, status="rejected", reason=str(exc))
+        if result.status == "applied":
+            self._link_blobs(tenant_id, m, case_id, refs)
+            if conflict is not None:
+                conflict.resolved_at = utcnow()
+                conflict.resolved_by_device = self.caller.device_id
+                self.log_conflict(conflict, m.mutation_id, 2)
+        return result
+
+    def _resolvable(self, m: Mutation, tenant_id: str) -> Conflict | None:
+        if m.resolves_conflict_id is None:
+            return None
+        conflict = self.session.get(Conflict, m.resolves_conflict_id)
+        if (
+            conflict is None
+            or conflict.tenant_id != tenant_id
+            or (conflict.entity, conflict.entity_id) != (m.entity, m.entity_id)
+            or conflict.resolved_at is not None
+        ):
+            raise Rejected("unknown or already resolved conflict")
+        return conflict
+
+    def _append(
+        self,
+        m: Mutation,
+        tenant_id: str,
+        case_id: str | None,
+        changes: dict[str, Any],
+        rec: Record | None,
+    ) -> MutationResult:
+        if rec is not None:
+            if rec.fields == changes:
+                return MutationResult(
+                    mutation_id=m.mutation_id, status="applied", version=rec.version
+                )
+            raise Rejected(f"{m.entity} {m.entity_id} already exists with other content")
+        rec = self._insert(tenant_id, m, case_id, changes)
+        seq = self.log(rec, m)
+        return MutationResult(
+            mutation_id=m.mutation_id, status="applied", version=1, server_seq=seq
+        )
+
+    def _insert(
+        self, tenant_id: str, m: Mutation, case_id: str | None, changes: dict[str, Any]
+    ) -> Record:
+        rec = Record(
+            tenant_id=tenant_id,
+            entity=m.entity,
+            entity_id=m.entity_id,
+            case_id=case_id,
+            version=1,
+            fields=changes,
+            field_versions=dict.fromkeys(changes, 1),
+            deleted=False,
+            updated_seq=0,
+        )
+        self.session.add(rec)
+        self.records[(tenant_id, m.entity, m.entity_id)] = rec
+        return rec
+
+    def _mutable(
+        self,
+        m: Mutation,
+        tenant_id: str,
+        case_id: str | None,
+        changes: dict[str, Any],
+        rec: Record | None,
+    ) -> MutationResult:
+        if rec is None:
+            if m.op != "insert":
+                raise Rejected("unknown record")
+            rec = self._insert(tenant_id, m, case_id, changes)
+            seq = self.log(rec, m)
+            return MutationResult(
+                mutation_id=m.mutation_id, status="applied", version=1, server_seq=seq
+            )
+        # An insert of an id that already exists is treated as an edit made against nothing.
+        base = m.base_version if m.base_version is not None else (0 if m.op == "insert" else None)
+        if base is None:
+            raise Rejected(f"base_version is required for {m.op}")
+        if base > rec.version:
+            raise Rejected("base_version is newer than the server's version")
+        if m.op == "delete":
+            return self._delete(m, rec, base)
+        if rec.deleted:
+            # Edit vs delete: never a silent resurrection, never a silent loss.
+            return self._conflict(
+                m, rec, base, {"_deleted": {"base": False, "server": True, "client": changes}}
+            )
+        apply: dict[str, Any] = {}
+        clashes: dict[str, Any] = {}
+        base_fields: dict[str, Any] | None = None
+        for name, value in changes.items():
+            if name in rec.fields and rec.fields[name] == value:
+                continue
+            if int(rec.field_versions.get(name, 0)) <= base:
+                apply[name] = value
+                continue
+            if base_fields is None:
+                base_fields = self._fields_at(rec, base)
+            clashes[name] = {
+                "base": base_fields.get(name),
+                "server": rec.fields.get(name),
+                "client": value,
+            }
+        result = MutationResult(mutation_id=m.mutation_id, status="applied", version=rec.version)
+        if apply:
+            rec.version += 1
+            rec.fields = {**rec.fields, **apply}
+            rec.field_versions = {**rec.field_versions, **dict.fromkeys(apply, rec.version)}
+            result.server_seq = self.log(rec, m)
+            result.version = rec.version
+        if clashes:
+            conflict_result = self._conflict(m, rec, base, clashes)
+            conflict_result.server_seq = result.server_seq
+            return conflict_result
+        return result
+
+    def _delete(self, m: Mutation, rec: Record, base: int) -> MutationResult:
+        if rec.deleted:
+            return MutationResult(mutation_id=m.mutation_id, status="applied", version=rec.version)
+        if rec.version > base:
+            base_fields = self._fields_at(rec, base)
+            changed = {
+                name: {"base": base_fields.get(name), "server": value, "client": None}
+                for name, value in rec.fields.items()
+                if int(rec.field_versions.get(name, 0)) > base
+            }
+            changed["_deleted"] = {"base": False, "server": False, "client": True}
+            return self._conflict(m, rec, base, changed)
+        rec.version += 1
+        rec.deleted = True
+        seq = self.log(rec, m)
+        return MutationResult(
+            mutation_id=m.mutation_id, status="applied", version=rec.version, server_seq=seq
+        )
+
+    def _fields_at(self, rec: Record, version: int) -> dict[str, Any]:
+        """Row snapshot at `version` from the change log ({} if pruned or never existed)."""
+        fields = self.session.scalars(
+            select(ChangeLog.fields).where(
+                ChangeLog.tenant_id == rec.tenant_id,
+                ChangeLog.entity == rec.entity,
+                ChangeLog.entity_id == rec.entity_id,
+                ChangeLog.version == version,
+            )
+        ).first()
+        return dict(fields or {})
+
+    def _conflict(
+        self, m: Mutation, rec: Record, base: int, fields: dict[str, Any]
+    ) -> MutationResult:
+        conflict = Conflict(
+            tenant_id=rec.tenant_id,
+            case_id=rec.case_id,
+            entity=rec.entity,
+            entity_id=rec.entity_id,
+            fields=fields,
+            client_op=m.op,
+            base_version=base,
+            server_version=rec.version,
+            device_id=self.caller.device_id,
+            user_id=self.caller.user_id,
+            mutation_id=m.mutation_id,
+            created_at=utcnow(),
+            resolved_at=None,
+            resolved_by_device=None,
+        )
+        conflict.id = str(uuid.uuid4())
+        self.session.add(conflict)
+        self.log_conflict(conflict, m.mutation_id, 1)
+        server_value = {name: info["server"] for name, info in fields.items() if name != "_deleted"}
+        if "_deleted" in fields:
+            server_value["deleted"] = rec.deleted
+        return MutationResult(
+            mutation_id=m.mutation_id,
+            status="conflict",
+            version=rec.version,
+            conflict_id=conflict.id,
+            server_value=server_value,
+        )
+
+    def _link_blobs(
+        self, tenant_id: str, m: Mutation, case_id: str | None, refs: list[str]
+    ) -> None:
+        for sha in refs:
+            key = (tenant_id, m.entity, m.entity_id, sha)
+            if self.session.get(BlobLink, key) is not None:
+                continue
+            self.session.add(
+                BlobLink(
+                    tenant_id=tenant_id,
+                    entity=m.entity,
+                    entity_id=m.entity_id,
+                    sha256=sha,
+                    case_id=case_id,
+                )
+            )
+            held = self.session.get(TenantBlob, (tenant_id, sha))
+            if held is not None:
+                held.refcount += 1
+
+
+def apply_push(
+    db: Database, settings: Settings, caller: Caller, request: PushRequest
+) -> PushResponse:
+    if request.device_id != caller.device_id:
+        raise forbidden("device_id does not match the token")
+    if len(request.mutations) > settings.max_mutations_per_push:
+        raise ApiError(413, "too_many_mutations", f"at most {settings.max_mutations_per_push}")
+    with db.writing() as session:
+        # First statement: the sequence lock serialises every change-log writer until commit.
+        start_seq = lock_sequence(session)
+        device = session.get_one(Device, caller.device_id)
+        last = device.last_mutation_id
+        expected = last + 1
+        for mutation in request.mutations:
+            if mutation.mutation_id <= last:
+                continue
+            if mutation.mutation_id != expected:
+                raise ApiError(
+                    409, "mutation_gap", f"expected mutation {last + 1}", expected=last + 1
+                )
+            expected += 1
+        fresh = [m for m in request.mutations if m.mutation_id > last]
+        stored = {
+            row.mutation_id: row
+            for row in session.scalars(
+                select(MutationLog).where(
+                    MutationLog.device_id == caller.device_id,
+                    MutationLog.mutation_id.in_(
+                        [m.mutation_id for m in request.mutations if m.mutation_id <= last]
+                    ),
+                )
+            )
+        }
+        applier = _Applier(session=session, caller=caller, settings=settings, seq=start_seq)
+        if fresh and not caller.is_guidance:
+            applier.preload(fresh)
+        results: list[MutationResult] = []
+        for mutation in request.mutations:
+            if mutation.mutation_id <= last:
+                old = stored.get(mutation.mutation_id)
+                results.append(
+                    MutationResult(
+                        mutation_id=mutation.mutation_id,
+                        status="duplicate",
+                        version=old.version if old else None,
+                        server_seq=old.server_seq if old else None,
+                        conflict_id=old.conflict_id if old else None,
+                        reason=old.reason if old else None,
+                    )
+                )
+                continue
+            result = applier.apply(mutation)
+            session.add(
+                MutationLog(
+                    device_id=caller.device_id,
+                    mutation_id=mutation.mutation_id,
+                    status=result.status,
+                    version=result.version,
+                    server_seq=result.server_seq,
+                    conflict_id=result.conflict_id,
+                    reason=result.reason,
+                )
+            )
+            results.append(result)
+        if fresh:
+            device.last_mutation_id = fresh[-1].mutation_id
+        device.last_seen_at = utcnow()
+        if applier.seq != start_seq:
+            session.execute(
+                update(Counter).where(Counter.name == SEQ_COUNTER).values(value=applier.seq)
+            )
+        return PushResponse(results=results, last_mutation_id=device.last_mutation_id)

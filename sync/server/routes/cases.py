@@ -1,0 +1,77 @@
+"""Case views for HQ legal staff and escalation of a case to a guidance centre."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from sqlalchemy import and_, select
+
+from sync.protocol import CONFLICT_ENTITY, CaseView, EscalateRequest, EscalationInfo
+from sync.server import admin
+from sync.server.deps import CallerDep, DatabaseDep, ReadSessionDep
+from sync.server.errors import error_responses, forbidden, not_found
+from sync.server.models import ChangeLog, Escalation, Record
+from sync.server.pull import to_change
+
+router = APIRouter(tags=["cases"])
+
+CaseId = Annotated[str, Path(max_length=64)]
+
+
+@router.get("/cases/{case_id}", responses=error_responses(401, 404))
+def get_case(case_id: CaseId, caller: CallerDep, session: ReadSessionDep) -> CaseView:
+    owner = caller.tenant_id
+    if caller.is_guidance:
+        escalated = session.scalars(
+            select(Escalation.tenant_id).where(
+                Escalation.case_id == case_id, Escalation.guidance_tenant_id == caller.tenant_id
+            )
+        ).first()
+        if escalated is None:
+            raise not_found("unknown case")
+        owner = escalated
+    if session.get(Record, (owner, "case", case_id)) is None:
+        raise not_found("unknown case")
+    # The newest change-log row of each record is its current state in wire form.
+    rows = session.scalars(
+        select(ChangeLog)
+        .join(
+            Record,
+            and_(
+                Record.tenant_id == ChangeLog.tenant_id,
+                Record.entity == ChangeLog.entity,
+                Record.entity_id == ChangeLog.entity_id,
+                Record.updated_seq == ChangeLog.server_seq,
+            ),
+        )
+        .where(Record.tenant_id == owner, Record.case_id == case_id)
+        .order_by(ChangeLog.server_seq)
+    )
+    conflicts = session.scalars(
+        select(ChangeLog)
+        .where(
+            ChangeLog.tenant_id == owner,
+            ChangeLog.case_id == case_id,
+            ChangeLog.entity == CONFLICT_ENTITY,
+        )
+        .order_by(ChangeLog.server_seq)
+    )
+    latest = {row.entity_id: row for row in conflicts}
+    return CaseView(
+        case_id=case_id,
+        records=[to_change(row) for row in rows],
+        open_conflicts=[
+            to_change(row) for row in latest.values() if not row.fields.get("resolved")
+        ],
+    )
+
+
+@router.post("/cases/{case_id}/escalate", responses=error_responses(401, 403, 404, 409))
+def escalate_case(
+    case_id: CaseId, body: EscalateRequest, caller: CallerDep, db: DatabaseDep
+) -> EscalationInfo:
+    if caller.is_guidance or caller.role not in ("legal", "admin"):
+        raise forbidden("only company legal staff or admins escalate cases")
+    with db.writing() as session:
+        return admin.escalate(session, caller.tenant_id, case_id, body.guidance_centre)
