@@ -1,0 +1,169 @@
+"""Push: idempotency, gaps, field-by-field conflicts, edit-vs-delete, rejections (both DBs)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import FastAPI
+from starlette.testclient import TestClient
+
+from sync.server.models import ChangeLog, Conflict, MutationLog, Record
+from tests.sync.server.helpers import count, device, tenant
+
+
+def _setup(http: TestClient, app: FastAPI) -> tuple:  # type: ignore[type-arg]
+    tenant(app, "Acme")
+    return device(http, app, "Acme"), device(http, app, "Acme")
+
+
+def test_retry_is_idempotent_and_returns_stored_outcomes(
+    hq_http: TestClient, hq_app: FastAPI
+) -> None:
+    a, _ = _setup(hq_http, hq_app)
+    case = str(uuid.uuid4())
+    batch = [
+        a.mutation("case", case, changes={"title": "Booth 4"}),
+        a.mutation("note", str(uuid.uuid4()), changes={"case_id": case, "text": "seen"}),
+        a.mutation("bogus", case),
+    ]
+    first = a.push(batch)
+    assert [r["status"] for r in first] == ["applied", "applied", "rejected"]
+    rows = count(hq_app, ChangeLog)
+    again = a.push(batch)  # the response was lost; the device sends the same batch again
+    assert [r["status"] for r in again] == ["duplicate"] * 3
+    assert [r["server_seq"] for r in again] == [r["server_seq"] for r in first]
+    assert again[2]["reason"] == first[2]["reason"]
+    assert count(hq_app, ChangeLog) == rows
+    assert count(hq_app, MutationLog) == 3
+
+
+def test_gap_returns_409_and_applies_nothing(hq_http: TestClient, hq_app: FastAPI) -> None:
+    a, _ = _setup(hq_http, hq_app)
+    a.new_case()
+    a.next_mutation = 5
+    gap = a.push_raw([a.mutation("case", str(uuid.uuid4()), changes={"title": "x"})])
+    assert gap.status_code == 409
+    assert gap.json() == {"error": "mutation_gap", "detail": "expected mutation 2", "expected": 2}
+    # Reordered batch: 3 before 2 is a gap as well.
+    a.next_mutation = 2
+    m2 = a.mutation("case", str(uuid.uuid4()), changes={"title": "two"})
+    m3 = a.mutation("case", str(uuid.uuid4()), changes={"title": "three"})
+    assert a.push_raw([m3, m2]).status_code == 409
+    assert count(hq_app, Record) == 1
+    assert [r["status"] for r in a.push([m2, m3])] == ["applied", "applied"]
+
+
+def test_conflicts_are_field_by_field_and_reach_every_node(
+    hq_http: TestClient, hq_app: FastAPI
+) -> None:
+    a, b = _setup(hq_http, hq_app)
+    case = a.new_case(title="Booth 4", status="open", city="Shanghai")
+    [r] = a.push([a.mutation("case", case, "update", base_version=1, changes={"title": "Booth 5"})])
+    assert r == {**r, "status": "applied", "version": 2}
+    # B edited version 1 offline: title clashes, status is B's alone, city is the same value.
+    [r] = b.push(
+        [
+            b.mutation(
+                "case",
+                case,
+                "update",
+                base_version=1,
+                changes={"title": "Booth 6", "status": "raided", "city": "Shanghai"},
+            )
+        ]
+    )
+    assert r["status"] == "conflict"
+    assert r["server_value"] == {"title": "Booth 5"}
+    assert r["version"] == 3  # status was applied
+    pulled = a.pull_all()
+    [conflict] = [c for c in pulled if c["entity"] == "sync_conflict"]
+    assert conflict["case_id"] == case
+    assert conflict["fields"]["fields"] == {
+        "title": {"base": "Booth 4", "server": "Booth 5", "client": "Booth 6"}
+    }
+    latest = [c for c in pulled if c["entity"] == "case"][-1]
+    assert latest["fields"] == {"title": "Booth 5", "status": "raided", "city": "Shanghai"}
+    # Resolving is an ordinary mutation naming the conflict.
+    [r] = a.push(
+        [
+            a.mutation(
+                "case",
+                case,
+                "update",
+                base_version=3,
+                changes={"title": "Booth 6"},
+                resolves_conflict_id=conflict["entity_id"],
+            )
+        ]
+    )
+    assert r["status"] == "applied"
+    resolved = [c for c in a.pull_all(a.cursor) if c["entity"] == "sync_conflict"]
+    assert resolved[-1]["fields"]["resolved"] is True
+    assert count(hq_app, Conflict, Conflict.resolved_at.is_(None)) == 0
+
+
+def test_edit_vs_delete_is_a_conflict_either_way(hq_http: TestClient, hq_app: FastAPI) -> None:
+    a, b = _setup(hq_http, hq_app)
+    case = a.new_case()
+    party = str(uuid.uuid4())
+    a.push([a.mutation("party", party, changes={"case_id": case, "name": "Copycat Ltd"})])
+    [r] = a.push([a.mutation("party", party, "delete", base_version=1)])
+    assert r["status"] == "applied"
+    [r] = b.push(
+        [b.mutation("party", party, "update", base_version=1, changes={"name": "Copycat"})]
+    )
+    assert r["status"] == "conflict"
+    assert r["server_value"] == {"deleted": True}
+    # Never a silent resurrection: the row stays deleted, B's edit is kept in the conflict.
+    pulled = a.pull_all()
+    rows = [c for c in pulled if c["entity"] == "party"]
+    assert rows[-1]["deleted"] is True
+    [conflict] = [c for c in pulled if c["entity"] == "sync_conflict"]
+    assert conflict["fields"]["fields"]["_deleted"]["client"] == {"name": "Copycat"}
+
+    other = str(uuid.uuid4())
+    a.push([a.mutation("party", other, changes={"case_id": case, "name": "Fake Co"})])
+    a.push([a.mutation("party", other, "update", base_version=1, changes={"name": "Fake Co."})])
+    [r] = b.push([b.mutation("party", other, "delete", base_version=1)])
+    assert r["status"] == "conflict"  # never a silent loss of A's edit
+    assert [c for c in a.pull_all() if c["entity_id"] == other][-1]["deleted"] is False
+
+
+def test_rejections_are_per_mutation_and_the_queue_moves_on(
+    hq_http: TestClient, hq_app: FastAPI
+) -> None:
+    a, _ = _setup(hq_http, hq_app)
+    tenant(hq_app, "Rival")
+    rival = device(hq_http, hq_app, "Rival")
+    rival_case = rival.new_case()
+    case = a.new_case()
+    bad = [
+        a.mutation("spaceship", str(uuid.uuid4())),
+        a.mutation("case", "not-a-uuid"),
+        a.mutation("case", str(uuid.uuid4()).upper()),
+        a.mutation("note", str(uuid.uuid4()), changes={"text": "no case"}),
+        a.mutation("note", str(uuid.uuid4()), changes={"case_id": rival_case, "text": "x"}),
+        a.mutation("note", str(uuid.uuid4()), changes={"case_id": case, "Bad Name": 1}),
+        a.mutation("note", str(uuid.uuid4()), changes={"case_id": case, "version": 9}),
+        a.mutation("note", str(uuid.uuid4()), changes={"case_id": case}, blob_refs=["../etc"]),
+        a.mutation("note", str(uuid.uuid4()), "update", base_version=1, changes={"case_id": case}),
+        a.mutation("case", rival_case, "update", base_version=1, changes={"title": "mine"}),
+        a.mutation("case", case, "update", changes={"title": "no base"}),
+        a.mutation("fair", str(uuid.uuid4()), changes={"case_id": case}),
+        a.mutation("note", str(uuid.uuid4()), changes={"case_id": case, "text": "x" * 70000}),
+    ]
+    good = a.mutation("note", str(uuid.uuid4()), changes={"case_id": case, "text": "ok"})
+    results = a.push([*bad, good])
+    assert [r["status"] for r in results] == ["rejected"] * len(bad) + ["applied"]
+    assert all(r["reason"] for r in results[:-1])
+    # The rival's case answers exactly like a case that does not exist.
+    assert results[4]["reason"] == "unknown case"
+    assert results[9]["reason"] == "unknown record"
+    assert rival.pull_all()[-1]["fields"] == {"title": "t"}
+    assert a.push([])[:0] == [] and count(hq_app, Record) == 3
+
+
+def test_push_for_another_device_is_forbidden(hq_http: TestClient, hq_app: FastAPI) -> None:
+    a, b = _setup(hq_http, hq_app)
+    response = a.request("POST", "/v1/sync/push", json={"device_id": b.device_id, "mutations": []})
+    assert response.status_code == 403

@@ -1,0 +1,119 @@
+"""Resumable blob uploads: resume, offsets, chunk checksums, whole-file re-hash (both DBs)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.testclient import TestClient
+
+from sync.protocol import chunk_checksum, digest_of
+from sync.server.models import TenantBlob, Upload
+from tests.sync.server.helpers import count, device, tenant
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def test_resume_after_a_cut_and_offset_mismatch(hq_http: TestClient, hq_app: FastAPI) -> None:
+    tenant(hq_app, "Acme")
+    a = device(hq_http, hq_app, "Acme")
+    data = os.urandom(300_000)
+    digest = digest_of(data)
+    assert a.request("HEAD", f"/v1/blobs/{digest}").status_code == 404
+    upload = a.start_upload(data)
+    assert upload.status_code == 201
+    upload_id = upload.json()["upload_id"]
+    assert a.patch(upload_id, 0, data[:100_000]).status_code == 204
+    # The device lost the connection and its idea of the offset: it asks the server.
+    again = a.start_upload(data)
+    assert again.status_code == 200 and again.json()["upload_id"] == upload_id
+    assert again.json()["offset"] == 100_000
+    assert a.request("HEAD", f"/v1/uploads/{upload_id}").headers["upload-offset"] == "100000"
+    stale = a.patch(upload_id, 0, data[:100_000])
+    assert stale.status_code == 409 and stale.json()["expected"] == 100_000
+    assert a.complete(upload_id, digest).status_code == 409  # not all bytes yet
+    assert a.request("HEAD", f"/v1/blobs/{digest}").status_code == 404
+    assert a.patch(upload_id, 100_000, data[100_000:]).status_code == 204
+    done = a.complete(upload_id, digest)
+    assert done.status_code == 201 and done.json() == {"digest": digest, "size": len(data)}
+    assert a.complete(upload_id, digest).status_code == 201  # idempotent
+    assert a.request("HEAD", f"/v1/blobs/{digest}").headers["upload-length"] == str(len(data))
+    assert a.request("GET", f"/v1/blobs/{digest}").content == data
+    skip = a.start_upload(data)
+    assert skip.status_code == 200 and skip.json()["complete"] is True
+    assert a.request(
+        "POST", "/v1/uploads", headers={"Idempotency-Key": digest, "Upload-Length": "5"}
+    ).status_code in (200, 422)
+
+
+def test_bad_chunk_checksum_is_460_and_discarded(
+    hq_http: TestClient, hq_app: FastAPI, tmp_path: Path
+) -> None:
+    tenant(hq_app, "Acme")
+    a = device(hq_http, hq_app, "Acme")
+    data = os.urandom(50_000)
+    upload_id = a.start_upload(data).json()["upload_id"]
+    assert a.patch(upload_id, 0, data[:20_000]).status_code == 204
+    flipped = bytearray(data[20_000:])
+    flipped[7] ^= 0x01
+    response = a.patch(upload_id, 20_000, bytes(flipped), checksum=chunk_checksum(data[20_000:]))
+    assert response.status_code == 460
+    assert a.request("HEAD", f"/v1/uploads/{upload_id}").headers["upload-offset"] == "20000"
+    [partial] = _files(tmp_path / "hq" / "blobs" / "uploads")
+    assert partial.stat().st_size == 20_000  # the bad bytes are gone
+    bad_header = a.patch(upload_id, 20_000, data[20_000:], checksum="md5 abc")
+    assert bad_header.status_code == 400
+    assert a.patch(upload_id, 20_000, data[20_000:]).status_code == 204
+    assert a.complete(upload_id, digest_of(data)).status_code == 201
+
+
+def test_digest_mismatch_is_422_and_bytes_are_discarded(
+    hq_http: TestClient, hq_app: FastAPI, tmp_path: Path
+) -> None:
+    tenant(hq_app, "Acme")
+    a = device(hq_http, hq_app, "Acme")
+    claimed, sent = os.urandom(40_000), os.urandom(40_000)
+    digest = digest_of(claimed)
+    upload_id = a.start_upload(claimed).json()["upload_id"]
+    assert a.patch(upload_id, 0, sent).status_code == 204  # chunk checksums match what was sent
+    response = a.complete(upload_id, digest)
+    assert response.status_code == 422 and response.json()["error"] == "digest_mismatch"
+    assert _files(tmp_path / "hq" / "blobs") == []
+    assert a.request("HEAD", f"/v1/blobs/{digest}").status_code == 404
+    assert a.request("HEAD", f"/v1/uploads/{upload_id}").headers["upload-offset"] == "0"
+    assert count(hq_app, TenantBlob) == 0
+    # Storage losing the last acknowledged chunk is caught the same way.
+    assert a.patch(upload_id, 0, claimed[:30_000]).status_code == 204
+    assert a.patch(upload_id, 30_000, claimed[30_000:]).status_code == 204
+    [stored] = _files(tmp_path / "hq" / "blobs" / "uploads")
+    with stored.open("r+b") as handle:
+        handle.truncate(30_000)
+    assert a.complete(upload_id, digest).status_code == 422
+    a.upload(claimed)
+    assert a.request("GET", f"/v1/blobs/{digest}").content == claimed
+    wrong_name = a.complete(upload_id, digest_of(b"other"))
+    assert wrong_name.status_code == 422
+
+
+def test_blobs_are_per_tenant_and_deduplicated_on_disk(
+    hq_http: TestClient, hq_app: FastAPI, tmp_path: Path
+) -> None:
+    tenant(hq_app, "Acme")
+    tenant(hq_app, "Rival")
+    a, r = device(hq_http, hq_app, "Acme"), device(hq_http, hq_app, "Rival")
+    data = os.urandom(10_000)
+    digest = a.upload(data)
+    # Rival cannot learn that Acme holds these bytes, nor read them.
+    assert r.request("HEAD", f"/v1/blobs/{digest}").status_code == 404
+    assert r.request("GET", f"/v1/blobs/{digest}").status_code == 404
+    created = r.start_upload(data)
+    assert created.status_code == 201 and created.json()["complete"] is False
+    r.upload(data)
+    assert r.request("GET", f"/v1/blobs/{digest}").content == data
+    assert len(_files(tmp_path / "hq" / "blobs" / "objects")) == 1
+    assert count(hq_app, TenantBlob) == 2 and count(hq_app, Upload) == 2
+    for bad in ("sha256:../../etc/passwd", "sha256:" + "A" * 64, "md5:abc"):
+        assert a.request("HEAD", f"/v1/blobs/{bad}").status_code in (404, 422)
