@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from fairdesk import events, outbox, search, triage
 from fairdesk.deadlines import resolve_due
@@ -246,8 +246,17 @@ SORT_COLUMNS = ("level", "number", "title", "status", "fair", "next_deadline", "
 
 
 def _fair_row(fair: Fair) -> FairRow:
-    return FairRow(fair.id, fair.name, fair.city, fair.country, fair.venue, fair.time_zone,
-                   fair.starts_on, fair.ends_on, fair.closing_time)
+    return FairRow(
+        fair.id,
+        fair.name,
+        fair.city,
+        fair.country,
+        fair.venue,
+        fair.time_zone,
+        fair.starts_on,
+        fair.ends_on,
+        fair.closing_time,
+    )
 
 
 def _author(session: Session) -> tuple[str, str]:
@@ -255,32 +264,91 @@ def _author(session: Session) -> tuple[str, str]:
     return device.id, device.user_name
 
 
-def _timeline(session: Session, case: Case, kind: str, old: str = "", new: str = "",
-              reason: str = "", *, sync: bool = True) -> None:
+def _timeline(
+    session: Session,
+    case: Case,
+    kind: str,
+    old: str = "",
+    new: str = "",
+    reason: str = "",
+    *,
+    sync: bool = True,
+) -> None:
     device_id, author = _author(session)
-    event = TimelineEvent(id=new_id(), case_id=case.id, kind=kind, old_value=old, new_value=new,
-                          reason=reason, author=author, device_id=device_id, created_at=utcnow())
+    event = TimelineEvent(
+        id=new_id(),
+        case_id=case.id,
+        kind=kind,
+        old_value=old,
+        new_value=new,
+        reason=reason,
+        author=author,
+        device_id=device_id,
+        created_at=utcnow(),
+    )
     session.add(event)
     if sync:
-        outbox.record(session, entity="timeline_event", entity_id=event.id, op="insert",
-                      case_id=case.id,
-                      changes={"case_id": case.id, "kind": kind, "old_value": old, "new_value": new,
-                               "reason": reason, "author": author, "device_id": device_id,
-                               "created_at": event.created_at})
+        outbox.record(
+            session,
+            entity="timeline_event",
+            entity_id=event.id,
+            op="insert",
+            case_id=case.id,
+            changes={
+                "case_id": case.id,
+                "kind": kind,
+                "old_value": old,
+                "new_value": new,
+                "reason": reason,
+                "author": author,
+                "device_id": device_id,
+                "created_at": event.created_at,
+            },
+        )
 
 
 def _row_changes(obj: Any, names: Sequence[str]) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in names}
 
 
-_CASE_FIELDS = ("number", "title", "direction", "trigger", "status", "fair_id", "hall", "booth",
-                "products", "summary", "served_at", "level_override", "override_reason")
+_CASE_FIELDS = (
+    "number",
+    "title",
+    "direction",
+    "trigger",
+    "status",
+    "fair_id",
+    "hall",
+    "booth",
+    "products",
+    "summary",
+    "served_at",
+    "level_override",
+    "override_reason",
+)
 _PARTY_FIELDS = ("case_id", "role", "name", "organisation", "contact")
-_RIGHT_FIELDS = ("case_id", "kind", "number", "office", "owner", "right_status", "valid_from",
-                 "valid_until", "asserted_by_us")
+_RIGHT_FIELDS = (
+    "case_id",
+    "kind",
+    "number",
+    "office",
+    "owner",
+    "right_status",
+    "valid_from",
+    "valid_until",
+    "asserted_by_us",
+)
 _DEADLINE_FIELDS = ("case_id", "what", "due_at", "rule", "rule_hours", "source", "done")
-_FAIR_FIELDS = ("name", "city", "country", "venue", "starts_on", "ends_on", "time_zone",
-                "closing_time")
+_FAIR_FIELDS = (
+    "name",
+    "city",
+    "country",
+    "venue",
+    "starts_on",
+    "ends_on",
+    "time_zone",
+    "closing_time",
+)
 
 
 def _relevel(session: Session, case: Case, now: datetime, *, quiet: bool = False) -> None:
@@ -332,75 +400,142 @@ def _check_right(r: RightInput) -> RightInput:
         office=clean_text(_("Country or office"), r.office, max_len=100),
         owner=clean_text(_("Owner"), r.owner),
         right_status=clean_text(_("Right status"), r.right_status, max_len=100),
-        valid_from=r.valid_from, valid_until=r.valid_until, asserted_by_us=r.asserted_by_us,
+        valid_from=r.valid_from,
+        valid_until=r.valid_until,
+        asserted_by_us=r.asserted_by_us,
     )
 
 
-def _resolve_deadline(d: DeadlineInput, case: Case, fair: Fair | None, now: datetime,
-                      *, allow_past: bool) -> tuple[str, datetime]:
+def _resolve_deadline(
+    d: DeadlineInput, case: Case, fair: Fair | None, now: datetime, *, allow_past: bool
+) -> tuple[str, datetime]:
     what = clean_text(_("Deadline"), d.what, required=True, max_len=500)
     due = resolve_due(
-        DeadlineRule(d.rule), due_at=d.due_at, served_at=case.served_at, hours=d.hours,
-        fair_day=d.fair_day, fair_time_zone=fair.time_zone if fair else "UTC",
+        DeadlineRule(d.rule),
+        due_at=d.due_at,
+        served_at=case.served_at,
+        hours=d.hours,
+        fair_day=d.fair_day,
+        fair_time_zone=fair.time_zone if fair else "UTC",
         closing_time=fair.closing_time if fair else "18:00",
     )
     if not allow_past and due < now - timedelta(minutes=1):
         raise ValidationError(
-            _("The deadline {when} is already in the past. Check the date, or record it as "
-              "already passed from the case page.").format(when=due.isoformat(timespec="minutes"))
+            _(
+                "The deadline {when} is already in the past. Check the date, or record it as "
+                "already passed from the case page."
+            ).format(when=due.isoformat(timespec="minutes"))
         )
     if due > now + timedelta(days=3 * 365):
         raise ValidationError(_("The deadline is more than three years away; check the date."))
     return what, due
 
 
-def _add_deadline(session: Session, case: Case, d: DeadlineInput, now: datetime,
-                  *, allow_past: bool) -> Deadline:
+def _add_deadline(
+    session: Session, case: Case, d: DeadlineInput, now: datetime, *, allow_past: bool
+) -> Deadline:
     what, due = _resolve_deadline(d, case, case.fair, now, allow_past=allow_past)
-    deadline = Deadline(id=new_id(), case_id=case.id, what=what, due_at=due, rule=DeadlineRule(d.rule),
-                        rule_hours=d.hours, source=clean_text(_("Source"), d.source, max_len=500),
-                        done=False, created_at=now, updated_at=now)
+    deadline = Deadline(
+        id=new_id(),
+        case_id=case.id,
+        what=what,
+        due_at=due,
+        rule=DeadlineRule(d.rule),
+        rule_hours=d.hours,
+        source=clean_text(_("Source"), d.source, max_len=500),
+        done=False,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(deadline)
     case.deadlines.append(deadline)
-    outbox.record(session, entity="deadline", entity_id=deadline.id, op="insert", case_id=case.id,
-                  changes=_row_changes(deadline, _DEADLINE_FIELDS))
+    outbox.record(
+        session,
+        entity="deadline",
+        entity_id=deadline.id,
+        op="insert",
+        case_id=case.id,
+        changes=_row_changes(deadline, _DEADLINE_FIELDS),
+    )
     return deadline
 
 
 def _add_party(session: Session, case: Case, p: PartyInput, now: datetime) -> Party:
     p = _check_party(p)
-    party = Party(id=new_id(), case_id=case.id, role=p.role, name=p.name,
-                  organisation=p.organisation, contact=p.contact, created_at=now, updated_at=now)
+    party = Party(
+        id=new_id(),
+        case_id=case.id,
+        role=p.role,
+        name=p.name,
+        organisation=p.organisation,
+        contact=p.contact,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(party)
     case.parties.append(party)
-    outbox.record(session, entity="party", entity_id=party.id, op="insert", case_id=case.id,
-                  changes=_row_changes(party, _PARTY_FIELDS))
+    outbox.record(
+        session,
+        entity="party",
+        entity_id=party.id,
+        op="insert",
+        case_id=case.id,
+        changes=_row_changes(party, _PARTY_FIELDS),
+    )
     return party
 
 
 def _add_right(session: Session, case: Case, r: RightInput, now: datetime) -> IpRight:
     r = _check_right(r)
-    right = IpRight(id=new_id(), case_id=case.id, kind=r.kind, number=r.number, office=r.office,
-                    owner=r.owner, right_status=r.right_status, valid_from=r.valid_from,
-                    valid_until=r.valid_until, asserted_by_us=r.asserted_by_us,
-                    created_at=now, updated_at=now)
+    right = IpRight(
+        id=new_id(),
+        case_id=case.id,
+        kind=r.kind,
+        number=r.number,
+        office=r.office,
+        owner=r.owner,
+        right_status=r.right_status,
+        valid_from=r.valid_from,
+        valid_until=r.valid_until,
+        asserted_by_us=r.asserted_by_us,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(right)
     case.rights.append(right)
-    outbox.record(session, entity="ip_right", entity_id=right.id, op="insert", case_id=case.id,
-                  changes=_row_changes(right, _RIGHT_FIELDS))
+    outbox.record(
+        session,
+        entity="ip_right",
+        entity_id=right.id,
+        op="insert",
+        case_id=case.id,
+        changes=_row_changes(right, _RIGHT_FIELDS),
+    )
     return right
 
 
 def _add_note(session: Session, case: Case, text_value: str, now: datetime) -> Note:
     body = clean_text(_("Note"), text_value, required=True, max_len=LONG_MAX, multiline=True)
     device_id, author = _author(session)
-    note = Note(id=new_id(), case_id=case.id, text=body, author=author, device_id=device_id,
-                created_at=now)
+    note = Note(
+        id=new_id(), case_id=case.id, text=body, author=author, device_id=device_id, created_at=now
+    )
     session.add(note)
     case.notes.append(note)
-    outbox.record(session, entity="note", entity_id=note.id, op="insert", case_id=case.id,
-                  changes={"case_id": case.id, "text": body, "author": author,
-                           "device_id": device_id, "created_at": now})
+    outbox.record(
+        session,
+        entity="note",
+        entity_id=note.id,
+        op="insert",
+        case_id=case.id,
+        changes={
+            "case_id": case.id,
+            "text": body,
+            "author": author,
+            "device_id": device_id,
+            "created_at": now,
+        },
+    )
     return note
 
 
@@ -425,13 +560,28 @@ def create_fair(store: Store, data: FairInput) -> str:
         raise ValidationError(_("The fair cannot end before it starts."))
     now = utcnow()
     with store.write() as session:
-        fair = Fair(id=new_id(), name=name, city=clean_text(_("City"), data.city),
-                    country=country, venue=clean_text(_("Venue"), data.venue),
-                    starts_on=data.starts_on, ends_on=data.ends_on, time_zone=data.time_zone,
-                    closing_time=data.closing_time, created_at=now, updated_at=now)
+        fair = Fair(
+            id=new_id(),
+            name=name,
+            city=clean_text(_("City"), data.city),
+            country=country,
+            venue=clean_text(_("Venue"), data.venue),
+            starts_on=data.starts_on,
+            ends_on=data.ends_on,
+            time_zone=data.time_zone,
+            closing_time=data.closing_time,
+            created_at=now,
+            updated_at=now,
+        )
         session.add(fair)
-        outbox.record(session, entity="fair", entity_id=fair.id, op="insert", case_id=None,
-                      changes=_row_changes(fair, _FAIR_FIELDS))
+        outbox.record(
+            session,
+            entity="fair",
+            entity_id=fair.id,
+            op="insert",
+            case_id=None,
+            changes=_row_changes(fair, _FAIR_FIELDS),
+        )
         fair_id = fair.id
     events.emit("fair_changed", fair_id)
     return fair_id
@@ -439,15 +589,20 @@ def create_fair(store: Store, data: FairInput) -> str:
 
 def list_fairs(store: Store) -> list[FairRow]:
     with store.read() as session:
-        fairs = session.scalars(select(Fair).where(Fair.deleted_at.is_(None))
-                                .order_by(Fair.starts_on.desc(), Fair.name))
+        fairs = session.scalars(
+            select(Fair).where(Fair.deleted_at.is_(None)).order_by(Fair.starts_on.desc(), Fair.name)
+        )
         return [_fair_row(f) for f in fairs]
 
 
 def find_fair(store: Store, id_or_name: str) -> FairRow:
     with store.read() as session:
-        fair = session.get(Fair, id_or_name) or session.scalars(
-            select(Fair).where(func.lower(Fair.name) == id_or_name.lower())).first()
+        fair = (
+            session.get(Fair, id_or_name)
+            or session.scalars(
+                select(Fair).where(func.lower(Fair.name) == id_or_name.lower())
+            ).first()
+        )
         if fair is None:
             raise NotFoundError(_("No fair named {name}.").format(name=id_or_name))
         return _fair_row(fair)
@@ -472,24 +627,41 @@ def create_case(store: Store, data: CaseInput, *, now: datetime | None = None) -
         if data.number:
             number = clean_text(_("Case number"), data.number, max_len=40, required=True)
             if session.scalars(select(Case.id).where(Case.number == number)).first():
-                raise ValidationError(_("Case number {number} is already used by another case.")
-                                      .format(number=number))
+                raise ValidationError(
+                    _("Case number {number} is already used by another case.").format(number=number)
+                )
         else:
             number = _next_number(session)
         case = Case(
-            id=new_id(), number=number, title=title, direction=Direction(data.direction),
-            trigger=Trigger(data.trigger), status=Status(data.status), fair_id=data.fair_id,
+            id=new_id(),
+            number=number,
+            title=title,
+            direction=Direction(data.direction),
+            trigger=Trigger(data.trigger),
+            status=Status(data.status),
+            fair_id=data.fair_id,
             hall=clean_text(_("Hall"), data.hall, max_len=100),
             booth=clean_text(_("Booth"), data.booth, max_len=100),
-            products=clean_text(_("Products concerned"), data.products, max_len=5_000, multiline=True),
+            products=clean_text(
+                _("Products concerned"), data.products, max_len=5_000, multiline=True
+            ),
             summary=clean_text(_("Summary"), data.summary, max_len=LONG_MAX, multiline=True),
-            served_at=data.served_at, created_at=now, updated_at=now,
-            level=Level.BLUE, computed_level=Level.BLUE,
+            served_at=data.served_at,
+            created_at=now,
+            updated_at=now,
+            level=Level.BLUE,
+            computed_level=Level.BLUE,
         )
         case.fair = fair
         session.add(case)
-        outbox.record(session, entity="case", entity_id=case.id, op="insert", case_id=case.id,
-                      changes=_row_changes(case, _CASE_FIELDS))
+        outbox.record(
+            session,
+            entity="case",
+            entity_id=case.id,
+            op="insert",
+            case_id=case.id,
+            changes=_row_changes(case, _CASE_FIELDS),
+        )
         for p in parties:
             _add_party(session, case, p, now)
         for r in rights:
@@ -498,42 +670,62 @@ def create_case(store: Store, data: CaseInput, *, now: datetime | None = None) -
             _add_deadline(session, case, d, now, allow_past=False)
         if data.note.strip():
             _add_note(session, case, data.note, now)
-        case.level = None  # type: ignore[assignment]  # first assessment: no "change" event
-        _relevel(session, case, now)
-        _timeline(session, case, "created", "", case.level.value,
-                  triage.RULE_TEXT[case.level_reason])
+        _relevel(session, case, now, quiet=True)  # the first assessment is not a "change"
+        _timeline(
+            session, case, "created", "", case.level.value, triage.RULE_TEXT[case.level_reason]
+        )
         session.flush()
         search.reindex_case(session, case)
         try:
             session.flush()
         except IntegrityError as exc:
-            raise ValidationError(_("Case number {number} is already used by another case.")
-                                  .format(number=number)) from exc
+            raise ValidationError(
+                _("Case number {number} is already used by another case.").format(number=number)
+            ) from exc
         case_id = case.id
     events.emit("case_changed", case_id)
     return case_id
 
 
-def edit_case(store: Store, case_id: str, changes: dict[str, Any], *, reason: str = "",
-              now: datetime | None = None) -> None:
+def edit_case(
+    store: Store,
+    case_id: str,
+    changes: dict[str, Any],
+    *,
+    reason: str = "",
+    now: datetime | None = None,
+) -> None:
     """Change fields of a case. ``level`` (an override, or None to lift it) needs ``reason``.
 
     Accepted keys: title, hall, booth, products, summary, status, direction, trigger, fair_id,
     served_at, level.
     """
     now = now or utcnow()
-    allowed = set(EDITABLE_TEXT) | {"status", "direction", "trigger", "fair_id", "served_at", "level"}
+    allowed = set(EDITABLE_TEXT) | {
+        "status",
+        "direction",
+        "trigger",
+        "fair_id",
+        "served_at",
+        "level",
+    }
     unknown = set(changes) - allowed
     if unknown:
-        raise ValidationError(_("These fields cannot be edited: {names}").format(
-            names=", ".join(sorted(unknown))))
+        raise ValidationError(
+            _("These fields cannot be edited: {names}").format(names=", ".join(sorted(unknown)))
+        )
     with store.write() as session:
         case = _find_case(session, case_id)
         changed: dict[str, Any] = {}
         for name, (label, limit) in EDITABLE_TEXT.items():
             if name in changes:
-                value = clean_text(_(label), changes[name], max_len=limit,
-                                   required=name == "title", multiline=name in ("summary", "products"))
+                value = clean_text(
+                    _(label),
+                    changes[name],
+                    max_len=limit,
+                    required=name == "title",
+                    multiline=name in ("summary", "products"),
+                )
                 if value != getattr(case, name):
                     changed[name] = value
         for name, enum_cls in (("status", Status), ("direction", Direction), ("trigger", Trigger)):
@@ -541,8 +733,9 @@ def edit_case(store: Store, case_id: str, changes: dict[str, Any], *, reason: st
                 try:
                     value = enum_cls(changes[name])
                 except ValueError as exc:
-                    raise ValidationError(_("Unknown {field}: {value}").format(
-                        field=name, value=changes[name])) from exc
+                    raise ValidationError(
+                        _("Unknown {field}: {value}").format(field=name, value=changes[name])
+                    ) from exc
                 if value != getattr(case, name):
                     changed[name] = value
         if "fair_id" in changes and changes["fair_id"] != case.fair_id:
@@ -570,16 +763,28 @@ def edit_case(store: Store, case_id: str, changes: dict[str, Any], *, reason: st
         if "fair_id" in changed:
             case.fair = session.get(Fair, case.fair_id) if case.fair_id else None
         case.updated_at = now
-        outbox.record(session, entity="case", entity_id=case.id, op="update", case_id=case.id,
-                      base_version=base_version, changes=changed)
+        outbox.record(
+            session,
+            entity="case",
+            entity_id=case.id,
+            op="update",
+            case_id=case.id,
+            base_version=base_version,
+            changes=changed,
+        )
         if "status" in changed:
             _timeline(session, case, "status", old_status.value, case.status.value, reason)
         if override_changed:
             old_level = case.level
             _relevel(session, case, now, quiet=True)
-            _timeline(session, case, "level_override",
-                      old_level.value, (case.level_override or case.computed_level).value,
-                      case.override_reason)
+            _timeline(
+                session,
+                case,
+                "level_override",
+                old_level.value,
+                (case.level_override or case.computed_level).value,
+                case.override_reason,
+            )
         else:
             _relevel(session, case, now)
         edited = sorted(set(changed) - {"status", "level_override", "override_reason"})
@@ -596,8 +801,15 @@ def delete_case(store: Store, case_id: str, *, reason: str) -> None:
     with store.write() as session:
         case = _find_case(session, case_id)
         case.deleted_at = now
-        outbox.record(session, entity="case", entity_id=case.id, op="delete", case_id=case.id,
-                      base_version=case.version, changes={"reason": why})
+        outbox.record(
+            session,
+            entity="case",
+            entity_id=case.id,
+            op="delete",
+            case_id=case.id,
+            base_version=case.version,
+            changes={"reason": why},
+        )
         _timeline(session, case, "deleted", "", "", why)
         search.reindex_case(session, case)
     events.emit("case_changed", case_id)
@@ -623,8 +835,14 @@ def add_right(store: Store, case_id: str, data: RightInput) -> str:
     return right_id
 
 
-def add_deadline(store: Store, case_id: str, data: DeadlineInput, *,
-                 allow_past: bool = False, now: datetime | None = None) -> str:
+def add_deadline(
+    store: Store,
+    case_id: str,
+    data: DeadlineInput,
+    *,
+    allow_past: bool = False,
+    now: datetime | None = None,
+) -> str:
     now = now or utcnow()
     with store.write() as session:
         case = _find_case(session, case_id)
@@ -645,10 +863,19 @@ def set_deadline_done(store: Store, deadline_id: str, done: bool = True) -> None
         base = deadline.version
         deadline.done = done
         deadline.updated_at = now
-        outbox.record(session, entity="deadline", entity_id=deadline.id, op="update",
-                      case_id=deadline.case_id, base_version=base, changes={"done": done})
+        outbox.record(
+            session,
+            entity="deadline",
+            entity_id=deadline.id,
+            op="update",
+            case_id=deadline.case_id,
+            base_version=base,
+            changes={"done": done},
+        )
         case = deadline.case
-        _timeline(session, case, "deadline_done" if done else "deadline_reopened", "", deadline.what)
+        _timeline(
+            session, case, "deadline_done" if done else "deadline_reopened", "", deadline.what
+        )
         _relevel(session, case, now)
         case_id = case.id
     events.emit("case_changed", case_id)
@@ -674,8 +901,12 @@ def refresh_levels(store: Store, now: datetime | None = None) -> int:
     horizon = now + triage.URGENT_WINDOW
     with store.write() as session:
         ids = session.scalars(
-            select(Deadline.case_id).where(Deadline.done.is_(False), Deadline.deleted_at.is_(None),
-                                           Deadline.due_at <= horizon).distinct())
+            select(Deadline.case_id)
+            .where(
+                Deadline.done.is_(False), Deadline.deleted_at.is_(None), Deadline.due_at <= horizon
+            )
+            .distinct()
+        )
         for case_id in list(ids):
             case = session.get(Case, case_id)
             if case is None or case.deleted_at is not None:
@@ -684,8 +915,9 @@ def refresh_levels(store: Store, now: datetime | None = None) -> int:
             _relevel(session, case, now)
             changed += before != case.level
         # Cases whose urgent deadline was done or moved: recompute those flagged by rule R2.
-        for case in session.scalars(select(Case).where(Case.level_reason == "R2",
-                                                       Case.deleted_at.is_(None))):
+        for case in session.scalars(
+            select(Case).where(Case.level_reason == "R2", Case.deleted_at.is_(None))
+        ):
             before = case.level
             _relevel(session, case, now)
             changed += before != case.level
@@ -699,10 +931,12 @@ def refresh_levels(store: Store, now: datetime | None = None) -> int:
 
 
 def _next_deadline_subquery() -> Any:
-    return (select(func.min(Deadline.due_at))
-            .where(Deadline.case_id == Case.id, Deadline.done.is_(False),
-                   Deadline.deleted_at.is_(None))
-            .correlate(Case).scalar_subquery())
+    return (
+        select(func.min(Deadline.due_at))
+        .where(Deadline.case_id == Case.id, Deadline.done.is_(False), Deadline.deleted_at.is_(None))
+        .correlate(Case)
+        .scalar_subquery()
+    )
 
 
 def _filtered(query: Select[Any], flt: CaseFilter) -> Select[Any] | None:
@@ -721,8 +955,9 @@ def _filtered(query: Select[Any], flt: CaseFilter) -> Select[Any] | None:
         match = search.build_match(flt.search)
         if match is None:
             return None
-        query = query.where(Case.id.in_(text(search.matching_case_ids_sql())
-                                        .bindparams(match=match)))
+        query = query.where(
+            Case.id.in_(text(search.matching_case_ids_sql()).bindparams(match=match))
+        )
     return query
 
 
@@ -732,16 +967,26 @@ def count_cases(store: Store, flt: CaseFilter = CaseFilter()) -> int:
         return 0 if query is None else int(session.scalar(query) or 0)
 
 
-def list_cases(store: Store, flt: CaseFilter = CaseFilter(), *, sort: str = "level",
-               descending: bool = False, limit: int | None = None, offset: int = 0) -> list[CaseRow]:
+def list_cases(
+    store: Store,
+    flt: CaseFilter = CaseFilter(),
+    *,
+    sort: str = "level",
+    descending: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[CaseRow]:
     """Cases matching ``flt``, sorted in SQL (so 100,000 cases page quickly)."""
     next_due = _next_deadline_subquery().label("next_due")
-    query = _filtered(select(Case, Fair.name, Fair.time_zone, next_due)
-                      .outerjoin(Fair, Case.fair_id == Fair.id), flt)
+    query = _filtered(
+        select(Case, Fair.name, Fair.time_zone, next_due).outerjoin(Fair, Case.fair_id == Fair.id),
+        flt,
+    )
     if query is None:
         return []
     level_rank = func.coalesce(
-        func.nullif(func.instr("redyellowblue", Case.level), 0), 99)  # red < yellow < blue
+        func.nullif(func.instr("redyellowblue", Case.level), 0), 99
+    )  # red < yellow < blue
     keys: dict[str, list[Any]] = {
         "level": [level_rank, func.coalesce(next_due, "9999")],
         "number": [Case.number],
@@ -758,7 +1003,7 @@ def list_cases(store: Store, flt: CaseFilter = CaseFilter(), *, sort: str = "lev
     if limit is not None:
         query = query.limit(limit)
     with store.read() as session:
-        rows = session.execute(query).all()
+        rows: Sequence[Any] = session.execute(query).all()
         return [_case_row(case, fair_name, tz, due) for case, fair_name, tz, due in rows]
 
 
@@ -767,24 +1012,39 @@ def _case_row(case: Case, fair_name: str | None, tz: str | None, due: Any) -> Ca
         due = datetime.fromisoformat(due)
     if isinstance(due, datetime) and due.tzinfo is None:
         due = due.replace(tzinfo=zone("UTC"))
-    return CaseRow(case.id, case.number, case.title, case.direction, case.status, case.level,
-                   case.trigger, fair_name or "", tz or "UTC", due, case.updated_at,
-                   case.needs_review)
+    return CaseRow(
+        case.id,
+        case.number,
+        case.title,
+        case.direction,
+        case.status,
+        case.level,
+        case.trigger,
+        fair_name or "",
+        tz or "UTC",
+        due,
+        case.updated_at,
+        case.needs_review,
+    )
 
 
-def case_ids(store: Store, flt: CaseFilter = CaseFilter(), *, sort: str = "level",
-             descending: bool = False) -> list[str]:
+def case_ids(
+    store: Store, flt: CaseFilter = CaseFilter(), *, sort: str = "level", descending: bool = False
+) -> list[str]:
     """Only the ids, in display order: the table model fetches rows lazily from these."""
     return [row.id for row in list_cases(store, flt, sort=sort, descending=descending)]
 
 
 def rows_by_id(store: Store, ids: Sequence[str]) -> dict[str, CaseRow]:
     next_due = _next_deadline_subquery().label("next_due")
-    query = (select(Case, Fair.name, Fair.time_zone, next_due)
-             .outerjoin(Fair, Case.fair_id == Fair.id).where(Case.id.in_(list(ids))))
+    query = (
+        select(Case, Fair.name, Fair.time_zone, next_due)
+        .outerjoin(Fair, Case.fair_id == Fair.id)
+        .where(Case.id.in_(list(ids)))
+    )
     with store.read() as session:
-        return {case.id: _case_row(case, name, tz, due)
-                for case, name, tz, due in session.execute(query).all()}
+        rows: Sequence[Any] = session.execute(query).all()
+        return {case.id: _case_row(case, name, tz, due) for case, name, tz, due in rows}
 
 
 def get_case(store: Store, id_or_number: str) -> CaseDetail:
@@ -793,45 +1053,105 @@ def get_case(store: Store, id_or_number: str) -> CaseDetail:
         session.refresh(case)
         fair = case.fair
         deadlines = tuple(
-            DeadlineRow(d.id, case.id, case.number, case.title, case.level, d.what, d.due_at,
-                        d.rule, d.source, d.done, fair.time_zone if fair else "UTC")
-            for d in sorted(case.deadlines, key=lambda d: d.due_at) if d.deleted_at is None)
+            DeadlineRow(
+                d.id,
+                case.id,
+                case.number,
+                case.title,
+                case.level,
+                d.what,
+                d.due_at,
+                d.rule,
+                d.source,
+                d.done,
+                fair.time_zone if fair else "UTC",
+            )
+            for d in sorted(case.deadlines, key=lambda d: d.due_at)
+            if d.deleted_at is None
+        )
         next_due = min((d.due_at for d in deadlines if not d.done), default=None)
-        row = _case_row(case, fair.name if fair else None, fair.time_zone if fair else None, next_due)
+        row = _case_row(
+            case, fair.name if fair else None, fair.time_zone if fair else None, next_due
+        )
         return CaseDetail(
-            case=row, fair=_fair_row(fair) if fair else None, computed_level=case.computed_level,
-            level_rule=case.level_reason, level_override=case.level_override,
-            override_reason=case.override_reason, hall=case.hall, booth=case.booth,
-            products=case.products, summary=case.summary, served_at=case.served_at,
+            case=row,
+            fair=_fair_row(fair) if fair else None,
+            computed_level=case.computed_level,
+            level_rule=case.level_reason,
+            level_override=case.level_override,
+            override_reason=case.override_reason,
+            hall=case.hall,
+            booth=case.booth,
+            products=case.products,
+            summary=case.summary,
+            served_at=case.served_at,
             created_at=case.created_at,
-            parties=tuple(PartyRow(p.id, p.role, p.name, p.organisation, p.contact)
-                          for p in case.parties if p.deleted_at is None),
-            rights=tuple(RightRow(r.id, r.kind, r.number, r.office, r.owner, r.right_status,
-                                  r.valid_from, r.valid_until, r.asserted_by_us)
-                         for r in case.rights if r.deleted_at is None),
+            parties=tuple(
+                PartyRow(p.id, p.role, p.name, p.organisation, p.contact)
+                for p in case.parties
+                if p.deleted_at is None
+            ),
+            rights=tuple(
+                RightRow(
+                    r.id,
+                    r.kind,
+                    r.number,
+                    r.office,
+                    r.owner,
+                    r.right_status,
+                    r.valid_from,
+                    r.valid_until,
+                    r.asserted_by_us,
+                )
+                for r in case.rights
+                if r.deleted_at is None
+            ),
             deadlines=deadlines,
             notes=tuple(NoteRow(n.id, n.text, n.author, n.created_at) for n in case.notes),
-            timeline=tuple(TimelineRow(t.id, t.kind, t.old_value, t.new_value, t.reason, t.author,
-                                       t.created_at) for t in case.timeline),
+            timeline=tuple(
+                TimelineRow(
+                    t.id, t.kind, t.old_value, t.new_value, t.reason, t.author, t.created_at
+                )
+                for t in case.timeline
+            ),
         )
 
 
 def open_deadlines(store: Store, *, limit: int = 500) -> list[DeadlineRow]:
     """Every open deadline of every live case, soonest first (the Today page)."""
-    query = (select(Deadline, Case, Fair.time_zone)
-             .join(Case, Deadline.case_id == Case.id)
-             .outerjoin(Fair, Case.fair_id == Fair.id)
-             .where(Deadline.done.is_(False), Deadline.deleted_at.is_(None),
-                    Case.deleted_at.is_(None),
-                    Case.status.not_in((Status.CLOSED, Status.SETTLED)))
-             .order_by(Deadline.due_at).limit(limit))
+    query = (
+        select(Deadline, Case, Fair.time_zone)
+        .join(Case, Deadline.case_id == Case.id)
+        .outerjoin(Fair, Case.fair_id == Fair.id)
+        .where(
+            Deadline.done.is_(False),
+            Deadline.deleted_at.is_(None),
+            Case.deleted_at.is_(None),
+            Case.status.not_in((Status.CLOSED, Status.SETTLED)),
+        )
+        .order_by(Deadline.due_at)
+        .limit(limit)
+    )
     with store.read() as session:
-        return [DeadlineRow(d.id, c.id, c.number, c.title, c.level, d.what, d.due_at, d.rule,
-                            d.source, d.done, tz or "UTC")
-                for d, c, tz in session.execute(query).all()]
+        return [
+            DeadlineRow(
+                d.id,
+                c.id,
+                c.number,
+                c.title,
+                c.level,
+                d.what,
+                d.due_at,
+                d.rule,
+                d.source,
+                d.done,
+                tz or "UTC",
+            )
+            for d, c, tz in session.execute(query).all()
+        ]
 
 
 def red_cases(store: Store) -> list[CaseRow]:
-    return list_cases(store, CaseFilter(levels=(Level.RED,), include_closed=False),
-                      sort="next_deadline")
-
+    return list_cases(
+        store, CaseFilter(levels=(Level.RED,), include_closed=False), sort="next_deadline"
+    )

@@ -31,9 +31,11 @@ def _load(language: str) -> dict[str, str]:
         with path.open("rb") as handle:
             po = read_po(handle, locale=language)
         for message in po:
-            if message.id and isinstance(message.id, str) and isinstance(message.string, str):
-                if message.string and not message.fuzzy:
-                    table[message.id] = message.string
+            msgid, msgstr = message.id, message.string
+            if message.fuzzy or not (isinstance(msgid, str) and isinstance(msgstr, str)):
+                continue
+            if msgid and msgstr:
+                table[msgid] = msgstr
     return table
 
 
@@ -69,6 +71,6 @@ def translate(message: str, language: str) -> str:
     return catalog(language).get(message, message)
 
 
-def N_(message: str) -> str:  # noqa: N802 - gettext convention
+def N_(message: str) -> str:
     """Mark a string for extraction without translating it yet."""
     return message

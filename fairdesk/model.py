@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -52,7 +52,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSON}
 
 
 class Direction(enum.StrEnum):
@@ -220,7 +220,9 @@ class Case(SyncedMixin, Base):
 
     fair: Mapped[Fair | None] = relationship(back_populates="cases")
     parties: Mapped[list[Party]] = relationship(back_populates="case", order_by="Party.created_at")
-    rights: Mapped[list[IpRight]] = relationship(back_populates="case", order_by="IpRight.created_at")
+    rights: Mapped[list[IpRight]] = relationship(
+        back_populates="case", order_by="IpRight.created_at"
+    )
     deadlines: Mapped[list[Deadline]] = relationship(
         back_populates="case", order_by="Deadline.due_at"
     )
@@ -249,7 +251,9 @@ class IpRight(SyncedMixin, Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"), index=True)
     kind: Mapped[RightKind] = mapped_column(_enum(RightKind))
     number: Mapped[str] = mapped_column(String(100), default="")
-    office: Mapped[str] = mapped_column(String(100), default="")  # country or office, e.g. DE, EP, CN
+    office: Mapped[str] = mapped_column(
+        String(100), default=""
+    )  # country or office, e.g. DE, EP, CN
     owner: Mapped[str] = mapped_column(String(300), default="")
     right_status: Mapped[str] = mapped_column(String(100), default="")  # granted, pending, ...
     valid_from: Mapped[date | None] = mapped_column(Date, default=None)

@@ -71,8 +71,10 @@ def reindex_case(session: Session, case: Case) -> None:
     session.execute(text("DELETE FROM search_index WHERE case_id = :id"), {"id": case.id})
     if case.deleted_at is None:
         session.execute(
-            text("INSERT INTO search_index(case_id, entity, entity_id, body) "
-                 "VALUES (:id, 'case', :id, :body)"),
+            text(
+                "INSERT INTO search_index(case_id, entity, entity_id, body) "
+                "VALUES (:id, 'case', :id, :body)"
+            ),
             {"id": case.id, "body": case_document(case)},
         )
 

@@ -23,6 +23,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import ResolutionError
+from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -95,11 +97,18 @@ class Store:
 def _store_error_from(exc: Exception, data_dir: Path) -> StoreError:
     text = str(exc).lower()
     if "full" in text or "disk i/o" in text:
-        return StoreError(_("The disk is full or failing: the last change was NOT saved. "
-                            "Everything saved before is intact. Free some space and try again."))
+        return StoreError(
+            _(
+                "The disk is full or failing: the last change was NOT saved. "
+                "Everything saved before is intact. Free some space and try again."
+            )
+        )
     if "readonly" in text or "read-only" in text:
-        return StoreError(_("The data folder {path} is read-only: nothing can be saved there.")
-                          .format(path=data_dir))
+        return StoreError(
+            _("The data folder {path} is read-only: nothing can be saved there.").format(
+                path=data_dir
+            )
+        )
     if "locked" in text or "busy" in text:
         return StoreError(_("The database is busy (another FairDesk window?). Try again."))
     return StoreError(_("The database could not save the change: {error}").format(error=exc))
@@ -154,11 +163,18 @@ def _check_writable(data_dir: Path) -> None:
             os.fsync(handle.fileno())
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
-            raise StoreError(_("The disk holding {path} is full. Free some space, then start "
-                               "FairDesk again; your data is untouched.").format(path=data_dir)) from exc
-        raise StoreError(_("FairDesk cannot write to the data folder {path} ({error}). Choose "
-                           "another folder or fix its permissions; nothing was changed.")
-                         .format(path=data_dir, error=exc.strerror)) from exc
+            raise StoreError(
+                _(
+                    "The disk holding {path} is full. Free some space, then start "
+                    "FairDesk again; your data is untouched."
+                ).format(path=data_dir)
+            ) from exc
+        raise StoreError(
+            _(
+                "FairDesk cannot write to the data folder {path} ({error}). Choose "
+                "another folder or fix its permissions; nothing was changed."
+            ).format(path=data_dir, error=exc.strerror)
+        ) from exc
     finally:
         with contextlib.suppress(OSError):
             probe.unlink()
@@ -185,23 +201,38 @@ def _current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def _known_revision(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except (ResolutionError, CommandError):
+        return False
+
+
 def _migrate(data_dir: Path, engine: Engine, fresh: bool) -> None:
     script = ScriptDirectory.from_config(_alembic_config())
     current = _current_revision(engine)
     head = head_revision()
     if current == head:
         return
-    if current is not None and script.get_revision(current) is None:
-        raise StoreError(_("This data folder was written by a newer FairDesk (schema {rev}). "
-                           "Update FairDesk to open it; nothing was changed.").format(rev=current))
+    if current is not None and not _known_revision(script, current):
+        raise StoreError(
+            _(
+                "This data folder was written by a newer FairDesk (schema {rev}). "
+                "Update FairDesk to open it; nothing was changed."
+            ).format(rev=current)
+        )
     if not fresh and current is None:
         # A file that is a database but not ours: refuse rather than write our tables into it.
         with engine.connect() as connection:
-            tables = connection.exec_driver_sql(
-                "SELECT count(*) FROM sqlite_master WHERE type='table'").scalar_one()
+            tables: int = connection.exec_driver_sql(
+                "SELECT count(*) FROM sqlite_master WHERE type='table'"
+            ).scalar_one()
         if tables:
-            raise StoreError(_("{path} is not a FairDesk database; nothing was changed.")
-                             .format(path=data_dir / DB_NAME))
+            raise StoreError(
+                _("{path} is not a FairDesk database; nothing was changed.").format(
+                    path=data_dir / DB_NAME
+                )
+            )
     backup = None if fresh else backup_database(data_dir, f"before-{head}")
     config = _alembic_config()
     try:
@@ -215,8 +246,12 @@ def _migrate(data_dir: Path, engine: Engine, fresh: bool) -> None:
             for suffix in ("-wal", "-shm"):
                 with contextlib.suppress(FileNotFoundError):
                     (data_dir / (DB_NAME + suffix)).unlink()
-            raise StoreError(_("Updating the database failed ({error}); it was restored from "
-                               "the backup {backup}.").format(error=exc, backup=backup)) from exc
+            raise StoreError(
+                _(
+                    "Updating the database failed ({error}); it was restored from "
+                    "the backup {backup}."
+                ).format(error=exc, backup=backup)
+            ) from exc
         raise
 
 
@@ -229,14 +264,21 @@ def _ensure_device(engine: Engine) -> None:
             alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
             tail = int(device_id.replace("-", "")[-12:], 16)
             code = "".join(alphabet[(tail >> (5 * i)) & 31] for i in range(4))
-            session.add(Device(id=device_id, short_code=code, user_name=os.environ.get("USER", ""),
-                               created_at=datetime.now(UTC)))
+            session.add(
+                Device(
+                    id=device_id,
+                    short_code=code,
+                    user_name=os.environ.get("USER", ""),
+                    created_at=datetime.now(UTC),
+                )
+            )
         if session.get(SyncState, 1) is None:
             session.add(SyncState(id=1))
 
 
-def open_store(data_dir: Path | str, *, create: bool = True,
-               connect: ConnectFactory = plain_connect) -> Store:
+def open_store(
+    data_dir: Path | str, *, create: bool = True, connect: ConnectFactory = plain_connect
+) -> Store:
     """Open (and if ``create``, initialise) the data folder; migrate with a backup first.
 
     Raises StoreError with a readable message instead of ever replacing a database that
@@ -247,33 +289,52 @@ def open_store(data_dir: Path | str, *, create: bool = True,
     fresh = not db_path.exists()
     if fresh and not create:
         raise StoreError(_("No FairDesk data in {path}.").format(path=data_dir))
-    if fresh and data_dir.exists() and (data_dir / "vault").exists() and any((data_dir / "vault").iterdir()):
-        raise StoreError(_("The database in {path} is missing but evidence files are there. "
-                           "Restore the database from backups/ — FairDesk will not start a new "
-                           "empty one over your evidence.").format(path=data_dir))
+    if (
+        fresh
+        and data_dir.exists()
+        and (data_dir / "vault").exists()
+        and any((data_dir / "vault").iterdir())
+    ):
+        raise StoreError(
+            _(
+                "The database in {path} is missing but evidence files are there. "
+                "Restore the database from backups/ — FairDesk will not start a new "
+                "empty one over your evidence."
+            ).format(path=data_dir)
+        )
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StoreError(_("FairDesk cannot create the data folder {path} ({error}).")
-                         .format(path=data_dir, error=exc.strerror)) from exc
+        raise StoreError(
+            _("FairDesk cannot create the data folder {path} ({error}).").format(
+                path=data_dir, error=exc.strerror
+            )
+        ) from exc
     _check_writable(data_dir)
     if not fresh:
         with open(db_path, "rb") as handle:
             header = handle.read(16)
         if header and header != b"SQLite format 3\x00":
-            raise StoreError(_("The database {path} is damaged or encrypted with a key FairDesk "
-                               "does not have. Nothing was changed; restore it from backups/.")
-                             .format(path=db_path))
+            raise StoreError(
+                _(
+                    "The database {path} is damaged or encrypted with a key FairDesk "
+                    "does not have. Nothing was changed; restore it from backups/."
+                ).format(path=db_path)
+            )
     for name in SUBFOLDERS:
         (data_dir / name).mkdir(exist_ok=True)
     engine = _engine(db_path, connect)
     try:
         if not fresh:
             with engine.connect() as connection:
-                ok = connection.exec_driver_sql("PRAGMA quick_check").scalar_one()
+                ok: str = connection.exec_driver_sql("PRAGMA quick_check").scalar_one()
             if ok != "ok":
-                raise StoreError(_("The database {path} is damaged ({detail}). Nothing was "
-                                   "changed; restore it from backups/.").format(path=db_path, detail=ok))
+                raise StoreError(
+                    _(
+                        "The database {path} is damaged ({detail}). Nothing was "
+                        "changed; restore it from backups/."
+                    ).format(path=db_path, detail=ok)
+                )
         _migrate(data_dir, engine, fresh)
         _ensure_device(engine)
         return Store(data_dir, engine)
@@ -286,5 +347,9 @@ def open_store(data_dir: Path | str, *, create: bool = True,
             for suffix in ("", "-wal", "-shm"):
                 with contextlib.suppress(FileNotFoundError):
                     Path(str(db_path) + suffix).unlink()
-        raise StoreError(_("The database {path} cannot be opened ({error}). Nothing was "
-                           "changed; restore it from backups/.").format(path=db_path, error=exc.orig)) from exc
+        raise StoreError(
+            _(
+                "The database {path} cannot be opened ({error}). Nothing was "
+                "changed; restore it from backups/."
+            ).format(path=db_path, error=exc.orig)
+        ) from exc

@@ -15,7 +15,7 @@ def utcnow() -> datetime:
 
 def zone(name: str) -> ZoneInfo:
     """The ZoneInfo for an IANA name, or a ValidationError a responder can read."""
-    if not name or "/" not in name and name != "UTC":
+    if not name or ("/" not in name and name != "UTC"):
         raise ValidationError(_("Unknown time zone: {name}").format(name=name or "—"))
     try:
         return ZoneInfo(name)

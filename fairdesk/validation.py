@@ -19,21 +19,30 @@ SHORT_MAX = 300
 LONG_MAX = 200_000
 
 
-def clean_text(label: str, value: str | None, *, max_len: int = SHORT_MAX,
-               required: bool = False, multiline: bool = False) -> str:
+def clean_text(
+    label: str,
+    value: str | None,
+    *,
+    max_len: int = SHORT_MAX,
+    required: bool = False,
+    multiline: bool = False,
+) -> str:
     """Normalise (NFC, trimmed) and check one text field; ``label`` is already translated."""
     text = unicodedata.normalize("NFC", value or "").strip()
     if not multiline and ("\n" in text or "\r" in text or "\t" in text):
         text = " ".join(text.split())
     if _FORBIDDEN.search(text):
         raise ValidationError(
-            _("{field} contains invisible control characters; please retype it.").format(field=label)
+            _("{field} contains invisible control characters; please retype it.").format(
+                field=label
+            )
         )
     if required and not text:
         raise ValidationError(_("{field} is required.").format(field=label))
     if len(text) > max_len:
         raise ValidationError(
             _("{field} is too long ({length} characters; at most {limit}).").format(
-                field=label, length=len(text), limit=max_len)
+                field=label, length=len(text), limit=max_len
+            )
         )
     return text

@@ -17,7 +17,16 @@ from fairdesk.cases import CaseFilter, CaseInput, DeadlineInput, FairInput, Part
 from fairdesk.cli.common import add_subcommand, open_from_args, print_json
 from fairdesk.errors import ValidationError
 from fairdesk.i18n import _
-from fairdesk.model import LABELS, DeadlineRule, Direction, Level, PartyRole, RightKind, Status, Trigger
+from fairdesk.model import (
+    LABELS,
+    DeadlineRule,
+    Direction,
+    Level,
+    PartyRole,
+    RightKind,
+    Status,
+    Trigger,
+)
 from fairdesk.timeutil import parse_instant, utcnow
 
 # Extra keys for `case show --json` that other parts of the app add (evidence, documents,
@@ -53,39 +62,90 @@ def case_row_json(row: cases.CaseRow) -> dict[str, Any]:
 def case_detail_json(detail: cases.CaseDetail) -> dict[str, Any]:
     tz = detail.case.fair_time_zone
     out = case_row_json(detail.case)
-    out.update({
-        "fair": None if detail.fair is None else {
-            "id": detail.fair.id, "name": detail.fair.name, "city": detail.fair.city,
-            "country": detail.fair.country, "venue": detail.fair.venue,
-            "time_zone": detail.fair.time_zone,
-            "starts_on": detail.fair.starts_on.isoformat() if detail.fair.starts_on else None,
-            "ends_on": detail.fair.ends_on.isoformat() if detail.fair.ends_on else None,
-        },
-        "computed_level": detail.computed_level.value,
-        "level_rule": detail.level_rule,
-        "level_override": detail.level_override.value if detail.level_override else None,
-        "override_reason": detail.override_reason,
-        "hall": detail.hall, "booth": detail.booth, "products": detail.products,
-        "summary": detail.summary,
-        "served_at": _local_iso(detail.served_at, tz),
-        "created_at": detail.created_at.isoformat(),
-        "parties": [{"id": p.id, "role": p.role.value, "name": p.name,
-                     "organisation": p.organisation, "contact": p.contact} for p in detail.parties],
-        "rights": [{"id": r.id, "kind": r.kind.value, "number": r.number, "office": r.office,
-                    "owner": r.owner, "status": r.right_status,
+    out.update(
+        {
+            "fair": None
+            if detail.fair is None
+            else {
+                "id": detail.fair.id,
+                "name": detail.fair.name,
+                "city": detail.fair.city,
+                "country": detail.fair.country,
+                "venue": detail.fair.venue,
+                "time_zone": detail.fair.time_zone,
+                "starts_on": detail.fair.starts_on.isoformat() if detail.fair.starts_on else None,
+                "ends_on": detail.fair.ends_on.isoformat() if detail.fair.ends_on else None,
+            },
+            "computed_level": detail.computed_level.value,
+            "level_rule": detail.level_rule,
+            "level_override": detail.level_override.value if detail.level_override else None,
+            "override_reason": detail.override_reason,
+            "hall": detail.hall,
+            "booth": detail.booth,
+            "products": detail.products,
+            "summary": detail.summary,
+            "served_at": _local_iso(detail.served_at, tz),
+            "created_at": detail.created_at.isoformat(),
+            "parties": [
+                {
+                    "id": p.id,
+                    "role": p.role.value,
+                    "name": p.name,
+                    "organisation": p.organisation,
+                    "contact": p.contact,
+                }
+                for p in detail.parties
+            ],
+            "rights": [
+                {
+                    "id": r.id,
+                    "kind": r.kind.value,
+                    "number": r.number,
+                    "office": r.office,
+                    "owner": r.owner,
+                    "status": r.right_status,
                     "valid_from": r.valid_from.isoformat() if r.valid_from else None,
                     "valid_until": r.valid_until.isoformat() if r.valid_until else None,
-                    "asserted_by_us": r.asserted_by_us} for r in detail.rights],
-        "deadlines": [{"id": d.id, "what": d.what, "due": _local_iso(d.due_at, tz),
-                       "due_utc": d.due_at.isoformat(), "rule": d.rule.value,
-                       "source": d.source, "done": d.done} for d in detail.deadlines],
-        "notes": [{"id": n.id, "text": n.text, "author": n.author,
-                   "created_at": n.created_at.isoformat()} for n in detail.notes],
-        "timeline": [{"id": t.id, "kind": t.kind, "old": t.old_value, "new": t.new_value,
-                      "reason": t.reason, "author": t.author,
-                      "created_at": t.created_at.isoformat()} for t in detail.timeline],
-        "conflicts": [],
-    })
+                    "asserted_by_us": r.asserted_by_us,
+                }
+                for r in detail.rights
+            ],
+            "deadlines": [
+                {
+                    "id": d.id,
+                    "what": d.what,
+                    "due": _local_iso(d.due_at, tz),
+                    "due_utc": d.due_at.isoformat(),
+                    "rule": d.rule.value,
+                    "source": d.source,
+                    "done": d.done,
+                }
+                for d in detail.deadlines
+            ],
+            "notes": [
+                {
+                    "id": n.id,
+                    "text": n.text,
+                    "author": n.author,
+                    "created_at": n.created_at.isoformat(),
+                }
+                for n in detail.notes
+            ],
+            "timeline": [
+                {
+                    "id": t.id,
+                    "kind": t.kind,
+                    "old": t.old_value,
+                    "new": t.new_value,
+                    "reason": t.reason,
+                    "author": t.author,
+                    "created_at": t.created_at.isoformat(),
+                }
+                for t in detail.timeline
+            ],
+            "conflicts": [],
+        }
+    )
     return out
 
 
@@ -96,7 +156,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     store = open_from_args(args)
     created = demo.fill_demo(store)
     if created:
-        print(_("Demo data created: {count} cases in {path}").format(count=created, path=store.data_dir))
+        print(
+            _("Demo data created: {count} cases in {path}").format(
+                count=created, path=store.data_dir
+            )
+        )
     else:
         print(_("{path} already holds cases; demo data not added.").format(path=store.data_dir))
     return 0
@@ -104,9 +168,19 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_fair_add(args: argparse.Namespace) -> int:
     store = open_from_args(args)
-    fair_id = cases.create_fair(store, FairInput(
-        args.name, args.time_zone, args.city, args.country, args.venue,
-        _date(args.starts), _date(args.ends), args.closing_time))
+    fair_id = cases.create_fair(
+        store,
+        FairInput(
+            args.name,
+            args.time_zone,
+            args.city,
+            args.country,
+            args.venue,
+            _date(args.starts),
+            _date(args.ends),
+            args.closing_time,
+        ),
+    )
     print(fair_id)
     return 0
 
@@ -128,7 +202,9 @@ def _date(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise ValidationError(_("Not a valid date: {text} (use 2026-03-05)").format(text=text)) from exc
+        raise ValidationError(
+            _("Not a valid date: {text} (use 2026-03-05)").format(text=text)
+        ) from exc
 
 
 def _fair_id(store: Any, text: str | None) -> str | None:
@@ -152,8 +228,11 @@ def _right(text: str) -> RightInput:
     try:
         return RightInput(RightKind(kind.strip()), number.strip(), office.strip())
     except ValueError as exc:
-        raise ValidationError(_("Unknown right kind {kind}; use one of: {kinds}").format(
-            kind=kind, kinds=", ".join(_values(RightKind)))) from exc
+        raise ValidationError(
+            _("Unknown right kind {kind}; use one of: {kinds}").format(
+                kind=kind, kinds=", ".join(_values(RightKind))
+            )
+        ) from exc
 
 
 def _deadline(args: argparse.Namespace, tz: str) -> list[DeadlineInput]:
@@ -163,8 +242,11 @@ def _deadline(args: argparse.Namespace, tz: str) -> list[DeadlineInput]:
     if args.deadline_hours is not None:
         return [DeadlineInput(what, DeadlineRule.HOURS_FROM_SERVICE, hours=args.deadline_hours)]
     if args.deadline_fair_day:
-        return [DeadlineInput(what, DeadlineRule.END_OF_FAIR_DAY,
-                              fair_day=_date(args.deadline_fair_day))]
+        return [
+            DeadlineInput(
+                what, DeadlineRule.END_OF_FAIR_DAY, fair_day=_date(args.deadline_fair_day)
+            )
+        ]
     return []
 
 
@@ -178,10 +260,20 @@ def _cmd_case_new(args: argparse.Namespace) -> int:
     parties = [_party(p, PartyRole.COMPLAINANT) for p in args.complainant]
     parties += [_party(p, PartyRole.RESPONDENT) for p in args.respondent]
     data = CaseInput(
-        title=args.title, direction=Direction(args.direction), trigger=Trigger(args.trigger),
-        fair_id=fair_id, hall=args.hall, booth=args.booth, products=args.products,
-        summary=args.summary, served_at=served_at, number=args.number, parties=parties,
-        rights=[_right(r) for r in args.right], deadlines=_deadline(args, tz), note=args.note,
+        title=args.title,
+        direction=Direction(args.direction),
+        trigger=Trigger(args.trigger),
+        fair_id=fair_id,
+        hall=args.hall,
+        booth=args.booth,
+        products=args.products,
+        summary=args.summary,
+        served_at=served_at,
+        number=args.number,
+        parties=parties,
+        rights=[_right(r) for r in args.right],
+        deadlines=_deadline(args, tz),
+        note=args.note,
     )
     case_id = cases.create_case(store, data)
     if args.json:
@@ -259,11 +351,16 @@ def _cmd_case_show(args: argparse.Namespace) -> int:
         return 0
     tz = detail.case.fair_time_zone
     print(f"{detail.case.number}  [{_(LABELS[detail.case.level])}]  {detail.case.title}")
-    print(f"{_('Status')}: {_(LABELS[detail.case.status])}   {_('Direction')}: "
-          f"{_(LABELS[detail.case.direction])}")
+    status_label, direction_label, fair_label = _("Status"), _("Direction"), _("Fair")
+    print(
+        f"{status_label}: {_(LABELS[detail.case.status])}   "
+        f"{direction_label}: {_(LABELS[detail.case.direction])}"
+    )
     if detail.fair:
-        print(f"{_('Fair')}: {detail.fair.name} ({detail.fair.city}, {tz})  "
-              f"{detail.hall} {detail.booth}")
+        print(
+            f"{fair_label}: {detail.fair.name} ({detail.fair.city}, {tz})  "
+            f"{detail.hall} {detail.booth}"
+        )
     if detail.summary:
         print(detail.summary)
     for d in detail.deadlines:
@@ -280,25 +377,39 @@ def _cmd_case_show(args: argparse.Namespace) -> int:
 
 def _add_case_fields(parser: argparse.ArgumentParser, *, new: bool) -> None:
     default: Any = "" if new else None
-    parser.add_argument("--title", required=new, default=None if new else None)
-    parser.add_argument("--direction", choices=_values(Direction),
-                        default=Direction.AGAINST_US.value if new else None)
-    parser.add_argument("--trigger", choices=_values(Trigger),
-                        default=Trigger.COMPLAINT.value if new else None,
-                        help=_("what was served or seen"))
+    parser.add_argument("--title", required=new, default=None)
+    parser.add_argument(
+        "--direction",
+        choices=_values(Direction),
+        default=Direction.AGAINST_US.value if new else None,
+    )
+    parser.add_argument(
+        "--trigger",
+        choices=_values(Trigger),
+        default=Trigger.COMPLAINT.value if new else None,
+        help=_("what was served or seen"),
+    )
     parser.add_argument("--fair", default=None, help=_("fair id or exact name"))
     parser.add_argument("--hall", default=default)
     parser.add_argument("--booth", default=default)
     parser.add_argument("--products", default=default)
     parser.add_argument("--summary", default=default)
-    parser.add_argument("--served-at", default=None,
-                        help=_("when the papers were served (ISO 8601; fair-local if no offset)"))
-    parser.add_argument("--deadline", default=None,
-                        help=_("deadline (ISO 8601; fair-local time if no offset)"))
-    parser.add_argument("--deadline-hours", type=int, default=None,
-                        help=_("deadline N hours after service"))
-    parser.add_argument("--deadline-fair-day", default=None,
-                        help=_("deadline at the fair's closing time on this date"))
+    parser.add_argument(
+        "--served-at",
+        default=None,
+        help=_("when the papers were served (ISO 8601; fair-local if no offset)"),
+    )
+    parser.add_argument(
+        "--deadline", default=None, help=_("deadline (ISO 8601; fair-local time if no offset)")
+    )
+    parser.add_argument(
+        "--deadline-hours", type=int, default=None, help=_("deadline N hours after service")
+    )
+    parser.add_argument(
+        "--deadline-fair-day",
+        default=None,
+        help=_("deadline at the fair's closing time on this date"),
+    )
     parser.add_argument("--deadline-what", default=None)
     parser.add_argument("--json", action="store_true")
 
@@ -339,14 +450,19 @@ def register(subparsers: Any) -> None:
     edit.add_argument("id", help=_("case id or number"))
     _add_case_fields(edit, new=False)
     edit.add_argument("--status", choices=_values(Status), default=None)
-    edit.add_argument("--level", choices=[*_values(Level), "auto"], default=None,
-                      help=_("override the warning level (needs --reason); auto lifts it"))
+    edit.add_argument(
+        "--level",
+        choices=[*_values(Level), "auto"],
+        default=None,
+        help=_("override the warning level (needs --reason); auto lifts it"),
+    )
     edit.add_argument("--reason", default=None)
     edit.add_argument("--add-note", action="append", default=[])
     edit.add_argument("--add-complainant", action="append", default=[], metavar="NAME[@ORG]")
     edit.add_argument("--add-right", action="append", default=[], metavar="KIND:NUMBER[:OFFICE]")
-    edit.add_argument("--done", action="append", default=[], metavar="DEADLINE_ID",
-                      help=_("mark a deadline done"))
+    edit.add_argument(
+        "--done", action="append", default=[], metavar="DEADLINE_ID", help=_("mark a deadline done")
+    )
     edit.set_defaults(handler=_cmd_case_edit)
 
     lst = add_subcommand(case_sub, "list", _("list cases (red first, then by deadline)"))

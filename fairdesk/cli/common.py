@@ -15,16 +15,25 @@ from fairdesk.store import Store, open_store
 
 
 def add_global_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
-                        help=_("data folder (default: FAIRDESK_DATA_DIR or the app-data folder)"))
-    parser.add_argument("--lang", choices=sorted(LANGUAGES), default=argparse.SUPPRESS,
-                        help=_("language of messages (default: from the environment)"))
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help=_("data folder (default: FAIRDESK_DATA_DIR or the app-data folder)"),
+    )
+    parser.add_argument(
+        "--lang",
+        choices=sorted(LANGUAGES),
+        default=argparse.SUPPRESS,
+        help=_("language of messages (default: from the environment)"),
+    )
 
 
 def add_subcommand(subparsers: Any, name: str, help_text: str) -> argparse.ArgumentParser:
     """A subcommand parser that also accepts the global options after the command name."""
-    parser: argparse.ArgumentParser = subparsers.add_parser(name, help=help_text,
-                                                            description=help_text)
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name, help=help_text, description=help_text
+    )
     add_global_options(parser)
     return parser
 

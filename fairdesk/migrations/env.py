@@ -10,7 +10,9 @@ connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only `alembic revision --autogenerate` by developers
     from sqlalchemy import create_engine
 
-    connection = create_engine(context.config.get_main_option("sqlalchemy.url") or "sqlite://").connect()
+    connection = create_engine(
+        context.config.get_main_option("sqlalchemy.url") or "sqlite://"
+    ).connect()
 
 context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
 with context.begin_transaction():
