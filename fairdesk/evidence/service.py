@@ -1,0 +1,398 @@
+"""The evidence functions the UI, the command line and other features call.
+
+Results are frozen dataclasses (:mod:`fairdesk.evidence.rows`), safe to hand between threads.
+Other features use this module only, for example the documents feature:
+
+- ``list_items(store, case_id)`` → the case's items (hash, name, metadata, notes);
+- ``open_original(store, sha256)`` → a binary stream of the original (prefer this: it will
+  keep working when the vault is encrypted); ``original_path`` is for tools that need a path;
+- ``thumbnail(store, sha256, size)`` → path of an upright JPEG thumbnail, or None;
+- ``record_custody(store, action=INCLUDED_IN_DOCUMENT, sha256=..., case_id=..., details=...)``
+  → appends to the custody log (``record_custody_in(session, ...)`` inside your transaction).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fairdesk import events, outbox
+from fairdesk.errors import NotFoundError, ValidationError
+from fairdesk.evidence import custody, thumbs
+from fairdesk.evidence.importer import (
+    DUPLICATE,
+    IMPORTED,
+    REJECTED,
+    ImportOutcome,
+    ImportProgress,
+    ImportReport,
+    ProgressFn,
+    import_paths,
+)
+from fairdesk.evidence.models import (
+    ACTIONS,
+    DELETE_REQUEST,
+    EXPORT,
+    INCLUDED_IN_DOCUMENT,
+    PURGE,
+    RESTORE,
+    UPLOAD,
+    CustodyEvent,
+    EvidenceItem,
+)
+from fairdesk.evidence.rows import CustodyRow, ItemRow, custody_row, item_row
+from fairdesk.evidence.vault import CancelLike, RecoveryResult, Vault
+from fairdesk.i18n import _
+from fairdesk.model import Case
+from fairdesk.store import Store
+from fairdesk.timeutil import utcnow
+from fairdesk.validation import LONG_MAX, clean_text
+
+__all__ = [
+    "DUPLICATE",
+    "EXPORT",
+    "IMPORTED",
+    "INCLUDED_IN_DOCUMENT",
+    "REJECTED",
+    "UPLOAD",
+    "CustodyRow",
+    "ImportOutcome",
+    "ImportProgress",
+    "ImportReport",
+    "ItemFilter",
+    "ItemRow",
+    "ProgressFn",
+    "custody_log",
+    "edit_item",
+    "get_item",
+    "hide_item",
+    "import_paths",
+    "list_items",
+    "open_original",
+    "original_path",
+    "purge_item",
+    "record_custody",
+    "record_custody_in",
+    "recover",
+    "restore_item",
+    "thumbnail",
+]
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    kind: str | None = None  # image | video | pdf | file
+    tag: str | None = None
+    date_from: date | None = None  # capture day (camera clock), falls back to import day
+    date_to: date | None = None
+    include_hidden: bool = False
+
+
+def _item_day(row: ItemRow) -> date:
+    if row.captured_local:
+        try:
+            return date.fromisoformat(row.captured_local[:10])
+        except ValueError:
+            pass
+    return row.imported_at.date()
+
+
+def list_items(store: Store, case_id: str, flt: ItemFilter = ItemFilter()) -> list[ItemRow]:
+    """The case's evidence, oldest import first (hidden items only if asked)."""
+    with store.read() as session:
+        query = select(EvidenceItem).where(EvidenceItem.case_id == case_id)
+        if not flt.include_hidden:
+            query = query.where(EvidenceItem.hidden_at.is_(None))
+        if flt.kind:
+            query = query.where(EvidenceItem.kind == flt.kind)
+        rows = [
+            item_row(i)
+            for i in session.scalars(query.order_by(EvidenceItem.imported_at, EvidenceItem.id))
+        ]
+    if flt.tag:
+        wanted = flt.tag.strip().casefold()
+        rows = [r for r in rows if any(t.casefold() == wanted for t in r.tags)]
+    if flt.date_from or flt.date_to:
+        low, high = flt.date_from or date.min, flt.date_to or date.max
+        rows = [r for r in rows if low <= _item_day(r) <= high]
+    return rows
+
+
+def count_items(store: Store, case_id: str) -> int:
+    with store.read() as session:
+        return len(
+            session.scalars(
+                select(EvidenceItem.id).where(
+                    EvidenceItem.case_id == case_id, EvidenceItem.hidden_at.is_(None)
+                )
+            ).all()
+        )
+
+
+def _get(session: Session, item_id: str) -> EvidenceItem:
+    item = session.get(EvidenceItem, item_id)
+    if item is None:
+        raise NotFoundError(_("No evidence item with id {id}.").format(id=item_id))
+    return item
+
+
+def get_item(store: Store, item_id: str) -> ItemRow:
+    with store.read() as session:
+        return item_row(_get(session, item_id))
+
+
+def original_path(store: Store, sha256: str) -> Path:
+    """Where the original bytes are (read-only!). Prefer :func:`open_original`."""
+    path = Vault(store.data_dir).blob_path(sha256)
+    if not path.is_file():
+        raise NotFoundError(
+            _("The original file {sha} is missing from the evidence folder.").format(
+                sha=sha256[:12]
+            )
+        )
+    return path
+
+
+def open_original(store: Store, sha256: str) -> BinaryIO:
+    try:
+        return Vault(store.data_dir).open_original_for_read(sha256)
+    except FileNotFoundError as exc:
+        raise NotFoundError(
+            _("The original file {sha} is missing from the evidence folder.").format(
+                sha=sha256[:12]
+            )
+        ) from exc
+
+
+def thumbnail(store: Store, sha256: str, size: int = thumbs.DEFAULT_SIZE) -> Path | None:
+    """An upright JPEG thumbnail (made and cached on first use); None if not a picture."""
+    try:
+        return thumbs.ensure(store.data_dir, Vault(store.data_dir), sha256, size)
+    except (thumbs.NotDecodable, FileNotFoundError):
+        return None
+
+
+def record_custody_in(
+    session: Session,
+    *,
+    action: str,
+    sha256: str = "",
+    case_id: str = "",
+    item_id: str = "",
+    details: dict[str, Any] | None = None,
+) -> CustodyRow:
+    """Append a custody entry inside the caller's transaction (e.g. with a document row)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown custody action {action!r}")
+    return custody_row(
+        custody.append(
+            session,
+            action=action,
+            item_sha256=sha256,
+            item_id=item_id,
+            case_id=case_id,
+            details=details,
+        )
+    )
+
+
+def record_custody(
+    store: Store,
+    *,
+    action: str,
+    sha256: str = "",
+    case_id: str = "",
+    item_id: str = "",
+    details: dict[str, Any] | None = None,
+) -> CustodyRow:
+    """Append a custody entry in its own transaction (``action`` from models.ACTIONS)."""
+    with store.write() as session:
+        row = record_custody_in(
+            session, action=action, sha256=sha256, case_id=case_id, item_id=item_id, details=details
+        )
+    events.emit("custody_changed", case_id)
+    return row
+
+
+def custody_log(store: Store, case_id: str | None = None) -> list[CustodyRow]:
+    with store.read() as session:
+        query = select(CustodyEvent).order_by(CustodyEvent.device_id, CustodyEvent.seq)
+        if case_id:
+            query = query.where(CustodyEvent.case_id == case_id)
+        return [custody_row(e) for e in session.scalars(query)]
+
+
+EDITABLE = {
+    "caption": (lambda: _("Caption"), 2_000, True),
+    "shows": (lambda: _("What it shows"), LONG_MAX, True),
+    "supports": (lambda: _("Supports (right or claim feature)"), 2_000, True),
+    "hall": (lambda: _("Hall"), 100, False),
+    "booth": (lambda: _("Booth"), 100, False),
+}
+
+
+def edit_item(store: Store, item_id: str, changes: dict[str, Any]) -> ItemRow:
+    """Change what the responder adds to an item (never its bytes or its read metadata)."""
+    clean: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key in EDITABLE:
+            label, limit, multiline = EDITABLE[key]
+            clean[key] = clean_text(label(), value, max_len=limit, multiline=multiline)
+        elif key in ("notary_present", "witness_present"):
+            clean[key] = bool(value)
+        elif key == "tags":
+            tags = [clean_text(_("Tag"), str(t), max_len=60) for t in value]
+            clean[key] = sorted({t for t in tags if t})
+        else:
+            raise ValidationError(
+                _("The field {field} of an evidence item cannot be changed.").format(field=key)
+            )
+    with store.write() as session:
+        item = _get(session, item_id)
+        for key, value in clean.items():
+            setattr(item, key, value)
+        item.updated_at = utcnow()
+        outbox.record(
+            session,
+            entity="evidence_item",
+            entity_id=item.id,
+            op="update",
+            case_id=item.case_id,
+            base_version=item.version,
+            changes=clean,
+        )
+        row = item_row(item)
+    events.emit("evidence_changed", row.case_id)
+    return row
+
+
+def hide_item(store: Store, item_id: str, reason: str) -> ItemRow:
+    """A delete request: the item is hidden and the reason logged; the bytes stay."""
+    why = clean_text(_("Reason"), reason, required=True, max_len=2_000, multiline=True)
+    with store.write() as session:
+        item = _get(session, item_id)
+        item.hidden_at = utcnow()
+        item.hidden_reason = why
+        item.updated_at = item.hidden_at
+        outbox.record(
+            session,
+            entity="evidence_item",
+            entity_id=item.id,
+            op="update",
+            case_id=item.case_id,
+            base_version=item.version,
+            changes={"hidden_at": item.hidden_at, "hidden_reason": why},
+        )
+        custody.append(
+            session,
+            action=DELETE_REQUEST,
+            item_sha256=item.sha256,
+            item_id=item.id,
+            case_id=item.case_id,
+            details={"reason": why},
+        )
+        row = item_row(item)
+    events.emit("evidence_changed", row.case_id)
+    return row
+
+
+def restore_item(store: Store, item_id: str) -> ItemRow:
+    with store.write() as session:
+        item = _get(session, item_id)
+        if item.purged_at is not None:
+            raise ValidationError(_("This item's bytes were purged; it cannot be shown again."))
+        item.hidden_at = None
+        item.hidden_reason = ""
+        item.updated_at = utcnow()
+        outbox.record(
+            session,
+            entity="evidence_item",
+            entity_id=item.id,
+            op="update",
+            case_id=item.case_id,
+            base_version=item.version,
+            changes={"hidden_at": None, "hidden_reason": ""},
+        )
+        custody.append(
+            session, action=RESTORE, item_sha256=item.sha256, item_id=item.id, case_id=item.case_id
+        )
+        row = item_row(item)
+    events.emit("evidence_changed", row.case_id)
+    return row
+
+
+def purge_item(store: Store, item_id: str, reason: str) -> ItemRow:
+    """Erase the bytes of a hidden item (logged). Bytes shared with another item stay."""
+    why = clean_text(_("Reason"), reason, required=True, max_len=2_000, multiline=True)
+    vault = Vault(store.data_dir)
+    with store.write() as session:
+        item = _get(session, item_id)
+        if item.hidden_at is None:
+            raise ValidationError(
+                _("Hide the item first (with a reason); only hidden items can be purged.")
+            )
+        item.purged_at = utcnow()
+        custody.append(
+            session,
+            action=PURGE,
+            item_sha256=item.sha256,
+            item_id=item.id,
+            case_id=item.case_id,
+            details={"reason": why},
+        )
+        outbox.record(
+            session,
+            entity="evidence_item",
+            entity_id=item.id,
+            op="update",
+            case_id=item.case_id,
+            base_version=item.version,
+            changes={"purged_at": item.purged_at},
+        )
+        others = session.scalars(
+            select(EvidenceItem.id).where(
+                EvidenceItem.sha256 == item.sha256,
+                EvidenceItem.id != item.id,
+                EvidenceItem.purged_at.is_(None),
+            )
+        ).first()
+        row = item_row(item)
+        sha = item.sha256
+    if others is None:  # after the commit: a crash in between leaves bytes, never a lie
+        vault.purge(sha)
+    events.emit("evidence_changed", row.case_id)
+    return row
+
+
+def case_exists(store: Store, case_id: str) -> bool:
+    with store.read() as session:
+        case = session.get(Case, case_id)
+        return case is not None and case.deleted_at is None
+
+
+def recover(store: Store) -> RecoveryResult:
+    """Quarantine vault files no row references (leftovers of a crash). Never deletes."""
+    with store.read() as session:
+        referenced = set(
+            session.scalars(select(EvidenceItem.sha256).where(EvidenceItem.purged_at.is_(None)))
+        )
+    return Vault(store.data_dir).recover(referenced)
+
+
+def import_files(
+    store: Store,
+    case_id: str,
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    cancel: CancelLike | None = None,
+    progress: ProgressFn | None = None,
+) -> ImportReport:
+    """Alias of :func:`import_paths` with the name the UI uses."""
+    return import_paths(store, case_id, paths, cancel=cancel, progress=progress)

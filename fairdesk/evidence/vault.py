@@ -1,0 +1,329 @@
+"""The vault: original evidence bytes, stored once by SHA-256 and never modified.
+
+This is the ONLY module that reads or writes vault bytes (so encryption at rest can be added
+here, in one place). The write order survives a crash at any instant (RELIABILITY.md, ALICE):
+temp file in ``vault/`` → SHA-256 while copying (streamed, never the whole file in memory) →
+fsync → rename to ``vault/ab/abcdef…`` → fsync the folder; only then does the caller commit
+the row. A crash before the commit leaves at worst an unreferenced blob or temp file, which
+:meth:`Vault.recover` moves into ``vault/quarantine/`` (never deletes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from fairdesk.errors import FairDeskError
+from fairdesk.i18n import _
+
+try:  # POSIX advisory locks keep recovery away from a running import in another process
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: recovery runs unlocked (see recover())
+    fcntl = None  # type: ignore[assignment]
+
+CHUNK = 1 << 20
+TEMP_PREFIX = ".incoming-"
+QUARANTINE = "quarantine"
+LOCK_NAME = ".lock"
+_SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+_FULL_ERRNOS = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+class Cancelled(FairDeskError):
+    """The user cancelled; the file being copied was not saved."""
+
+
+class VaultWriteError(FairDeskError):
+    """The vault could not store the bytes (disk full, read-only...); nothing was saved."""
+
+    def __init__(self, message: str, *, disk_full: bool = False) -> None:
+        super().__init__(message)
+        self.disk_full = disk_full
+
+
+class SourceReadError(FairDeskError):
+    """The file being imported could not be read (card removed, file vanished, I/O error)."""
+
+
+class CancelLike(Protocol):
+    @property
+    def cancelled(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class BlobWrite:
+    sha256: str
+    size: int
+    existed: bool  # the same bytes were already in the vault
+
+
+@dataclass(frozen=True)
+class RecoveryResult:
+    quarantined: tuple[str, ...]  # paths relative to vault/, as they were
+    skipped_busy: bool  # another FairDesk process was importing: recovery postponed
+
+
+def is_sha256(value: str) -> bool:
+    return bool(_SHA_RE.match(value))
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename or new entry in ``path`` durable (not possible on Windows: skipped)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - Windows cannot open directories
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - some file systems refuse; the rename still happened
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_error(exc: OSError) -> VaultWriteError:
+    if exc.errno in _FULL_ERRNOS:
+        return VaultWriteError(
+            _(
+                "Not saved: the disk is full. Everything saved before is intact; free some space "
+                "and import this file again."
+            ),
+            disk_full=True,
+        )
+    return VaultWriteError(
+        _(
+            "Not saved: the evidence folder could not be written ({error}). Everything saved "
+            "before is intact."
+        ).format(error=exc.strerror or exc)
+    )
+
+
+class Vault:
+    """Content-addressed originals under ``<data>/vault``."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.root = Path(data_dir) / "vault"
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    # -- paths ---------------------------------------------------------------------------------
+
+    def blob_path(self, sha256: str) -> Path:
+        if not is_sha256(sha256):
+            raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+        return self.root / sha256[:2] / sha256
+
+    def exists(self, sha256: str) -> bool:
+        return self.blob_path(sha256).is_file()
+
+    def stored_size(self, sha256: str) -> int | None:
+        try:
+            return self.blob_path(sha256).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    # -- locks ---------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """Held (shared) from the first byte written until the row is committed."""
+        if fcntl is None:  # pragma: no cover
+            yield
+            return
+        with open(self.root / LOCK_NAME, "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def write_stream(
+        self,
+        source: BinaryIO,
+        *,
+        cancel: CancelLike | None = None,
+        on_bytes: Callable[[int], None] | None = None,
+    ) -> BlobWrite:
+        """Copy ``source`` into the vault, hashing as it goes; returns the hash and size.
+
+        Raises SourceReadError, VaultWriteError or Cancelled; the temp file is then removed
+        (it is ours and was never acknowledged) and nothing else changes.
+        """
+        digest = hashlib.sha256()
+        size = 0
+        temp = self.root / f"{TEMP_PREFIX}{uuid.uuid4().hex}.part"
+        try:
+            fd = os.open(
+                temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644
+            )
+        except OSError as exc:
+            raise _write_error(exc) from exc
+        try:
+            with os.fdopen(fd, "wb", buffering=0) as out:
+                while True:
+                    if cancel is not None and cancel.cancelled:
+                        raise Cancelled(_("Import cancelled; this file was not saved."))
+                    try:
+                        chunk = source.read(CHUNK)
+                    except OSError as exc:
+                        raise SourceReadError(
+                            _(
+                                "The file could not be read ({error}); was the card or phone "
+                                "disconnected?"
+                            ).format(error=exc.strerror or exc)
+                        ) from exc
+                    if not chunk:
+                        break
+                    digest.update(chunk)
+                    view = memoryview(chunk)
+                    try:
+                        while view:  # unbuffered writes may be partial
+                            written = out.write(view)
+                            view = view[written or 0 :]
+                    except OSError as exc:
+                        raise _write_error(exc) from exc
+                    size += len(chunk)
+                    if on_bytes is not None:
+                        on_bytes(len(chunk))
+                try:
+                    os.fsync(out.fileno())
+                except OSError as exc:
+                    raise _write_error(exc) from exc
+            sha = digest.hexdigest()
+            target = self.blob_path(sha)
+            if target.is_file() and target.stat().st_size == size:
+                temp.unlink()
+                return BlobWrite(sha, size, existed=True)
+            # A same-named blob of another size is damaged: the fresh copy replaces it.
+            folder = target.parent
+            if not folder.is_dir():
+                folder.mkdir(exist_ok=True)
+                fsync_dir(self.root)
+            with contextlib.suppress(OSError):
+                os.chmod(temp, 0o444)  # originals are never modified
+            try:
+                os.replace(temp, target)
+            except OSError as exc:
+                raise _write_error(exc) from exc
+            fsync_dir(folder)
+            return BlobWrite(sha, size, existed=False)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+            raise
+
+    def write_bytes(self, data: bytes) -> BlobWrite:
+        """Store generated bytes (an annotated copy): same write order as an import."""
+        return self.write_stream(BytesIO(data))
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def open_original_for_read(self, sha256: str) -> BinaryIO:
+        """A read-only binary stream of the original (raises FileNotFoundError if missing)."""
+        return open(self.blob_path(sha256), "rb")
+
+    def read_bytes(self, sha256: str) -> bytes:
+        with self.open_original_for_read(sha256) as handle:
+            return handle.read()
+
+    def hash_blob(self, sha256: str) -> str | None:
+        """Re-hash the stored bytes; None when the file is missing."""
+        digest = hashlib.sha256()
+        try:
+            with self.open_original_for_read(sha256) as handle:
+                while chunk := handle.read(CHUNK):
+                    digest.update(chunk)
+        except FileNotFoundError:
+            return None
+        return digest.hexdigest()
+
+    def copy_to(self, sha256: str, target: BinaryIO) -> None:
+        with self.open_original_for_read(sha256) as handle:
+            while chunk := handle.read(CHUNK):
+                target.write(chunk)
+
+    # -- maintenance ---------------------------------------------------------------------------
+
+    def stored_hashes(self) -> Iterator[str]:
+        for folder in self.root.iterdir():
+            if folder.is_dir() and len(folder.name) == 2:
+                for blob in folder.iterdir():
+                    if is_sha256(blob.name) and blob.name[:2] == folder.name and blob.is_file():
+                        yield blob.name
+
+    def _strays(self, referenced: set[str]) -> Iterator[Path]:
+        """Every file in the vault that no row references (temp files, unknown files)."""
+        for entry in self.root.iterdir():
+            if entry.name in (QUARANTINE, LOCK_NAME):
+                continue
+            if entry.is_dir():
+                for sub in entry.rglob("*"):
+                    if sub.is_file() and not (
+                        is_sha256(sub.name)
+                        and sub.parent == entry
+                        and sub.name[:2] == entry.name
+                        and sub.name in referenced
+                    ):
+                        yield sub
+            else:
+                yield entry
+
+    def recover(self, referenced: Iterable[str]) -> RecoveryResult:
+        """Move every unreferenced file into ``vault/quarantine/<time>/`` (never delete).
+
+        Skipped (and reported) while another process holds the writer lock, so a blob
+        renamed but not yet committed by a running import is never taken away.
+        """
+        refs = set(referenced)
+        if fcntl is not None:
+            handle = open(self.root / LOCK_NAME, "a+b")  # noqa: SIM115 - closed below
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.close()
+                return RecoveryResult((), skipped_busy=True)
+        else:  # pragma: no cover
+            handle = None
+        try:
+            strays = sorted(self._strays(refs))
+            moved: list[str] = []
+            if strays:
+                stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+                target_dir = self.root / QUARANTINE / stamp
+                target_dir.mkdir(parents=True, exist_ok=True)
+                for stray in strays:
+                    rel = stray.relative_to(self.root).as_posix()
+                    os.replace(stray, target_dir / rel.replace("/", "__"))
+                    moved.append(rel)
+                fsync_dir(target_dir)
+                fsync_dir(self.root)
+            return RecoveryResult(tuple(moved), skipped_busy=False)
+        finally:
+            if handle is not None:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+                handle.close()
+
+    def quarantined(self) -> list[Path]:
+        folder = self.root / QUARANTINE
+        return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+
+    def purge(self, sha256: str) -> bool:
+        """Remove the bytes of a purged item (the caller checked no row still needs them)."""
+        path = self.blob_path(sha256)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        fsync_dir(path.parent)
+        return True
