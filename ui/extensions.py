@@ -39,8 +39,9 @@ PAGES: list[Page] = []
 
 
 def register_case_panel(panel: CasePanel) -> None:
-    CASE_PANELS[:] = sorted([p for p in CASE_PANELS if p.key != panel.key] + [panel],
-                            key=lambda p: p.order)
+    CASE_PANELS[:] = sorted(
+        [p for p in CASE_PANELS if p.key != panel.key] + [panel], key=lambda p: p.order
+    )
 
 
 def register_page(page: Page) -> None:

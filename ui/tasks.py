@@ -1,9 +1,10 @@
 """Running work off the GUI thread and getting the result back on it (Anki's taskman, Picard's run_task).
 
-Two pools: ``db`` has a single worker, so every database write, import and render is
-serialised (one SQLite writer); ``network`` is for sync. ``run`` executes ``fn`` on a pool
-and calls ``on_done(result)`` or ``on_error(exc)`` on the GUI thread through a queued signal.
-Never touch a widget inside ``fn``. Tests call ``set_synchronous(True)`` to run tasks inline.
+Three pools: ``db`` has a single worker, so every database write, import and render is
+serialised (one SQLite writer); ``network`` is for sync; ``read`` runs list and search
+queries. ``run`` executes ``fn`` on a pool and calls ``on_done(result)`` or ``on_error(exc)``
+on the GUI thread through a queued signal. Never touch a widget inside ``fn``. Tests call
+``set_synchronous(True)`` to run tasks inline.
 """
 
 from __future__ import annotations
@@ -58,8 +59,10 @@ class TaskRunner(QObject):
 
     def __init__(self) -> None:
         super().__init__()
-        self.pools = {"db": QThreadPool(), "network": QThreadPool()}
+        self.pools = {"db": QThreadPool(), "network": QThreadPool(), "read": QThreadPool()}
         self.pools["db"].setMaxThreadCount(1)
+        # Lists and searches read concurrently (SQLite WAL), never queued behind a long write.
+        self.pools["read"].setMaxThreadCount(2)
         self.pools["network"].setMaxThreadCount(2)
         self.synchronous = False
         self._relays: set[_Relay] = set()

@@ -1,0 +1,187 @@
+"""Start the desktop app: ``fairdesk [--data-dir DIR] [--lang en|zh_CN]`` with no subcommand.
+
+Order matters: the Qt application and the bundled font first (so even the error dialog shows
+Chinese), then the language, then the data folder. A folder that cannot be used safely
+(read-only, full, newer schema, damaged) gives a dialog in words and a non-zero exit; nothing
+is created in its place. Feature packages are imported if present so their panels register.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from fairdesk import cases
+from fairdesk.errors import StoreError
+from fairdesk.i18n import LANGUAGES, _, set_language
+from fairdesk.paths import resolve_data_dir
+from fairdesk.resources import resource_path
+from fairdesk.store import Store, open_store
+from ui import settings
+from ui.clock import clock
+from ui.fonts import apply_app_font
+from ui.main_window import MainWindow
+from ui.qt_events import bridge
+from ui.tasks import runner
+
+log = logging.getLogger(__name__)
+FEATURE_PACKAGES = ("ui.evidence", "ui.documents", "ui.sync", "ui.knowledge", "ui.protect")
+LEVEL_REFRESH_MS = 60_000
+EXIT_STORE_ERROR = 2
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="fairdesk", add_help=False)
+    parser.add_argument("--data-dir")
+    parser.add_argument("--lang", choices=sorted(LANGUAGES))
+    args, _unknown = parser.parse_known_args(list(argv))
+    return args
+
+
+def choose_language(option: str | None) -> str:
+    """--lang, else the saved setting, else FAIRDESK_LANG / LANG, else English."""
+    if option:
+        return option
+    saved = settings.LANGUAGE.get()
+    if saved:
+        return saved
+    env = os.environ.get("FAIRDESK_LANG") or os.environ.get("LANG", "")
+    return "zh_CN" if env.startswith("zh") else "en"
+
+
+_translators: list[QTranslator] = []
+
+
+def apply_language(app: QApplication, language: str) -> None:
+    """Our catalog plus Qt's own strings (standard buttons, dialogs) in ``language``."""
+    set_language(language)
+    for translator in _translators:
+        app.removeTranslator(translator)
+    _translators.clear()
+    if language != "en":
+        folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        translator = QTranslator(app)
+        if translator.load(f"qtbase_{language}", folder):
+            app.installTranslator(translator)
+            _translators.append(translator)
+        else:
+            log.warning("Qt translations for %s not found in %s", language, folder)
+    QLocale.setDefault(QLocale(language))
+
+
+def load_feature_packages() -> list[str]:
+    """Import the optional feature UIs that are installed; returns the ones loaded."""
+    loaded = []
+    for name in FEATURE_PACKAGES:
+        try:
+            if importlib.util.find_spec(name) is None:
+                continue
+            importlib.import_module(name)
+            loaded.append(name)
+        except Exception:  # a broken feature must not keep the responder out of their cases
+            log.exception("feature package %s failed to load", name)
+    return loaded
+
+
+def create_application(argv: Sequence[str] = ()) -> QApplication:
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(["fairdesk", *argv])
+    app.setApplicationName("FairDesk")
+    app.setOrganizationName("FairDesk")
+    app.setWindowIcon(QIcon(str(resource_path("icons", "fairdesk.svg"))))
+    apply_app_font(app)
+    return app
+
+
+def store_error_dialog(message: str) -> None:
+    box = QMessageBox(
+        QMessageBox.Icon.Critical,
+        _("FairDesk cannot open its data"),
+        message + "\n\n" + _("Nothing was changed. FairDesk will close now."),
+    )
+    box.exec()
+
+
+class Application:
+    """Owns the store, the main window and the level refresh timer for one run."""
+
+    def __init__(self, app: QApplication, store: Store) -> None:
+        self.app = app
+        self.store = store
+        self.window: MainWindow | None = None
+        bridge()
+        self.level_timer = QTimer()
+        self.level_timer.setInterval(LEVEL_REFRESH_MS)
+        self.level_timer.timeout.connect(self.refresh_levels)
+
+    def start(self) -> MainWindow:
+        self.refresh_levels()
+        self.level_timer.start()
+        clock().start()
+        return self.build_window()
+
+    def refresh_levels(self) -> None:
+        # Deadlines come closer as time passes; R2 ("due within 24 h") must fire on its own.
+        runner().run(
+            cases.refresh_levels,
+            self.store,
+            pool="db",
+            on_error=lambda exc: log.warning("level refresh failed: %s", exc),
+        )
+
+    def build_window(self) -> MainWindow:
+        old = self.window
+        window = MainWindow(self.store)
+        window.language_changed.connect(self.change_language)
+        if old is not None:
+            window.setGeometry(old.geometry())
+            key = old.current_key()
+            if key != "case":
+                window.show_page(key)
+            else:
+                window.open_case(old.case_detail.case_id)
+        self.window = window
+        window.show()
+        if old is not None:
+            old.close()
+            old.deleteLater()
+        return window
+
+    def change_language(self, language: str) -> None:
+        """Rebuild the window in the new language; nothing is lost, no restart needed."""
+        apply_language(self.app, language)
+        self.build_window()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    app = create_application()
+    apply_language(app, choose_language(args.lang))
+    data_dir = resolve_data_dir(args.data_dir)
+    try:
+        store = open_store(data_dir)
+    except StoreError as exc:
+        store_error_dialog(str(exc))
+        return EXIT_STORE_ERROR
+    settings.LAST_DATA_DIR.set(str(store.data_dir))
+    load_feature_packages()
+    controller = Application(app, store)
+    controller.start()
+    try:
+        return app.exec()
+    finally:
+        runner().wait_idle()
+        store.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,233 @@
+"""The main window: navigation on the left, pages on the right, menus with shortcuts, a status
+bar with a slot (``status_area``) where other parts of the app (sync) add their indicators.
+
+Pages: Today, Cases, the pages registered in ``ui.extensions.PAGES``, Settings; the case page
+opens from any list. Core change events arrive through ``ui.qt_events`` on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from fairdesk import __version__
+from fairdesk.i18n import _
+from fairdesk.store import Store
+from ui import extensions
+from ui.pages.case_detail import CaseDetailPage
+from ui.pages.cases import CasesPage
+from ui.pages.new_emergency import NewEmergencyDialog
+from ui.pages.settings import SettingsPage
+from ui.pages.today import TodayPage
+from ui.qt_events import bridge
+from ui.theme import STYLESHEET
+
+log = logging.getLogger(__name__)
+DEFAULT_SIZE = QSize(1280, 800)
+MINIMUM_SIZE = QSize(960, 620)
+
+
+class MainWindow(QMainWindow):
+    language_changed = Signal(str)
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+        self.setWindowTitle(_("FairDesk"))
+        self.resize(DEFAULT_SIZE)
+        self.setMinimumSize(MINIMUM_SIZE)
+        self.setStyleSheet(STYLESHEET)
+
+        self.navigation = QListWidget()
+        self.navigation.setObjectName("navigation")
+        self.navigation.setFixedWidth(200)
+        self.navigation.setIconSize(QSize(18, 18))
+        self.stack = QStackedWidget()
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.navigation)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.today = TodayPage(store)
+        self.cases = CasesPage(store)
+        self.case_detail = CaseDetailPage(store)
+        self.settings = SettingsPage(store)
+        self.pages: list[tuple[str, str, QWidget]] = [
+            ("today", _("Today"), self.today),
+            ("cases", _("Cases"), self.cases),
+        ]
+        for page in extensions.PAGES:
+            try:
+                self.pages.append((page.key, page.title(), page.factory(store)))
+            except Exception:  # one broken feature page must not stop the app from starting
+                log.exception("page %s could not be created", page.key)
+        self.pages.append(("settings", _("Settings"), self.settings))
+        for key, title, widget in self.pages:
+            item = QListWidgetItem(title)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setSizeHint(QSize(180, 40))
+            self.navigation.addItem(item)
+            self.stack.addWidget(widget)
+        self.stack.addWidget(self.case_detail)
+        self.navigation.currentRowChanged.connect(self._nav_changed)
+
+        self._build_status_bar()
+        self._build_menus()
+
+        self.today.open_case.connect(self.open_case)
+        self.cases.open_case.connect(self.open_case)
+        self.case_detail.back.connect(self.go_back)
+        self.settings.language_changed.connect(self.language_changed)
+        self.settings.saved.connect(self.today.reload)
+        self._previous_page = 0
+
+        # Many changes can arrive at once (an import, a sync pull): coalesce the list reloads.
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(250)
+        self._reload_timer.timeout.connect(self.refresh_lists)
+        bridge().changed.connect(self._core_changed)
+        self.navigation.setCurrentRow(0)
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.store_label = QLabel(
+            _("Device {code} · {path}").format(
+                code=self.store.device.short_code, path=self.store.data_dir
+            )
+        )
+        self.store_label.setObjectName("subtitle")
+        bar.addWidget(self.store_label, 1)
+        # Other parts of the app (the sync indicator) add their widgets to this layout.
+        self.status_area = QWidget()
+        self.status_layout = QHBoxLayout(self.status_area)
+        self.status_layout.setContentsMargins(0, 0, 8, 0)
+        self.status_layout.setSpacing(12)
+        bar.addPermanentWidget(self.status_area)
+
+    def _action(
+        self, text: str, shortcut: QKeySequence | str | QKeySequence.StandardKey, slot: object
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu(_("&File"))
+        self.new_action = self._action(_("New emergency…"), "Ctrl+N", self.new_emergency)
+        file_menu.addAction(self.new_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self._action(_("Quit"), "Ctrl+Q", self.close))
+        view_menu = menu.addMenu(_("&View"))
+        view_menu.addAction(self._action(_("Search cases"), "Ctrl+F", self.focus_search))
+        view_menu.addAction(self._action(_("Refresh"), "F5", self.refresh_all))
+        view_menu.addSeparator()
+        for number, (_key, title, _widget) in enumerate(self.pages, start=1):
+            if number > 9:
+                break
+            view_menu.addAction(
+                self._action(
+                    title, f"Ctrl+{number}", lambda _checked=False, row=number - 1: self.go_to(row)
+                )
+            )
+        help_menu = menu.addMenu(_("&Help"))
+        help_menu.addAction(self._action(_("About FairDesk"), "", self.about))
+
+    # -- navigation -------------------------------------------------------------------------
+
+    def page_index(self, key: str) -> int:
+        return next(i for i, (k, _t, _w) in enumerate(self.pages) if k == key)
+
+    def go_to(self, row: int) -> None:
+        self.navigation.setCurrentRow(row)
+        self.stack.setCurrentIndex(row)
+
+    def show_page(self, key: str) -> None:
+        self.go_to(self.page_index(key))
+
+    def current_key(self) -> str:
+        if self.stack.currentWidget() is self.case_detail:
+            return "case"
+        return self.pages[self.stack.currentIndex()][0]
+
+    def _nav_changed(self, row: int) -> None:
+        if row >= 0:
+            self.stack.setCurrentIndex(row)
+
+    def open_case(self, case_id: str) -> None:
+        if self.stack.currentWidget() is not self.case_detail:
+            self._previous_page = self.stack.currentIndex()
+        self.case_detail.show_case(case_id)
+        self.stack.setCurrentWidget(self.case_detail)
+        self.navigation.blockSignals(True)
+        self.navigation.clearSelection()
+        self.navigation.setCurrentRow(-1)
+        self.navigation.blockSignals(False)
+
+    def go_back(self) -> None:
+        self.go_to(self._previous_page)
+
+    def focus_search(self) -> None:
+        self.show_page("cases")
+        self.cases.focus_search()
+
+    def new_emergency(self) -> NewEmergencyDialog:
+        dialog = NewEmergencyDialog(self.store, self)
+        dialog.created.connect(self.open_case)
+        dialog.open()
+        return dialog
+
+    def refresh_lists(self) -> None:
+        self.today.reload()
+        self.cases.reload()
+
+    def refresh_all(self) -> None:
+        self.refresh_lists()
+        if self.stack.currentWidget() is self.case_detail:
+            self.case_detail.reload()
+
+    def _core_changed(self, kind: str, object_id: str) -> None:
+        if kind in ("case_changed", "levels_changed", "fair_changed") or kind.startswith("sync"):
+            self._reload_timer.start()
+        if (
+            kind == "case_changed"
+            and object_id == self.case_detail.case_id
+            and self.stack.currentWidget() is self.case_detail
+        ):
+            self.case_detail.reload()
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            _("About FairDesk"),
+            _(
+                "FairDesk {version}\nIP emergencies at trade fairs: record, secure, respond, "
+                "hand over to headquarters."
+            ).format(version=__version__),
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        with contextlib.suppress(RuntimeError, TypeError):  # already disconnected
+            bridge().changed.disconnect(self._core_changed)
+        super().closeEvent(event)

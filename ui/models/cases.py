@@ -1,0 +1,204 @@
+"""The Cases table: ids in display order plus a row cache filled lazily (Anki's browser model).
+
+Sorting and filtering happen in SQL (``cases.case_ids``), off the GUI thread on the ``read``
+pool; only the rows the view actually paints are fetched (``cases.rows_by_id``), a block at a
+time. Each reload carries a generation number and results of superseded queries are dropped,
+so a slow query for "ab" can never overwrite the results for "abc".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor
+
+from fairdesk import cases
+from fairdesk.cases import CaseFilter, CaseRow
+from fairdesk.i18n import N_, _
+from fairdesk.store import Store
+from ui.formatting import label, local_time
+from ui.tasks import runner
+from ui.theme import MUTED_TEXT, level_icon
+
+Index = QModelIndex | QPersistentModelIndex
+BLOCK = 100  # rows fetched per cache miss: one screen or two
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str  # N_()-marked
+    sort_key: str | None  # key for cases.list_cases(sort=...), None if not sortable
+    text: Callable[[CaseRow], str]
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("level", N_("Level"), "level", lambda r: label(r.level)),
+    Column("number", N_("Number"), "number", lambda r: r.number),
+    Column("title", N_("Title"), "title", lambda r: r.title),
+    Column("status", N_("Status"), "status", lambda r: label(r.status)),
+    Column(
+        "direction",
+        N_("Direction"),
+        None,
+        lambda r: _("Against us") if r.direction.value == "against_us" else _("By us"),
+    ),
+    Column("fair", N_("Fair"), "fair", lambda r: r.fair_name),
+    Column(
+        "next_deadline",
+        N_("Next deadline (fair time)"),
+        "next_deadline",
+        lambda r: local_time(r.next_deadline, r.fair_time_zone, year=False),
+    ),
+)
+
+
+class CaseTableModel(QAbstractTableModel):
+    loaded = Signal(int)  # number of matching cases, after each (re)load
+    failed = Signal(str)
+
+    def __init__(self, store: Store, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.filter = CaseFilter()
+        self.sort_key = "level"
+        self.descending = False
+        self._ids: list[str] = []
+        self._cache: dict[str, CaseRow] = {}
+        self._generation = 0
+        self.loading = False
+
+    # -- loading ------------------------------------------------------------------------------
+
+    def reload(self, flt: CaseFilter | None = None) -> None:
+        """Re-run the query (off the GUI thread); the view keeps the old rows until it returns."""
+        if flt is not None:
+            self.filter = flt
+        self._generation += 1
+        generation = self._generation
+        store, flt_now, key, desc = self.store, self.filter, self.sort_key, self.descending
+        self.loading = True
+
+        def query() -> tuple[list[str], dict[str, CaseRow]]:
+            ids = cases.case_ids(store, flt_now, sort=key, descending=desc)
+            # The first screen comes with the ids, so the view paints without a second trip.
+            return ids, cases.rows_by_id(store, ids[:BLOCK])
+
+        runner().run(
+            query,
+            pool="read",
+            on_done=lambda result: self._apply(generation, *result),
+            on_error=lambda exc: self._failed(generation, exc),
+        )
+
+    def _apply(self, generation: int, ids: list[str], first: dict[str, CaseRow]) -> None:
+        if generation != self._generation:
+            return  # a newer query was started; this answer is stale
+        self.beginResetModel()
+        self._ids = ids
+        self._cache = dict(first)
+        self.endResetModel()
+        self.loading = False
+        self.loaded.emit(len(ids))
+
+    def _failed(self, generation: int, exc: BaseException) -> None:
+        if generation == self._generation:
+            self.loading = False
+            self.failed.emit(str(exc))
+
+    def refresh_rows(self, case_id: str) -> None:
+        """A case changed: drop it from the cache and repaint its row (no full reload)."""
+        self._cache.pop(case_id, None)
+        try:
+            row = self._ids.index(case_id)
+        except ValueError:
+            return
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    def _row(self, row: int) -> CaseRow | None:
+        case_id = self._ids[row]
+        cached = self._cache.get(case_id)
+        if cached is None:
+            # A cache miss is one indexed lookup of BLOCK primary keys: fast enough inline.
+            start = max(0, row - BLOCK // 4)
+            wanted = [i for i in self._ids[start : start + BLOCK] if i not in self._cache]
+            self._cache.update(cases.rows_by_id(self.store, wanted))
+            if len(self._cache) > 20 * BLOCK:  # keep memory flat while scrolling 100,000 rows
+                keep = set(self._ids[start : start + BLOCK])
+                self._cache = {k: v for k, v in self._cache.items() if k in keep}
+            cached = self._cache.get(case_id)
+        return cached
+
+    # -- Qt model interface -------------------------------------------------------------------
+
+    def case_id(self, row: int) -> str:
+        return self._ids[row]
+
+    def ids(self) -> list[str]:
+        return list(self._ids)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(COLUMNS)
+        ):
+            return _(COLUMNS[section].title)
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._ids):
+            return None
+        if role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.DecorationRole,
+            Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.ForegroundRole,
+            Qt.ItemDataRole.UserRole,
+        ):
+            return None
+        if role == Qt.ItemDataRole.UserRole:
+            return self._ids[index.row()]
+        row = self._row(index.row())
+        if row is None:  # deleted since the ids were read
+            return (
+                _("(deleted)")
+                if role == Qt.ItemDataRole.DisplayRole and index.column() == 2
+                else None
+            )
+        column = COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DecorationRole:
+            return level_icon(row.level) if column.key == "level" else None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            closed = row.status.value in ("closed", "settled")
+            return QBrush(QColor(MUTED_TEXT)) if closed else None
+        text = column.text(row)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return text if column.key in ("title", "fair") else None
+        return text
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS) or COLUMNS[column].sort_key is None:
+            return
+        key = COLUMNS[column].sort_key
+        assert key is not None
+        self.sort_key = key
+        self.descending = order == Qt.SortOrder.DescendingOrder
+        self.reload()

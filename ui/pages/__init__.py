@@ -1,0 +1,1 @@
+"""The main window's pages: Today, Cases, Case detail, New emergency and Settings."""

@@ -1,0 +1,134 @@
+"""Cases: every case, sortable and filterable, with search as you type.
+
+Typing restarts a short debounce timer; when it fires the query runs on the ``read`` pool
+and the model drops answers that a newer query has superseded, so the GUI thread never waits
+on the database however many cases there are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QWidget
+
+from fairdesk import cases
+from fairdesk.cases import CaseFilter
+from fairdesk.i18n import _
+from fairdesk.model import Direction, Level, Status
+from fairdesk.store import Store
+from ui.formatting import label
+from ui.models.cases import COLUMNS, CaseTableModel
+from ui.pages.common import page_header, page_layout, table_view
+from ui.theme import level_icon
+
+SEARCH_DEBOUNCE_MS = 180
+
+
+class CasesPage(QWidget):
+    open_case = Signal(str)
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        layout = page_layout(self)
+        header, self.title, self.summary = page_header(_("Cases"))
+        layout.addWidget(header)
+
+        bar = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(_("Search number, title, parties, rights, notes…"))
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(320)
+        bar.addWidget(self.search, 2)
+        self.level = self._combo(_("All levels"), [(label(v), v.value) for v in Level])
+        for i, value in enumerate(Level, start=1):
+            self.level.setItemIcon(i, level_icon(value))
+        self.status = self._combo(
+            _("All statuses"),
+            [(_("Open and active"), "active")] + [(label(v), v.value) for v in Status],
+        )
+        self.direction = self._combo(_("Both directions"), [(label(v), v.value) for v in Direction])
+        self.fair = self._combo(_("All fairs"), [(f.name, f.id) for f in cases.list_fairs(store)])
+        for combo in (self.level, self.status, self.direction, self.fair):
+            bar.addWidget(combo, 1)
+            combo.currentIndexChanged.connect(self.apply_filter)
+        layout.addLayout(bar)
+
+        self.model = CaseTableModel(store, self)
+        self.model.loaded.connect(self._loaded)
+        self.model.failed.connect(lambda message: self.summary.setText(message))
+        self.view = table_view()
+        self.view.setModel(self.model)
+        self.view.setSortingEnabled(True)
+        self.view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        head = self.view.horizontalHeader()
+        head.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        head.setStretchLastSection(False)
+        # Fixed widths (not ResizeToContents: that would read every one of 100,000 rows).
+        widths = {
+            "level": 90,
+            "number": 105,
+            "status": 95,
+            "direction": 95,
+            "fair": 190,
+            "next_deadline": 150,
+        }
+        for column, spec in enumerate(COLUMNS):
+            if spec.key in widths:
+                self.view.setColumnWidth(column, widths[spec.key])
+            else:
+                head.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        self.view.activated.connect(self._activated)
+        self.view.doubleClicked.connect(self._activated)
+        layout.addWidget(self.view, 1)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.apply_filter)
+        self.search.textChanged.connect(lambda _text: self._debounce.start())
+        self.search.returnPressed.connect(self._search_now)
+        # setSortingEnabled(True) already asked the model to sort, which loads it.
+
+    def _combo(self, everything: str, items: Sequence[tuple[str, str]]) -> QComboBox:
+        combo = QComboBox()
+        combo.addItem(everything, None)
+        for text, value in items:
+            combo.addItem(text, value)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        combo.setMaximumWidth(260)
+        return combo
+
+    def current_filter(self) -> CaseFilter:
+        level, status = self.level.currentData(), self.status.currentData()
+        direction, fair = self.direction.currentData(), self.fair.currentData()
+        return CaseFilter(
+            search=self.search.text(),
+            levels=(Level(level),) if level else (),
+            statuses=(Status(status),) if status and status != "active" else (),
+            include_closed=status != "active",
+            directions=(Direction(direction),) if direction else (),
+            fair_id=fair or None,
+        )
+
+    def _search_now(self) -> None:
+        self._debounce.stop()
+        self.apply_filter()
+
+    def apply_filter(self) -> None:
+        self.model.reload(self.current_filter())
+
+    def reload(self) -> None:
+        self.model.reload()
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def _loaded(self, count: int) -> None:
+        self.summary.setText(_("{count} cases").format(count=f"{count:,}"))
+
+    def _activated(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.open_case.emit(self.model.case_id(index.row()))

@@ -1,0 +1,82 @@
+"""Overriding a case's warning level by hand: the new level and a reason, both required.
+
+The reason is checked by the core (``cases.edit_case``); a refusal is shown in the dialog and
+nothing is saved.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QPlainTextEdit,
+    QWidget,
+)
+
+from fairdesk import cases
+from fairdesk.cases import CaseDetail
+from fairdesk.i18n import _
+from fairdesk.model import Level
+from fairdesk.store import Store
+from fairdesk.triage import RULE_TEXT
+from ui.formatting import label
+from ui.tasks import runner
+from ui.theme import level_icon
+from ui.widgets.combo import EnumCombo
+from ui.widgets.forms import ErrorLabel
+
+
+class OverrideLevelDialog(QDialog):
+    def __init__(self, store: Store, detail: CaseDetail, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.case_id = detail.case.id
+        self.setWindowTitle(_("Override warning level"))
+        self.setMinimumWidth(480)
+        form = QFormLayout(self)
+        computed = _("Computed by the rules: {level} ({rule})").format(
+            level=label(detail.computed_level), rule=_(RULE_TEXT.get(detail.level_rule, ""))
+        )
+        info = QLabel(computed)
+        info.setWordWrap(True)
+        form.addRow(info)
+        self.level: EnumCombo[Level] = EnumCombo(
+            Level,
+            none_text=_("Use the computed level (remove override)"),
+            icons={level: level_icon(level) for level in Level},
+        )
+        self.level.set_value(detail.level_override)
+        form.addRow(_("Level"), self.level)
+        self.reason = QPlainTextEdit()
+        self.reason.setPlaceholderText(_("Why? e.g. HQ decided to treat it as red"))
+        self.reason.setTabChangesFocus(True)
+        self.reason.setFixedHeight(90)
+        form.addRow(_("Reason"), self.reason)
+        self.error = ErrorLabel()
+        form.addRow(self.error)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
+
+    def save(self) -> None:
+        level = self.level.value()
+        changes = {"level": level.value if level else None}
+        self.buttons.setEnabled(False)
+        runner().run(
+            cases.edit_case,
+            self.store,
+            self.case_id,
+            changes,
+            reason=self.reason.toPlainText(),
+            on_done=lambda _r: self.accept(),
+            on_error=self._failed,
+        )
+
+    def _failed(self, exc: BaseException) -> None:
+        self.buttons.setEnabled(True)
+        self.error.show_error(str(exc))

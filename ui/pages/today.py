@@ -1,0 +1,92 @@
+"""Today: every open deadline, red cases on top, soonest first, counting down live.
+
+Each deadline is shown in the fair's local time and in home time side by side. The list is
+read again only when a case changes; the clock's tick just repaints the countdowns.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtWidgets import QHeaderView, QLabel, QWidget
+
+from fairdesk import cases
+from fairdesk.cases import DeadlineRow
+from fairdesk.i18n import _
+from fairdesk.model import Level
+from fairdesk.store import Store
+from ui import settings
+from ui.clock import clock
+from ui.models.deadlines import DeadlineTableModel
+from ui.pages.common import page_header, page_layout, table_view
+from ui.tasks import runner
+
+
+class TodayPage(QWidget):
+    open_case = Signal(str)
+    reloaded = Signal()
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        layout = page_layout(self)
+        header, self.title, self.summary = page_header(_("Today"))
+        layout.addWidget(header)
+        self.model = DeadlineTableModel(settings.HOME_TIME_ZONE.get(), clock().now(), self)
+        self.view = table_view()
+        self.view.setModel(self.model)
+        head = self.view.horizontalHeader()
+        head.setStretchLastSection(False)
+        # Case and deadline text share the room; the short columns keep their size.
+        for column, mode in enumerate(
+            (
+                QHeaderView.ResizeMode.ResizeToContents,
+                QHeaderView.ResizeMode.ResizeToContents,
+                QHeaderView.ResizeMode.Stretch,
+                QHeaderView.ResizeMode.Stretch,
+                QHeaderView.ResizeMode.ResizeToContents,
+                QHeaderView.ResizeMode.ResizeToContents,
+            )
+        ):
+            head.setSectionResizeMode(column, mode)
+        self.view.activated.connect(self._activated)
+        self.view.doubleClicked.connect(self._activated)
+        layout.addWidget(self.view, 1)
+        self.empty = QLabel(_("No open deadlines. New emergency: Ctrl+N."))
+        self.empty.setObjectName("subtitle")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.hide()
+        layout.addWidget(self.empty)
+        clock().tick.connect(self._tick)
+        self.reload()
+
+    def reload(self) -> None:
+        store = self.store
+        runner().run(lambda: cases.open_deadlines(store), pool="read", on_done=self._show)
+
+    def _show(self, rows: list[DeadlineRow]) -> None:
+        self.model.set_home_zone(settings.HOME_TIME_ZONE.get())
+        self.model.set_rows(rows)
+        self.empty.setVisible(not rows)
+        self._update_summary()
+        self.reloaded.emit()
+
+    def _tick(self, now: datetime) -> None:
+        overdue_before = self.model.overdue_count()
+        self.model.tick(now)
+        if self.model.overdue_count() != overdue_before:
+            self._update_summary()
+
+    def _update_summary(self) -> None:
+        rows = self.model.rows()
+        red = len({r.case_id for r in rows if r.case_level is Level.RED})
+        self.summary.setText(
+            _("{deadlines} open deadlines · {overdue} overdue · {red} red cases").format(
+                deadlines=len(rows), overdue=self.model.overdue_count(), red=red
+            )
+        )
+
+    def _activated(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.open_case.emit(self.model.row_at(index.row()).case_id)

@@ -1,0 +1,1 @@
+"""Small reusable widgets: the level badge, countdown label and inline field errors."""
