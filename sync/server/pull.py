@@ -21,6 +21,8 @@ def visible_changes(caller: Caller) -> Select[ChangeLog]:
             and_(
                 Escalation.tenant_id == ChangeLog.tenant_id,
                 Escalation.case_id == ChangeLog.case_id,
+                # Older rows were re-published at escalation time; skip the originals.
+                ChangeLog.server_seq >= Escalation.server_seq,
             ),
         ).where(Escalation.guidance_tenant_id == caller.tenant_id)
     return query.where(ChangeLog.tenant_id == caller.tenant_id)
