@@ -3,13 +3,7 @@ an in-process HQ app, and a live `fairdesk-hq` subprocess (see `hq_harness`)."""
 
 from __future__ import annotations
 
-import glob
 import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -22,7 +16,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from sync.server.app import create_app
 from sync.server.config import Settings
-from tests.sync.hq_harness import LiveHq, live_hq
+from tests.sync.hq_harness import LiveHq, PostgresUnavailable, live_hq, postgres_cluster
 
 with warnings.catch_warnings():
     # Starlette 1.x nudges towards `httpx2`; plain httpx works and is what we ship with.
@@ -30,101 +24,24 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 
-def _pg_bindir() -> str | None:
-    if "PG_BIN" in os.environ:
-        candidates = [os.environ["PG_BIN"]]
-    else:
-        candidates = [
-            *sorted(
-                glob.glob("/usr/lib/postgresql/*/bin"),
-                key=lambda p: int(p.split("/")[-2]),
-                reverse=True,
-            ),
-            os.path.dirname(shutil.which("pg_ctl") or "/nonexistent/x"),
-        ]
-    return next(
-        (
-            d
-            for d in candidates
-            if os.access(f"{d}/initdb", os.X_OK) and os.access(f"{d}/pg_ctl", os.X_OK)
-        ),
-        None,
-    )
-
-
-def _skip_or_fail(reason: str) -> None:
-    # In CI the binaries are installed on purpose: a missing PostgreSQL is a failure there.
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true but PostgreSQL is unavailable: {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    """A throwaway PostgreSQL cluster (initdb/pg_ctl; via runuser when root) -> SQLAlchemy URL."""
-    bindir = _pg_bindir()
-    if not bindir:
-        _skip_or_fail("PostgreSQL server binaries (initdb/pg_ctl) not found; set PG_BIN")
-        return
-    prefix: list[str] = []
-    owner = None
-    if os.geteuid() == 0:  # initdb and postgres refuse to run as root
-        try:
-            owner = pwd.getpwnam(os.environ.get("PG_RUN_AS", "postgres"))
-        except KeyError:
-            _skip_or_fail("running as root and no 'postgres' user to run the server as")
-            return
-        prefix = ["runuser", "-u", owner.pw_name, "--"]
-    # Not pytest's tmp_path: its 0700 root-owned parents would block the postgres user.
-    tmp = tempfile.mkdtemp(prefix="fairdesk-pg-")
-    if owner:
-        os.chown(tmp, owner.pw_uid, owner.pw_gid)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    data = f"{tmp}/data"
+    """A throwaway PostgreSQL cluster for the session (see `hq_harness.postgres_cluster`).
 
-    def run(*args: str) -> None:
-        subprocess.run([*prefix, *args], cwd=tmp, capture_output=True, text=True, check=True)
-
+    Skips with the reason when the binaries are absent, except under CI=true, where that is a
+    failure: CI installs PostgreSQL so that every server test runs on both databases.
+    """
     try:
-        run(
-            f"{bindir}/initdb",
-            "-D",
-            data,
-            "-U",
-            "postgres",
-            "-A",
-            "trust",
-            "-E",
-            "UTF8",
-            "--no-locale",
-            "--no-sync",
-        )
-        # -l: otherwise the postmaster inherits our pipes and the call never returns.
-        run(
-            f"{bindir}/pg_ctl",
-            "-D",
-            data,
-            "-l",
-            f"{tmp}/server.log",
-            "-w",
-            "-t",
-            "60",
-            "-o",
-            f"-h 127.0.0.1 -p {port} -k {tmp} -c max_connections=300 -F "
-            "-c full_page_writes=off -c synchronous_commit=off",
-            "start",
-        )
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        cluster = postgres_cluster()
+        url = cluster.__enter__()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but PostgreSQL is unavailable: {exc}")
+        pytest.skip(str(exc))
+    try:
+        yield url
     finally:
-        subprocess.run(
-            [*prefix, f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"],
-            cwd=tmp,
-            capture_output=True,
-            check=False,
-        )
-        shutil.rmtree(tmp, ignore_errors=True)
+        cluster.__exit__(None, None, None)
 
 
 def _fresh_pg_database(pg_url: str) -> tuple[str, str]:

@@ -299,3 +299,96 @@ def live_hq(
 
 def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class PostgresUnavailable(Exception):
+    """No PostgreSQL server binaries (or no user to run them as); the message says why."""
+
+
+@contextlib.contextmanager
+def postgres_cluster() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster via initdb/pg_ctl (through runuser when root) -> URL."""
+    import glob
+    import pwd
+    import shutil
+    import tempfile
+
+    if "PG_BIN" in os.environ:
+        candidates = [os.environ["PG_BIN"]]
+    else:
+        found = sorted(
+            glob.glob("/usr/lib/postgresql/*/bin"),
+            key=lambda p: int(p.split("/")[-2]),
+            reverse=True,
+        )
+        candidates = [*found, os.path.dirname(shutil.which("pg_ctl") or "/nonexistent/x")]
+    bindir = next(
+        (
+            d
+            for d in candidates
+            if os.access(f"{d}/initdb", os.X_OK) and os.access(f"{d}/pg_ctl", os.X_OK)
+        ),
+        None,
+    )
+    if bindir is None:
+        raise PostgresUnavailable(
+            "PostgreSQL server binaries (initdb/pg_ctl) not found; set PG_BIN"
+        )
+    prefix: list[str] = []
+    owner = None
+    if os.geteuid() == 0:  # initdb and postgres refuse to run as root
+        try:
+            owner = pwd.getpwnam(os.environ.get("PG_RUN_AS", "postgres"))
+        except KeyError as exc:
+            raise PostgresUnavailable("running as root and no 'postgres' user to run as") from exc
+        prefix = ["runuser", "-u", owner.pw_name, "--"]
+    # Not pytest's tmp_path: its 0700 root-owned parents would block the postgres user.
+    tmp = tempfile.mkdtemp(prefix="fairdesk-pg-")
+    if owner:
+        os.chown(tmp, owner.pw_uid, owner.pw_gid)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = f"{tmp}/data"
+
+    def run(*args: str) -> None:
+        subprocess.run([*prefix, *args], cwd=tmp, capture_output=True, text=True, check=True)
+
+    try:
+        run(
+            f"{bindir}/initdb",
+            "-D",
+            data,
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+        )
+        # -l: otherwise the postmaster inherits our pipes and the call never returns.
+        run(
+            f"{bindir}/pg_ctl",
+            "-D",
+            data,
+            "-l",
+            f"{tmp}/server.log",
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-h 127.0.0.1 -p {port} -k {tmp} -c max_connections=300 -F "
+            "-c full_page_writes=off -c synchronous_commit=off",
+            "start",
+        )
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            [*prefix, f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"],
+            cwd=tmp,
+            capture_output=True,
+            check=False,
+        )
+        shutil.rmtree(tmp, ignore_errors=True)
