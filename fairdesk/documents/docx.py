@@ -1,0 +1,305 @@
+"""DOCX output with python-docx: the same blocks as the PDF, as an editable Word document.
+
+Han characters need ``w:eastAsia`` font attributes, and the theme font attributes of the
+default Heading/Title styles must be removed or they override the font
+(RECIPES-fonts-pdf-qt.md §3). The DOCX does not embed the font; characters are kept as typed
+(a lawyer editing it should see the real text), while the PDF replaces what the font lacks.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Inches, Pt, RGBColor
+
+from fairdesk.documents import blocks as blk
+from fairdesk.documents import images
+from fairdesk.documents.render import (
+    DocumentSpec,
+    EvidenceEntry,
+    Rendered,
+    evidence_heading,
+    evidence_rows,
+)
+from fairdesk.i18n import _
+
+FONT_NAME = "Noto Sans SC"
+LANG_TAGS = {"zh": "zh-CN", "de": "de-DE", "en": "en-GB"}
+PAGE = {"a4": (Cm(21.0), Cm(29.7)), "letter": (Inches(8.5), Inches(11))}
+BLANK_RGB = RGBColor(0xB0, 0x00, 0x20)
+
+
+def set_cjk_font(style: Any, language: str, name: str = FONT_NAME) -> None:
+    """Give a style the font for Latin AND East Asian text, dropping theme overrides."""
+    style.font.name = name
+    rpr = style.element.get_or_add_rPr()
+    fonts = rpr.get_or_add_rFonts()
+    fonts.set(qn("w:eastAsia"), name)
+    fonts.set(qn("w:cs"), name)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attr), None)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = rpr.makeelement(qn("w:lang"), {})
+        rpr.insert_element_before(lang, "w:eastAsianLayout", "w:specVanish", "w:oMath")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    lang.set(qn("w:val"), LANG_TAGS.get(language, "en-GB"))
+
+
+def _add_runs(paragraph: Any, text: str, *, bold: bool = False, size: float | None = None) -> None:
+    for run_text, run_bold in blk.runs(text):
+        pieces = run_text.split(blk.BLANK_MARK)
+        for i, piece in enumerate(pieces):
+            if i:
+                mark = paragraph.add_run(blk.BLANK_MARK)
+                mark.bold = True
+                mark.font.color.rgb = BLANK_RGB
+            lines = piece.split("\n")
+            for j, line in enumerate(lines):
+                run = paragraph.add_run(line)
+                run.bold = bold or run_bold
+                if size:
+                    run.font.size = Pt(size)
+                if j < len(lines) - 1:
+                    run.add_break()
+
+
+def _shade(cell: Any, fill: str) -> None:
+    tc_pr = cell._tc.get_or_add_tcPr()
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    tc_pr.append(shd)
+
+
+def _field(paragraph: Any, instruction: str) -> None:
+    """A Word field (PAGE, NUMPAGES) that Word and LibreOffice update when showing the page."""
+    run = paragraph.add_run()
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = instruction
+    sep = OxmlElement("w:fldChar")
+    sep.set(qn("w:fldCharType"), "separate")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    for el in (begin, instr, sep, text, end):
+        run._r.append(el)
+
+
+class _DocxWriter:
+    def __init__(self, spec: DocumentSpec) -> None:
+        self.spec = spec
+        self.doc = Document()
+        self.warnings: list[str] = []
+        section = self.doc.sections[0]
+        width, height = PAGE.get(spec.paper, PAGE["a4"])
+        section.orientation = WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = width, height
+        for side in ("left_margin", "right_margin"):
+            setattr(section, side, Cm(2.0))
+        section.top_margin = Cm(2.0)
+        section.bottom_margin = Cm(2.2)
+        self.text_width = width - Cm(4.0)
+        for name in (
+            "Normal",
+            "Title",
+            "Heading 1",
+            "Heading 2",
+            "Heading 3",
+            "List Bullet",
+            "List Number",
+            "Table Grid",
+        ):
+            try:
+                set_cjk_font(self.doc.styles[name], spec.language)
+            except KeyError:
+                continue
+        self.doc.styles["Normal"].font.size = Pt(10.5)
+        for name in ("Title", "Heading 1", "Heading 2", "Heading 3"):
+            self.doc.styles[name].font.color.rgb = RGBColor(0x1A, 0x1A, 0x1A)
+        props = self.doc.core_properties
+        props.title = f"{spec.title} – {spec.case_number}"
+        props.subject = spec.doc_ref
+        props.author = "FairDesk"
+        props.language = LANG_TAGS.get(spec.language, "en")
+        self._footer()
+
+    def _footer(self) -> None:
+        words = self.spec.words
+        footer = self.doc.sections[0].footer
+        para = footer.paragraphs[0]
+        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        text = (
+            f"{words.get('case_number', 'Case')} {self.spec.case_number} · "
+            f"{words.get('generated', 'generated')} {self.spec.generated_at} · "
+            f"{words.get('doc_ref', 'Ref.')} {self.spec.doc_ref[:16]} · "
+        )
+        run = para.add_run(text)
+        run.font.size = Pt(7.5)
+        _field(para, "PAGE")
+        para.add_run(" / ").font.size = Pt(7.5)
+        _field(para, "NUMPAGES")
+
+    def table(self, b: blk.Block) -> None:
+        rows = b.rows
+        ncols = max(len(r) for r in rows)
+        table = self.doc.add_table(rows=len(rows), cols=ncols)
+        table.style = self.doc.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.LEFT
+        for i, row in enumerate(rows):
+            for j in range(ncols):
+                cell = table.cell(i, j)
+                header = b.header and i == 0
+                label = not b.header and ncols == 2 and j == 0
+                _add_runs(
+                    cell.paragraphs[0],
+                    row[j] if j < len(row) else "",
+                    bold=header or label,
+                    size=9.5,
+                )
+                if header:
+                    _shade(cell, "E8ECF1")
+        if b.header:
+            tr_pr = table.rows[0]._tr.get_or_add_trPr()
+            repeat = OxmlElement("w:tblHeader")
+            repeat.set(qn("w:val"), "true")
+            tr_pr.append(repeat)
+        self.doc.add_paragraph()
+
+    def evidence(self, sha: str) -> None:
+        entry = self.spec.evidence.get(sha)
+        words = self.spec.words
+        if entry is None:
+            self.doc.add_paragraph(
+                words.get("evidence_not_selected", "Evidence {sha}").format(sha=sha[:16])
+            )
+            return
+        self.doc.add_heading(evidence_heading(entry, words), level=3)
+        top = self.doc.add_table(rows=1, cols=2)
+        top.style = self.doc.styles["Table Grid"]
+        self._photo(top.cell(0, 0), entry)
+        qr_cell = top.cell(0, 1)
+        qr_cell.paragraphs[0].add_run().add_picture(
+            io.BytesIO(images.qr_png(images.evidence_qr_text(entry.view.sha256))), width=Cm(3.2)
+        )
+        _add_runs(
+            qr_cell.add_paragraph(),
+            f"SHA-256\n{entry.view.sha256[:32]}\n{entry.view.sha256[32:]}",
+            size=7,
+        )
+        meta = self.doc.add_table(rows=0, cols=2)
+        meta.style = self.doc.styles["Table Grid"]
+        for label, value in evidence_rows(entry, words):
+            cells = meta.add_row().cells
+            _add_runs(cells[0].paragraphs[0], label, bold=True, size=9)
+            _add_runs(cells[1].paragraphs[0], value, size=9)
+        self.doc.add_paragraph()
+
+    def _photo(self, cell: Any, entry: EvidenceEntry) -> None:
+        view = entry.view
+        words = self.spec.words
+        box_w_pt, box_h_pt = 11.0 / 2.54 * 72, 8.5 / 2.54 * 72
+        if view.path is None or view.kind != "image":
+            reason = (
+                words.get("no_picture_kind", "No picture ({kind}).").format(
+                    kind=entry.values.get("kind", view.kind)
+                )
+                if view.path is not None
+                else words.get("original_missing", "")
+            )
+            _add_runs(cell.paragraphs[0], f"□ {reason}\n{words.get('original_in_vault', '')}")
+            return
+        result = images.print_photo(
+            view.path,
+            images.max_pixels(box_w_pt, box_h_pt),
+            sha256=view.sha256,
+            cache_dir=self.spec.cache_dir,
+        )
+        if result.data is None:
+            self.warnings.append(
+                _(
+                    "Photo E{n} ({name}) cannot be decoded; the document shows a placeholder "
+                    "instead. The original in the vault is unchanged."
+                ).format(n=entry.values.get("n", "?"), name=view.original_name or view.sha256[:16])
+            )
+            _add_runs(
+                cell.paragraphs[0],
+                f"□ {words.get('photo_unreadable', '')}\n{words.get('original_in_vault', '')}",
+            )
+            return
+        scale = min(box_w_pt / result.width, box_h_pt / result.height)
+        cell.paragraphs[0].add_run().add_picture(
+            io.BytesIO(result.data), width=Pt(result.width * scale)
+        )
+
+    def signature(self, b: blk.Block) -> None:
+        name, role, place = ([*list(b.items), "", "", ""])[:3]
+        if place:
+            _add_runs(self.doc.add_paragraph(), place)
+        self.doc.add_paragraph()
+        self.doc.add_paragraph("_" * 40)
+        _add_runs(self.doc.add_paragraph(), name, bold=True)
+        if role:
+            _add_runs(self.doc.add_paragraph(), role, size=8.5)
+
+    def note(self, b: blk.Block) -> None:
+        box = self.doc.add_table(rows=1, cols=1)
+        box.style = self.doc.styles["Table Grid"]
+        _add_runs(box.cell(0, 0).paragraphs[0], b.text, size=9.5)
+        _shade(box.cell(0, 0), "FFF8E1")
+        self.doc.add_paragraph()
+
+    def build(self) -> bytes:
+        for b in self.spec.blocks:
+            if b.kind == "title":
+                heading = self.doc.add_heading(level=0)
+                heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                _add_runs(heading, b.text)
+            elif b.kind == "heading":
+                _add_runs(self.doc.add_heading(level=b.level), b.text)
+            elif b.kind == "paragraph":
+                _add_runs(self.doc.add_paragraph(), b.text)
+            elif b.kind in ("bullets", "numbered"):
+                style = "List Number" if b.kind == "numbered" else "List Bullet"
+                for item in b.items:
+                    _add_runs(self.doc.add_paragraph(style=style), item)
+            elif b.kind == "table":
+                self.table(b)
+            elif b.kind == "note":
+                self.note(b)
+            elif b.kind == "pagebreak":
+                self.doc.add_page_break()  # type: ignore[no-untyped-call]
+            elif b.kind == "evidence":
+                self.evidence(b.text)
+            elif b.kind == "signature":
+                self.signature(b)
+            elif b.kind == "qr":
+                self.doc.add_paragraph().add_run().add_picture(
+                    io.BytesIO(images.qr_png(b.text)), width=Cm(3)
+                )
+        out = io.BytesIO()
+        self.doc.save(out)
+        return out.getvalue()
+
+
+def write(spec: DocumentSpec) -> Rendered:
+    writer = _DocxWriter(spec)
+    data = writer.build()
+    return Rendered(
+        data=data,
+        format="docx",
+        doc_ref=spec.doc_ref,
+        warnings=tuple(spec.warnings) + tuple(writer.warnings),
+    )

@@ -1,0 +1,501 @@
+"""PDF output with reportlab Platypus: embedded, subset Noto Sans SC, A4 or US Letter.
+
+Every page carries a footer with the case number, the generation time, the document's own
+reference (content hash) and "n / N". The canvas starts in the document font
+(``initialFontName``) and every table sets ``FONTNAME``, so no unembedded Helvetica sneaks in
+(RECIPES-fonts-pdf-qt.md). Photos are print copies (see :mod:`images`); a photo that cannot
+be decoded becomes a framed placeholder and a warning.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4, LETTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import cm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    Flowable,
+    Image,
+    KeepTogether,
+    ListFlowable,
+    ListItem,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus.doctemplate import LayoutError
+
+from fairdesk.documents import blocks as blk
+from fairdesk.documents import fonts, images
+from fairdesk.documents.render import (
+    DocumentSpec,
+    EvidenceEntry,
+    Rendered,
+    evidence_heading,
+    evidence_rows,
+)
+from fairdesk.i18n import _
+
+PAGE_SIZES = {"a4": A4, "letter": LETTER}
+MARGIN_X = 2.0 * cm
+MARGIN_TOP = 2.0 * cm
+MARGIN_BOTTOM = 2.2 * cm
+INK = colors.HexColor("#1a1a1a")
+MUTED = colors.HexColor("#666666")
+RULE = colors.HexColor("#9a9a9a")
+HEAD_BG = colors.HexColor("#e8ecf1")
+BLANK_COLOUR = "#b00020"
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle(
+        "body", fontName=fonts.FAMILY, fontSize=10.5, leading=15.5, textColor=INK, spaceAfter=6
+    )
+    return {
+        "body": base,
+        "title": ParagraphStyle(
+            "title",
+            parent=base,
+            fontName=fonts.BOLD,
+            fontSize=17,
+            leading=23,
+            spaceAfter=10,
+            alignment=TA_CENTER,
+        ),
+        "h1": ParagraphStyle(
+            "h1",
+            parent=base,
+            fontName=fonts.BOLD,
+            fontSize=13,
+            leading=18,
+            spaceBefore=10,
+            spaceAfter=5,
+        ),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=base,
+            fontName=fonts.BOLD,
+            fontSize=11.5,
+            leading=16,
+            spaceBefore=8,
+            spaceAfter=4,
+        ),
+        "h3": ParagraphStyle(
+            "h3",
+            parent=base,
+            fontName=fonts.BOLD,
+            fontSize=10.5,
+            leading=15,
+            spaceBefore=6,
+            spaceAfter=3,
+        ),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=9.5, leading=13, spaceAfter=0),
+        "cellhead": ParagraphStyle(
+            "cellhead", parent=base, fontName=fonts.BOLD, fontSize=9.5, leading=13, spaceAfter=0
+        ),
+        "small": ParagraphStyle(
+            "small", parent=base, fontSize=7.5, leading=10, spaceAfter=0, textColor=MUTED
+        ),
+        "note": ParagraphStyle("note", parent=base, fontSize=9.5, leading=14, spaceAfter=0),
+        "bullet": ParagraphStyle("bullet", parent=base, spaceAfter=2),
+    }
+
+
+def _markup(text: str, missing: set[str]) -> str:
+    """Inline text → reportlab paragraph markup (escaped, bold, line breaks, blank markers)."""
+    out = []
+    for run, bold in blk.runs(text):
+        piece = escape(fonts.replace_missing(run, missing)).replace("\n", "<br/>")
+        piece = piece.replace(
+            blk.BLANK_MARK, f'<font color="{BLANK_COLOUR}"><b>{blk.BLANK_MARK}</b></font>'
+        )
+        out.append(f"<b>{piece}</b>" if bold else piece)
+    return "".join(out)
+
+
+class QrFlowable(Flowable):  # type: ignore[misc]
+    """A QR code drawn as vector squares: sharp at any zoom and a few hundred bytes."""
+
+    def __init__(self, text: str, size: float) -> None:
+        super().__init__()
+        self.matrix = images.qr_matrix(text)
+        self.size = size
+        self.width = self.height = size
+
+    def draw(self) -> None:
+        n = len(self.matrix)
+        module = self.size / n
+        c = self.canv
+        c.setFillColor(colors.black)
+        c.setStrokeColor(colors.black)
+        for y, row in enumerate(self.matrix):
+            x = 0
+            while x < n:  # one rectangle per run of dark modules keeps the PDF small
+                if row[x]:
+                    start = x
+                    while x < n and row[x]:
+                        x += 1
+                    c.rect(
+                        start * module,
+                        self.size - (y + 1) * module,
+                        (x - start) * module,
+                        module,
+                        stroke=0,
+                        fill=1,
+                    )
+                else:
+                    x += 1
+
+
+def _footer_canvas(spec: DocumentSpec, missing: set[str]) -> Callable[..., Canvas]:
+    words = spec.words
+    left = fonts.replace_missing(
+        f"{words.get('case_number', 'Case')} {spec.case_number} · "
+        f"{words.get('generated', 'Generated')} {spec.generated_at}",
+        missing,
+    )
+    ref = f"{words.get('doc_ref', 'Ref.')} {spec.doc_ref[:16]}"
+    header = fonts.replace_missing(spec.title, missing)
+
+    class NumberedCanvas(Canvas):  # type: ignore[misc]
+        """Holds pages until the end so each footer can say 'n / N'."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, 1):
+                self.__dict__.update(state)
+                self._decorate(number, total)
+                Canvas.showPage(self)
+            Canvas.save(self)
+
+        def _decorate(self, number: int, total: int) -> None:
+            width, _height = self._pagesize
+            self.saveState()
+            self.setFont(fonts.FAMILY, 7.5)
+            self.setFillColor(MUTED)
+            self.setStrokeColor(RULE)
+            self.setLineWidth(0.4)
+            y = MARGIN_BOTTOM - 0.8 * cm
+            self.line(MARGIN_X, y + 10, width - MARGIN_X, y + 10)
+            self.drawString(MARGIN_X, y, left)
+            self.drawString(MARGIN_X, y - 9.5, ref)
+            self.setFont(fonts.FAMILY, 8.5)
+            self.drawRightString(width - MARGIN_X, y, f"{number} / {total}")
+            if number > 1:
+                top = self._pagesize[1] - MARGIN_TOP + 0.6 * cm
+                self.drawString(MARGIN_X, top, header)
+                self.drawRightString(width - MARGIN_X, top, spec.case_number)
+                self.line(MARGIN_X, top - 4, width - MARGIN_X, top - 4)
+            self.restoreState()
+
+    return NumberedCanvas
+
+
+class _Writer:
+    def __init__(self, spec: DocumentSpec, *, tables_as_text: bool = False) -> None:
+        self.spec = spec
+        self.missing = set(spec.missing_chars)
+        self.st = _styles()
+        self.page_w, self.page_h = PAGE_SIZES.get(spec.paper, A4)
+        self.frame_w = self.page_w - 2 * MARGIN_X
+        self.tables_as_text = tables_as_text
+        self.warnings: list[str] = []
+
+    def p(self, text: str, style: str = "body") -> Paragraph:
+        return Paragraph(_markup(text, self.missing), self.st[style])
+
+    def _grid(self, data: list[list[Any]], widths: Sequence[float] | None, header: bool) -> Table:
+        table = Table(data, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
+        style: list[tuple[Any, ...]] = [
+            ("FONTNAME", (0, 0), (-1, -1), fonts.FAMILY),
+            ("FONTSIZE", (0, 0), (-1, -1), 9.5),
+            ("GRID", (0, 0), (-1, -1), 0.5, RULE),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 5),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+            ("TOPPADDING", (0, 0), (-1, -1), 3),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ]
+        if header:
+            style += [("BACKGROUND", (0, 0), (-1, 0), HEAD_BG)]
+        table.setStyle(TableStyle(style))
+        return table
+
+    def table(self, b: blk.Block) -> list[Flowable]:
+        rows = [list(r) for r in b.rows]
+        ncols = max(len(r) for r in rows)
+        if self.tables_as_text:
+            # Fallback when a single cell is taller than a page: the same content, stacked.
+            out: list[Flowable] = []
+            head = rows[0] if b.header else [""] * ncols
+            for row in rows[1:] if b.header else rows:
+                for col, cell in enumerate(row):
+                    label = head[col] if col < len(head) else ""
+                    out.append(self.p(f"**{label}**\n{cell}" if label else cell))
+                out.append(Spacer(1, 4))
+            return out
+        widths = self._widths(rows, ncols)
+        data = []
+        label_table = not b.header and ncols == 2  # label/value tables: labels in bold
+        for i, row in enumerate(rows):
+            data.append(
+                [
+                    self.p(
+                        cell,
+                        "cellhead"
+                        if (b.header and i == 0) or (label_table and col == 0)
+                        else "cell",
+                    )
+                    for col, cell in enumerate(row)
+                ]
+            )
+        return [self._grid(data, widths, b.header), Spacer(1, 8)]
+
+    def _widths(self, rows: list[list[str]], ncols: int) -> list[float]:
+        # Columns share the width by their longest content, within limits, so a short label
+        # column stays narrow and long text columns get the room.
+        lengths = []
+        for col in range(ncols):
+            longest = max((len(r[col]) if col < len(r) else 0) for r in rows)
+            lengths.append(min(max(longest, 6), 60))
+        total = sum(lengths)
+        return [self.frame_w * n / total for n in lengths]
+
+    def evidence(self, sha: str) -> list[Flowable]:
+        entry = self.spec.evidence.get(sha)
+        words = self.spec.words
+        if entry is None:
+            return [
+                self.p(
+                    words.get("evidence_not_selected", "Evidence {sha} not selected.").format(
+                        sha=sha[:16]
+                    ),
+                    "note",
+                )
+            ]
+        photo_w = self.frame_w * 0.68 - 10
+        photo_h = 8.5 * cm
+        photo = self._photo(entry, photo_w, photo_h)
+        qr_size = 3.2 * cm
+        right = [
+            QrFlowable(images.evidence_qr_text(entry.view.sha256), qr_size),
+            Paragraph(
+                "SHA-256<br/>" + entry.view.sha256[:32] + "<br/>" + entry.view.sha256[32:],
+                self.st["small"],
+            ),
+        ]
+        top = Table(
+            [[photo, right]], colWidths=[self.frame_w * 0.68, self.frame_w * 0.32], hAlign="LEFT"
+        )
+        top.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), fonts.FAMILY),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("BOX", (0, 0), (0, 0), 0.5, RULE),
+                ]
+            )
+        )
+        meta = [
+            [self.p(label, "cellhead"), self.p(value, "cell")]
+            for label, value in evidence_rows(entry, words)
+        ]
+        heading = self.p(evidence_heading(entry, words), "h3")
+        grid = self._grid(meta, [self.frame_w * 0.24, self.frame_w * 0.76], False)
+        return [KeepTogether([heading, top, Spacer(1, 4), grid]), Spacer(1, 10)]
+
+    def _photo(self, entry: EvidenceEntry, box_w: float, box_h: float) -> Flowable:
+        view = entry.view
+        words = self.spec.words
+        if view.path is None or view.kind != "image":
+            reason = (
+                words.get("no_picture_kind", "No picture ({kind}).").format(
+                    kind=entry.values.get("kind", view.kind)
+                )
+                if view.path is not None
+                else words.get("original_missing", "The original is not on this device.")
+            )
+            return self._placeholder(reason, box_w)
+        result = images.print_photo(
+            view.path,
+            images.max_pixels(box_w, box_h),
+            sha256=view.sha256,
+            cache_dir=self.spec.cache_dir,
+        )
+        if result.data is None:
+            self.warnings.append(
+                _(
+                    "Photo E{n} ({name}) cannot be decoded; the document shows a placeholder "
+                    "instead. The original in the vault is unchanged."
+                ).format(n=entry.values.get("n", "?"), name=view.original_name or view.sha256[:16])
+            )
+            return self._placeholder(
+                words.get("photo_unreadable", "Photo cannot be displayed."), box_w
+            )
+        scale = min(box_w / result.width, box_h / result.height)
+        img = Image(
+            io.BytesIO(result.data), width=result.width * scale, height=result.height * scale
+        )
+        img.hAlign = "CENTER"
+        return img
+
+    def _placeholder(self, reason: str, width: float) -> Flowable:
+        box = Table(
+            [[self.p(f"□ {reason}\n{self.spec.words.get('original_in_vault', '')}", "note")]],
+            colWidths=[width],
+            rowHeights=[3.5 * cm],
+        )
+        box.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), fonts.FAMILY),
+                    ("BOX", (0, 0), (-1, -1), 0.8, colors.HexColor(BLANK_COLOUR)),
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ]
+            )
+        )
+        return box
+
+    def signature(self, b: blk.Block) -> list[Flowable]:
+        name, role, place = ([*list(b.items), "", "", ""])[:3]
+        line = Table([[""]], colWidths=[7.5 * cm], rowHeights=[1.4 * cm])
+        line.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), fonts.FAMILY),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.8, INK),
+                ]
+            )
+        )
+        parts: list[Flowable] = [Spacer(1, 14)]
+        if place:
+            parts.append(self.p(place))
+        parts += [line, self.p(f"**{name}**", "body")]
+        if role:
+            parts.append(self.p(role, "small"))
+        return [KeepTogether(parts)]
+
+    def note(self, b: blk.Block) -> list[Flowable]:
+        box = Table([[self.p(b.text, "note")]], colWidths=[self.frame_w])
+        box.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), fonts.FAMILY),
+                    ("BOX", (0, 0), (-1, -1), 0.8, colors.HexColor("#8a6d00")),
+                    ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#fff8e1")),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                    ("TOPPADDING", (0, 0), (-1, -1), 6),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
+                ]
+            )
+        )
+        return [box, Spacer(1, 8)]
+
+    def story(self) -> list[Flowable]:
+        out: list[Flowable] = []
+        for b in self.spec.blocks:
+            if b.kind == "title":
+                out.append(self.p(b.text, "title"))
+            elif b.kind == "heading":
+                out.append(self.p(b.text, f"h{b.level}"))
+            elif b.kind == "paragraph":
+                out.append(self.p(b.text))
+            elif b.kind in ("bullets", "numbered"):
+                items = [ListItem(self.p(item, "bullet"), leftIndent=14) for item in b.items]
+                kwargs: dict[str, Any] = (
+                    {"bulletType": "1", "bulletFormat": "%s."}
+                    if b.kind == "numbered"
+                    else {"bulletType": "bullet", "start": "•"}
+                )
+                out.append(
+                    ListFlowable(
+                        items,
+                        leftIndent=16,
+                        bulletFontName=fonts.FAMILY,
+                        bulletFontSize=10,
+                        **kwargs,
+                    )
+                )
+                out.append(Spacer(1, 4))
+            elif b.kind == "table":
+                out += self.table(b)
+            elif b.kind == "note":
+                out += self.note(b)
+            elif b.kind == "pagebreak":
+                out.append(PageBreak())
+            elif b.kind == "evidence":
+                out += self.evidence(b.text)
+            elif b.kind == "signature":
+                out += self.signature(b)
+            elif b.kind == "qr":
+                out.append(QrFlowable(b.text, 3 * cm))
+        return out
+
+
+def _build(spec: DocumentSpec, *, tables_as_text: bool) -> tuple[bytes, int, list[str]]:
+    writer = _Writer(spec, tables_as_text=tables_as_text)
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=PAGE_SIZES.get(spec.paper, A4),
+        leftMargin=MARGIN_X,
+        rightMargin=MARGIN_X,
+        topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM,
+        title=fonts.replace_missing(f"{spec.title} – {spec.case_number}", writer.missing),
+        author="FairDesk",
+        subject=spec.doc_ref,
+        creator="FairDesk",
+        initialFontName=fonts.FAMILY,
+        lang=_pdf_lang(spec.language),
+    )
+    doc.build(writer.story(), canvasmaker=_footer_canvas(spec, writer.missing))
+    return buffer.getvalue(), doc.page, writer.warnings
+
+
+def _pdf_lang(language: str) -> str:
+    return {"zh": "zh-CN", "de": "de-DE"}.get(language, "en")
+
+
+def write(spec: DocumentSpec) -> Rendered:
+    """Render ``spec`` as PDF bytes (font registered on first use)."""
+    fonts.register()
+    try:
+        data, pages, warnings = _build(spec, tables_as_text=False)
+    except LayoutError:
+        # A table cell taller than a page cannot be split by reportlab: print the tables as
+        # stacked text instead of failing, and say so.
+        data, pages, warnings = _build(spec, tables_as_text=True)
+        warnings.append(
+            _(
+                "A table cell was longer than a page, so tables are printed as "
+                "lists in this PDF. The DOCX keeps the tables."
+            )
+        )
+    return Rendered(
+        data=data,
+        format="pdf",
+        doc_ref=spec.doc_ref,
+        warnings=tuple(spec.warnings) + tuple(warnings),
+        pages=pages,
+    )

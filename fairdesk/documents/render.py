@@ -1,0 +1,138 @@
+"""From prepared values to a writer-independent document: template text → blocks → checks.
+
+Both writers (PDF, DOCX) take the same :class:`DocumentSpec`, so headings, tables, photos
+and the document reference are identical in both. Font coverage is checked here, once:
+characters the font lacks are replaced by a visible □ in the PDF and reported as a warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fairdesk.documents import blocks as blk
+from fairdesk.documents import fonts, templates
+from fairdesk.documents.context import Prepared
+from fairdesk.documents.evidence_view import EvidenceView
+from fairdesk.i18n import _
+
+PAPERS = ("a4", "letter")
+FORMATS = ("pdf", "docx")
+
+
+@dataclass(frozen=True)
+class EvidenceEntry:
+    view: EvidenceView
+    values: Mapping[str, Any]  # formatted in the document language (see context)
+
+
+@dataclass(frozen=True)
+class DocumentSpec:
+    title: str
+    kind: str
+    language: str
+    case_number: str
+    generated_at: str
+    blocks: Sequence[blk.Block]
+    doc_ref: str  # SHA-256 of the content (see blocks.content_hash)
+    words: Mapping[str, str]
+    evidence: Mapping[str, EvidenceEntry]  # by SHA-256
+    missing_chars: tuple[str, ...] = ()
+    paper: str = "a4"
+    cache_dir: Path | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rendered:
+    data: bytes
+    format: str
+    doc_ref: str
+    warnings: tuple[str, ...] = field(default=())
+    pages: int = 0
+
+
+def build_spec(
+    prepared: Prepared, *, paper: str = "a4", cache_dir: Path | None = None
+) -> DocumentSpec:
+    """Render the template and parse it; raises TemplateError for template faults."""
+    text = templates.render_text(prepared.info, prepared.values)
+    parsed = blk.parse(text)
+    words = {str(k): str(v) for k, v in dict(prepared.labels.get("words", {})).items()}
+    entries: dict[str, EvidenceEntry] = {}
+    by_sha = {str(v["sha256"]): v for v in prepared.values.get("evidence", [])}
+    for view in prepared.evidence:
+        entries[view.sha256] = EvidenceEntry(view, by_sha.get(view.sha256, {}))
+    warnings: list[str] = []
+    unknown = [b.text for b in parsed if b.kind == "evidence" and b.text not in entries]
+    if unknown:
+        warnings.append(
+            _(
+                "The template refers to evidence that is not selected: {items}; "
+                "those places show a note instead of a photo."
+            ).format(items=", ".join(u[:16] for u in unknown))
+        )
+    footer_text = f"{prepared.case_number} {words.get('generated', '')} {words.get('doc_ref', '')}"
+    missing = fonts.missing_characters(
+        blk.all_text(parsed) + "\n" + footer_text + "\n" + prepared.info.title
+    )
+    if missing:
+        warnings.append(
+            _(
+                "{count} character(s) are not in the document font and are shown as □ "
+                "in the PDF: {chars}. Check these places before handing the document "
+                "over."
+            ).format(count=len(missing), chars=fonts.describe(missing))
+        )
+    if prepared.blanks_used:
+        warnings.append(
+            _("The document has blanks marked “{mark}” for: {fields}.").format(
+                mark=blk.BLANK_MARK, fields=", ".join(prepared.blanks_used)
+            )
+        )
+    return DocumentSpec(
+        title=prepared.info.title,
+        kind=prepared.info.kind,
+        language=prepared.info.language,
+        case_number=prepared.case_number,
+        generated_at=str(prepared.values.get("generated_at", "")),
+        blocks=tuple(parsed),
+        doc_ref=blk.content_hash(parsed, kind=prepared.info.kind, language=prepared.info.language),
+        words=words,
+        evidence=entries,
+        missing_chars=tuple(missing),
+        paper=paper,
+        cache_dir=cache_dir,
+        warnings=tuple(warnings),
+    )
+
+
+def evidence_rows(entry: EvidenceEntry, words: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Label/value rows printed under each evidence photo (both writers)."""
+    v = entry.values
+    rows = [
+        (words.get("sha256", "SHA-256"), entry.view.sha256),
+        (words.get("original_name", "File"), str(v.get("original_name", ""))),
+        (words.get("captured", "Captured"), str(v.get("captured", "")) or "—"),
+        (words.get("clock", "Time source"), str(v.get("clock", ""))),
+        (words.get("gps", "GPS"), str(v.get("gps", "")) or "—"),
+        (words.get("camera", "Camera"), str(v.get("camera", "")) or "—"),
+        (words.get("place", "Place"), str(v.get("place", "")) or "—"),
+        (words.get("caption", "Caption"), str(v.get("caption", "")) or "—"),
+        (words.get("shows", "Shows"), str(v.get("shows", "")) or "—"),
+        (words.get("supports", "Supports"), str(v.get("supports", "")) or "—"),
+        (
+            words.get("notary_witness", "Notary / witness"),
+            f"{v.get('notary', '—')} / {v.get('witness', '—')}",
+        ),
+        (words.get("custody", "Custody"), "\n".join(v.get("custody", [])) or "—"),
+    ]
+    return rows
+
+
+def evidence_heading(entry: EvidenceEntry, words: Mapping[str, str]) -> str:
+    v = entry.values
+    label = str(v.get("caption") or v.get("original_name") or entry.view.sha256[:16])
+    return f"{words.get('evidence_item', 'Evidence')} E{v.get('n', '?')} · {label}"

@@ -1,0 +1,396 @@
+"""Document services for the UI and the command line: list, check, render, store, read.
+
+``render_document`` is the one entry point: it prepares the values (listing missing
+fields), renders PDF or DOCX, stores the file in the vault, and in ONE transaction adds the
+``documents`` row with the next version number, the outbox entry (``entity="document"``,
+the file as blob ref) and a custody entry "included in a document" for every evidence item
+in it. Results are frozen dataclasses, safe to hand to another thread.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from fairdesk import events, outbox
+from fairdesk.documents import context, docx, pdf, templates
+from fairdesk.documents import store as blobs
+from fairdesk.documents.context import MissingField, Prepared
+from fairdesk.documents.evidence_view import EvidenceView
+from fairdesk.documents.model import GeneratedDocument
+from fairdesk.documents.render import FORMATS, PAPERS, Rendered, build_spec
+from fairdesk.errors import NotFoundError, StoreError, ValidationError
+from fairdesk.i18n import _
+from fairdesk.ids import new_id
+from fairdesk.model import Device
+from fairdesk.store import Store
+from fairdesk.timeutil import utcnow
+
+EXTENSIONS = {"pdf": ".pdf", "docx": ".docx"}
+MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+class MissingFieldsError(ValidationError):
+    """Required fields are empty; ``missing`` names them. Nothing was rendered or saved."""
+
+    def __init__(self, missing: Sequence[MissingField]) -> None:
+        self.missing = tuple(missing)
+        listing = "; ".join(m.describe() for m in self.missing)
+        super().__init__(
+            _(
+                "These fields are still missing: {fields}. Fill them in, or render "
+                "with marked blanks."
+            ).format(fields=listing)
+        )
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    id: str
+    case_id: str
+    kind: str
+    title: str
+    language: str
+    format: str
+    paper: str
+    version: int
+    sha256: str
+    size: int
+    doc_ref: str
+    fields: Mapping[str, Any]
+    evidence: tuple[str, ...]
+    warnings: tuple[str, ...]
+    blanks: tuple[str, ...]
+    created_by: str
+    created_at: datetime
+
+    def file_name(self, case_number: str = "") -> str:
+        stem = "-".join(p for p in (case_number, self.kind, self.language, f"v{self.version}") if p)
+        return stem + EXTENSIONS.get(self.format, "")
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    document: DocumentRow | None  # None when not saved (preview only)
+    data: bytes
+    warnings: tuple[str, ...]
+    doc_ref: str
+    pages: int
+
+
+def _row(d: GeneratedDocument) -> DocumentRow:
+    return DocumentRow(
+        d.id,
+        d.case_id,
+        d.kind,
+        d.title,
+        d.language,
+        d.format,
+        d.paper,
+        d.version,
+        d.sha256,
+        d.size,
+        d.doc_ref,
+        dict(d.fields or {}),
+        tuple(d.evidence or ()),
+        tuple(d.warnings or ()),
+        tuple(d.blanks or ()),
+        d.created_by,
+        d.created_at,
+    )
+
+
+def kinds(store: Store | None = None) -> dict[str, list[str]]:
+    """Document kind → languages with a template (the user's own templates included)."""
+    return templates.available(store.data_dir if store else None)
+
+
+def kind_title(kind: str, language: str, store: Store | None = None) -> str:
+    try:
+        return templates.load(kind, language, store.data_dir if store else None).title
+    except templates.TemplateError:
+        return kind
+
+
+def check(
+    store: Store,
+    case_id: str,
+    kind: str,
+    language: str,
+    fields: Mapping[str, str] | None = None,
+    *,
+    evidence_ids: Sequence[str] | None = None,
+) -> Prepared:
+    """Gather the values and list what is missing, without rendering (for the form)."""
+    return context.prepare(store, case_id, kind, language, fields, evidence_ids=evidence_ids)
+
+
+def _render(prepared: Prepared, fmt: str, paper: str, cache_dir: Path | None) -> Rendered:
+    spec = build_spec(prepared, paper=paper, cache_dir=cache_dir)
+    return pdf.write(spec) if fmt == "pdf" else docx.write(spec)
+
+
+def render_document(
+    store: Store,
+    case_id: str,
+    kind: str,
+    language: str,
+    fields: Mapping[str, str] | None = None,
+    *,
+    fmt: str = "pdf",
+    paper: str = "a4",
+    allow_blanks: bool = False,
+    evidence_ids: Sequence[str] | None = None,
+    evidence: Sequence[EvidenceView] | None = None,
+    now: datetime | None = None,
+    save: bool = True,
+) -> GenerationResult:
+    """Render one document and (if ``save``) store it as the next version.
+
+    Raises MissingFieldsError (unless ``allow_blanks``), TemplateError for a broken template,
+    ValidationError for bad options; nothing is stored in those cases.
+    """
+    if fmt not in FORMATS:
+        raise ValidationError(_("Unknown format {fmt}; use pdf or docx.").format(fmt=fmt))
+    if paper not in PAPERS:
+        raise ValidationError(
+            _("Unknown paper size {paper}; use a4 or letter.").format(paper=paper)
+        )
+    prepared = context.prepare(
+        store,
+        case_id,
+        kind,
+        language,
+        fields,
+        evidence_ids=evidence_ids,
+        evidence=evidence,
+        allow_blanks=allow_blanks,
+        now=now,
+    )
+    if prepared.missing and not allow_blanks:
+        raise MissingFieldsError(prepared.missing)
+    rendered = _render(prepared, fmt, paper, store.data_dir / "thumbs" / "print")
+    if not save:
+        return GenerationResult(
+            None, rendered.data, rendered.warnings, rendered.doc_ref, rendered.pages
+        )
+    row = _store(store, prepared, rendered, fmt, paper)
+    events.emit("document_added", prepared.case_id)
+    return GenerationResult(row, rendered.data, rendered.warnings, rendered.doc_ref, rendered.pages)
+
+
+def _store(
+    store: Store, prepared: Prepared, rendered: Rendered, fmt: str, paper: str
+) -> DocumentRow:
+    sha = blobs.write_blob(store.data_dir, rendered.data)  # durable before the row exists
+    info = prepared.info
+    evidence_shas = [e.sha256 for e in prepared.evidence]
+    with store.write() as session:
+        device = session.scalars(select(Device)).one()
+        last = session.scalar(
+            select(func.max(GeneratedDocument.version)).where(
+                GeneratedDocument.case_id == prepared.case_id,
+                GeneratedDocument.kind == info.kind,
+                GeneratedDocument.language == info.language,
+                GeneratedDocument.format == fmt,
+            )
+        )
+        doc = GeneratedDocument(
+            id=new_id(),
+            case_id=prepared.case_id,
+            kind=info.kind,
+            title=info.title,
+            language=info.language,
+            format=fmt,
+            paper=paper,
+            version=(last or 0) + 1,
+            sha256=sha,
+            size=len(rendered.data),
+            doc_ref=rendered.doc_ref,
+            fields=dict(prepared.user_fields),
+            evidence=evidence_shas,
+            warnings=list(rendered.warnings),
+            blanks=list(prepared.blanks_used),
+            created_by=device.user_name,
+            device_id=device.id,
+            created_at=utcnow(),
+        )
+        session.add(doc)
+        session.flush()
+        outbox.record(
+            session,
+            entity="document",
+            entity_id=doc.id,
+            op="insert",
+            case_id=prepared.case_id,
+            blob_refs=[sha],
+            changes={
+                "case_id": doc.case_id,
+                "kind": doc.kind,
+                "title": doc.title,
+                "language": doc.language,
+                "format": doc.format,
+                "paper": doc.paper,
+                "version": doc.version,
+                "sha256": sha,
+                "size": doc.size,
+                "doc_ref": doc.doc_ref,
+                "fields": doc.fields,
+                "evidence": doc.evidence,
+                "blanks": doc.blanks,
+                "created_by": doc.created_by,
+                "device_id": doc.device_id,
+                "created_at": doc.created_at,
+            },
+        )
+        _custody(session, prepared, doc)
+        row = _row(doc)
+    return row
+
+
+def _custody(session: Any, prepared: Prepared, doc: GeneratedDocument) -> None:
+    """One custody entry per evidence item included, in the same transaction as the row."""
+    if not prepared.evidence:
+        return
+    from fairdesk.evidence.service import INCLUDED_IN_DOCUMENT, record_custody_in
+
+    for item in prepared.evidence:
+        record_custody_in(
+            session,
+            action=INCLUDED_IN_DOCUMENT,
+            sha256=item.sha256,
+            case_id=prepared.case_id,
+            item_id=item.id,
+            details={
+                "document_id": doc.id,
+                "kind": doc.kind,
+                "language": doc.language,
+                "format": doc.format,
+                "version": doc.version,
+                "document_sha256": doc.sha256,
+            },
+        )
+
+
+def list_documents(store: Store, case_id: str) -> list[DocumentRow]:
+    """The case's generated documents, newest first."""
+    with store.read() as session:
+        query = (
+            select(GeneratedDocument)
+            .where(GeneratedDocument.case_id == case_id)
+            .order_by(GeneratedDocument.created_at.desc(), GeneratedDocument.version.desc())
+        )
+        return [_row(d) for d in session.scalars(query)]
+
+
+def get_document(store: Store, document_id: str) -> DocumentRow:
+    with store.read() as session:
+        doc = session.get(GeneratedDocument, document_id)
+        if doc is None:
+            raise NotFoundError(_("No document with id {id}.").format(id=document_id))
+        return _row(doc)
+
+
+def document_path(store: Store, document: DocumentRow) -> Path:
+    """The stored file (read-only). Raises StoreError if it is missing."""
+    path = blobs.blob_path(store.data_dir, document.sha256)
+    if not path.is_file():
+        raise StoreError(
+            _(
+                "The file of {title} version {version} is missing from the vault "
+                "folder; restore the data folder from a backup."
+            ).format(title=document.title, version=document.version)
+        )
+    return path
+
+
+def read_document(store: Store, document: DocumentRow) -> bytes:
+    return document_path(store, document).read_bytes()
+
+
+def save_copy(store: Store, document: DocumentRow, target: Path) -> Path:
+    """Copy the stored file to ``target`` (the stored original stays untouched)."""
+    source = document_path(store, document)
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.part")
+    shutil.copyfile(source, tmp)
+    tmp.replace(target)
+    return target
+
+
+def last_fields(store: Store, case_id: str) -> dict[str, str]:
+    """What the user typed for this case's earlier documents, newest value per field.
+
+    Used to pre-fill the form: a responder should not type the company name seven times.
+    """
+    merged: dict[str, str] = {}
+    for doc in reversed(list_documents(store, case_id)):  # oldest first; newer overwrite
+        for key, value in doc.fields.items():
+            if isinstance(value, str) and value.strip():
+                merged[key] = value
+    return merged
+
+
+def documents_json(store: Store, case_id: str) -> list[dict[str, Any]]:
+    """The ``documents`` key of ``fairdesk case show --json``."""
+    return [
+        {
+            "id": d.id,
+            "kind": d.kind,
+            "title": d.title,
+            "language": d.language,
+            "format": d.format,
+            "paper": d.paper,
+            "version": d.version,
+            "sha256": d.sha256,
+            "size": d.size,
+            "doc_ref": d.doc_ref,
+            "created_at": d.created_at.isoformat(),
+            "blanks": list(d.blanks),
+            "warnings": list(d.warnings),
+        }
+        for d in list_documents(store, case_id)
+    ]
+
+
+def export_entries(store: Store, case_id: str) -> list[tuple[str, Path, str]]:
+    """(file name, stored path, SHA-256) of every document of a case, for export bundles."""
+    out = []
+    number = ""
+    from fairdesk.cases import get_case
+
+    number = get_case(store, case_id).case.number
+    for doc in list_documents(store, case_id):
+        out.append((doc.file_name(number), blobs.blob_path(store.data_dir, doc.sha256), doc.sha256))
+    return out
+
+
+__all__ = [
+    "FORMATS",
+    "PAPERS",
+    "DocumentRow",
+    "GenerationResult",
+    "MissingFieldsError",
+    "check",
+    "document_path",
+    "documents_json",
+    "export_entries",
+    "get_document",
+    "kind_title",
+    "kinds",
+    "last_fields",
+    "list_documents",
+    "read_document",
+    "render_document",
+    "save_copy",
+]
