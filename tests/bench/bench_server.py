@@ -1,0 +1,240 @@
+"""Benchmark of the HQ server (`python tests/bench/bench_server.py`; `make bench` runs it).
+
+Measures, against a real `fairdesk-hq serve` on 127.0.0.1, on SQLite and PostgreSQL:
+push mutations/s (batches of 500), pull rows/s, blob upload throughput against a plain HTTP PUT
+of the same bytes to a trivial server in the same run (ratio, bytes on the wire / payload), and
+50 simulated devices at once (push, pull, one 5 MB blob each: p50/p99 latency per call, errors).
+Writes build/bench/server.json. Takes a couple of minutes on two cores.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from sync.protocol import digest_of  # noqa: E402
+from tests.sync.hq_harness import (  # noqa: E402
+    DeviceClient,
+    PostgresUnavailable,
+    enroll_codes,
+    live_hq,
+    postgres_cluster,
+)
+
+PUSH_BATCHES = 10
+BLOB_BYTES = 64 * 1024 * 1024
+DEVICE_COUNT = 50
+DEVICE_BLOB = 5 * 1024 * 1024
+
+
+class WireCounter:
+    """Counts HTTP/1.1 bytes a client sends and receives (request/response heads + bodies)."""
+
+    def __init__(self) -> None:
+        self.bytes = 0
+
+    def request(self, request: httpx.Request) -> None:
+        head = f"{request.method} {request.url.raw_path.decode()} HTTP/1.1\r\n"
+        self.bytes += len(head) + sum(len(k) + len(v) + 4 for k, v in request.headers.raw) + 2
+        length = request.headers.get("content-length")
+        self.bytes += int(length) if length else 0
+
+    def response(self, response: httpx.Response) -> None:
+        self.bytes += 17 + sum(len(k) + len(v) + 4 for k, v in response.headers.raw) + 2
+        length = response.headers.get("content-length")
+        self.bytes += int(length) if length else 0
+
+
+def bench_records(hq: Any) -> dict[str, float]:
+    hq.add_tenant("Bench")
+    with hq.client(timeout=300) as http:
+        device = hq.enroll_device(http, "Bench")
+        case = device.new_case()
+        batches = [
+            [
+                device.mutation(
+                    "note", str(uuid.uuid4()), changes={"case_id": case, "text": "x" * 200, "n": i}
+                )
+                for i in range(500)
+            ]
+            for _ in range(PUSH_BATCHES)
+        ]
+        started = time.perf_counter()
+        for batch in batches:
+            results = device.push(batch)
+            assert all(r["status"] == "applied" for r in results)
+        push_seconds = time.perf_counter() - started
+        reader = hq.enroll_device(http, "Bench")
+        started = time.perf_counter()
+        rows = reader.pull_all(limit=1000)
+        pull_seconds = time.perf_counter() - started
+    return {
+        "push_mutations": PUSH_BATCHES * 500,
+        "push_mutations_per_s": round(PUSH_BATCHES * 500 / push_seconds, 1),
+        "pull_rows": len(rows),
+        "pull_rows_per_s": round(len(rows) / pull_seconds, 1),
+    }
+
+
+class _PlainPut(http.server.BaseHTTPRequestHandler):
+    target: Path
+
+    def do_PUT(self) -> None:
+        remaining = int(self.headers["Content-Length"])
+        with self.target.open("wb") as out:
+            while remaining:
+                block = self.rfile.read(min(1024 * 1024, remaining))
+                out.write(block)
+                remaining -= len(block)
+            out.flush()
+            os.fsync(out.fileno())
+        self.send_response(201)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def bench_blob(hq: Any, tmp: Path) -> dict[str, float]:
+    data = os.urandom(BLOB_BYTES)
+    _PlainPut.target = tmp / "plain.bin"
+    plain = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _PlainPut)
+    threading.Thread(target=plain.serve_forever, daemon=True).start()
+    try:
+        with httpx.Client(trust_env=False, timeout=300) as client:
+            started = time.perf_counter()
+            assert (
+                client.put(f"http://127.0.0.1:{plain.server_port}/x", content=data).status_code
+                == 201
+            )
+            plain_seconds = time.perf_counter() - started
+    finally:
+        plain.shutdown()
+    hq.add_tenant("Blobs")
+    counter = WireCounter()
+    with httpx.Client(
+        base_url=hq.base_url,
+        trust_env=False,
+        timeout=300,
+        event_hooks={"request": [counter.request], "response": [counter.response]},
+    ) as http_client:
+        device = DeviceClient.enroll(http_client, enroll_codes(hq.db_url, "Blobs")[0])
+        counter.bytes = 0
+        started = time.perf_counter()
+        digest = device.upload(data, chunk_size=8 * 1024 * 1024)
+        ours_seconds = time.perf_counter() - started
+        assert digest == digest_of(data)
+    plain_mb_s = BLOB_BYTES / plain_seconds / 1e6
+    ours_mb_s = BLOB_BYTES / ours_seconds / 1e6
+    return {
+        "blob_bytes": BLOB_BYTES,
+        "plain_put_mb_s": round(plain_mb_s, 1),
+        "upload_mb_s": round(ours_mb_s, 1),
+        "throughput_ratio": round(ours_mb_s / plain_mb_s, 3),
+        "wire_bytes_over_payload": round(counter.bytes / BLOB_BYTES, 5),
+    }
+
+
+def bench_devices(hq: Any) -> dict[str, Any]:
+    hq.add_tenant("Fleet")
+    codes = enroll_codes(hq.db_url, "Fleet", count=DEVICE_COUNT)
+    latencies: dict[str, list[float]] = defaultdict(list)
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def timed(kind: str, call: Any) -> Any:
+        started = time.perf_counter()
+        result = call()
+        with lock:
+            latencies[kind].append(time.perf_counter() - started)
+        return result
+
+    def one(code: str) -> None:
+        try:
+            with hq.client(timeout=300) as http:
+                device = timed("enroll", lambda: DeviceClient.enroll(http, code))
+                case = str(uuid.uuid4())
+                batch = [device.mutation("case", case, changes={"title": "t"})] + [
+                    device.mutation("note", str(uuid.uuid4()), changes={"case_id": case})
+                    for _ in range(49)
+                ]
+                timed("push", lambda: device.push(batch))
+                timed("pull", lambda: device.pull_all())
+                blob = os.urandom(DEVICE_BLOB)
+                timed("upload_5mb", lambda: device.upload(blob, chunk_size=8 * 1024 * 1024))
+        except Exception as exc:  # counted, not raised: the figure to report is the error count
+            with lock:
+                errors.append(repr(exc)[:200])
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(DEVICE_COUNT) as pool:
+        list(pool.map(one, codes))
+    total = time.perf_counter() - started
+
+    def pct(values: list[float], q: float) -> float:
+        ordered = sorted(values)
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1)
+
+    return {
+        "devices": DEVICE_COUNT,
+        "errors": len(errors),
+        "error_samples": errors[:3],
+        "wall_s": round(total, 2),
+        "latency_ms": {
+            kind: {"p50": round(statistics.median(v) * 1000, 1), "p99": pct(v, 0.99)}
+            for kind, v in latencies.items()
+        },
+    }
+
+
+def run_on(db_url: str, tmp: Path, with_blob: bool) -> dict[str, Any]:
+    with live_hq(db_url, tmp / "hq") as hq:
+        result: dict[str, Any] = {"records": bench_records(hq)}
+        if with_blob:
+            result["blob"] = bench_blob(hq, tmp)
+        result["fifty_devices"] = bench_devices(hq)
+    return result
+
+
+def main() -> int:
+    report: dict[str, Any] = {"cpu_count": os.cpu_count()}
+    with tempfile.TemporaryDirectory(prefix="fairdesk-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        (tmp / "sqlite").mkdir()
+        report["sqlite"] = run_on(
+            f"sqlite:///{tmp / 'sqlite' / 'hq.sqlite3'}", tmp / "sqlite", True
+        )
+        print("sqlite", json.dumps(report["sqlite"]), flush=True)
+        try:
+            with postgres_cluster() as pg_url:
+                (tmp / "pg").mkdir()
+                report["postgresql"] = run_on(pg_url, tmp / "pg", True)
+                print("postgresql", json.dumps(report["postgresql"]), flush=True)
+        except PostgresUnavailable as exc:
+            report["postgresql"] = {"skipped": str(exc)}
+    out = ROOT / "build" / "bench" / "server.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n", "utf-8")
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
