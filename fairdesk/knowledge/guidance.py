@@ -1,0 +1,404 @@
+"""Guidance for a case: which procedure it faces, proposed deadlines, documents to prepare.
+
+From the case's fair (country, name, time zone) and what happened (trigger, direction, time
+of service) this picks the matching procedure cards from the reference library, turns their
+deadline rules into proposed deadlines (``fairdesk.cases.DeadlineInput``; nothing is added
+until the user confirms), suggests document kinds, and gives the country's level hint.
+A country the library does not cover gets "no data" and the general pre-fair checklist,
+never an empty "no procedure".
+
+Working days are counted Monday to Friday; public holidays are not in the library, so every
+proposal counted in working days says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from fairdesk import cases
+from fairdesk.cases import DeadlineInput
+from fairdesk.i18n import _
+from fairdesk.knowledge.levels import LevelHint, explain_level_hint
+from fairdesk.knowledge.library import (
+    DeadlineSpec,
+    Entry,
+    Library,
+    Source,
+    load_active,
+    normalise_country,
+)
+from fairdesk.model import DeadlineRule, Direction, Trigger
+from fairdesk.store import Store
+from fairdesk.timeutil import utcnow, zone
+
+# Which instruments answer which trigger best; the rest of the country's cards follow.
+_TRIGGER_INSTRUMENTS: dict[Trigger, tuple[str, ...]] = {
+    Trigger.COURT_ORDER: ("court_injunction", "tro", "saisie", "descrizione", "itc_337"),
+    Trigger.SEIZURE: ("saisie", "tro", "criminal", "customs", "court_injunction", "descrizione"),
+    Trigger.CUSTOMS_ACTION: ("customs",),
+    Trigger.PANEL_SUMMONS: ("organiser_panel",),
+    Trigger.COMPLAINT: ("organiser_panel", "customs"),
+    Trigger.WARNING_LETTER: ("warning_letter", "court_injunction", "tro", "protective_letter"),
+    Trigger.COPY_SPOTTED: ("organiser_panel", "customs", "court_injunction", "saisie"),
+    Trigger.RISK_NOTICE: ("protective_letter", "court_injunction", "tro"),
+    Trigger.WATCH: ("protective_letter", "court_injunction", "tro"),
+}
+_DOCUMENT_ORDER = (
+    "panel_response",
+    "non_infringement",
+    "evidence_report",
+    "customs_request",
+    "protective_letter",
+    "warning_letter",
+    "hq_notification",
+)
+MAX_SOURCE_NOTE = 480
+
+
+@dataclass(frozen=True)
+class ProposedDeadline:
+    """A deadline the library's rule suggests; ``input`` is None when it cannot be computed
+    (a date stated in the order, information only, or counted from a filing date)."""
+
+    spec_id: str
+    entry_id: str
+    what: str  # translated
+    party: str  # respondent (us), holder (the other side), authority
+    input: DeadlineInput | None
+    due_at: datetime | None
+    note: str  # translated: how it was counted, assumptions
+    sources: tuple[Source, ...]
+    alternative: bool
+
+
+@dataclass(frozen=True)
+class Guidance:
+    country: str
+    fair_name: str
+    has_data: bool
+    venue: Entry | None
+    cards: tuple[Entry, ...]  # most relevant first
+    deadlines: tuple[ProposedDeadline, ...]
+    documents: tuple[str, ...]
+    level_hint: LevelHint | None
+    checklists: tuple[Entry, ...]  # the country's, then the general one
+    past_cases: tuple[Entry, ...]
+    institutions: tuple[Entry, ...]
+    edition: str
+    library_version: int
+    message: str  # translated one-line summary (e.g. "no data for XY")
+
+
+def add_business_days(start: date, count: int) -> date:
+    """``count`` working days (Mon–Fri) after ``start``."""
+    day = start
+    added = 0
+    while added < count:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            added += 1
+    return day
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day when it is shorter)."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    for day in range(start.day, 27, -1):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    return date(year, month, min(start.day, 28))
+
+
+def match_venue(library: Library, fair_name: str, country: str) -> Entry | None:
+    """The venue entry whose alias occurs in the fair's name (longest alias wins)."""
+    name = fair_name.lower()
+    if not name:
+        return None
+    best: tuple[int, Entry] | None = None
+    for entry in library.entries:
+        if entry.kind != "venue" or (country and entry.country != country):
+            continue
+        for alias in entry.aliases:
+            if alias and alias in name and (best is None or len(alias) > best[0]):
+                best = (len(alias), entry)
+    return best[1] if best else None
+
+
+def _source_note(entry: Entry, spec: DeadlineSpec, edition: str) -> str:
+    refs = ", ".join(f"[{r}]" for r in spec.refs)
+    urls = " ".join(s.url for s in entry.sources if s.ref in spec.refs)
+    note = f"FairDesk library {edition}, {entry.id} {refs}: {urls}"
+    return note[:MAX_SOURCE_NOTE]
+
+
+def _propose(
+    entry: Entry,
+    spec: DeadlineSpec,
+    *,
+    served_at: datetime | None,
+    now: datetime,
+    fair_tz: str,
+    edition: str,
+) -> ProposedDeadline:
+    what = spec.what.get()
+    sources = tuple(s for s in entry.sources if s.ref in spec.refs)
+    base = served_at or now
+    counted = (
+        _("Counted from the time of service.")
+        if served_at
+        else _(
+            "Counted from now, because the time of service is not recorded; record it "
+            "for an exact deadline."
+        )
+    )
+    source_note = _source_note(entry, spec, edition)
+    local_base = base.astimezone(zone(fair_tz))
+
+    def fixed(due: datetime, note: str) -> ProposedDeadline:
+        return ProposedDeadline(
+            spec.id,
+            entry.id,
+            what,
+            spec.party,
+            DeadlineInput(what, DeadlineRule.FIXED, due_at=due, source=source_note),
+            due,
+            note,
+            sources,
+            spec.alternative,
+        )
+
+    def local_end_of(day: date) -> datetime:
+        # Days counted by a rule end at midnight, fair-local time.
+        return datetime.combine(day, time(23, 59), tzinfo=zone(fair_tz))
+
+    if spec.counted_from != "service":
+        return ProposedDeadline(
+            spec.id,
+            entry.id,
+            what,
+            spec.party,
+            None,
+            None,
+            _("Counted from the filing date: add it when you file."),
+            sources,
+            spec.alternative,
+        )
+    if spec.rule == "hours_from_service" and spec.hours:
+        due = base + timedelta(hours=spec.hours)
+        if served_at is not None:
+            data = DeadlineInput(
+                what, DeadlineRule.HOURS_FROM_SERVICE, hours=spec.hours, source=source_note
+            )
+            return ProposedDeadline(
+                spec.id, entry.id, what, spec.party, data, due, counted, sources, spec.alternative
+            )
+        return fixed(due, counted)
+    if spec.rule == "calendar_days" and spec.days:
+        return fixed(local_end_of(local_base.date() + timedelta(days=spec.days)), counted)
+    if spec.rule == "calendar_months" and spec.months:
+        return fixed(local_end_of(add_months(local_base.date(), spec.months)), counted)
+    if spec.rule == "business_days" and spec.business_days:
+        day = add_business_days(local_base.date(), spec.business_days)
+        return fixed(
+            local_end_of(day),
+            counted
+            + " "
+            + _(
+                "Working days counted Monday to Friday; public holidays are not counted in, so "
+                "check the local calendar."
+            ),
+        )
+    if spec.rule == "later_of" and spec.days and spec.business_days:
+        by_calendar = local_base.date() + timedelta(days=spec.days)
+        by_working = add_business_days(local_base.date(), spec.business_days)
+        return fixed(
+            local_end_of(max(by_calendar, by_working)),
+            counted
+            + " "
+            + _(
+                "The later of {working} working days and {calendar} calendar days; public holidays "
+                "can make it later."
+            ).format(working=spec.business_days, calendar=spec.days),
+        )
+    if spec.rule == "end_of_service_day":
+        data = DeadlineInput(
+            what, DeadlineRule.END_OF_FAIR_DAY, fair_day=local_base.date(), source=source_note
+        )
+        return ProposedDeadline(
+            spec.id,
+            entry.id,
+            what,
+            spec.party,
+            data,
+            None,
+            counted + " " + _("Due at the fair's closing time that day."),
+            sources,
+            spec.alternative,
+        )
+    if spec.rule == "date_in_order":
+        return ProposedDeadline(
+            spec.id,
+            entry.id,
+            what,
+            spec.party,
+            None,
+            None,
+            _("Enter the date stated in the order."),
+            sources,
+            spec.alternative,
+        )
+    return ProposedDeadline(
+        spec.id,
+        entry.id,
+        what,
+        spec.party,
+        None,
+        None,
+        _("For information: no date to compute."),
+        sources,
+        spec.alternative,
+    )
+
+
+def _relevance(entry: Entry, trigger: Trigger, venue: Entry | None) -> tuple[int, int, str]:
+    preferred = _TRIGGER_INSTRUMENTS.get(trigger, ())
+    rank = preferred.index(entry.instrument) if entry.instrument in preferred else len(preferred)
+    at_venue = 0 if venue is not None and venue.id in entry.venues else 1
+    return (rank, at_venue, entry.id)
+
+
+def guidance_for(
+    library: Library,
+    *,
+    country: str,
+    fair_name: str = "",
+    direction: Direction = Direction.AGAINST_US,
+    trigger: Trigger = Trigger.COMPLAINT,
+    served_at: datetime | None = None,
+    fair_time_zone: str = "UTC",
+    now: datetime | None = None,
+) -> Guidance:
+    """The guidance for a situation (pure: no database), see ``guidance_for_case``."""
+    now = now or utcnow()
+    code = normalise_country(country) if country else ""
+    venue = match_venue(library, fair_name, code) if code else None
+    general = [e for e in library.entries if e.kind == "checklist" and e.country == "INT"]
+    instruments = (
+        [
+            e
+            for e in library.for_country(code, kinds=("instrument",))
+            if not e.venues or (venue is not None and venue.id in e.venues)
+        ]
+        if code
+        else []
+    )
+    cards = sorted(instruments, key=lambda e: _relevance(e, trigger, venue))
+    checklists = [e for e in library.for_country(code, kinds=("checklist",))] if code else []
+    past = [e for e in library.for_country(code, kinds=("case",))] if code else []
+    institutions = (
+        [e for e in library.for_country(code, kinds=("institution", "policy"))] if code else []
+    )
+    if direction is Direction.AGAINST_US:
+        # Chinese exhibitors abroad can always ask the national guidance centre for help.
+        institutions += [
+            e
+            for e in library.entries
+            if e.kind == "institution" and e.country == "CN" and e not in institutions
+        ]
+    has_data = bool(cards or venue)
+    proposals: list[ProposedDeadline] = []
+    if direction is Direction.AGAINST_US:
+        seen: set[tuple[object, ...]] = set()
+        for entry in cards:
+            for spec in entry.deadlines:
+                # Two cards stating the same rule (Canton station and CNIPA art. 14: 24 h)
+                # give one proposal, the more specific card's.
+                key = (
+                    spec.rule,
+                    spec.party,
+                    spec.hours,
+                    spec.days,
+                    spec.months,
+                    spec.business_days,
+                )
+                if key in seen:
+                    continue
+                seen.add(key)
+                proposals.append(
+                    _propose(
+                        entry,
+                        spec,
+                        served_at=served_at,
+                        now=now,
+                        fair_tz=fair_time_zone,
+                        edition=library.edition,
+                    )
+                )
+    documents = _documents(cards, direction, has_data)
+    if not code:
+        message = _(
+            "The case has no fair with a country: no procedure data. The general checklist applies."
+        )
+    elif not has_data:
+        message = _(
+            "No data for {country} in the reference library (edition {edition}). "
+            "This is a gap in the library, not proof that no procedure exists; the "
+            "general checklist applies."
+        ).format(country=code, edition=library.edition)
+    else:
+        message = _("Procedure cards for {country}: {count}; library edition {edition}.").format(
+            count=len(cards), country=code, edition=library.edition
+        )
+    return Guidance(
+        country=code,
+        fair_name=fair_name,
+        has_data=has_data,
+        venue=venue,
+        cards=tuple(cards),
+        deadlines=tuple(proposals),
+        documents=documents,
+        level_hint=explain_level_hint(code, library) if code else None,
+        checklists=tuple(checklists + general),
+        past_cases=tuple(past),
+        institutions=tuple(institutions),
+        edition=library.edition,
+        library_version=library.library_version,
+        message=message,
+    )
+
+
+def _documents(cards: list[Entry], direction: Direction, has_data: bool) -> tuple[str, ...]:
+    if direction is Direction.BY_US:
+        kinds = {"evidence_report", "warning_letter", "hq_notification"}
+        if any(e.instrument == "customs" for e in cards):
+            kinds.add("customs_request")
+    else:
+        kinds = {doc for e in cards for doc in e.documents} or {
+            "non_infringement",
+            "evidence_report",
+        }
+        kinds.add("hq_notification")
+    return tuple(d for d in _DOCUMENT_ORDER if d in kinds)
+
+
+def guidance_for_case(
+    store: Store, case_id: str, *, now: datetime | None = None, library: Library | None = None
+) -> Guidance:
+    """The guidance for a recorded case, from the active library on this device."""
+    detail = cases.get_case(store, case_id)
+    library = library or load_active(store)
+    fair = detail.fair
+    return guidance_for(
+        library,
+        country=fair.country if fair else "",
+        fair_name=fair.name if fair else "",
+        direction=detail.case.direction,
+        trigger=detail.case.trigger,
+        served_at=detail.served_at,
+        fair_time_zone=fair.time_zone if fair else "UTC",
+        now=now,
+    )
