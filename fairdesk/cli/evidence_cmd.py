@@ -1,9 +1,248 @@
-"""Subcommands of this group are registered here (none yet)."""
+"""``fairdesk evidence import|list|log``, ``fairdesk verify [CASE]`` and ``fairdesk export CASE``.
+
+JSON output is a stable contract for scripts:
+- ``evidence import --json``: a list, one object per file: path, status
+  (imported | duplicate | rejected), sha256, reason (and item_id);
+- ``evidence list --json``: a list of items: id, sha256, original_name, size, mime, kind,
+  capture_time (local, utc_offset, utc, is_device_clock_claim), gps {lat, lon}, make, model,
+  orientation, width, height, derived_from, hidden.
+Exit status: 0 when everything went through, 1 when a file was rejected or verify found a
+problem.
+"""
 
 from __future__ import annotations
 
+import argparse
+import sys
+from pathlib import Path
 from typing import Any
+
+from fairdesk import cases
+from fairdesk.cli import case_cmd
+from fairdesk.cli.common import add_subcommand, open_from_args, print_json
+from fairdesk.evidence import service
+from fairdesk.evidence.export import export_case
+from fairdesk.evidence.rows import ItemRow
+from fairdesk.evidence.verify import verify
+from fairdesk.i18n import _
+from fairdesk.store import Store
+
+
+def item_json(row: ItemRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "sha256": row.sha256,
+        "original_name": row.original_name,
+        "size": row.size,
+        "mime": row.mime,
+        "kind": row.kind,
+        "capture_time": None
+        if not row.captured_local
+        else {
+            "local": row.captured_local,
+            "utc_offset": row.captured_offset or None,
+            "utc": row.captured_at.isoformat() if row.captured_at else None,
+            "is_device_clock_claim": row.capture_is_claim,
+        },
+        "gps": None if row.gps_lat is None else {"lat": row.gps_lat, "lon": row.gps_lon},
+        "make": row.make,
+        "model": row.model,
+        "orientation": row.orientation,
+        "width": row.width,
+        "height": row.height,
+        "caption": row.caption,
+        "derived_from": row.derived_from,
+        "hidden": row.hidden_at is not None,
+        "integrity": row.integrity,
+    }
+
+
+def _case_id(store: Store, ref: str) -> str:
+    return cases.get_case(store, ref).case.id
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    store = open_from_args(args, create=False)
+    try:
+        case_id = _case_id(store, args.case)
+
+        def progress(p: service.ImportProgress) -> None:
+            if not args.json and p.name and p.bytes_done == 0:
+                print(
+                    _("[{done}/{total}] {name}").format(
+                        done=p.done + 1, total=p.total, name=p.name
+                    ),
+                    file=sys.stderr,
+                )
+
+        report = service.import_paths(store, case_id, args.paths, progress=progress)
+    finally:
+        store.close()
+    if args.json:
+        print_json(
+            [
+                {
+                    "path": o.path,
+                    "status": o.status,
+                    "sha256": o.sha256 or None,
+                    "reason": o.reason,
+                    "item_id": o.item_id or None,
+                }
+                for o in report.outcomes
+            ]
+        )
+    else:
+        labels = {
+            service.IMPORTED: _("imported"),
+            service.DUPLICATE: _("already present"),
+            service.REJECTED: _("REJECTED"),
+        }
+        for o in report.outcomes:
+            line = f"{labels[o.status]}: {o.path}"
+            print(line + (f" — {o.reason}" if o.reason else ""))
+        print(
+            _("{imported} imported, {dup} already present, {rejected} rejected.").format(
+                imported=report.imported, dup=report.duplicates, rejected=report.rejected
+            )
+        )
+    return 1 if report.rejected else 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    store = open_from_args(args, create=False)
+    try:
+        rows = service.list_items(
+            store, _case_id(store, args.case), service.ItemFilter(include_hidden=args.all)
+        )
+    finally:
+        store.close()
+    if args.json:
+        print_json([item_json(r) for r in rows])
+        return 0
+    for r in rows:
+        when = r.captured_local.replace("T", " ") if r.captured_local else "—"
+        print(f"{r.sha256[:12]}  {r.kind:5}  {when:23}  {r.size:>12,}  {r.display_name}")
+    print(_("{count} items.").format(count=len(rows)))
+    return 0
+
+
+def _cmd_log(args: argparse.Namespace) -> int:
+    store = open_from_args(args, create=False)
+    try:
+        rows = service.custody_log(store, _case_id(store, args.case))
+    finally:
+        store.close()
+    if args.json:
+        print_json([r.__dict__ for r in rows])
+    else:
+        for r in rows:
+            print(f"#{r.seq:<5} {r.at}  {r.action:22} {r.item_sha256[:12]}  {r.actor}")
+    return 0
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    store = open_from_args(args, create=False)
+    try:
+        case_id = _case_id(store, args.case) if args.case else None
+        recovered = service.recover(store)
+        report = verify(store, case_id)
+    finally:
+        store.close()
+    for moved in recovered.quarantined:
+        print(
+            _(
+                "Moved an unfinished or unknown file from an earlier crash to "
+                "vault/quarantine: {name}"
+            ).format(name=moved)
+        )
+    if args.json:
+        print_json(
+            {
+                "ok": report.ok,
+                "database": report.database,
+                "items_checked": report.items_checked,
+                "log_entries": report.log_entries,
+                "problems": [p.__dict__ for p in report.problems],
+                "quarantined": list(recovered.quarantined),
+            }
+        )
+        return 0 if report.ok else 1
+    if report.database != "ok":
+        print(_("DATABASE DAMAGED: {detail}").format(detail=report.database))
+    for problem in report.problems:
+        print(
+            _("PROBLEM: {what}").format(what=problem.what)
+            + (f" [item {problem.item_id}, sha256 {problem.sha256}]" if problem.item_id else "")
+        )
+    if report.ok:
+        print(
+            _(
+                "Everything checks out: database intact, {items} originals re-hashed, custody "
+                "log of {entries} entries intact."
+            ).format(items=report.items_checked, entries=report.log_entries)
+        )
+        return 0
+    print(
+        _("{count} problem(s) found.").format(
+            count=len(report.problems) + (report.database != "ok")
+        )
+    )
+    return 1
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    store = open_from_args(args, create=False)
+    try:
+        result = export_case(store, _case_id(store, args.case), Path(args.out))
+    finally:
+        store.close()
+    print(
+        _(
+            "Exported {items} items to {path} (SHA-256 {sha}). Unpack it and run "
+            "“python3 verify.py” to check it."
+        ).format(items=result.items, path=result.path, sha=result.sha256)
+    )
+    return 0
+
+
+def show_extension(store: Store, case_id: str) -> dict[str, Any]:
+    rows = service.list_items(store, case_id)
+    return {"count": len(rows), "items": [item_json(r) for r in rows]}
+
+
+case_cmd.SHOW_EXTENSIONS["evidence"] = show_extension
 
 
 def register(subparsers: Any) -> None:
     """Add this group's subcommands to the ``fairdesk`` parser."""
+    group = add_subcommand(subparsers, "evidence", _("import, list and inspect evidence"))
+    sub = group.add_subparsers(dest="evidence_command", metavar="ACTION", required=True)
+
+    imp = add_subcommand(sub, "import", _("import files and folders into a case"))
+    imp.add_argument("case", metavar="CASE", help=_("case id or number"))
+    imp.add_argument("paths", metavar="PATH", nargs="+", help=_("files or folders"))
+    imp.add_argument("--json", action="store_true", help=_("print one JSON result per file"))
+    imp.set_defaults(handler=_cmd_import)
+
+    lst = add_subcommand(sub, "list", _("list a case's evidence"))
+    lst.add_argument("case", metavar="CASE", help=_("case id or number"))
+    lst.add_argument("--json", action="store_true", help=_("print JSON"))
+    lst.add_argument("--all", action="store_true", help=_("include hidden items"))
+    lst.set_defaults(handler=_cmd_list)
+
+    log = add_subcommand(sub, "log", _("show the custody log of a case"))
+    log.add_argument("case", metavar="CASE", help=_("case id or number"))
+    log.add_argument("--json", action="store_true", help=_("print JSON"))
+    log.set_defaults(handler=_cmd_log)
+
+    ver = add_subcommand(
+        subparsers, "verify", _("check the database, re-hash every original, check the custody log")
+    )
+    ver.add_argument("case", metavar="CASE", nargs="?", help=_("only this case (id or number)"))
+    ver.add_argument("--json", action="store_true", help=_("print JSON"))
+    ver.set_defaults(handler=_cmd_verify)
+
+    exp = add_subcommand(subparsers, "export", _("export a case's evidence as a verifiable zip"))
+    exp.add_argument("case", metavar="CASE", help=_("case id or number"))
+    exp.add_argument("--out", metavar="FILE.zip", required=True, help=_("where to write the zip"))
+    exp.set_defaults(handler=_cmd_export)

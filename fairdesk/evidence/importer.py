@@ -7,7 +7,7 @@ in one transaction. Any failure touches only that file: the batch goes on.
 
 Decisions on awkward input (each has a test):
 - empty file → rejected (nothing to keep);
-- damaged or truncated image, or an image header claiming more than 100 megapixels → kept
+- damaged or truncated image, or an image header claiming more than 89 megapixels → kept
   byte-exact as a *file* item with a note (the damaged bytes may be the only copy; we never
   attempt the decode beyond the pixel limit);
 - ``.jpg`` that is really a PDF → kept as a PDF (type from the bytes) with a note;
@@ -142,12 +142,32 @@ def _utc(timestamp: float) -> datetime | None:
         return None
 
 
-def collect(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[ImportOutcome]]:
-    """Expand folders (recursively, not following folder links) into files, in a stable order."""
+def _inside(path: Path, folder: Path | None) -> bool:
+    if folder is None:
+        return False
+    try:
+        return path.resolve().is_relative_to(folder)
+    except OSError:
+        return False
+
+
+def collect(
+    paths: Iterable[str | os.PathLike[str]], exclude: Path | None = None
+) -> tuple[list[Path], list[ImportOutcome]]:
+    """Expand folders (recursively, not following folder links) into files, in a stable order.
+
+    Anything inside ``exclude`` (FairDesk's own data folder: the database, the vault, the
+    signing key) is refused, so a careless "import this whole disk" cannot swallow it.
+    """
     files: list[Path] = []
     problems: list[ImportOutcome] = []
     for raw in paths:
         path = Path(raw)
+        if _inside(path, exclude):
+            problems.append(
+                _reject(path, _("This is inside FairDesk's own data folder and was not imported."))
+            )
+            continue
         shown = os.fspath(raw).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         if path.is_dir() and not path.is_symlink():
 
@@ -164,7 +184,7 @@ def collect(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[I
                 )
 
             for folder, dirnames, filenames in os.walk(path, onerror=on_error):
-                dirnames.sort()
+                dirnames[:] = sorted(d for d in dirnames if not _inside(Path(folder) / d, exclude))
                 files.extend(
                     Path(folder) / name
                     for name in sorted(filenames)
@@ -452,7 +472,7 @@ def import_paths(
         if case is None or case.deleted_at is not None:
             raise NotFoundError(_("No case with id {id}.").format(id=case_id))
     vault = Vault(store.data_dir)
-    files, outcomes = collect(paths)
+    files, outcomes = collect(paths, exclude=store.data_dir.resolve())
     total = len(files)
     for index, path in enumerate(files):
         if cancel is not None and cancel.cancelled:

@@ -18,9 +18,9 @@ from PIL import ExifTags, Image
 
 from fairdesk.i18n import _
 
-# 100 megapixels: above any phone or camera JPEG we expect at a fair and far below the
-# multi-gigabyte allocations a hostile header asks for.
-MAX_DECODE_PIXELS = 100_000_000
+# 89 megapixels (just under Pillow's own warning level): above the phone and camera photos
+# expected at a fair, far below the gigabytes a hostile header asks for.
+MAX_DECODE_PIXELS = 89_000_000
 SNIFF_BYTES = 64
 
 _heif_registered = False
@@ -184,6 +184,27 @@ def _gps(gps: dict[int, Any]) -> tuple[float | None, float | None]:
     return round(lat, 7), round(lon, 7)
 
 
+def _too_large(width: int, height: int) -> str:
+    return _(
+        "The image claims {w} × {h} pixels, too large to show safely; it is kept "
+        "byte-exact as a file."
+    ).format(w=width, h=height)
+
+
+def _declared_size(head: bytes) -> tuple[int, int]:
+    """Width and height from a PNG, GIF or BMP header without Pillow (0, 0 if unknown)."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
+        return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return int.from_bytes(head[6:8], "little"), int.from_bytes(head[8:10], "little")
+    if head[:2] == b"BM" and len(head) >= 26:
+        return (
+            int.from_bytes(head[18:22], "little", signed=True),
+            abs(int.from_bytes(head[22:26], "little", signed=True)),
+        )
+    return 0, 0
+
+
 def _open_header(stream: BinaryIO) -> Image.Image:
     """Open lazily (header only) with Pillow's own bomb check turned into our rule."""
     register_heif()
@@ -197,6 +218,12 @@ def read_image_meta(stream: BinaryIO) -> ImageMeta:
     try:
         image = _open_header(stream)
     except Image.DecompressionBombError:
+        stream.seek(0)
+        width, height = _declared_size(stream.read(SNIFF_BYTES))
+        if width > 0 and height > 0:
+            return ImageMeta(
+                width=width, height=height, decodable=False, note=_too_large(width, height)
+            )
         return ImageMeta(
             decodable=False,
             note=_("The image claims to be far too large to show safely; it is kept as a file."),
@@ -214,13 +241,7 @@ def read_image_meta(stream: BinaryIO) -> ImageMeta:
         width, height = image.size
         if width * height > MAX_DECODE_PIXELS:
             return ImageMeta(
-                width=width,
-                height=height,
-                decodable=False,
-                note=_(
-                    "The image claims {w} × {h} pixels, too large to show safely; it is "
-                    "kept byte-exact as a file."
-                ).format(w=width, h=height),
+                width=width, height=height, decodable=False, note=_too_large(width, height)
             )
         try:
             exif = image.getexif()

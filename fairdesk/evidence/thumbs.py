@@ -11,19 +11,37 @@ import contextlib
 import os
 import uuid
 import warnings
+from io import BytesIO
 from pathlib import Path
 
 from PIL import Image, ImageOps
 
 from fairdesk.evidence import metadata
 from fairdesk.evidence.vault import Vault
+from fairdesk.protect import blobcrypt
 
 DEFAULT_SIZE = 256
 SIZES = (128, 256, 1024)  # gallery, default, viewer
 
 
-def thumb_path(data_dir: Path, sha256: str, size: int) -> Path:
-    return Path(data_dir) / "thumbs" / sha256[:2] / f"{sha256}-{size}.jpg"
+def thumb_path(data_dir: Path, sha256: str, size: int, encrypted: bool = False) -> Path:
+    suffix = ".jpg.enc" if encrypted else ".jpg"  # encrypted folder: AES-GCM, see protect
+    return Path(data_dir) / "thumbs" / sha256[:2] / f"{sha256}-{size}{suffix}"
+
+
+def _context(sha256: str, size: int) -> bytes:
+    return f"thumb:{sha256}:{size}".encode("ascii")
+
+
+def load(data_dir: Path, vault: Vault, sha256: str, size: int = DEFAULT_SIZE) -> bytes:
+    """The thumbnail's JPEG bytes (decrypted in an encrypted folder), made now if missing.
+
+    Use this rather than the path of :func:`ensure` when the folder may be encrypted.
+    """
+    path = ensure(data_dir, vault, sha256, size)
+    if vault.key is not None:
+        return blobcrypt.read_encrypted_bytes(path, vault.key, _context(sha256, size))
+    return path.read_bytes()
 
 
 class NotDecodable(Exception):
@@ -70,11 +88,16 @@ def ensure(data_dir: Path, vault: Vault, sha256: str, size: int = DEFAULT_SIZE) 
 
     Raises NotDecodable for files that cannot be pictured (the UI shows a generic icon).
     """
-    path = thumb_path(data_dir, sha256, size)
+    path = thumb_path(data_dir, sha256, size, encrypted=vault.key is not None)
     if path.is_file():
         return path
     picture = make_from_stream(vault, sha256, size)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if vault.key is not None:  # never a plaintext picture on disk, not even a temp file
+        buffer = BytesIO()
+        picture.save(buffer, "JPEG", quality=82)
+        blobcrypt.write_encrypted_bytes(path, buffer.getvalue(), vault.key, _context(sha256, size))
+        return path
     # Write-then-rename so a reader never sees half a thumbnail; no fsync: it is disposable.
     temp = path.with_name(f".{uuid.uuid4().hex}.tmp")
     try:

@@ -25,6 +25,8 @@ from typing import BinaryIO, Protocol
 
 from fairdesk.errors import FairDeskError
 from fairdesk.i18n import _
+from fairdesk.protect import blobcrypt
+from fairdesk.protect import session as protect_session
 
 try:  # POSIX advisory locks keep recovery away from a running import in another process
     import fcntl
@@ -114,6 +116,9 @@ class Vault:
     def __init__(self, data_dir: Path) -> None:
         self.root = Path(data_dir) / "vault"
         self.root.mkdir(parents=True, exist_ok=True)
+        # Encryption at rest (fairdesk.protect): the data key of an unlocked encrypted folder,
+        # None for a plain one; a locked encrypted folder raises here rather than fall back.
+        self.key = protect_session.data_key_for(Path(data_dir))
 
     # -- paths ---------------------------------------------------------------------------------
 
@@ -162,6 +167,7 @@ class Vault:
         """
         digest = hashlib.sha256()
         size = 0
+        encryptor: blobcrypt.Encryptor | None = None
         temp = self.root / f"{TEMP_PREFIX}{uuid.uuid4().hex}.part"
         try:
             fd = os.open(
@@ -171,6 +177,8 @@ class Vault:
             raise _write_error(exc) from exc
         try:
             with os.fdopen(fd, "wb", buffering=0) as out:
+                if self.key is not None:
+                    encryptor = blobcrypt.Encryptor(self.key, out)
                 while True:
                     if cancel is not None and cancel.cancelled:
                         raise Cancelled(_("Import cancelled; this file was not saved."))
@@ -188,6 +196,9 @@ class Vault:
                     digest.update(chunk)
                     view = memoryview(chunk)
                     try:
+                        if encryptor is not None:
+                            encryptor.write(chunk)
+                            view = view[len(view) :]
                         while view:  # unbuffered writes may be partial
                             written = out.write(view)
                             view = view[written or 0 :]
@@ -197,12 +208,14 @@ class Vault:
                     if on_bytes is not None:
                         on_bytes(len(chunk))
                 try:
+                    if encryptor is not None:  # the final chunk is bound to the content hash
+                        encryptor.finish(digest.hexdigest().encode("ascii"))
                     os.fsync(out.fileno())
                 except OSError as exc:
                     raise _write_error(exc) from exc
             sha = digest.hexdigest()
             target = self.blob_path(sha)
-            if target.is_file() and target.stat().st_size == size:
+            if target.is_file() and target.stat().st_size == self._disk_size(size):
                 temp.unlink()
                 return BlobWrite(sha, size, existed=True)
             # A same-named blob of another size is damaged: the fresh copy replaces it.
@@ -229,8 +242,17 @@ class Vault:
 
     # -- reading -------------------------------------------------------------------------------
 
+    def _disk_size(self, plain_size: int) -> int:
+        return plain_size if self.key is None else blobcrypt.encrypted_size(plain_size)
+
     def open_original_for_read(self, sha256: str) -> BinaryIO:
-        """A read-only binary stream of the original (raises FileNotFoundError if missing)."""
+        """A read-only binary stream of the original (raises FileNotFoundError if missing).
+
+        In an encrypted folder the stream decrypts and authenticates as it reads; a tampered,
+        truncated or swapped file raises ``blobcrypt.DamagedError`` ("item damaged").
+        """
+        if self.key is not None:
+            return blobcrypt.open_decrypted(self.blob_path(sha256), self.key, sha256.encode())
         return open(self.blob_path(sha256), "rb")
 
     def read_bytes(self, sha256: str) -> bytes:
@@ -246,6 +268,8 @@ class Vault:
                     digest.update(chunk)
         except FileNotFoundError:
             return None
+        except blobcrypt.DamagedError:
+            return "damaged"  # never equal to a SHA-256: verify reports the item as damaged
         return digest.hexdigest()
 
     def copy_to(self, sha256: str, target: BinaryIO) -> None:

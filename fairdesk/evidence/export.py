@@ -1,0 +1,306 @@
+"""Exporting a case's evidence as a bundle anyone can verify without FairDesk.
+
+The zip holds ``originals/`` (named by SHA-256, never by the received name), ``documents/``
+(generated documents, when the documents feature provides them), ``manifest.json`` (every
+item's hash and metadata, the case summary, every file's hash, the custody tree heads),
+``custody-log.jsonl`` (this device's chain; entries about other cases are redacted to their
+hashes so the chain still checks), ``HOW-TO-VERIFY.txt`` (Chinese and English), ``verify.py``
+(standard library only), ``public_key.pem`` and ``manifest.sig`` (Ed25519 over the manifest).
+
+Documents: another feature registers a provider in :data:`DOCUMENT_PROVIDERS` returning
+:class:`ExportFile` objects; they are copied into ``documents/`` and listed in the manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import uuid
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from fairdesk import __version__, cases
+from fairdesk.errors import FairDeskError, ValidationError
+from fairdesk.evidence import custody, signing
+from fairdesk.evidence.metadata import extension_for
+from fairdesk.evidence.models import EXPORT
+from fairdesk.evidence.rows import ItemRow
+from fairdesk.evidence.service import ItemFilter, list_items
+from fairdesk.evidence.vault import CHUNK, Cancelled, CancelLike, Vault, fsync_dir
+from fairdesk.i18n import _
+from fairdesk.resources import resource_path
+from fairdesk.store import Store
+from fairdesk.timeutil import utcnow
+
+FORMAT = "fairdesk-evidence-bundle/1"
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """A generated document to include: its name in the bundle and how to read its bytes."""
+
+    name: str  # e.g. "response-letter-v2.pdf"; sanitised before use
+    open: Callable[[], BinaryIO]
+    kind: str = "document"
+
+
+DocumentProvider = Callable[[Store, str], Iterable[ExportFile]]
+DOCUMENT_PROVIDERS: list[DocumentProvider] = []
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    sha256: str  # of the zip file
+    items: int
+    documents: int
+    key_fingerprint: str
+
+
+def _safe_member(name: str) -> str:
+    keep = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name).strip("._")
+    return keep[:120] or "document"
+
+
+def _item_json(row: ItemRow, file_name: str) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "sha256": row.sha256,
+        "file": file_name,
+        "original_name": row.original_name,
+        "size": row.size,
+        "mime": row.mime,
+        "kind": row.kind,
+        "capture_time": {
+            "local": row.captured_local or None,
+            "utc_offset": row.captured_offset or None,
+            "utc": row.captured_at.isoformat() if row.captured_at else None,
+            "source": "camera clock (a claim, not a proof)" if row.captured_local else None,
+        },
+        "gps": None if row.gps_lat is None else {"lat": row.gps_lat, "lon": row.gps_lon},
+        "camera": {"make": row.make, "model": row.model},
+        "orientation": row.orientation,
+        "pixels": None if row.width is None else {"width": row.width, "height": row.height},
+        "file_modified_at": row.file_modified_at.isoformat() if row.file_modified_at else None,
+        "imported_by": row.imported_by,
+        "device_id": row.device_id,
+        "imported_at": row.imported_at.isoformat(),
+        "note": row.import_note,
+        "caption": row.caption,
+        "shows": row.shows,
+        "supports": row.supports,
+        "hall": row.hall,
+        "booth": row.booth,
+        "notary_present": row.notary_present,
+        "witness_present": row.witness_present,
+        "tags": list(row.tags),
+        "derived_from": row.derived_from,
+        "derivation": row.derivation,
+    }
+
+
+def _copy_hashed(source: BinaryIO, target: BinaryIO, cancel: CancelLike | None) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := source.read(CHUNK):
+        if cancel is not None and cancel.cancelled:
+            raise Cancelled(_("Export cancelled; no bundle was written."))
+        digest.update(chunk)
+        target.write(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _how_to(case_number: str, fingerprint: str) -> str:
+    return f"""HOW TO VERIFY THIS EVIDENCE BUNDLE (case {case_number})
+=====================================================
+
+1. Unpack the zip file into a folder.
+2. In that folder run:   python3 verify.py
+   (Python 3.8 or newer; nothing else needs to be installed.)
+3. "ALL CHECKS PASSED" means: every original and document has exactly the SHA-256 recorded
+   in manifest.json, and the custody log's hash chain and Merkle tree head are intact.
+   Otherwise verify.py names every file or log entry that fails.
+4. The signature (manifest.sig, Ed25519, public key in public_key.pem) is checked too when
+   the Python package "cryptography" is installed; without it, use OpenSSL 3:
+   openssl pkeyutl -verify -pubin -inkey public_key.pem -rawin -in manifest.json -sigfile manifest.sig
+   Public key fingerprint (SHA-256 of the raw key): {fingerprint}
+   Ask the exporting company to confirm this fingerprint belongs to their device.
+
+Capture times come from the camera's own clock: they are what the device claimed, not proof.
+Originals are stored exactly as received (never converted); files in originals/ are named by
+their SHA-256; manifest.json gives each one's original name and metadata.
+
+如何核验本证据包（案件 {case_number}）
+=====================================
+
+1. 将 zip 文件解压到一个文件夹。
+2. 在该文件夹中运行：   python3 verify.py
+   （需要 Python 3.8 或更高版本，无需安装其他软件。）
+3. 显示 “ALL CHECKS PASSED / 全部校验通过” 表示：每个原始文件和文书的 SHA-256 与
+   manifest.json 中的记录完全一致，保管记录（哈希链和 Merkle 树摘要）完整无缺。
+   否则 verify.py 会逐一列出未通过校验的文件或记录。
+4. 如已安装 Python 包 “cryptography”，还会校验签名（manifest.sig，Ed25519，公钥见
+   public_key.pem）；未安装时可使用 OpenSSL 3（命令见上文第 4 条）。
+   公钥指纹（原始公钥的 SHA-256）：{fingerprint}
+   请向导出方确认该指纹属于其设备。
+
+拍摄时间来自相机自身的时钟，只是设备的声明，不能作为证明。
+原始文件按接收时的原样保存（从未转换），originals/ 中的文件以其 SHA-256 命名；
+各文件的原始文件名和元数据见 manifest.json。
+"""
+
+
+def _custody_lines(entries: list[dict[str, Any]], case_id: str) -> list[str]:
+    lines = []
+    for entry in entries:
+        if entry["case_id"] == case_id:
+            body = {k: entry[k] for k in (*custody.HASHED_FIELDS, "entry_hash")}
+        else:  # another case: keep the link, hide the content
+            body = {
+                "seq": entry["seq"],
+                "device_id": entry["device_id"],
+                "redacted": True,
+                "prev_hash": entry["prev_hash"],
+                "entry_hash": entry["entry_hash"],
+            }
+        lines.append(json.dumps(body, sort_keys=True, ensure_ascii=False))
+    return lines
+
+
+def export_case(
+    store: Store,
+    case_id: str,
+    out: Path | str,
+    *,
+    cancel: CancelLike | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ExportResult:
+    """Write the bundle to ``out`` (atomically: a temp file renamed at the end)."""
+    out = Path(out)
+    detail = cases.get_case(store, case_id)
+    case_id = detail.case.id
+    items = list_items(store, case_id, ItemFilter())
+    vault = Vault(store.data_dir)
+    key = signing.load_or_create(store.data_dir)
+    fingerprint = signing.fingerprint(key)
+    with store.read() as session:
+        entries = custody.all_entries(session)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temp = out.with_name(f".{out.name}.{uuid.uuid4().hex}.part")
+    files: dict[str, dict[str, Any]] = {}
+    manifest_items: list[dict[str, Any]] = []
+    documents: list[dict[str, Any]] = []
+    try:
+        with zipfile.ZipFile(temp, "w", zipfile.ZIP_STORED, allowZip64=True) as bundle:
+
+            def add_bytes(name: str, data: bytes) -> None:
+                bundle.writestr(name, data)
+                files[name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+
+            for index, row in enumerate(items):
+                if progress is not None:
+                    progress(index, len(items))
+                name = f"originals/{row.sha256}{extension_for(row.mime)}"
+                if name not in files:
+                    with (
+                        vault.open_original_for_read(row.sha256) as source,
+                        bundle.open(name, "w", force_zip64=True) as target,
+                    ):
+                        sha, size = _copy_hashed(source, target, cancel)
+                    if sha != row.sha256:
+                        raise FairDeskError(
+                            _(
+                                "Export stopped: the original of “{name}” is damaged (its SHA-256 "
+                                "no longer matches). Run Verify to see all problems; no bundle was "
+                                "written."
+                            ).format(name=row.display_name)
+                        )
+                    files[name] = {"sha256": sha, "size": size}
+                manifest_items.append(_item_json(row, name))
+            for provider in DOCUMENT_PROVIDERS:
+                for doc in provider(store, case_id):
+                    name = f"documents/{_safe_member(doc.name)}"
+                    with doc.open() as source, bundle.open(name, "w", force_zip64=True) as target:
+                        sha, size = _copy_hashed(source, target, cancel)
+                    files[name] = {"sha256": sha, "size": size}
+                    documents.append({"file": name, "sha256": sha, "kind": doc.kind})
+            add_bytes(
+                "custody-log.jsonl", ("\n".join(_custody_lines(entries, case_id)) + "\n").encode()
+            )
+            add_bytes("HOW-TO-VERIFY.txt", _how_to(detail.case.number, fingerprint).encode())
+            add_bytes("verify.py", resource_path("evidence", "verify.py").read_bytes())
+            add_bytes("public_key.pem", signing.public_pem(key))
+            devices = sorted({e["device_id"] for e in entries})
+            case = detail.case
+            manifest = {
+                "format": FORMAT,
+                "exported_at": utcnow().isoformat(),
+                "exported_by": {
+                    "device_id": store.device.id,
+                    "user": store.device.user_name,
+                    "app": f"FairDesk {__version__}",
+                    "public_key_sha256": fingerprint,
+                },
+                "case": {
+                    "id": case.id,
+                    "number": case.number,
+                    "title": case.title,
+                    "direction": case.direction.value,
+                    "trigger": case.trigger.value,
+                    "status": case.status.value,
+                    "level": case.level.value,
+                    "fair": case.fair_name or None,
+                    "hall": detail.hall,
+                    "booth": detail.booth,
+                    "products": detail.products,
+                    "summary": detail.summary,
+                },
+                "items": manifest_items,
+                "documents": documents,
+                "custody": {
+                    "file": "custody-log.jsonl",
+                    "heads": [custody.head(entries, d) for d in devices],
+                },
+                "files": files,
+            }
+            manifest_bytes = json.dumps(
+                manifest, ensure_ascii=False, indent=2, sort_keys=True
+            ).encode()
+            bundle.writestr("manifest.json", manifest_bytes)
+            bundle.writestr("manifest.sig", key.sign(manifest_bytes))
+        with open(temp, "rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            os.fsync(handle.fileno())
+        os.replace(temp, out)
+        fsync_dir(out.parent)
+    except OSError as exc:
+        raise ValidationError(
+            _("The bundle could not be written to {path} ({error}); nothing was exported.").format(
+                path=out, error=exc.strerror or exc
+            )
+        ) from exc
+    finally:
+        if temp.exists():
+            temp.unlink()
+    with store.write() as session:
+        for row in items:
+            custody.append(
+                session,
+                action=EXPORT,
+                item_sha256=row.sha256,
+                item_id=row.id,
+                case_id=case_id,
+                details={"bundle_sha256": digest, "bundle": out.name},
+            )
+    return ExportResult(out, digest, len(items), len(documents), fingerprint)
+
+
+def read_text_member(bundle: Path, name: str) -> str:
+    with zipfile.ZipFile(bundle) as archive:
+        return io.TextIOWrapper(archive.open(name), encoding="utf-8").read()

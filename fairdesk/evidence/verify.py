@@ -1,0 +1,183 @@
+"""Checking the evidence: the database, every original's hash, and the custody log.
+
+``verify(store)`` re-hashes every original; ``startup_check(store)`` first quarantines crash
+leftovers, then re-hashes only recent items (a quick check the app runs at start-up). Both
+return a per-item problem list in words and update each row's local integrity flag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, text
+
+from fairdesk.evidence import custody
+from fairdesk.evidence.models import ANNOTATION, IMPORT, CustodyEvent, EvidenceItem
+from fairdesk.evidence.rows import display_name
+from fairdesk.evidence.vault import CancelLike, Vault
+from fairdesk.i18n import _
+from fairdesk.store import Store
+from fairdesk.timeutil import utcnow
+
+RECENT = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Problem:
+    what: str  # a sentence for the user
+    item_id: str = ""
+    sha256: str = ""
+    name: str = ""  # the item's file name, for display
+    case_id: str = ""
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    database: str  # "ok" or SQLite's message
+    items_checked: int
+    log_entries: int
+    problems: tuple[Problem, ...]
+    quarantined: tuple[str, ...] = ()  # crash leftovers moved aside by this run
+    full: bool = True
+
+    @property
+    def ok(self) -> bool:
+        return self.database == "ok" and not self.problems
+
+
+def _database_check(store: Store, quick: bool) -> str:
+    pragma = "PRAGMA quick_check" if quick else "PRAGMA integrity_check"
+    with store.engine.connect() as connection:
+        rows = [r[0] for r in connection.execute(text(pragma))]
+    return "ok" if rows == ["ok"] else "; ".join(str(r) for r in rows[:20])
+
+
+def verify(
+    store: Store,
+    case_id: str | None = None,
+    *,
+    recent: timedelta | None = None,
+    cancel: CancelLike | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> VerifyReport:
+    """Check the database, re-hash originals (all, or imported within ``recent``), check the log."""
+    database = _database_check(store, quick=recent is not None)
+    vault = Vault(store.data_dir)
+    problems: list[Problem] = []
+    with store.read() as session:
+        query = select(
+            EvidenceItem.id,
+            EvidenceItem.sha256,
+            EvidenceItem.original_name,
+            EvidenceItem.case_id,
+            EvidenceItem.size,
+        ).where(EvidenceItem.purged_at.is_(None))
+        if case_id:
+            query = query.where(EvidenceItem.case_id == case_id)
+        if recent is not None:
+            query = query.where(EvidenceItem.imported_at >= utcnow() - recent)
+        items = list(session.execute(query.order_by(EvidenceItem.imported_at)))
+        entries = custody.all_entries(session)
+        logged = {
+            (e.item_id, e.item_sha256)
+            for e in session.scalars(
+                select(CustodyEvent).where(CustodyEvent.action.in_((IMPORT, ANNOTATION)))
+            )
+        }
+    flags: dict[str, str] = {}
+    for index, (item_id, sha, name, item_case, size) in enumerate(items):
+        if cancel is not None and cancel.cancelled:
+            break
+        if progress is not None:
+            progress(index, len(items))
+        shown = display_name(name)
+        actual_size = vault.stored_size(sha)
+        actual = None if actual_size is None else vault.hash_blob(sha)
+        if actual is None:
+            flags[item_id] = "missing"
+            problems.append(
+                Problem(
+                    _("“{name}”: the original file is missing from the evidence folder.").format(
+                        name=shown
+                    ),
+                    item_id,
+                    sha,
+                    shown,
+                    item_case,
+                )
+            )
+        elif actual != sha:
+            flags[item_id] = "mismatch"
+            problems.append(
+                Problem(
+                    _(
+                        "“{name}”: the original file was changed or damaged (its "
+                        "SHA-256 no longer matches the one recorded at import)."
+                    ).format(name=shown),
+                    item_id,
+                    sha,
+                    shown,
+                    item_case,
+                )
+            )
+        else:
+            flags[item_id] = "ok"
+        if (item_id, sha) not in logged:
+            problems.append(
+                Problem(
+                    _("“{name}”: its import is not recorded in the custody log.").format(
+                        name=shown
+                    ),
+                    item_id,
+                    sha,
+                    shown,
+                    item_case,
+                )
+            )
+    item_names = {item_id: display_name(name) for item_id, _s, name, _c, _z in items}
+    for chain_problem in custody.check_chain(entries):
+        entry = next(
+            (
+                e
+                for e in entries
+                if e["device_id"] == chain_problem.device_id and e["seq"] == chain_problem.seq
+            ),
+            None,
+        )
+        item_id = entry["item_id"] if entry else ""
+        problems.append(
+            Problem(
+                chain_problem.what,
+                item_id,
+                entry["item_sha256"] if entry else "",
+                item_names.get(item_id, ""),
+                entry["case_id"] if entry else "",
+            )
+        )
+    if flags:
+        now = utcnow()
+        with store.write() as session:
+            for item_id, flag in flags.items():
+                item = session.get(EvidenceItem, item_id)
+                if item is not None:
+                    item.integrity = flag
+                    item.integrity_checked_at = now
+    return VerifyReport(database, len(flags), len(entries), tuple(problems), full=recent is None)
+
+
+def startup_check(store: Store) -> VerifyReport:
+    """Quarantine crash leftovers, then check recent items, the log and the database."""
+    from fairdesk.evidence.service import recover
+
+    recovered = recover(store)
+    report = verify(store, recent=RECENT)
+    return VerifyReport(
+        report.database,
+        report.items_checked,
+        report.log_entries,
+        report.problems,
+        recovered.quarantined,
+        full=False,
+    )
