@@ -80,7 +80,6 @@ class CasesPage(QWidget):
             else:
                 head.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self.view.activated.connect(self._activated)
-        self.view.doubleClicked.connect(self._activated)
         layout.addWidget(self.view, 1)
 
         self._debounce = QTimer(self)

@@ -51,7 +51,6 @@ class TodayPage(QWidget):
         ):
             head.setSectionResizeMode(column, mode)
         self.view.activated.connect(self._activated)
-        self.view.doubleClicked.connect(self._activated)
         layout.addWidget(self.view, 1)
         self.empty = QLabel(_("No open deadlines. New emergency: Ctrl+N."))
         self.empty.setObjectName("subtitle")

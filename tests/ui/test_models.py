@@ -1,0 +1,109 @@
+"""Every item model passes qtmodeltester, and the case table loads lazily and drops stale answers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import QCoreApplication, Qt
+from pytestqt.modeltest import ModelTester
+
+from fairdesk import cases
+from fairdesk.cases import CaseFilter, PartyRow
+from fairdesk.model import Level, PartyRole
+from fairdesk.store import Store
+from tests.ui.conftest import NOW
+from ui.models import cases as case_models
+from ui.models.cases import CaseTableModel
+from ui.models.deadlines import DeadlineTableModel
+from ui.models.rows import RowsTableModel
+from ui.tasks import runner, set_synchronous
+
+
+def _column(model: CaseTableModel, key: str) -> list[str]:
+    col = next(i for i, c in enumerate(case_models.COLUMNS) if c.key == key)
+    return [model.data(model.index(r, col)) for r in range(model.rowCount())]
+
+
+def test_case_model_passes_modeltester(demo_store: Store, qtmodeltester: ModelTester) -> None:
+    model = CaseTableModel(demo_store)
+    model.reload()
+    assert model.rowCount() == 14
+    qtmodeltester.check(model)
+    model.sort(1, Qt.SortOrder.DescendingOrder)
+    qtmodeltester.check(model)
+
+
+def test_case_model_sorts_and_filters_in_sql(demo_store: Store) -> None:
+    model = CaseTableModel(demo_store)
+    model.reload(CaseFilter(levels=(Level.RED,)))
+    assert model.rowCount() == 5
+    assert set(_column(model, "level")) == {"Red"}
+    model.reload(CaseFilter())
+    model.sort(1, Qt.SortOrder.DescendingOrder)  # number
+    numbers = _column(model, "number")
+    assert numbers == sorted(numbers, reverse=True)
+    model.sort(0, Qt.SortOrder.AscendingOrder)  # level: red, then yellow, then blue
+    ranks = {"Red": 0, "Yellow": 1, "Blue": 2}
+    levels = [ranks[text] for text in _column(model, "level")]
+    assert levels == sorted(levels)
+
+
+def test_case_model_fetches_rows_lazily(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(case_models, "BLOCK", 3)
+    fetched: list[int] = []
+    real = cases.rows_by_id
+
+    def counting(store: Store, ids: list[str]) -> dict[str, cases.CaseRow]:
+        fetched.append(len(ids))
+        return real(store, ids)
+
+    monkeypatch.setattr(cases, "rows_by_id", counting)
+    model = CaseTableModel(demo_store)
+    model.reload()
+    assert model.rowCount() == 14
+    assert fetched == [3]  # only the first block came with the ids
+    last = model.index(13, 2)
+    assert model.data(last)  # a row far down is fetched on demand, a block at a time
+    assert len(fetched) == 2 and fetched[1] <= 3
+    assert sum(fetched) < 14  # rows never looked at were never read
+
+
+def test_case_model_drops_stale_results(demo_store: Store, qtbot: object) -> None:
+    from pytestqt.qtbot import QtBot
+
+    assert isinstance(qtbot, QtBot)
+    set_synchronous(False)
+    model = CaseTableModel(demo_store)
+    # Two searches in flight on two reader threads: whichever finishes last, the table
+    # must end up showing the answer to the newest one.
+    model.reload(CaseFilter(search="nothing-matches-this"))
+    model.reload(CaseFilter(search="Hydraulic"))
+    qtbot.waitUntil(lambda: not model.loading, timeout=5000)
+    runner().wait_idle()
+    QCoreApplication.processEvents()  # deliver any queued (stale) answer; it must be ignored
+    assert model.rowCount() == 1
+    assert "Hydraulic" in _column(model, "title")[0]
+
+
+def test_deadline_model_passes_modeltester(demo_store: Store, qtmodeltester: ModelTester) -> None:
+    model = DeadlineTableModel("Asia/Shanghai", NOW)
+    model.set_rows(cases.open_deadlines(demo_store))
+    qtmodeltester.check(model)
+    model.tick(NOW + timedelta(days=40))
+    qtmodeltester.check(model)
+
+
+def test_rows_model_passes_modeltester(qtmodeltester: ModelTester) -> None:
+    model: RowsTableModel[PartyRow] = RowsTableModel(
+        [("Name", lambda r: r.name), ("Organisation", lambda r: r.organisation)]
+    )
+    model.set_rows(
+        [
+            PartyRow("1", PartyRole.COMPLAINANT, "A", "B", ""),
+            PartyRow("2", PartyRole.WITNESS, "C", "", ""),
+        ]
+    )
+    qtmodeltester.check(model)
+    assert model.data(model.index(1, 0)) == "C"
+    assert model.headerData(1, Qt.Orientation.Horizontal) == "Organisation"

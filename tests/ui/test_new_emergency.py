@@ -1,0 +1,168 @@
+"""New emergency, driven from the keyboard only: Ctrl+N, type, Tab, Enter; then the store is
+checked. Bad input is shown next to its field and nothing is saved."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from fairdesk import cases
+from fairdesk.model import DeadlineRule, Direction, Level, PartyRole, RightKind, Trigger
+from fairdesk.store import Store
+from tests.ui.conftest import NOW
+from ui.main_window import MainWindow
+from ui.pages.new_emergency import NewEmergencyDialog
+from ui.widgets.deadline_editor import to_qdatetime
+
+
+def _window(qtbot: QtBot, store: Store) -> MainWindow:
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    window.show()
+    # Shortcuts go to the active window; offscreen, activation has to be asked for.
+    window.activateWindow()
+    handle = window.windowHandle()
+    assert handle is not None
+    handle.requestActivate()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    window.today.view.setFocus()
+    return window
+
+
+def _open_dialog(qtbot: QtBot, window: MainWindow) -> NewEmergencyDialog:
+    focused = QApplication.focusWidget()
+    assert focused is not None
+    qtbot.keyClick(focused, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    dialog = window.findChild(NewEmergencyDialog)
+    assert dialog is not None and dialog.isVisible()
+    handle = dialog.windowHandle()
+    assert handle is not None
+    handle.requestActivate()  # a window manager would do this; offscreen has none
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    return dialog
+
+
+def _type(qtbot: QtBot, text: str = "", *, tabs: int = 1) -> None:
+    """Type into whatever has focus, then Tab on: the user's hands never leave the keys."""
+    focused = QApplication.focusWidget()
+    assert focused is not None
+    if text.isascii():
+        qtbot.keyClicks(focused, text)
+    else:  # QTest cannot type non-ASCII keys; an input method commits such text
+        event = QInputMethodEvent()
+        event.setCommitString(text)
+        QApplication.sendEvent(focused, event)
+    for _ in range(tabs):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+
+
+def test_keyboard_only_emergency_is_saved_in_one_step(qtbot: QtBot, fair_store: Store) -> None:
+    window = _window(qtbot, fair_store)
+    before = cases.count_cases(fair_store)
+    dialog = _open_dialog(qtbot, window)
+    assert QApplication.focusWidget() is dialog.trigger  # first field has the focus
+    # Trigger: pick "Summons from the fair's IP panel" by typing its first letter.
+    qtbot.keyClicks(dialog.trigger, "S")
+    assert (
+        dialog.trigger.value() is Trigger.SEIZURE or dialog.trigger.value() is Trigger.PANEL_SUMMONS
+    )
+    while dialog.trigger.value() is not Trigger.PANEL_SUMMONS:
+        qtbot.keyClick(dialog.trigger, Qt.Key.Key_Down)
+    _type(qtbot, tabs=2)  # keep the suggested direction, on to "who served it"
+    assert QApplication.focusWidget() is dialog.party_name.field
+    _type(qtbot, "Erika Beispiel")
+    _type(qtbot, "Beispiel Haushaltsgeräte GmbH")
+    assert QApplication.focusWidget() is dialog.right_kind
+    qtbot.keyClicks(dialog.right_kind, "D")  # Design
+    _type(qtbot)
+    _type(qtbot, "EM 000001-0001")
+    _type(qtbot, "EU")
+    assert QApplication.focusWidget() is dialog.fair  # the running fair is preselected
+    _type(qtbot, tabs=1)
+    _type(qtbot, "11.2")
+    _type(qtbot, "C18")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)  # Enter saves
+
+    assert cases.count_cases(fair_store) == before + 1
+    assert not dialog.isVisible()
+    assert window.current_key() == "case"  # the new case is open
+    detail = cases.get_case(fair_store, window.case_detail.case_id)
+    assert detail.case.trigger is Trigger.PANEL_SUMMONS
+    assert detail.case.direction is Direction.AGAINST_US
+    assert (
+        detail.case.title
+        == "Summons from the fair's IP panel – Design EM 000001-0001 – booth 11.2 C18"
+    )
+    assert [(p.role, p.name, p.organisation) for p in detail.parties] == [
+        (PartyRole.COMPLAINANT, "Erika Beispiel", "Beispiel Haushaltsgeräte GmbH")
+    ]
+    assert [(r.kind, r.number, r.office) for r in detail.rights] == [
+        (RightKind.DESIGN, "EM 000001-0001", "EU")
+    ]
+    assert (detail.hall, detail.booth) == ("11.2", "C18")
+    # Default deadline: 24 hours from service, service = now (the clock).
+    [deadline] = detail.deadlines
+    assert deadline.rule is DeadlineRule.HOURS_FROM_SERVICE
+    assert deadline.what == "Answer due"
+    assert deadline.due_at == NOW + timedelta(hours=24)
+    assert detail.case.level is Level.RED  # R2: an answer due within 24 hours
+    assert window.case_detail.title.text() == detail.case.title
+
+
+def test_bad_input_is_shown_beside_the_field_and_nothing_is_saved(
+    qtbot: QtBot, fair_store: Store
+) -> None:
+    window = _window(qtbot, fair_store)
+    before = cases.count_cases(fair_store)
+    dialog = _open_dialog(qtbot, window)
+    dialog.title.field.setText("T" * 10_000)
+    dialog.party_name.field.setText("Max\x00Muster")
+    qtbot.keyClick(dialog.title.field, Qt.Key.Key_Return)
+    assert dialog.isVisible()
+    assert dialog.title.error.text() == "Title is too long (10000 characters; at most 300)."
+    assert dialog.party_name.error.text() == (
+        "Party name contains invisible control characters; please retype it."
+    )
+    assert dialog.party_name.error.isVisible()
+    assert cases.count_cases(fair_store) == before
+
+    # Fixed deadline in the past (fair-local time): refused by the core, shown at the deadline.
+    dialog.title.field.setText("Complaint")
+    dialog.party_name.field.setText("Max Muster")
+    dialog.deadline_when.set_rule(DeadlineRule.FIXED)
+    dialog.deadline_when.fixed.setDateTime(to_qdatetime(NOW - timedelta(days=1)))
+    qtbot.keyClick(dialog.title.field, Qt.Key.Key_Return)
+    assert "already in the past" in dialog.deadline_error.text()
+    assert dialog.title.error.text() == "" and dialog.party_name.error.text() == ""
+    assert cases.count_cases(fair_store) == before
+    # Fix it and save: the same dialog saves everything in one step.
+    dialog.deadline_when.fixed.setDateTime(to_qdatetime(NOW + timedelta(days=1)))
+    qtbot.keyClick(dialog.title.field, Qt.Key.Key_Return)
+    assert cases.count_cases(fair_store) == before + 1
+    assert not dialog.isVisible()
+
+
+def test_escape_cancels_without_saving(qtbot: QtBot, fair_store: Store) -> None:
+    window = _window(qtbot, fair_store)
+    before = cases.count_cases(fair_store)
+    dialog = _open_dialog(qtbot, window)
+    qtbot.keyClicks(dialog.trigger, "C")
+    qtbot.keyClick(dialog.trigger, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+    assert cases.count_cases(fair_store) == before
+
+
+def test_copy_spotted_suggests_by_us_and_end_of_fair_day(qtbot: QtBot, fair_store: Store) -> None:
+    window = _window(qtbot, fair_store)
+    dialog = _open_dialog(qtbot, window)
+    dialog.trigger.set_value(Trigger.COPY_SPOTTED)
+    assert dialog.direction.value() is Direction.BY_US
+    assert dialog.party_label.text() == "Who is copying (name)"
+    dialog.deadline_when.set_rule(None)
+    dialog.trigger.set_value(Trigger.WATCH)
+    dialog.trigger.set_value(Trigger.COPY_SPOTTED)
+    assert dialog.deadline_when.rule.value() is DeadlineRule.END_OF_FAIR_DAY

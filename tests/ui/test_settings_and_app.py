@@ -1,0 +1,146 @@
+"""Settings persist; the language switch rebuilds the window in Chinese; start-up refuses a
+data folder it cannot use with a dialog and creates nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from fairdesk.i18n import current_language, set_language
+from fairdesk.store import open_store
+from ui import app as ui_app
+from ui import settings
+from ui.app import Application
+from ui.main_window import MainWindow
+from ui.widgets.level_badge import LevelBadge
+
+
+def test_home_zone_is_validated_and_persisted(qtbot: QtBot, demo_store: object) -> None:
+    from fairdesk.store import Store
+
+    assert isinstance(demo_store, Store)
+    window = MainWindow(demo_store)
+    qtbot.addWidget(window)
+    window.show_page("settings")
+    page = window.settings
+    assert page.data_dir.text() == str(demo_store.data_dir) and page.data_dir.isReadOnly()
+    zone_box = page.home_zone.field
+    zone_box.setCurrentText("Mars/Olympus_Mons")
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert page.home_zone.error.text() == "Unknown time zone: Mars/Olympus_Mons"
+    assert settings.HOME_TIME_ZONE.get() == "Asia/Shanghai"
+    zone_box.setCurrentText("Europe/Berlin")
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert page.home_zone.error.text() == ""
+    assert settings.HOME_TIME_ZONE.get() == "Europe/Berlin"
+    assert "Europe/Berlin" in settings.settings_file().read_text()
+    # Today's home-time column follows the new setting.
+    assert str(window.today.model.data(window.today.model.index(0, 5))).endswith(("CET", "CEST"))
+
+
+def test_language_switch_rebuilds_the_window_in_chinese(qtbot: QtBot, demo_store: object) -> None:
+    from fairdesk.store import Store
+
+    assert isinstance(demo_store, Store)
+    controller = Application(QApplication.instance(), demo_store)  # type: ignore[arg-type]
+    window = controller.build_window()
+    qtbot.addWidget(window)
+    window.show_page("settings")
+    page = window.settings
+    page.language.setCurrentIndex(page.language.findData("zh_CN"))
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    new = controller.window
+    assert new is not None and new is not window
+    qtbot.addWidget(new)
+    try:
+        assert current_language() == "zh_CN"
+        assert settings.LANGUAGE.get() == "zh_CN"
+        assert [new.navigation.item(i).text() for i in range(3)] == ["今日", "案件", "设置"]
+        assert new.current_key() == "settings"  # the user stays where they were
+        assert new.cases.summary.text() == "共 14 件案件"
+        badge = new.findChild(LevelBadge)
+        assert badge is not None
+        badge.set_level(badge.level)
+        assert badge.text.text() in ("红色", "黄色", "蓝色")
+        assert not window.isVisible()
+    finally:
+        ui_app.apply_language(QApplication.instance(), "en")  # type: ignore[arg-type]
+
+
+def _run_main_expecting_dialog(argv: list[str]) -> tuple[int, str]:
+    seen: list[str] = []
+
+    def close_dialog() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen.append(box.text())
+            box.done(0)
+        else:
+            QTimer.singleShot(20, close_dialog)
+
+    QTimer.singleShot(0, close_dialog)
+    code = ui_app.main(argv)
+    return code, "\n".join(seen)
+
+
+def test_newer_schema_gives_a_dialog_and_changes_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    open_store(data).close()
+    db = sqlite3.connect(data / "fairdesk.sqlite3")
+    db.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    db.commit()
+    db.close()
+    before = sorted(p.relative_to(data) for p in data.rglob("*"))
+    code, message = _run_main_expecting_dialog(["--data-dir", str(data)])
+    assert code == ui_app.EXIT_STORE_ERROR
+    assert "newer FairDesk" in message and "Nothing was changed" in message
+    assert sorted(p.relative_to(data) for p in data.rglob("*")) == before  # no backup, no new db
+
+
+def test_unusable_folder_gives_a_dialog_in_chinese(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be")
+    try:
+        code, message = _run_main_expecting_dialog(
+            ["--data-dir", str(blocker / "data"), "--lang", "zh_CN"]
+        )
+    finally:
+        set_language("en")
+        ui_app.apply_language(QApplication.instance(), "en")  # type: ignore[arg-type]
+    assert code == ui_app.EXIT_STORE_ERROR
+    assert "未做任何更改" in message
+    assert blocker.is_file()
+
+
+def test_main_opens_the_window_and_remembers_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    shown: list[MainWindow] = []
+
+    def quit_when_shown() -> None:
+        window = QApplication.activeWindow() or next(
+            (
+                w
+                for w in QApplication.topLevelWidgets()
+                if isinstance(w, MainWindow) and w.isVisible()
+            ),
+            None,
+        )
+        if isinstance(window, MainWindow):
+            shown.append(window)
+            window.close()
+            QApplication.quit()
+        else:
+            QTimer.singleShot(20, quit_when_shown)
+
+    QTimer.singleShot(0, quit_when_shown)
+    assert ui_app.main(["--data-dir", str(data)]) == 0
+    assert shown and shown[0].store.data_dir == data.resolve()
+    assert settings.LAST_DATA_DIR.get() == str(data.resolve())
+    assert (data / "fairdesk.sqlite3").exists()

@@ -1,0 +1,83 @@
+"""Today: red cases first, soonest first, live countdowns from the clock, overdue in red,
+deadlines in fair time and home time side by side."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush
+from pytestqt.qtbot import QtBot
+
+from fairdesk import cases
+from fairdesk.store import Store
+from tests.ui.conftest import NOW
+from ui import settings
+from ui.clock import clock
+from ui.formatting import local_time
+from ui.pages.today import TodayPage
+from ui.theme import OVERDUE_TEXT
+
+
+def _cell(
+    page: TodayPage, row: int, column: int, role: int = Qt.ItemDataRole.DisplayRole
+) -> object:
+    return page.model.data(page.model.index(row, column), role)
+
+
+def test_today_lists_red_first_with_countdowns(qtbot: QtBot, fair_store: Store) -> None:
+    page = TodayPage(fair_store)
+    qtbot.addWidget(page)
+    assert page.model.rowCount() == 3
+    assert _cell(page, 0, 0) == "Red"
+    assert _cell(page, 0, 1) == "in 2h 00m"
+    assert "Injunction: hydraulic pump" in str(_cell(page, 0, 2))
+    assert _cell(page, 1, 1) == "in 1d 06h"
+    assert page.summary.text() == "3 open deadlines · 0 overdue · 1 red cases"
+
+
+def test_fair_time_and_home_time_side_by_side(qtbot: QtBot, fair_store: Store) -> None:
+    settings.HOME_TIME_ZONE.set("Asia/Shanghai")
+    page = TodayPage(fair_store)
+    qtbot.addWidget(page)
+    due = NOW + timedelta(hours=2)
+    assert _cell(page, 0, 4) == local_time(due, "Europe/Berlin", year=False)
+    assert _cell(page, 0, 5) == local_time(due, "Asia/Shanghai", year=False)
+    assert str(_cell(page, 0, 4)).endswith(("CET", "CEST"))
+    assert str(_cell(page, 0, 5)).endswith("CST")
+
+
+def test_countdown_ticks_without_querying_and_shows_overdue(
+    qtbot: QtBot, fair_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = TodayPage(fair_store)
+    qtbot.addWidget(page)
+    calls = []
+    monkeypatch.setattr(cases, "open_deadlines", lambda *a, **k: calls.append(1) or [])
+    clock().set_fixed(NOW + timedelta(hours=4, minutes=10))
+    clock().set_fixed(NOW + timedelta(hours=4, minutes=10, seconds=1))
+    assert calls == []  # ticks never reach the database
+    assert _cell(page, 0, 1) == "overdue by 2h 10m"
+    brush = _cell(page, 0, 1, Qt.ItemDataRole.ForegroundRole)
+    assert isinstance(brush, QBrush) and brush.color().name().upper() == OVERDUE_TEXT
+    assert "1 overdue" in page.summary.text()
+
+
+def test_done_deadline_leaves_today(qtbot: QtBot, fair_store: Store) -> None:
+    page = TodayPage(fair_store)
+    qtbot.addWidget(page)
+    first = page.model.row_at(0)
+    cases.set_deadline_done(fair_store, first.id)
+    page.reload()
+    assert page.model.rowCount() == 2
+    assert all(row.id != first.id for row in page.model.rows())
+
+
+def test_double_click_opens_case(qtbot: QtBot, fair_store: Store) -> None:
+    page = TodayPage(fair_store)
+    qtbot.addWidget(page)
+    page.show()
+    with qtbot.waitSignal(page.open_case) as signal:
+        page.view.activated.emit(page.model.index(0, 2))
+    assert signal.args == [page.model.row_at(0).case_id]
