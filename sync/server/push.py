@@ -231,6 +231,15 @@ class _Applier:
             if m.entity in APPEND_ONLY_ENTITIES:
                 result = self._append(m, tenant_id, case_id, changes, rec)
             else:
+                if (
+                    conflict is not None
+                    and rec is not None
+                    and rec.deleted
+                    and m.op != "delete"
+                    and "_deleted" in conflict.fields
+                ):
+                    # A person chose to keep the edit over the delete: an explicit restore.
+                    rec.deleted = False
                 result = self._mutable(m, tenant_id, case_id, changes, rec)
         except Rejected as exc:
             return MutationResult(mutation_id=m.mutation_id, status="rejected", reason=str(exc))
@@ -328,7 +337,7 @@ class _Applier:
         for name, value in changes.items():
             if name in rec.fields and rec.fields[name] == value:
                 continue
-            if int(rec.field_versions.get(name, 0)) <= base:
+            if int(rec.field_versions.get(name, 0)) <= base or self._own_write(rec, name):
                 apply[name] = value
                 continue
             if base_fields is None:
@@ -359,16 +368,35 @@ class _Applier:
             changed = {
                 name: {"base": base_fields.get(name), "server": value, "client": None}
                 for name, value in rec.fields.items()
-                if int(rec.field_versions.get(name, 0)) > base
+                if int(rec.field_versions.get(name, 0)) > base and not self._own_write(rec, name)
             }
-            changed["_deleted"] = {"base": False, "server": False, "client": True}
-            return self._conflict(m, rec, base, changed)
+            if changed:
+                changed["_deleted"] = {"base": False, "server": False, "client": True}
+                return self._conflict(m, rec, base, changed)
         rec.version += 1
         rec.deleted = True
         seq = self.log(rec, m)
         return MutationResult(
             mutation_id=m.mutation_id, status="applied", version=rec.version, server_seq=seq
         )
+
+    def _own_write(self, rec: Record, name: str) -> bool:
+        """True when this device itself wrote the field's current value.
+
+        A device's mutations are sequential: its later edit was made on top of its own earlier
+        one (even before it pulled the new version), so that is never a conflict. A field
+        changed by anyone else since ``base_version`` still is.
+        """
+        version = int(rec.field_versions.get(name, 0))
+        writer = self.session.scalars(
+            select(ChangeLog.device_id).where(
+                ChangeLog.tenant_id == rec.tenant_id,
+                ChangeLog.entity == rec.entity,
+                ChangeLog.entity_id == rec.entity_id,
+                ChangeLog.version == version,
+            )
+        ).first()
+        return writer is not None and writer == self.caller.device_id
 
     def _fields_at(self, rec: Record, version: int) -> dict[str, Any]:
         """Row snapshot at `version` from the change log ({} if pruned or never existed)."""

@@ -1,0 +1,241 @@
+"""Applying rows pulled from HQ to the device's own tables, without creating outbox entries.
+
+Each pulled change is a full snapshot of a row (or a tombstone). Mutable rows take the server's
+fields and version; then any edit still waiting in this device's outbox for the same row is laid
+back on top, so a pull never hides work the user has not sent yet (HQ will judge it, and report
+a conflict if it clashes). Append-only rows are inserted once. Local-only columns (warning level,
+search index, "needs review") are recomputed here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+
+from fairdesk import search, triage
+from fairdesk.model import Base, Case, Deadline, Level, OutboxEntry
+from fairdesk.timeutil import utcnow
+from sync.protocol import APPEND_ONLY_ENTITIES
+
+log = logging.getLogger(__name__)
+
+# Wire entity -> local table. Tables of features that are not installed are skipped.
+ENTITY_TABLES = {
+    "fair": "fair",
+    "case": "case_file",
+    "party": "party",
+    "ip_right": "ip_right",
+    "deadline": "deadline",
+    "note": "note",
+    "timeline_event": "timeline_event",
+    "evidence_item": "evidence_item",
+    "custody_event": "custody_event",
+    "document": "documents",
+}
+_FEATURE_MODELS = ("fairdesk.evidence.models", "fairdesk.documents.model")
+# Columns each node computes for itself: never taken from the wire.
+LOCAL_ONLY = frozenset(
+    {
+        "level",
+        "computed_level",
+        "level_reason",
+        "needs_review",
+        "integrity",
+        "integrity_checked_at",
+        "version",
+        "deleted_at",
+    }
+)
+PENDING_STATES = ("waiting", "sending")
+
+
+def tables() -> dict[str, Table]:
+    for name in _FEATURE_MODELS:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    found = {}
+    for entity, table_name in ENTITY_TABLES.items():
+        table = Base.metadata.tables.get(table_name)
+        if table is not None:
+            found[entity] = table
+    return found
+
+
+def _python_type(column: Any) -> type:
+    kind = column.type
+    impl = getattr(kind, "impl_instance", None) or getattr(kind, "impl", None)
+    for candidate in (impl, kind):
+        if candidate is None or isinstance(candidate, type):
+            continue
+        try:
+            found: type = candidate.python_type
+        except (NotImplementedError, AttributeError):
+            continue
+        if found is not object:
+            return found
+    return object
+
+
+def _convert(table: Table, name: str, value: Any) -> Any:
+    column = table.columns[name]
+    if value is None:
+        return None
+    enum_class = getattr(column.type, "enum_class", None)
+    if enum_class is not None:
+        return enum_class(value)
+    python_type = _python_type(column)
+    if python_type is datetime and isinstance(value, str):
+        moment = datetime.fromisoformat(value)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if python_type is date and isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    if python_type is bool and not isinstance(value, bool):
+        return bool(value)
+    return value
+
+
+def _row_values(table: Table, fields: dict[str, Any]) -> dict[str, Any]:
+    values = {}
+    for name, value in fields.items():
+        if name in table.columns and name not in LOCAL_ONLY and name != "id":
+            column = table.columns[name]
+            if value is None and not column.nullable:
+                # Sent before the ORM default was applied ("" / False / 0): use the default.
+                default = column.default
+                if default is not None and default.is_scalar:
+                    values[name] = default.arg
+                continue
+            try:
+                values[name] = _convert(table, name, value)
+            except (ValueError, TypeError, LookupError):
+                log.warning("ignoring bad pulled value %s.%s=%r", table.name, name, value)
+    return values
+
+
+def _fill_required(table: Table, values: dict[str, Any], now: datetime) -> None:
+    """Values for NOT NULL columns the wire does not carry (timestamps, local flags)."""
+    for column in table.columns:
+        if column.name in values or column.nullable or column.primary_key:
+            continue
+        if column.default is not None or column.server_default is not None:
+            continue
+        python_type = _python_type(column)
+        enum_class = getattr(column.type, "enum_class", None)
+        if enum_class is Level:
+            values[column.name] = Level.BLUE  # recomputed right after
+        elif enum_class is not None:
+            values[column.name] = next(iter(enum_class))
+        elif python_type is datetime:
+            values[column.name] = now
+        elif python_type is bool:
+            values[column.name] = False
+        elif python_type in (int, float):
+            values[column.name] = 0
+        elif python_type in (dict, list):
+            values[column.name] = python_type()
+        else:
+            values[column.name] = ""
+
+
+class Applier:
+    """Applies one page of pulled changes inside the caller's transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.tables = tables()
+        self.now = utcnow()
+        self.touched_cases: set[str] = set()
+
+    def apply(
+        self,
+        entity: str,
+        entity_id: str,
+        case_id: str | None,
+        version: int,
+        fields: dict[str, Any],
+        deleted: bool,
+    ) -> None:
+        table = self.tables.get(entity)
+        if table is None:
+            return  # a kind this installation does not have (feature not installed)
+        values = _row_values(table, fields)
+        if case_id is not None and "case_id" in table.columns and entity != "case":
+            values["case_id"] = case_id
+        if entity in ("evidence_item",) and "integrity" in table.columns:
+            values.setdefault("integrity", "remote")  # bytes on HQ until downloaded
+        pk = table.c.id
+        exists = self.session.execute(select(pk).where(pk == entity_id)).first() is not None
+        if entity in APPEND_ONLY_ENTITIES:
+            if not exists:
+                values["id"] = entity_id
+                if "version" in table.columns:
+                    values["version"] = version
+                _fill_required(table, values, self.now)
+                self.session.execute(table.insert().values(**values))
+        else:
+            if "version" in table.columns:
+                values["version"] = version
+            if "deleted_at" in table.columns:
+                values["deleted_at"] = self.now if deleted else None
+            if exists:
+                if deleted and "deleted_at" in table.columns:
+                    # Keep the first tombstone time this node saw.
+                    current = self.session.execute(
+                        select(table.c.deleted_at).where(pk == entity_id)
+                    ).scalar()
+                    values["deleted_at"] = current or self.now
+                self.session.execute(table.update().where(pk == entity_id).values(**values))
+            else:
+                values["id"] = entity_id
+                _fill_required(table, values, self.now)
+                self.session.execute(table.insert().values(**values))
+            self._overlay_pending(entity, entity_id, table)
+        if entity == "case":
+            self.touched_cases.add(entity_id)
+        elif case_id:
+            self.touched_cases.add(case_id)
+
+    def _overlay_pending(self, entity: str, entity_id: str, table: Table) -> None:
+        pending = self.session.scalars(
+            select(OutboxEntry)
+            .where(
+                OutboxEntry.entity == entity,
+                OutboxEntry.entity_id == entity_id,
+                OutboxEntry.state.in_(PENDING_STATES),
+            )
+            .order_by(OutboxEntry.mutation_id)
+        ).all()
+        for entry in pending:
+            if entry.op == "delete":
+                values: dict[str, Any] = {"deleted_at": self.now}
+            else:
+                values = _row_values(table, entry.changes)
+            if values:
+                self.session.execute(table.update().where(table.c.id == entity_id).values(**values))
+
+    def finish(self) -> set[str]:
+        """Recompute warning levels and the search index of every case touched."""
+        self.session.flush()
+        self.session.expire_all()
+        for case_id in self.touched_cases:
+            case = self.session.get(Case, case_id)
+            if case is None:
+                continue
+            due = [
+                d.due_at
+                for d in self.session.scalars(select(Deadline).where(Deadline.case_id == case_id))
+                if not d.done and d.deleted_at is None
+            ]
+            assessment = triage.assess(case.trigger, due, self.now)
+            case.computed_level = assessment.level
+            case.level_reason = assessment.rule
+            case.level = case.level_override or assessment.level
+            search.reindex_case(self.session, case)
+        self.session.flush()
+        return set(self.touched_cases)

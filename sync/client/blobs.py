@@ -1,0 +1,298 @@
+"""Evidence bytes to and from HQ: resumable, verified, and never in front of records.
+
+Upload (per blob): ``HEAD /blobs/sha256:x`` — HQ has it: done, 0 bytes sent. Otherwise create
+(or find again: same ``Idempotency-Key``) the upload, ask HQ for its offset, and PATCH chunks
+from *that* offset, each with its checksum; finally ``complete`` with the whole-file SHA-256,
+which HQ re-hashes. The chunk size adapts: large on a clean link, small right after a cut, so a
+flaky link re-sends little. The vault file is read only through ``fairdesk.evidence.vault``
+(where encryption at rest will live) and re-hashed locally when HQ refuses the digest: a file
+damaged on this disk is reported, never uploaded as valid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from fairdesk.evidence.vault import Vault
+from fairdesk.i18n import _
+from fairdesk.model import OutboxEntry
+from fairdesk.store import Store
+from fairdesk.syncmodel import BlobQueueEntry, SyncAccount
+from fairdesk.timeutil import utcnow
+from sync.client.errors import Offline, ServerError, SyncError
+from sync.client.transport import Transport
+from sync.protocol import (
+    CHUNK_CHECKSUM_STATUS,
+    IDEMPOTENCY_KEY,
+    MAX_CHUNK_BYTES,
+    UPLOAD_LENGTH,
+    UPLOAD_OFFSET,
+    chunk_checksum,
+)
+
+MIN_CHUNK = 64 * 1024
+START_CHUNK = 4 * 1024 * 1024
+GROW_AFTER = 4  # clean chunks in a row before the chunk size doubles again
+
+ProgressFn = Callable[[str, int, int], None]  # (sha256, offset, size)
+
+
+class ChunkSizer:
+    """Big chunks on a good link; after a cut, small ones that grow back slowly."""
+
+    def __init__(self) -> None:
+        self.size = START_CHUNK
+        self.streak = 0
+
+    def failed(self) -> None:
+        self.size = MIN_CHUNK
+        self.streak = 0
+
+    def succeeded(self) -> None:
+        self.streak += 1
+        if self.streak >= GROW_AFTER:
+            self.size = min(MAX_CHUNK_BYTES, self.size * 2)
+            self.streak = 0
+
+
+def enqueue_from_outbox(store: Store) -> int:
+    """Queue every blob an outbox entry refers to (once); returns how many were added."""
+    added = 0
+    with store.write() as session:
+        account = session.get(SyncAccount, 1)
+        if account is None:
+            return 0
+        entries = session.scalars(
+            select(OutboxEntry)
+            .where(OutboxEntry.mutation_id > account.blobs_scanned_through)
+            .order_by(OutboxEntry.mutation_id)
+        ).all()
+        vault = Vault(store.data_dir)
+        for entry in entries:
+            for sha in entry.blob_refs or []:
+                if session.get(BlobQueueEntry, sha) is not None:
+                    continue
+                size = vault.stored_size(sha)
+                name = str((entry.changes or {}).get("original_name", ""))
+                session.add(
+                    BlobQueueEntry(
+                        sha256=sha,
+                        size=size
+                        if size is not None
+                        else int((entry.changes or {}).get("size", 0)),
+                        name=name,
+                        state="waiting" if size is not None else "failed",
+                        last_error=""
+                        if size is not None
+                        else _("The file is missing on this computer."),
+                        created_at=utcnow(),
+                    )
+                )
+                session.flush()
+                added += 1
+            account.blobs_scanned_through = entry.mutation_id
+    return added
+
+
+def pending(store: Store) -> list[BlobQueueEntry]:
+    with store.read() as session:
+        return list(
+            session.scalars(
+                select(BlobQueueEntry)
+                .where(BlobQueueEntry.state.in_(("waiting", "uploading")))
+                .order_by(BlobQueueEntry.created_at, BlobQueueEntry.sha256)
+            )
+        )
+
+
+def pending_count(store: Store) -> int:
+    with store.read() as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(BlobQueueEntry)
+                .where(BlobQueueEntry.state.in_(("waiting", "uploading")))
+            )
+            or 0
+        )
+
+
+def _update(store: Store, sha: str, **values: object) -> None:
+    with store.write() as session:
+        row = session.get(BlobQueueEntry, sha)
+        if row is not None:
+            for key, value in values.items():
+                setattr(row, key, value)
+
+
+@dataclass
+class Uploader:
+    store: Store
+    transport: Transport
+    sizer: ChunkSizer
+    on_progress: ProgressFn | None = None
+
+    def upload(self, entry: BlobQueueEntry) -> bool:
+        """Upload one blob; True when HQ holds it. Network errors propagate (retry later)."""
+        sha, size = entry.sha256, entry.size
+        digest = f"sha256:{sha}"
+        head = self.transport.request("HEAD", f"/blobs/{digest}", expect_json=False)
+        if head.status_code == 200:
+            _update(self.store, sha, state="done", offset=size, done_at=utcnow())
+            return True
+        vault = Vault(self.store.data_dir)
+        if not vault.exists(sha):
+            _update(
+                self.store,
+                sha,
+                state="failed",
+                last_error=_("The file is missing on this computer."),
+            )
+            return False
+        for _round in range(3):
+            status, body = self.transport.json(
+                "POST", "/uploads", headers={IDEMPOTENCY_KEY: digest, UPLOAD_LENGTH: str(size)}
+            )
+            if status not in (200, 201):
+                raise ServerError(
+                    _("HQ refused the upload of a file ({status}: {error}).").format(
+                        status=status, error=body.get("error", "")
+                    ),
+                    status,
+                    str(body.get("error", "")),
+                )
+            if body.get("complete"):
+                _update(self.store, sha, state="done", offset=size, done_at=utcnow())
+                return True
+            upload_id = str(body["upload_id"])
+            _update(
+                self.store, sha, state="uploading", upload_id=upload_id, attempts=entry.attempts + 1
+            )
+            offset = self._server_offset(upload_id)
+            self._send_from(vault, sha, size, upload_id, offset)
+            done = self.transport.request(
+                "POST", f"/uploads/{upload_id}/complete", params={"digest": digest}
+            )
+            if done.status_code in (200, 201):
+                _update(self.store, sha, state="done", offset=size, done_at=utcnow())
+                return True
+            if done.status_code == 409:  # HQ has fewer bytes than we thought: resume
+                continue
+            if done.status_code == 422:
+                if vault.hash_blob(sha) != sha:
+                    _update(
+                        self.store,
+                        sha,
+                        state="failed",
+                        last_error=_(
+                            "The file on this computer no longer matches its fingerprint; it "
+                            'was not sent. Check it with "fairdesk verify".'
+                        ),
+                    )
+                    return False
+                continue  # HQ lost or damaged bytes it had confirmed: it starts over from 0
+            raise ServerError(
+                _("HQ refused the upload of a file ({status}).").format(status=done.status_code),
+                done.status_code,
+            )
+        raise ServerError(_("HQ could not store a file after several attempts."))
+
+    def _server_offset(self, upload_id: str) -> int:
+        head = self.transport.request("HEAD", f"/uploads/{upload_id}", expect_json=False)
+        if head.status_code != 200:
+            raise ServerError(
+                _("HQ lost track of an upload; it will start again."), head.status_code
+            )
+        return int(head.headers[UPLOAD_OFFSET])
+
+    def _send_from(self, vault: Vault, sha: str, size: int, upload_id: str, offset: int) -> None:
+        bad_checksums = 0
+        with vault.open_original_for_read(sha) as handle:
+            while offset < size:
+                handle.seek(offset)
+                chunk = handle.read(min(self.sizer.size, size - offset))
+                if not chunk:
+                    raise SyncError(_("The file on this computer is shorter than recorded."))
+                try:
+                    response = self.transport.request(
+                        "PATCH",
+                        f"/uploads/{upload_id}",
+                        data=chunk,
+                        expect_json=False,
+                        headers={
+                            UPLOAD_OFFSET: str(offset),
+                            "Upload-Checksum": chunk_checksum(chunk),
+                            "Content-Type": "application/offset+octet-stream",
+                        },
+                    )
+                except Offline:
+                    self.sizer.failed()
+                    self._count(sha, len(chunk), None)
+                    raise
+                if response.status_code == 204:
+                    offset = int(response.headers[UPLOAD_OFFSET])
+                    self.sizer.succeeded()
+                    self._count(sha, len(chunk), offset)
+                    if self.on_progress is not None:
+                        self.on_progress(sha, offset, size)
+                    continue
+                self._count(sha, len(chunk), None)
+                self.sizer.failed()
+                if response.status_code == CHUNK_CHECKSUM_STATUS:
+                    bad_checksums += 1  # damaged on the way: send the same chunk again
+                    if bad_checksums > 5:
+                        raise ServerError(_("A file keeps arriving damaged at HQ."), 460)
+                    continue
+                if response.status_code == 409:
+                    offset = self._server_offset(upload_id)
+                    continue
+                raise ServerError(
+                    _("HQ refused part of a file ({status}).").format(status=response.status_code),
+                    response.status_code,
+                )
+
+    def _count(self, sha: str, sent: int, offset: int | None) -> None:
+        with self.store.write() as session:
+            row = session.get(BlobQueueEntry, sha)
+            if row is not None:
+                row.bytes_sent += sent
+                if offset is not None:
+                    row.offset = offset
+
+
+def download(store: Store, transport: Transport, sha256: str) -> Path:
+    """Fetch an original HQ holds into this computer's vault (HQ machines, on demand)."""
+    vault = Vault(store.data_dir)
+    if vault.exists(sha256):
+        return vault.blob_path(sha256)
+    response = transport.request("GET", f"/blobs/sha256:{sha256}", expect_json=False, stream=True)
+    if response.status_code != 200:
+        raise ServerError(
+            _("HQ does not have this file yet ({status}).").format(status=response.status_code),
+            response.status_code,
+        )
+
+    class _Reader:
+        def __init__(self) -> None:
+            self.chunks = response.iter_content(1024 * 1024)
+            self.hasher = hashlib.sha256()
+
+        def read(self, _n: int = -1) -> bytes:
+            chunk = next(self.chunks, b"")
+            self.hasher.update(chunk)
+            return chunk
+
+    try:
+        written = vault.write_stream(_Reader())  # type: ignore[arg-type]
+    except Exception as exc:
+        raise Offline(_("The download was interrupted; try again.")) from exc
+    finally:
+        response.close()
+    if written.sha256 != sha256:
+        raise ServerError(_("The file from HQ does not match its fingerprint; it was not kept."))
+    return vault.blob_path(sha256)

@@ -1,0 +1,176 @@
+"""One sync attempt, and the retry rhythm around it.
+
+:func:`sync_once` pushes the outbox, uploads evidence (pushing any new records between files,
+so records never wait behind photos) and pulls HQ's changes until nothing is left or something
+fails; it never raises for network trouble but returns a :class:`SyncResult` saying why it
+stopped. :class:`Backoff` gives the scheduler exponential delays with jitter, forever.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from fairdesk.i18n import _
+from fairdesk.model import SyncState
+from fairdesk.store import Store
+from fairdesk.syncmodel import SyncAccount
+from fairdesk.timeutil import utcnow
+from sync.client import blobs, pull, push
+from sync.client.credentials import load_refresh_token
+from sync.client.errors import NotEnrolled, SyncError
+from sync.client.status import SyncStatus, read_status
+from sync.client.transport import Transport
+
+
+@dataclass
+class Progress:
+    phase: str  # push | upload | pull
+    detail: str = ""
+    done: int = 0
+    total: int = 0
+    bytes_per_second: float = 0.0
+
+
+@dataclass
+class SyncResult:
+    ok: bool
+    error_kind: str = ""
+    error: str = ""
+    pushed: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    pulled: int = 0
+    uploaded: int = 0
+    upload_bytes: int = 0
+    status: SyncStatus | None = None
+    finished_at: float = field(default_factory=time.time)
+
+    @property
+    def drained(self) -> bool:
+        """Outbox and upload queue empty (what ``fairdesk sync --once`` exits 0 on)."""
+        return bool(
+            self.ok and self.status and self.status.unsent == 0 and self.status.uploads_pending == 0
+        )
+
+
+class Backoff:
+    """Delays for retries: doubling from ``base`` to ``cap`` seconds, half of each random."""
+
+    def __init__(self, base: float = 5.0, cap: float = 900.0, rng: random.Random | None = None):
+        self.base, self.cap = base, cap
+        self.failures = 0
+        self.rng = rng or random.Random()
+
+    def reset(self) -> None:
+        self.failures = 0
+
+    def next_delay(self) -> float:
+        ceiling = min(self.cap, self.base * (2**self.failures))
+        self.failures += 1
+        return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
+
+
+def make_transport(store: Store) -> Transport:
+    with store.read() as session:
+        account = session.get(SyncAccount, 1)
+        if account is None:
+            raise NotEnrolled(_("This device is not enrolled with HQ yet."))
+        url, device_id = account.server_url, account.device_id
+    data_dir, local_id = store.data_dir, store.device.id
+    return Transport(
+        url, device_id=device_id, refresh_token=lambda: load_refresh_token(data_dir, local_id)
+    )
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+def sync_once(
+    store: Store,
+    transport: Transport | None = None,
+    *,
+    on_progress: ProgressFn | None = None,
+    rounds: int = 5,
+) -> SyncResult:
+    result = SyncResult(ok=False)
+    own_transport = transport is None
+    try:
+        if transport is None:
+            transport = make_transport(store)
+        _attempt(store, transport, result, on_progress, rounds)
+        result.ok = True
+    except SyncError as exc:
+        result.error_kind, result.error = exc.kind, str(exc)
+    finally:
+        if own_transport and transport is not None:
+            transport.close()
+        _remember(store, result)
+        result.status = read_status(store)
+    return result
+
+
+def _attempt(
+    store: Store,
+    transport: Transport,
+    result: SyncResult,
+    on_progress: ProgressFn | None,
+    rounds: int,
+) -> None:
+    sizer = blobs.ChunkSizer()
+    started = time.monotonic()
+
+    def report(phase: str, detail: str = "", done: int = 0, total: int = 0) -> None:
+        if on_progress is not None:
+            elapsed = max(time.monotonic() - started, 1e-3)
+            on_progress(Progress(phase, detail, done, total, result.upload_bytes / elapsed))
+
+    def push_now() -> None:
+        total = push.unsent_count(store)
+        if not total:
+            return
+        report("push", "", 0, total)
+        stats = push.push_all(store, transport, on_progress=lambda n: report("push", "", n, total))
+        result.pushed += stats.sent
+        result.conflicts += stats.conflicts
+        result.rejected += stats.rejected
+
+    for _round in range(rounds):
+        blobs.enqueue_from_outbox(store)
+        push_now()
+        queue = blobs.pending(store)
+
+        def upload_progress(sha: str, offset: int, size: int) -> None:
+            report("upload", sha, offset, size)
+
+        uploader = blobs.Uploader(store, transport, sizer, upload_progress)
+        for entry in queue:
+            before = entry.offset
+            if uploader.upload(entry):
+                result.uploaded += 1
+                result.upload_bytes += max(entry.size - before, 0)
+            push_now()  # edits made meanwhile go before the next photo
+        report("pull")
+        stats = pull.pull_all(store, transport, on_progress=lambda n: report("pull", "", n, 0))
+        result.pulled += stats.changes
+        if not push.unsent_count(store) and not blobs.pending_count(store):
+            break
+        blobs.enqueue_from_outbox(store)
+
+
+def _remember(store: Store, result: SyncResult) -> None:
+    try:
+        with store.write() as session:
+            account = session.get(SyncAccount, 1)
+            if account is None:
+                return
+            account.last_attempt_at = utcnow()
+            account.last_error = result.error if not result.ok else ""
+            if result.ok:
+                state = session.get(SyncState, 1)
+                if state is not None:
+                    state.last_success_at = utcnow()
+    except Exception:  # bookkeeping must never hide the sync outcome
+        pass

@@ -1,0 +1,193 @@
+"""Pushing the outbox: in order, in batches, idempotent, every outcome visible.
+
+Entries go waiting → sending (committed *before* the request, so a crash leaves them
+"sending" and they are simply sent again: HQ answers ``duplicate``) → sent | rejected(reason) |
+conflict. A rejected entry stays on the Sync page with HQ's reason and the queue moves on. A 409
+gap (HQ lost mutations it had acknowledged, e.g. restored from a backup) re-queues from the id
+HQ expects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from fairdesk.i18n import _
+from fairdesk.model import OutboxEntry, SyncState
+from fairdesk.store import Store
+from fairdesk.syncmodel import SyncAccount
+from sync.client import conflicts
+from sync.client.errors import ServerError
+from sync.client.transport import Transport
+from sync.protocol import MAX_MUTATIONS_PER_PUSH, MutationResult, PushResponse
+
+# The server caps request bodies (4 MiB by default); stay well under it.
+MAX_BATCH_BYTES = 2 * 1024 * 1024
+UNSENT = ("waiting", "sending")
+
+
+@dataclass
+class PushStats:
+    sent: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    batches: int = 0
+
+
+def to_wire(entry: OutboxEntry, base: int, resolves: str | None) -> dict[str, Any]:
+    return {
+        "mutation_id": entry.mutation_id - base,
+        "entity": entry.entity,
+        "entity_id": entry.entity_id,
+        "op": entry.op,
+        "base_version": entry.base_version,
+        "changes": entry.changes,
+        "blob_refs": list(entry.blob_refs or []),
+        "client_time": entry.client_time.isoformat(),
+        "resolves_conflict_id": resolves,
+    }
+
+
+def unsent_count(store: Store) -> int:
+    with store.read() as session:
+        account = session.get(SyncAccount, 1)
+        base = account.mutation_base if account else 0
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(OutboxEntry)
+                .where(OutboxEntry.state.in_(UNSENT), OutboxEntry.mutation_id > base)
+            )
+            or 0
+        )
+
+
+def _next_batch(store: Store, base: int) -> tuple[list[dict[str, Any]], list[int]]:
+    """Mark the next batch "sending" (committed) and return it in wire form."""
+    with store.write() as session:
+        entries = list(
+            session.scalars(
+                select(OutboxEntry)
+                .where(OutboxEntry.state.in_(UNSENT), OutboxEntry.mutation_id > base)
+                .order_by(OutboxEntry.mutation_id)
+                .limit(MAX_MUTATIONS_PER_PUSH)
+            )
+        )
+        if not entries:
+            return [], []
+        resolves = conflicts.resolution_map(session, [e.mutation_id for e in entries])
+        wire: list[dict[str, Any]] = []
+        size = 0
+        for entry in entries:
+            item = to_wire(entry, base, resolves.get(entry.mutation_id))
+            item_size = len(json.dumps(item, separators=(",", ":"), ensure_ascii=False))
+            if wire and size + item_size > MAX_BATCH_BYTES:
+                break
+            size += item_size
+            wire.append(item)
+        ids = [int(w["mutation_id"]) + base for w in wire]
+        session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.mutation_id.in_(ids))
+            .values(state="sending", attempts=OutboxEntry.attempts + 1)
+        )
+        return wire, ids
+
+
+def _record_results(
+    store: Store, base: int, device_id: str, body: PushResponse, stats: PushStats
+) -> None:
+    with store.write() as session:
+        touched: set[str] = set()
+        for result in body.results:
+            entry = session.get(OutboxEntry, result.mutation_id + base)
+            if entry is None:
+                continue
+            state, reason = _outcome(result)
+            entry.state = state
+            entry.last_error = reason
+            if state == "conflict" and result.conflict_id:
+                conflicts.store_from_push(
+                    session,
+                    entry,
+                    result.conflict_id,
+                    result.server_value,
+                    result.version,
+                    device_id,
+                )
+                if entry.case_id:
+                    touched.add(entry.case_id)
+                stats.conflicts += 1
+            elif state == "rejected":
+                stats.rejected += 1
+            else:
+                stats.sent += 1
+        conflicts.refresh_review_flags(session, touched)
+        sync = session.get(SyncState, 1)
+        if sync is not None:
+            sync.last_acked_mutation_id = body.last_mutation_id + base
+
+
+def _outcome(result: MutationResult) -> tuple[str, str]:
+    if result.status == "rejected" or (result.status == "duplicate" and result.reason):
+        return "rejected", result.reason or _("rejected by HQ")
+    if result.status == "conflict" or (result.status == "duplicate" and result.conflict_id):
+        return "conflict", ""
+    return "sent", ""
+
+
+def _requeue_from(store: Store, local_id: int) -> None:
+    with store.write() as session:
+        session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.mutation_id >= local_id)
+            .values(state="waiting", last_error="")
+        )
+
+
+def push_all(
+    store: Store,
+    transport: Transport,
+    *,
+    on_progress: Callable[[int], None] | None = None,
+    max_batches: int | None = None,
+) -> PushStats:
+    """Push until the outbox has nothing unsent (or ``max_batches`` were sent)."""
+    stats = PushStats()
+    gaps = 0
+    while max_batches is None or stats.batches < max_batches:
+        with store.read() as session:
+            account = session.get(SyncAccount, 1)
+            assert account is not None
+            base, device_id = account.mutation_base, account.device_id
+        wire, ids = _next_batch(store, base)
+        if not wire:
+            break
+        response = transport.request(
+            "POST", "/sync/push", json={"device_id": device_id, "mutations": wire}
+        )
+        body = response.json()
+        if response.status_code == 409 and body.get("expected") is not None:
+            expected = int(body["expected"])
+            gaps += 1
+            if expected >= int(wire[0]["mutation_id"]) or gaps > 3:
+                raise ServerError(_("HQ and this device disagree about what was sent."), 409)
+            _requeue_from(store, expected + base)
+            continue
+        if response.status_code != 200:
+            raise ServerError(
+                _("HQ refused the upload of changes ({status}: {error}).").format(
+                    status=response.status_code, error=body.get("error", "")
+                ),
+                response.status_code,
+                str(body.get("error", "")),
+            )
+        stats.batches += 1
+        _record_results(store, base, device_id, PushResponse.model_validate(body), stats)
+        if on_progress is not None:
+            on_progress(len(ids))
+    return stats
