@@ -87,7 +87,7 @@ def verify(
             )
         }
     flags: dict[str, str] = {}
-    for index, (item_id, sha, name, item_case, size) in enumerate(items):
+    for index, (item_id, sha, name, item_case, _size) in enumerate(items):
         if cancel is not None and cancel.cancelled:
             break
         if progress is not None:

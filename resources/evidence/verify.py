@@ -13,8 +13,18 @@ import os
 import sys
 
 GENESIS = "0" * 64
-HASHED_FIELDS = ("seq", "device_id", "action", "item_sha256", "item_id", "case_id", "actor",
-                 "at", "details", "prev_hash")
+HASHED_FIELDS = (
+    "seq",
+    "device_id",
+    "action",
+    "item_sha256",
+    "item_id",
+    "case_id",
+    "actor",
+    "at",
+    "details",
+    "prev_hash",
+)
 SKIP = {"manifest.json", "manifest.sig"}
 
 
@@ -52,25 +62,29 @@ def check_files(root, manifest, failures):
     for rel, expected in sorted(listed.items()):
         path = os.path.join(root, *rel.split("/"))
         if not os.path.isfile(path):
-            failures.append(f"MISSING  {rel}: listed in manifest.json but not in the folder "
-                            "/ 文件缺失")
+            failures.append(
+                f"MISSING  {rel}: listed in manifest.json but not in the folder / 文件缺失"
+            )
             continue
         actual = sha256_file(path)
         if actual != expected["sha256"]:
-            failures.append("CHANGED  {0}: SHA-256 is {1}, manifest says {2} / 文件已被改动"
-                            .format(rel, actual, expected["sha256"]))
+            failures.append(
+                "CHANGED  {}: SHA-256 is {}, manifest says {} / 文件已被改动".format(
+                    rel, actual, expected["sha256"]
+                )
+            )
     for folder, _dirs, names in os.walk(root):
         for name in names:
             rel = os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
             if rel not in listed and rel not in SKIP and not rel.startswith("__pycache__/"):
-                failures.append(f"EXTRA    {rel}: not part of the bundle as exported / 多出的文件"
-                                )
+                failures.append(f"EXTRA    {rel}: not part of the bundle as exported / 多出的文件")
     for item in manifest.get("items", []):
         entry = listed.get(item["file"])
         if entry is None or entry["sha256"] != item["sha256"]:
-            failures.append("ITEM     {0} ({1}): the manifest does not list this original with "
-                            "its recorded SHA-256 / 证据哈希不符".format(item["file"],
-                                                                        item["original_name"]))
+            failures.append(
+                "ITEM     {} ({}): the manifest does not list this original with "
+                "its recorded SHA-256 / 证据哈希不符".format(item["file"], item["original_name"])
+            )
     return len(listed)
 
 
@@ -84,8 +98,10 @@ def check_custody(root, manifest, failures):
                 try:
                     entries.append(json.loads(line))
                 except ValueError:
-                    failures.append(f"LOG      line {number} of the custody log is not valid JSON / "
-                                    "保管记录损坏")
+                    failures.append(
+                        f"LOG      line {number} of the custody log is not valid JSON / "
+                        "保管记录损坏"
+                    )
     chains = {}
     for entry in entries:
         chains.setdefault(entry["device_id"], []).append(entry)
@@ -96,25 +112,35 @@ def check_custody(root, manifest, failures):
             seq = entry["seq"]
             where = f"custody log entry {seq} (device {device[:8]})"
             if seq != expected:
-                failures.append(f"LOG      entry {expected} (device {device[:8]}) is missing / 保管记录缺失"
-                                )
+                failures.append(
+                    f"LOG      entry {expected} (device {device[:8]}) is missing / 保管记录缺失"
+                )
             elif entry["prev_hash"] != prev:
-                failures.append(f"LOG      {where} does not follow the entry before it (removed, "
-                                "replaced or reordered) / 保管记录顺序被改动")
+                failures.append(
+                    f"LOG      {where} does not follow the entry before it (removed, "
+                    "replaced or reordered) / 保管记录顺序被改动"
+                )
             if not entry.get("redacted") and leaf_hash(entry) != entry["entry_hash"]:
-                failures.append("LOG      {0} ({1}) was altered: its content does not match "
-                                "its hash / 保管记录被篡改".format(where, entry.get("action")))
+                failures.append(
+                    "LOG      {} ({}) was altered: its content does not match "
+                    "its hash / 保管记录被篡改".format(where, entry.get("action"))
+                )
             prev, expected = entry["entry_hash"], seq + 1
         head = next((h for h in info.get("heads", []) if h["device_id"] == device), None)
         if head is None:
-            failures.append(f"LOG      device {device[:8]} has no signed tree head in manifest.json"
-                            )
+            failures.append(
+                f"LOG      device {device[:8]} has no signed tree head in manifest.json"
+            )
             continue
-        if (len(chain) != head["tree_size"] or chain[-1]["entry_hash"] != head["last_entry_hash"]
-                or merkle_root([e["entry_hash"] for e in chain]) != head["merkle_root"]):
-            failures.append(f"LOG      the custody log of device {device[:8]} does not match its tree head "
-                            "in manifest.json (entries added or removed) / 保管记录与签名摘要不符"
-                            )
+        if (
+            len(chain) != head["tree_size"]
+            or chain[-1]["entry_hash"] != head["last_entry_hash"]
+            or merkle_root([e["entry_hash"] for e in chain]) != head["merkle_root"]
+        ):
+            failures.append(
+                f"LOG      the custody log of device {device[:8]} does not match its tree head "
+                "in manifest.json (entries added or removed) / 保管记录与签名摘要不符"
+            )
     return len(entries)
 
 
@@ -123,11 +149,13 @@ def check_signature(root, notes, failures):
         from cryptography.exceptions import InvalidSignature
         from cryptography.hazmat.primitives.serialization import load_pem_public_key
     except ImportError:
-        notes.append("Signature NOT checked: the Python package 'cryptography' is not installed. "
-                     "Install it (pip install cryptography) and run again, or check with OpenSSL 3:\n"
-                     "  openssl pkeyutl -verify -pubin -inkey public_key.pem -rawin "
-                     "-in manifest.json -sigfile manifest.sig\n"
-                     "未检查签名：请安装 cryptography 后重新运行，或使用上面的 OpenSSL 命令。")
+        notes.append(
+            "Signature NOT checked: the Python package 'cryptography' is not installed. "
+            "Install it (pip install cryptography) and run again, or check with OpenSSL 3:\n"
+            "  openssl pkeyutl -verify -pubin -inkey public_key.pem -rawin "
+            "-in manifest.json -sigfile manifest.sig\n"
+            "未检查签名：请安装 cryptography 后重新运行，或使用上面的 OpenSSL 命令。"
+        )
         return
     with open(os.path.join(root, "public_key.pem"), "rb") as handle:
         key = load_pem_public_key(handle.read())
@@ -138,8 +166,10 @@ def check_signature(root, notes, failures):
     try:
         key.verify(signature, manifest_bytes)
     except InvalidSignature:
-        failures.append("SIGNATURE manifest.json does not match manifest.sig: the manifest was "
-                        "changed after export / 签名无效")
+        failures.append(
+            "SIGNATURE manifest.json does not match manifest.sig: the manifest was "
+            "changed after export / 签名无效"
+        )
     else:
         notes.append("Signature valid (Ed25519, public_key.pem) / 签名有效")
 
@@ -157,7 +187,7 @@ def main():
     entries = check_custody(root, manifest, failures)
     check_signature(root, notes, failures)
     case = manifest.get("case", {})
-    print("FairDesk evidence bundle: case {0} — {1}".format(case.get("number"), case.get("title")))
+    print("FairDesk evidence bundle: case {} — {}".format(case.get("number"), case.get("title")))
     print(f"Checked {files} files and {entries} custody log entries.")
     for note in notes:
         print(note)
