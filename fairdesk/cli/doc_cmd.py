@@ -1,9 +1,189 @@
-"""Subcommands of this group are registered here (none yet)."""
+"""``fairdesk doc kinds`` and ``fairdesk doc render``: response documents from the command line.
+
+``render`` stores the generated file as the next version of the document (like the app does)
+and also writes it to ``--out``. It exits with status 2 and lists the missing fields when
+required fields are empty, unless ``--allow-blanks`` is given.
+"""
 
 from __future__ import annotations
 
+import argparse
+import sys
+from pathlib import Path
 from typing import Any
+
+from fairdesk.cli import case_cmd
+from fairdesk.cli.common import add_subcommand, open_from_args, print_json
+from fairdesk.errors import ValidationError
+from fairdesk.i18n import _
+
+EXIT_MISSING = 2
+
+
+def _documents_json(store: Any, case_id: str) -> Any:
+    from fairdesk.documents import service
+
+    return service.documents_json(store, case_id)
+
+
+case_cmd.SHOW_EXTENSIONS["documents"] = _documents_json
+
+
+def _parse_fields(pairs: list[str]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ValidationError(_("--field needs NAME=VALUE, got: {value}").format(value=pair))
+        if value.startswith("@"):
+            try:
+                value = Path(value[1:]).expanduser().read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ValidationError(
+                    _("Cannot read the field file {path}: {error}").format(
+                        path=value[1:], error=exc.strerror
+                    )
+                ) from exc
+        else:
+            value = value.replace("\\n", "\n")
+        fields[name.strip()] = value
+    return fields
+
+
+def _kinds(args: argparse.Namespace) -> int:
+    from fairdesk.documents import service
+
+    store = open_from_args(args)
+    try:
+        available = service.kinds(store)
+        rows = [
+            {
+                "kind": kind,
+                "languages": langs,
+                "titles": {lang: service.kind_title(kind, lang, store) for lang in langs},
+            }
+            for kind, langs in available.items()
+        ]
+    finally:
+        store.close()
+    if args.json:
+        print_json(rows)
+        return 0
+    for row in rows:
+        title = row["titles"].get("en") or next(iter(row["titles"].values()), "")
+        print(f"{row['kind']:<28} {','.join(row['languages']):<10} {title}")
+    return 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    from fairdesk.cases import get_case
+    from fairdesk.documents import service
+
+    fields = _parse_fields(args.field or [])
+    store = open_from_args(args, create=False)
+    try:
+        case_id = get_case(store, args.case).case.id
+        try:
+            result = service.render_document(
+                store,
+                case_id,
+                args.kind,
+                args.lang_doc,
+                fields,
+                fmt=args.format,
+                paper=args.paper,
+                allow_blanks=args.allow_blanks,
+            )
+        except service.MissingFieldsError as exc:
+            print(
+                _("fairdesk: required fields are missing; nothing was generated:"), file=sys.stderr
+            )
+            for missing in exc.missing:
+                print(f"  --field {missing.name}=…   ({missing.describe()})", file=sys.stderr)
+            print(
+                _(
+                    "Give them with --field NAME=VALUE (or NAME=@file.txt), or render with "
+                    "--allow-blanks."
+                ),
+                file=sys.stderr,
+            )
+            return EXIT_MISSING
+        out = Path(args.out).expanduser()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.part")
+        tmp.write_bytes(result.data)
+        tmp.replace(out)
+    finally:
+        store.close()
+    for warning in result.warnings:
+        print(_("warning: {text}").format(text=warning), file=sys.stderr)
+    doc = result.document
+    if args.json:
+        print_json(
+            {
+                "out": str(out),
+                "id": doc.id if doc else None,
+                "version": doc.version if doc else None,
+                "sha256": doc.sha256 if doc else None,
+                "doc_ref": result.doc_ref,
+                "pages": result.pages,
+                "warnings": list(result.warnings),
+            }
+        )
+    elif doc is not None:
+        print(
+            _("{out}: {title}, version {version}, SHA-256 {sha}").format(
+                out=out, title=doc.title, version=doc.version, sha=doc.sha256
+            )
+        )
+    return 0
 
 
 def register(subparsers: Any) -> None:
-    """Add this group's subcommands to the ``fairdesk`` parser."""
+    """Add ``doc kinds`` and ``doc render`` to the ``fairdesk`` parser."""
+    doc = add_subcommand(subparsers, "doc", _("response documents (PDF, DOCX)"))
+    sub = doc.add_subparsers(dest="doc_command", metavar="SUBCOMMAND", required=True)
+
+    kinds = add_subcommand(sub, "kinds", _("list document kinds and their languages"))
+    kinds.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    kinds.set_defaults(handler=_kinds)
+
+    # Not add_subcommand: here --lang is the DOCUMENT's language, not the messages' language
+    # (messages follow FAIRDESK_LANG / LANG).
+    help_text = _("render a document for a case and store it")
+    render = sub.add_parser("render", help=help_text, description=help_text)
+    render.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help=_("data folder (default: FAIRDESK_DATA_DIR or the app-data folder)"),
+    )
+    render.add_argument("case", metavar="CASE", help=_("case id or number"))
+    render.add_argument("--kind", required=True, help=_("document kind (see `fairdesk doc kinds`)"))
+    render.add_argument(
+        "--lang",
+        dest="lang_doc",
+        required=True,
+        choices=("zh", "en", "de"),
+        help=_("language of the document"),
+    )
+    render.add_argument(
+        "--format", choices=("pdf", "docx"), default="pdf", help=_("output format (default: pdf)")
+    )
+    render.add_argument(
+        "--paper", choices=("a4", "letter"), default="a4", help=_("paper size (default: a4)")
+    )
+    render.add_argument(
+        "--field",
+        action="append",
+        metavar="NAME=VALUE",
+        help=_("a field value; repeat for more; NAME=@file reads a file; \\n starts a new line"),
+    )
+    render.add_argument(
+        "--allow-blanks",
+        action="store_true",
+        help=_("render missing fields as marked blanks instead of failing"),
+    )
+    render.add_argument("--out", required=True, metavar="FILE", help=_("where to write the file"))
+    render.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    render.set_defaults(handler=_render)

@@ -1,0 +1,74 @@
+"""Fixtures for document tests: a demo store, a Chinese and a German case, real tool runners."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from fairdesk import cases
+from fairdesk.store import Store
+
+FULL_FIELDS = {
+    "company_name": "重庆示例机电有限公司 (Größe & Söhne)",
+    "allegations": "JX-200 copies the registered design | Denied: 专利 claims a round body, ours is square\n"
+    "The exhibit is offered for sale | Denied: display only, no sales at the fair",
+    "defence_grounds": "Different overall impression: äöüß ÄÖÜ.\n\nPrior publication in 2021 (catalogue).",
+    "signatory_name": "张示例",
+    "comparison_rows": "Round body | Square body | shape differs\nTwo buttons | One dial | controls differ",
+    "infringement_facts": "Muster GmbH exhibits a copy of SL-5 at the booth.",
+    "cease_acts": "offering and exhibiting the lock shown in Annex 1",
+    "response_deadline": "25.11.2026, 18:00",
+    "penalty_amount": "EUR 10.000",
+    "opponent": "Muster Solar GmbH (fictional)",
+    "decisions_needed": "Approve the statement by 16:00\nAppoint German counsel",
+    "expected_opponents": "Beispiel Hydraulik GmbH, Hannover",
+    "subject_matter": "Hydraulic pump HP-40",
+    "facts": "We have sold HP-40 since 2019.",
+    "legal_arguments": "No infringement; the patent is likely invalid.",
+    "representative": "Erika Beispiel, Rechtsanwältin (fictional)",
+    "right_in_issue": "EP 3 000 001 B1",
+    "patent_language": "German",
+    "customs_authority": "Hauptzollamt (example)",
+    "goods_description": "Brake pads marked BP-77",
+    "distinguishing_features": "Originals carry a laser-etched serial number.",
+    "contact": "+49 000 000 (example)",
+}
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def pdftotext(path: Path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def pdffonts(path: Path) -> list[list[str]]:
+    out = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout
+    return [line.split() for line in out.splitlines()[2:] if line.strip()]
+
+
+def qpdf_check(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tools() -> None:
+    for tool in ("pdftotext", "pdffonts", "qpdf"):
+        assert shutil.which(tool), f"{tool} is required (poppler-utils / qpdf)"
+
+
+@pytest.fixture
+def canton_case(demo_store: Store) -> str:
+    return next(r.id for r in cases.list_cases(demo_store) if "榨汁机" in r.title)
+
+
+@pytest.fixture
+def hannover_case(demo_store: Store) -> str:
+    return next(r.id for r in cases.list_cases(demo_store) if "Verfügung" in r.title)
