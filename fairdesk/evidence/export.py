@@ -22,7 +22,7 @@ import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from fairdesk import __version__, cases
 from fairdesk.errors import FairDeskError, ValidationError
@@ -104,7 +104,7 @@ def _item_json(row: ItemRow, file_name: str) -> dict[str, Any]:
     }
 
 
-def _copy_hashed(source: BinaryIO, target: BinaryIO, cancel: CancelLike | None) -> tuple[str, int]:
+def _copy_hashed(source: BinaryIO, target: IO[bytes], cancel: CancelLike | None) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
     while chunk := source.read(CHUNK):

@@ -14,7 +14,7 @@ Other features use this module only, for example the documents feature:
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -229,7 +229,7 @@ def custody_log(store: Store, case_id: str | None = None) -> list[CustodyRow]:
         return [custody_row(e) for e in session.scalars(query)]
 
 
-EDITABLE = {
+EDITABLE: dict[str, tuple[Callable[[], str], int, bool]] = {
     "caption": (lambda: _("Caption"), 2_000, True),
     "shows": (lambda: _("What it shows"), LONG_MAX, True),
     "supports": (lambda: _("Supports (right or claim feature)"), 2_000, True),

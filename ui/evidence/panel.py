@@ -1,0 +1,495 @@
+"""The Evidence tab of a case: gallery, viewer, import (files, folders, drop, paste, inbox),
+annotate, verify and export.
+
+Everything slow runs through ``ui.tasks.runner()``: imports, verify, export and annotations on
+the single-writer db pool, listing on the read pool, thumbnails on the gallery's own loader.
+An import shows a progress bar with Cancel and ends with an inline summary (imported, already
+present, rejected with the reason per file) — never a blocking dialog in the middle of work.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QTimer
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fairdesk.evidence import inbox, service
+from fairdesk.evidence.export import ExportResult, export_case
+from fairdesk.evidence.importer import ImportProgress, ImportReport
+from fairdesk.evidence.models import KIND_LABELS, KINDS
+from fairdesk.evidence.rows import ItemRow, display_name
+from fairdesk.evidence.verify import VerifyReport, startup_check, verify
+from fairdesk.i18n import _
+from fairdesk.store import Store
+from ui.evidence.annotate_dialog import AnnotateDialog
+from ui.evidence.gallery import ICON_SIZE, GalleryModel
+from ui.evidence.viewer import ItemViewer, read_pool
+from ui.qt_events import bridge
+from ui.tasks import CancelToken, runner
+
+_checked_at_startup: set[Path] = set()
+
+
+class EvidencePanel(QWidget):
+    def __init__(self, store: Store, case_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.case_id = case_id
+        self.cancel_token: CancelToken | None = None
+        self.last_report: ImportReport | None = None
+        self.last_verify: VerifyReport | None = None
+        self.last_export: ExportResult | None = None
+        self._select_after_reload: str | None = None
+        self.setAcceptDrops(True)
+
+        self.import_files_button = QPushButton(_("Import files…"))
+        self.import_folder_button = QPushButton(_("Import folder…"))
+        self.inbox_button = QPushButton(_("Inbox"))
+        self.annotate_button = QPushButton(_("Annotate…"))
+        self.verify_button = QPushButton(_("Verify"))
+        self.export_button = QPushButton(_("Export…"))
+        self.import_files_button.clicked.connect(self.choose_files)
+        self.import_folder_button.clicked.connect(self.choose_folder)
+        self.inbox_button.clicked.connect(self.import_inbox)
+        self.annotate_button.clicked.connect(self.open_annotate)
+        self.verify_button.clicked.connect(self.run_verify)
+        self.export_button.clicked.connect(self.choose_export)
+        self.import_files_button.setToolTip(
+            _("You can also drop files or folders here, or paste them (Ctrl+V).")
+        )
+        self.verify_button.setToolTip(_("Re-hash every original and check the custody log."))
+        self.export_button.setToolTip(
+            _(
+                "A zip with the originals, a manifest, the custody log "
+                "and a verifier that needs only Python."
+            )
+        )
+        tools = QHBoxLayout()
+        for button in (self.import_files_button, self.import_folder_button, self.inbox_button):
+            tools.addWidget(button)
+        tools.addStretch(1)
+        for button in (self.annotate_button, self.verify_button, self.export_button):
+            tools.addWidget(button)
+
+        self.kind_filter = QComboBox()
+        self.kind_filter.addItem(_("All kinds"), "")
+        for kind in KINDS:
+            self.kind_filter.addItem(_(KIND_LABELS[kind]), kind)
+        self.day_filter = QComboBox()
+        self.day_filter.addItem(_("Any day"), "")
+        self.tag_filter = QLineEdit()
+        self.tag_filter.setPlaceholderText(_("Tag"))
+        self.tag_filter.setClearButtonEnabled(True)
+        self.count_label = QLabel()
+        self.kind_filter.currentIndexChanged.connect(self.reload)
+        self.day_filter.currentIndexChanged.connect(self.reload)
+        self.tag_filter.editingFinished.connect(self.reload)
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel(_("Show:")))
+        filters.addWidget(self.kind_filter)
+        filters.addWidget(self.day_filter)
+        filters.addWidget(self.tag_filter)
+        filters.addStretch(1)
+        filters.addWidget(self.count_label)
+
+        self.progress = QProgressBar()
+        self.progress_label = QLabel()
+        self.cancel_button = QPushButton(_("Cancel"))
+        self.cancel_button.clicked.connect(self.cancel_import)
+        self.progress_row = QWidget()
+        progress_layout = QHBoxLayout(self.progress_row)
+        progress_layout.setContentsMargins(0, 0, 0, 0)
+        progress_layout.addWidget(self.progress_label)
+        progress_layout.addWidget(self.progress, 1)
+        progress_layout.addWidget(self.cancel_button)
+        self.progress_row.hide()
+
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details = QPlainTextEdit()
+        self.details.setReadOnly(True)
+        self.details.setMaximumHeight(110)
+        self.details.hide()
+
+        self.model = GalleryModel(store, self)
+        self.gallery = QListView()
+        self.gallery.setViewMode(QListView.ViewMode.IconMode)
+        self.gallery.setMovement(QListView.Movement.Static)
+        self.gallery.setResizeMode(QListView.ResizeMode.Adjust)
+        self.gallery.setUniformItemSizes(True)
+        self.gallery.setIconSize(QSize(ICON_SIZE, ICON_SIZE))
+        self.gallery.setGridSize(QSize(ICON_SIZE + 28, ICON_SIZE + 44))
+        self.gallery.setWordWrap(False)
+        self.gallery.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.gallery.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
+        self.gallery.setAcceptDrops(False)
+        self.gallery.viewport().setAcceptDrops(False)
+        self.gallery.setModel(self.model)
+        self.gallery.selectionModel().currentChanged.connect(self._current_changed)
+        self.viewer = ItemViewer(store)
+        self.viewer.saved.connect(lambda _row: self.schedule_reload())
+        self.empty_hint = QLabel(
+            _("No evidence yet. Drop photos, videos or PDF scans here, or use Import files…")
+        )
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setObjectName("subtitle")
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.gallery, 1)
+        left_layout.addWidget(self.empty_hint)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.viewer)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(tools)
+        layout.addLayout(filters)
+        layout.addWidget(self.progress_row)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.details)
+        layout.addWidget(splitter, 1)
+
+        QShortcut(QKeySequence.StandardKey.Paste, self, self.paste)
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(250)  # an import emits one event per file: batch them
+        self._reload_timer.timeout.connect(self.reload)
+        bridge().changed.connect(self._on_event)
+        self.destroyed.connect(self.model.close)
+        self._update_buttons()
+        self.reload()
+        self._startup_check()
+
+    # -- data ----------------------------------------------------------------------------------
+
+    def _filter(self) -> service.ItemFilter:
+        day = self.day_filter.currentData()
+        chosen = datetime.fromisoformat(day).date() if day else None
+        return service.ItemFilter(
+            kind=self.kind_filter.currentData() or None,
+            tag=self.tag_filter.text().strip() or None,
+            date_from=chosen,
+            date_to=chosen,
+        )
+
+    def reload(self) -> None:
+        flt = self._filter()
+
+        def fetch() -> tuple[list[ItemRow], list[ItemRow]]:
+            rows = service.list_items(self.store, self.case_id, flt)
+            everything = (
+                rows
+                if flt == service.ItemFilter()
+                else service.list_items(self.store, self.case_id)
+            )
+            return rows, everything
+
+        runner().run(fetch, on_done=self._loaded, pool=read_pool())
+
+    def _loaded(self, result: object) -> None:
+        rows: list[ItemRow]
+        everything: list[ItemRow]
+        rows, everything = result  # type: ignore[misc]
+        current = self.viewer.row.id if self.viewer.row is not None else None
+        self.model.set_rows(rows)
+        days = sorted({r.capture_date for r in everything if r.capture_date}, reverse=True)
+        chosen = self.day_filter.currentData()
+        self.day_filter.blockSignals(True)
+        self.day_filter.clear()
+        self.day_filter.addItem(_("Any day"), "")
+        for day in days:
+            self.day_filter.addItem(day, day)
+        self.day_filter.setCurrentIndex(max(0, self.day_filter.findData(chosen or "")))
+        self.day_filter.blockSignals(False)
+        self.count_label.setText(
+            _("{shown} of {total} items").format(shown=len(rows), total=len(everything))
+        )
+        self.empty_hint.setVisible(not everything)
+        wanted, self._select_after_reload = self._select_after_reload, None
+        current = wanted or current
+        if current is not None and self.model.index_of(current).isValid():
+            self.select(current)
+        elif rows and not self.gallery.currentIndex().isValid():
+            self.gallery.setCurrentIndex(self.model.index(0))
+        elif not rows:
+            self.viewer.show_item(None)
+        self._update_buttons()
+
+    def schedule_reload(self) -> None:
+        self._reload_timer.start()
+
+    def _on_event(self, kind: str, object_id: str) -> None:
+        if kind in ("evidence_changed", "custody_changed") and object_id == self.case_id:
+            self.schedule_reload()
+
+    def select(self, item_id: str) -> None:
+        index = self.model.index_of(item_id)
+        if index.isValid():
+            self.gallery.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
+            self.gallery.scrollTo(index)
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.viewer.show_item(self.model.row_at(current.row()) if current.isValid() else None)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        busy = self.cancel_token is not None
+        row = self.viewer.row
+        for button in (self.import_files_button, self.import_folder_button, self.inbox_button):
+            button.setEnabled(not busy)
+        self.annotate_button.setEnabled(not busy and row is not None and row.kind == "image")
+        self.export_button.setEnabled(not busy and bool(self.model.rows))
+
+    # -- import --------------------------------------------------------------------------------
+
+    def choose_files(self) -> None:
+        paths, _filter = QFileDialog.getOpenFileNames(self, _("Import evidence files"))
+        if paths:
+            self.import_paths(paths)
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, _("Import a whole folder"))
+        if folder:
+            self.import_paths([folder])
+
+    def import_inbox(self) -> None:
+        def found(entries: object) -> None:
+            paths = [e.path for e in entries]  # type: ignore[attr-defined]
+            if not paths:
+                self.show_summary(
+                    _("The inbox ({folder}) has no new files.").format(
+                        folder=inbox.inbox_folder(self.store)
+                    ),
+                    "",
+                )
+                return
+            self.import_paths(paths)
+
+        runner().run(inbox.new_files, self.store, on_done=found, on_error=self._failed)
+
+    def import_paths(self, paths: Sequence[str | os.PathLike[str]]) -> None:
+        if self.cancel_token is not None:
+            return
+        token = CancelToken()
+        self.cancel_token = token
+        self.progress.setRange(0, 0)
+        self.progress_label.setText(_("Looking at the files…"))
+        self.progress_row.show()
+        self.summary.clear()
+        self.details.hide()
+        self._update_buttons()
+        runner().run(
+            service.import_paths,
+            self.store,
+            self.case_id,
+            list(paths),
+            cancel=token,
+            on_progress=self._progress,
+            on_done=self._imported,
+            on_error=self._failed,
+        )
+
+    def _progress(self, update: object) -> None:
+        if not isinstance(update, ImportProgress):
+            return
+        self.progress.setRange(0, max(update.total, 1))
+        self.progress.setValue(update.done)
+        if update.name:
+            self.progress_label.setText(
+                _("Importing {done} of {total}: {name}").format(
+                    done=update.done + 1, total=update.total, name=display_name(update.name)
+                )
+            )
+
+    def cancel_import(self) -> None:
+        if self.cancel_token is not None:
+            self.cancel_token.cancel()
+            self.progress_label.setText(_("Cancelling after the current file…"))
+
+    def _imported(self, report: object) -> None:
+        assert isinstance(report, ImportReport)
+        self.cancel_token = None
+        self.last_report = report
+        self.progress_row.hide()
+        text = _("{imported} imported · {dup} already present · {rejected} rejected").format(
+            imported=report.imported, dup=report.duplicates, rejected=report.rejected
+        )
+        if report.cancelled:
+            text += " · " + _("cancelled: {count} files not started").format(
+                count=report.not_started
+            )
+        lines = [
+            f"✗ {display_name(o.name)}: {o.reason}"
+            for o in report.outcomes
+            if o.status == service.REJECTED
+        ]
+        lines += [
+            f"• {display_name(o.name)}: {o.reason}"
+            for o in report.outcomes
+            if o.status != service.REJECTED and o.reason
+        ]
+        self.show_summary(text, "\n".join(lines))
+        self._update_buttons()
+        self.reload()
+
+    def show_summary(self, text: str, details: str, *, problem: bool = False) -> None:
+        self.summary.setText(text)
+        self.summary.setStyleSheet("color: #b42318; font-weight: bold;" if problem else "")
+        self.details.setPlainText(details)
+        self.details.setVisible(bool(details))
+
+    def _failed(self, exc: BaseException) -> None:
+        self.cancel_token = None
+        self.progress_row.hide()
+        self.show_summary(str(exc), "", problem=True)
+        self._update_buttons()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.import_paths(paths)
+
+    def paste(self) -> None:
+        mime = QApplication.clipboard().mimeData()
+        if mime is None:
+            return
+        paths = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()] if mime.hasUrls() else []
+        if paths:
+            self.import_paths(paths)
+            return
+        if mime.hasImage():
+            image = mime.imageData()
+            if isinstance(image, QImage) and not image.isNull():
+                # A pasted screenshot has no file: save it losslessly under a readable name.
+                folder = Path(tempfile.mkdtemp(prefix="fairdesk-paste-"))
+                name = datetime.now().strftime("pasted-%Y%m%d-%H%M%S.png")
+                image.save(str(folder / name), b"PNG")
+                self.import_paths([folder / name])
+                return
+        self.show_summary(_("The clipboard holds no files or picture to import."), "")
+
+    # -- annotate, verify, export --------------------------------------------------------------
+
+    def open_annotate(self) -> AnnotateDialog | None:
+        row = self.viewer.row
+        if row is None or row.kind != "image":
+            return None
+        dialog = AnnotateDialog(self.store, row, self.model.rows, self)
+        dialog.created.connect(self._annotated)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def _annotated(self, row: object) -> None:
+        if isinstance(row, ItemRow):
+            self.show_summary(
+                _("Annotated copy saved as a new item: {name}. The original is unchanged.").format(
+                    name=row.display_name
+                ),
+                "",
+            )
+            self._select_after_reload = row.id
+            self.reload()
+
+    def run_verify(self) -> None:
+        self.verify_button.setEnabled(False)
+        self.show_summary(_("Verifying: re-hashing every original of this case…"), "")
+        runner().run(
+            verify, self.store, self.case_id, on_done=self._verified, on_error=self._failed
+        )
+
+    def _verified(self, report: object) -> None:
+        assert isinstance(report, VerifyReport)
+        self.verify_button.setEnabled(True)
+        self.last_verify = report
+        if report.ok:
+            self.show_summary(
+                _(
+                    "Verified: {items} originals match their recorded SHA-256; the "
+                    "custody log ({entries} entries) is intact."
+                ).format(items=report.items_checked, entries=report.log_entries),
+                "",
+            )
+        else:
+            lines = [p.what for p in report.problems]
+            if report.database != "ok":
+                lines.insert(0, _("Database: {detail}").format(detail=report.database))
+            self.show_summary(
+                _("Verify found {count} problem(s):").format(count=len(lines)),
+                "\n".join(lines),
+                problem=True,
+            )
+        self.schedule_reload()
+
+    def _startup_check(self) -> None:
+        key = self.store.data_dir
+        if key in _checked_at_startup:
+            return
+        _checked_at_startup.add(key)
+
+        def done(report: object) -> None:
+            if isinstance(report, VerifyReport) and not report.ok:
+                self._verified(report)
+
+        runner().run(startup_check, self.store, on_done=done, on_error=self._failed)
+
+    def choose_export(self) -> None:
+        default = str(Path.home() / f"evidence-{self.case_id[:8]}.zip")
+        path, _filter = QFileDialog.getSaveFileName(
+            self, _("Export evidence bundle"), default, _("Zip files (*.zip)")
+        )
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, path: Path) -> None:
+        self.export_button.setEnabled(False)
+        self.show_summary(_("Exporting…"), "")
+
+        def done(result: object) -> None:
+            assert isinstance(result, ExportResult)
+            self.last_export = result
+            self._update_buttons()
+            self.show_summary(
+                _(
+                    "Exported {items} items to {path}. To check it anywhere: unpack "
+                    "it and run “python3 verify.py”."
+                ).format(items=result.items, path=result.path),
+                _("SHA-256 of the bundle: {sha}\nSigning key fingerprint: {fp}").format(
+                    sha=result.sha256, fp=result.key_fingerprint
+                ),
+            )
+
+        runner().run(
+            export_case, self.store, self.case_id, path, on_done=done, on_error=self._failed
+        )
