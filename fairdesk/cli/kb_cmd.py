@@ -1,9 +1,507 @@
-"""Subcommands of this group are registered here (none yet)."""
+"""``fairdesk kb …`` (reference library, guidance, alerts) and ``fairdesk risk map …``.
+
+JSON output is a stable contract for scripts. An entry's JSON carries its ``sources`` (url,
+type, published, checked, confidence); gaps are ``{"gap": true}`` and say so in text output.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+
+from fairdesk.cli.case_cmd import SHOW_EXTENSIONS
+from fairdesk.cli.common import add_subcommand, open_from_args, print_json
+from fairdesk.errors import NotFoundError, ValidationError
+from fairdesk.i18n import _
+from fairdesk.knowledge import alerts, guidance, library, riskmaps
+from fairdesk.knowledge import search as kb_search
+from fairdesk.knowledge.library import (
+    CONFIDENCE_LABELS,
+    FIELD_LABELS,
+    FLAG_LABELS,
+    PUBLISHED_UNKNOWN,
+    SOURCE_TYPE_LABELS,
+    Entry,
+    Library,
+    Text,
+)
+from fairdesk.model import LABELS, RightKind
+from fairdesk.store import Store
+from fairdesk.timeutil import parse_instant
+
+# ---------------------------------------------------------------------------------------------
+# JSON shapes
+
+
+def _text_json(text: Text) -> Any:
+    if text.gap:
+        return {"gap": True}
+    out: dict[str, Any] = {"en": text.en, "zh": text.zh, "refs": list(text.refs)}
+    if text.unverified:
+        out["unverified"] = True
+    return out
+
+
+def entry_json(entry: Entry, *, full: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": entry.id,
+        "kind": entry.kind,
+        "country": entry.country,
+        "title": _text_json(entry.title),
+        "summary": _text_json(entry.summary),
+        "confidence": entry.confidence,
+        "flags": list(entry.flags),
+        "as_of": entry.checked,
+    }
+    if not full:
+        return out
+    out.update(
+        {
+            "applies_in": list(entry.applies_in),
+            "instrument": entry.instrument,
+            "ex_parte": entry.ex_parte,
+            "time_zone": entry.time_zone,
+            "applies_to": _text_json(entry.applies_to),
+            "fields": {name: _text_json(text) for name, text in entry.fields},
+            "items": [_text_json(t) for t in entry.items],
+            "contacts": [
+                {
+                    "name": _text_json(c.name),
+                    "role": {"en": c.role.en, "zh": c.role.zh},
+                    "url": c.url,
+                    "refs": list(c.refs),
+                }
+                for c in entry.contacts
+            ],
+            "deadlines": [
+                {
+                    "id": d.id,
+                    "what": _text_json(d.what),
+                    "rule": d.rule,
+                    "party": d.party,
+                    "hours": d.hours,
+                    "days": d.days,
+                    "months": d.months,
+                    "business_days": d.business_days,
+                    "from": d.counted_from,
+                    "refs": list(d.refs),
+                }
+                for d in entry.deadlines
+            ],
+            "documents": list(entry.documents),
+            "venues": list(entry.venues),
+            "review_by": entry.review_by,
+            "sources": [
+                {
+                    "ref": s.ref,
+                    "url": s.url,
+                    "type": s.type,
+                    "published": s.published,
+                    "checked": s.checked,
+                    "confidence": s.confidence,
+                    "title": s.title,
+                }
+                for s in entry.sources
+            ],
+        }
+    )
+    return out
+
+
+def guidance_json(g: guidance.Guidance) -> dict[str, Any]:
+    return {
+        "country": g.country or None,
+        "fair": g.fair_name or None,
+        "has_data": g.has_data,
+        "message": g.message,
+        "library_edition": g.edition,
+        "library_version": g.library_version,
+        "venue": entry_json(g.venue, full=False) if g.venue else None,
+        "cards": [entry_json(e) for e in g.cards],
+        "proposed_deadlines": [
+            {
+                "id": d.spec_id,
+                "entry": d.entry_id,
+                "what": d.what,
+                "party": d.party,
+                "due_utc": d.due_at.astimezone(UTC).isoformat() if d.due_at else None,
+                "rule": d.input.rule.value if d.input else None,
+                "hours": d.input.hours if d.input else None,
+                "can_add": d.input is not None,
+                "alternative": d.alternative,
+                "note": d.note,
+                "sources": [{"ref": s.ref, "url": s.url} for s in d.sources],
+            }
+            for d in g.deadlines
+        ],
+        "documents": list(g.documents),
+        "level_hint": None
+        if g.level_hint is None
+        else {
+            "level": g.level_hint.level.value,
+            "reason": g.level_hint.reason,
+            "entries": list(g.level_hint.entries),
+        },
+        "checklists": [entry_json(e) for e in g.checklists],
+        "past_cases": [entry_json(e, full=False) for e in g.past_cases],
+        "institutions": [entry_json(e, full=False) for e in g.institutions],
+    }
+
+
+def _case_guidance(store: Store, case_id: str) -> dict[str, Any]:
+    return guidance_json(guidance.guidance_for_case(store, case_id))
+
+
+SHOW_EXTENSIONS["guidance"] = _case_guidance
+
+
+# ---------------------------------------------------------------------------------------------
+# Text output
+
+
+def _flags_text(entry: Entry) -> str:
+    return ", ".join(_(FLAG_LABELS[f]) for f in entry.flags)
+
+
+def print_entry(entry: Entry) -> None:
+    print(f"{entry.title.get()}  [{entry.id}]")
+    print(
+        f"{_('Country')}: {entry.country}   "
+        f"{_('Confidence')}: {_(CONFIDENCE_LABELS[entry.confidence])}   "
+        f"{_('As of')}: {entry.checked}   {_('Applies to')}: {entry.applies_to.get()}"
+    )
+    if entry.flags:
+        print(f"{_('Flags')}: {_flags_text(entry)}")
+    print(entry.summary.get())
+    for name, text in entry.fields:
+        refs = "".join(f"[{r}]" for r in text.refs)
+        print(f"  {_(FIELD_LABELS.get(name, name))}: {text.get()} {refs}".rstrip())
+    for item in entry.items:
+        print(f"  - {item.get()} {''.join(f'[{r}]' for r in item.refs)}")
+    for contact in entry.contacts:
+        print(f"  {_('Contact')}: {contact.name.get()} {contact.url or ''}".rstrip())
+    print(_("Sources:"))
+    for s in entry.sources:
+        published = _(PUBLISHED_UNKNOWN) if s.published == "unknown" else s.published
+        print(
+            f"  [{s.ref}] {s.url} ({_(SOURCE_TYPE_LABELS[s.type])}; {_('published')} "
+            f"{published}; {_('checked')} {s.checked})"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Handlers
+
+
+def _library(args: argparse.Namespace) -> tuple[Store, Library]:
+    store = open_from_args(args)
+    return store, library.load_active(store)
+
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    store, lib = _library(args)
+    try:
+        hits = kb_search.search(lib, args.text, country=args.country, limit=args.limit)
+    finally:
+        store.close()
+    if args.json:
+        print_json(
+            {
+                "query": args.text,
+                "edition": lib.edition,
+                "results": [entry_json(h.entry, full=False) for h in hits],
+            }
+        )
+        return 0
+    if not hits:
+        print(
+            _('Nothing found for "{text}" in library edition {edition}.').format(
+                text=args.text, edition=lib.edition
+            )
+        )
+        return 0
+    for hit in hits:
+        print(f"{hit.entry.id:32} {hit.entry.country:4} {hit.entry.title.get()}")
+    return 0
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    store, lib = _library(args)
+    store.close()
+    entry = lib.get(args.id)
+    if entry is None:
+        raise NotFoundError(_("No library entry with id {id}.").format(id=args.id))
+    if args.json:
+        print_json(entry_json(entry))
+    else:
+        print_entry(entry)
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    store, lib = _library(args)
+    store.close()
+    entries = lib.for_country(args.country) if args.country else list(lib.entries)
+    if args.kind:
+        entries = [e for e in entries if e.kind == args.kind]
+    if args.json:
+        print_json(
+            {
+                "edition": lib.edition,
+                "library_version": lib.library_version,
+                "origin": lib.origin,
+                "entries": [entry_json(e, full=False) for e in entries],
+            }
+        )
+        return 0
+    print(
+        _("Library edition {edition} (version {version}), {count} entries.").format(
+            edition=lib.edition, version=lib.library_version, count=len(entries)
+        )
+    )
+    for entry in entries:
+        flags = f"  ({_flags_text(entry)})" if entry.flags else ""
+        print(f"{entry.id:32} {entry.country:4} {entry.title.get()}{flags}")
+    return 0
+
+
+def _cmd_guidance(args: argparse.Namespace) -> int:
+    store = open_from_args(args)
+    try:
+        g = guidance.guidance_for_case(store, args.case)
+    finally:
+        store.close()
+    if args.json:
+        print_json(guidance_json(g))
+        return 0
+    print(g.message)
+    if g.level_hint:
+        print(g.level_hint.reason)
+    for entry in g.cards:
+        print()
+        print_entry(entry)
+    if g.deadlines:
+        print()
+        print(_("Proposed deadlines (add them from the case page):"))
+        for d in g.deadlines:
+            when = d.due_at.isoformat(timespec="minutes") if d.due_at else "—"
+            print(f"  {when}  {d.what}  ({d.note})")
+    print()
+    print(_("Suggested documents: {kinds}").format(kinds=", ".join(g.documents)))
+    for checklist in g.checklists:
+        print()
+        print_entry(checklist)
+    return 0
+
+
+def _cmd_apply(args: argparse.Namespace) -> int:
+    try:
+        payload = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValidationError(
+            _("Cannot read the update file {path}: {error}").format(path=args.file, error=exc)
+        ) from exc
+    store = open_from_args(args)
+    try:
+        result = library.apply_reference_update(store, payload)
+    finally:
+        store.close()
+    changes = result.changes.as_json()
+    if args.json:
+        print_json(
+            {
+                "library_version": result.library_version,
+                "edition": result.edition,
+                "previous_version": result.previous_version,
+                "changes": changes,
+            }
+        )
+        return 0
+    print(
+        _(
+            "Library version {version} ({edition}) is now in use: {added} added, {removed} "
+            "removed, {changed} changed."
+        ).format(
+            version=result.library_version,
+            edition=result.edition,
+            added=len(changes["added"]),
+            removed=len(changes["removed"]),
+            changed=len(changes["changed"]),
+        )
+    )
+    return 0
+
+
+def _cmd_versions(args: argparse.Namespace) -> int:
+    store, lib = _library(args)
+    try:
+        rows = library.history(store)
+    finally:
+        store.close()
+    if args.json:
+        print_json(
+            {
+                "active": {
+                    "library_version": lib.library_version,
+                    "edition": lib.edition,
+                    "origin": lib.origin,
+                },
+                "applied": [vars(r) for r in rows],
+            }
+        )
+        return 0
+    origin = _("shipped with the app") if lib.origin == "shipped" else _("update from HQ")
+    print(
+        _("In use: version {version} ({edition}, {origin}).").format(
+            version=lib.library_version, edition=lib.edition, origin=origin
+        )
+    )
+    for r in rows:
+        print(
+            f"{r.library_version:5} {r.edition:16} {r.applied_at}  "
+            f"+{len(r.changes.get('added', []))} -{len(r.changes.get('removed', []))} "
+            f"~{len(r.changes.get('changed', {}))}"
+        )
+    return 0
+
+
+def _alert_json(a: alerts.AlertRow) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "level": a.level.value,
+        "title": {"en": a.title_en, "zh": a.title_zh},
+        "text": {"en": a.text_en, "zh": a.text_zh},
+        "countries": list(a.countries),
+        "fairs": list(a.fairs),
+        "goods": list(a.goods),
+        "valid_from": a.valid_from,
+        "valid_until": a.valid_until,
+        "published_at": a.published_at,
+        "acknowledged_at": a.acknowledged_at,
+        "acknowledged_by": a.acknowledged_by,
+    }
+
+
+def _cmd_alerts(args: argparse.Namespace) -> int:
+    store = open_from_args(args)
+    try:
+        rows = alerts.list_alerts(store, include_inactive=args.all)
+    finally:
+        store.close()
+    if args.json:
+        print_json({"alerts": [_alert_json(a) for a in rows]})
+        return 0
+    for a in rows:
+        state = _("acknowledged") if a.acknowledged_at else _("NEW")
+        print(f"[{_(LABELS[a.level])}] {state:8} {a.id}  {a.title()}")
+    return 0
+
+
+def _cmd_ack(args: argparse.Namespace) -> int:
+    store = open_from_args(args)
+    try:
+        row = alerts.acknowledge(store, args.id)
+    finally:
+        store.close()
+    print(_("Alert acknowledged: {title}").format(title=row.title()))
+    return 0
+
+
+def _instant_arg(value: str | None) -> datetime | None:
+    return parse_instant(value) if value else None
+
+
+def _cmd_risk_map(args: argparse.Namespace) -> int:
+    flt = riskmaps.RiskFilter(
+        _instant_arg(args.since),
+        _instant_arg(args.until),
+        RightKind(args.right_kind) if args.right_kind else None,
+    )
+    store = open_from_args(args)
+    try:
+        risk_map = riskmaps.compute(store, args.map, flt)
+    finally:
+        store.close()
+    if args.csv:
+        riskmaps.export_csv(risk_map, Path(args.csv))
+    if args.pdf:
+        riskmaps.export_pdf(risk_map, Path(args.pdf))
+    if args.json:
+        print_json(
+            {
+                "map": risk_map.kind,
+                "cases_counted": risk_map.cases_counted,
+                "rows": [
+                    {
+                        "rank": n,
+                        "key": r.key,
+                        "name": r.label(),
+                        "name_en": r.label_en,
+                        "name_zh": r.label_zh,
+                        "cases": r.count,
+                        "red_cases": r.red,
+                        "score": r.score,
+                        "detail": r.detail,
+                    }
+                    for n, r in enumerate(risk_map.rows, start=1)
+                ],
+            }
+        )
+        return 0
+    if not (args.csv or args.pdf):
+        for line in riskmaps.table(risk_map):
+            print("\t".join(line))
+    return 0
 
 
 def register(subparsers: Any) -> None:
-    """Add this group's subcommands to the ``fairdesk`` parser."""
+    kb = add_subcommand(subparsers, "kb", _("reference library, guidance and risk alerts"))
+    sub = kb.add_subparsers(dest="kb_command", required=True)
+    p = add_subcommand(sub, "search", _("search the library (Chinese or English)"))
+    p.add_argument("text")
+    p.add_argument("--country", default=None, help=_("two-letter country code, or UPC"))
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_cmd_search)
+    p = add_subcommand(sub, "show", _("show one library entry with its sources"))
+    p.add_argument("id")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_cmd_show)
+    p = add_subcommand(sub, "list", _("list library entries"))
+    p.add_argument("--country", default=None, help=_("two-letter country code, or UPC"))
+    p.add_argument("--kind", choices=library.KINDS, default=None)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_cmd_list)
+    p = add_subcommand(sub, "guidance", _("procedure, deadlines and documents for a case"))
+    p.add_argument("case", help=_("case id or number"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_cmd_guidance)
+    p = add_subcommand(sub, "apply", _("apply a library update from a JSON file"))
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_cmd_apply)
+    p = add_subcommand(sub, "versions", _("library versions applied on this device"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_cmd_versions)
+    p = add_subcommand(sub, "alerts", _("risk alerts from HQ"))
+    p.add_argument("--all", action="store_true", help=_("include expired alerts"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_cmd_alerts)
+    p = add_subcommand(sub, "ack", _("acknowledge a risk alert"))
+    p.add_argument("id")
+    p.set_defaults(handler=_cmd_ack)
+
+    risk = add_subcommand(subparsers, "risk", _("the three risk maps"))
+    risk_sub = risk.add_subparsers(dest="risk_command", required=True)
+    p = add_subcommand(risk_sub, "map", _("rank enterprises, goods or destinations by risk"))
+    p.add_argument("map", choices=riskmaps.MAPS)
+    p.add_argument("--since", default=None, help=_("only cases recorded from this date"))
+    p.add_argument("--until", default=None, help=_("only cases recorded until this date"))
+    p.add_argument("--right-kind", choices=[k.value for k in RightKind], default=None)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--csv", metavar="FILE", default=None)
+    p.add_argument("--pdf", metavar="FILE", default=None)
+    p.set_defaults(handler=_cmd_risk_map)

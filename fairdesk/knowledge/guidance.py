@@ -264,11 +264,15 @@ def _propose(
     )
 
 
-def _relevance(entry: Entry, trigger: Trigger, venue: Entry | None) -> tuple[int, int, str]:
+def _relevance(
+    entry: Entry, trigger: Trigger, venue: Entry | None, country: str
+) -> tuple[int, int, int, str]:
+    # The country's own procedures first, then those that also apply there (UPC),
+    # each ordered by how well the instrument answers what happened.
     preferred = _TRIGGER_INSTRUMENTS.get(trigger, ())
     rank = preferred.index(entry.instrument) if entry.instrument in preferred else len(preferred)
     at_venue = 0 if venue is not None and venue.id in entry.venues else 1
-    return (rank, at_venue, entry.id)
+    return (0 if entry.country == country else 1, rank, at_venue, entry.id)
 
 
 def guidance_for(
@@ -296,7 +300,7 @@ def guidance_for(
         if code
         else []
     )
-    cards = sorted(instruments, key=lambda e: _relevance(e, trigger, venue))
+    cards = sorted(instruments, key=lambda e: _relevance(e, trigger, venue, code))
     checklists = [e for e in library.for_country(code, kinds=("checklist",))] if code else []
     past = [e for e in library.for_country(code, kinds=("case",))] if code else []
     institutions = (

@@ -46,7 +46,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 
 from fairdesk.errors import ValidationError
-from fairdesk.i18n import _, current_language
+from fairdesk.i18n import N_, _, current_language
 from fairdesk.ids import new_id
 from fairdesk.knowledge.model import LibraryVersion
 from fairdesk.resources import resource_path
@@ -121,6 +121,62 @@ _COUNTRY = re.compile(r"^(?:[A-Z]{2}|UPC|INT)$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,80}$")
 _DATE_OR_UNKNOWN = re.compile(r"^(?:unknown|\d{4}(?:-\d{2}(?:-\d{2})?)?)$")
 COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}
+
+# Labels shown to users; translated where displayed.
+SOURCE_TYPE_LABELS = {
+    "statute": N_("Statute"),
+    "official": N_("Official"),
+    "organiser": N_("Organiser"),
+    "law_firm": N_("Law firm"),
+    "news": N_("News"),
+    "association": N_("Association"),
+}
+CONFIDENCE_LABELS = {"high": N_("High"), "medium": N_("Medium"), "low": N_("Low")}
+FLAG_LABELS = {
+    "old": N_("Old source"),
+    "single_source": N_("Single source"),
+    "unverified": N_("Unverified"),
+    "yearly": N_("Renewed yearly"),
+    "sandbox_source": N_("Source on a test domain"),
+    "gap": N_("Gap"),
+    "outdated": N_("Review date passed"),
+}
+KIND_LABELS = {
+    "venue": N_("Venue"),
+    "instrument": N_("Procedure"),
+    "institution": N_("Institution"),
+    "policy": N_("Policy"),
+    "case": N_("Past case"),
+    "checklist": N_("Checklist"),
+}
+FIELD_LABELS = {
+    "who_files": N_("Who files"),
+    "who_decides": N_("Who decides"),
+    "timing": N_("How fast"),
+    "respondent_must": N_("What the respondent must do"),
+    "consequences": N_("Consequences"),
+    "prefiling": N_("Defensive pre-filing"),
+    "notes": N_("Notes"),
+    "city": N_("City"),
+    "typical_dates": N_("Typical dates"),
+    "organiser_ip_desk": N_("Organiser IP desk"),
+    "role": N_("Role"),
+    "how_to_use": N_("How to use"),
+    "content": N_("Content"),
+    "facts": N_("Facts"),
+    "outcome": N_("Outcome"),
+    "lesson": N_("Lesson"),
+}
+DOCUMENT_LABELS = {
+    "panel_response": N_("Response to the fair IP panel"),
+    "non_infringement": N_("Declaration of non-infringement"),
+    "evidence_report": N_("Evidence report"),
+    "warning_letter": N_("Warning letter"),
+    "hq_notification": N_("Notification to HQ"),
+    "protective_letter": N_("Protective letter"),
+    "customs_request": N_("Request to customs"),
+}
+PUBLISHED_UNKNOWN = N_("date unknown")
 MAX_PROBLEMS_SHOWN = 8
 MAX_ENTRIES = 5_000
 
@@ -385,14 +441,14 @@ class _Checker:
         if confidence not in CONFIDENCE:
             self.fail(where, _("confidence must be high, medium or low"))
             ok = False
-        if not ok:
+        if not ok or not isinstance(ref, int):
             return None
         return Source(
-            int(ref),
+            ref,
             str(url),
             str(kind),
             str(published),
-            str(checked),  # type: ignore[arg-type]
+            str(checked),
             str(confidence),
             str(value.get("title", "")),
         )
@@ -753,14 +809,12 @@ def _versions_dir(store: Store) -> Path:
     return store.data_dir / "reference" / "versions"
 
 
-def _read_version_file(store: Store, row: LibraryVersion) -> Library:
-    data = (_versions_dir(store) / row.file_name).read_bytes()
-    if hashlib.sha256(data).hexdigest() != row.sha256:
+def _read_version_file(store: Store, version: int, file_name: str, sha256: str) -> Library:
+    data = (_versions_dir(store) / file_name).read_bytes()
+    if hashlib.sha256(data).hexdigest() != sha256:
         raise LibraryError(
-            _("The stored library version {version} is damaged.").format(
-                version=row.library_version
-            ),
-            [row.file_name],
+            _("The stored library version {version} is damaged.").format(version=version),
+            [file_name],
         )
     return parse_library(json.loads(data), origin="update")
 
@@ -775,24 +829,25 @@ def load_active(store: Store) -> Library:
     global _current
     shipped = load_shipped()
     with store.read() as session:
-        rows = list(
-            session.scalars(
+        rows = [
+            (r.library_version, r.file_name, r.sha256)
+            for r in session.scalars(
                 select(LibraryVersion)
                 .where(LibraryVersion.library_version > shipped.library_version)
                 .order_by(LibraryVersion.library_version.desc())
             )
-        )
+        ]
     library = shipped
-    for row in rows:
-        key = (str(store.data_dir), row.library_version)
+    for version, file_name, sha256 in rows:
+        key = (str(store.data_dir), version)
         cached = _active_cache.get(key)
         if cached is not None:
             library = cached
             break
         try:
-            library = _read_version_file(store, row)
+            library = _read_version_file(store, version, file_name, sha256)
         except (OSError, ValueError, ValidationError) as exc:
-            log.warning("reference library version %s unusable: %s", row.library_version, exc)
+            log.warning("reference library version %s unusable: %s", version, exc)
             continue
         _active_cache[key] = library
         break

@@ -1,0 +1,202 @@
+"""Guidance for a case at a fair in each seeded country shows the right, sourced facts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from fairdesk import cases
+from fairdesk.cases import CaseInput, FairInput
+from fairdesk.knowledge import guidance, library
+from fairdesk.knowledge.levels import explain_level_hint, level_hint
+from fairdesk.model import DeadlineRule, Direction, Level, Trigger
+from fairdesk.store import Store
+
+from .conftest import NOW
+
+FAIRS = {
+    "DE": ("Hannover Messe", "Europe/Berlin"), "FR": ("Salon Example Paris", "Europe/Paris"),
+    "IT": ("EICMA", "Europe/Rome"), "ES": ("MWC Barcelona", "Europe/Madrid"),
+    "US": ("CES", "America/Los_Angeles"), "GB": ("Example Show London", "Europe/London"),
+    "HK": ("HKTDC Electronics Fair", "Asia/Hong_Kong"), "AE": ("Automechanika Dubai", "Asia/Dubai"),
+    "JP": ("Example Expo Tokyo", "Asia/Tokyo"),
+    "CN": ("Canton Fair (China Import and Export Fair)", "Asia/Shanghai"),
+}
+
+
+def _guide(lib: library.Library, country: str, trigger: Trigger = Trigger.COMPLAINT,
+           served: datetime | None = NOW) -> guidance.Guidance:
+    name, tz = FAIRS.get(country, ("Unknown Fair", "UTC"))
+    return guidance.guidance_for(lib, country=country, fair_name=name, trigger=trigger,
+                                 served_at=served, fair_time_zone=tz, now=NOW)
+
+
+def _field(g: guidance.Guidance, entry_id: str, name: str) -> str:
+    entry = next(e for e in g.cards if e.id == entry_id)
+    text = entry.field(name)
+    assert text is not None
+    return text.en if not text.gap else "GAP"
+
+
+def _proposal(g: guidance.Guidance, spec_id: str) -> guidance.ProposedDeadline:
+    return next(d for d in g.deadlines if d.spec_id == spec_id)
+
+
+def test_canton_fair_24_hours(shipped: library.Library) -> None:
+    g = _guide(shipped, "CN", Trigger.PANEL_SUMMONS)
+    assert g.venue is not None and g.venue.id == "venue.canton-fair"
+    assert g.cards[0].id == "cn.canton-complaint"
+    assert "24 hours" in _field(g, "cn.canton-complaint", "timing")
+    answer = _proposal(g, "cn-canton-24h")
+    assert answer.input is not None and answer.input.rule is DeadlineRule.HOURS_FROM_SERVICE
+    assert answer.input.hours == 24 and answer.due_at == NOW + timedelta(hours=24)
+    assert {s.ref for s in answer.sources} == {53, 59}
+    # CNIPA art. 14 states the same 24 h rule: one proposal, not two.
+    assert sum(1 for d in g.deadlines if d.input and d.input.hours == 24) == 1
+    assert g.documents[0] == "panel_response"
+
+
+def test_france_20_working_or_31_calendar_days(shipped: library.Library) -> None:
+    g = _guide(shipped, "FR", Trigger.SEIZURE)
+    assert g.cards[0].id == "fr.saisie"
+    assert "20 working days or 31 calendar days" in _field(g, "fr.saisie", "timing")
+    void = _proposal(g, "fr-saisie-void")
+    # Served Wed 25 Nov: 20 working days → Wed 23 Dec; 31 calendar days → Sat 26 Dec (later).
+    assert void.due_at is not None and void.due_at.date().isoformat() == "2026-12-26"
+    assert void.party == "holder"
+    assert {"upc.protective-letter", "upc.provisional-measures"} <= {e.id for e in g.cards}
+
+
+def test_spain_mwc_48_hours_and_yearly_protocol(shipped: library.Library) -> None:
+    g = _guide(shipped, "ES", Trigger.COURT_ORDER)
+    assert g.venue is not None and g.venue.id == "venue.mwc-barcelona"
+    fast = g.cards[0]
+    assert fast.id == "es.fast-action" and "yearly" in fast.flags
+    assert "48 h" in _field(g, "es.fast-action", "timing")
+    assert "24 h" in _field(g, "es.fast-action", "timing")  # protective letters admitted
+    assert "4 Dec 2025" in fast.summary.en
+    decision = _proposal(g, "es-exparte-48h")
+    assert decision.due_at == NOW + timedelta(hours=48)
+    assert fast.is_outdated(datetime(2027, 1, 5).date())
+
+
+def test_germany_zssr_injunction_and_upc(shipped: library.Library) -> None:
+    g = _guide(shipped, "DE", Trigger.WARNING_LETTER)
+    ids = [e.id for e in g.cards]
+    assert ids[0] == "de.warning-letter"
+    assert {"de.injunction", "de.protective-letter", "de.customs", "upc.protective-letter"} <= set(ids)
+    assert "6 months" in _field(g, "de.protective-letter", "timing")
+    assert "XJustiz" in _field(g, "de.protective-letter", "who_files")
+    assert "€200" in _field(g, "upc.protective-letter", "prefiling")
+    same_day = _proposal(g, "de-warning-same-day")
+    assert same_day.input is not None and same_day.input.rule is DeadlineRule.END_OF_FAIR_DAY
+    assert same_day.input.fair_day == NOW.date()
+    # The Messe Frankfurt desk belongs to Frankfurt fairs, not to Hannover.
+    assert "de.organiser" not in ids
+
+
+def test_usa_tro_and_section_337(shipped: library.Library) -> None:
+    g = _guide(shipped, "US", Trigger.COURT_ORDER)
+    assert g.cards[0].id == "us.tro"
+    assert "14 days" in _field(g, "us.tro", "timing")
+    assert "CTA" in _field(g, "us.ces-procedure", "who_files") or any(
+        "CTA" in c.name.en for e in g.cards for c in e.contacts)
+    itc = _proposal(g, "us-itc-20-days")
+    assert itc.due_at is not None and itc.due_at.date().isoformat() == "2026-12-15"
+    assert _proposal(g, "us-itc-10-days").alternative
+
+
+def test_italy_uk_hk_uae_japan(shipped: library.Library) -> None:
+    italy = _guide(shipped, "IT", Trigger.COURT_ORDER)
+    assert italy.cards[0].id == "it.descrizione"
+    assert "does not stop the display" in _field(italy, "it.descrizione", "consequences")
+    assert _field(italy, "it.descrizione", "timing") == "GAP"
+
+    uk = _guide(shipped, "UK")  # the common name is accepted for GB
+    assert uk.country == "GB" and uk.has_data
+    assert _field(uk, "gb.injunction", "timing") == "GAP"
+    assert "costly" in uk.cards[0].summary.en
+
+    hk = _guide(shipped, "HK", Trigger.COURT_ORDER)
+    ret = _proposal(hk, "hk-return-date")
+    assert ret.input is None and "date stated in the order" in ret.note
+
+    uae = _guide(shipped, "AE", Trigger.CUSTOMS_ACTION)
+    assert uae.cards[0].id == "ae.customs"
+    assert _field(uae, "ae.customs", "timing") == "1 working day."
+    assert "AED 5,000" in _field(uae, "ae.customs", "consequences")
+    one_day = _proposal(uae, "ae-customs-1wd")
+    assert one_day.due_at is not None and one_day.due_at.date().isoformat() == "2026-11-26"
+    assert "Monday to Friday" in one_day.note
+
+    japan = _guide(shipped, "JP", Trigger.CUSTOMS_ACTION)
+    objection = _proposal(japan, "jp-customs-10bd")
+    # 10 working days after Wed 25 Nov 2026 is Wed 9 Dec 2026.
+    assert objection.due_at is not None and objection.due_at.date().isoformat() == "2026-12-09"
+    assert any(e.is_gap for e in japan.cards)  # "no organiser mechanism found" is a gap card
+
+
+def test_unknown_country_gets_no_data_and_the_general_checklist(shipped: library.Library) -> None:
+    g = _guide(shipped, "KR")
+    assert not g.has_data and g.cards == () and g.deadlines == ()
+    assert "No data for KR" in g.message and "not proof that no procedure exists" in g.message
+    assert [c.id for c in g.checklists] == ["checklist.general"]
+    assert "hq_notification" in g.documents
+    no_fair = guidance.guidance_for(shipped, country="", now=NOW)
+    assert not no_fair.has_data and no_fair.checklists[0].id == "checklist.general"
+
+
+def test_without_time_of_service_deadlines_count_from_now_and_say_so(shipped: library.Library) -> None:
+    g = _guide(shipped, "CN", Trigger.PANEL_SUMMONS, served=None)
+    answer = _proposal(g, "cn-canton-24h")
+    assert answer.input is not None and answer.input.rule is DeadlineRule.FIXED
+    assert answer.due_at == NOW + timedelta(hours=24)
+    assert "not recorded" in answer.note
+
+
+def test_level_hint_for_ex_parte_countries(shipped: library.Library) -> None:
+    for country in ("DE", "US", "FR", "ES", "HK"):
+        assert level_hint(country, shipped) is Level.YELLOW, country
+    for country in ("JP", "IT", "AE", "CN", "GB", "KR"):
+        assert level_hint(country, shipped) is None, country
+    hint = explain_level_hint("ES", shipped)
+    assert hint is not None and "es.fast-action" in hint.entries and "ex parte" in hint.reason
+
+
+def test_guidance_for_a_stored_case_and_adding_a_proposed_deadline(store: Store) -> None:
+    now = datetime.now(UTC)
+    fair = cases.create_fair(store, FairInput("Canton Fair", "Asia/Shanghai", "Guangzhou", "CN"))
+    case_id = cases.create_case(store, CaseInput(
+        "Complaint", Direction.AGAINST_US, Trigger.PANEL_SUMMONS, fair,
+        served_at=now - timedelta(hours=1)))
+    g = guidance.guidance_for_case(store, case_id)
+    proposal = _proposal(g, "cn-canton-24h")
+    assert proposal.input is not None
+    cases.add_deadline(store, case_id, proposal.input)
+    deadline = cases.get_case(store, case_id).deadlines[0]
+    assert abs(deadline.due_at - (now + timedelta(hours=23))) < timedelta(seconds=5)
+    assert "cn.canton-complaint" in deadline.source and "[53]" in deadline.source
+
+
+def test_triage_raises_blue_cases_against_us_in_ex_parte_countries(demo_store: Store) -> None:
+    rows = {r.title: r for r in cases.list_cases(demo_store)}
+    ces = rows["TRO motion expected: wireless earbuds (CES)"]
+    assert ces.level is Level.YELLOW
+    assert cases.get_case(demo_store, ces.id).level_rule == "R6"
+    # Italy has no ex-parte measure in the library: the watch item stays blue.
+    assert rows["Trade dress watch: coffee machine colours"].level is Level.BLUE
+    # Our own offensive watch items are not raised.
+    fair = cases.create_fair(demo_store, FairInput("IFA", "Europe/Berlin", "Berlin", "DE"))
+    mine = cases.create_case(demo_store, CaseInput("Watch", Direction.BY_US, Trigger.WATCH, fair))
+    assert cases.get_case(demo_store, mine).case.level is Level.BLUE
+
+
+@pytest.mark.parametrize("country", sorted(FAIRS))
+def test_every_card_shown_carries_sources_and_an_as_of_date(shipped: library.Library,
+                                                           country: str) -> None:
+    g = _guide(shipped, country)
+    assert g.has_data
+    for entry in g.cards:
+        assert entry.checked == "2026-11-25"
+        assert entry.sources or entry.is_gap
