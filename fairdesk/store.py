@@ -34,6 +34,9 @@ from fairdesk.errors import StoreError
 from fairdesk.i18n import _
 from fairdesk.ids import new_id
 from fairdesk.model import Device, SyncState
+from fairdesk.protect import keys as protect_keys
+from fairdesk.protect import session as protect_session
+from fairdesk.protect import sqlcipher
 
 DB_NAME = "fairdesk.sqlite3"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -54,6 +57,7 @@ class Store:
         self.data_dir = data_dir
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.data_key: bytes | None = None  # set by open_store for an encrypted folder
         with self.sessions() as session:
             device = session.scalars(select(Device)).one()
             self.device = DeviceInfo(device.id, device.short_code, device.user_name)
@@ -180,14 +184,17 @@ def _check_writable(data_dir: Path) -> None:
             probe.unlink()
 
 
-def backup_database(data_dir: Path, label: str) -> Path:
-    """Copy the database consistently (SQLite backup API) into ``backups/``."""
+def backup_database(data_dir: Path, label: str, connect: ConnectFactory = plain_connect) -> Path:
+    """Copy the database consistently (SQLite backup API) into ``backups/``.
+
+    With the encrypted driver the copy is encrypted with the same key.
+    """
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = data_dir / "backups" / f"fairdesk-{stamp}-{label}.sqlite3"
     target.parent.mkdir(parents=True, exist_ok=True)
-    source = sqlite3.connect(str(data_dir / DB_NAME))
+    source = connect(data_dir / DB_NAME)
     try:
-        dest = sqlite3.connect(str(target))
+        dest = connect(target)
         with dest:
             source.backup(dest)
         dest.close()
@@ -208,7 +215,9 @@ def _known_revision(script: ScriptDirectory, revision: str) -> bool:
         return False
 
 
-def _migrate(data_dir: Path, engine: Engine, fresh: bool) -> None:
+def _migrate(
+    data_dir: Path, engine: Engine, fresh: bool, connect: ConnectFactory = plain_connect
+) -> None:
     script = ScriptDirectory.from_config(_alembic_config())
     current = _current_revision(engine)
     head = head_revision()
@@ -233,7 +242,7 @@ def _migrate(data_dir: Path, engine: Engine, fresh: bool) -> None:
                     path=data_dir / DB_NAME
                 )
             )
-    backup = None if fresh else backup_database(data_dir, f"before-{head}")
+    backup = None if fresh else backup_database(data_dir, f"before-{head}", connect)
     config = _alembic_config()
     try:
         with engine.begin() as connection:
@@ -277,14 +286,28 @@ def _ensure_device(engine: Engine) -> None:
 
 
 def open_store(
-    data_dir: Path | str, *, create: bool = True, connect: ConnectFactory = plain_connect
+    data_dir: Path | str,
+    *,
+    create: bool = True,
+    connect: ConnectFactory = plain_connect,
+    data_key: bytes | None = None,
 ) -> Store:
     """Open (and if ``create``, initialise) the data folder; migrate with a backup first.
 
     Raises StoreError with a readable message instead of ever replacing a database that
-    exists but cannot be used.
+    exists but cannot be used. An encrypted folder (with a key file) needs its ``data_key``
+    (see :mod:`fairdesk.protect`); the database is then opened with SQLCipher.
     """
     data_dir = Path(data_dir).expanduser().resolve()
+    if data_key is not None:
+        connect = sqlcipher.connect_factory(data_key)
+    elif protect_keys.is_encrypted(data_dir) and connect is plain_connect:
+        raise StoreError(
+            _(
+                "The data in {path} is encrypted: unlock it with your passphrase "
+                "(--passphrase-file or FAIRDESK_PASSPHRASE_FILE on the command line)."
+            ).format(path=data_dir)
+        )
     db_path = data_dir / DB_NAME
     fresh = not db_path.exists()
     if fresh and not create:
@@ -314,7 +337,15 @@ def open_store(
     if not fresh:
         with open(db_path, "rb") as handle:
             header = handle.read(16)
-        if header and header != b"SQLite format 3\x00":
+        if header == b"SQLite format 3\x00" and data_key is not None:
+            raise StoreError(
+                _(
+                    "The database {path} is not encrypted although this folder is "
+                    "protected (an interrupted set-up?). Nothing was changed; run "
+                    "`fairdesk protect` again to finish."
+                ).format(path=db_path)
+            )
+        if header and header != b"SQLite format 3\x00" and data_key is None:
             raise StoreError(
                 _(
                     "The database {path} is damaged or encrypted with a key FairDesk "
@@ -335,13 +366,17 @@ def open_store(
                         "changed; restore it from backups/."
                     ).format(path=db_path, detail=ok)
                 )
-        _migrate(data_dir, engine, fresh)
+        _migrate(data_dir, engine, fresh, connect)
         _ensure_device(engine)
-        return Store(data_dir, engine)
+        store = Store(data_dir, engine)
+        if data_key is not None:
+            store.data_key = data_key
+            protect_session.register(data_dir, data_key)
+        return store
     except StoreError:
         engine.dispose()
         raise
-    except DBAPIError as exc:
+    except (DBAPIError, sqlite3.Error, sqlcipher.DriverError) as exc:
         engine.dispose()
         if fresh:
             for suffix in ("", "-wal", "-shm"):
@@ -351,5 +386,5 @@ def open_store(
             _(
                 "The database {path} cannot be opened ({error}). Nothing was "
                 "changed; restore it from backups/."
-            ).format(path=db_path, error=exc.orig)
+            ).format(path=db_path, error=getattr(exc, "orig", exc))
         ) from exc

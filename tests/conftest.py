@@ -10,11 +10,35 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+
+
+TEST_PASSPHRASE = 'correct "horse" 电池 staple'  # quotes, spaces and CJK on purpose
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--encrypted",
+        action="store_true",
+        help="open the store/demo_store fixtures as encrypted data folders (SQLCipher + vault)",
+    )
+
+
+def _open_test_store(data_dir: Path, encrypted: bool) -> Any:
+    from fairdesk.store import open_store
+
+    if not encrypted:
+        return open_store(data_dir)
+    from fairdesk.protect import keys
+
+    # Light Argon2 parameters only because this is a test; production uses DEFAULT_KDF.
+    setup = keys.create_keyfile(data_dir, TEST_PASSPHRASE, params=keys.TEST_KDF)
+    return open_store(data_dir, data_key=setup.data_key)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -49,20 +73,25 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(data_dir: Path) -> Iterator[object]:
-    from fairdesk.store import open_store
-
-    opened = open_store(data_dir)
+def encrypted_store(data_dir: Path) -> Iterator[object]:
+    """An encrypted data folder (key file with TEST_PASSPHRASE), opened with its data key."""
+    opened = _open_test_store(data_dir, True)
     yield opened
     opened.close()
 
 
 @pytest.fixture
-def demo_store(data_dir: Path) -> Iterator[object]:
-    from fairdesk.demo import fill_demo
-    from fairdesk.store import open_store
+def store(data_dir: Path, request: pytest.FixtureRequest) -> Iterator[object]:
+    opened = _open_test_store(data_dir, request.config.getoption("--encrypted"))
+    yield opened
+    opened.close()
 
-    opened = open_store(data_dir)
+
+@pytest.fixture
+def demo_store(data_dir: Path, request: pytest.FixtureRequest) -> Iterator[object]:
+    from fairdesk.demo import fill_demo
+
+    opened = _open_test_store(data_dir, request.config.getoption("--encrypted"))
     fill_demo(opened)
     yield opened
     opened.close()
