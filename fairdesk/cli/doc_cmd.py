@@ -56,7 +56,7 @@ def _kinds(args: argparse.Namespace) -> int:
     store = open_from_args(args)
     try:
         available = service.kinds(store)
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "kind": kind,
                 "languages": langs,

@@ -252,7 +252,11 @@ class _Writer:
                     out.append(self.p(f"**{label}**\n{cell}" if label else cell))
                 out.append(Spacer(1, 4))
             return out
-        widths = self._widths(rows, ncols)
+        widths = (
+            [self.frame_w * 0.3, self.frame_w * 0.7]  # label/value: labels never squeezed
+            if not b.header and ncols == 2
+            else self._widths(rows, ncols)
+        )
         data = []
         label_table = not b.header and ncols == 2  # label/value tables: labels in bold
         for i, row in enumerate(rows):

@@ -1,0 +1,207 @@
+"""The New-document dialog: kind, document language, format, paper, and the field form.
+
+The form shows every field the template uses, required ones first and marked, pre-filled
+from the case and from what the user typed for this case's earlier documents. Rendering
+runs on the db pool of ``ui.tasks.runner()``; the dialog stays responsive and shows the
+missing fields or the template error in words, never a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fairdesk.documents import service, templates
+from fairdesk.documents.context import ui_language
+from fairdesk.errors import FairDeskError
+from fairdesk.i18n import _
+from fairdesk.store import Store
+from ui.tasks import runner
+
+DOC_LANGUAGES = (("zh", "中文"), ("en", "English"), ("de", "Deutsch"))
+
+
+class NewDocumentDialog(QDialog):
+    """Emits ``generated(GenerationResult)`` after a document was rendered and stored."""
+
+    generated = Signal(object)
+
+    def __init__(self, store: Store, case_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.case_id = case_id
+        self.setWindowTitle(_("New document"))
+        self.resize(640, 720)
+        self.inputs: dict[str, QLineEdit | QPlainTextEdit] = {}
+        self.previous = service.last_fields(store, case_id)
+
+        self.kind = QComboBox()
+        lang = ui_language()
+        for kind, _langs in service.kinds(store).items():
+            self.kind.addItem(
+                service.kind_title(kind, lang if lang in _langs else _langs[0], store), kind
+            )
+        self.kind.setCurrentIndex(max(0, self.kind.findData("panel_response")))
+        self.language = QComboBox()
+        for code, name in DOC_LANGUAGES:
+            self.language.addItem(name, code)
+        self.language.setCurrentIndex(1 if lang == "en" else 0)
+        self.format = QComboBox()
+        self.format.addItem(_("PDF (to hand over)"), "pdf")
+        self.format.addItem(_("DOCX (for the lawyer to edit)"), "docx")
+        self.paper = QComboBox()
+        self.paper.addItem("A4", "a4")
+        self.paper.addItem(_("US Letter"), "letter")
+        self.blanks = QCheckBox(_("Render missing fields as marked blanks"))
+
+        top = QFormLayout()
+        top.addRow(_("Kind"), self.kind)
+        top.addRow(_("Document language"), self.language)
+        top.addRow(_("Format"), self.format)
+        top.addRow(_("Paper"), self.paper)
+
+        self.notes = QLabel()
+        self.notes.setWordWrap(True)
+        self.notes.setObjectName("hint")
+        self.form_host = QWidget()
+        self.form = QFormLayout(self.form_host)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.form_host)
+
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.render_button = self.buttons.addButton(
+            _("Render"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.buttons.rejected.connect(self.reject)
+        self.render_button.clicked.connect(self.generate)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.notes)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.blanks)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+        self.kind.currentIndexChanged.connect(self._rebuild)
+        self.language.currentIndexChanged.connect(self._rebuild)
+        self._rebuild()
+
+    # -- the field form --------------------------------------------------------------------
+
+    def _current_values(self) -> dict[str, str]:
+        out = {}
+        for name, widget in self.inputs.items():
+            text = widget.toPlainText() if isinstance(widget, QPlainTextEdit) else widget.text()
+            if text.strip():
+                out[name] = text
+        return out
+
+    def _rebuild(self) -> None:
+        typed = {**self.previous, **self._current_values()}
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.inputs.clear()
+        try:
+            info = templates.load(self.kind_code(), self.language_code(), self.store.data_dir)
+            prepared = service.check(self.store, self.case_id, info.kind, info.language)
+        except FairDeskError as exc:
+            self.status.setText(str(exc))
+            self.render_button.setEnabled(False)
+            return
+        self.render_button.setEnabled(True)
+        self.notes.setText(info.jurisdiction_notes)
+        ui = ui_language()
+        for name in (*info.required, *info.optional):
+            fdef = info.fields[name]
+            widget: QLineEdit | QPlainTextEdit
+            if fdef.type == "line":
+                widget = QLineEdit()
+            else:
+                widget = QPlainTextEdit()
+                widget.setFixedHeight(90 if fdef.type != "text" else 120)
+            case_value = prepared.values.get(name)
+            text = typed.get(name) or (case_value if isinstance(case_value, str) else "")
+            if isinstance(widget, QPlainTextEdit):
+                widget.setPlainText(text)
+                hint = fdef.help_text(ui)
+                if fdef.type == "rows":
+                    hint += "  [" + " | ".join(fdef.column_names(ui)) + "]"
+                widget.setPlaceholderText(hint)
+            else:
+                widget.setText(text)
+                widget.setPlaceholderText(fdef.help_text(ui))
+            widget.setToolTip(fdef.help_text(ui))
+            widget.setObjectName(f"field_{name}")
+            label = fdef.label(ui) + (" *" if name in info.required else "")
+            self.form.addRow(label, widget)
+            self.inputs[name] = widget
+        self.status.setText(_("* required"))
+
+    def kind_code(self) -> str:
+        return str(self.kind.currentData())
+
+    def language_code(self) -> str:
+        return str(self.language.currentData())
+
+    def set_field(self, name: str, value: str) -> None:
+        widget = self.inputs[name]
+        if isinstance(widget, QPlainTextEdit):
+            widget.setPlainText(value)
+        else:
+            widget.setText(value)
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def generate(self) -> None:
+        self.render_button.setEnabled(False)
+        self.status.setText(_("Rendering…"))
+        runner().run(
+            service.render_document,
+            self.store,
+            self.case_id,
+            self.kind_code(),
+            self.language_code(),
+            self._current_values(),
+            fmt=str(self.format.currentData()),
+            paper=str(self.paper.currentData()),
+            allow_blanks=self.blanks.isChecked(),
+            on_done=self._done,
+            on_error=self._failed,
+            pool="db",
+        )
+
+    def _done(self, result: Any) -> None:
+        self.render_button.setEnabled(True)
+        self.generated.emit(result)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.render_button.setEnabled(True)
+        if isinstance(exc, service.MissingFieldsError):
+            for missing in exc.missing:
+                widget = self.inputs.get(missing.name)
+                if widget is not None:
+                    widget.setStyleSheet("border: 2px solid #b00020;")
+            self.status.setText(str(exc))
+        elif isinstance(exc, FairDeskError):
+            self.status.setText(str(exc))
+        else:
+            self.status.setText(_("The document could not be generated: {error}").format(error=exc))

@@ -1,0 +1,197 @@
+"""The case page's Documents panel: versions list, in-app preview, open, save as, print."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fairdesk.cases import get_case
+from fairdesk.documents import service
+from fairdesk.documents.service import DocumentRow
+from fairdesk.errors import FairDeskError
+from fairdesk.i18n import _
+from fairdesk.store import Store
+from ui.documents.dialog import NewDocumentDialog
+from ui.documents.printing import print_pdf
+
+log = logging.getLogger(__name__)
+LANG_NAMES = {"zh": "中文", "en": "English", "de": "Deutsch"}
+
+
+class DocumentsPanel(QWidget):
+    def __init__(self, store: Store, case_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.case_id = case_id
+        self.case_number = get_case(store, case_id).case.number
+        self.rows: list[DocumentRow] = []
+        self.last_dialog: NewDocumentDialog | None = None
+
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(
+            [_("Document"), _("Language"), _("Format"), _("Version"), _("Created")]
+        )
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().hide()
+        self.table.itemSelectionChanged.connect(self._selected)
+
+        self.new_button = QPushButton(_("New document…"))
+        self.open_button = QPushButton(_("Open in viewer"))
+        self.save_button = QPushButton(_("Save as…"))
+        self.print_button = QPushButton(_("Print…"))
+        self.new_button.clicked.connect(self.new_document)
+        self.open_button.clicked.connect(self.open_external)
+        self.save_button.clicked.connect(self.save_as)
+        self.print_button.clicked.connect(self.print_document)
+        buttons = QHBoxLayout()
+        for b in (self.new_button, self.open_button, self.save_button, self.print_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+
+        self.pdf = QPdfDocument(self)
+        self.view = QPdfView()
+        self.view.setDocument(self.pdf)
+        self.view.setPageMode(QPdfView.PageMode.MultiPage)
+        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(buttons)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(self.info)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(self.view)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+        self.refresh()
+
+    # -- list ------------------------------------------------------------------------------
+
+    def refresh(self, select_id: str | None = None) -> None:
+        self.rows = service.list_documents(self.store, self.case_id)
+        self.table.setRowCount(len(self.rows))
+        for r, doc in enumerate(self.rows):
+            values = [
+                doc.title,
+                LANG_NAMES.get(doc.language, doc.language),
+                doc.format.upper(),
+                f"v{doc.version}",
+                doc.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+            ]
+            for c, value in enumerate(values):
+                self.table.setItem(r, c, QTableWidgetItem(value))
+        self.table.resizeColumnsToContents()
+        if select_id is not None:
+            for r, doc in enumerate(self.rows):
+                if doc.id == select_id:
+                    self.table.selectRow(r)
+        self._update_buttons()
+
+    def current(self) -> DocumentRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.rows[rows[0].row()] if rows else None
+
+    def _update_buttons(self) -> None:
+        doc = self.current()
+        for b in (self.open_button, self.save_button):
+            b.setEnabled(doc is not None)
+        self.print_button.setEnabled(doc is not None and doc.format == "pdf")
+
+    def _selected(self) -> None:
+        self._update_buttons()
+        doc = self.current()
+        if doc is None:
+            return
+        lines = [f"SHA-256 {doc.sha256}", _("Doc-Ref {ref}").format(ref=doc.doc_ref[:16])]
+        lines += [f"⚠ {w}" for w in doc.warnings]
+        self.info.setText("\n".join(lines))
+        if doc.format == "pdf":
+            self.preview(doc)
+        else:
+            self.pdf.close()
+
+    def preview(self, doc: DocumentRow) -> None:
+        try:
+            path = service.document_path(self.store, doc)
+        except FairDeskError as exc:
+            self.info.setText(str(exc))
+            return
+        self.pdf.close()
+        if self.pdf.load(str(path)) != QPdfDocument.Error.None_:
+            self.info.setText(_("The PDF could not be shown here; open it in the viewer."))
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def new_document(self) -> NewDocumentDialog:
+        dialog = NewDocumentDialog(self.store, self.case_id, self)
+        dialog.generated.connect(self._generated)
+        self.last_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _generated(self, result: Any) -> None:
+        doc = result.document
+        self.refresh(select_id=doc.id if doc else None)  # selecting shows its warnings
+
+    def open_external(self) -> None:
+        doc = self.current()
+        if doc is None:
+            return
+        try:
+            # The vault copy is read-only; the viewer gets a copy in exports/ to be safe.
+            target = self.store.data_dir / "exports" / doc.file_name(self.case_number)
+            service.save_copy(self.store, doc, target)
+        except (FairDeskError, OSError) as exc:
+            QMessageBox.warning(self, _("Documents"), str(exc))
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
+
+    def save_as(self) -> None:
+        doc = self.current()
+        if doc is None:
+            return
+        name, _filter = QFileDialog.getSaveFileName(
+            self, _("Save document as"), str(Path.home() / doc.file_name(self.case_number))
+        )
+        if not name:
+            return
+        try:
+            service.save_copy(self.store, doc, Path(name))
+        except (FairDeskError, OSError) as exc:
+            QMessageBox.warning(self, _("Documents"), str(exc))
+
+    def print_document(self) -> None:
+        doc = self.current()
+        if doc is None or doc.format != "pdf":
+            return
+        message = print_pdf(self.pdf, self)
+        if message:
+            QMessageBox.information(self, _("Print"), message)
