@@ -22,6 +22,15 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
         help=_("data folder (default: FAIRDESK_DATA_DIR or the app-data folder)"),
     )
     parser.add_argument(
+        "--passphrase-file",
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help=_(
+            "file holding the passphrase of an encrypted data folder "
+            "(default: FAIRDESK_PASSPHRASE_FILE)"
+        ),
+    )
+    parser.add_argument(
         "--lang",
         choices=sorted(LANGUAGES),
         default=argparse.SUPPRESS,
@@ -47,7 +56,17 @@ def apply_language(args: argparse.Namespace) -> None:
 
 
 def open_from_args(args: argparse.Namespace, *, create: bool = True) -> Store:
-    return open_store(resolve_data_dir(getattr(args, "data_dir", None)), create=create)
+    from fairdesk.protect import passphrase
+
+    data_dir = resolve_data_dir(getattr(args, "data_dir", None))
+    data_key = passphrase.data_key_for_folder(data_dir, getattr(args, "passphrase_file", None))
+    store = open_store(data_dir, create=create, data_key=data_key)
+    if data_key is None:
+        print(
+            _("fairdesk: warning: the data in {path} is not encrypted.").format(path=data_dir),
+            file=sys.stderr,
+        )
+    return store
 
 
 def to_json_value(value: Any) -> Any:

@@ -50,7 +50,20 @@ UPLOAD = "upload"
 DELETE_REQUEST = "delete_request"
 PURGE = "purge"
 RESTORE = "restore"
-ACTIONS = (IMPORT, ANNOTATION, INCLUDED_IN_DOCUMENT, EXPORT, UPLOAD, DELETE_REQUEST, PURGE, RESTORE)
+TRAVEL_REMOVED = "travel_removed"  # travel mode (fairdesk.protect.travel): local copy removed
+TRAVEL_RESTORED = "travel_restored"  # ... and downloaded again from HQ
+ACTIONS = (
+    IMPORT,
+    ANNOTATION,
+    INCLUDED_IN_DOCUMENT,
+    EXPORT,
+    UPLOAD,
+    DELETE_REQUEST,
+    PURGE,
+    RESTORE,
+    TRAVEL_REMOVED,
+    TRAVEL_RESTORED,
+)
 ACTION_LABELS = {
     IMPORT: N_("Imported"),
     ANNOTATION: N_("Annotated copy made"),
@@ -60,6 +73,8 @@ ACTION_LABELS = {
     DELETE_REQUEST: N_("Hidden (delete requested)"),
     PURGE: N_("Bytes purged"),
     RESTORE: N_("Shown again"),
+    TRAVEL_REMOVED: N_("Local copy removed for travel (kept at HQ)"),
+    TRAVEL_RESTORED: N_("Local copy downloaded again from HQ"),
 }
 
 
