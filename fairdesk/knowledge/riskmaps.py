@@ -358,6 +358,14 @@ def goods(store: Store, flt: RiskFilter = RiskFilter()) -> RiskMap:
     return RiskMap("goods", _ranked(rows.values()), filter=flt, cases_counted=len(facts))
 
 
+def country_name(code: str, language: str | None = None) -> str:
+    """The country's name in the UI language (the code itself when unknown)."""
+    from fairdesk.i18n import current_language
+
+    en, zh = COUNTRY_NAMES.get(code, (code, code))
+    return zh if (language or current_language()).startswith("zh") else en
+
+
 def _country_label(code: str) -> tuple[str, str]:
     en, zh = COUNTRY_NAMES.get(code, (code, code))
     return en, zh
@@ -472,6 +480,7 @@ COUNTRY_NAMES: dict[str, tuple[str, str]] = {
     "KE": ("Kenya", "肯尼亚"),
     "MA": ("Morocco", "摩洛哥"),
     "UPC": ("Unified Patent Court", "统一专利法院"),
+    "INT": ("All destinations", "所有目的地"),
 }
 
 

@@ -1,0 +1,125 @@
+"""A library entry as rich text: fields with their source numbers, flags, gaps and sources.
+
+Shared by the Library page and the Guidance tab. Everything from the data is HTML-escaped.
+A gap is drawn as a grey "Gap: no verified information" note, never left out; a fact resting
+on one source, an old source or an unverified statement is marked next to it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+
+from fairdesk.i18n import _
+from fairdesk.knowledge.library import (
+    CONFIDENCE_LABELS,
+    DOCUMENT_LABELS,
+    FIELD_LABELS,
+    FLAG_LABELS,
+    KIND_LABELS,
+    PUBLISHED_UNKNOWN,
+    SOURCE_TYPE_LABELS,
+    Entry,
+    Text,
+)
+
+FLAG_COLOURS = {
+    "old": "#8D6E00",
+    "single_source": "#8D6E00",
+    "unverified": "#C62828",
+    "sandbox_source": "#C62828",
+    "yearly": "#1565C0",
+    "gap": "#5F6368",
+    "outdated": "#C62828",
+}
+CONFIDENCE_COLOURS = {"high": "#2E7D32", "medium": "#8D6E00", "low": "#C62828"}
+
+
+def _refs(text: Text) -> str:
+    if not text.refs:
+        return ""
+    marks = "".join(f"[{r}]" for r in text.refs)
+    single = f" · {escape(_('single source'))}" if len(text.refs) == 1 else ""
+    return f' <span style="color:#5F6368; font-size:small">{marks}{single}</span>'
+
+
+def text_html(text: Text) -> str:
+    if text.gap:
+        return (
+            f'<span style="color:#5F6368; background:#EEF1F4; font-style:italic">'
+            f"{escape(text.get())}</span>"
+        )
+    body = escape(text.get())
+    if text.unverified:
+        body += f' <b style="color:#C62828">({escape(_("unverified"))})</b>'
+    return body + _refs(text)
+
+
+def flag_badges(entry: Entry, today: date | None = None) -> str:
+    flags = list(entry.flags)
+    if today is not None and entry.is_outdated(today):
+        flags.append("outdated")
+    return " ".join(
+        f'<span style="color:#FFFFFF; background:{FLAG_COLOURS[f]}; padding:1px 4px">'
+        f"&nbsp;{escape(_(FLAG_LABELS[f]))}&nbsp;</span>"
+        for f in flags
+    )
+
+
+def header_html(entry: Entry, today: date | None = None) -> str:
+    conf = CONFIDENCE_COLOURS[entry.confidence]
+    return (
+        f'<h3 style="margin-bottom:2px">{escape(entry.title.get())}</h3>'
+        f'<div style="color:#5F6368">{escape(_(KIND_LABELS[entry.kind]))} · {escape(entry.country)}'
+        f" · {escape(_('As of {date}').format(date=entry.checked))}"
+        f' · {escape(_("Confidence"))}: <b style="color:{conf}">'
+        f"{escape(_(CONFIDENCE_LABELS[entry.confidence]))}</b>"
+        f" · {escape(_('Applies to'))}: {escape(entry.applies_to.get())}</div>"
+        f"<div>{flag_badges(entry, today)}</div>"
+    )
+
+
+def entry_html(entry: Entry, *, today: date | None = None, with_sources: bool = True) -> str:
+    """The whole entry as HTML for a QTextBrowser."""
+    parts = [header_html(entry, today), f"<p>{text_html(entry.summary)}</p>"]
+    if entry.fields:
+        rows = "".join(
+            f'<tr><td style="padding:3px 10px 3px 0; color:#3E4C59" valign="top"><b>'
+            f"{escape(_(FIELD_LABELS[name]))}</b></td><td>{text_html(text)}</td></tr>"
+            for name, text in entry.fields
+        )
+        parts.append(f'<table cellspacing="0">{rows}</table>')
+    if entry.items:
+        items = "".join(f"<li>{text_html(t)}</li>" for t in entry.items)
+        parts.append(f"<ul>{items}</ul>")
+    if entry.contacts:
+        parts.append(f"<p><b>{escape(_('Contacts (public institutions)'))}</b></p><ul>")
+        for contact in entry.contacts:
+            role = f" — {escape(contact.role.get())}" if contact.role.en else ""
+            link = (
+                f' <a href="{escape(contact.url)}">{escape(contact.url)}</a>' if contact.url else ""
+            )
+            parts.append(f"<li>{escape(contact.name.get())}{role}{link}</li>")
+        parts.append("</ul>")
+    if entry.documents:
+        docs = ", ".join(escape(_(DOCUMENT_LABELS[d])) for d in entry.documents)
+        parts.append(f"<p><b>{escape(_('Documents to prepare'))}:</b> {docs}</p>")
+    if with_sources:
+        parts.append(sources_html(entry))
+    return "".join(parts)
+
+
+def sources_html(entry: Entry) -> str:
+    if not entry.sources:
+        return f'<p style="color:#5F6368">{escape(_("No source: this is a recorded gap."))}</p>'
+    rows = []
+    for s in entry.sources:
+        published = _(PUBLISHED_UNKNOWN) if s.published == "unknown" else s.published
+        rows.append(
+            f'<li>[{s.ref}] <a href="{escape(s.url)}">{escape(s.title or s.url)}</a>'
+            f'<br/><span style="color:#5F6368; font-size:small">'
+            f"{escape(_(SOURCE_TYPE_LABELS[s.type]))} · {escape(_('published'))} "
+            f"{escape(published)} · {escape(_('checked'))} {escape(s.checked)} · "
+            f"{escape(_('confidence'))} {escape(_(CONFIDENCE_LABELS[s.confidence]))}</span></li>"
+        )
+    return f'<p><b>{escape(_("Sources"))}</b></p><ol style="margin-top:0">{"".join(rows)}</ol>'

@@ -1,0 +1,192 @@
+"""The Guidance tab of a case: procedure cards, proposed deadlines, documents, checklist.
+
+Proposed deadlines are only suggestions: each has an "Add" button that records it through
+``fairdesk.cases.add_deadline`` on the db pool (the user confirms by clicking). A country the
+library does not cover says "no data" and shows the general checklist.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fairdesk import cases
+from fairdesk.cases import CaseDetail
+from fairdesk.i18n import N_, _
+from fairdesk.knowledge import guidance
+from fairdesk.knowledge.guidance import Guidance, ProposedDeadline
+from fairdesk.knowledge.library import DOCUMENT_LABELS
+from fairdesk.store import Store
+from ui.clock import clock
+from ui.formatting import local_time
+from ui.knowledge.entry_view import entry_html
+from ui.qt_events import bridge
+from ui.tasks import runner
+
+PARTY_LABELS = {
+    "respondent": N_("Our deadline"),
+    "holder": N_("The other side's deadline"),
+    "authority": N_("Expected decision"),
+}
+
+
+def _section(title: str) -> QLabel:
+    heading = QLabel(title)
+    heading.setObjectName("sectionTitle")
+    return heading
+
+
+def load(store: Store, case_id: str) -> tuple[Guidance, CaseDetail]:
+    return guidance.guidance_for_case(store, case_id), cases.get_case(store, case_id)
+
+
+class GuidancePanel(QScrollArea):
+    def __init__(self, store: Store, case_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.case_id = case_id
+        self.guidance: Guidance | None = None
+        self.add_buttons: dict[str, QPushButton] = {}
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget()
+        self.layout_ = QVBoxLayout(body)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setObjectName("sectionTitle")
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet(
+            "background: #FFF8E1; border: 1px solid #F9A825; border-radius: 4px; padding: 6px;"
+        )
+        self.error = QLabel()
+        self.error.setObjectName("formError")
+        self.error.setWordWrap(True)
+        self.deadlines_box = QWidget()
+        self.deadlines = QGridLayout(self.deadlines_box)
+        self.deadlines.setContentsMargins(0, 0, 0, 0)
+        self.documents = QLabel()
+        self.documents.setWordWrap(True)
+        self.cards = QTextBrowser()
+        self.cards.setOpenExternalLinks(True)
+        self.cards.setMinimumHeight(420)
+        self.checklist = QTextBrowser()
+        self.checklist.setOpenExternalLinks(True)
+        self.checklist.setMinimumHeight(220)
+        for widget in (
+            self.message,
+            self.hint,
+            self.error,
+            _section(_("Proposed deadlines")),
+            self.deadlines_box,
+            _section(_("Documents to prepare")),
+            self.documents,
+            _section(_("Procedure")),
+            self.cards,
+            _section(_("Checklist")),
+            self.checklist,
+        ):
+            self.layout_.addWidget(widget)
+        self.layout_.addStretch(1)
+        self.setWidget(body)
+        bridge().changed.connect(self._core_changed)
+        self.reload()
+
+    def _core_changed(self, kind: str, object_id: str) -> None:
+        if kind == "reference_updated" or (kind == "case_changed" and object_id == self.case_id):
+            self.reload()
+
+    def reload(self) -> None:
+        runner().run(
+            load, self.store, self.case_id, on_done=self._loaded, on_error=self._failed, pool="read"
+        )
+
+    def _failed(self, exc: BaseException) -> None:
+        self.error.setText(str(exc))
+        self.error.show()
+
+    def _loaded(self, result: tuple[Guidance, CaseDetail]) -> None:
+        g, detail = result
+        self.guidance = g
+        self.error.hide()
+        self.message.setText(g.message)
+        self.hint.setVisible(g.level_hint is not None)
+        if g.level_hint is not None:
+            self.hint.setText(g.level_hint.reason)
+        self._fill_deadlines(g, detail)
+        self.documents.setText(
+            "<br/>".join(f"• {escape(_(DOCUMENT_LABELS[d]))}" for d in g.documents)
+        )
+        today = clock().now().date()
+        cards = [entry_html(e, today=today) for e in g.cards]
+        if g.venue is not None:
+            cards.insert(0, entry_html(g.venue, today=today))
+        self.cards.setHtml("<hr/>".join(cards) if cards else f"<p>{escape(g.message)}</p>")
+        self.cards.setVisible(bool(cards) or not g.has_data)
+        self.checklist.setHtml("<hr/>".join(entry_html(e, today=today) for e in g.checklists))
+
+    def _fill_deadlines(self, g: Guidance, detail: CaseDetail) -> None:
+        while self.deadlines.count():
+            item = self.deadlines.takeAt(0)
+            if item is not None and item.widget() is not None:
+                item.widget().deleteLater()  # type: ignore[union-attr]
+        self.add_buttons.clear()
+        existing = {d.what for d in detail.deadlines}
+        tz = detail.case.fair_time_zone
+        if not g.deadlines:
+            self.deadlines.addWidget(QLabel(_("No deadline rule for this situation.")), 0, 0)
+            return
+        for row, proposal in enumerate(g.deadlines):
+            what = QLabel(
+                f"<b>{escape(proposal.what)}</b><br/><span style='color:#5F6368'>"
+                f"{escape(_(PARTY_LABELS[proposal.party]))} · {escape(proposal.note)} "
+                f"{''.join(f'[{s.ref}]' for s in proposal.sources)}</span>"
+            )
+            what.setWordWrap(True)
+            due = QLabel(local_time(proposal.due_at, tz) if proposal.due_at else "—")
+            button = QPushButton(_("Added") if proposal.what in existing else _("Add"))
+            button.setEnabled(proposal.input is not None and proposal.what not in existing)
+            if proposal.input is None:
+                button.setToolTip(proposal.note)
+            button.clicked.connect(lambda _checked=False, p=proposal: self.add(p))
+            self.add_buttons[proposal.spec_id] = button
+            self.deadlines.addWidget(what, row, 0)
+            self.deadlines.addWidget(due, row, 1)
+            self.deadlines.addWidget(button, row, 2)
+        self.deadlines.setColumnStretch(0, 1)
+
+    def add(self, proposal: ProposedDeadline) -> None:
+        if proposal.input is None:
+            return
+        button = self.add_buttons.get(proposal.spec_id)
+        if button is not None:
+            button.setEnabled(False)
+        runner().run(
+            cases.add_deadline,
+            self.store,
+            self.case_id,
+            proposal.input,
+            pool="db",
+            on_done=lambda _id: self.reload(),
+            on_error=self._add_failed(proposal),
+        )
+
+    def _add_failed(self, proposal: ProposedDeadline):  # type: ignore[no-untyped-def]
+        def failed(exc: BaseException) -> None:
+            self.error.setText(str(exc))
+            self.error.show()
+            button = self.add_buttons.get(proposal.spec_id)
+            if button is not None:
+                button.setEnabled(True)
+
+        return failed

@@ -1,0 +1,265 @@
+"""The Risk maps page: high-risk enterprises, goods and destinations.
+
+Each map is a ranked table (``RiskTableModel``) with a bar chart of the top ten (QtCharts);
+destinations also get the tile world map. Filters: time range and right kind. The maps are
+computed on the read pool and exported (CSV or PDF) on the db pool; the GUI thread only draws.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fairdesk.i18n import N_, _
+from fairdesk.knowledge import riskmaps
+from fairdesk.knowledge.riskmaps import MAP_TITLES, MAPS, RiskFilter, RiskMap, RiskRow
+from fairdesk.model import RightKind
+from fairdesk.store import Store
+from ui.clock import clock
+from ui.formatting import label
+from ui.knowledge.worldmap import TileWorldMap
+from ui.pages.common import page_header, page_layout, table_view
+from ui.qt_events import bridge
+from ui.tasks import runner
+
+CHART_ROWS = 10
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class RiskTableModel(QAbstractTableModel):
+    """Rank, name, cases, red cases, score — one row per ranked entry."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[RiskRow] = []
+
+    def set_rows(self, rows: list[RiskRow]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else 5
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return [_("Rank"), _("Name"), _("Cases"), _("Red cases"), _("Score")][section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+            return None
+        row = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return [
+                str(index.row() + 1),
+                row.label(),
+                str(row.count),
+                str(row.red),
+                str(row.score),
+            ][index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() != 1:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return riskmaps._detail_text(row) or None
+        return None
+
+
+class MapView(QWidget):
+    """One map: table on the left, chart (and world view) on the right."""
+
+    def __init__(self, kind: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.kind = kind
+        self.model = RiskTableModel()
+        self.table = table_view()
+        self.table.setModel(self.model)
+        self.table.setColumnWidth(0, 50)
+        self.table.setColumnWidth(1, 260)
+        self.chart = QChart()
+        self.chart.legend().hide()
+        self.chart.setMargins(self.chart.margins())
+        self.chart_view = QChartView(self.chart)
+        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.chart_view.setMinimumHeight(220)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.chart_view, 1)
+        self.world: TileWorldMap | None = None
+        if kind == "destinations":
+            self.world = TileWorldMap()
+            right_layout.addWidget(self.world, 1)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.table)
+        split.addWidget(right)
+        split.setSizes([470, 530])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.empty = QLabel(_("No cases match the filter."))
+        self.empty.setObjectName("subtitle")
+        layout.addWidget(self.empty)
+        layout.addWidget(split, 1)
+
+    def show_map(self, risk_map: RiskMap) -> None:
+        # Destinations: countries, then fairs (one table); the chart shows the countries.
+        self.model.set_rows(list(risk_map.rows))
+        self.empty.setVisible(not risk_map.rows)
+        top = list(risk_map.countries if self.kind == "destinations" else risk_map.rows)
+        self._draw_chart(top[:CHART_ROWS])
+        if self.world is not None:
+            self.world.set_scores({r.key: r.score for r in risk_map.countries})
+
+    def _draw_chart(self, rows: list[RiskRow]) -> None:
+        self.chart.removeAllSeries()
+        for axis in self.chart.axes():
+            self.chart.removeAxis(axis)
+        bars = QBarSet(_("Score"))
+        bars.setColor(QColor("#C62828"))
+        names = []
+        for row in rows:
+            bars.append(row.score)
+            name = row.label()
+            names.append(name if len(name) <= 18 else name[:17] + "…")
+        series = QBarSeries()
+        series.append(bars)
+        self.chart.addSeries(series)
+        axis_x = QBarCategoryAxis()
+        axis_x.append(names or [""])
+        axis_x.setLabelsAngle(-35)
+        axis_y = QValueAxis()
+        axis_y.setRange(0, max([r.score for r in rows], default=1))
+        axis_y.setLabelFormat("%d")
+        self.chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
+        self.chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
+        series.attachAxis(axis_x)
+        series.attachAxis(axis_y)
+        self.chart.setTitle(_("Top {count} by score").format(count=len(rows)))
+
+
+def compute_all(store: Store, flt: RiskFilter) -> dict[str, RiskMap]:
+    return {kind: riskmaps.compute(store, kind, flt) for kind in MAPS}
+
+
+class RiskMapsPage(QWidget):
+    TIME_RANGES = ((None, N_("All time")), (30, N_("Last 30 days")), (365, N_("Last 12 months")))
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.maps: dict[str, RiskMap] = {}
+        layout = page_layout(self)
+        header, _title, self.subtitle = page_header(
+            _("Risk maps"),
+            _("Score: red case 3, yellow 2, blue 1; alerts add their level's weight."),
+        )
+        layout.addWidget(header)
+        bar = QHBoxLayout()
+        self.time_range = QComboBox()
+        for days, text in self.TIME_RANGES:
+            self.time_range.addItem(_(text), days)
+        self.right_kind = QComboBox()
+        self.right_kind.addItem(_("All right kinds"), None)
+        for kind in RightKind:
+            self.right_kind.addItem(label(kind), kind.value)
+        self.export_csv = QPushButton(_("Export CSV…"))
+        self.export_pdf = QPushButton(_("Export PDF…"))
+        bar.addWidget(QLabel(_("Time")))
+        bar.addWidget(self.time_range)
+        bar.addWidget(QLabel(_("Right kind")))
+        bar.addWidget(self.right_kind)
+        bar.addStretch(1)
+        bar.addWidget(self.export_csv)
+        bar.addWidget(self.export_pdf)
+        layout.addLayout(bar)
+        self.tabs = QTabWidget()
+        self.views: dict[str, MapView] = {}
+        for map_kind in MAPS:
+            self.views[map_kind] = MapView(map_kind)
+            self.tabs.addTab(self.views[map_kind], _(MAP_TITLES[map_kind]))
+        layout.addWidget(self.tabs, 1)
+        self.time_range.currentIndexChanged.connect(self.reload)
+        self.right_kind.currentIndexChanged.connect(self.reload)
+        self.export_csv.clicked.connect(lambda: self._export("csv"))
+        self.export_pdf.clicked.connect(lambda: self._export("pdf"))
+        bridge().changed.connect(self._core_changed)
+        self.reload()
+
+    def current_filter(self) -> RiskFilter:
+        days = self.time_range.currentData()
+        since = clock().now() - timedelta(days=days) if days else None
+        kind = self.right_kind.currentData()
+        return RiskFilter(since=since, right_kind=RightKind(kind) if kind else None)
+
+    def _core_changed(self, kind: str, _id: str) -> None:
+        if kind in ("case_changed", "alerts_changed", "levels_changed"):
+            self.reload()
+
+    def reload(self) -> None:
+        runner().run(
+            compute_all,
+            self.store,
+            self.current_filter(),
+            on_done=self._computed,
+            on_error=self._failed,
+            pool="read",
+        )
+
+    def _computed(self, maps: dict[str, RiskMap]) -> None:
+        self.maps = maps
+        for kind, view in self.views.items():
+            view.show_map(maps[kind])
+
+    def _failed(self, exc: BaseException) -> None:
+        QMessageBox.warning(
+            self,
+            _("Risk maps"),
+            _("The risk maps could not be computed: {error}").format(error=exc),
+        )
+
+    def current_kind(self) -> str:
+        return MAPS[self.tabs.currentIndex()]
+
+    def _export(self, fmt: str) -> None:
+        kind = self.current_kind()
+        if kind not in self.maps:
+            return
+        default = str(self.store.data_dir / "exports" / f"risk-{kind}.{fmt}")
+        pattern = _("CSV files (*.csv)") if fmt == "csv" else _("PDF files (*.pdf)")
+        path, _chosen = QFileDialog.getSaveFileName(self, _("Export risk map"), default, pattern)
+        if path:
+            self.export_to(fmt, Path(path))
+
+    def export_to(self, fmt: str, path: Path) -> None:
+        risk_map = self.maps[self.current_kind()]
+        writer = riskmaps.export_csv if fmt == "csv" else riskmaps.export_pdf
+        runner().run(
+            writer,
+            risk_map,
+            path,
+            pool="db",
+            on_done=lambda done: self.subtitle.setText(_("Exported to {path}").format(path=done)),
+            on_error=self._failed,
+        )
