@@ -119,7 +119,7 @@ def _attempt(
     on_progress: ProgressFn | None,
     rounds: int,
 ) -> None:
-    sizer = blobs.ChunkSizer()
+    sizer = blobs.sizer_for(store)
     started = time.monotonic()
 
     def report(phase: str, detail: str = "", done: int = 0, total: int = 0) -> None:
