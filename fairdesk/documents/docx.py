@@ -222,7 +222,7 @@ class _DocxWriter:
             _add_runs(cell.paragraphs[0], f"□ {reason}\n{words.get('original_in_vault', '')}")
             return
         result = images.print_photo(
-            view.path,
+            view.opener or view.path,
             images.max_pixels(box_w_pt, box_h_pt),
             sha256=view.sha256,
             cache_dir=self.spec.cache_dir,

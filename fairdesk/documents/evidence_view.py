@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from fairdesk.store import Store
 
@@ -42,6 +42,8 @@ class EvidenceView:
     witness_present: bool = False
     custody: tuple[tuple[str, str, str], ...] = ()  # (ISO time, action, actor), oldest first
     path: Path | None = None  # the original in the vault (None if not available here)
+    # Opens the original's plaintext (decrypting an encrypted vault); None → read ``path``.
+    opener: Callable[[], BinaryIO] | None = field(default=None, compare=False)
 
 
 def _service() -> Any | None:
@@ -85,6 +87,7 @@ def _view(
         witness_present=bool(getattr(item, "witness_present", False)),
         custody=tuple(custody.get(item_id, []) or custody.get(sha, [])),
         path=path,
+        opener=(lambda: service.open_original(store, sha)) if path is not None else None,
     )
 
 

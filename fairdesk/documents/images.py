@@ -13,11 +13,15 @@ import contextlib
 import io
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import qrcode
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from fairdesk.errors import FairDeskError
 
 PRINT_DPI = 200
 JPEG_QUALITY = 82
@@ -67,9 +71,18 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def print_photo(
-    path: Path, box: tuple[int, int], *, sha256: str = "", cache_dir: Path | None = None
+    source: Path | Callable[[], BinaryIO],
+    box: tuple[int, int],
+    *,
+    sha256: str = "",
+    cache_dir: Path | None = None,
 ) -> PrintPhoto:
-    """A JPEG of ``path`` fitting ``box`` pixels (aspect kept, EXIF orientation applied)."""
+    """A JPEG of the photo fitting ``box`` pixels (aspect kept, EXIF orientation applied).
+
+    ``source`` is a path or a function opening a binary stream: vault originals are read
+    through the evidence service, which decrypts them when the data folder is encrypted.
+    ``cache_dir`` must be None for an encrypted folder (print copies would be plaintext).
+    """
     cached = _cache_file(cache_dir, sha256, box)
     if cached is not None and cached.is_file():
         try:
@@ -80,12 +93,13 @@ def print_photo(
             pass  # a damaged cache file is simply made again
     _enable_heif()
     try:
-        with Image.open(path) as img:
+        raw = source.read_bytes() if isinstance(source, Path) else _read_all(source)
+        with Image.open(io.BytesIO(raw)) as img:
             orientation = img.getexif().get(0x0112, 1)
             fits = img.width <= box[0] * 1.25 and img.height <= box[1] * 1.25
             if img.format == "JPEG" and orientation in (0, 1) and fits and img.mode in ("RGB", "L"):
                 # Already print-sized: embed the original bytes unchanged (no quality loss).
-                return PrintPhoto(path.read_bytes(), img.width, img.height)
+                return PrintPhoto(raw, img.width, img.height)
             if img.format == "JPEG":
                 img.draft("RGB", box)  # decode at 1/2, 1/4 or 1/8 scale: much faster
             work = ImageOps.exif_transpose(img)
@@ -98,11 +112,22 @@ def print_photo(
             work.save(out, "JPEG", quality=JPEG_QUALITY, optimize=False)
             data = out.getvalue()
             size = work.size
-    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as exc:
+    except (
+        OSError,
+        UnidentifiedImageError,
+        ValueError,
+        Image.DecompressionBombError,
+        FairDeskError,
+    ) as exc:
         return PrintPhoto(None, error=str(exc) or type(exc).__name__)
     if cached is not None:
         _write_atomic(cached, data)
     return PrintPhoto(data, size[0], size[1])
+
+
+def _read_all(opener: Callable[[], BinaryIO]) -> bytes:
+    with opener() as handle:
+        return handle.read()
 
 
 def qr_matrix(text: str) -> list[list[bool]]:

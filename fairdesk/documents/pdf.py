@@ -340,7 +340,7 @@ class _Writer:
             )
             return self._placeholder(reason, box_w)
         result = images.print_photo(
-            view.path,
+            view.opener or view.path,
             images.max_pixels(box_w, box_h),
             sha256=view.sha256,
             cache_dir=self.spec.cache_dir,

@@ -9,7 +9,6 @@ in it. Results are frozen dataclasses, safe to hand to another thread.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -178,7 +177,9 @@ def render_document(
     )
     if prepared.missing and not allow_blanks:
         raise MissingFieldsError(prepared.missing)
-    rendered = _render(prepared, fmt, paper, store.data_dir / "thumbs" / "print")
+    # Print copies of photos are cached in plaintext, so never in an encrypted folder.
+    cache = None if blobs.encrypted(store.data_dir) else store.data_dir / "thumbs" / "print"
+    rendered = _render(prepared, fmt, paper, cache)
     if not save:
         return GenerationResult(
             None, rendered.data, rendered.warnings, rendered.doc_ref, rendered.pages
@@ -301,7 +302,8 @@ def get_document(store: Store, document_id: str) -> DocumentRow:
 
 
 def document_path(store: Store, document: DocumentRow) -> Path:
-    """The stored file (read-only). Raises StoreError if it is missing."""
+    """Where the stored file is (read-only; encrypted in an encrypted folder — read it with
+    :func:`read_document`). Raises StoreError if it is missing."""
     path = blobs.blob_path(store.data_dir, document.sha256)
     if not path.is_file():
         raise StoreError(
@@ -314,16 +316,19 @@ def document_path(store: Store, document: DocumentRow) -> Path:
 
 
 def read_document(store: Store, document: DocumentRow) -> bytes:
-    return document_path(store, document).read_bytes()
+    """The document's bytes (decrypted when the folder is encrypted)."""
+    document_path(store, document)
+    return blobs.read_blob(store.data_dir, document.sha256)
 
 
 def save_copy(store: Store, document: DocumentRow, target: Path) -> Path:
     """Copy the stored file to ``target`` (the stored original stays untouched)."""
-    source = document_path(store, document)
+    document_path(store, document)
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.part")
-    shutil.copyfile(source, tmp)
+    with tmp.open("wb") as handle:
+        blobs.copy_blob(store.data_dir, document.sha256, handle)
     tmp.replace(target)
     return target
 

@@ -1,16 +1,18 @@
 """Where generated files live: immutable, named by SHA-256 in the evidence vault.
 
-Bytes go through the evidence vault's own write function (temp file → fsync → rename →
-fsync folder), so documents get the same crash safety as evidence originals. The database
+Bytes go through the evidence vault's own write and read functions (temp file → fsync →
+rename → fsync folder), so documents get the same crash safety as evidence originals and
+are encrypted at rest like them when the data folder is encrypted: never read the file
+at ``blob_path`` directly, use :func:`read_blob` / :func:`copy_blob`. The database
 row is committed only after the bytes are durable; a crash in between leaves at worst an
 unreferenced blob, never a row without its file.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 from fairdesk.evidence.vault import QUARANTINE, Vault, fsync_dir
 
@@ -33,22 +35,31 @@ def blob_path(data_dir: Path, sha256: str) -> Path:
     quarantine = vault.root / QUARANTINE
     if quarantine.is_dir():
         for candidate in sorted(quarantine.glob(f"*/{sha256[:2]}__{sha256}")):
-            if _sha256_file(candidate) == sha256:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(candidate, path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(candidate, path)
+            # Checked through the vault (it decrypts when needed); a wrong file goes back.
+            if vault.hash_blob(sha256) == sha256:
                 fsync_dir(path.parent)
                 return path
+            os.replace(path, candidate)
     return path  # missing: the caller reports it
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+def read_blob(data_dir: Path, sha256: str) -> bytes:
+    blob_path(data_dir, sha256)  # restores from quarantine if needed
+    return Vault(data_dir).read_bytes(sha256)
+
+
+def copy_blob(data_dir: Path, sha256: str, target: BinaryIO) -> None:
+    blob_path(data_dir, sha256)
+    Vault(data_dir).copy_to(sha256, target)
+
+
+def encrypted(data_dir: Path) -> bool:
+    """True when the vault encrypts at rest (then no plaintext cache may be written)."""
+    return Vault(data_dir).key is not None
 
 
 def verify(data_dir: Path, sha256: str) -> bool:
-    path = blob_path(data_dir, sha256)
-    return path.is_file() and _sha256_file(path) == sha256
+    blob_path(data_dir, sha256)
+    return Vault(data_dir).hash_blob(sha256) == sha256

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -45,6 +45,7 @@ class DocumentsPanel(QWidget):
         self.case_number = get_case(store, case_id).case.number
         self.rows: list[DocumentRow] = []
         self.last_dialog: NewDocumentDialog | None = None
+        self.buffer: QBuffer | None = None
 
         self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(
@@ -140,12 +141,17 @@ class DocumentsPanel(QWidget):
 
     def preview(self, doc: DocumentRow) -> None:
         try:
-            path = service.document_path(self.store, doc)
-        except FairDeskError as exc:
+            data = service.read_document(self.store, doc)  # decrypted if the folder is
+        except (FairDeskError, OSError) as exc:
             self.info.setText(str(exc))
             return
         self.pdf.close()
-        if self.pdf.load(str(path)) != QPdfDocument.Error.None_:
+        # Loaded from memory: a decrypted copy never touches the disk for a preview.
+        self.buffer = QBuffer(self)
+        self.buffer.setData(QByteArray(data))
+        self.buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.pdf.load(self.buffer)
+        if self.pdf.status() == QPdfDocument.Status.Error:
             self.info.setText(_("The PDF could not be shown here; open it in the viewer."))
 
     # -- actions ---------------------------------------------------------------------------

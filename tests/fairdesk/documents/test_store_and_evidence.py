@@ -46,9 +46,9 @@ def test_versions_outbox_and_custody_with_real_evidence(
     assert first.document is not None and second.document is not None
     assert (first.document.version, second.document.version) == (1, 2)
     # Version 1 stays, byte for byte, under its SHA-256 name.
-    v1 = service.document_path(demo_store, first.document)
-    assert hashlib.sha256(v1.read_bytes()).hexdigest() == first.document.sha256
-    assert v1.read_bytes() == first.data
+    v1 = service.read_document(demo_store, first.document)
+    assert hashlib.sha256(v1).hexdigest() == first.document.sha256
+    assert v1 == first.data
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(second.data)
     text = normalise(pdftotext(pdf))
@@ -81,8 +81,8 @@ def test_document_survives_vault_recovery(demo_store: Store, canton_case: str) -
     )
     assert result.document is not None
     evidence.recover(demo_store)  # quarantines blobs that no evidence row references
-    path = service.document_path(demo_store, result.document)
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == result.document.sha256
+    data = service.read_document(demo_store, result.document)
+    assert hashlib.sha256(data).hexdigest() == result.document.sha256
 
 
 def test_300_photos_and_one_undecodable(
