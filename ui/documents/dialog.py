@@ -47,6 +47,7 @@ class NewDocumentDialog(QDialog):
         self.setWindowTitle(_("New document"))
         self.resize(640, 720)
         self.inputs: dict[str, QLineEdit | QPlainTextEdit] = {}
+        self.from_case: dict[str, str] = {}
         self.previous = service.last_fields(store, case_id)
 
         self.kind = QComboBox()
@@ -110,7 +111,9 @@ class NewDocumentDialog(QDialog):
         out = {}
         for name, widget in self.inputs.items():
             text = widget.toPlainText() if isinstance(widget, QPlainTextEdit) else widget.text()
-            if text.strip():
+            # A value shown as it came from the case is left to the case, so it is formatted
+            # in the document's language (dates, "Hall") and not frozen as typed text.
+            if text.strip() and text != self.from_case.get(name):
                 out[name] = text
         return out
 
@@ -119,6 +122,7 @@ class NewDocumentDialog(QDialog):
         while self.form.rowCount():
             self.form.removeRow(0)
         self.inputs.clear()
+        self.from_case.clear()
         try:
             info = templates.load(self.kind_code(), self.language_code(), self.store.data_dir)
             prepared = service.check(self.store, self.case_id, info.kind, info.language)
@@ -138,7 +142,9 @@ class NewDocumentDialog(QDialog):
                 widget = QPlainTextEdit()
                 widget.setFixedHeight(90 if fdef.type != "text" else 120)
             case_value = prepared.values.get(name)
-            text = typed.get(name) or (case_value if isinstance(case_value, str) else "")
+            text = typed.get(name) or ""
+            if not text and isinstance(case_value, str):
+                text = self.from_case[name] = case_value
             if isinstance(widget, QPlainTextEdit):
                 widget.setPlainText(text)
                 hint = fdef.help_text(ui)
