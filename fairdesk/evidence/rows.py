@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from fairdesk.evidence.models import CustodyEvent, EvidenceItem
+from fairdesk.evidence.models import CustodyEvent
 
 # Controls, bidi overrides and zero-width characters can disguise a file name on screen.
 _UNSAFE_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -68,7 +68,8 @@ class ItemRow:
         return self.captured_local[:10]
 
 
-def item_row(item: EvidenceItem) -> ItemRow:
+def item_row(item: Any) -> ItemRow:
+    """From an EvidenceItem, or from a Core row of the evidence_item table (faster for lists)."""
     return ItemRow(
         id=item.id,
         case_id=item.case_id,

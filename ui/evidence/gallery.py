@@ -7,6 +7,7 @@ come back to the GUI thread through a queued signal and are kept in a bounded ca
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -39,13 +40,15 @@ ItemRole = Qt.ItemDataRole.UserRole + 1
 
 
 class _Signals(QObject):
-    loaded = Signal(str, object)  # sha256, QImage or None
+    # A null QImage (never None) marks "no picture": None through a queued ``object`` signal
+    # has crashed PySide (refcount error) under heavy scrolling.
+    loaded = Signal(str, QImage)
 
 
 class ThumbLoader(QObject):
     """Loads thumbnails off the GUI thread, most recent request first."""
 
-    loaded = Signal(str, object)
+    loaded = Signal(str, QImage)
 
     def __init__(self, store: Store, size: int = ICON_SIZE, threads: int = 2) -> None:
         super().__init__()
@@ -77,7 +80,7 @@ class ThumbLoader(QObject):
     def _finished(self, sha256: str, image: QImage | None) -> None:
         with self._lock:
             self._queued.discard(sha256)
-        self._signals.loaded.emit(sha256, image)
+        self._signals.loaded.emit(sha256, image if image is not None else QImage())
 
     def load(self, sha256: str) -> QImage | None:
         path = service.thumbnail(self.store, sha256, THUMB_FILE_SIZE)
@@ -96,7 +99,9 @@ class ThumbLoader(QObject):
         with self._lock:
             self._stack.clear()
             self._queued.clear()
-        self.pool.waitForDone(5000)
+        # The pool (a child QObject) may already be gone with its parent.
+        with contextlib.suppress(RuntimeError):
+            self.pool.waitForDone(5000)
 
 
 class _Drain(QRunnable):
@@ -207,8 +212,8 @@ class GalleryModel(QAbstractListModel):
             return QSize(ICON_SIZE + 24, ICON_SIZE + 40)
         return None
 
-    def _on_loaded(self, sha256: str, image: object) -> None:
-        pixmap = QPixmap.fromImage(image) if isinstance(image, QImage) else None
+    def _on_loaded(self, sha256: str, image: QImage) -> None:
+        pixmap = None if image.isNull() else QPixmap.fromImage(image)
         self._cache[sha256] = pixmap
         self.loaded_count += 1
         while len(self._cache) > CACHE_LIMIT:

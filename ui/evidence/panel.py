@@ -48,6 +48,7 @@ from ui.qt_events import bridge
 from ui.tasks import CancelToken, runner
 
 _checked_at_startup: set[Path] = set()
+STARTUP_CHECK_DELAY_MS = 5000
 
 
 class EvidencePanel(QWidget):
@@ -462,7 +463,11 @@ class EvidencePanel(QWidget):
             if isinstance(report, VerifyReport) and not report.ok:
                 self._verified(report)
 
-        runner().run(startup_check, self.store, on_done=done, on_error=self._failed)
+        # Deferred: re-hashing recent originals must not compete with the first screen.
+        QTimer.singleShot(
+            STARTUP_CHECK_DELAY_MS,
+            lambda: runner().run(startup_check, self.store, on_done=done, on_error=self._failed),
+        )
 
     def choose_export(self) -> None:
         default = str(Path.home() / f"evidence-{self.case_id[:8]}.zip")

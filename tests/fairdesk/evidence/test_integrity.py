@@ -160,7 +160,8 @@ def test_export_bundle_verifies_with_only_python(
     export.DOCUMENT_PROVIDERS.append(
         lambda store, cid: [
             export.ExportFile(
-                "../../letter.pdf", lambda: open(minimal_pdf(tmp_path / "letter.pdf"), "rb")  # noqa: SIM115
+                "../../letter.pdf",
+                lambda: open(minimal_pdf(tmp_path / "letter.pdf"), "rb"),  # noqa: SIM115
             )
         ]
     )
