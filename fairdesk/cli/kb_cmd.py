@@ -15,7 +15,7 @@ from typing import Any
 from fairdesk.cli.case_cmd import SHOW_EXTENSIONS
 from fairdesk.cli.common import add_subcommand, open_from_args, print_json
 from fairdesk.errors import NotFoundError, ValidationError
-from fairdesk.i18n import _
+from fairdesk.i18n import N_, _
 from fairdesk.knowledge import alerts, guidance, library, riskmaps
 from fairdesk.knowledge import search as kb_search
 from fairdesk.knowledge.library import (
@@ -164,6 +164,20 @@ SHOW_EXTENSIONS["guidance"] = _case_guidance
 
 def _flags_text(entry: Entry) -> str:
     return ", ".join(_(FLAG_LABELS[f]) for f in entry.flags)
+
+
+# Strings used inside f-strings below (the extractor cannot see those), so that the
+# translation catalog and its completeness test cover them.
+_IN_F_STRINGS = (
+    N_("Country"),
+    N_("Confidence"),
+    N_("As of"),
+    N_("Applies to"),
+    N_("Flags"),
+    N_("Contact"),
+    N_("published"),
+    N_("checked"),
+)
 
 
 def print_entry(entry: Entry) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from fairdesk.i18n import _
+from fairdesk.i18n import N_, _
 from fairdesk.knowledge.library import (
     CONFIDENCE_LABELS,
     DOCUMENT_LABELS,
@@ -33,6 +33,23 @@ FLAG_COLOURS = {
     "outdated": "#C62828",
 }
 CONFIDENCE_COLOURS = {"high": "#2E7D32", "medium": "#8D6E00", "low": "#C62828"}
+
+# Strings used inside f-strings below (the extractor cannot see those), so that the
+# translation catalog and its completeness test cover them.
+_IN_F_STRINGS = (
+    N_("single source"),
+    N_("unverified"),
+    N_("As of {date}"),
+    N_("Confidence"),
+    N_("Applies to"),
+    N_("Contacts (public institutions)"),
+    N_("Documents to prepare"),
+    N_("No source: this is a recorded gap."),
+    N_("published"),
+    N_("checked"),
+    N_("confidence"),
+    N_("Sources"),
+)
 
 
 def _refs(text: Text) -> str:

@@ -141,7 +141,8 @@ class GuidancePanel(QScrollArea):
             if item is not None and item.widget() is not None:
                 item.widget().deleteLater()  # type: ignore[union-attr]
         self.add_buttons.clear()
-        existing = {d.what for d in detail.deadlines}
+        existing_what = {d.what for d in detail.deadlines}
+        existing_due = [d.due_at for d in detail.deadlines]
         tz = detail.case.fair_time_zone
         if not g.deadlines:
             self.deadlines.addWidget(QLabel(_("No deadline rule for this situation.")), 0, 0)
@@ -154,8 +155,12 @@ class GuidancePanel(QScrollArea):
             )
             what.setWordWrap(True)
             due = QLabel(local_time(proposal.due_at, tz) if proposal.due_at else "—")
-            button = QPushButton(_("Added") if proposal.what in existing else _("Add"))
-            button.setEnabled(proposal.input is not None and proposal.what not in existing)
+            added = proposal.what in existing_what or (
+                proposal.due_at is not None
+                and any(abs((due - proposal.due_at).total_seconds()) < 120 for due in existing_due)
+            )
+            button = QPushButton(_("Added") if added else _("Add"))
+            button.setEnabled(proposal.input is not None and not added)
             if proposal.input is None:
                 button.setToolTip(proposal.note)
             button.clicked.connect(lambda _checked=False, p=proposal: self.add(p))

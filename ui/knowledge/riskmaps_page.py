@@ -7,11 +7,19 @@ computed on the read pool and exported (CSV or PDF) on the db pool; the GUI thre
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
+from PySide6.QtCharts import (
+    QBarCategoryAxis,
+    QBarSet,
+    QChart,
+    QChartView,
+    QHorizontalBarSeries,
+    QValueAxis,
+)
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
@@ -139,23 +147,26 @@ class MapView(QWidget):
         bars = QBarSet(_("Score"))
         bars.setColor(QColor("#C62828"))
         names = []
-        for row in rows:
+        # Horizontal bars leave room for long names; listed bottom-up, so reverse for rank 1 on top.
+        for row in reversed(rows):
             bars.append(row.score)
             name = row.label()
-            names.append(name if len(name) <= 18 else name[:17] + "…")
-        series = QBarSeries()
+            names.append(name if len(name) <= 26 else name[:25] + "…")
+        series = QHorizontalBarSeries()
         series.append(bars)
         self.chart.addSeries(series)
-        axis_x = QBarCategoryAxis()
-        axis_x.append(names or [""])
-        axis_x.setLabelsAngle(-35)
-        axis_y = QValueAxis()
-        axis_y.setRange(0, max([r.score for r in rows], default=1))
-        axis_y.setLabelFormat("%d")
-        self.chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
-        self.chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(axis_x)
-        series.attachAxis(axis_y)
+        axis_names = QBarCategoryAxis()
+        axis_names.append(names or [""])
+        axis_values = QValueAxis()
+        top = max([r.score for r in rows], default=1)
+        step = max(1, math.ceil(top / 5))
+        axis_values.setRange(0, step * 5)
+        axis_values.setTickCount(6)
+        axis_values.setLabelFormat("%d")
+        self.chart.addAxis(axis_names, Qt.AlignmentFlag.AlignLeft)
+        self.chart.addAxis(axis_values, Qt.AlignmentFlag.AlignBottom)
+        series.attachAxis(axis_names)
+        series.attachAxis(axis_values)
         self.chart.setTitle(_("Top {count} by score").format(count=len(rows)))
 
 

@@ -12,13 +12,26 @@ from fairdesk.knowledge import alerts
 from fairdesk.model import Level, OutboxEntry
 from fairdesk.store import Store
 
-FULL = {"id": "a-1", "level": "red", "title": {"en": "Injunctions at MWC", "zh": "MWC 禁令"},
-        "text": {"en": "File protective letters.", "zh": "请提交保护函。"},
-        "countries": ["es", "UK"], "fairs": ["MWC Barcelona"], "goods": ["hs85"],
-        "valid_until": "2099-01-01T00:00:00Z", "published_at": "2026-11-20T08:00:00Z"}
-WIRE = {"seq": 7, "alert_id": "a-2", "severity": "warning", "title": "Customs patrols",
-        "body": "Bring certificates.", "fair": "Automechanika Frankfurt",
-        "published_at": "2026-11-21T08:00:00+00:00"}
+FULL = {
+    "id": "a-1",
+    "level": "red",
+    "title": {"en": "Injunctions at MWC", "zh": "MWC 禁令"},
+    "text": {"en": "File protective letters.", "zh": "请提交保护函。"},
+    "countries": ["es", "UK"],
+    "fairs": ["MWC Barcelona"],
+    "goods": ["hs85"],
+    "valid_until": "2099-01-01T00:00:00Z",
+    "published_at": "2026-11-20T08:00:00Z",
+}
+WIRE = {
+    "seq": 7,
+    "alert_id": "a-2",
+    "severity": "warning",
+    "title": "Customs patrols",
+    "body": "Bring certificates.",
+    "fair": "Automechanika Frankfurt",
+    "published_at": "2026-11-21T08:00:00+00:00",
+}
 
 
 def test_both_shapes_are_stored_and_bad_ones_skipped(store: Store) -> None:
@@ -27,7 +40,9 @@ def test_both_shapes_are_stored_and_bad_ones_skipped(store: Store) -> None:
     assert "Alert 3 was skipped" in result.skipped[0]
     rows = {r.id: r for r in alerts.list_alerts(store)}
     assert rows["a-1"].level is Level.RED and rows["a-1"].countries == ("ES", "GB")
-    assert rows["a-1"].title("zh_CN") == "MWC 禁令" and rows["a-1"].title("en") == "Injunctions at MWC"
+    assert (
+        rows["a-1"].title("zh_CN") == "MWC 禁令" and rows["a-1"].title("en") == "Injunctions at MWC"
+    )
     assert rows["a-2"].level is Level.YELLOW and rows["a-2"].fairs == ("Automechanika Frankfurt",)
     assert rows["a-2"].text("zh_CN") == "Bring certificates."  # one text: used for both languages
     # Red first.
@@ -40,8 +55,10 @@ def test_acknowledging_records_the_user_and_an_outbox_entry(store: Store) -> Non
     row = alerts.acknowledge(store, "a-1", now=now)
     assert row.acknowledged_at == now
     with store.read() as session:
-        entries = [(e.entity_id, e.op, e.case_id, e.state, e.changes) for e in session.scalars(
-            select(OutboxEntry).where(OutboxEntry.entity == "alert_ack"))]
+        entries = [
+            (e.entity_id, e.op, e.case_id, e.state, e.changes)
+            for e in session.scalars(select(OutboxEntry).where(OutboxEntry.entity == "alert_ack"))
+        ]
     assert len(entries) == 1
     entity_id, op, case_id, state, changes = entries[0]
     assert (entity_id, op, case_id, state) == ("a-1", "insert", None, "waiting")
@@ -50,8 +67,10 @@ def test_acknowledging_records_the_user_and_an_outbox_entry(store: Store) -> Non
     # A second acknowledgement changes nothing and sends nothing.
     alerts.acknowledge(store, "a-1")
     with store.read() as session:
-        assert len(list(session.scalars(select(OutboxEntry).where(
-            OutboxEntry.entity == "alert_ack")))) == 1
+        assert (
+            len(list(session.scalars(select(OutboxEntry).where(OutboxEntry.entity == "alert_ack"))))
+            == 1
+        )
     # HQ re-sending the alert (e.g. corrected text) keeps the acknowledgement.
     alerts.store_alerts(store, [dict(FULL, text={"en": "Corrected.", "zh": "已更正。"})])
     again = alerts.list_alerts(store)[0]

@@ -23,14 +23,24 @@ def test_kb_commands(capsys: pytest.CaptureFixture[str], data_dir: Path, tmp_pat
     assert "de.protective-letter" in [r["id"] for r in found["results"]]  # type: ignore[index]
     entry = _json(capsys, "kb", "show", "fr.saisie", "--json", *d)
     assert entry["sources"] and set(entry["sources"][0]) >= {  # type: ignore[index]
-        "url", "type", "published", "checked", "confidence"}
+        "url",
+        "type",
+        "published",
+        "checked",
+        "confidence",
+    }
     listed = _json(capsys, "kb", "list", "--country", "UPC", "--json", *d)
     assert {e["id"] for e in listed["entries"]} == {  # type: ignore[index]
-        "upc.protective-letter", "upc.provisional-measures"}
+        "upc.protective-letter",
+        "upc.provisional-measures",
+    }
     rows = _json(capsys, "case", "list", "--json", *d)
     cases = rows["cases"] if isinstance(rows, dict) else rows  # type: ignore[index]
-    canton = next(c for c in cases if (c["fair"] or "").startswith("Canton")
-                  and c["direction"] == "against_us")
+    canton = next(
+        c
+        for c in cases
+        if (c["fair"] or "").startswith("Canton") and c["direction"] == "against_us"
+    )
     shown = _json(capsys, "case", "show", canton["id"], "--json", *d)
     proposals = shown["guidance"]["proposed_deadlines"]  # type: ignore[index]
     assert proposals[0]["hours"] == 24 and proposals[0]["can_add"]
@@ -38,8 +48,9 @@ def test_kb_commands(capsys: pytest.CaptureFixture[str], data_dir: Path, tmp_pat
     assert "No library entry" in capsys.readouterr().err
 
     pdf, csv_file = tmp_path / "e.pdf", tmp_path / "e.csv"
-    result = _json(capsys, "risk", "map", "goods", "--json", "--pdf", str(pdf),
-                   "--csv", str(csv_file), *d)
+    result = _json(
+        capsys, "risk", "map", "goods", "--json", "--pdf", str(pdf), "--csv", str(csv_file), *d
+    )
     assert result["rows"][0]["key"] == "hs85"  # type: ignore[index]
     assert pdf.read_bytes().startswith(b"%PDF") and csv_file.stat().st_size > 50
 

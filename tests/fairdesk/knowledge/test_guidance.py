@@ -16,20 +16,35 @@ from fairdesk.store import Store
 from .conftest import NOW
 
 FAIRS = {
-    "DE": ("Hannover Messe", "Europe/Berlin"), "FR": ("Salon Example Paris", "Europe/Paris"),
-    "IT": ("EICMA", "Europe/Rome"), "ES": ("MWC Barcelona", "Europe/Madrid"),
-    "US": ("CES", "America/Los_Angeles"), "GB": ("Example Show London", "Europe/London"),
-    "HK": ("HKTDC Electronics Fair", "Asia/Hong_Kong"), "AE": ("Automechanika Dubai", "Asia/Dubai"),
+    "DE": ("Hannover Messe", "Europe/Berlin"),
+    "FR": ("Salon Example Paris", "Europe/Paris"),
+    "IT": ("EICMA", "Europe/Rome"),
+    "ES": ("MWC Barcelona", "Europe/Madrid"),
+    "US": ("CES", "America/Los_Angeles"),
+    "GB": ("Example Show London", "Europe/London"),
+    "HK": ("HKTDC Electronics Fair", "Asia/Hong_Kong"),
+    "AE": ("Automechanika Dubai", "Asia/Dubai"),
     "JP": ("Example Expo Tokyo", "Asia/Tokyo"),
     "CN": ("Canton Fair (China Import and Export Fair)", "Asia/Shanghai"),
 }
 
 
-def _guide(lib: library.Library, country: str, trigger: Trigger = Trigger.COMPLAINT,
-           served: datetime | None = NOW) -> guidance.Guidance:
+def _guide(
+    lib: library.Library,
+    country: str,
+    trigger: Trigger = Trigger.COMPLAINT,
+    served: datetime | None = NOW,
+) -> guidance.Guidance:
     name, tz = FAIRS.get(country, ("Unknown Fair", "UTC"))
-    return guidance.guidance_for(lib, country=country, fair_name=name, trigger=trigger,
-                                 served_at=served, fair_time_zone=tz, now=NOW)
+    return guidance.guidance_for(
+        lib,
+        country=country,
+        fair_name=name,
+        trigger=trigger,
+        served_at=served,
+        fair_time_zone=tz,
+        now=NOW,
+    )
 
 
 def _field(g: guidance.Guidance, entry_id: str, name: str) -> str:
@@ -85,7 +100,9 @@ def test_germany_zssr_injunction_and_upc(shipped: library.Library) -> None:
     g = _guide(shipped, "DE", Trigger.WARNING_LETTER)
     ids = [e.id for e in g.cards]
     assert ids[0] == "de.warning-letter"
-    assert {"de.injunction", "de.protective-letter", "de.customs", "upc.protective-letter"} <= set(ids)
+    assert {"de.injunction", "de.protective-letter", "de.customs", "upc.protective-letter"} <= set(
+        ids
+    )
     assert "6 months" in _field(g, "de.protective-letter", "timing")
     assert "XJustiz" in _field(g, "de.protective-letter", "who_files")
     assert "€200" in _field(g, "upc.protective-letter", "prefiling")
@@ -101,7 +118,8 @@ def test_usa_tro_and_section_337(shipped: library.Library) -> None:
     assert g.cards[0].id == "us.tro"
     assert "14 days" in _field(g, "us.tro", "timing")
     assert "CTA" in _field(g, "us.ces-procedure", "who_files") or any(
-        "CTA" in c.name.en for e in g.cards for c in e.contacts)
+        "CTA" in c.name.en for e in g.cards for c in e.contacts
+    )
     itc = _proposal(g, "us-itc-20-days")
     assert itc.due_at is not None and itc.due_at.date().isoformat() == "2026-12-15"
     assert _proposal(g, "us-itc-10-days").alternative
@@ -147,7 +165,9 @@ def test_unknown_country_gets_no_data_and_the_general_checklist(shipped: library
     assert not no_fair.has_data and no_fair.checklists[0].id == "checklist.general"
 
 
-def test_without_time_of_service_deadlines_count_from_now_and_say_so(shipped: library.Library) -> None:
+def test_without_time_of_service_deadlines_count_from_now_and_say_so(
+    shipped: library.Library,
+) -> None:
     g = _guide(shipped, "CN", Trigger.PANEL_SUMMONS, served=None)
     answer = _proposal(g, "cn-canton-24h")
     assert answer.input is not None and answer.input.rule is DeadlineRule.FIXED
@@ -167,9 +187,16 @@ def test_level_hint_for_ex_parte_countries(shipped: library.Library) -> None:
 def test_guidance_for_a_stored_case_and_adding_a_proposed_deadline(store: Store) -> None:
     now = datetime.now(UTC)
     fair = cases.create_fair(store, FairInput("Canton Fair", "Asia/Shanghai", "Guangzhou", "CN"))
-    case_id = cases.create_case(store, CaseInput(
-        "Complaint", Direction.AGAINST_US, Trigger.PANEL_SUMMONS, fair,
-        served_at=now - timedelta(hours=1)))
+    case_id = cases.create_case(
+        store,
+        CaseInput(
+            "Complaint",
+            Direction.AGAINST_US,
+            Trigger.PANEL_SUMMONS,
+            fair,
+            served_at=now - timedelta(hours=1),
+        ),
+    )
     g = guidance.guidance_for_case(store, case_id)
     proposal = _proposal(g, "cn-canton-24h")
     assert proposal.input is not None
@@ -193,8 +220,9 @@ def test_triage_raises_blue_cases_against_us_in_ex_parte_countries(demo_store: S
 
 
 @pytest.mark.parametrize("country", sorted(FAIRS))
-def test_every_card_shown_carries_sources_and_an_as_of_date(shipped: library.Library,
-                                                           country: str) -> None:
+def test_every_card_shown_carries_sources_and_an_as_of_date(
+    shipped: library.Library, country: str
+) -> None:
     g = _guide(shipped, country)
     assert g.has_data
     for entry in g.cards:

@@ -40,20 +40,31 @@ def test_goods_rank_electronics_first(demo_store: Store) -> None:
 
 def test_enterprises_merge_spellings_and_rank_repeat_complainants_first(demo_store: Store) -> None:
     fair = cases.list_fairs(demo_store)[0].id
-    cases.create_case(demo_store, CaseInput(
-        "Second complaint", Direction.AGAINST_US, Trigger.COMPLAINT, fair,
-        parties=[PartyInput(PartyRole.COMPLAINANT, "Dr. Someone", "BEISPIEL HYDRAULIK gmbh")]))
+    cases.create_case(
+        demo_store,
+        CaseInput(
+            "Second complaint",
+            Direction.AGAINST_US,
+            Trigger.COMPLAINT,
+            fair,
+            parties=[PartyInput(PartyRole.COMPLAINANT, "Dr. Someone", "BEISPIEL HYDRAULIK gmbh")],
+        ),
+    )
     m = riskmaps.enterprises(demo_store)
     top = m.rows[0]
     assert top.label_en == "Beispiel Hydraulik GmbH" and top.count == 2
     assert top.detail == {"complainant": 2}
-    assert riskmaps.normalise_name("示例家电有限公司（虚构）") == riskmaps.normalise_name("示例家电")
+    assert riskmaps.normalise_name("示例家电有限公司（虚构）") == riskmaps.normalise_name(
+        "示例家电"
+    )
     copiers = [r for r in m.rows if r.detail.get("copier")]
     assert "Muster Solar GmbH" in {r.label_en for r in copiers}
 
 
 def test_filters_by_right_kind_and_time(demo_store: Store) -> None:
-    trademarks = riskmaps.destinations(demo_store, riskmaps.RiskFilter(right_kind=RightKind.TRADEMARK))
+    trademarks = riskmaps.destinations(
+        demo_store, riskmaps.RiskFilter(right_kind=RightKind.TRADEMARK)
+    )
     assert trademarks.cases_counted == 2  # LED lamp (DE) and brake pads (AE)
     assert {r.key for r in trademarks.countries} == {"DE", "AE"}
     future = riskmaps.RiskFilter(since=datetime.now(UTC) + timedelta(days=1))
@@ -78,10 +89,13 @@ def test_csv_and_pdf_exports(demo_store: Store, tmp_path: Path) -> None:
         rows = list(csv.reader(handle))
     assert rows[1][0] == "1" and "德国" in rows[1][1] and rows[1][2] == "5"
     pdf = riskmaps.export_pdf(m, tmp_path / "d.pdf")
-    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    fonts = subprocess.run(
+        ["pdffonts", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
     lines = fonts.splitlines()[2:]
     assert lines and all(re.search(r"\byes\s+yes\b", line) for line in lines), fonts
     assert "Helvetica" not in fonts and "NotoSansSC" in fonts
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "高风险目的地" in text and "德国" in text and "Hannover Messe" in text

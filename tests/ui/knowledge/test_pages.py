@@ -1,0 +1,136 @@
+"""The knowledge pages render, search, acknowledge, compute maps and add proposed deadlines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from fairdesk import cases
+from fairdesk.i18n import set_language
+from fairdesk.knowledge import alerts
+from fairdesk.model import OutboxEntry
+from fairdesk.store import Store
+from ui import extensions
+
+
+def test_pages_and_case_panel_are_registered() -> None:
+    import ui.knowledge  # noqa: F401 - registration happens on import
+
+    assert {"library", "riskmaps", "alerts"} <= {p.key for p in extensions.PAGES}
+    assert "guidance" in {p.key for p in extensions.CASE_PANELS}
+
+
+def test_library_search_in_chinese_and_gap_display(qtbot: QtBot, store: Store) -> None:
+    from ui.knowledge.library_page import LibraryPage
+
+    page = LibraryPage(store)
+    qtbot.addWidget(page)
+    assert page.library is not None and page.results.count() == len(page.library.entries)
+    # QTest types ASCII only; an input method commits Chinese text as one insert.
+    page.search_box.insert("禁令")
+    ids = [page.results.item(i).data(Qt.ItemDataRole.UserRole) for i in range(page.results.count())]
+    assert "de.injunction" in ids and "fr.saisie" not in ids
+    page.search_box.clear()
+    qtbot.keyClicks(page.search_box, "xylophone")
+    assert page.results.count() == 0 and "Nothing found" in page.count_label.text()
+    page.search_box.clear()
+    page.country.setCurrentIndex(page.country.findData("IT"))
+    page.show_entry("it.descrizione")
+    html = page.view.toPlainText()
+    assert "Gap: no verified information" in html and "As of 2026-11-25" in html
+    assert "[32]" in html and "https://designwrites.law" in page.view.toHtml()
+
+
+def test_alert_banner_and_acknowledge_button(qtbot: QtBot, store: Store) -> None:
+    from ui.knowledge.alerts_page import AlertsPage
+
+    alerts.fill_demo_alerts(store)
+    page = AlertsPage(store)
+    qtbot.addWidget(page)
+    page.show()
+    assert page.banner.isVisible() and "MWC" in page.banner.text.text()
+    assert page.list.count() == 2
+    qtbot.mouseClick(page.banner.button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.ack_button, Qt.MouseButton.LeftButton)  # the other one, now selected
+    assert alerts.unacknowledged(store) == []
+    assert not page.banner.isVisible()
+    with store.read() as session:
+        acks = list(
+            session.scalars(select(OutboxEntry.entity_id).where(OutboxEntry.entity == "alert_ack"))
+        )
+    assert sorted(acks) == ["demo-alert-de-customs", "demo-alert-mwc-2027"]
+
+
+def test_risk_maps_page_ranks_and_exports(
+    qtbot: QtBot, demo_store: Store, tmp_path: Path, qtmodeltester: object
+) -> None:
+    from ui.knowledge.riskmaps_page import RiskMapsPage
+
+    page = RiskMapsPage(demo_store)
+    qtbot.addWidget(page)
+    destinations = page.views["destinations"]
+    model = destinations.model
+    assert model.data(model.index(0, 1)) == "Germany" and model.data(model.index(0, 2)) == "5"
+    assert destinations.world is not None and destinations.world.scores["DE"] == 13
+    assert destinations.world.colour("DE").name() == "#c62828"
+    qtmodeltester.check(model)  # type: ignore[attr-defined]
+    page.right_kind.setCurrentIndex(page.right_kind.findData("trademark"))
+    assert {r.key for r in page.maps["destinations"].countries} == {"DE", "AE"}
+    page.tabs.setCurrentIndex(1)
+    page.export_to("pdf", tmp_path / "goods.pdf")
+    page.export_to("csv", tmp_path / "goods.csv")
+    assert (tmp_path / "goods.pdf").read_bytes().startswith(b"%PDF")
+    exported = (tmp_path / "goods.csv").read_text(encoding="utf-8-sig")
+    # Trademark filter: only the LED lamp (HS 94) and brake pads (HS 87) cases are counted.
+    assert "Vehicles and parts" in exported and "Electrical machinery" not in exported
+
+
+def test_guidance_panel_adds_a_proposed_deadline(qtbot: QtBot, demo_store: Store) -> None:
+    from ui.knowledge.guidance_panel import GuidancePanel
+
+    case_id = next(
+        r.id
+        for r in cases.list_cases(demo_store)
+        if r.fair_name.startswith("Canton") and r.trigger.value == "panel_summons"
+    )
+    panel = GuidancePanel(demo_store, case_id)
+    qtbot.addWidget(panel)
+    assert panel.guidance is not None and panel.guidance.cards[0].id == "cn.canton-complaint"
+    assert "24" in panel.cards.toPlainText()
+    # The demo case already has its 24 h deadline (same due time): offered as already added.
+    button = panel.add_buttons["cn-canton-24h"]
+    assert button.text() == "Added" and not button.isEnabled()
+
+    es_case = next(r.id for r in cases.list_cases(demo_store) if r.fair_name == "MWC Barcelona")
+    panel = GuidancePanel(demo_store, es_case)
+    qtbot.addWidget(panel)
+    assert panel.hint.isVisibleTo(panel) and "ex parte" in panel.hint.text()
+    before = len(cases.get_case(demo_store, es_case).deadlines)
+    qtbot.mouseClick(panel.add_buttons["es-exparte-48h"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(cases.get_case(demo_store, es_case).deadlines) == before + 1)
+    qtbot.waitUntil(lambda: panel.add_buttons["es-exparte-48h"].text() == "Added")
+
+
+def test_pages_render_in_chinese(qtbot: QtBot, demo_store: Store) -> None:
+    from ui.knowledge.library_page import LibraryPage
+    from ui.knowledge.riskmaps_page import RiskMapsPage
+
+    set_language("zh_CN")
+    library_page = LibraryPage(demo_store)
+    maps_page = RiskMapsPage(demo_store)
+    qtbot.addWidget(library_page)
+    qtbot.addWidget(maps_page)
+    assert (
+        "参考资料库" in library_page.findChild(type(library_page.count_label), "pageTitle").text()
+    )
+    assert maps_page.tabs.tabText(0) == "高风险企业"
+    assert (
+        maps_page.views["destinations"].model.data(
+            maps_page.views["destinations"].model.index(0, 1)
+        )
+        == "德国"
+    )
+    assert not library_page.grab().isNull()
