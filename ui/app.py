@@ -26,7 +26,7 @@ from fairdesk.i18n import LANGUAGES, _, set_language
 from fairdesk.paths import resolve_data_dir
 from fairdesk.resources import resource_path
 from fairdesk.store import Store, open_store
-from ui import settings
+from ui import settings, startup
 from ui.clock import clock
 from ui.fonts import apply_app_font
 from ui.main_window import MainWindow
@@ -167,6 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = create_application()
     apply_language(app, choose_language(args.lang))
     data_dir = resolve_data_dir(args.data_dir)
+    if not startup.prepare(app, data_dir):  # crash reports, first-start question, smoke exit
+        return 0
     try:
         store = open_store(data_dir)
     except StoreError as exc:
