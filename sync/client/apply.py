@@ -172,6 +172,8 @@ class Applier:
         pk = table.c.id
         exists = self.session.execute(select(pk).where(pk == entity_id)).first() is not None
         if entity in APPEND_ONLY_ENTITIES:
+            if exists and "version" in table.columns:
+                self.session.execute(table.update().where(pk == entity_id).values(version=version))
             if not exists:
                 values["id"] = entity_id
                 if "version" in table.columns:

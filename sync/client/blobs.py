@@ -42,6 +42,8 @@ GROW_AFTER = 2  # clean chunks in a row before the size doubles (on a link that 
 # sixteenth of the bytes that usually get through between cuts: ~6 % resent at worst.
 RUN_FRACTION = 16
 
+ProgressFn = Callable[[str, int, int], None]  # (sha256, offset, size)
+
 
 class ChunkSizer:
     """Big chunks on a good link; on a flaky one, small enough that a cut wastes little."""

@@ -106,3 +106,21 @@ def state_hash(store: Store) -> str:
     return hashlib.sha256(
         json.dumps(state(store), sort_keys=True, default=str).encode()
     ).hexdigest()
+
+
+def state_diff(first: Store, second: Store) -> list[str]:
+    """Readable differences between two nodes' states (for assertion messages)."""
+    one, two = state(first), state(second)
+    out = []
+    for key in sorted(set(one) | set(two)):
+        a, b = one.get(key), two.get(key)
+        if a == b:
+            continue
+        if isinstance(a, dict) and isinstance(b, dict):
+            out.append(
+                f"{key}: "
+                + repr({f: (a.get(f), b.get(f)) for f in set(a) | set(b) if a.get(f) != b.get(f)})
+            )
+        else:
+            out.append(f"{key}: {a!r} != {b!r}")
+    return out
