@@ -49,5 +49,8 @@ installer: $(STAMP)
 	$(PY) -m pip install -q -e '.[installer]'
 	sh installer/linux/build.sh
 
+installer-check: installer
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -p no:cacheprovider -q -s tests/installer/frozen_check.py
+
 clean:
 	rm -rf build dist .mypy_cache .ruff_cache

@@ -47,9 +47,9 @@ class CrashNotifier(QObject):
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
         )
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.destroyed.connect(self._forget)
+        box.finished.connect(self._forget)
         self.box = box
         box.open()  # not exec(): no nested event loop inside an exception handler
 
-    def _forget(self) -> None:
+    def _forget(self, _result: int = 0) -> None:
         self.box = None

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from fairdesk import __version__
 from fairdesk.i18n import _
 from fairdesk.store import Store
-from ui import extensions
+from ui import about, extensions
 from ui.pages.case_detail import CaseDetailPage
 from ui.pages.cases import CasesPage
 from ui.pages.new_emergency import NewEmergencyDialog
@@ -152,7 +152,7 @@ class MainWindow(QMainWindow):
                 )
             )
         help_menu = menu.addMenu(_("&Help"))
-        help_menu.addAction(self._action(_("About FairDesk"), "", self.about))
+        help_menu.addAction(self._action(_("About FairDesk"), "", lambda: about.show_about(self)))
 
     # -- navigation -------------------------------------------------------------------------
 
