@@ -159,11 +159,11 @@ def _conflicts_list(args: argparse.Namespace) -> int:
             if isinstance(info, dict):
                 print(
                     "    "
-                    + _("{field}: base {base!r} · HQ {server!r} · ours {client!r}").format(
+                    + _("{field}: base {base} · HQ {server} · ours {client}").format(
                         field=name,
-                        base=info.get("base"),
-                        server=info.get("server"),
-                        client=info.get("client"),
+                        base=repr(info.get("base")),
+                        server=repr(info.get("server")),
+                        client=repr(info.get("client")),
                     )
                 )
     return 0

@@ -132,7 +132,7 @@ class Transport:
                 response.close()
                 self.access_token = None
                 continue
-            if response.status_code == 401:
+            if response.status_code == 401 and auth:
                 raise AuthRevoked(
                     _("HQ no longer accepts this device (revoked or expired). Enrol it again.")
                 )
