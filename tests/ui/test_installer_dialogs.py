@@ -26,6 +26,13 @@ def _no_crash_hooks_left() -> Iterator[None]:
     crashreport.uninstall()
 
 
+@pytest.fixture
+def no_feature_packages(monkeypatch: pytest.MonkeyPatch) -> None:
+    # main() imports the feature UIs, which register pages for the whole test session;
+    # other tests count the navigation entries, so the in-process start-ups here skip that.
+    monkeypatch.setattr(ui_app, "load_feature_packages", lambda: [])
+
+
 def _case_count(data_dir: Path) -> int:
     store = open_store(data_dir, create=False)
     try:
@@ -129,6 +136,7 @@ def test_crash_notice_from_a_worker_thread_shows_one_dialog(qtbot: QtBot, tmp_pa
     notifier.box.close()
 
 
+@pytest.mark.usefixtures("no_feature_packages")
 def test_smoke_start_opens_the_window_and_exits_zero(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -146,6 +154,7 @@ def test_smoke_start_opens_the_window_and_exits_zero(
         widget.close()
 
 
+@pytest.mark.usefixtures("no_feature_packages")
 def test_smoke_start_fails_when_a_crash_was_reported(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
