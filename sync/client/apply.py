@@ -100,7 +100,7 @@ def _convert(table: Table, name: str, value: Any) -> Any:
     return value
 
 
-def _row_values(table: Table, fields: dict[str, Any]) -> dict[str, Any]:
+def row_values(table: Table, fields: dict[str, Any]) -> dict[str, Any]:
     values = {}
     for name, value in fields.items():
         if name in table.columns and name not in LOCAL_ONLY and name != "id":
@@ -109,7 +109,7 @@ def _row_values(table: Table, fields: dict[str, Any]) -> dict[str, Any]:
                 # Sent before the ORM default was applied ("" / False / 0): use the default.
                 default = column.default
                 if default is not None and default.is_scalar:
-                    values[name] = default.arg
+                    values[name] = getattr(default, "arg", None)
                 continue
             try:
                 values[name] = _convert(table, name, value)
@@ -164,7 +164,7 @@ class Applier:
         table = self.tables.get(entity)
         if table is None:
             return  # a kind this installation does not have (feature not installed)
-        values = _row_values(table, fields)
+        values = row_values(table, fields)
         if case_id is not None and "case_id" in table.columns and entity != "case":
             values["case_id"] = case_id
         if entity in ("evidence_item",) and "integrity" in table.columns:
@@ -217,7 +217,7 @@ class Applier:
             if entry.op == "delete":
                 values: dict[str, Any] = {"deleted_at": self.now}
             else:
-                values = _row_values(table, entry.changes)
+                values = row_values(table, entry.changes)
             if values:
                 self.session.execute(table.update().where(table.c.id == entity_id).values(**values))
 

@@ -19,7 +19,8 @@ from fairdesk.i18n import _
 from fairdesk.model import Case, OutboxEntry
 from fairdesk.store import Store
 from fairdesk.syncmodel import SyncConflict, conflict_json, open_conflicts
-from sync.client.apply import tables
+from fairdesk.timeutil import utcnow
+from sync.client.apply import row_values, tables
 
 Pick = Literal["ours", "theirs"]
 
@@ -175,12 +176,8 @@ def resolve(
         # Show the decision at once; HQ's answer comes back with the next pull.
         if row is not None:
             local = {k: v for k, v in changes.items() if k in table.columns and k != "case_id"}
-            from sync.client.apply import _row_values
-
-            values = _row_values(table, local)
+            values = row_values(table, local)
             if op == "delete" and "deleted_at" in table.columns:
-                from fairdesk.timeutil import utcnow
-
                 values["deleted_at"] = utcnow()
             if values:
                 session.execute(

@@ -70,7 +70,7 @@ class Backoff:
     def next_delay(self) -> float:
         ceiling = min(self.cap, self.base * (2**self.failures))
         self.failures += 1
-        return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
+        return float(ceiling / 2 + self.rng.uniform(0, ceiling / 2))
 
 
 def make_transport(store: Store) -> Transport:

@@ -51,11 +51,9 @@ def read_status(store: Store) -> SyncStatus:
         for state, count in session.execute(
             select(OutboxEntry.state, func.count()).group_by(OutboxEntry.state)
         ):
-            if state in ("waiting", "sending") or account is None:
-                # Entries before the enrolment were settled with an earlier server identity.
-                pass
             counts[state] = counts.get(state, 0) + int(count)
         if account is not None:
+            # Unsent entries from before the enrolment belong to an earlier server identity.
             stale = session.scalar(
                 select(func.count())
                 .select_from(OutboxEntry)

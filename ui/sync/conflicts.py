@@ -139,8 +139,9 @@ class ConflictsPanel(QWidget):
     def _fill(self, found: list[dict[str, Any]]) -> None:
         while self.layout_.count():
             item = self.layout_.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         if not found:
             self.layout_.addWidget(QLabel(_("No conflicts: every device agrees on this case.")))
             return

@@ -1,0 +1,317 @@
+"""Benchmark of device sync (`python tests/bench/bench_sync.py`; `make bench` runs it).
+
+A week of offline work — 5,000 mutations and 300 photos of ~5 MB (generated once, cached under
+build/bench/sync-cache/) — drained over loopback by the real app code into a real
+`fairdesk-hq`, through a byte-counting TCP proxy. Reports, against baselines measured in the
+same run:
+
+- time to drain vs the same bytes sent as plain HTTP PUTs to a trivial server (target ≤ 1.25×);
+- bytes on the wire vs payload on a clean link (≤ 1.02×) and with five random cuts (≤ 1.1×);
+- the longest GUI-thread stall while the Qt sync worker drains the backlog (≤ 50 ms).
+
+Writes build/bench/sync.json. ``--small`` runs a tenth of the backlog (a quick check).
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+
+from sqlalchemy import func, select  # noqa: E402
+
+from fairdesk import cases  # noqa: E402
+from fairdesk.evidence.service import import_files  # noqa: E402
+from fairdesk.model import Direction, OutboxEntry, Trigger  # noqa: E402
+from fairdesk.store import DB_NAME, Store, open_store  # noqa: E402
+from fairdesk.syncmodel import BlobQueueEntry  # noqa: E402
+from sync.client.engine import sync_once  # noqa: E402
+from sync.client.enroll import enroll  # noqa: E402
+from tests.sync.faultproxy import FaultProxy, fault_proxy  # noqa: E402
+from tests.sync.hq_harness import live_hq  # noqa: E402
+
+SMALL = "--small" in sys.argv
+MUTATIONS = 500 if SMALL else 5000
+PHOTOS = 30 if SMALL else 300
+PHOTO_BYTES = 5 * 1024 * 1024
+OUT = ROOT / "build" / "bench"
+CACHE = OUT / ("sync-cache-small" if SMALL else "sync-cache")
+
+
+def build_backlog() -> Path:
+    """The offline week, made once: cases, notes, and photos imported into the vault."""
+    marker = CACHE / "ready"
+    if marker.exists():
+        return CACHE / "device"
+    shutil.rmtree(CACHE, ignore_errors=True)
+    store = open_store(CACHE / "device")
+    rng = random.Random(7)
+    case_ids = []
+    for i in range(40):
+        case_ids.append(
+            cases.create_case(
+                store,
+                cases.CaseInput(
+                    title=f"Case {i}", direction=Direction.AGAINST_US, trigger=Trigger.COMPLAINT
+                ),
+            )
+        )
+    photos = CACHE / "photos"
+    photos.mkdir()
+    for i in range(PHOTOS):
+        path = photos / f"IMG_{i:04d}.jpg"
+        path.write_bytes(b"\xff\xd8\xff\xe0" + rng.randbytes(PHOTO_BYTES - 4))
+        import_files(store, case_ids[i % len(case_ids)], [path])
+        path.unlink()
+    while True:
+        with store.read() as session:
+            count = session.scalar(select(func.count()).select_from(OutboxEntry)) or 0
+        if count >= MUTATIONS:
+            break
+        cases.add_note(store, rng.choice(case_ids), "observation " + "x" * rng.randrange(20, 400))
+    store.close()
+    marker.write_text("ok")
+    return CACHE / "device"
+
+
+def fresh_copy(template: Path, target: Path) -> Store:
+    """Copy the database; hard-link the (read-only, immutable) vault files."""
+    shutil.copytree(
+        template, target, copy_function=os.link, ignore=shutil.ignore_patterns(DB_NAME + "*")
+    )
+    src = open_store(template, create=False)
+    try:
+        import sqlite3
+
+        dest = sqlite3.connect(target / DB_NAME)
+        raw = src.engine.raw_connection()
+        raw.driver_connection.backup(dest)  # type: ignore[union-attr]
+        dest.close()
+        raw.close()
+    finally:
+        src.close()
+    return open_store(target, create=False)
+
+
+def payload_bytes(store: Store) -> tuple[int, int]:
+    with store.read() as session:
+        blobs = session.scalar(select(func.coalesce(func.sum(BlobQueueEntry.size), 0))) or 0
+        records = sum(
+            len(json.dumps(e.changes, separators=(",", ":"), ensure_ascii=False).encode())
+            for e in session.scalars(select(OutboxEntry))
+        )
+    return int(blobs), records
+
+
+def drain(store: Store) -> int:
+    for attempt in range(1, 500):
+        if sync_once(store).drained:
+            return attempt
+    raise RuntimeError("never drained")
+
+
+class _Put(http.server.BaseHTTPRequestHandler):
+    folder = Path(".")
+
+    def do_PUT(self) -> None:
+        length = int(self.headers["Content-Length"])
+        path = self.folder / f"{threading.get_ident()}-{time.monotonic_ns()}"
+        with open(path, "wb") as handle:
+            remaining = length
+            while remaining:
+                block = self.rfile.read(min(remaining, 1 << 20))
+                handle.write(block)
+                remaining -= len(block)
+            handle.flush()
+            os.fsync(handle.fileno())
+        self.send_response(201)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def baseline_puts(template: Path, store: Store, tmp: Path) -> float:
+    """The same bytes (photos, and the mutations as one JSON body) as plain PUTs."""
+    folder = tmp / "put"
+    folder.mkdir()
+    _Put.folder = folder
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Put)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    from fairdesk.evidence.vault import Vault
+
+    vault = Vault(template)
+    with store.read() as session:
+        shas = list(session.scalars(select(BlobQueueEntry.sha256)))
+        records = json.dumps([e.changes for e in session.scalars(select(OutboxEntry))]).encode()
+    client = requests.Session()
+    client.trust_env = False
+    start = time.perf_counter()
+    client.put(url + "/records", data=records).raise_for_status()
+    for sha in shas:
+        with vault.open_original_for_read(sha) as handle:
+            client.put(url + f"/{sha}", data=handle).raise_for_status()
+    elapsed = time.perf_counter() - start
+    server.shutdown()
+    return elapsed
+
+
+def gui_drain(store: Store) -> tuple[float, float]:
+    """Drain through the app's Qt sync worker; returns (seconds, longest GUI stall in s)."""
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ui.sync.controller import SyncController
+
+    app = QApplication.instance() or QApplication([])
+    controller = SyncController(store)
+    stall = 0.0
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.nsecsElapsed()]
+
+    def tick() -> None:
+        nonlocal stall
+        now = clock.nsecsElapsed()
+        stall = max(stall, (now - last[0]) / 1e9)
+        last[0] = now
+
+    ticker = QTimer()
+    ticker.setInterval(5)
+    ticker.timeout.connect(tick)
+    done: list[bool] = []
+
+    def finished(result: Any) -> None:
+        if result.drained:
+            done.append(True)
+        else:
+            controller.sync_now()
+
+    controller.finished.connect(finished)
+    start = time.perf_counter()
+    ticker.start()
+    last[0] = clock.nsecsElapsed()
+    controller.sync_now()
+    while not done:
+        app.processEvents()
+        time.sleep(0.001)
+    ticker.stop()
+    # The timer interval itself is not a stall.
+    return time.perf_counter() - start, max(0.0, stall - 0.005)
+
+
+def run(
+    name: str, template: Path, tmp: Path, proxy_setup: Any = None, gui: bool = False
+) -> dict[str, Any]:
+    with live_hq(f"sqlite:///{tmp / name / 'hq.sqlite3'}", tmp / name / "hq") as hq:
+        hq.add_tenant("Bench")
+        with fault_proxy(hq.base_url) as proxy:
+            store = fresh_copy(template, tmp / name / "device")
+            enroll(store, proxy.url, hq.enroll_code("Bench"), "bench")
+            from sync.client.blobs import enqueue_from_outbox
+
+            enqueue_from_outbox(store)
+            blobs, records = payload_bytes(store)
+            if proxy_setup is not None:
+                proxy_setup(proxy, blobs + records)
+            start_bytes = proxy.bytes_up
+            stall = None
+            if gui:
+                seconds, stall = gui_drain(store)
+            else:
+                start = time.perf_counter()
+                drain(store)
+                seconds = time.perf_counter() - start
+            wire = proxy.bytes_up - start_bytes
+            result = {
+                "seconds": round(seconds, 2),
+                "wire_bytes": wire,
+                "blob_bytes": blobs,
+                "record_payload_bytes": records,
+                "wire_over_payload": round(wire / (blobs + records), 4),
+                "cuts": proxy.cuts_done,
+            }
+            if stall is not None:
+                result["gui_longest_stall_ms"] = round(stall * 1000, 1)
+            store.close()
+            return result
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    template = build_backlog()
+    print(f"backlog ready in {time.perf_counter() - t0:.1f}s", flush=True)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-sync-", dir=OUT))
+    try:
+        clean = run("clean", template, tmp, gui=True)
+        print("clean", clean, flush=True)
+        ref = open_store(template, create=False)
+        try:
+            from sync.client.blobs import enqueue_from_outbox
+
+            check = fresh_copy(template, tmp / "put-copy")
+            from fairdesk.syncmodel import SyncAccount
+            from fairdesk.timeutil import utcnow
+
+            with check.write() as session:  # enqueue needs an account row; no server is used
+                session.add(
+                    SyncAccount(
+                        id=1, server_url="", device_id="", tenant_id="", enrolled_at=utcnow()
+                    )
+                )
+            enqueue_from_outbox(check)
+            put_seconds = baseline_puts(template, check, tmp)
+            check.close()
+        finally:
+            ref.close()
+        print("plain PUTs", put_seconds, flush=True)
+
+        def five_cuts(proxy: FaultProxy, total: int) -> None:
+            proxy.random_cuts(random.Random(5), 5, total)
+
+        cut = run("cuts", template, tmp, proxy_setup=five_cuts)
+        print("five cuts", cut, flush=True)
+        report = {
+            "mutations": MUTATIONS,
+            "photos": PHOTOS,
+            "photo_bytes": PHOTO_BYTES,
+            "clean": clean,
+            "plain_put_seconds": round(put_seconds, 2),
+            "time_ratio_vs_plain_put": round(clean["seconds"] / put_seconds, 3),
+            "target_time_ratio": 1.25,
+            "wire_over_payload_clean": clean["wire_over_payload"],
+            "target_wire_clean": 1.02,
+            "five_cuts": cut,
+            "wire_over_payload_five_cuts": cut["wire_over_payload"],
+            "target_wire_cuts": 1.1,
+            "gui_longest_stall_ms": clean["gui_longest_stall_ms"],
+            "target_gui_stall_ms": 50,
+        }
+        name = "sync-small.json" if SMALL else "sync.json"
+        (OUT / name).write_text(json.dumps(report, indent=2))
+        print(json.dumps(report, indent=2))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
