@@ -27,7 +27,8 @@ APP_NAME = "FairDesk"
 LIBRARIES: tuple[str, ...] = (
     "PySide6",
     "PySide6_Essentials",
-    "PySide6_Pdf",
+    "PySide6_Addons",  # QtPdf up to 6.11 (only QtPdf is taken from it)
+    "PySide6_Pdf",  # QtPdf from 6.12 on
     "shiboken6",
     "SQLAlchemy",
     "greenlet",

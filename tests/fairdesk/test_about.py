@@ -41,7 +41,7 @@ def _desktop_dependencies() -> set[str]:
 def test_every_desktop_dependency_has_its_licence_listed() -> None:
     listed = {_key(n) for n in about.LIBRARIES}
     # The meta package pulls these in, but the desktop build leaves them out.
-    not_bundled = {"pyside6-addons", "pyside6-webengine"}
+    not_bundled = {"pyside6-webengine"}
     missing = _desktop_dependencies() - listed - not_bundled
     assert not missing, f"add to fairdesk.about.LIBRARIES (and check the licence): {missing}"
 
