@@ -11,6 +11,8 @@ libxcomposite1 libxdamage1 libxrandr2 libxtst6 libasound2"
 TEST="poppler-utils qpdf postgresql xvfb xdotool libimage-exiftool-perl binutils"
 PKGS="$RUNTIME"
 [ "${1:-}" = "--test" ] && PKGS="$RUNTIME $TEST"
+# Debian's own python3 needs python3-venv before `python3 -m venv` works.
+python3 -c "import ensurepip" >/dev/null 2>&1 || PKGS="$PKGS python3-venv python3-pip"
 
 command -v apt-get >/dev/null 2>&1 || { echo "Not a Debian/Ubuntu system: install the Qt 6 xcb libraries with your package manager."; exit 0; }
 # Skip the slow path when everything is already there.

