@@ -6,7 +6,8 @@ Other features use this module only, for example the documents feature:
 - ``list_items(store, case_id)`` → the case's items (hash, name, metadata, notes);
 - ``open_original(store, sha256)`` → a binary stream of the original (prefer this: it will
   keep working when the vault is encrypted); ``original_path`` is for tools that need a path;
-- ``thumbnail(store, sha256, size)`` → path of an upright JPEG thumbnail, or None;
+- ``thumbnail_bytes(store, sha256, size)`` → an upright JPEG thumbnail's bytes (decrypted
+  in an encrypted folder), or None; ``thumbnail`` gives its path (ciphertext when encrypted);
 - ``record_custody(store, action=INCLUDED_IN_DOCUMENT, sha256=..., case_id=..., details=...)``
   → appends to the custody log (``record_custody_in(session, ...)`` inside your transaction).
 """
@@ -51,6 +52,7 @@ from fairdesk.evidence.rows import CustodyRow, ItemRow, custody_row, item_row
 from fairdesk.evidence.vault import CancelLike, RecoveryResult, Vault
 from fairdesk.i18n import _
 from fairdesk.model import Case
+from fairdesk.protect import blobcrypt
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
 from fairdesk.validation import LONG_MAX, clean_text
@@ -83,6 +85,7 @@ __all__ = [
     "recover",
     "restore_item",
     "thumbnail",
+    "thumbnail_bytes",
 ]
 
 
@@ -179,6 +182,27 @@ def thumbnail(store: Store, sha256: str, size: int = thumbs.DEFAULT_SIZE) -> Pat
         return thumbs.ensure(store.data_dir, Vault(store.data_dir), sha256, size)
     except (thumbs.NotDecodable, FileNotFoundError):
         return None
+
+
+def thumbnail_bytes(store: Store, sha256: str, size: int = thumbs.DEFAULT_SIZE) -> bytes | None:
+    """The JPEG bytes of an upright thumbnail, decrypted when the folder is encrypted.
+
+    Display code must use this, not the file at :func:`thumbnail` (ciphertext when encrypted).
+    None when the item is not a picture, its original is missing (e.g. removed for travel) or
+    damaged.
+    """
+    vault = Vault(store.data_dir)
+    for _attempt in range(2):
+        try:
+            return thumbs.load(store.data_dir, vault, sha256, size)
+        except (thumbs.NotDecodable, FileNotFoundError):
+            return None
+        except blobcrypt.DamagedError:
+            # A damaged cached thumbnail is made again (thumbnails are disposable); if the
+            # original itself is damaged, the second attempt fails too and verify reports it.
+            path = thumbs.thumb_path(store.data_dir, sha256, size, encrypted=vault.key is not None)
+            path.unlink(missing_ok=True)
+    return None
 
 
 def record_custody_in(

@@ -8,7 +8,7 @@ linked to the original — the original is never changed.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QImageReader, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -25,6 +25,7 @@ from fairdesk.evidence import annotate, service
 from fairdesk.evidence.rows import ItemRow
 from fairdesk.i18n import _
 from fairdesk.store import Store
+from ui.evidence.gallery import image_from_bytes
 from ui.tasks import runner
 
 CROP, ARROWS, SIDE_BY_SIDE = "crop", "arrows", "side_by_side"
@@ -114,8 +115,8 @@ class AnnotateDialog(QDialog):
         self.store = store
         self.row = row
         self.setWindowTitle(_("Annotated copy of {name}").format(name=row.display_name))
-        path = service.thumbnail(store, row.sha256, 1024)
-        image = QImageReader(str(path)).read() if path is not None else None
+        data = service.thumbnail_bytes(store, row.sha256, 1024)  # decrypted when encrypted
+        image = image_from_bytes(data) if data is not None else None
         self.canvas = Canvas(image)
         self.modes = QButtonGroup(self)
         mode_row = QHBoxLayout()

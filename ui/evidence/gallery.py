@@ -14,6 +14,9 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QBuffer,
+    QByteArray,
+    QIODevice,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -37,6 +40,20 @@ THUMB_FILE_SIZE = 256  # made at import time
 CACHE_LIMIT = 1500
 QUEUE_LIMIT = 300  # requests scrolled past long ago are dropped
 ItemRole = Qt.ItemDataRole.UserRole + 1
+
+
+def image_from_bytes(data: bytes, max_side: int | None = None) -> QImage | None:
+    """Decode picture bytes (scaled while decoding to fit ``max_side``); None if undecodable."""
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buffer)
+    size = reader.size()
+    if max_side is not None and size.isValid():
+        reader.setScaledSize(size.scaled(max_side, max_side, Qt.AspectRatioMode.KeepAspectRatio))
+    image = reader.read()
+    buffer.close()
+    return None if image.isNull() else image
 
 
 class _Signals(QObject):
@@ -83,17 +100,9 @@ class ThumbLoader(QObject):
         self._signals.loaded.emit(sha256, image if image is not None else QImage())
 
     def load(self, sha256: str) -> QImage | None:
-        path = service.thumbnail(self.store, sha256, THUMB_FILE_SIZE)
-        if path is None:
-            return None
-        reader = QImageReader(str(path))
-        size = reader.size()
-        if size.isValid():
-            reader.setScaledSize(
-                size.scaled(self.size, self.size, Qt.AspectRatioMode.KeepAspectRatio)
-            )
-        image = reader.read()
-        return None if image.isNull() else image
+        # Bytes, not a path: in an encrypted folder the thumbnail file is ciphertext.
+        data = service.thumbnail_bytes(self.store, sha256, THUMB_FILE_SIZE)
+        return None if data is None else image_from_bytes(data, self.size)
 
     def stop(self) -> None:
         with self._lock:

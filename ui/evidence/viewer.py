@@ -8,7 +8,7 @@ tags) are saved through the core on the db pool.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QImage, QImageReader, QPixmap, QResizeEvent
+from PySide6.QtGui import QImage, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -29,6 +29,7 @@ from fairdesk.evidence.models import KIND_LABELS
 from fairdesk.evidence.rows import ItemRow
 from fairdesk.i18n import _
 from fairdesk.store import Store
+from ui.evidence.gallery import image_from_bytes
 from ui.tasks import runner
 
 VIEW_SIZE = 1024
@@ -55,11 +56,8 @@ def capture_text(row: ItemRow) -> str:
 
 
 def _load_view_image(store: Store, sha256: str) -> QImage | None:
-    path = service.thumbnail(store, sha256, VIEW_SIZE)
-    if path is None:
-        return None
-    image = QImageReader(str(path)).read()
-    return None if image.isNull() else image
+    data = service.thumbnail_bytes(store, sha256, VIEW_SIZE)  # decrypted when encrypted
+    return None if data is None else image_from_bytes(data)
 
 
 class _Picture(QLabel):
