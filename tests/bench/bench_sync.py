@@ -285,7 +285,7 @@ def main() -> int:
         print("plain PUTs", put_seconds, flush=True)
 
         def five_cuts(proxy: FaultProxy, total: int) -> None:
-            proxy.random_cuts(random.Random(5), 5, total)
+            proxy.random_cuts(random.Random(5), 5, total // 2)  # all five fall inside the drain
 
         cut = run("cuts", template, tmp, proxy_setup=five_cuts)
         print("five cuts", cut, flush=True)
