@@ -226,6 +226,7 @@ class _DocxWriter:
             images.max_pixels(box_w_pt, box_h_pt),
             sha256=view.sha256,
             cache_dir=self.spec.cache_dir,
+            cache_key=self.spec.cache_key,
         )
         if result.data is None:
             self.warnings.append(

@@ -3,7 +3,8 @@
 A print copy is made at about 200 dpi for the size it is shown at; an original that is
 already small enough (and upright) is used as it is. Print copies are cached by SHA-256 and
 size (originals are immutable, so a cached copy never goes stale), which makes a second
-version of a document with many photos fast. A photo that cannot be decoded yields an
+version of a document with many photos fast. In an encrypted data folder the cache files are
+AES-GCM encrypted with the folder's data key (``cache_key``): never a plaintext picture. A photo that cannot be decoded yields an
 error text for a placeholder; the document goes on.
 """
 
@@ -22,6 +23,7 @@ import qrcode
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from fairdesk.errors import FairDeskError
+from fairdesk.protect import blobcrypt
 
 PRINT_DPI = 200
 JPEG_QUALITY = 82
@@ -52,10 +54,17 @@ def max_pixels(width_pt: float, height_pt: float) -> tuple[int, int]:
     return (max(1, round(width_pt / 72 * PRINT_DPI)), max(1, round(height_pt / 72 * PRINT_DPI)))
 
 
-def _cache_file(cache_dir: Path | None, sha256: str, box: tuple[int, int]) -> Path | None:
+def _cache_file(
+    cache_dir: Path | None, sha256: str, box: tuple[int, int], encrypted: bool = False
+) -> Path | None:
     if cache_dir is None or not sha256:
         return None
-    return cache_dir / f"{sha256}-{box[0]}x{box[1]}.jpg"
+    return cache_dir / f"{sha256}-{box[0]}x{box[1]}.jpg{'.enc' if encrypted else ''}"
+
+
+def _cache_context(sha256: str, box: tuple[int, int]) -> bytes:
+    # Binds an encrypted cache file to its photo and size: a swapped file fails to open.
+    return f"print:{sha256}:{box[0]}x{box[1]}".encode("ascii")
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -76,20 +85,27 @@ def print_photo(
     *,
     sha256: str = "",
     cache_dir: Path | None = None,
+    cache_key: bytes | None = None,
 ) -> PrintPhoto:
     """A JPEG of the photo fitting ``box`` pixels (aspect kept, EXIF orientation applied).
 
     ``source`` is a path or a function opening a binary stream: vault originals are read
     through the evidence service, which decrypts them when the data folder is encrypted.
-    ``cache_dir`` must be None for an encrypted folder (print copies would be plaintext).
+    In an encrypted folder pass its data key as ``cache_key``: the cached print copies are
+    then encrypted (without it, they would be plaintext pictures on disk).
     """
-    cached = _cache_file(cache_dir, sha256, box)
+    cached = _cache_file(cache_dir, sha256, box, encrypted=cache_key is not None)
     if cached is not None and cached.is_file():
         try:
-            data = cached.read_bytes()
+            if cache_key is not None:
+                data = blobcrypt.read_encrypted_bytes(
+                    cached, cache_key, _cache_context(sha256, box)
+                )
+            else:
+                data = cached.read_bytes()
             with Image.open(io.BytesIO(data)) as probe:
                 return PrintPhoto(data, probe.width, probe.height)
-        except (OSError, UnidentifiedImageError):
+        except (OSError, UnidentifiedImageError, blobcrypt.DamagedError):
             pass  # a damaged cache file is simply made again
     _enable_heif()
     try:
@@ -120,7 +136,10 @@ def print_photo(
         FairDeskError,
     ) as exc:
         return PrintPhoto(None, error=str(exc) or type(exc).__name__)
-    if cached is not None:
+    if cached is not None and cache_key is not None:
+        with contextlib.suppress(OSError):  # the cache is an optimisation only
+            blobcrypt.write_encrypted_bytes(cached, data, cache_key, _cache_context(sha256, box))
+    elif cached is not None:
         _write_atomic(cached, data)
     return PrintPhoto(data, size[0], size[1])
 

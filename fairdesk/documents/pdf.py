@@ -344,6 +344,7 @@ class _Writer:
             images.max_pixels(box_w, box_h),
             sha256=view.sha256,
             cache_dir=self.spec.cache_dir,
+            cache_key=self.spec.cache_key,
         )
         if result.data is None:
             self.warnings.append(

@@ -42,6 +42,7 @@ class DocumentSpec:
     missing_chars: tuple[str, ...] = ()
     paper: str = "a4"
     cache_dir: Path | None = None
+    cache_key: bytes | None = None  # the data key of an encrypted folder: cache encrypted
     warnings: tuple[str, ...] = ()
 
 
@@ -55,7 +56,11 @@ class Rendered:
 
 
 def build_spec(
-    prepared: Prepared, *, paper: str = "a4", cache_dir: Path | None = None
+    prepared: Prepared,
+    *,
+    paper: str = "a4",
+    cache_dir: Path | None = None,
+    cache_key: bytes | None = None,
 ) -> DocumentSpec:
     """Render the template and parse it; raises TemplateError for template faults."""
     text = templates.render_text(prepared.info, prepared.values)
@@ -105,6 +110,7 @@ def build_spec(
         missing_chars=tuple(missing),
         paper=paper,
         cache_dir=cache_dir,
+        cache_key=cache_key,
         warnings=tuple(warnings),
     )
 

@@ -133,8 +133,10 @@ def check(
     return context.prepare(store, case_id, kind, language, fields, evidence_ids=evidence_ids)
 
 
-def _render(prepared: Prepared, fmt: str, paper: str, cache_dir: Path | None) -> Rendered:
-    spec = build_spec(prepared, paper=paper, cache_dir=cache_dir)
+def _render(
+    prepared: Prepared, fmt: str, paper: str, cache_dir: Path | None, cache_key: bytes | None
+) -> Rendered:
+    spec = build_spec(prepared, paper=paper, cache_dir=cache_dir, cache_key=cache_key)
     return pdf.write(spec) if fmt == "pdf" else docx.write(spec)
 
 
@@ -177,9 +179,9 @@ def render_document(
     )
     if prepared.missing and not allow_blanks:
         raise MissingFieldsError(prepared.missing)
-    # Print copies of photos are cached in plaintext, so never in an encrypted folder.
-    cache = None if blobs.encrypted(store.data_dir) else store.data_dir / "thumbs" / "print"
-    rendered = _render(prepared, fmt, paper, cache)
+    # Print copies of photos are cached; encrypted with the data key in an encrypted folder.
+    cache = store.data_dir / "thumbs" / "print"
+    rendered = _render(prepared, fmt, paper, cache, blobs.data_key(store.data_dir))
     if not save:
         return GenerationResult(
             None, rendered.data, rendered.warnings, rendered.doc_ref, rendered.pages

@@ -60,6 +60,11 @@ def encrypted(data_dir: Path) -> bool:
     return Vault(data_dir).key is not None
 
 
+def data_key(data_dir: Path) -> bytes | None:
+    """The data key of an unlocked encrypted folder (for encrypted caches); None if plain."""
+    return Vault(data_dir).key
+
+
 def verify(data_dir: Path, sha256: str) -> bool:
     blob_path(data_dir, sha256)
     return Vault(data_dir).hash_blob(sha256) == sha256

@@ -64,6 +64,19 @@ def _tools() -> None:
         assert shutil.which(tool), f"{tool} is required (poppler-utils / qpdf)"
 
 
+@pytest.fixture(autouse=True)
+def _cli_passphrase(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``--encrypted`` the in-process CLI needs the test passphrase, as a user gives it."""
+    if request.config.getoption("--encrypted"):
+        from tests.conftest import TEST_PASSPHRASE
+
+        secret = tmp_path / "passphrase.txt"
+        secret.write_text(TEST_PASSPHRASE + "\n", encoding="utf-8")
+        monkeypatch.setenv("FAIRDESK_PASSPHRASE_FILE", str(secret))
+
+
 @pytest.fixture
 def canton_case(demo_store: Store) -> str:
     return next(r.id for r in cases.list_cases(demo_store) if "榨汁机" in r.title)

@@ -130,7 +130,8 @@ def test_annotate_crop_creates_a_linked_new_item(
     copy = next(r for r in rows if r.id != source.id)
     assert copy.derived_from == source.id and copy.derivation["op"] == "crop"
     assert copy.mime == "image/png" and 300 <= (copy.width or 0) <= 340
-    assert service.original_path(panel.store, source.sha256).read_bytes() == before
+    with service.open_original(panel.store, source.sha256) as stored:  # decrypts if encrypted
+        assert stored.read() == before
     assert [e.action for e in service.custody_log(panel.store, panel.case_id)] == [
         "import",
         "annotation",
