@@ -66,7 +66,7 @@ class MainWindow(QMainWindow):
 
         self.today = TodayPage(store)
         self.cases = CasesPage(store)
-        self.case_detail = CaseDetailPage(store)
+        self._case_detail: CaseDetailPage | None = None  # built when a case is first opened
         self.settings = SettingsPage(store)
         self.pages: list[tuple[str, str, QWidget]] = [
             ("today", _("Today"), self.today),
@@ -84,7 +84,6 @@ class MainWindow(QMainWindow):
             item.setSizeHint(QSize(180, 40))
             self.navigation.addItem(item)
             self.stack.addWidget(widget)
-        self.stack.addWidget(self.case_detail)
         self.navigation.currentRowChanged.connect(self._nav_changed)
 
         self._build_status_bar()
@@ -92,7 +91,6 @@ class MainWindow(QMainWindow):
 
         self.today.open_case.connect(self.open_case)
         self.cases.open_case.connect(self.open_case)
-        self.case_detail.back.connect(self.go_back)
         self.settings.language_changed.connect(self.language_changed)
         self.settings.saved.connect(self.today.reload)
         self._previous_page = 0
@@ -156,6 +154,18 @@ class MainWindow(QMainWindow):
 
     # -- navigation -------------------------------------------------------------------------
 
+    @property
+    def case_detail(self) -> CaseDetailPage:
+        if self._case_detail is None:
+            page = CaseDetailPage(self.store)
+            page.back.connect(self.go_back)
+            self.stack.addWidget(page)
+            self._case_detail = page
+        return self._case_detail
+
+    def showing_case(self) -> bool:
+        return self._case_detail is not None and self.stack.currentWidget() is self._case_detail
+
     def page_index(self, key: str) -> int:
         return next(i for i, (k, _t, _w) in enumerate(self.pages) if k == key)
 
@@ -167,7 +177,7 @@ class MainWindow(QMainWindow):
         self.go_to(self.page_index(key))
 
     def current_key(self) -> str:
-        if self.stack.currentWidget() is self.case_detail:
+        if self.showing_case():
             return "case"
         return self.pages[self.stack.currentIndex()][0]
 
@@ -176,7 +186,7 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentIndex(row)
 
     def open_case(self, case_id: str) -> None:
-        if self.stack.currentWidget() is not self.case_detail:
+        if not self.showing_case():
             self._previous_page = self.stack.currentIndex()
         self.case_detail.show_case(case_id)
         self.stack.setCurrentWidget(self.case_detail)
@@ -204,17 +214,13 @@ class MainWindow(QMainWindow):
 
     def refresh_all(self) -> None:
         self.refresh_lists()
-        if self.stack.currentWidget() is self.case_detail:
+        if self.showing_case():
             self.case_detail.reload()
 
     def _core_changed(self, kind: str, object_id: str) -> None:
         if kind in ("case_changed", "levels_changed", "fair_changed") or kind.startswith("sync"):
             self._reload_timer.start()
-        if (
-            kind == "case_changed"
-            and object_id == self.case_detail.case_id
-            and self.stack.currentWidget() is self.case_detail
-        ):
+        if kind == "case_changed" and self.showing_case() and object_id == self.case_detail.case_id:
             self.case_detail.reload()
 
     def about(self) -> None:

@@ -3,9 +3,11 @@ level (refused without a reason), edit fields; checks both the screen and the st
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
@@ -18,6 +20,15 @@ from tests.ui.conftest import NOW
 from ui.extensions import CASE_PANELS, CasePanel, register_case_panel
 from ui.pages.case_detail import CaseDetailPage
 from ui.widgets.deadline_editor import to_qdatetime
+
+
+@pytest.fixture(autouse=True)
+def _no_feature_panels() -> Iterator[None]:
+    """Feature packages imported by other tests register panels; start from none here."""
+    saved = list(CASE_PANELS)
+    CASE_PANELS.clear()
+    yield
+    CASE_PANELS[:] = saved
 
 
 def _open(qtbot: QtBot, store: Store, title: str) -> CaseDetailPage:
@@ -141,19 +152,15 @@ def test_edit_fields_validates_and_saves(qtbot: QtBot, fair_store: Store) -> Non
 
 
 def test_registered_panel_replaces_placeholder(qtbot: QtBot, fair_store: Store) -> None:
-    saved = list(CASE_PANELS)
-    try:
-        register_case_panel(
-            CasePanel(
-                "evidence",
-                lambda: "Evidence (3)",
-                lambda store, case_id: QLabel(f"photos of {case_id}"),
-            )
+    register_case_panel(
+        CasePanel(
+            "evidence",
+            lambda: "Evidence (3)",
+            lambda store, case_id: QLabel(f"photos of {case_id}"),
         )
-        page = _open(qtbot, fair_store, "Injunction: hydraulic pump")
-        titles = _tab_titles(page)
-        assert "Evidence (3)" in titles and "Evidence" not in titles and "Documents" in titles
-        widget = page.tabs.widget(titles.index("Evidence (3)"))
-        assert isinstance(widget, QLabel) and widget.text() == f"photos of {page.case_id}"
-    finally:
-        CASE_PANELS[:] = saved
+    )
+    page = _open(qtbot, fair_store, "Injunction: hydraulic pump")
+    titles = _tab_titles(page)
+    assert "Evidence (3)" in titles and "Evidence" not in titles and "Documents" in titles
+    widget = page.tabs.widget(titles.index("Evidence (3)"))
+    assert isinstance(widget, QLabel) and widget.text() == f"photos of {page.case_id}"

@@ -17,7 +17,6 @@ from ui import app as ui_app
 from ui import settings
 from ui.app import Application
 from ui.main_window import MainWindow
-from ui.widgets.level_badge import LevelBadge
 
 
 def test_home_zone_is_validated_and_persisted(qtbot: QtBot, demo_store: object) -> None:
@@ -60,13 +59,13 @@ def test_language_switch_rebuilds_the_window_in_chinese(qtbot: QtBot, demo_store
     try:
         assert current_language() == "zh_CN"
         assert settings.LANGUAGE.get() == "zh_CN"
-        assert [new.navigation.item(i).text() for i in range(3)] == ["今日", "案件", "设置"]
+        nav = [new.navigation.item(i).text() for i in range(new.navigation.count())]
+        assert nav[:2] == ["今日", "案件"] and "设置" in nav
         assert new.current_key() == "settings"  # the user stays where they were
         assert new.cases.summary.text() == "共 14 件案件"
-        badge = new.findChild(LevelBadge)
-        assert badge is not None
-        badge.set_level(badge.level)
-        assert badge.text.text() in ("红色", "黄色", "蓝色")
+        new.open_case(new.cases.model.case_id(0))  # red first
+        assert new.case_detail.badge.text.text() == "红色"
+        assert new.case_detail.tabs.tabText(0) == "详情"
         assert not window.isVisible()
     finally:
         ui_app.apply_language(QApplication.instance(), "en")  # type: ignore[arg-type]

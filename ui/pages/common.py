@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -13,7 +15,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fairdesk.timeutil import all_zones
 from ui.theme import SPACING
+
+
+@cache
+def time_zone_names() -> list[str]:
+    """All IANA zone names (read once: walking tzdata's folders takes ~50 ms)."""
+    return all_zones()
 
 
 def page_layout(widget: QWidget) -> QVBoxLayout:
@@ -35,6 +44,20 @@ def page_header(title: str, subtitle: str = "") -> tuple[QWidget, QLabel, QLabel
     layout.addSpacing(SPACING)
     layout.addWidget(subtitle_label, 1, Qt.AlignmentFlag.AlignBottom)
     return box, title_label, subtitle_label
+
+
+def fit_columns(view: QTableView, samples: dict[int, str]) -> None:
+    """Size columns to fit a sample text (no pass over every row, unlike ResizeToContents)."""
+    metrics = view.fontMetrics()
+    header = view.horizontalHeader()
+    for column, sample in samples.items():
+        title = str(view.model().headerData(column, Qt.Orientation.Horizontal) or "")
+        width = max(
+            metrics.horizontalAdvance(sample) + 36,
+            header.fontMetrics().horizontalAdvance(title) + 28,
+        )
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        view.setColumnWidth(column, width)
 
 
 def table_view() -> QTableView:

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 from fairdesk.errors import ValidationError
 from fairdesk.i18n import LANGUAGES, _, current_language
 from fairdesk.store import Store
-from fairdesk.timeutil import all_zones, zone
+from fairdesk.timeutil import zone
 from ui import settings
-from ui.pages.common import page_header, page_layout
+from ui.pages.common import page_header, page_layout, time_zone_names
 from ui.widgets.forms import FieldWithError
 
 
@@ -49,9 +49,9 @@ class SettingsPage(QWidget):
 
         zone_box = QComboBox()
         zone_box.setEditable(True)
-        zone_box.addItems(all_zones())
+        zone_box.addItems(time_zone_names())
         zone_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        completer = QCompleter(all_zones(), zone_box)
+        completer = QCompleter(time_zone_names(), zone_box)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         zone_box.setCompleter(completer)

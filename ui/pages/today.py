@@ -19,7 +19,7 @@ from fairdesk.store import Store
 from ui import settings
 from ui.clock import clock
 from ui.models.deadlines import DeadlineTableModel
-from ui.pages.common import page_header, page_layout, table_view
+from ui.pages.common import fit_columns, page_header, page_layout, table_view
 from ui.tasks import runner
 
 
@@ -38,18 +38,18 @@ class TodayPage(QWidget):
         self.view.setModel(self.model)
         head = self.view.horizontalHeader()
         head.setStretchLastSection(False)
-        # Case and deadline text share the room; the short columns keep their size.
-        for column, mode in enumerate(
-            (
-                QHeaderView.ResizeMode.ResizeToContents,
-                QHeaderView.ResizeMode.ResizeToContents,
-                QHeaderView.ResizeMode.Stretch,
-                QHeaderView.ResizeMode.Stretch,
-                QHeaderView.ResizeMode.ResizeToContents,
-                QHeaderView.ResizeMode.ResizeToContents,
-            )
-        ):
-            head.setSectionResizeMode(column, mode)
+        # Case and deadline text share the room; the short columns are sized once from sample
+        # text (ResizeToContents would re-read every row on each one-second countdown tick).
+        head.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        fit_columns(
+            self.view,
+            {
+                0: _("Yellow"),
+                1: _("overdue by {duration}").format(duration="23h 59m"),
+                4: "12-31 23:59 UTC+04",
+                5: "12-31 23:59 UTC+04",
+            },
+        )
         self.view.activated.connect(self._activated)
         layout.addWidget(self.view, 1)
         self.empty = QLabel(_("No open deadlines. New emergency: Ctrl+N."))
