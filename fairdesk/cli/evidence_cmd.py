@@ -148,12 +148,22 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         report = verify(store, case_id)
     finally:
         store.close()
+    notes = sys.stderr if args.json else sys.stdout  # --json: stdout is only the JSON
+    for sha in recovered.restored:
+        print(
+            _(
+                "Moved {sha} back from vault/quarantine: a generated document or original that "
+                "an earlier version had set aside (its SHA-256 checks out)."
+            ).format(sha=sha[:12]),
+            file=notes,
+        )
     for moved in recovered.quarantined:
         print(
             _(
                 "Moved an unfinished or unknown file from an earlier crash to "
                 "vault/quarantine: {name}"
-            ).format(name=moved)
+            ).format(name=moved),
+            file=notes,
         )
     if args.json:
         print_json(
@@ -164,6 +174,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
                 "log_entries": report.log_entries,
                 "problems": [p.__dict__ for p in report.problems],
                 "quarantined": list(recovered.quarantined),
+                "restored": list(recovered.restored),
             }
         )
         return 0 if report.ok else 1

@@ -10,11 +10,10 @@ unreferenced blob, never a row without its file.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import BinaryIO
 
-from fairdesk.evidence.vault import QUARANTINE, Vault, fsync_dir
+from fairdesk.evidence.vault import Vault
 
 
 def write_blob(data_dir: Path, data: bytes) -> str:
@@ -23,35 +22,17 @@ def write_blob(data_dir: Path, data: bytes) -> str:
 
 
 def blob_path(data_dir: Path, sha256: str) -> Path:
-    """The path of a stored document, restoring it from the vault's quarantine if needed.
-
-    The vault's crash recovery moves files no evidence row references into quarantine (it
-    never deletes). A document blob found there is checked against its hash and moved back.
-    """
-    vault = Vault(data_dir)
-    path = vault.blob_path(sha256)
-    if path.is_file():
-        return path
-    quarantine = vault.root / QUARANTINE
-    if quarantine.is_dir():
-        for candidate in sorted(quarantine.glob(f"*/{sha256[:2]}__{sha256}")):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(candidate, path)
-            # Checked through the vault (it decrypts when needed); a wrong file goes back.
-            if vault.hash_blob(sha256) == sha256:
-                fsync_dir(path.parent)
-                return path
-            os.replace(path, candidate)
-    return path  # missing: the caller reports it
+    """The path of a stored document (ciphertext in an encrypted folder: read through
+    :func:`read_blob`). The vault's recovery counts documents as referenced, so it never
+    quarantines them (and moves back any an older version did)."""
+    return Vault(data_dir).blob_path(sha256)
 
 
 def read_blob(data_dir: Path, sha256: str) -> bytes:
-    blob_path(data_dir, sha256)  # restores from quarantine if needed
     return Vault(data_dir).read_bytes(sha256)
 
 
 def copy_blob(data_dir: Path, sha256: str, target: BinaryIO) -> None:
-    blob_path(data_dir, sha256)
     Vault(data_dir).copy_to(sha256, target)
 
 
@@ -66,5 +47,4 @@ def data_key(data_dir: Path) -> bytes | None:
 
 
 def verify(data_dir: Path, sha256: str) -> bool:
-    blob_path(data_dir, sha256)
     return Vault(data_dir).hash_blob(sha256) == sha256

@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import column, select, table
 from sqlalchemy.orm import Session
 
 from fairdesk import events, outbox
@@ -389,6 +389,10 @@ def purge_item(store: Store, item_id: str, reason: str) -> ItemRow:
                 EvidenceItem.purged_at.is_(None),
             )
         ).first()
+        if others is None:  # the same bytes may also be a generated document (a re-import)
+            others = session.scalars(
+                select(_DOCUMENTS.c.sha256).where(_DOCUMENTS.c.sha256 == item.sha256)
+            ).first()
         row = item_row(item)
         sha = item.sha256
     if others is None:  # after the commit: a crash in between leaves bytes, never a lie
@@ -403,12 +407,24 @@ def case_exists(store: Store, case_id: str) -> bool:
         return case is not None and case.deleted_at is None
 
 
+# Generated documents (fairdesk.documents, migration 0003) are vault blobs too. Named as a
+# bare table so that the evidence core does not import the documents feature above it.
+_DOCUMENTS = table("documents", column("sha256"))
+
+
+def referenced_hashes(session: Session) -> set[str]:
+    """Every SHA-256 a row needs in the vault: live evidence items and generated documents."""
+    referenced = set(
+        session.scalars(select(EvidenceItem.sha256).where(EvidenceItem.purged_at.is_(None)))
+    )
+    referenced.update(session.scalars(select(_DOCUMENTS.c.sha256)))
+    return referenced
+
+
 def recover(store: Store) -> RecoveryResult:
     """Quarantine vault files no row references (leftovers of a crash). Never deletes."""
     with store.read() as session:
-        referenced = set(
-            session.scalars(select(EvidenceItem.sha256).where(EvidenceItem.purged_at.is_(None)))
-        )
+        referenced = referenced_hashes(session)
     return Vault(store.data_dir).recover(referenced)
 
 

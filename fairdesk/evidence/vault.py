@@ -73,6 +73,7 @@ class BlobWrite:
 class RecoveryResult:
     quarantined: tuple[str, ...]  # paths relative to vault/, as they were
     skipped_busy: bool  # another FairDesk process was importing: recovery postponed
+    restored: tuple[str, ...] = ()  # referenced blobs moved back from quarantine (SHA-256)
 
 
 def is_sha256(value: str) -> bool:
@@ -303,11 +304,34 @@ class Vault:
             else:
                 yield entry
 
+    def _restore_quarantined(self, referenced: set[str]) -> list[str]:
+        """Move referenced blobs that are missing here back from quarantine (hash checked).
+
+        Older versions quarantined generated documents (only evidence rows counted as
+        references); a copy that does not hash to its name goes back into quarantine.
+        """
+        restored: list[str] = []
+        for candidate in self.quarantined():
+            prefix, _sep, sha = candidate.name.partition("__")
+            if sha not in referenced or prefix != sha[:2] or self.exists(sha):
+                continue
+            target = self.blob_path(sha)
+            target.parent.mkdir(exist_ok=True)
+            os.replace(candidate, target)
+            if self.hash_blob(sha) == sha:
+                fsync_dir(target.parent)
+                restored.append(sha)
+            else:
+                os.replace(target, candidate)
+        return restored
+
     def recover(self, referenced: Iterable[str]) -> RecoveryResult:
         """Move every unreferenced file into ``vault/quarantine/<time>/`` (never delete).
 
-        Skipped (and reported) while another process holds the writer lock, so a blob
-        renamed but not yet committed by a running import is never taken away.
+        ``referenced`` is every SHA-256 a row points at (evidence items AND generated
+        documents); a referenced blob found in quarantine is moved back. Skipped (and
+        reported) while another process holds the writer lock, so a blob renamed but not yet
+        committed by a running import is never taken away.
         """
         refs = set(referenced)
         if fcntl is not None:
@@ -320,6 +344,7 @@ class Vault:
         else:  # pragma: no cover
             handle = None
         try:
+            restored = self._restore_quarantined(refs)
             strays = sorted(self._strays(refs))
             moved: list[str] = []
             if strays:
@@ -332,7 +357,7 @@ class Vault:
                     moved.append(rel)
                 fsync_dir(target_dir)
                 fsync_dir(self.root)
-            return RecoveryResult(tuple(moved), skipped_busy=False)
+            return RecoveryResult(tuple(moved), skipped_busy=False, restored=tuple(restored))
         finally:
             if handle is not None:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

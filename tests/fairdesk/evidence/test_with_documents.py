@@ -1,0 +1,84 @@
+"""Evidence recovery, verify and export together with generated documents (real files).
+
+Runs on a plain folder, and on an encrypted one with ``--encrypted``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from fairdesk.cli import main
+from fairdesk.documents import service as documents
+from fairdesk.documents.service import DocumentRow
+from fairdesk.evidence import service as evidence
+from fairdesk.evidence.vault import QUARANTINE, Vault
+from fairdesk.evidence.verify import startup_check
+from fairdesk.store import Store
+from tests.conftest import TEST_PASSPHRASE
+from tests.fairdesk.evidence.conftest import new_case
+from tests.fairdesk.evidence.helpers import photo
+
+FIELDS = {"company_name": "Example Machinery Ltd", "signatory_name": "Zhang Example"}
+
+
+@pytest.fixture(autouse=True)
+def _cli_passphrase(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An encrypted folder (``--encrypted``) is opened by the CLI with the passphrase file."""
+    secret = tmp_path / "passphrase.txt"
+    secret.write_text(TEST_PASSPHRASE + "\n", encoding="utf-8")
+    monkeypatch.setenv("FAIRDESK_PASSPHRASE_FILE", str(secret))
+
+
+def _case_with_document(store: Store, tmp_path: Path) -> tuple[str, DocumentRow]:
+    case_id = new_case(store)
+    evidence.import_paths(store, case_id, [photo(tmp_path / "booth.jpg", (320, 240))])
+    result = documents.render_document(
+        store, case_id, "evidence_report", "en", FIELDS, allow_blanks=True
+    )
+    assert result.document is not None
+    return case_id, result.document
+
+
+def test_recovery_and_verify_keep_generated_documents(
+    store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _case_id, doc = _case_with_document(store, tmp_path)
+    vault = Vault(store.data_dir)
+    stored = vault.blob_path(doc.sha256)
+
+    report = startup_check(store)
+    assert report.quarantined == () and report.ok, report.problems
+    code = main(["--data-dir", str(store.data_dir), "verify", "--json"])
+    captured = capsys.readouterr()
+    assert code == 0 and "quarantine" not in captured.err
+    assert json.loads(captured.out)["quarantined"] == []
+
+    assert stored.is_file() and vault.quarantined() == []
+    data = documents.read_document(store, doc)
+    assert hashlib.sha256(data).hexdigest() == doc.sha256 and data[:5] == b"%PDF-"
+
+
+def test_recovery_moves_back_documents_an_older_version_quarantined(
+    store: Store, tmp_path: Path
+) -> None:
+    case_id, doc = _case_with_document(store, tmp_path)
+    vault = Vault(store.data_dir)
+    stored = vault.blob_path(doc.sha256)
+    old = vault.root / QUARANTINE / "20260301T101010000000Z"
+    old.mkdir(parents=True)
+    os.replace(stored, old / f"{doc.sha256[:2]}__{doc.sha256}")  # as the old recovery did
+    # A file named like a referenced (missing) original but with other bytes stays put.
+    item_sha = evidence.list_items(store, case_id)[0].sha256
+    vault.blob_path(item_sha).unlink()
+    (old / f"{item_sha[:2]}__{item_sha}").write_bytes(b"not that photo")
+
+    result = evidence.recover(store)
+    assert result.restored == (doc.sha256,) and result.quarantined == ()
+    assert stored.is_file() and vault.hash_blob(doc.sha256) == doc.sha256
+    assert [p.name for p in vault.quarantined()] == [f"{item_sha[:2]}__{item_sha}"]
+    assert not vault.exists(item_sha)
