@@ -4,7 +4,8 @@ Every figure is a ratio against a baseline measured in the same run on the same 
 
 * start-up to a usable main window (window shown, Today and Cases loaded) on 10,000 cases,
   vs a bare PySide6 window with one QTableView of 10,000 rows; separate subprocesses,
-  median of several alternating runs (target <= 1.5x);
+  median of several alternating runs (target <= 1.5x); measured for the whole app and for the
+  case workspace alone (``ui.app.FEATURE_PACKAGES`` emptied), to show what each part costs;
 * search as you type over 100,000 cases: per keystroke, the query the Cases table runs
   (``ui.models.cases.load_ids_and_first_rows``: ids in display order plus the first screen
   of rows) vs the raw FTS5 ``MATCH`` on the same database (target <= 2x); and the longest
@@ -321,6 +322,8 @@ def poll():
         QTimer.singleShot(2, poll)
 
 QTimer.singleShot(0, poll)
+if sys.argv[2:] == ["core"]:  # the case workspace alone, without the feature packages
+    ui_app.FEATURE_PACKAGES = ()
 sys.exit(ui_app.main(["--data-dir", sys.argv[1]]))
 """
 
@@ -361,25 +364,33 @@ def bench_startup(data_dir: Path) -> dict[str, Any]:
         )
         _run_child(_BARE, env=env)  # warm the OS file cache for both before timing
         _run_child(_APP, str(data_dir), env=env)
-        bare_times, app_times, bare_rss, app_rss, scroll_rss = [], [], [], [], []
+        times: dict[str, list[float]] = {"bare": [], "app": [], "core": []}
+        rss: dict[str, list[int]] = {"bare": [], "app": [], "core": [], "scrolled": []}
         for _ in range(STARTUP_RUNS):
-            seconds, figures = _run_child(_BARE, env=env)
-            bare_times.append(seconds)
-            bare_rss.append(figures["READY"])
-            seconds, figures = _run_child(_APP, str(data_dir), env=env)
-            app_times.append(seconds)
-            app_rss.append(figures["READY"])
-            scroll_rss.append(figures["RSS_AFTER_SCROLL"])
-    bare, app = statistics.median(bare_times), statistics.median(app_times)
+            for name, code, args in (
+                ("bare", _BARE, ()),
+                ("app", _APP, (str(data_dir),)),
+                ("core", _APP, (str(data_dir), "core")),
+            ):
+                seconds, figures = _run_child(code, *args, env=env)
+                times[name].append(seconds)
+                rss[name].append(figures["READY"])
+                if name == "app":
+                    rss["scrolled"].append(figures["RSS_AFTER_SCROLL"])
+    t = {name: statistics.median(values) for name, values in times.items()}
+    m = {name: statistics.median(values) / 1024 for name, values in rss.items()}
     return {
-        "startup_bare_window_s": round(bare, 3),
-        "startup_app_10k_cases_s": round(app, 3),
-        "startup_ratio": round(app / bare, 2),
+        "startup_bare_window_s": round(t["bare"], 3),
+        "startup_app_10k_cases_s": round(t["app"], 3),
+        "startup_ratio": round(t["app"] / t["bare"], 2),
+        "startup_core_ui_only_s": round(t["core"], 3),
+        "startup_core_ui_only_ratio": round(t["core"] / t["bare"], 2),
         "startup_target_ratio": 1.5,
-        "peak_rss_bare_window_mib": round(statistics.median(bare_rss) / 1024, 1),
-        "peak_rss_app_10k_cases_mib": round(statistics.median(app_rss) / 1024, 1),
-        "peak_rss_app_after_scrolling_to_end_mib": round(statistics.median(scroll_rss) / 1024, 1),
-        "peak_rss_ratio": round(statistics.median(app_rss) / statistics.median(bare_rss), 2),
+        "peak_rss_bare_window_mib": round(m["bare"], 1),
+        "peak_rss_app_10k_cases_mib": round(m["app"], 1),
+        "peak_rss_core_ui_only_mib": round(m["core"], 1),
+        "peak_rss_app_after_scrolling_to_end_mib": round(m["scrolled"], 1),
+        "peak_rss_ratio": round(m["app"] / m["bare"], 2),
     }
 
 

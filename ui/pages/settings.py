@@ -8,6 +8,7 @@ the core's message next to the field.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -49,12 +50,7 @@ class SettingsPage(QWidget):
 
         zone_box = QComboBox()
         zone_box.setEditable(True)
-        zone_box.addItems(time_zone_names())
         zone_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        completer = QCompleter(time_zone_names(), zone_box)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        zone_box.setCompleter(completer)
         zone_box.setCurrentText(settings.HOME_TIME_ZONE.get())
         zone_box.setMinimumWidth(320)
         self.home_zone = FieldWithError(zone_box)
@@ -91,6 +87,20 @@ class SettingsPage(QWidget):
         buttons.addWidget(self.status, 1)
         layout.addLayout(buttons)
         layout.addStretch(1)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # The ~600 zone names are read when the page is first shown, not at start-up.
+        zone_box = self.home_zone.field
+        if zone_box.count() == 0:
+            current = zone_box.currentText()
+            names = time_zone_names()
+            zone_box.addItems(names)
+            completer = QCompleter(names, zone_box)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            zone_box.setCompleter(completer)
+            zone_box.setCurrentText(current)
+        super().showEvent(event)
 
     def zone_text(self) -> str:
         assert isinstance(self.home_zone.field, QComboBox)
