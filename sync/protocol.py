@@ -27,8 +27,17 @@ Push (``POST /v1/sync/push``)
     made against); conflicts are detected field by field and never resolved by clock. An edit to
     a deleted row, or a delete of a row changed since ``base_version``, is a conflict.
     Append-only entities (:data:`APPEND_ONLY_ENTITIES`) are inserts keyed by the client UUID.
+    Some append-only kinds have *annotation* fields (:data:`ANNOTATION_FIELDS`): the inserted
+    row (an evidence item's bytes, hash and capture metadata) never changes, but an ``update``
+    touching only its annotation fields (caption, what it shows, hidden with a reason, ...) is
+    versioned and conflict-checked field by field exactly like a mutable row (``base_version``
+    required; a delete is still rejected). Added in protocol 1 without a version bump: an older
+    server rejects such updates, it never misapplies them.
     Case-scoped entities must carry ``case_id`` in ``changes`` (for ``case`` itself the server
-    uses the case's own id). A mutation that names ``resolves_conflict_id`` marks that conflict
+    uses the case's own id). Device-scoped kinds (:data:`DEVICE_SCOPED_ENTITIES`: custody events
+    about the device itself, e.g. a travel-mode wipe) may send ``case_id: null``; the server then
+    keeps them in the sending device's tenant, outside every case (a guidance centre never sees
+    them). A mutation that names ``resolves_conflict_id`` marks that conflict
     resolved when it applies.
 
 Pull (``GET /v1/sync/pull?cursor=&limit=``)
@@ -87,6 +96,26 @@ APPEND_ONLY_ENTITIES = frozenset(
     {"note", "timeline_event", "evidence_item", "custody_event", "document"}
 )
 ENTITIES = MUTABLE_ENTITIES | APPEND_ONLY_ENTITIES
+# Fields of an append-only row that may change later (versioned, conflict-checked per field).
+ANNOTATION_FIELDS: dict[str, frozenset[str]] = {
+    "evidence_item": frozenset(
+        {
+            "caption",
+            "shows",
+            "supports",
+            "hall",
+            "booth",
+            "notary_present",
+            "witness_present",
+            "tags",
+            "hidden_at",
+            "hidden_reason",
+            "purged_at",
+        }
+    )
+}
+# Kinds that may be about the device rather than a case (case_id null → tenant, no case).
+DEVICE_SCOPED_ENTITIES = frozenset({"custody_event"})
 # Every entity except `fair` belongs to a case; `case` rows are their own case.
 TENANT_SCOPED_ENTITIES = frozenset({"fair"})
 CONFLICT_ENTITY = "sync_conflict"

@@ -3,8 +3,16 @@
 Each pulled change is a full snapshot of a row (or a tombstone). Mutable rows take the server's
 fields and version; then any edit still waiting in this device's outbox for the same row is laid
 back on top, so a pull never hides work the user has not sent yet (HQ will judge it, and report
-a conflict if it clashes). Append-only rows are inserted once. Local-only columns (warning level,
-search index, "needs review") are recomputed here.
+a conflict if it clashes). Append-only rows are inserted once; only their annotation fields
+(``sync.protocol.ANNOTATION_FIELDS``: an evidence item's caption, hidden flag, ...) are updated
+afterwards, with the same overlay of pending edits. Local-only columns (warning level, search
+index, "needs review") are recomputed here.
+
+Case numbers are unique on each device. Numbers are made from the creating device's short code,
+so two devices whose codes happen to collide can create the same number; a pulled case whose
+number is already used here by another case is kept under the number with a suffix ("-2", ...)
+and a timeline note says so, instead of failing the insert (which would stop every later pull).
+That local number is kept on later pulls of the same case and never sent back.
 """
 
 from __future__ import annotations
@@ -19,9 +27,11 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from fairdesk import search, triage
-from fairdesk.model import Base, Case, Deadline, Level, OutboxEntry
+from fairdesk.i18n import _
+from fairdesk.ids import new_id
+from fairdesk.model import Base, Case, Deadline, Device, Level, OutboxEntry, TimelineEvent
 from fairdesk.timeutil import utcnow
-from sync.protocol import APPEND_ONLY_ENTITIES
+from sync.protocol import ANNOTATION_FIELDS, APPEND_ONLY_ENTITIES
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +161,7 @@ class Applier:
         self.tables = tables()
         self.now = utcnow()
         self.touched_cases: set[str] = set()
+        self.renumbered: list[tuple[str, str, str]] = []
 
     def apply(
         self,
@@ -172,15 +183,24 @@ class Applier:
         pk = table.c.id
         exists = self.session.execute(select(pk).where(pk == entity_id)).first() is not None
         if entity in APPEND_ONLY_ENTITIES:
-            if exists and "version" in table.columns:
-                self.session.execute(table.update().where(pk == entity_id).values(version=version))
-            if not exists:
+            if exists:
+                annotations = ANNOTATION_FIELDS.get(entity, frozenset())
+                update = {k: v for k, v in values.items() if k in annotations}
+                if "version" in table.columns:
+                    update["version"] = version
+                if update:
+                    self.session.execute(table.update().where(pk == entity_id).values(**update))
+                if annotations:
+                    self._overlay_pending(entity, entity_id, table)
+            else:
                 values["id"] = entity_id
                 if "version" in table.columns:
                     values["version"] = version
                 _fill_required(table, values, self.now)
                 self.session.execute(table.insert().values(**values))
         else:
+            if entity == "case" and "number" in values:
+                values["number"] = self._free_number(entity_id, str(values["number"]), exists)
             if "version" in table.columns:
                 values["version"] = version
             if "deleted_at" in table.columns:
@@ -203,6 +223,51 @@ class Applier:
         elif case_id:
             self.touched_cases.add(case_id)
 
+    def _free_number(self, case_id: str, number: str, exists: bool) -> str:
+        """`number`, or a suffixed form when another local case already uses it."""
+        table = self.tables["case"]
+        if exists:
+            current = self.session.execute(
+                select(table.c.number).where(table.c.id == case_id)
+            ).scalar()
+            if current is not None and (current == number or current.startswith(number + "-")):
+                return str(current)  # keep the number this device shows for the case
+        taken = self.session.execute(
+            select(table.c.id).where(table.c.number == number, table.c.id != case_id)
+        ).first()
+        if taken is None:
+            return number
+        suffix = 2
+        while self.session.execute(
+            select(table.c.id).where(table.c.number == f"{number}-{suffix}")
+        ).first():
+            suffix += 1
+        local = f"{number}-{suffix}"
+        self.renumbered.append((case_id, number, local))
+        return local
+
+    def _note_renumbered(self) -> None:
+        """A local timeline note (never synced) for each case kept under a suffixed number."""
+        device = self.session.scalars(select(Device)).first()
+        for case_id, number, local in self.renumbered:
+            self.session.add(
+                TimelineEvent(
+                    id=new_id(),
+                    case_id=case_id,
+                    kind="edit",
+                    old_value=number,
+                    new_value=local,
+                    reason=_(
+                        "Another case on this computer already has the number {number}; this "
+                        "case is shown here as {local}. Its number at HQ is unchanged."
+                    ).format(number=number, local=local),
+                    author=device.user_name if device else "",
+                    device_id=device.id if device else "",
+                    created_at=self.now,
+                )
+            )
+        self.renumbered.clear()
+
     def _overlay_pending(self, entity: str, entity_id: str, table: Table) -> None:
         pending = self.session.scalars(
             select(OutboxEntry)
@@ -223,6 +288,8 @@ class Applier:
 
     def finish(self) -> set[str]:
         """Recompute warning levels and the search index of every case touched."""
+        self.session.flush()
+        self._note_renumbered()
         self.session.flush()
         self.session.expire_all()
         for case_id in self.touched_cases:

@@ -39,13 +39,17 @@ class PushStats:
 
 
 def to_wire(entry: OutboxEntry, base: int, resolves: str | None) -> dict[str, Any]:
+    changes = entry.changes
+    if changes.get("case_id") == "":
+        # A device-level record (custody of a travel-mode wipe, ...): no case on the wire.
+        changes = {**changes, "case_id": None}
     return {
         "mutation_id": entry.mutation_id - base,
         "entity": entry.entity,
         "entity_id": entry.entity_id,
         "op": entry.op,
         "base_version": entry.base_version,
-        "changes": entry.changes,
+        "changes": changes,
         "blob_refs": list(entry.blob_refs or []),
         "client_time": entry.client_time.isoformat(),
         "resolves_conflict_id": resolves,

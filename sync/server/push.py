@@ -19,8 +19,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sync.protocol import (
+    ANNOTATION_FIELDS,
     APPEND_ONLY_ENTITIES,
     CONFLICT_ENTITY,
+    DEVICE_SCOPED_ENTITIES,
     ENTITIES,
     SHA256_HEX,
     TENANT_SCOPED_ENTITIES,
@@ -179,8 +181,11 @@ class _Applier:
             raise Rejected(f"unknown entity kind {m.entity!r}")
         if canonical_uuid(m.entity_id) is None:
             raise Rejected("entity_id must be a canonical lowercase UUID")
-        if m.entity in APPEND_ONLY_ENTITIES and m.op != "insert":
+        annotations = ANNOTATION_FIELDS.get(m.entity, frozenset())
+        if m.entity in APPEND_ONLY_ENTITIES and m.op != "insert" and not annotations:
             raise Rejected(f"{m.entity} is append-only: only insert is allowed")
+        if m.entity in APPEND_ONLY_ENTITIES and m.op == "delete":
+            raise Rejected(f"{m.entity} cannot be deleted, only hidden")
         changes = dict(m.changes)
         for name in changes:
             if not _FIELD_NAME.match(name) or name in _RESERVED_FIELDS:
@@ -197,12 +202,20 @@ class _Applier:
             if raw_case is not None and raw_case != m.entity_id:
                 raise Rejected("a case's case_id must equal its id")
             case_id = m.entity_id
+        elif raw_case is None and m.entity in DEVICE_SCOPED_ENTITIES and m.op == "insert":
+            case_id = None  # about the device itself: kept in the caller's tenant, no case
         else:
             if raw_case is None and m.op == "insert":
                 raise Rejected("case_id is required")
             if raw_case is not None and canonical_uuid(raw_case) is None:
                 raise Rejected("case_id must be a canonical lowercase UUID")
             case_id = raw_case
+        if m.entity in APPEND_ONLY_ENTITIES and m.op == "update":
+            fixed = sorted(set(changes) - annotations)
+            if fixed:
+                raise Rejected(
+                    f"{m.entity} can only change its annotations, not {', '.join(fixed)[:200]}"
+                )
         refs = sorted(set(m.blob_refs))
         if any(not SHA256_HEX.match(ref) for ref in refs):
             raise Rejected("blob_refs must be lowercase sha256 hex digests")
@@ -224,11 +237,12 @@ class _Applier:
                 raise Rejected("case_id cannot change")
             if rec is None and m.entity not in ("case", *TENANT_SCOPED_ENTITIES):
                 # Children may only hang off a case this caller can see (no cross-tenant links).
-                assert case_id is not None
-                if self.record(tenant_id, "case", case_id) is None:
+                if case_id is None and m.entity not in DEVICE_SCOPED_ENTITIES:
+                    raise Rejected("case_id is required")
+                if case_id is not None and self.record(tenant_id, "case", case_id) is None:
                     raise Rejected("unknown case")
             conflict = self._resolvable(m, tenant_id)
-            if m.entity in APPEND_ONLY_ENTITIES:
+            if m.entity in APPEND_ONLY_ENTITIES and m.op == "insert":
                 result = self._append(m, tenant_id, case_id, changes, rec)
             else:
                 if (
@@ -273,7 +287,10 @@ class _Applier:
         rec: Record | None,
     ) -> MutationResult:
         if rec is not None:
-            if rec.fields == changes:
+            # Annotations may have been edited since: only the fixed part must match.
+            annotations = ANNOTATION_FIELDS.get(m.entity, frozenset())
+            fixed = {k: v for k, v in changes.items() if k not in annotations}
+            if {k: rec.fields.get(k) for k in fixed} == fixed and set(rec.fields) >= set(fixed):
                 return MutationResult(
                     mutation_id=m.mutation_id, status="applied", version=rec.version
                 )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 
 from sync.server.models import ChangeLog, Conflict, MutationLog, Record
+from tests.sync.hq_harness import DeviceClient
 from tests.sync.server.helpers import count, device, tenant
 
 
@@ -167,3 +169,54 @@ def test_push_for_another_device_is_forbidden(hq_http: TestClient, hq_app: FastA
     a, b = _setup(hq_http, hq_app)
     response = a.request("POST", "/v1/sync/push", json={"device_id": b.device_id, "mutations": []})
     assert response.status_code == 403
+
+
+def test_evidence_annotations_are_versioned_and_the_rest_stays_fixed(
+    hq_http: TestClient, hq_app: FastAPI
+) -> None:
+    a, b = _setup(hq_http, hq_app)
+    case = a.new_case()
+    item = str(uuid.uuid4())
+    sha = "ab" * 32
+    insert = a.mutation(
+        "evidence_item", item, changes={"case_id": case, "sha256": sha, "caption": ""}
+    )
+    assert a.push([insert])[0]["status"] == "applied"
+
+    def edit(
+        dev: DeviceClient, changes: dict[str, Any], base: int = 1, op: str = "update"
+    ) -> dict[str, Any]:
+        m = dev.mutation("evidence_item", item, op=op, base_version=base, changes=changes)
+        return dev.push([m])[0]
+
+    assert edit(a, {"case_id": case, "caption": "shelf"})["status"] == "applied"
+    fixed = edit(a, {"sha256": "cd" * 32}, base=2)
+    assert fixed["status"] == "rejected" and "sha256" in fixed["reason"]
+    assert edit(a, {}, base=2, op="delete")["status"] == "rejected"
+    clash = edit(b, {"caption": "from b", "hall": "4.1"}, base=1)  # made before seeing "shelf"
+    assert clash["status"] == "conflict" and clash["server_value"] == {"caption": "shelf"}
+    snapshot = [c for c in b.pull_all() if c["entity"] == "evidence_item"][-1]
+    assert snapshot["fields"]["caption"] == "shelf" and snapshot["fields"]["hall"] == "4.1"
+    assert snapshot["fields"]["sha256"] == sha
+    # The original insert replayed after a re-enrolment still matches (annotations ignored).
+    assert (
+        a.push([a.mutation("evidence_item", item, changes=insert["changes"])])[0]["status"]
+        == "applied"
+    )
+
+
+def test_device_level_custody_needs_no_case_and_stays_in_the_tenant(
+    hq_http: TestClient, hq_app: FastAPI
+) -> None:
+    a, _ = _setup(hq_http, hq_app)
+    tenant(hq_app, "Other")
+    other = device(hq_http, hq_app, "Other")
+    event = str(uuid.uuid4())
+    [result] = a.push(
+        [a.mutation("custody_event", event, changes={"case_id": None, "action": "travel"})]
+    )
+    assert result["status"] == "applied"
+    [missing] = a.push([a.mutation("note", str(uuid.uuid4()), changes={"case_id": None})])
+    assert missing["status"] == "rejected"
+    assert [c["entity_id"] for c in a.pull_all() if c["entity"] == "custody_event"] == [event]
+    assert not [c for c in other.pull_all() if c["entity"] == "custody_event"]
