@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import logging
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -18,6 +19,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from sync.protocol import (
     CHUNK_CHECKSUM_STATUS,
@@ -42,6 +44,7 @@ from sync.server.models import (
     utcnow,
 )
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["blobs"])
 
 Digest = Annotated[str, Path(pattern=DIGEST_PATTERN, max_length=71)]
@@ -286,6 +289,12 @@ async def upload_chunk(
         if hasher.digest() != expected_digest:
             raise ApiError(CHUNK_CHECKSUM_STATUS, "chunk_checksum_mismatch", "chunk discarded")
         await run_in_threadpool(writer.finish)
+    except ClientDisconnect:
+        # Expected on hotel Wi-Fi: the partial chunk cannot be checked, so it is dropped and
+        # the device resumes from the acknowledged offset. One line, not a traceback.
+        writer.abort()
+        log.info("upload %s: client went away mid-chunk at offset %d", upload_id, upload.offset)
+        return Response(status_code=400)
     except BaseException:
         writer.abort()
         raise

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 
@@ -117,3 +120,56 @@ def test_blobs_are_per_tenant_and_deduplicated_on_disk(
     assert count(hq_app, TenantBlob) == 2 and count(hq_app, Upload) == 2
     for bad in ("sha256:../../etc/passwd", "sha256:" + "A" * 64, "md5:abc"):
         assert a.request("HEAD", f"/v1/blobs/{bad}").status_code in (404, 422)
+
+
+def test_a_client_gone_mid_chunk_is_logged_once_and_the_upload_resumes(
+    hq_http: TestClient, hq_app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The connection drops inside a PATCH body: no traceback, the offset stays, resume works."""
+    tenant(hq_app, "Acme")
+    a = device(hq_http, hq_app, "Acme")
+    data = os.urandom(200_000)
+    upload_id = a.start_upload(data).json()["upload_id"]
+    assert a.patch(upload_id, 0, data[:50_000]).status_code == 204
+    chunk = data[50_000:]
+    messages = [
+        {"type": "http.request", "body": chunk[:60_000], "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    headers = {
+        **a.auth,
+        "Upload-Offset": "50000",
+        "Upload-Checksum": chunk_checksum(chunk),
+        "Content-Length": str(len(chunk)),
+    }
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "PATCH",
+        "scheme": "http",
+        "path": f"/v1/uploads/{upload_id}",
+        "raw_path": f"/v1/uploads/{upload_id}".encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 80),
+        "state": {},
+    }
+    with caplog.at_level(logging.INFO, logger="sync.server.routes.blobs"):
+        asyncio.run(hq_app(scope, receive, send))  # raises if the disconnect escapes
+    assert [r.levelno for r in caplog.records if "went away" in r.getMessage()] == [logging.INFO]
+    assert not [r for r in caplog.records if r.exc_info]
+    assert a.request("HEAD", f"/v1/uploads/{upload_id}").headers["upload-offset"] == "50000"
+    assert a.patch(upload_id, 50_000, chunk).status_code == 204
+    assert a.complete(upload_id, digest_of(data)).status_code == 201
+    assert a.request("GET", f"/v1/blobs/{digest_of(data)}").content == data
