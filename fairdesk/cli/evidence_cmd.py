@@ -209,9 +209,11 @@ def _cmd_export(args: argparse.Namespace) -> int:
         store.close()
     print(
         _(
-            "Exported {items} items to {path} (SHA-256 {sha}). Unpack it and run "
-            "“python3 verify.py” to check it."
-        ).format(items=result.items, path=result.path, sha=result.sha256)
+            "Exported {items} items and {documents} documents to {path} (SHA-256 {sha}). "
+            "Unpack it and run “python3 verify.py” to check it."
+        ).format(
+            items=result.items, documents=result.documents, path=result.path, sha=result.sha256
+        )
     )
     return 0
 

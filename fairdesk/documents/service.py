@@ -9,6 +9,7 @@ in it. Results are frozen dataclasses, safe to hand to another thread.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,8 @@ from fairdesk.documents.evidence_view import EvidenceView
 from fairdesk.documents.model import GeneratedDocument
 from fairdesk.documents.render import FORMATS, PAPERS, Rendered, build_spec
 from fairdesk.errors import NotFoundError, StoreError, ValidationError
+from fairdesk.evidence.export import DOCUMENT_PROVIDERS, ExportFile
+from fairdesk.evidence.vault import Vault
 from fairdesk.i18n import _
 from fairdesk.ids import new_id
 from fairdesk.model import Device
@@ -370,16 +373,29 @@ def documents_json(store: Store, case_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def export_entries(store: Store, case_id: str) -> list[tuple[str, Path, str]]:
-    """(file name, stored path, SHA-256) of every document of a case, for export bundles."""
-    out = []
-    number = ""
+def export_entries(store: Store, case_id: str) -> list[ExportFile]:
+    """Every document of a case for an export bundle: file name, a decrypting opener, hash.
+
+    Registered in :data:`fairdesk.evidence.export.DOCUMENT_PROVIDERS` (below), so
+    ``fairdesk export CASE`` and the app's Export bundle them under ``documents/``.
+    """
     from fairdesk.cases import get_case
 
     number = get_case(store, case_id).case.number
-    for doc in list_documents(store, case_id):
-        out.append((doc.file_name(number), blobs.blob_path(store.data_dir, doc.sha256), doc.sha256))
-    return out
+    vault = Vault(store.data_dir)
+    return [
+        ExportFile(
+            name=doc.file_name(number),
+            open=functools.partial(vault.open_original_for_read, doc.sha256),
+            kind=doc.kind,
+            sha256=doc.sha256,
+        )
+        for doc in reversed(list_documents(store, case_id))  # oldest first, as versions grew
+    ]
+
+
+if export_entries not in DOCUMENT_PROVIDERS:  # a re-import must not bundle documents twice
+    DOCUMENT_PROVIDERS.append(export_entries)
 
 
 __all__ = [

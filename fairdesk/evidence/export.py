@@ -9,11 +9,16 @@ hashes so the chain still checks), ``HOW-TO-VERIFY.txt`` (Chinese and English), 
 
 Documents: another feature registers a provider in :data:`DOCUMENT_PROVIDERS` returning
 :class:`ExportFile` objects; they are copied into ``documents/`` and listed in the manifest.
+The documents feature (``fairdesk.documents.service``) registers itself when imported;
+:func:`export_case` imports it lazily (it sits above this module) so that every export, from
+the command line or the app, includes the case's generated documents.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import importlib
 import io
 import json
 import os
@@ -47,10 +52,18 @@ class ExportFile:
     name: str  # e.g. "response-letter-v2.pdf"; sanitised before use
     open: Callable[[], BinaryIO]
     kind: str = "document"
+    sha256: str = ""  # the recorded hash, when known: a file that no longer has it stops export
 
 
 DocumentProvider = Callable[[Store, str], Iterable[ExportFile]]
 DOCUMENT_PROVIDERS: list[DocumentProvider] = []
+_OPTIONAL_PROVIDERS = ("fairdesk.documents.service",)  # register themselves on import
+
+
+def _load_providers() -> None:
+    for module in _OPTIONAL_PROVIDERS:
+        with contextlib.suppress(ImportError):  # a build without that feature exports without
+            importlib.import_module(module)
 
 
 @dataclass(frozen=True)
@@ -223,11 +236,22 @@ def export_case(
                         )
                     files[name] = {"sha256": sha, "size": size}
                 manifest_items.append(_item_json(row, name))
+            _load_providers()
             for provider in DOCUMENT_PROVIDERS:
                 for doc in provider(store, case_id):
                     name = f"documents/{_safe_member(doc.name)}"
+                    if name in files:  # two documents with one name: keep both
+                        stem, dot, ext = name.rpartition(".")
+                        name = f"{stem}-{doc.sha256[:8] or len(files)}{dot}{ext}"
                     with doc.open() as source, bundle.open(name, "w", force_zip64=True) as target:
                         sha, size = _copy_hashed(source, target, cancel)
+                    if doc.sha256 and sha != doc.sha256:
+                        raise FairDeskError(
+                            _(
+                                "Export stopped: the document “{name}” is damaged (its SHA-256 "
+                                "no longer matches). No bundle was written."
+                            ).format(name=doc.name)
+                        )
                     files[name] = {"sha256": sha, "size": size}
                     documents.append({"file": name, "sha256": sha, "kind": doc.kind})
             add_bytes(

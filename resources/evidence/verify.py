@@ -85,6 +85,13 @@ def check_files(root, manifest, failures):
                 "ITEM     {} ({}): the manifest does not list this original with "
                 "its recorded SHA-256 / 证据哈希不符".format(item["file"], item["original_name"])
             )
+    for doc in manifest.get("documents", []):
+        entry = listed.get(doc["file"])
+        if entry is None or entry["sha256"] != doc["sha256"]:
+            failures.append(
+                "DOCUMENT {}: the manifest does not list this document with its recorded "
+                "SHA-256 / 文书哈希不符".format(doc["file"])
+            )
     return len(listed)
 
 

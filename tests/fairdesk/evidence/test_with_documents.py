@@ -8,6 +8,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -82,3 +85,38 @@ def test_recovery_moves_back_documents_an_older_version_quarantined(
     assert stored.is_file() and vault.hash_blob(doc.sha256) == doc.sha256
     assert [p.name for p in vault.quarantined()] == [f"{item_sha[:2]}__{item_sha}"]
     assert not vault.exists(item_sha)
+
+
+def test_export_bundles_documents_and_the_bundled_verifier_checks_them(
+    store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case_id, report = _case_with_document(store, tmp_path)
+    letter = documents.render_document(
+        store, case_id, "hq_notification", "en", {"decisions_needed": "Approve"}, fmt="docx"
+    ).document
+    assert letter is not None
+    bundle = tmp_path / "bundle.zip"
+    code = main(["--data-dir", str(store.data_dir), "export", case_id, "--out", str(bundle)])
+    assert code == 0, capsys.readouterr().err
+    folder = tmp_path / "unpacked"
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extractall(folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    listed = {d["sha256"]: d["file"] for d in manifest["documents"]}
+    assert set(listed) == {report.sha256, letter.sha256}
+    for sha, name in listed.items():
+        assert name.startswith("documents/") and manifest["files"][name]["sha256"] == sha
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == sha
+    assert (folder / listed[report.sha256]).read_bytes()[:5] == b"%PDF-"
+
+    def verify_bundle() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "verify.py"], cwd=folder, capture_output=True, text=True, timeout=60
+        )
+
+    checked = verify_bundle()
+    assert checked.returncode == 0 and "ALL CHECKS PASSED" in checked.stdout, checked.stdout
+    tampered = folder / listed[letter.sha256]
+    tampered.write_bytes(tampered.read_bytes() + b"x")
+    checked = verify_bundle()
+    assert checked.returncode == 1 and f"CHANGED  {listed[letter.sha256]}" in checked.stdout
