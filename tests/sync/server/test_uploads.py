@@ -134,7 +134,7 @@ def test_a_client_gone_mid_chunk_is_logged_once_and_the_upload_resumes(
     upload_id = a.start_upload(data).json()["upload_id"]
     assert a.patch(upload_id, 0, data[:50_000]).status_code == 204
     chunk = data[50_000:]
-    messages = [
+    messages: list[MutableMapping[str, Any]] = [
         {"type": "http.request", "body": chunk[:60_000], "more_body": True},
         {"type": "http.disconnect"},
     ]
