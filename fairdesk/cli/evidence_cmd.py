@@ -175,9 +175,12 @@ def _cmd_verify(args: argparse.Namespace) -> int:
                 "problems": [p.__dict__ for p in report.problems],
                 "quarantined": list(recovered.quarantined),
                 "restored": list(recovered.restored),
+                "kept_at_hq": [p.__dict__ for p in report.kept_at_hq],
             }
         )
         return 0 if report.ok else 1
+    for kept in report.kept_at_hq:  # removed for travel: a fact to show, not a problem
+        print(kept.what + f" [item {kept.item_id}, sha256 {kept.sha256}]")
     if report.database != "ok":
         print(_("DATABASE DAMAGED: {detail}").format(detail=report.database))
     for problem in report.problems:

@@ -12,9 +12,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from fairdesk.evidence import custody
-from fairdesk.evidence.models import ANNOTATION, IMPORT, CustodyEvent, EvidenceItem
+from fairdesk.evidence.models import (
+    ANNOTATION,
+    IMPORT,
+    TRAVEL_REMOVED,
+    TRAVEL_RESTORED,
+    CustodyEvent,
+    EvidenceItem,
+)
 from fairdesk.evidence.rows import display_name
 from fairdesk.evidence.vault import CancelLike, Vault
 from fairdesk.i18n import _
@@ -22,6 +30,7 @@ from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
 
 RECENT = timedelta(days=7)
+AT_HQ = "at_hq"  # integrity flag: the original was removed for travel; HQ holds it
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,8 @@ class VerifyReport:
     problems: tuple[Problem, ...]
     quarantined: tuple[str, ...] = ()  # crash leftovers moved aside by this run
     full: bool = True
+    # Originals removed for travel (custody ``travel_removed``): safe at HQ, not a problem.
+    kept_at_hq: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -86,7 +97,9 @@ def verify(
                 select(CustodyEvent).where(CustodyEvent.action.in_((IMPORT, ANNOTATION)))
             )
         }
+        away = _removed_for_travel(session)
     flags: dict[str, str] = {}
+    kept: list[Problem] = []
     for index, (item_id, sha, name, item_case, _size) in enumerate(items):
         if cancel is not None and cancel.cancelled:
             break
@@ -95,7 +108,18 @@ def verify(
         shown = display_name(name)
         actual_size = vault.stored_size(sha)
         actual = None if actual_size is None else vault.hash_blob(sha)
-        if actual is None:
+        if actual is None and sha in away:
+            flags[item_id] = AT_HQ
+            kept.append(
+                Problem(
+                    _("“{name}”: kept at HQ (removed for travel).").format(name=shown),
+                    item_id,
+                    sha,
+                    shown,
+                    item_case,
+                )
+            )
+        elif actual is None:
             flags[item_id] = "missing"
             problems.append(
                 Problem(
@@ -164,7 +188,31 @@ def verify(
                 if item is not None:
                     item.integrity = flag
                     item.integrity_checked_at = now
-    return VerifyReport(database, len(flags), len(entries), tuple(problems), full=recent is None)
+    checked = sum(1 for flag in flags.values() if flag != AT_HQ)
+    return VerifyReport(
+        database,
+        checked,
+        len(entries),
+        tuple(problems),
+        full=recent is None,
+        kept_at_hq=tuple(kept),
+    )
+
+
+def _removed_for_travel(session: Session) -> set[str]:
+    """SHA-256s whose latest travel entry in the custody log is a removal (not restored)."""
+    away: set[str] = set()
+    events = session.execute(
+        select(CustodyEvent.action, CustodyEvent.item_sha256)
+        .where(CustodyEvent.action.in_((TRAVEL_REMOVED, TRAVEL_RESTORED)))
+        .order_by(CustodyEvent.at, CustodyEvent.seq)
+    )
+    for action, sha in events:
+        if action == TRAVEL_REMOVED:
+            away.add(sha)
+        else:
+            away.discard(sha)
+    return away
 
 
 def startup_check(store: Store) -> VerifyReport:
@@ -180,4 +228,5 @@ def startup_check(store: Store) -> VerifyReport:
         report.problems,
         recovered.quarantined,
         full=False,
+        kept_at_hq=report.kept_at_hq,
     )

@@ -434,13 +434,14 @@ class EvidencePanel(QWidget):
         assert isinstance(report, VerifyReport)
         self.verify_button.setEnabled(True)
         self.last_verify = report
+        kept = "\n".join(k.what for k in report.kept_at_hq)  # removed for travel: not a problem
         if report.ok:
             self.show_summary(
                 _(
                     "Verified: {items} originals match their recorded SHA-256; the "
                     "custody log ({entries} entries) is intact."
                 ).format(items=report.items_checked, entries=report.log_entries),
-                "",
+                kept,
             )
         else:
             lines = [p.what for p in report.problems]
@@ -448,7 +449,7 @@ class EvidencePanel(QWidget):
                 lines.insert(0, _("Database: {detail}").format(detail=report.database))
             self.show_summary(
                 _("Verify found {count} problem(s):").format(count=len(lines)),
-                "\n".join(lines),
+                "\n".join(lines + ([kept] if kept else [])),
                 problem=True,
             )
         self.schedule_reload()

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from fairdesk.evidence import service
 from fairdesk.evidence.models import KIND_LABELS
 from fairdesk.evidence.rows import ItemRow
+from fairdesk.evidence.verify import AT_HQ
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from ui.evidence.gallery import image_from_bytes
@@ -217,7 +218,11 @@ class ItemViewer(QWidget):
             )
         )
         note = row.import_note
-        if row.integrity != "ok":
+        if row.integrity == AT_HQ:  # travel mode: safe at HQ, not an integrity problem
+            note = _("Kept at HQ (removed for travel); not on this computer.") + (
+                " " + note if note else ""
+            )
+        elif row.integrity != "ok":
             note = _("INTEGRITY PROBLEM: the original is {state}. Run Verify.").format(
                 state=_("missing") if row.integrity == "missing" else _("changed or damaged")
             ) + (" " + note if note else "")
