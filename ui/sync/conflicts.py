@@ -22,26 +22,74 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fairdesk.i18n import _
+from fairdesk.cases import EDITABLE_TEXT
+from fairdesk.i18n import N_, _
+from fairdesk.model import LABELS
 from fairdesk.store import Store
 from sync.client.conflicts import list_conflicts, resolve
 from ui.tasks import runner
+
+# Labels of every synced field a person can edit (case texts come from fairdesk.cases).
+FIELD_LABELS: dict[str, str] = {
+    **{name: label for name, (label, _limit) in EDITABLE_TEXT.items()},
+    "_deleted": N_("Deleted?"),
+    "number": N_("Number"),
+    "status": N_("Status"),
+    "direction": N_("Direction"),
+    "trigger": N_("Trigger"),
+    "fair_id": N_("Fair"),
+    "served_at": N_("Served at"),
+    "level_override": N_("Level override"),
+    "override_reason": N_("Override reason"),
+    "role": N_("Role"),
+    "name": N_("Name"),
+    "organisation": N_("Organisation"),
+    "contact": N_("Contact"),
+    "kind": N_("Kind"),
+    "office": N_("Office"),
+    "owner": N_("Owner"),
+    "right_status": N_("Right status"),
+    "valid_from": N_("Valid from"),
+    "valid_until": N_("Valid until"),
+    "asserted_by_us": N_("Asserted by us"),
+    "what": N_("What"),
+    "due_at": N_("Due"),
+    "rule": N_("Rule"),
+    "rule_hours": N_("Hours"),
+    "source": N_("Source"),
+    "done": N_("Done"),
+    "caption": N_("Caption"),
+    "shows": N_("What it shows"),
+    "supports": N_("Supports (right or claim feature)"),
+    "notary_present": N_("Notary present"),
+    "witness_present": N_("Witness present"),
+    "tags": N_("Tags"),
+    "hidden_at": N_("Hidden at"),
+    "hidden_reason": N_("Hidden reason"),
+    "purged_at": N_("Purged at"),
+}
 
 
 def _show(value: Any) -> str:
     if value is None or value == "":
         return _("(empty)")
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {v}" for k, v in value.items())
+        return ", ".join(f"{field_label(k)}: {_show(v)}" for k, v in value.items())
     if value is True:
         return _("deleted")
     if value is False:
         return _("kept")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, str) and value in LABELS:  # an enum value such as "open"
+        return _(LABELS[value])
     return str(value)
 
 
 def field_label(name: str) -> str:
-    return _("Deleted?") if name == "_deleted" else name.replace("_", " ")
+    """The field's name as the person knows it, in their language."""
+    label = FIELD_LABELS.get(name)
+    return _(label) if label else name.replace("_", " ")
 
 
 class ConflictDialog(QDialog):

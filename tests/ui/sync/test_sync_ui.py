@@ -95,12 +95,25 @@ def test_conflict_panel_and_dialog_resolve_by_merge(qtbot, hq: LiveHq, tmp_path:
     from PySide6.QtWidgets import QPushButton
 
     [review] = panel.findChildren(QPushButton)
-    assert "title" in review.text()
+    assert "Title" in review.text()
     conflict = list_conflicts(b.store)[0]
+    from PySide6.QtWidgets import QLabel
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    set_language("zh_CN")
+    try:
+        chinese = ConflictDialog(b.store, conflict)
+        qtbot.addWidget(chinese)
+        chinese.show()
+        chinese.grab().save(str(SHOTS / "sync-conflict-zh_CN.png"))
+        texts = {label.text() for label in chinese.findChildren(QLabel)}
+        assert "标题" in texts and "title" not in texts
+        chinese.close()
+    finally:
+        set_language("en")
     dialog = ConflictDialog(b.store, conflict)
     qtbot.addWidget(dialog)
     dialog.show()
-    SHOTS.mkdir(parents=True, exist_ok=True)
     dialog.grab().save(str(SHOTS / "sync-conflict-en.png"))
     dialog.merge.setChecked(True)
     dialog.merge_edits["title"].setText("Merged title")
@@ -110,7 +123,5 @@ def test_conflict_panel_and_dialog_resolve_by_merge(qtbot, hq: LiveHq, tmp_path:
     assert cases.get_case(a.store, case_id).case.title == "Merged title"
     panel = ConflictsPanel(a.store, case_id)
     qtbot.addWidget(panel)
-    from PySide6.QtWidgets import QLabel
-
     assert not panel.findChildren(QPushButton)
     assert any("No conflicts" in label.text() for label in panel.findChildren(QLabel))
