@@ -90,11 +90,15 @@ def test_add_deadline_and_mark_done(qtbot: QtBot, fair_store: Store) -> None:
     # Select it and mark it done.
     row = next(i for i in range(2) if page.deadlines_model.row_at(i).id == added.id)
     page.deadlines_view.selectRow(row)
+    assert page.done_button.text() == "Mark selected as done"
     qtbot.mouseClick(page.done_button, Qt.MouseButton.LeftButton)
     detail = cases.get_case(fair_store, page.case_id)
     assert next(d for d in detail.deadlines if d.id == added.id).done
     assert detail.case.level is Level.YELLOW
     assert page.deadlines_model.data(page.deadlines_model.index(row, 1)) == "Done"
+    page.deadlines_view.clearSelection()
+    page.deadlines_view.selectRow(row)
+    assert page.done_button.text() == "Reopen selected"
 
 
 def test_past_deadline_is_refused(qtbot: QtBot, fair_store: Store) -> None:

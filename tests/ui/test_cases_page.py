@@ -32,7 +32,7 @@ def test_search_as_you_type(qtbot: QtBot, demo_store: Store) -> None:
     qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=3000)
     assert page.model._generation == generation + 1
     assert "Hydraulic pump" in _texts(page, TITLE)[0]
-    assert page.summary.text() == "1 cases"
+    assert page.summary.text() == "1 case"
     page.search.clear()
     # Chinese arrives from the input method as a committed string, as with a real IME.
     ime = QInputMethodEvent()

@@ -51,6 +51,7 @@ def test_case_model_sorts_and_filters_in_sql(demo_store: Store) -> None:
 
 def test_case_model_fetches_rows_lazily(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(case_models, "BLOCK", 3)
+    monkeypatch.setattr(case_models, "FIRST_SCREEN", 3)
     fetched: list[int] = []
     real = cases.rows_by_id
 

@@ -34,7 +34,7 @@ def test_today_lists_red_first_with_countdowns(qtbot: QtBot, fair_store: Store) 
     assert _cell(page, 0, 1) == "in 2h 00m"
     assert "Injunction: hydraulic pump" in str(_cell(page, 0, 2))
     assert _cell(page, 1, 1) == "in 1d 06h"
-    assert page.summary.text() == "3 open deadlines · 0 overdue · 1 red cases"
+    assert page.summary.text() == "Open deadlines: 3 · overdue: 0 · red cases: 1"
 
 
 def test_fair_time_and_home_time_side_by_side(qtbot: QtBot, fair_store: Store) -> None:
@@ -61,7 +61,7 @@ def test_countdown_ticks_without_querying_and_shows_overdue(
     assert _cell(page, 0, 1) == "overdue by 2h 10m"
     brush = _cell(page, 0, 1, Qt.ItemDataRole.ForegroundRole)
     assert isinstance(brush, QBrush) and brush.color().name().upper() == OVERDUE_TEXT
-    assert "1 overdue" in page.summary.text()
+    assert "overdue: 1" in page.summary.text()
 
 
 def test_done_deadline_leaves_today(qtbot: QtBot, fair_store: Store) -> None:

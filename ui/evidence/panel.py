@@ -9,6 +9,7 @@ present, rejected with the reason per file) — never a blocking dialog in the m
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from collections.abc import Sequence
@@ -42,6 +43,7 @@ from fairdesk.evidence.verify import VerifyReport, startup_check, verify
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from ui.evidence.annotate_dialog import AnnotateDialog
+from ui.evidence.export_dialog import ExportDialog
 from ui.evidence.gallery import ICON_SIZE, GalleryModel
 from ui.evidence.viewer import ItemViewer, read_pool
 from ui.qt_events import bridge
@@ -470,15 +472,16 @@ class EvidencePanel(QWidget):
             lambda: runner().run(startup_check, self.store, on_done=done, on_error=self._failed),
         )
 
-    def choose_export(self) -> None:
-        default = str(Path.home() / f"evidence-{self.case_id[:8]}.zip")
-        path, _filter = QFileDialog.getSaveFileName(
-            self, _("Export evidence bundle"), default, _("Zip files (*.zip)")
+    def choose_export(self) -> ExportDialog:
+        dialog = ExportDialog(Path.home() / f"evidence-{self.case_id[:8]}.zip", self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(
+            lambda: self.export_to(dialog.target(), password=dialog.chosen_password())
         )
-        if path:
-            self.export_to(Path(path))
+        dialog.open()
+        return dialog
 
-    def export_to(self, path: Path) -> None:
+    def export_to(self, path: Path, password: str | None = None) -> None:
         self.export_button.setEnabled(False)
         self.show_summary(_("Exporting…"), "")
 
@@ -486,16 +489,37 @@ class EvidencePanel(QWidget):
             assert isinstance(result, ExportResult)
             self.last_export = result
             self._update_buttons()
+            details = _("SHA-256 of the bundle: {sha}\nSigning key fingerprint: {fp}").format(
+                sha=result.sha256, fp=result.key_fingerprint
+            )
+            if result.how_to_open is not None:
+                self.show_summary(
+                    _(
+                        "Exported {items} items and {documents} documents, protected with a "
+                        "password, to {path}. Send the password separately; how to open it: "
+                        "{how_to}"
+                    ).format(
+                        items=result.items,
+                        documents=result.documents,
+                        path=result.path,
+                        how_to=result.how_to_open.name,
+                    ),
+                    details,
+                )
+                return
             self.show_summary(
                 _(
-                    "Exported {items} items to {path}. To check it anywhere: unpack "
-                    "it and run “python3 verify.py”."
-                ).format(items=result.items, path=result.path),
-                _("SHA-256 of the bundle: {sha}\nSigning key fingerprint: {fp}").format(
-                    sha=result.sha256, fp=result.key_fingerprint
-                ),
+                    "Exported {items} items and {documents} documents to {path}. To check it "
+                    "anywhere: unpack it and run “python3 verify.py”."
+                ).format(items=result.items, documents=result.documents, path=result.path),
+                details,
             )
 
         runner().run(
-            export_case, self.store, self.case_id, path, on_done=done, on_error=self._failed
+            functools.partial(export_case, password=password),
+            self.store,
+            self.case_id,
+            path,
+            on_done=done,
+            on_error=self._failed,
         )

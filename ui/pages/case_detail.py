@@ -252,6 +252,7 @@ class CaseDetailPage(QWidget):
         layout = QVBoxLayout(box)
         self.deadlines_view = table_view()
         self.deadlines_view.setModel(self.deadlines_model)
+        self.deadlines_view.selectionModel().selectionChanged.connect(self._deadline_selected)
         self.deadlines_view.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents
         )
@@ -492,6 +493,12 @@ class CaseDetailPage(QWidget):
     def selected_deadline(self) -> DeadlineRow | None:
         rows = self.deadlines_view.selectionModel().selectedRows()
         return self.deadlines_model.row_at(rows[0].row()) if rows else None
+
+    def _deadline_selected(self) -> None:
+        row = self.selected_deadline()
+        self.done_button.setText(
+            _("Reopen selected") if row is not None and row.done else _("Mark selected as done")
+        )
 
     def mark_done(self) -> None:
         row = self.selected_deadline()

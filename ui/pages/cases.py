@@ -19,7 +19,7 @@ from fairdesk.model import Direction, Level, Status
 from fairdesk.store import Store
 from ui.formatting import label
 from ui.models.cases import COLUMNS, CaseTableModel
-from ui.pages.common import page_header, page_layout, table_view
+from ui.pages.common import fit_columns, page_header, page_layout, table_view
 from ui.theme import level_icon
 
 SEARCH_DEBOUNCE_MS = 180
@@ -39,7 +39,7 @@ class CasesPage(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText(_("Search number, title, parties, rights, notes…"))
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(320)
+        self.search.setMinimumWidth(300)
         bar.addWidget(self.search, 2)
         self.level = self._combo(_("All levels"), [(label(v), v.value) for v in Level])
         for i, value in enumerate(Level, start=1):
@@ -66,19 +66,20 @@ class CasesPage(QWidget):
         head.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         head.setStretchLastSection(False)
         # Fixed widths (not ResizeToContents: that would read every one of 100,000 rows).
-        widths = {
-            "level": 90,
-            "number": 105,
-            "status": 95,
-            "direction": 95,
-            "fair": 190,
-            "next_deadline": 150,
+        samples = {
+            "level": _("Yellow"),
+            "number": "WWWW-0000",
+            "status": _("Responding"),
+            "direction": _("Against us"),
+            "fair": "Automechanika Frankfurt",
+            "next_deadline": "12-31 23:59 UTC+04",
         }
         for column, spec in enumerate(COLUMNS):
-            if spec.key in widths:
-                self.view.setColumnWidth(column, widths[spec.key])
-            else:
+            if spec.key not in samples:
                 head.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        fit_columns(
+            self.view, {i: samples[c.key] for i, c in enumerate(COLUMNS) if c.key in samples}
+        )
         self.view.activated.connect(self._activated)
         layout.addWidget(self.view, 1)
 
@@ -95,8 +96,8 @@ class CasesPage(QWidget):
         combo.addItem(everything, None)
         for text, value in items:
             combo.addItem(text, value)
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        combo.setMaximumWidth(260)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(12)
         return combo
 
     def current_filter(self) -> CaseFilter:
@@ -126,7 +127,9 @@ class CasesPage(QWidget):
         self.search.selectAll()
 
     def _loaded(self, count: int) -> None:
-        self.summary.setText(_("{count} cases").format(count=f"{count:,}"))
+        self.summary.setText(
+            _("1 case") if count == 1 else _("{count} cases").format(count=f"{count:,}")
+        )
 
     def _activated(self, index: QModelIndex) -> None:
         if index.isValid():

@@ -121,6 +121,7 @@ class NewEmergencyDialog(QDialog):
         place.addWidget(self.hall, 1)
         place.addSpacing(SPACING)
         place.addWidget(QLabel(_("Booth")))
+        place.addSpacing(6)
         place.addWidget(self.booth, 1)
         form.addRow(_("Hall"), place)
         self.served_at = QDateTimeEdit(to_qdatetime(now.astimezone(zone(self.fair_zone()))))

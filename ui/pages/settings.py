@@ -39,9 +39,12 @@ class SettingsPage(QWidget):
         layout = page_layout(self)
         header, _title, _subtitle = page_header(_("Settings"))
         layout.addWidget(header)
-        form = QFormLayout()
+        box = QWidget()
+        box.setMaximumWidth(820)  # a readable form, not fields stretched across a wide screen
+        form = QFormLayout(box)
+        form.setContentsMargins(0, 0, 0, 0)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        layout.addLayout(form)
+        layout.addWidget(box)
         self.language = QComboBox()
         for code, name in LANGUAGES.items():
             self.language.addItem(name, code)

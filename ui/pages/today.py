@@ -81,7 +81,7 @@ class TodayPage(QWidget):
         rows = self.model.rows()
         red = len({r.case_id for r in rows if r.case_level is Level.RED})
         self.summary.setText(
-            _("{deadlines} open deadlines · {overdue} overdue · {red} red cases").format(
+            _("Open deadlines: {deadlines} · overdue: {overdue} · red cases: {red}").format(
                 deadlines=len(rows), overdue=self.model.overdue_count(), red=red
             )
         )
