@@ -205,11 +205,30 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    password = None
+    if args.password_file:  # a file, never an argument: it would show in ps and history
+        from fairdesk.protect.passphrase import read_passphrase_file
+
+        password = read_passphrase_file(args.password_file)
     store = open_from_args(args, create=False)
     try:
-        result = export_case(store, _case_id(store, args.case), Path(args.out))
+        result = export_case(store, _case_id(store, args.case), Path(args.out), password=password)
     finally:
         store.close()
+    if result.how_to_open is not None:
+        print(
+            _(
+                "Exported {items} items and {documents} documents, protected with a password, "
+                "to {path}. The recipient opens it with “fairdesk protect open-export” and the "
+                "password (send it separately); instructions: {how_to}"
+            ).format(
+                items=result.items,
+                documents=result.documents,
+                path=result.path,
+                how_to=result.how_to_open,
+            )
+        )
+        return 0
     print(
         _(
             "Exported {items} items and {documents} documents to {path} (SHA-256 {sha}). "
@@ -261,4 +280,9 @@ def register(subparsers: Any) -> None:
     exp = add_subcommand(subparsers, "export", _("export a case's evidence as a verifiable zip"))
     exp.add_argument("case", metavar="CASE", help=_("case id or number"))
     exp.add_argument("--out", metavar="FILE.zip", required=True, help=_("where to write the zip"))
+    exp.add_argument(
+        "--password-file",
+        metavar="FILE",
+        help=_("protect the bundle with the password held in FILE (writes FILE.zip.fdenc)"),
+    )
     exp.set_defaults(handler=_cmd_export)

@@ -38,6 +38,7 @@ from fairdesk.evidence.rows import ItemRow
 from fairdesk.evidence.service import ItemFilter, list_items
 from fairdesk.evidence.vault import CHUNK, Cancelled, CancelLike, Vault, fsync_dir
 from fairdesk.i18n import _
+from fairdesk.protect import blobcrypt
 from fairdesk.resources import resource_path
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
@@ -68,11 +69,61 @@ def _load_providers() -> None:
 
 @dataclass(frozen=True)
 class ExportResult:
-    path: Path
+    path: Path  # the zip, or the password-protected file (.fdenc) holding it
     sha256: str  # of the zip file
     items: int
     documents: int
     key_fingerprint: str
+    how_to_open: Path | None = None  # password-protected export: the instructions beside it
+
+
+PROTECTED_SUFFIX = ".fdenc"
+HOW_TO_OPEN_SUFFIX = ".HOW-TO-OPEN.txt"
+MIN_PASSWORD = 8
+
+
+def protected_path(out: Path) -> Path:
+    """Where a password-protected export of ``out`` goes: ``F.zip`` → ``F.zip.fdenc``."""
+    out = Path(out)
+    return (
+        out if out.name.endswith(PROTECTED_SUFFIX) else out.with_name(out.name + PROTECTED_SUFFIX)
+    )
+
+
+def check_export_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ValidationError(
+            _("The export password needs at least {count} characters.").format(count=MIN_PASSWORD)
+        )
+
+
+def _how_to_open(name: str, zip_name: str) -> str:
+    return f"""HOW TO OPEN THIS PASSWORD-PROTECTED EVIDENCE BUNDLE
+===================================================
+
+{name} is a FairDesk evidence bundle (a zip file), encrypted with a password
+(AES-256-GCM; the key is derived from the password with Argon2id). The password is not
+in this file: get it from the sender another way (a phone call, not the same e-mail).
+
+1. Put the password alone in a text file, e.g. password.txt.
+2. With FairDesk installed, run:
+   fairdesk protect open-export "{name}" --password-file password.txt
+   This writes {zip_name}. A wrong password, or a file that was changed or damaged,
+   is refused and nothing is written.
+3. Unpack {zip_name} and follow HOW-TO-VERIFY.txt inside it ("python3 verify.py").
+
+如何打开本密码保护的证据包
+==========================
+
+{name} 是用密码加密的 FairDesk 证据包（zip 文件；AES-256-GCM，密钥由密码经 Argon2id
+派生）。密码不在本文件中：请通过其他途径向发送方索取（例如电话，而不是同一封邮件）。
+
+1. 将密码单独写入一个文本文件，例如 password.txt。
+2. 在装有 FairDesk 的电脑上运行：
+   fairdesk protect open-export "{name}" --password-file password.txt
+   将生成 {zip_name}。密码错误或文件被改动、损坏时会被拒绝，不会写出任何内容。
+3. 解压 {zip_name}，按其中 HOW-TO-VERIFY.txt 的说明校验（“python3 verify.py”）。
+"""
 
 
 def _safe_member(name: str) -> str:
@@ -193,9 +244,19 @@ def export_case(
     *,
     cancel: CancelLike | None = None,
     progress: Callable[[int, int], None] | None = None,
+    password: str | None = None,
 ) -> ExportResult:
-    """Write the bundle to ``out`` (atomically: a temp file renamed at the end)."""
-    out = Path(out)
+    """Write the bundle to ``out`` (atomically: a temp file renamed at the end).
+
+    With ``password`` the finished zip is encrypted into ``F.zip.fdenc`` (see
+    :func:`protected_path`) with ``F.zip.fdenc.HOW-TO-OPEN.txt`` beside it; the plain zip
+    exists only as a temp file in the same folder while it is encrypted.
+    """
+    out = final = Path(out)
+    if password is not None:
+        check_export_password(password)
+        final = protected_path(out)
+        out = final.with_name(f".{final.name}.{uuid.uuid4().hex}.plain.zip")
     detail = cases.get_case(store, case_id)
     case_id = detail.case.id
     items = list_items(store, case_id, ItemFilter())
@@ -306,12 +367,31 @@ def export_case(
     except OSError as exc:
         raise ValidationError(
             _("The bundle could not be written to {path} ({error}); nothing was exported.").format(
-                path=out, error=exc.strerror or exc
+                path=final, error=exc.strerror or exc
             )
         ) from exc
     finally:
         if temp.exists():
             temp.unlink()
+    how_to: Path | None = None
+    if password is not None:
+        try:
+            blobcrypt.encrypt_file_with_password(out, final, password)
+            how_to = final.with_name(final.name + HOW_TO_OPEN_SUFFIX)
+            how_to.write_text(
+                _how_to_open(final.name, final.name[: -len(PROTECTED_SUFFIX)]), "utf-8"
+            )
+        except OSError as exc:
+            raise ValidationError(
+                _(
+                    "The bundle could not be written to {path} ({error}); nothing was exported."
+                ).format(path=final, error=exc.strerror or exc)
+            ) from exc
+        finally:
+            out.unlink(missing_ok=True)  # never leave the unprotected zip behind
+    details: dict[str, Any] = {"bundle_sha256": digest, "bundle": final.name}
+    if password is not None:
+        details["password_protected"] = True
     with store.write() as session:
         for row in items:
             custody.append(
@@ -320,9 +400,9 @@ def export_case(
                 item_sha256=row.sha256,
                 item_id=row.id,
                 case_id=case_id,
-                details={"bundle_sha256": digest, "bundle": out.name},
+                details=details,
             )
-    return ExportResult(out, digest, len(items), len(documents), fingerprint)
+    return ExportResult(final, digest, len(items), len(documents), fingerprint, how_to)
 
 
 def read_text_member(bundle: Path, name: str) -> str:

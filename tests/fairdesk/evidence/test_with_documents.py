@@ -120,3 +120,51 @@ def test_export_bundles_documents_and_the_bundled_verifier_checks_them(
     tampered.write_bytes(tampered.read_bytes() + b"x")
     checked = verify_bundle()
     assert checked.returncode == 1 and f"CHANGED  {listed[letter.sha256]}" in checked.stdout
+
+
+def test_password_protected_export_round_trip(
+    store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case_id, doc = _case_with_document(store, tmp_path)
+    password = tmp_path / "export-password.txt"
+    password.write_text("Messe 2026 geheim 展会\n", encoding="utf-8")
+    out = tmp_path / "out" / "bundle.zip"
+    args = ["--data-dir", str(store.data_dir), "export", case_id, "--out", str(out)]
+    assert main([*args, "--password-file", str(password)]) == 0
+    said = capsys.readouterr().out
+    protected = out.with_name("bundle.zip.fdenc")
+    how_to = out.with_name("bundle.zip.fdenc.HOW-TO-OPEN.txt")
+    # Only the protected file and its instructions: no plain zip, no temp file left behind.
+    assert sorted(p.name for p in out.parent.iterdir()) == sorted([protected.name, how_to.name])
+    assert "open-export" in how_to.read_text(encoding="utf-8") and str(protected) in said
+    sealed = protected.read_bytes()
+    assert sealed.startswith(b"FDENC")
+    for plain in (
+        b"PK\x03\x04",
+        b"manifest.json",
+        b"fairdesk-evidence-bundle",
+        doc.sha256.encode(),
+    ):
+        assert plain not in sealed
+
+    wrong = tmp_path / "wrong.txt"
+    wrong.write_text("not the password", encoding="utf-8")
+    opened = tmp_path / "opened.zip"
+    opener = ["protect", "open-export", str(protected), "--out", str(opened)]
+    assert main([*opener, "--password-file", str(wrong)]) == 1 and not opened.exists()
+    assert main([*opener, "--password-file", str(password)]) == 0
+    capsys.readouterr()
+    folder = tmp_path / "unpacked"
+    with zipfile.ZipFile(opened) as archive:
+        archive.extractall(folder)
+    checked = subprocess.run(
+        [sys.executable, "verify.py"], cwd=folder, capture_output=True, text=True, timeout=60
+    )
+    assert checked.returncode == 0 and "ALL CHECKS PASSED" in checked.stdout, checked.stdout
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert [d["sha256"] for d in manifest["documents"]] == [doc.sha256]
+
+    short = tmp_path / "short.txt"
+    short.write_text("1234", encoding="utf-8")
+    assert main([*args, "--password-file", str(short)]) == 1
+    assert "at least 8 characters" in capsys.readouterr().err

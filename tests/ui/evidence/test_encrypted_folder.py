@@ -1,4 +1,5 @@
-"""The Evidence tab on an ENCRYPTED data folder: real pictures, never the generic icon.
+"""The Evidence tab on an ENCRYPTED data folder: real pictures, never the generic icon;
+and the password-protected export from the Export dialog.
 
 Thumbnail files are AES-GCM ciphertext there, so the gallery, viewer and annotate dialog
 must decode the decrypted bytes (``service.thumbnail_bytes``), not the file at a path.
@@ -6,10 +7,13 @@ must decode the decrypted bytes (``service.thumbnail_bytes``), not the file at a
 
 from __future__ import annotations
 
+import hashlib
+import zipfile
 from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QColor, QImage, QPixmap
+from PySide6.QtWidgets import QDialogButtonBox
 
 from fairdesk.evidence import service, thumbs
 from fairdesk.protect import blobcrypt
@@ -87,3 +91,35 @@ def test_thumbnail_bytes_remakes_a_damaged_cached_thumbnail(
     cached.write_bytes(cached.read_bytes()[:-5])  # truncated: fails authentication
     again = service.thumbnail_bytes(encrypted_store, sha, 128)
     assert again is not None and again[:2] == b"\xff\xd8"
+
+
+def test_export_dialog_password_and_confirm_then_protected_bundle(
+    panel: EvidencePanel, tmp_path: Path
+) -> None:
+    panel.import_paths([photo(tmp_path / "red.jpg", (200, 150), color=RED)])
+    panel.reload()
+    dialog = panel.choose_export()
+    export = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    dialog.path_edit.setText(str(tmp_path / "out" / "case.zip"))
+    assert export.isEnabled() and "Anyone" in dialog.hint.text()
+    dialog.protect.setChecked(True)
+    assert not export.isEnabled() and "at least 8" in dialog.hint.text()
+    dialog.password.setText("Halle 3 Stand B12")
+    dialog.confirm.setText("Halle 3 Stand B1")
+    assert not export.isEnabled() and "not the same" in dialog.hint.text()
+    dialog.confirm.setText("Halle 3 Stand B12")
+    assert export.isEnabled() and "case.zip.fdenc" in dialog.hint.text()
+    export.click()  # the export runs inline in tests (ui.tasks synchronous)
+
+    result = panel.last_export
+    assert result is not None and result.path == tmp_path / "out" / "case.zip.fdenc"
+    assert sorted(p.name for p in result.path.parent.iterdir()) == [
+        "case.zip.fdenc",
+        "case.zip.fdenc.HOW-TO-OPEN.txt",
+    ]
+    assert "protected with a password" in panel.summary.text()
+    opened = tmp_path / "opened.zip"
+    blobcrypt.decrypt_file_with_password(result.path, opened, "Halle 3 Stand B12")
+    with zipfile.ZipFile(opened) as bundle:
+        assert hashlib.sha256(opened.read_bytes()).hexdigest() == result.sha256
+        assert "manifest.json" in bundle.namelist()
