@@ -57,6 +57,16 @@ Blobs (content addressed, SHA-256, tus-like resumable upload, verified at the en
     mismatch, 460 on a bad checksum. ``POST /v1/uploads/{id}/complete?digest=sha256:<hex>`` makes
     the server re-hash everything it stored: 201 and the blob exists, or 422 and the bytes are
     discarded (upload again from offset 0).
+    Fewer round trips (additive, optional): the ``POST /v1/uploads`` answer already carries the
+    server's offset (and ``complete`` when HQ holds the blob), so a device needs neither the blob
+    HEAD nor the offset HEAD before sending. A PATCH whose chunk ends the upload may carry
+    ``Upload-Complete: sha256:<hex>`` (:data:`UPLOAD_COMPLETE`): after the chunk is durable the
+    server completes in the same request with exactly the ``complete`` rules, answering 201 with
+    :class:`BlobInfo` (or 422, bytes discarded). When that one PATCH carried the whole file from
+    offset 0, the digest the server computed while writing it *is* the whole-file digest of the
+    stored bytes (the file was cut to 0 first, every byte hashed was written, then fsynced), so it
+    is not read back; otherwise the stored file is re-hashed as before. A server that predates
+    the header ignores it and answers 204: the device then calls ``complete``.
 
 Reference data and alerts
     ``GET /v1/reference?since=`` and ``GET /v1/alerts?since=`` page read-only items published by
@@ -90,6 +100,7 @@ IDEMPOTENCY_KEY = "Idempotency-Key"
 UPLOAD_LENGTH = "Upload-Length"
 UPLOAD_OFFSET = "Upload-Offset"
 UPLOAD_CHECKSUM = "Upload-Checksum"
+UPLOAD_COMPLETE = "Upload-Complete"
 
 MUTABLE_ENTITIES = frozenset({"fair", "case", "party", "ip_right", "deadline"})
 APPEND_ONLY_ENTITIES = frozenset(
@@ -310,9 +321,13 @@ def digest_of(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def chunk_checksum(chunk: bytes) -> str:
-    """The `Upload-Checksum` header value for one PATCH body (tus checksum format)."""
-    return "sha256 " + base64.b64encode(hashlib.sha256(chunk).digest()).decode("ascii")
+def chunk_checksum(chunk: bytes, sha256_hex: str | None = None) -> str:
+    """The `Upload-Checksum` header value for one PATCH body (tus checksum format).
+
+    ``sha256_hex`` may give the digest when the caller already knows it (a whole-file chunk).
+    """
+    digest = bytes.fromhex(sha256_hex) if sha256_hex else hashlib.sha256(chunk).digest()
+    return "sha256 " + base64.b64encode(digest).decode("ascii")
 
 
 def is_server_response(headers: Mapping[str, str]) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from fairdesk.i18n import _
@@ -86,6 +87,11 @@ def make_transport(store: Store) -> Transport:
 
 
 ProgressFn = Callable[[Progress], None]
+# Blobs uploaded at once: enough to hide each request's wait behind another's bytes, few enough
+# that a slow link is not split into many slow uploads (and one cut costs at most this many).
+PARALLEL_UPLOADS = 3
+# Progress reports per second at most (the GUI repaints on each; the first and last always go).
+PROGRESS_HZ = 10.0
 
 
 def sync_once(
@@ -121,11 +127,19 @@ def _attempt(
 ) -> None:
     sizer = blobs.sizer_for(store)
     started = time.monotonic()
+    last_at = [0.0]
+    last_phase = [""]
 
     def report(phase: str, detail: str = "", done: int = 0, total: int = 0) -> None:
-        if on_progress is not None:
-            elapsed = max(time.monotonic() - started, 1e-3)
-            on_progress(Progress(phase, detail, done, total, result.upload_bytes / elapsed))
+        if on_progress is None:
+            return
+        now = time.monotonic()
+        # Throttled: upload threads report per chunk, and every report repaints the GUI.
+        if phase == last_phase[0] and now - last_at[0] < 1 / PROGRESS_HZ:
+            return
+        last_at[0], last_phase[0] = now, phase
+        elapsed = max(now - started, 1e-3)
+        on_progress(Progress(phase, detail, done, total, result.upload_bytes / elapsed))
 
     def push_now() -> None:
         total = push.unsent_count(store)
@@ -146,18 +160,54 @@ def _attempt(
             report("upload", sha, offset, size)
 
         uploader = blobs.Uploader(store, transport, sizer, upload_progress)
-        for entry in queue:
-            before = entry.offset
-            if uploader.upload(entry):
-                result.uploaded += 1
-                result.upload_bytes += max(entry.size - before, 0)
-            push_now()  # edits made meanwhile go before the next photo
+        _upload_all(uploader, queue, result, push_now)
         report("pull")
         stats = pull.pull_all(store, transport, on_progress=lambda n: report("pull", "", n, 0))
         result.pulled += stats.changes
         if not push.unsent_count(store) and not blobs.pending_count(store):
             break
         blobs.enqueue_from_outbox(store)
+
+
+def _upload_all(
+    uploader: blobs.Uploader,
+    queue: list[blobs.QueuedBlob],
+    result: SyncResult,
+    push_now: Callable[[], None],
+) -> None:
+    """Upload the queue, PARALLEL_UPLOADS at a time, on the transport's pooled connections.
+
+    Edits made meanwhile are pushed whenever a photo finishes, so records never wait behind
+    photos. The first failure (offline, HQ error) stops new uploads and is raised once the
+    ones in flight have ended; whatever finished stays done.
+    """
+    if not queue:
+        return
+    pending = list(queue)
+    with ThreadPoolExecutor(PARALLEL_UPLOADS, thread_name_prefix="fairdesk-upload") as pool:
+        running: dict[Future[bool], blobs.QueuedBlob] = {}
+        failure: BaseException | None = None
+        while pending or running:
+            while pending and failure is None and len(running) < PARALLEL_UPLOADS:
+                entry = pending.pop(0)
+                running[pool.submit(uploader.upload, entry)] = entry
+            if not running:
+                break
+            finished, _waiting = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                entry = running.pop(future)
+                try:
+                    uploaded = future.result()
+                except Exception as exc:
+                    failure = failure or exc
+                    continue
+                if uploaded:
+                    result.uploaded += 1
+                    result.upload_bytes += max(entry.size - entry.offset, 0)
+            if failure is None:
+                push_now()  # edits made meanwhile go before the next photos
+        if failure is not None:
+            raise failure
 
 
 def _remember(store: Store, result: SyncResult) -> None:

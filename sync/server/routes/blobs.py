@@ -24,6 +24,7 @@ from starlette.requests import ClientDisconnect
 from sync.protocol import (
     CHUNK_CHECKSUM_STATUS,
     DIGEST_PATTERN,
+    UPLOAD_COMPLETE,
     UPLOAD_LENGTH,
     UPLOAD_OFFSET,
     BlobInfo,
@@ -238,8 +239,9 @@ def _advance(db: Database, upload_id: str, old: int, new: int) -> bool:
     "/uploads/{upload_id}",
     status_code=204,
     responses={
+        201: {"model": BlobInfo, "description": "last chunk stored and the upload completed"},
         CHUNK_CHECKSUM_STATUS: {"description": "chunk checksum mismatch", "model": None},
-        **error_responses(400, 401, 404, 409, 413),
+        **error_responses(400, 401, 404, 409, 413, 422),
     },
 )
 async def upload_chunk(
@@ -250,6 +252,9 @@ async def upload_chunk(
     store: StoreDep,
     upload_offset: Annotated[int, Header(ge=0, le=2**62)],
     upload_checksum: Annotated[str, Header(max_length=100)],
+    upload_complete: Annotated[
+        str | None, Header(alias=UPLOAD_COMPLETE, pattern=DIGEST_PATTERN, max_length=71)
+    ] = None,
 ) -> Response:
     expected_digest = _parse_checksum(upload_checksum)
     upload = await run_in_threadpool(_own_upload, db, caller, upload_id)
@@ -301,12 +306,33 @@ async def upload_chunk(
     new_offset = upload.offset + received
     if not await run_in_threadpool(_advance, db, upload.id, upload.offset, new_offset):
         raise ApiError(409, "offset_mismatch", "resume from the server offset")
-    return Response(status_code=204, headers={UPLOAD_OFFSET: str(new_offset)})
+    if upload_complete is None or new_offset != upload.length:
+        return Response(status_code=204, headers={UPLOAD_OFFSET: str(new_offset)})
+    # The whole file arrived in this one request from offset 0: what we hashed while writing
+    # is the digest of exactly the stored bytes (cut to 0, all written, fsynced), no re-read.
+    whole = hasher.hexdigest() if upload.offset == 0 else None
+    info = await run_in_threadpool(_complete, db, store, caller, upload.id, upload_complete, whole)
+    return Response(
+        status_code=201,
+        content=info.model_dump_json(),
+        media_type="application/json",
+        headers={UPLOAD_OFFSET: str(new_offset)},
+    )
 
 
 def _complete(
-    db: Database, store: BlobStore, caller: Caller, upload_id: str, digest: str
+    db: Database,
+    store: BlobStore,
+    caller: Caller,
+    upload_id: str,
+    digest: str,
+    received_sha: str | None = None,
 ) -> BlobInfo:
+    """Verify the stored bytes against `digest` and make the blob visible.
+
+    `received_sha` is the digest computed over the bytes as they were written, when one request
+    wrote the whole upload (see `upload_chunk`); otherwise the stored file is re-hashed.
+    """
     upload = _own_upload(db, caller, upload_id)
     sha = digest.removeprefix("sha256:")
     if digest != upload.idempotency_key:
@@ -315,7 +341,7 @@ def _complete(
         return BlobInfo(digest=digest, size=upload.length)
     if upload.offset != upload.length:
         raise ApiError(409, "upload_incomplete", "send the remaining bytes", expected=upload.offset)
-    actual = store.hash_upload(upload.id, upload.length)
+    actual = received_sha or store.hash_upload(upload.id, upload.length)
     if actual is None and store.has_object(sha):
         # Crashed after promotion but before the commit below: the object was verified then.
         actual = store.hash_object(sha)

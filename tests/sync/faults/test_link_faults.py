@@ -10,6 +10,7 @@ import hashlib
 import os
 import random
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -33,7 +34,7 @@ def _states(store: object) -> dict[str, int]:
         return found
 
 
-def _server_changes(hq: LiveHq, tenant: str, entity: str) -> list[dict[str, object]]:
+def _server_changes(hq: LiveHq, tenant: str, entity: str) -> list[dict[str, Any]]:
     with hq.client() as http:
         reader = hq.enroll_device(http, tenant)
         return [c for c in reader.pull_all() if c["entity"] == entity]
@@ -132,6 +133,8 @@ def test_storage_losing_the_last_chunk_makes_finalize_fail_and_device_reupload(
 
     original = blobs_mod.Uploader._send_from
     damaged: list[Path] = []
+    # Complete in a separate request, so that HQ's copy can be damaged in between.
+    blobs_mod.Uploader.complete_with_last_chunk = False
 
     def send_then_damage(self, *args):  # type: ignore[no-untyped-def]
         original(self, *args)
@@ -146,6 +149,7 @@ def test_storage_losing_the_last_chunk_makes_finalize_fail_and_device_reupload(
         result = sync_once(a.store, transport)
     finally:
         blobs_mod.Uploader._send_from = original  # type: ignore[method-assign]
+        blobs_mod.Uploader.complete_with_last_chunk = True
     assert damaged and result.drained
     with a.store.read() as session:
         row = session.get(BlobQueueEntry, sha)

@@ -9,12 +9,14 @@ from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 
 from sync.protocol import chunk_checksum, digest_of
 from sync.server.models import TenantBlob, Upload
+from tests.sync.hq_harness import DeviceClient
 from tests.sync.server.helpers import count, device, tenant
 
 
@@ -175,3 +177,54 @@ def test_a_client_gone_mid_chunk_is_logged_once_and_the_upload_resumes(
     assert a.patch(upload_id, 50_000, chunk).status_code == 204
     assert a.complete(upload_id, digest_of(data)).status_code == 201
     assert a.request("GET", f"/v1/blobs/{digest_of(data)}").content == data
+
+
+def _patch_completing(
+    a: DeviceClient, upload_id: str, offset: int, chunk: bytes, digest: str
+) -> httpx.Response:
+    return a.request(
+        "PATCH",
+        f"/v1/uploads/{upload_id}",
+        content=chunk,
+        headers={
+            "Upload-Offset": str(offset),
+            "Upload-Checksum": chunk_checksum(chunk),
+            "Upload-Complete": digest,
+            "Content-Type": "application/offset+octet-stream",
+        },
+    )
+
+
+def test_the_last_chunk_can_complete_the_upload_and_is_still_verified(
+    hq_http: TestClient, hq_app: FastAPI
+) -> None:
+    tenant(hq_app, "Acme")
+    a = device(hq_http, hq_app, "Acme")
+    # One chunk from offset 0: verified with the digest computed while writing.
+    whole = os.urandom(120_000)
+    upload_id = a.start_upload(whole).json()["upload_id"]
+    done = _patch_completing(a, upload_id, 0, whole, digest_of(whole))
+    assert done.status_code == 201, done.text
+    assert done.json() == {"digest": digest_of(whole), "size": len(whole)}
+    assert a.request("GET", f"/v1/blobs/{digest_of(whole)}").content == whole
+    # Several chunks: the completing PATCH re-hashes the stored file; storage damaged in
+    # between the chunks is caught and the bytes are discarded.
+    data = os.urandom(200_000)
+    upload_id = a.start_upload(data).json()["upload_id"]
+    assert a.patch(upload_id, 0, data[:100_000]).status_code == 204
+    [part] = _files(hq_app.state.store.uploads)
+    part.write_bytes(bytes(100_000))  # the disk lost what it had acknowledged
+    bad = _patch_completing(a, upload_id, 100_000, data[100_000:], digest_of(data))
+    assert bad.status_code == 422
+    assert a.request("HEAD", f"/v1/blobs/{digest_of(data)}").status_code == 404
+    assert a.request("HEAD", f"/v1/uploads/{upload_id}").headers["upload-offset"] == "0"
+    assert a.patch(upload_id, 0, data[:100_000]).status_code == 204
+    good = _patch_completing(a, upload_id, 100_000, data[100_000:], digest_of(data))
+    assert good.status_code == 201
+    assert a.request("GET", f"/v1/blobs/{digest_of(data)}").content == data
+    # A completing digest that is not the upload's key is refused; nothing becomes visible.
+    other = os.urandom(1000)
+    upload_id = a.start_upload(other).json()["upload_id"]
+    wrong = _patch_completing(a, upload_id, 0, other, digest_of(b"something else"))
+    assert wrong.status_code == 422
+    assert a.request("HEAD", f"/v1/blobs/{digest_of(other)}").status_code == 404
