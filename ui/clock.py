@@ -30,6 +30,9 @@ class Clock(QObject):
         if self._fixed is None:
             self._timer.start()
 
+    def stop(self) -> None:
+        self._timer.stop()
+
     def set_fixed(self, moment: datetime | None) -> None:
         """Freeze time (tests, screenshots); ``None`` returns to the real clock."""
         self._fixed = moment

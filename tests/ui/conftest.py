@@ -36,7 +36,7 @@ def _ui_defaults(qapp: object) -> Iterator[None]:
     yield
     runner().wait_idle()
     clock().set_fixed(None)
-    clock()._timer.stop()
+    clock().stop()
     set_synchronous(False)
 
 

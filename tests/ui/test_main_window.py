@@ -1,0 +1,79 @@
+"""Main window: shortcuts reach the pages, the status area takes indicators, and a change made
+outside the window (another thread, sync, the CLI) shows up through the event bridge."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel
+from pytestqt.qtbot import QtBot
+
+from fairdesk import cases
+from fairdesk.cases import CaseFilter
+from fairdesk.store import Store
+from ui.main_window import DEFAULT_SIZE, MainWindow
+from ui.models.cases import COLUMNS
+
+TITLE = next(i for i, c in enumerate(COLUMNS) if c.key == "title")
+
+
+def _active_window(qtbot: QtBot, store: Store) -> MainWindow:
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    window.show()
+    handle = window.windowHandle()
+    assert handle is not None
+    handle.requestActivate()  # offscreen has no window manager to do it
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    window.today.view.setFocus()
+    return window
+
+
+def test_shortcuts_switch_pages_and_focus_search(qtbot: QtBot, demo_store: Store) -> None:
+    window = _active_window(qtbot, demo_store)
+    assert window.size() == DEFAULT_SIZE and window.current_key() == "today"
+    focus = QApplication.focusWidget()
+    assert focus is not None
+    qtbot.keyClick(focus, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_key() == "cases"
+    qtbot.keyClick(window.cases.view, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_key() == "today"
+    qtbot.keyClick(window.today.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_key() == "cases"
+    assert QApplication.focusWidget() is window.cases.search
+
+
+def test_status_area_takes_other_indicators(qtbot: QtBot, demo_store: Store) -> None:
+    window = MainWindow(demo_store)
+    qtbot.addWidget(window)
+    window.status_layout.addWidget(QLabel("Sync: offline"))
+    window.show()
+    labels = [w.text() for w in window.status_area.findChildren(QLabel)]
+    assert labels == ["Sync: offline"]
+    assert demo_store.device.short_code in window.store_label.text()
+
+
+def test_change_from_another_thread_reaches_the_open_views(qtbot: QtBot, demo_store: Store) -> None:
+    window = MainWindow(demo_store)
+    qtbot.addWidget(window)
+    window.show()
+    case = cases.list_cases(demo_store, CaseFilter(search="Hydraulic"))[0]
+    window.open_case(case.id)
+    # As sync would: the core edits on a worker thread and announces it there.
+    worker = threading.Thread(
+        target=cases.edit_case, args=(demo_store, case.id, {"title": "Renamed by HQ"})
+    )
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: window.case_detail.title.text() == "Renamed by HQ", timeout=3000)
+    model = window.cases.model
+    qtbot.waitUntil(
+        lambda: (
+            "Renamed by HQ" in [model.data(model.index(r, TITLE)) for r in range(model.rowCount())]
+        ),
+        timeout=3000,
+    )
+    # Back returns to the page the case was opened from.
+    qtbot.mouseClick(window.case_detail.back_button, Qt.MouseButton.LeftButton)
+    assert window.current_key() == "today"
