@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -75,27 +76,36 @@ class TaskRunner(QObject):
         on_error: Callable[[BaseException], None] | None = None,
         on_progress: Callable[[Any], None] | None = None,
         pool: str = "db",
+        owner: QObject | None = None,
         **kwargs: Any,
     ) -> None:
         """Run ``fn(*args, **kwargs)`` on ``pool``; if ``on_progress`` is given, ``fn`` receives
-        ``progress=`` a thread-safe callable whose argument reaches ``on_progress`` on the GUI thread."""
+        ``progress=`` a thread-safe callable whose argument reaches ``on_progress`` on the GUI thread.
+
+        ``owner`` is the widget waiting for the result (by default the object of a bound
+        ``on_done``): if it was closed and deleted meanwhile, the result is dropped instead of
+        touching a dead widget. The work itself has completed either way.
+        """
         relay = _Relay()
         self._relays.add(relay)
+        if owner is None and isinstance(getattr(on_done, "__self__", None), QObject):
+            owner = on_done.__self__  # type: ignore[union-attr]
 
-        def finish() -> None:
+        def finish() -> bool:
             self._relays.discard(relay)
+            return owner is None or shiboken6.isValid(owner)
 
         @Slot(object)
         def done(result: Any) -> None:
-            finish()
-            if on_done is not None:
-                on_done(result)
+            if finish() and on_done is not None:
+                _deliver(on_done, result)
 
         @Slot(object)
         def failed(exc: BaseException) -> None:
-            finish()
-            if on_error is not None:
-                on_error(exc)
+            if not finish():
+                log.info("result dropped: the window that asked for it was closed", exc_info=exc)
+            elif on_error is not None:
+                _deliver(on_error, exc)
             else:
                 log.error("background task failed", exc_info=exc)
 
@@ -115,6 +125,16 @@ class TaskRunner(QObject):
 
     def wait_idle(self, msecs: int = 30000) -> bool:
         return all(p.waitForDone(msecs) for p in self.pools.values())
+
+
+def _deliver(callback: Callable[[Any], None], value: Any) -> None:
+    """Call a result handler; a closure that touches a widget closed meanwhile is not an error."""
+    try:
+        callback(value)
+    except RuntimeError as exc:
+        if "already deleted" not in str(exc):
+            raise
+        log.info("result dropped: %s", exc)
 
 
 _runner: TaskRunner | None = None

@@ -469,7 +469,10 @@ class EvidencePanel(QWidget):
         # Deferred: re-hashing recent originals must not compete with the first screen.
         QTimer.singleShot(
             STARTUP_CHECK_DELAY_MS,
-            lambda: runner().run(startup_check, self.store, on_done=done, on_error=self._failed),
+            self,  # context: no call once the panel is gone
+            lambda: runner().run(
+                startup_check, self.store, on_done=done, on_error=self._failed, owner=self
+            ),
         )
 
     def choose_export(self) -> ExportDialog:
