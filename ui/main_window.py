@@ -205,6 +205,7 @@ class MainWindow(QMainWindow):
     def new_emergency(self) -> NewEmergencyDialog:
         dialog = NewEmergencyDialog(self.store, self)
         dialog.created.connect(self.open_case)
+        dialog.finished.connect(dialog.deleteLater)  # one dialog per emergency, not kept
         dialog.open()
         return dialog
 

@@ -166,3 +166,20 @@ def test_copy_spotted_suggests_by_us_and_end_of_fair_day(qtbot: QtBot, fair_stor
     dialog.trigger.set_value(Trigger.WATCH)
     dialog.trigger.set_value(Trigger.COPY_SPOTTED)
     assert dialog.deadline_when.rule.value() is DeadlineRule.END_OF_FAIR_DAY
+
+
+def test_time_of_service_stays_the_same_instant_when_the_fair_changes(
+    qtbot: QtBot, fair_store: Store
+) -> None:
+    from fairdesk.cases import FairInput
+    from ui.widgets.deadline_editor import from_qdatetime
+
+    cases.create_fair(fair_store, FairInput("CES", "America/Los_Angeles", "Las Vegas", "US"))
+    window = _window(qtbot, fair_store)
+    dialog = _open_dialog(qtbot, window)
+    assert dialog.fair_zone() == "Europe/Berlin"  # the fair running today is preselected
+    served = from_qdatetime(dialog.served_at.dateTime(), "Europe/Berlin")
+    assert served == NOW
+    dialog.fair.setCurrentIndex(dialog.fair.findText("CES (Las Vegas)"))
+    assert dialog.served_zone.text() == "time zone: America/Los_Angeles"
+    assert from_qdatetime(dialog.served_at.dateTime(), "America/Los_Angeles") == NOW

@@ -8,6 +8,7 @@ until every field is acceptable; ``cases.create_case`` saves all of it in one tr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
@@ -170,8 +171,7 @@ class NewEmergencyDialog(QDialog):
         self.trigger.currentIndexChanged.connect(self._trigger_changed)
         self.direction.currentIndexChanged.connect(self._direction_changed)
         self.fair.currentIndexChanged.connect(self._fair_changed)
-        for widget in (self.right_kind,):
-            widget.currentIndexChanged.connect(self._suggest)
+        self.right_kind.currentIndexChanged.connect(self._suggest)
         for field in (self.right_number, self.booth, self.hall):
             assert isinstance(field.field, QLineEdit)
             field.field.textChanged.connect(self._suggest)
@@ -222,6 +222,12 @@ class NewEmergencyDialog(QDialog):
 
     def _fair_changed(self) -> None:
         tz = self.fair_zone()
+        # The time of service is an instant: show the same instant in the new fair's zone.
+        # (A fixed deadline keeps its wall-clock time: that is how the papers state it.)
+        previous = getattr(self, "_served_zone_name", tz)
+        served = from_qdatetime(self.served_at.dateTime(), previous)
+        self.served_at.setDateTime(to_qdatetime(served.astimezone(zone(tz))))
+        self._served_zone_name = tz
         self.deadline_when.fair_zone = tz
         self.served_zone.setText(_("time zone: {zone}").format(zone=tz))
         self._suggest()
@@ -258,9 +264,8 @@ class NewEmergencyDialog(QDialog):
             self.note,
         ]
 
-    def _check(self, field: FieldWithError, fn: object) -> bool:
+    def _check(self, field: FieldWithError, fn: Callable[[], object]) -> bool:
         try:
-            assert callable(fn)
             fn()
         except ValidationError as exc:
             field.set_error(str(exc))
