@@ -121,6 +121,8 @@ def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from sync.server.nodelay import NoDelayHTTPProtocol
+
     settings.prepare()
     db = open_database(settings.resolved_database_url())
     migrate(db.engine)
@@ -142,6 +144,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         forwarded_allow_ips=args.forwarded_allow_ips,
         server_header=False,
         timeout_keep_alive=30,
+        http=NoDelayHTTPProtocol,
     )
     return 0
 
