@@ -21,10 +21,11 @@ from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from fairdesk import cases
+from fairdesk import cases, firstrun
 from fairdesk.errors import StoreError
 from fairdesk.i18n import LANGUAGES, _, set_language
 from fairdesk.paths import resolve_data_dir
+from fairdesk.protect import keys
 from fairdesk.resources import resource_path
 from fairdesk.store import Store, open_store
 from ui import settings, startup
@@ -173,10 +174,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = create_application()
     apply_language(app, choose_language(args.lang))
     data_dir = resolve_data_dir(args.data_dir)
+    asked_first_run = firstrun.needs_first_run(data_dir) and firstrun.preset() is None
     if not startup.prepare(app, data_dir):  # crash reports, first-start question, smoke exit
         return 0
+    data_key = None
+    # Unlock an encrypted folder; offer encryption right after an interactive first start
+    # (on by default for new installs). Existing plain folders are offered it in Security.
+    if keys.is_encrypted(data_dir) or asked_first_run:
+        from ui import protect
+
+        data_key = protect.unlock_or_setup(data_dir)
+        if data_key == protect.CANCELLED:
+            return 0
     try:
-        store = open_store(data_dir)
+        store = open_store(data_dir, data_key=data_key)
     except StoreError as exc:
         store_error_dialog(str(exc))
         return EXIT_STORE_ERROR
@@ -184,9 +195,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_feature_packages()
     controller = Application(app, store)
     controller.start()
+    if store.data_key is not None:
+        from ui import protect
+
+        protect.install(app, store)  # idle lock and Ctrl+L
     try:
         return app.exec()
     finally:
+        if store.data_key is not None:
+            from ui import protect
+
+            protect.uninstall()
         runner().wait_idle()
         store.close()
 

@@ -56,6 +56,16 @@ def install(app: QApplication, store: Store) -> LockController | None:
     return _controller
 
 
+def uninstall() -> None:
+    """Stop watching for idle time (the store was closed)."""
+    global _controller
+    if _controller is not None:
+        _controller.timer.stop()
+        QApplication.instance().removeEventFilter(_controller)  # type: ignore[union-attr]
+        _controller.deleteLater()
+        _controller = None
+
+
 def lock_now() -> None:
     if _controller is not None:
         _controller.lock()
