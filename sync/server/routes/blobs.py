@@ -241,7 +241,22 @@ def _advance(db: Database, upload_id: str, old: int, new: int) -> bool:
     responses={
         201: {"model": BlobInfo, "description": "last chunk stored and the upload completed"},
         CHUNK_CHECKSUM_STATUS: {"description": "chunk checksum mismatch", "model": None},
-        **error_responses(400, 401, 404, 409, 413, 422),
+        **error_responses(400, 401, 404, 409, 413),
+        # Either a malformed header (FastAPI's validation body) or, with Upload-Complete,
+        # stored bytes that do not match the digest (ErrorBody).
+        422: {
+            "description": "invalid headers, or the completed file does not match its digest",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "anyOf": [
+                            {"$ref": "#/components/schemas/ErrorBody"},
+                            {"$ref": "#/components/schemas/HTTPValidationError"},
+                        ]
+                    }
+                }
+            },
+        },
     },
 )
 async def upload_chunk(
