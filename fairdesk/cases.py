@@ -22,7 +22,6 @@ from fairdesk.deadlines import resolve_due
 from fairdesk.errors import NotFoundError, ValidationError
 from fairdesk.i18n import N_, _
 from fairdesk.ids import new_id
-from fairdesk.knowledge.levels import level_floor
 from fairdesk.model import (
     Case,
     Deadline,
@@ -363,6 +362,10 @@ _FAIR_FIELDS = (
 
 def _relevel(session: Session, case: Case, now: datetime, *, quiet: bool = False) -> None:
     """Recompute the level from the rules; record a timeline event when it changes."""
+    # Imported here, not at module load: the reference library costs ~200 ms to import and
+    # only re-levelling needs it (off the GUI thread), not listing or searching cases.
+    from fairdesk.knowledge.levels import level_floor
+
     due = [d.due_at for d in case.deadlines if not d.done and d.deleted_at is None]
     floor = level_floor(case.direction, case.fair.country if case.fair is not None else "")
     assessment = triage.assess(case.trigger, due, now, floor=floor)

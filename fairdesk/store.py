@@ -11,20 +11,15 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.script.revision import ResolutionError
-from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,6 +32,10 @@ from fairdesk.model import Device, SyncState
 from fairdesk.protect import keys as protect_keys
 from fairdesk.protect import session as protect_session
 from fairdesk.protect import sqlcipher
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 DB_NAME = "fairdesk.sqlite3"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -147,15 +146,65 @@ def _engine(path: Path, connect: ConnectFactory) -> Engine:
 
 
 def _alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
 
 
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    head = _script().get_current_head()
     assert head is not None
     return head
+
+
+def _script() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config())
+
+
+_REVISION_LINE = re.compile(
+    r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(?:[\"']([^\"']*)[\"']|None)\s*$", re.MULTILINE
+)
+
+
+def quick_head_revision() -> str | None:
+    """The head of the migration chain read from the revision files themselves, or None.
+
+    Importing Alembic costs ~140 ms at every start, and it is only needed when a migration is
+    due: this reads the ``revision`` / ``down_revision`` lines of the few small files instead
+    (~1 ms). Anything unusual (a merge, a branch, a file it cannot read) gives None, and the
+    caller asks Alembic.
+    """
+    revisions: dict[str, str | None] = {}
+    try:
+        files = sorted(MIGRATIONS_DIR.joinpath("versions").glob("*.py"))
+        for path in files:
+            found = dict(
+                (m.group(1), m.group(2)) for m in _REVISION_LINE.finditer(path.read_text("utf-8"))
+            )
+            if found.get("revision"):
+                revisions[str(found["revision"])] = found.get("down_revision")
+    except (OSError, UnicodeDecodeError):
+        return None
+    parents = set(revisions.values())
+    heads = [rev for rev in revisions if rev not in parents]
+    return heads[0] if len(heads) == 1 else None
+
+
+def _stored_revisions(engine: Engine) -> list[str]:
+    """The rows of ``alembic_version`` (empty for a new or foreign database)."""
+    with engine.connect() as connection:
+        exists = connection.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+        ).first()
+        if exists is None:
+            return []
+        return [
+            row[0] for row in connection.exec_driver_sql("SELECT version_num FROM alembic_version")
+        ]
 
 
 def _check_writable(data_dir: Path) -> None:
@@ -204,11 +253,16 @@ def backup_database(data_dir: Path, label: str, connect: ConnectFactory = plain_
 
 
 def _current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
 def _known_revision(script: ScriptDirectory, revision: str) -> bool:
+    from alembic.script.revision import ResolutionError
+    from alembic.util import CommandError
+
     try:
         return script.get_revision(revision) is not None
     except (ResolutionError, CommandError):
@@ -218,7 +272,11 @@ def _known_revision(script: ScriptDirectory, revision: str) -> bool:
 def _migrate(
     data_dir: Path, engine: Engine, fresh: bool, connect: ConnectFactory = plain_connect
 ) -> None:
-    script = ScriptDirectory.from_config(_alembic_config())
+    if not fresh:
+        stored = _stored_revisions(engine)
+        if len(stored) == 1 and stored[0] == quick_head_revision():
+            return  # up to date: the usual start, without importing Alembic
+    script = _script()
     current = _current_revision(engine)
     head = head_revision()
     if current == head:
@@ -243,6 +301,8 @@ def _migrate(
                 )
             )
     backup = None if fresh else backup_database(data_dir, f"before-{head}", connect)
+    from alembic import command
+
     config = _alembic_config()
     try:
         with engine.begin() as connection:
