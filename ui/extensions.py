@@ -3,6 +3,10 @@
 Each feature package (``ui.evidence``, ``ui.documents``, ``ui.sync``, ``ui.knowledge``, ...)
 calls ``register_case_panel`` / ``register_page`` when imported; ``ui.app`` imports them at
 start-up. This keeps the case page free of knowledge about every feature.
+
+Registering must stay cheap (no heavy imports at package import time): pages and panels are
+built from their factories only when the user first opens them (``ui.lazy``), so a factory is
+the place to import a feature's widgets and libraries.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
+    from PySide6.QtWidgets import QMainWindow, QWidget
 
     from fairdesk.store import Store
 
@@ -36,6 +40,9 @@ class Page:
 
 CASE_PANELS: list[CasePanel] = []
 PAGES: list[Page] = []
+# Called with (main window, store) once each main window is built: for what must run without
+# the user opening a page (the sync indicator and worker). Keep them cheap; defer real work.
+WINDOW_HOOKS: dict[str, Callable[[QMainWindow, Store], None]] = {}
 
 
 def register_case_panel(panel: CasePanel) -> None:
@@ -46,3 +53,7 @@ def register_case_panel(panel: CasePanel) -> None:
 
 def register_page(page: Page) -> None:
     PAGES[:] = sorted([p for p in PAGES if p.key != page.key] + [page], key=lambda p: p.order)
+
+
+def register_window_hook(key: str, hook: Callable[[QMainWindow, Store], None]) -> None:
+    WINDOW_HOOKS[key] = hook

@@ -8,6 +8,7 @@ opens from any list. Core change events arrive through ``ui.qt_events`` on the G
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
@@ -27,6 +28,7 @@ from fairdesk import __version__
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from ui import about, extensions
+from ui.lazy import LazyWidget, ensure_built, page_failure
 from ui.pages.case_detail import CaseDetailPage
 from ui.pages.cases import CasesPage
 from ui.pages.new_emergency import NewEmergencyDialog
@@ -73,10 +75,10 @@ class MainWindow(QMainWindow):
             ("cases", _("Cases"), self.cases),
         ]
         for page in extensions.PAGES:
-            try:
-                self.pages.append((page.key, page.title(), page.factory(store)))
-            except Exception:  # one broken feature page must not stop the app from starting
-                log.exception("page %s could not be created", page.key)
+            # Built when first opened: creating every feature page here imported all their
+            # libraries before the window appeared (seconds on a slow laptop).
+            lazy = LazyWidget(functools.partial(page.factory, store), page_failure)
+            self.pages.append((page.key, page.title(), lazy))
         self.pages.append(("settings", _("Settings"), self.settings))
         for key, title, widget in self.pages:
             item = QListWidgetItem(title)
@@ -85,6 +87,7 @@ class MainWindow(QMainWindow):
             self.navigation.addItem(item)
             self.stack.addWidget(widget)
         self.navigation.currentRowChanged.connect(self._nav_changed)
+        self.stack.currentChanged.connect(lambda row: ensure_built(self.stack.widget(row)))
 
         self._build_status_bar()
         self._build_menus()
@@ -102,6 +105,11 @@ class MainWindow(QMainWindow):
         self._reload_timer.timeout.connect(self.refresh_lists)
         bridge().changed.connect(self._core_changed)
         self.navigation.setCurrentRow(0)
+        for key, hook in extensions.WINDOW_HOOKS.items():
+            try:
+                hook(self, store)
+            except Exception:  # a broken feature must not stop the app from starting
+                log.exception("window hook %s failed", key)
 
     # -- building ---------------------------------------------------------------------------
 
@@ -165,6 +173,11 @@ class MainWindow(QMainWindow):
 
     def showing_case(self) -> bool:
         return self._case_detail is not None and self.stack.currentWidget() is self._case_detail
+
+    def page_widget(self, key: str) -> QWidget | None:
+        """The page's real widget (built now if it was not yet); None if it failed to build."""
+        widget = self.pages[self.page_index(key)][2]
+        return widget.ensure() if isinstance(widget, LazyWidget) else widget
 
     def page_index(self, key: str) -> int:
         return next(i for i, (k, _t, _w) in enumerate(self.pages) if k == key)

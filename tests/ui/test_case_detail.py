@@ -18,6 +18,7 @@ from fairdesk.model import DeadlineRule, Level, Status
 from fairdesk.store import Store
 from tests.ui.conftest import NOW
 from ui.extensions import CASE_PANELS, CasePanel, register_case_panel
+from ui.lazy import LazyWidget
 from ui.pages.case_detail import CaseDetailPage
 from ui.widgets.deadline_editor import to_qdatetime
 
@@ -166,5 +167,22 @@ def test_registered_panel_replaces_placeholder(qtbot: QtBot, fair_store: Store) 
     page = _open(qtbot, fair_store, "Injunction: hydraulic pump")
     titles = _tab_titles(page)
     assert "Evidence (3)" in titles and "Evidence" not in titles and "Documents" in titles
-    widget = page.tabs.widget(titles.index("Evidence (3)"))
+    placeholder = page.tabs.widget(titles.index("Evidence (3)"))
+    assert isinstance(placeholder, LazyWidget) and not placeholder.built  # built when first shown
+    page.tabs.setCurrentIndex(titles.index("Evidence (3)"))
+    widget = placeholder.content
     assert isinstance(widget, QLabel) and widget.text() == f"photos of {page.case_id}"
+
+
+def test_failing_panel_shows_its_error_in_its_tab(qtbot: QtBot, fair_store: Store) -> None:
+    def broken(store: Store, case_id: str) -> QLabel:
+        raise RuntimeError("no camera driver")
+
+    register_case_panel(CasePanel("broken", lambda: "Broken", broken, order=200))
+    page = _open(qtbot, fair_store, "Injunction: hydraulic pump")
+    titles = _tab_titles(page)
+    page.tabs.setCurrentIndex(titles.index("Broken"))
+    texts = [label.text() for label in page.tabs.currentWidget().findChildren(QLabel)]
+    assert texts == ["This panel could not be shown: no camera driver"]
+    page.tabs.setCurrentIndex(titles.index("Notes"))  # the rest of the case still works
+    assert page.new_note.isEnabled()

@@ -8,6 +8,7 @@ pool; the page re-reads the case when the core announces that it changed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
 
@@ -37,6 +38,7 @@ from fairdesk.triage import RULE_TEXT
 from ui import extensions, settings
 from ui.clock import clock
 from ui.formatting import countdown, label, local_time
+from ui.lazy import LazyWidget, ensure_built, panel_failure
 from ui.models.rows import RowsTableModel
 from ui.pages.common import table_view
 from ui.pages.override_dialog import OverrideLevelDialog
@@ -86,6 +88,7 @@ class CaseDetailPage(QWidget):
         outer.setSpacing(SPACING)
         outer.addWidget(self._build_header())
         self.tabs = QTabWidget()
+        self.tabs.currentChanged.connect(lambda index: ensure_built(self.tabs.widget(index)))
         outer.addWidget(self.tabs, 1)
         self._build_tabs()
         self._extension_widgets: list[QWidget] = []
@@ -404,11 +407,11 @@ class CaseDetailPage(QWidget):
                 widget.deleteLater()
         registered = {panel.key for panel in extensions.CASE_PANELS}
         for panel in extensions.CASE_PANELS:
-            try:
-                widget = panel.factory(self.store, self.case_id)
-            except Exception as exc:  # a broken feature panel must not take the case page down
-                widget = QLabel(_("This panel could not be shown: {error}").format(error=exc))
-            self.tabs.addTab(widget, panel.title())
+            # Built when its tab is first shown (ui.lazy): most visits never open most panels.
+            lazy = LazyWidget(
+                functools.partial(panel.factory, self.store, self.case_id), panel_failure
+            )
+            self.tabs.addTab(lazy, panel.title())
         for key, title, text in PLACEHOLDER_PANELS:
             if key not in registered:
                 placeholder = QLabel(_(text))

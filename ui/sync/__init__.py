@@ -4,35 +4,59 @@ the conflicts panel on the case page. Importing this package registers them (ui.
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from ui import extensions
+from ui.tasks import runner
+
+# Sync is not needed in the first seconds of a start (offline-first: edits queue in the
+# outbox). Its modules (requests, pydantic: ~1.4 s) are imported on a worker thread a moment
+# after the window appears, so neither the window nor the typing waits for them.
+START_DELAY_MS = 1500
+
+
+def _import_sync_modules() -> None:
+    import ui.sync.controller
+    import ui.sync.indicator  # noqa: F401
+
+
+def _attach(window: QWidget, store: Store) -> None:
+    """Add the status-bar indicator to ``window`` and start the worker (once per window)."""
+    from ui.sync.controller import controller_for
+    from ui.sync.indicator import SyncIndicator
+
+    layout = getattr(window, "status_layout", None)
+    if layout is None or window.findChild(SyncIndicator) is not None:
+        return
+    controller = controller_for(store)
+    indicator = SyncIndicator(controller)
+    layout.addWidget(indicator)
+    indicator.show()  # added after the window was shown
+    show_page = getattr(window, "show_page", None)
+    if show_page is not None:
+        indicator.clicked.connect(lambda: show_page("sync"))
+    controller.start()
+
+
+def _start_with_window(window: QMainWindow, store: Store) -> None:
+    def imported(_result: object) -> None:
+        _attach(window, store)
+
+    def load() -> None:
+        runner().run(_import_sync_modules, pool="network", on_done=imported, owner=window)
+
+    QTimer.singleShot(START_DELAY_MS, window, load)
 
 
 def _sync_page(store: Store) -> QWidget:
     from ui.sync.controller import controller_for
-    from ui.sync.indicator import SyncIndicator
     from ui.sync.page import SyncPage
 
-    controller = controller_for(store)
-    page = SyncPage(store, controller)
-
-    def attach() -> None:
-        # The main window builds its status bar after the pages: add the indicator then.
-        window = page.window()
-        layout = getattr(window, "status_layout", None)
-        if layout is not None and window.findChild(SyncIndicator) is None:
-            indicator = SyncIndicator(controller)
-            layout.addWidget(indicator)
-            indicator.show()  # added after the window was shown
-            show_page = getattr(window, "show_page", None)
-            if show_page is not None:
-                indicator.clicked.connect(lambda: show_page("sync"))
-        controller.start()
-
-    QTimer.singleShot(0, attach)
+    page = SyncPage(store, controller_for(store))
+    # Opened before the delayed start: attach now (the page is in the window by then).
+    QTimer.singleShot(0, page, lambda: _attach(page.window(), store))
     return page
 
 
@@ -45,6 +69,7 @@ def _conflicts_panel(store: Store, case_id: str) -> QWidget:
 extensions.register_page(
     extensions.Page(key="sync", title=lambda: _("Sync"), factory=_sync_page, order=80)
 )
+extensions.register_window_hook("sync", _start_with_window)
 extensions.register_case_panel(
     extensions.CasePanel(
         key="conflicts", title=lambda: _("Conflicts"), factory=_conflicts_panel, order=90
