@@ -21,7 +21,7 @@ from fairdesk import cases
 from fairdesk.cli import case_cmd
 from fairdesk.cli.common import add_subcommand, open_from_args, print_json
 from fairdesk.evidence import service
-from fairdesk.evidence.export import export_case
+from fairdesk.evidence.export import export_case, kept_at_hq_text
 from fairdesk.evidence.rows import ItemRow
 from fairdesk.evidence.verify import verify
 from fairdesk.i18n import _
@@ -228,6 +228,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
                 how_to=result.how_to_open,
             )
         )
+        _print_kept(result.kept_at_hq)
         return 0
     print(
         _(
@@ -237,7 +238,13 @@ def _cmd_export(args: argparse.Namespace) -> int:
             items=result.items, documents=result.documents, path=result.path, sha=result.sha256
         )
     )
+    _print_kept(result.kept_at_hq)
     return 0
+
+
+def _print_kept(count: int) -> None:
+    if count:  # travel mode removed these originals here: listed, not a failure
+        print(kept_at_hq_text(count))
 
 
 def show_extension(store: Store, case_id: str) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from fairdesk.evidence.models import EXPORT
 from fairdesk.evidence.rows import ItemRow
 from fairdesk.evidence.service import ItemFilter, list_items
 from fairdesk.evidence.vault import CHUNK, Cancelled, CancelLike, Vault, fsync_dir
+from fairdesk.evidence.verify import removed_for_travel
 from fairdesk.i18n import _
 from fairdesk.protect import blobcrypt
 from fairdesk.resources import resource_path
@@ -44,6 +45,10 @@ from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
 
 FORMAT = "fairdesk-evidence-bundle/1"
+# manifest.json "original" of an item whose bytes are not in the bundle (travel mode removed
+# the local copy; HQ holds it). The bundled verify.py matches this exact text.
+KEPT_AT_HQ = "kept at HQ (removed for travel)"
+INCLUDED = "included"
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,7 @@ class ExportResult:
     documents: int
     key_fingerprint: str
     how_to_open: Path | None = None  # password-protected export: the instructions beside it
+    kept_at_hq: int = 0  # items whose original was removed for travel: listed, bytes not included
 
 
 PROTECTED_SUFFIX = ".fdenc"
@@ -95,6 +101,14 @@ def check_export_password(password: str) -> None:
         raise ValidationError(
             _("The export password needs at least {count} characters.").format(count=MIN_PASSWORD)
         )
+
+
+def kept_at_hq_text(count: int) -> str:
+    """The summary line for originals an export listed without their bytes (travel mode)."""
+    return _(
+        "Originals not included (kept at HQ, removed for travel): {count}. The manifest lists "
+        "them with their SHA-256 and the bundle's verify.py reports them as not included."
+    ).format(count=count)
 
 
 def _how_to_open(name: str, zip_name: str) -> str:
@@ -131,11 +145,12 @@ def _safe_member(name: str) -> str:
     return keep[:120] or "document"
 
 
-def _item_json(row: ItemRow, file_name: str) -> dict[str, Any]:
+def _item_json(row: ItemRow, file_name: str | None) -> dict[str, Any]:
     return {
         "id": row.id,
         "sha256": row.sha256,
         "file": file_name,
+        "original": INCLUDED if file_name is not None else KEPT_AT_HQ,
         "original_name": row.original_name,
         "size": row.size,
         "mime": row.mime,
@@ -180,7 +195,22 @@ def _copy_hashed(source: BinaryIO, target: IO[bytes], cancel: CancelLike | None)
     return digest.hexdigest(), size
 
 
-def _how_to(case_number: str, fingerprint: str) -> str:
+def _kept_note(count: int) -> str:
+    if not count:
+        return ""
+    return f"""
+NOT INCLUDED / 未包含: {count} original(s) are listed in manifest.json but are not in this
+bundle. They were removed from the exporting computer for travel and are kept at HQ; in
+manifest.json each has "original": "{KEPT_AT_HQ}" and its SHA-256. verify.py reports them
+as NOT INCLUDED (not as failures). Ask the exporting company's HQ for them and compare their
+SHA-256 with the manifest.
+有 {count} 个原始文件列在 manifest.json 中，但不在本证据包内：出差期间已从导出电脑上移除，
+由总部保存（manifest.json 中标为 "original": "{KEPT_AT_HQ}"，并记录其 SHA-256）。
+verify.py 会将其列为“未包含”，而非校验失败。请向导出方总部索取，并核对其 SHA-256。
+"""
+
+
+def _how_to(case_number: str, fingerprint: str, kept_at_hq: int = 0) -> str:
     return f"""HOW TO VERIFY THIS EVIDENCE BUNDLE (case {case_number})
 =====================================================
 
@@ -217,7 +247,7 @@ their SHA-256; manifest.json gives each one's original name and metadata.
 拍摄时间来自相机自身的时钟，只是设备的声明，不能作为证明。
 原始文件按接收时的原样保存（从未转换），originals/ 中的文件以其 SHA-256 命名；
 各文件的原始文件名和元数据见 manifest.json。
-"""
+{_kept_note(kept_at_hq)}"""
 
 
 def _custody_lines(entries: list[dict[str, Any]], case_id: str) -> list[str]:
@@ -265,6 +295,10 @@ def export_case(
     fingerprint = signing.fingerprint(key)
     with store.read() as session:
         entries = custody.all_entries(session)
+        travelled = removed_for_travel(session)
+    # Removed for travel and not back yet: listed in the manifest, bytes not in the bundle.
+    at_hq = {r.sha256 for r in items if r.sha256 in travelled and not vault.exists(r.sha256)}
+    kept = sum(1 for r in items if r.sha256 in at_hq)
     out.parent.mkdir(parents=True, exist_ok=True)
     temp = out.with_name(f".{out.name}.{uuid.uuid4().hex}.part")
     files: dict[str, dict[str, Any]] = {}
@@ -280,12 +314,22 @@ def export_case(
             for index, row in enumerate(items):
                 if progress is not None:
                     progress(index, len(items))
+                if row.sha256 in at_hq:
+                    manifest_items.append(_item_json(row, None))
+                    continue
                 name = f"originals/{row.sha256}{extension_for(row.mime)}"
                 if name not in files:
-                    with (
-                        vault.open_original_for_read(row.sha256) as source,
-                        bundle.open(name, "w", force_zip64=True) as target,
-                    ):
+                    try:
+                        source = vault.open_original_for_read(row.sha256)
+                    except FileNotFoundError:
+                        raise FairDeskError(
+                            _(
+                                "Export stopped: the original of “{name}” is missing from the "
+                                "evidence folder. Run Verify to see all problems; no bundle was "
+                                "written."
+                            ).format(name=row.display_name)
+                        ) from None
+                    with source, bundle.open(name, "w", force_zip64=True) as target:
                         sha, size = _copy_hashed(source, target, cancel)
                     if sha != row.sha256:
                         raise FairDeskError(
@@ -318,7 +362,7 @@ def export_case(
             add_bytes(
                 "custody-log.jsonl", ("\n".join(_custody_lines(entries, case_id)) + "\n").encode()
             )
-            add_bytes("HOW-TO-VERIFY.txt", _how_to(detail.case.number, fingerprint).encode())
+            add_bytes("HOW-TO-VERIFY.txt", _how_to(detail.case.number, fingerprint, kept).encode())
             add_bytes("verify.py", resource_path("evidence", "verify.py").read_bytes())
             add_bytes("public_key.pem", signing.public_pem(key))
             devices = sorted({e["device_id"] for e in entries})
@@ -400,9 +444,9 @@ def export_case(
                 item_sha256=row.sha256,
                 item_id=row.id,
                 case_id=case_id,
-                details=details,
+                details=details | {"original": KEPT_AT_HQ} if row.sha256 in at_hq else details,
             )
-    return ExportResult(final, digest, len(items), len(documents), fingerprint, how_to)
+    return ExportResult(final, digest, len(items), len(documents), fingerprint, how_to, kept)
 
 
 def read_text_member(bundle: Path, name: str) -> str:

@@ -97,7 +97,7 @@ def verify(
                 select(CustodyEvent).where(CustodyEvent.action.in_((IMPORT, ANNOTATION)))
             )
         }
-        away = _removed_for_travel(session)
+        away = removed_for_travel(session)
     flags: dict[str, str] = {}
     kept: list[Problem] = []
     for index, (item_id, sha, name, item_case, _size) in enumerate(items):
@@ -199,7 +199,7 @@ def verify(
     )
 
 
-def _removed_for_travel(session: Session) -> set[str]:
+def removed_for_travel(session: Session) -> set[str]:
     """SHA-256s whose latest travel entry in the custody log is a removal (not restored)."""
     away: set[str] = set()
     events = session.execute(

@@ -4,7 +4,8 @@
 Run it in the unpacked bundle folder:  python3 verify.py
 It checks every file's SHA-256 against manifest.json, the custody log's hash chain and
 Merkle tree head, and (if the `cryptography` package is installed) the Ed25519 signature.
-Exit status 0 means every check passed. 中文说明见 HOW-TO-VERIFY.txt。
+Exit status 0 means every check passed. Items listed as kept at HQ (removed for travel)
+are reported as NOT INCLUDED, not as failures. 中文说明见 HOW-TO-VERIFY.txt。
 """
 
 import hashlib
@@ -26,6 +27,8 @@ HASHED_FIELDS = (
     "prev_hash",
 )
 SKIP = {"manifest.json", "manifest.sig"}
+# An item listed without its bytes: travel mode removed the local copy, HQ keeps it.
+KEPT_AT_HQ = "kept at HQ (removed for travel)"
 
 
 def sha256_file(path):
@@ -57,7 +60,7 @@ def merkle_root(leaves):
     return mth([bytes.fromhex(leaf) for leaf in leaves]).hex()
 
 
-def check_files(root, manifest, failures):
+def check_files(root, manifest, failures, not_included):
     listed = manifest.get("files", {})
     for rel, expected in sorted(listed.items()):
         path = os.path.join(root, *rel.split("/"))
@@ -79,6 +82,15 @@ def check_files(root, manifest, failures):
             if rel not in listed and rel not in SKIP and not rel.startswith("__pycache__/"):
                 failures.append(f"EXTRA    {rel}: not part of the bundle as exported / 多出的文件")
     for item in manifest.get("items", []):
+        if item.get("file") is None and item.get("original") == KEPT_AT_HQ:
+            # Not in the bundle on purpose (travel mode); reported, not a failure. The
+            # signature check below is what proves the manifest really says so.
+            not_included.append(
+                "NOT INCLUDED {} ({}): {}; SHA-256 {} / 未包含：原始文件由总部保存".format(
+                    item["sha256"][:16], item["original_name"], KEPT_AT_HQ, item["sha256"]
+                )
+            )
+            continue
         entry = listed.get(item["file"])
         if entry is None or entry["sha256"] != item["sha256"]:
             failures.append(
@@ -183,14 +195,14 @@ def check_signature(root, notes, failures):
 
 def main():
     root = os.path.dirname(os.path.abspath(__file__))
-    failures, notes = [], []
+    failures, notes, not_included = [], [], []
     try:
         with open(os.path.join(root, "manifest.json"), encoding="utf-8") as handle:
             manifest = json.load(handle)
     except (OSError, ValueError) as exc:
         print(f"FAILED: manifest.json cannot be read ({exc}) / 无法读取 manifest.json")
         return 2
-    files = check_files(root, manifest, failures)
+    files = check_files(root, manifest, failures, not_included)
     entries = check_custody(root, manifest, failures)
     check_signature(root, notes, failures)
     case = manifest.get("case", {})
@@ -198,6 +210,13 @@ def main():
     print(f"Checked {files} files and {entries} custody log entries.")
     for note in notes:
         print(note)
+    if not_included:
+        print(
+            f"{len(not_included)} original(s) not included in this bundle (kept at HQ, "
+            f"removed for travel): not checked / {len(not_included)} 个原始文件未包含，未校验："
+        )
+        for line in not_included:
+            print("  " + line)
     if failures:
         print(f"FAILED — {len(failures)} problem(s) / 校验失败：")
         for failure in failures:

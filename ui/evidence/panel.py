@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from fairdesk.evidence import inbox, service
-from fairdesk.evidence.export import ExportResult, export_case
+from fairdesk.evidence.export import ExportResult, export_case, kept_at_hq_text
 from fairdesk.evidence.importer import ImportProgress, ImportReport
 from fairdesk.evidence.models import KIND_LABELS, KINDS
 from fairdesk.evidence.rows import ItemRow, display_name
@@ -495,6 +495,8 @@ class EvidencePanel(QWidget):
             details = _("SHA-256 of the bundle: {sha}\nSigning key fingerprint: {fp}").format(
                 sha=result.sha256, fp=result.key_fingerprint
             )
+            # Travel mode: those originals are listed without their bytes; HQ keeps them.
+            kept = " " + kept_at_hq_text(result.kept_at_hq) if result.kept_at_hq else ""
             if result.how_to_open is not None:
                 self.show_summary(
                     _(
@@ -506,7 +508,8 @@ class EvidencePanel(QWidget):
                         documents=result.documents,
                         path=result.path,
                         how_to=result.how_to_open.name,
-                    ),
+                    )
+                    + kept,
                     details,
                 )
                 return
@@ -514,7 +517,8 @@ class EvidencePanel(QWidget):
                 _(
                     "Exported {items} items and {documents} documents to {path}. To check it "
                     "anywhere: unpack it and run “python3 verify.py”."
-                ).format(items=result.items, documents=result.documents, path=result.path),
+                ).format(items=result.items, documents=result.documents, path=result.path)
+                + kept,
                 details,
             )
 
