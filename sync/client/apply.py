@@ -63,6 +63,9 @@ LOCAL_ONLY = frozenset(
     }
 )
 PENDING_STATES = ("waiting", "sending")
+# Local columns whose name HQ reserves: a document's own "version" (2nd rendering of a kind) is
+# not the sync version, so it travels as "doc_version" and the sync version is not stored.
+WIRE_RENAMES: dict[str, dict[str, str]] = {"document": {"version": "doc_version"}}
 
 
 def tables() -> dict[str, Table]:
@@ -176,6 +179,11 @@ class Applier:
         if table is None:
             return  # a kind this installation does not have (feature not installed)
         values = row_values(table, fields)
+        renames = WIRE_RENAMES.get(entity, {})
+        for local, wire in renames.items():
+            if wire in fields and local in table.columns:
+                values[local] = fields[wire]
+        has_sync_version = "version" in table.columns and "version" not in renames
         if case_id is not None and "case_id" in table.columns and entity != "case":
             values["case_id"] = case_id
         if entity in ("evidence_item",) and "integrity" in table.columns:
@@ -186,7 +194,7 @@ class Applier:
             if exists:
                 annotations = ANNOTATION_FIELDS.get(entity, frozenset())
                 update = {k: v for k, v in values.items() if k in annotations}
-                if "version" in table.columns:
+                if has_sync_version:
                     update["version"] = version
                 if update:
                     self.session.execute(table.update().where(pk == entity_id).values(**update))
@@ -194,7 +202,7 @@ class Applier:
                     self._overlay_pending(entity, entity_id, table)
             else:
                 values["id"] = entity_id
-                if "version" in table.columns:
+                if has_sync_version:
                     values["version"] = version
                 _fill_required(table, values, self.now)
                 self.session.execute(table.insert().values(**values))

@@ -21,6 +21,7 @@ from fairdesk.model import OutboxEntry, SyncState
 from fairdesk.store import Store
 from fairdesk.syncmodel import SyncAccount
 from sync.client import conflicts
+from sync.client.apply import WIRE_RENAMES
 from sync.client.errors import ServerError
 from sync.client.transport import Transport
 from sync.protocol import MAX_MUTATIONS_PER_PUSH, MutationResult, PushResponse
@@ -43,6 +44,9 @@ def to_wire(entry: OutboxEntry, base: int, resolves: str | None) -> dict[str, An
     if changes.get("case_id") == "":
         # A device-level record (custody of a travel-mode wipe, ...): no case on the wire.
         changes = {**changes, "case_id": None}
+    renames = WIRE_RENAMES.get(entry.entity)
+    if renames:
+        changes = {renames.get(k, k): v for k, v in changes.items()}
     return {
         "mutation_id": entry.mutation_id - base,
         "entity": entry.entity,

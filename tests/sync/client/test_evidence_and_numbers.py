@@ -134,3 +134,21 @@ def test_a_pulled_case_with_a_number_used_here_is_suffixed(
             )
         ).all()
     assert len(notes) == 1 and number in notes[0]
+
+
+def test_a_rendered_document_keeps_its_own_version_number_everywhere(
+    hq: LiveHq, tenant: str, tmp_path: Path
+) -> None:
+    from fairdesk.documents.model import GeneratedDocument
+    from fairdesk.documents.service import render_document
+
+    a = make_node(hq, tmp_path, "a", tenant)
+    office = make_node(hq, tmp_path, "office", tenant, role="legal")
+    case_id = new_case(a.store)
+    for _second in range(2):  # version 1, then version 2 of the same kind
+        render_document(a.store, case_id, "hq_notification", "en", allow_blanks=True)
+    _drain(a, office)  # "version" is a name HQ reserves: it must not be rejected
+    for node in (a, office):
+        with node.store.read() as session:
+            versions = sorted(session.scalars(select(GeneratedDocument.version)))
+        assert versions == [1, 2], node.name
