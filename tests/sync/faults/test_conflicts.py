@@ -232,7 +232,7 @@ def test_clock_skew_changes_nothing(
     a, b, office, case_id = _booth(hq, tenant, tmp_path)
     import fairdesk.outbox
 
-    real = fairdesk.outbox.utcnow
+    real = fairdesk.outbox.utcnow  # type: ignore[attr-defined]  # patched below
     monkeypatch.setattr(fairdesk.outbox, "utcnow", lambda: real() + skew)
     cases.edit_case(a.store, case_id, {"hall": "skewed"})
     monkeypatch.setattr(fairdesk.outbox, "utcnow", real)
