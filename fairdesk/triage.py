@@ -46,8 +46,13 @@ class Assessment:
     rule: str  # R1..R5, see RULE_TEXT
 
 
-def assess(trigger: Trigger, open_deadlines: Iterable[datetime], now: datetime, *,
-           floor: Level | None = None) -> Assessment:
+def assess(
+    trigger: Trigger,
+    open_deadlines: Iterable[datetime],
+    now: datetime,
+    *,
+    floor: Level | None = None,
+) -> Assessment:
     """Apply the rules above. ``open_deadlines`` are the due instants of deadlines not done;
     ``floor`` is the lowest level the case's country allows (rule R6), if any."""
     if trigger in _COERCIVE:
