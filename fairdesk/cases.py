@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import DateTime, Select, func, literal_column, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -945,12 +945,9 @@ def refresh_levels(store: Store, now: datetime | None = None) -> int:
 
 
 def _next_deadline_subquery() -> Any:
-    return (
-        select(func.min(Deadline.due_at))
-        .where(Deadline.case_id == Case.id, Deadline.done.is_(False), Deadline.deleted_at.is_(None))
-        .correlate(Case)
-        .scalar_subquery()
-    )
+    """The case's next open deadline: ``case_file.next_due_at``, kept by triggers on
+    ``deadline`` (migration 0006) — a correlated min() per row doubled search-as-you-type."""
+    return literal_column("case_file.next_due_at", DateTime())
 
 
 def _filtered(query: Select[Any], flt: CaseFilter) -> Select[Any] | None:

@@ -231,7 +231,12 @@ class Case(SyncedMixin, Base):
         back_populates="case", order_by="TimelineEvent.created_at"
     )
 
-    __table_args__ = (Index("ix_case_level_status", "level", "status"),)
+    __table_args__ = (
+        Index("ix_case_level_status", "level", "status"),
+        # Migration 0006 adds ``next_due_at`` (the next open deadline, kept by triggers on
+        # ``deadline``; derived, so deliberately not mapped or synced) and the covering index
+        # ``ix_case_file_list`` the case list uses.
+    )
 
 
 class Party(SyncedMixin, Base):
@@ -273,6 +278,9 @@ class Deadline(SyncedMixin, Base):
     source: Mapped[str] = mapped_column(String(500), default="")  # e.g. "Canton Fair rules art. 14"
     done: Mapped[bool] = mapped_column(Boolean, default=False)
     case: Mapped[Case] = relationship(back_populates="deadlines")
+
+    # A case's next open deadline from the index alone (the list's sort key; 0006).
+    __table_args__ = (Index("ix_deadline_open_due", "case_id", "done", "deleted_at", "due_at"),)
 
 
 class Note(Base):

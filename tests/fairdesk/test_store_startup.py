@@ -24,3 +24,40 @@ def test_reopening_an_up_to_date_store_does_not_import_alembic(tmp_path: Path) -
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_a_database_one_revision_behind_is_migrated_and_backfilled(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from fairdesk import cases
+    from fairdesk.cases import CaseInput, DeadlineInput
+    from fairdesk.model import Direction, Trigger
+
+    store = open_store(tmp_path / "data")
+    due = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    case_id = cases.create_case(
+        store,
+        CaseInput(
+            "Complaint: smart lock",
+            Direction.AGAINST_US,
+            Trigger.COMPLAINT,
+            deadlines=[DeadlineInput("reply", due_at=due)],
+        ),
+    )
+    with store.engine.begin() as connection:  # back to the 0005 schema
+        for name in ("insert", "update", "delete"):
+            connection.exec_driver_sql(f"DROP TRIGGER deadline_next_due_{name}")
+        connection.exec_driver_sql("DROP INDEX ix_case_file_list")
+        connection.exec_driver_sql("DROP INDEX ix_deadline_open_due")
+        connection.exec_driver_sql("ALTER TABLE case_file DROP COLUMN next_due_at")
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0005_knowledge'")
+    store.close()
+    store = open_store(tmp_path / "data")
+    try:
+        assert cases.rows_by_id(store, [case_id])[case_id].next_deadline == due  # backfilled
+        with store.engine.connect() as connection:
+            version = connection.exec_driver_sql("SELECT version_num FROM alembic_version")
+            assert version.scalar_one() == head_revision()
+        assert list((tmp_path / "data" / "backups").glob("*-before-*"))  # backed up first
+    finally:
+        store.close()
