@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import column, select, table
+from sqlalchemy import Select, String, case, column, func, select, table
 from sqlalchemy.orm import Session
 
 from fairdesk import events, outbox
@@ -71,12 +71,15 @@ __all__ = [
     "ItemFilter",
     "ItemRow",
     "ProgressFn",
+    "capture_days",
+    "count_items",
     "custody_log",
     "edit_item",
     "get_item",
     "hide_item",
     "import_paths",
     "list_items",
+    "list_items_page",
     "open_original",
     "original_path",
     "purge_item",
@@ -98,47 +101,86 @@ class ItemFilter:
     include_hidden: bool = False
 
 
-def _item_day(row: ItemRow) -> date:
-    if row.captured_local:
-        try:
-            return date.fromisoformat(row.captured_local[:10])
-        except ValueError:
-            pass
-    return row.imported_at.date()
+# The day an item belongs to in the gallery's date filter: the camera's capture day when it
+# recorded one, else the (UTC) import day. Same text form (YYYY-MM-DD) for both, so SQL can
+# compare it: captured_local is ISO local time, imported_at is stored as naive UTC text.
+_ITEM_DAY = case(
+    (EvidenceItem.captured_local != "", func.substr(EvidenceItem.captured_local, 1, 10)),
+    else_=func.substr(EvidenceItem.imported_at, 1, 10),
+)
+
+
+def _where(query: Select[Any], case_id: str, flt: ItemFilter) -> Select[Any]:
+    """The filter in SQL (all of it but the tag, which is matched case-insensitively in Python)."""
+    query = query.where(EvidenceItem.case_id == case_id)
+    if not flt.include_hidden:
+        query = query.where(EvidenceItem.hidden_at.is_(None))
+    if flt.kind:
+        query = query.where(EvidenceItem.kind == flt.kind)
+    if flt.date_from or flt.date_to:
+        low = (flt.date_from or date.min).isoformat()
+        high = (flt.date_to or date.max).isoformat()
+        query = query.where(_ITEM_DAY.between(low, high))
+    return query
+
+
+def _tag_matches(row: ItemRow, tag: str) -> bool:
+    wanted = tag.strip().casefold()
+    return any(t.casefold() == wanted for t in row.tags)
 
 
 def list_items(store: Store, case_id: str, flt: ItemFilter = ItemFilter()) -> list[ItemRow]:
     """The case's evidence, oldest import first (hidden items only if asked)."""
+    return list_items_page(store, case_id, flt)
+
+
+def list_items_page(
+    store: Store, case_id: str, flt: ItemFilter = ItemFilter(), offset: int = 0, limit: int = -1
+) -> list[ItemRow]:
+    """Rows ``offset`` to ``offset + limit`` of :func:`list_items` (all from ``offset`` if -1).
+
+    The gallery reads its first screenful this way and the rest page by page in the
+    background, so a 5,000-item case opens as fast as a small one.
+    """
     with store.read() as session:
         # Core rows, not ORM objects: a 5,000-item gallery lists several times faster.
-        table = EvidenceItem.__table__
-        query = select(table).where(EvidenceItem.case_id == case_id)
-        if not flt.include_hidden:
-            query = query.where(EvidenceItem.hidden_at.is_(None))
-        if flt.kind:
-            query = query.where(EvidenceItem.kind == flt.kind)
-        rows = [
-            item_row(i)
-            for i in session.execute(query.order_by(EvidenceItem.imported_at, EvidenceItem.id))
-        ]
-    if flt.tag:
-        wanted = flt.tag.strip().casefold()
-        rows = [r for r in rows if any(t.casefold() == wanted for t in r.tags)]
-    if flt.date_from or flt.date_to:
-        low, high = flt.date_from or date.min, flt.date_to or date.max
-        rows = [r for r in rows if low <= _item_day(r) <= high]
-    return rows
-
-
-def count_items(store: Store, case_id: str) -> int:
-    with store.read() as session:
-        return len(
-            session.scalars(
-                select(EvidenceItem.id).where(
-                    EvidenceItem.case_id == case_id, EvidenceItem.hidden_at.is_(None)
-                )
-            ).all()
+        query = _where(select(EvidenceItem.__table__), case_id, flt).order_by(
+            EvidenceItem.imported_at, EvidenceItem.id
         )
+        if flt.tag:  # matched after reading: page the matching rows
+            rows = [item_row(i) for i in session.execute(query)]
+            rows = [r for r in rows if _tag_matches(r, flt.tag)]
+            return rows[offset:] if limit < 0 else rows[offset : offset + limit]
+        if offset or limit >= 0:
+            query = query.limit(limit).offset(offset)
+        return [item_row(i) for i in session.execute(query)]
+
+
+def count_items(store: Store, case_id: str, flt: ItemFilter = ItemFilter()) -> int:
+    """How many items :func:`list_items` would return (a COUNT query unless a tag is given)."""
+    if flt.tag:
+        return len(list_items(store, case_id, flt))
+    with store.read() as session:
+        counted = session.scalar(_where(select(func.count(EvidenceItem.id)), case_id, flt))
+    return int(counted or 0)
+
+
+def capture_days(store: Store, case_id: str) -> list[str]:
+    """The distinct capture days (camera clock, YYYY-MM-DD) of the case's shown items, newest first."""
+    day = func.substr(EvidenceItem.captured_local, 1, 10, type_=String)
+    with store.read() as session:
+        query = (
+            select(day)
+            .where(
+                EvidenceItem.case_id == case_id,
+                EvidenceItem.hidden_at.is_(None),
+                EvidenceItem.captured_local != "",
+            )
+            .distinct()
+            .order_by(day.desc())
+        )
+        days = [str(d) for d in session.scalars(query) if d]
+    return days
 
 
 def _get(session: Session, item_id: str) -> EvidenceItem:

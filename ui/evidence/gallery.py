@@ -1,4 +1,4 @@
-"""The thumbnail gallery's model: evidence rows plus thumbnails loaded in the background.
+"""The thumbnail gallery's model: evidence rows read page by page, thumbnails in the background.
 
 Thumbnails are read (or made, via the core) on a small thread pool of their own, newest
 request first, so scrolling through 5,000 items only loads what is on screen; finished images
@@ -8,8 +8,10 @@ come back to the GUI thread through a queued signal and are kept in a bounded ca
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
@@ -24,6 +26,7 @@ from PySide6.QtCore import (
     QSize,
     Qt,
     QThreadPool,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor, QIcon, QImage, QImageReader, QPainter, QPixmap
@@ -34,10 +37,15 @@ from fairdesk.evidence.models import KIND_LABELS
 from fairdesk.evidence.rows import ItemRow
 from fairdesk.i18n import _
 from fairdesk.store import Store
+from ui.tasks import runner
+
+log = logging.getLogger(__name__)
 
 ICON_SIZE = 128
 THUMB_FILE_SIZE = 256  # made at import time
 CACHE_LIMIT = 1500
+IDLE_WAIT_MS = 400
+PAGE_SIZE = 120  # rows per read: the first one covers a large screen of thumbnails
 QUEUE_LIMIT = 300  # requests scrolled past long ago are dropped
 ItemRole = Qt.ItemDataRole.UserRole + 1
 
@@ -93,6 +101,11 @@ class ThumbLoader(QObject):
     def _next(self) -> str | None:
         with self._lock:
             return self._stack.pop() if self._stack else None
+
+    def busy(self) -> bool:
+        """Thumbnails asked for and not delivered yet."""
+        with self._lock:
+            return bool(self._queued)
 
     def _finished(self, sha256: str, image: QImage | None) -> None:
         with self._lock:
@@ -155,38 +168,141 @@ def kind_icon(kind: str, size: int = ICON_SIZE) -> QIcon:
     return QIcon(pixmap)
 
 
+PageFetch = Callable[[int, int], list[ItemRow]]  # (offset, limit) → rows, run off the GUI thread
+
+
 class GalleryModel(QAbstractListModel):
-    """Rows of one case's evidence; DecorationRole is the thumbnail (loaded lazily)."""
+    """Rows of one case's evidence; DecorationRole is the thumbnail (loaded lazily).
+
+    The model knows the row count at once (a COUNT query) but holds only the rows read so
+    far: the panel hands it the first screenful, and the rest is read page by page on the
+    ``read`` pool — pages the view asks for first, the others in order once the visible
+    thumbnails are loaded. A row not read yet shows an empty tile until its page arrives.
+    """
+
+    page_loaded = Signal()
 
     def __init__(self, store: Store, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.rows: list[ItemRow] = []
+        self._rows: list[ItemRow | None] = []
         self.loader = ThumbLoader(store)
         self.loader.loaded.connect(self._on_loaded)
         self._cache: OrderedDict[str, QPixmap | None] = OrderedDict()
         self._rows_by_sha: dict[str, list[int]] = {}
         self._placeholders: dict[str, QIcon] = {}
+        self._fetch: PageFetch | None = None
+        self._generation = 0
+        self._in_flight: int | None = None  # page being read
+        self._wanted: list[int] = []  # pages the view asked for, most recent last
+        self._missing: set[int] = set()
+        self._when_idle: list[Callable[[], None]] = []
+        self._closed = False
         self.loaded_count = 0
 
+    # -- rows ----------------------------------------------------------------------------------
+
     def set_rows(self, rows: list[ItemRow]) -> None:
+        """All rows at once (small lists, tests)."""
+        self.start(len(rows), rows, None)
+
+    def start(self, total: int, first: list[ItemRow], fetch: PageFetch | None) -> None:
+        """``total`` rows, of which ``first`` are known; ``fetch`` reads the others."""
         self.beginResetModel()
-        self.rows = list(rows)
+        self._generation += 1
+        self._in_flight = None
+        self._wanted.clear()
+        self._fetch = fetch
+        total = max(total, len(first))
+        self._rows = [*first, *([None] * (total - len(first)))]
         self._rows_by_sha = {}
-        for number, row in enumerate(self.rows):
+        for number, row in enumerate(first):
             self._rows_by_sha.setdefault(row.sha256, []).append(number)
+        self._missing = {self._page_of(n) for n in range(len(first), total)} if fetch else set()
         self.endResetModel()
+        if fetch is None and len(first) < total:  # nobody can read the rest: do not pretend
+            self.start(len(first), first, None)
+            return
+        self._next_page()
+
+    @property
+    def rows(self) -> list[ItemRow]:
+        """The rows read so far, in order (all of them once ``complete``)."""
+        return [r for r in self._rows if r is not None]
+
+    @property
+    def complete(self) -> bool:
+        return not self._missing
+
+    @staticmethod
+    def _page_of(number: int) -> int:
+        return number // PAGE_SIZE
+
+    def _want(self, number: int) -> None:
+        page = self._page_of(number)
+        if page in self._missing and page != self._in_flight:
+            if page in self._wanted:
+                self._wanted.remove(page)
+            self._wanted.append(page)
+            self._next_page()
+
+    def _next_page(self) -> None:
+        if self._in_flight is not None or not self._missing or self._fetch is None:
+            return
+        while self._wanted and self._wanted[-1] not in self._missing:
+            self._wanted.pop()
+        if self._wanted:
+            page = self._wanted.pop()
+        elif self.loader.busy():
+            return  # visible thumbnails first; resumed by _on_loaded when the loader is idle
+        else:
+            page = min(self._missing)
+        self._in_flight = page
+        generation, fetch = self._generation, self._fetch
+        runner().run(
+            fetch,
+            page * PAGE_SIZE,
+            PAGE_SIZE,
+            pool=read_pool(),
+            owner=self,
+            on_done=lambda rows: self._page_done(generation, page, rows),
+            on_error=lambda exc: self._page_failed(generation, exc),
+        )
+
+    def _page_done(self, generation: int, page: int, rows: list[ItemRow]) -> None:
+        if generation != self._generation:
+            return  # a reload started meanwhile: its own pages are on their way
+        self._in_flight = None
+        self._missing.discard(page)
+        first = page * PAGE_SIZE
+        last = min(first + PAGE_SIZE, len(self._rows)) - 1
+        for number, row in enumerate(rows[: last - first + 1], start=first):
+            self._rows[number] = row
+            self._rows_by_sha.setdefault(row.sha256, []).append(number)
+        if last >= first:
+            self.dataChanged.emit(self.index(first), self.index(last))
+        self.page_loaded.emit()
+        self._next_page()
+
+    def _page_failed(self, generation: int, exc: BaseException) -> None:
+        if generation == self._generation:  # the tiles stay empty; a reload tries again
+            self._in_flight = None
+            self._missing.clear()
+            log.warning("evidence page could not be read", exc_info=exc)
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
+        return 0 if parent.isValid() else len(self._rows)
 
     def row_at(self, number: int) -> ItemRow | None:
-        return self.rows[number] if 0 <= number < len(self.rows) else None
+        """The row, or None if out of range or not read yet."""
+        return self._rows[number] if 0 <= number < len(self._rows) else None
 
     def index_of(self, item_id: str) -> QModelIndex:
-        for number, row in enumerate(self.rows):
-            if row.id == item_id:
+        for number, row in enumerate(self._rows):
+            if row is not None and row.id == item_id:
                 return self.index(number)
         return QModelIndex()
+
+    # -- display -------------------------------------------------------------------------------
 
     def _placeholder(self, kind: str) -> QIcon:
         if kind not in self._placeholders:
@@ -196,8 +312,15 @@ class GalleryModel(QAbstractListModel):
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        row = self.row_at(index.row()) if index.isValid() else None
+        if not index.isValid():
+            return None
+        row = self.row_at(index.row())
         if row is None:
+            if role == Qt.ItemDataRole.SizeHintRole:
+                return QSize(ICON_SIZE + 24, ICON_SIZE + 40)
+            if role == Qt.ItemDataRole.DisplayRole and 0 <= index.row() < len(self._rows):
+                self._want(index.row())  # on screen but not read yet
+                return "…"
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return row.caption or row.display_name
@@ -230,9 +353,46 @@ class GalleryModel(QAbstractListModel):
         for number in self._rows_by_sha.get(sha256, ()):
             index = self.index(number)
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+        if not self.loader.busy():
+            self._idle()
+
+    def _idle(self) -> None:
+        callbacks, self._when_idle = self._when_idle, []
+        for callback in callbacks:
+            callback()
+        self._next_page()
+
+    def after_thumbnails(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the thumbnails on screen are loaded (at most IDLE_WAIT_MS).
+
+        Lower-priority reads (the viewer's large picture) wait here so that they do not
+        compete with the first screen of thumbnails for the two CPU cores.
+        """
+        if not self.loader.busy():
+            callback()
+            return
+        done = False
+
+        def once() -> None:
+            nonlocal done
+            if not done and not self._closed:
+                done = True
+                callback()
+
+        self._when_idle.append(once)
+        QTimer.singleShot(IDLE_WAIT_MS, self, once)  # never wait forever (endless scrolling)
 
     def has_thumbnail(self, sha256: str) -> bool:
         return self._cache.get(sha256) is not None
 
     def close(self) -> None:
+        self._closed = True
+        self._when_idle.clear()
+        self._generation += 1
+        self._missing.clear()
         self.loader.stop()
+
+
+def read_pool() -> str:
+    """The read pool where ui.tasks has one (lists never wait behind an import), else db."""
+    return "read" if "read" in runner().pools else "db"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -44,8 +44,8 @@ from fairdesk.i18n import _
 from fairdesk.store import Store
 from ui.evidence.annotate_dialog import AnnotateDialog
 from ui.evidence.export_dialog import ExportDialog
-from ui.evidence.gallery import ICON_SIZE, GalleryModel
-from ui.evidence.viewer import ItemViewer, read_pool
+from ui.evidence.gallery import ICON_SIZE, PAGE_SIZE, GalleryModel, read_pool
+from ui.evidence.viewer import ItemViewer
 from ui.qt_events import bridge
 from ui.tasks import CancelToken, runner
 
@@ -141,6 +141,8 @@ class EvidencePanel(QWidget):
         self.gallery.setMovement(QListView.Movement.Static)
         self.gallery.setResizeMode(QListView.ResizeMode.Adjust)
         self.gallery.setUniformItemSizes(True)
+        self.gallery.setLayoutMode(QListView.LayoutMode.Batched)
+        self.gallery.setBatchSize(PAGE_SIZE)
         self.gallery.setIconSize(QSize(ICON_SIZE, ICON_SIZE))
         self.gallery.setGridSize(QSize(ICON_SIZE + 28, ICON_SIZE + 44))
         self.gallery.setWordWrap(False)
@@ -149,8 +151,10 @@ class EvidencePanel(QWidget):
         self.gallery.setAcceptDrops(False)
         self.gallery.viewport().setAcceptDrops(False)
         self.gallery.setModel(self.model)
+        self.model.page_loaded.connect(self._page_loaded)
         self.gallery.selectionModel().currentChanged.connect(self._current_changed)
         self.viewer = ItemViewer(store)
+        self.viewer.picture_gate = self.model.after_thumbnails
         self.viewer.saved.connect(lambda _row: self.schedule_reload())
         self.empty_hint = QLabel(
             _("No evidence yet. Drop photos, videos or PDF scans here, or use Import files…")
@@ -200,26 +204,61 @@ class EvidencePanel(QWidget):
         )
 
     def reload(self) -> None:
+        """Read the count and the first screenful now; the model reads the rest page by page."""
         flt = self._filter()
+        store, case_id = self.store, self.case_id
 
-        def fetch() -> tuple[list[ItemRow], list[ItemRow]]:
-            rows = service.list_items(self.store, self.case_id, flt)
+        def fetch() -> tuple[int, list[ItemRow], int]:
+            total = service.count_items(store, case_id, flt)
+            first = service.list_items_page(store, case_id, flt, 0, PAGE_SIZE)
             everything = (
-                rows
-                if flt == service.ItemFilter()
-                else service.list_items(self.store, self.case_id)
+                total if flt == service.ItemFilter() else service.count_items(store, case_id)
             )
-            return rows, everything
+            return total, first, everything
 
-        runner().run(fetch, on_done=self._loaded, pool=read_pool())
+        def page(offset: int, limit: int) -> list[ItemRow]:
+            return service.list_items_page(store, case_id, flt, offset, limit)
 
-    def _loaded(self, result: object) -> None:
-        rows: list[ItemRow]
-        everything: list[ItemRow]
-        rows, everything = result  # type: ignore[misc]
+        def loaded(result: tuple[int, list[ItemRow], int]) -> None:
+            self._loaded(result, page)
+
+        runner().run(fetch, on_done=loaded, pool=read_pool(), owner=self)
+        # The day filter's choices: not needed for the first screen, read after it.
+        runner().run(
+            service.capture_days, store, case_id, on_done=self._days, pool=read_pool(), owner=self
+        )
+
+    def _loaded(
+        self, result: tuple[int, list[ItemRow], int], page: Callable[[int, int], list[ItemRow]]
+    ) -> None:
+        total, first, everything = result
         current = self.viewer.row.id if self.viewer.row is not None else None
-        self.model.set_rows(rows)
-        days = sorted({r.capture_date for r in everything if r.capture_date}, reverse=True)
+        self.model.start(total, first, page)
+        self.count_label.setText(
+            _("{shown} of {total} items").format(shown=total, total=everything)
+        )
+        self.empty_hint.setVisible(not everything)
+        wanted, self._select_after_reload = self._select_after_reload, None
+        current = wanted or current
+        if current is not None and self.model.index_of(current).isValid():
+            self.select(current)
+        elif current is not None and not self.model.complete:
+            self._select_after_reload = current  # on a later page: selected when it arrives
+        elif total and not self.gallery.currentIndex().isValid():
+            self.gallery.setCurrentIndex(self.model.index(0))
+        elif not total:
+            self.viewer.show_item(None)
+        self._update_buttons()
+
+    def _page_loaded(self) -> None:
+        wanted = self._select_after_reload
+        if wanted is not None and self.model.index_of(wanted).isValid():
+            self._select_after_reload = None
+            self.select(wanted)
+        elif wanted is not None and self.model.complete:
+            self._select_after_reload = None
+
+    def _days(self, days: list[str]) -> None:
         chosen = self.day_filter.currentData()
         self.day_filter.blockSignals(True)
         self.day_filter.clear()
@@ -228,19 +267,6 @@ class EvidencePanel(QWidget):
             self.day_filter.addItem(day, day)
         self.day_filter.setCurrentIndex(max(0, self.day_filter.findData(chosen or "")))
         self.day_filter.blockSignals(False)
-        self.count_label.setText(
-            _("{shown} of {total} items").format(shown=len(rows), total=len(everything))
-        )
-        self.empty_hint.setVisible(not everything)
-        wanted, self._select_after_reload = self._select_after_reload, None
-        current = wanted or current
-        if current is not None and self.model.index_of(current).isValid():
-            self.select(current)
-        elif rows and not self.gallery.currentIndex().isValid():
-            self.gallery.setCurrentIndex(self.model.index(0))
-        elif not rows:
-            self.viewer.show_item(None)
-        self._update_buttons()
 
     def schedule_reload(self) -> None:
         self._reload_timer.start()
@@ -267,7 +293,7 @@ class EvidencePanel(QWidget):
         for button in (self.import_files_button, self.import_folder_button, self.inbox_button):
             button.setEnabled(not busy)
         self.annotate_button.setEnabled(not busy and row is not None and row.kind == "image")
-        self.export_button.setEnabled(not busy and bool(self.model.rows))
+        self.export_button.setEnabled(not busy and self.model.rowCount() > 0)
 
     # -- import --------------------------------------------------------------------------------
 

@@ -7,6 +7,8 @@ tags) are saved through the core on the db pool.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
@@ -30,7 +32,7 @@ from fairdesk.evidence.rows import ItemRow
 from fairdesk.evidence.verify import AT_HQ
 from fairdesk.i18n import _
 from fairdesk.store import Store
-from ui.evidence.gallery import image_from_bytes
+from ui.evidence.gallery import image_from_bytes, read_pool
 from ui.tasks import runner
 
 VIEW_SIZE = 1024
@@ -103,6 +105,9 @@ class ItemViewer(QWidget):
         super().__init__(parent)
         self.store = store
         self.row: ItemRow | None = None
+        # When the large picture may be read: the panel lets the gallery's first screen of
+        # thumbnails go first (GalleryModel.after_thumbnails).
+        self.picture_gate: Callable[[Callable[[], None]], None] = lambda load: load()
         self.picture = _Picture()
         self.meta = QFormLayout()
         self.meta_labels: dict[str, QLabel] = {}
@@ -251,7 +256,11 @@ class ItemViewer(QWidget):
                     _("The picture cannot be shown."),
                 )
 
-        runner().run(_load_view_image, self.store, wanted, on_done=shown, pool=read_pool())
+        def load() -> None:
+            if self.row is not None and self.row.sha256 == wanted:  # still the one shown
+                runner().run(_load_view_image, self.store, wanted, on_done=shown, pool=read_pool())
+
+        self.picture_gate(load)
 
     def changes(self) -> dict[str, object]:
         return {
@@ -290,8 +299,3 @@ class ItemViewer(QWidget):
             on_done=done,
             on_error=failed,
         )
-
-
-def read_pool() -> str:
-    """The read pool where ui.tasks has one (lists never wait behind an import), else db."""
-    return "read" if "read" in runner().pools else "db"
