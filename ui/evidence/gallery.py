@@ -323,7 +323,10 @@ class GalleryModel(QAbstractListModel):
                 return "…"
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return row.caption or row.display_name
+            name = row.caption or row.display_name
+            if row.purged:
+                return _("Purged: {name}").format(name=name)
+            return _("Hidden: {name}").format(name=name) if row.hidden_at else name
         if role == Qt.ItemDataRole.DecorationRole:
             if row.kind != "image":
                 return self._placeholder(row.kind)
@@ -335,9 +338,10 @@ class GalleryModel(QAbstractListModel):
             return self._placeholder("image")
         if role == Qt.ItemDataRole.ToolTipRole:
             when = row.captured_local.replace("T", " ") if row.captured_local else _("unknown")
-            return _("{name}\nTaken (camera clock): {when}").format(
-                name=row.display_name, when=when
-            )
+            tip = _("{name}\nTaken (camera clock): {when}").format(name=row.display_name, when=when)
+            if row.hidden_at is not None:
+                tip += "\n" + _("Hidden: {reason}").format(reason=row.hidden_reason)
+            return tip
         if role == ItemRole:
             return row
         if role == Qt.ItemDataRole.SizeHintRole:

@@ -16,16 +16,18 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
+    QMenu,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -45,6 +47,7 @@ from fairdesk.store import Store
 from ui.evidence.annotate_dialog import AnnotateDialog
 from ui.evidence.export_dialog import ExportDialog
 from ui.evidence.gallery import ICON_SIZE, PAGE_SIZE, GalleryModel, read_pool
+from ui.evidence.item_actions import ReasonDialog, hide_dialog, hide_then_purge, purge_dialog
 from ui.evidence.viewer import ItemViewer
 from ui.qt_events import bridge
 from ui.tasks import CancelToken, runner
@@ -103,8 +106,10 @@ class EvidencePanel(QWidget):
         self.tag_filter = QLineEdit()
         self.tag_filter.setPlaceholderText(_("Tag"))
         self.tag_filter.setClearButtonEnabled(True)
+        self.hidden_filter = QCheckBox(_("Show hidden items"))
         self.count_label = QLabel()
         self.kind_filter.currentIndexChanged.connect(self.reload)
+        self.hidden_filter.toggled.connect(self.reload)
         self.day_filter.currentIndexChanged.connect(self.reload)
         self.tag_filter.editingFinished.connect(self.reload)
         filters = QHBoxLayout()
@@ -112,6 +117,7 @@ class EvidencePanel(QWidget):
         filters.addWidget(self.kind_filter)
         filters.addWidget(self.day_filter)
         filters.addWidget(self.tag_filter)
+        filters.addWidget(self.hidden_filter)
         filters.addStretch(1)
         filters.addWidget(self.count_label)
 
@@ -153,8 +159,12 @@ class EvidencePanel(QWidget):
         self.gallery.setModel(self.model)
         self.model.page_loaded.connect(self._page_loaded)
         self.gallery.selectionModel().currentChanged.connect(self._current_changed)
+        self.gallery.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.gallery.customContextMenuRequested.connect(self._gallery_menu)
         self.viewer = ItemViewer(store)
         self.viewer.picture_gate = self.model.after_thumbnails
+        self.viewer.picture.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.viewer.picture.customContextMenuRequested.connect(self._viewer_menu)
         self.viewer.saved.connect(lambda _row: self.schedule_reload())
         self.empty_hint = QLabel(
             _("No evidence yet. Drop photos, videos or PDF scans here, or use Import files…")
@@ -201,6 +211,7 @@ class EvidencePanel(QWidget):
             tag=self.tag_filter.text().strip() or None,
             date_from=chosen,
             date_to=chosen,
+            include_hidden=self.hidden_filter.isChecked(),
         )
 
     def reload(self) -> None:
@@ -427,6 +438,85 @@ class EvidencePanel(QWidget):
                 self.import_paths([folder / name])
                 return
         self.show_summary(_("The clipboard holds no files or picture to import."), "")
+
+    # -- hide and purge ------------------------------------------------------------------------
+
+    def item_menu(self, row: ItemRow) -> QMenu:
+        """The right-click menu of an item (gallery tile or viewer picture)."""
+        menu = QMenu(self)
+        if row.purged:
+            menu.addAction(_("Purged: the original was erased")).setEnabled(False)
+            return menu
+        if row.hidden_at is None:
+            menu.addAction(_("Hide…"), lambda: self.open_hide(row))
+        else:
+            menu.addAction(_("Show again"), lambda: self.restore(row))
+        menu.addSeparator()
+        menu.addAction(_("Purge…"), lambda: self.open_purge(row))
+        return menu
+
+    def _gallery_menu(self, pos: QPoint) -> None:
+        row = self.model.row_at(self.gallery.indexAt(pos).row())
+        if row is not None:
+            self.item_menu(row).popup(self.gallery.viewport().mapToGlobal(pos))
+
+    def _viewer_menu(self, pos: QPoint) -> None:
+        if self.viewer.row is not None:
+            self.item_menu(self.viewer.row).popup(self.viewer.picture.mapToGlobal(pos))
+
+    def open_hide(self, row: ItemRow) -> ReasonDialog:
+        dialog = hide_dialog(row, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._run_item_action(service.hide_item, row, dialog))
+        dialog.open()
+        return dialog
+
+    def open_purge(self, row: ItemRow) -> ReasonDialog:
+        dialog = purge_dialog(row, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._run_item_action(hide_then_purge, row, dialog))
+        dialog.open()
+        return dialog
+
+    def _run_item_action(
+        self, action: Callable[[Store, str, str], ItemRow], row: ItemRow, dialog: ReasonDialog
+    ) -> None:
+        def done(changed: object) -> None:
+            assert isinstance(changed, ItemRow)
+            if changed.purged:
+                text = _("The original of “{name}” was purged; the custody log records it and why.")
+            else:
+                text = _(
+                    "“{name}” is hidden; its original stays in the evidence folder and the "
+                    "reason is in the custody log. Tick “Show hidden items” to see it."
+                )
+            self.show_summary(text.format(name=changed.display_name), "")
+            self.schedule_reload()
+
+        runner().run(
+            action,
+            self.store,
+            row.id,
+            dialog.reason(),
+            on_done=done,
+            on_error=self._failed,
+            owner=self,
+        )
+
+    def restore(self, row: ItemRow) -> None:
+        def done(changed: object) -> None:
+            assert isinstance(changed, ItemRow)
+            self.show_summary(_("“{name}” is shown again.").format(name=changed.display_name), "")
+            self.schedule_reload()
+
+        runner().run(
+            service.restore_item,
+            self.store,
+            row.id,
+            on_done=done,
+            on_error=self._failed,
+            owner=self,
+        )
 
     # -- annotate, verify, export --------------------------------------------------------------
 

@@ -46,11 +46,9 @@ def test_import_shows_items_thumbnails_and_summary(
     assert "7 imported · 1 already present · 1 rejected" in panel.summary.text()
     assert "empty.jpg" in panel.details.toPlainText() and "empty" in panel.details.toPlainText()
     qtbot.waitUntil(lambda: panel.model.rowCount() == 7)  # type: ignore[attr-defined]
-    qtbot.waitUntil(
+    qtbot.waitUntil(  # type: ignore[attr-defined]
         lambda: all(
-            panel.model.has_thumbnail(r.sha256)  # type: ignore[attr-defined]
-            for r in panel.model.rows
-            if r.kind == "image"
+            panel.model.has_thumbnail(r.sha256) for r in panel.model.rows if r.kind == "image"
         ),
         timeout=10000,
     )
@@ -136,11 +134,8 @@ def test_annotate_crop_creates_a_linked_new_item(
         "import",
         "annotation",
     ]
-    qtbot.waitUntil(
-        lambda: (
-            panel.viewer.row is not None  # type: ignore[attr-defined]
-            and panel.viewer.row.id == copy.id
-        )
+    qtbot.waitUntil(  # type: ignore[attr-defined]
+        lambda: panel.viewer.row is not None and panel.viewer.row.id == copy.id
     )
 
 
