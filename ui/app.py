@@ -38,6 +38,12 @@ from ui.tasks import runner
 log = logging.getLogger(__name__)
 FEATURE_PACKAGES = ("ui.evidence", "ui.documents", "ui.sync", "ui.knowledge", "ui.protect")
 LEVEL_REFRESH_MS = 60_000
+# The first level refresh waits this long after the window is shown. Levels are already stored
+# (every edit re-levels its case), so only cases whose deadline came within 24 h while the app
+# was closed can be out of date: they turn red 2 s after start instead of before the first
+# paint, and the lists reload then (levels_changed). Run at once, the refresh imported the
+# reference library and held the single writer/GIL while Today and Cases were being read.
+FIRST_LEVEL_REFRESH_MS = 2_000
 EXIT_STORE_ERROR = 2
 
 
@@ -126,8 +132,8 @@ class Application:
         self.level_timer.timeout.connect(self.refresh_levels)
 
     def start(self) -> MainWindow:
-        self.refresh_levels()
         self.level_timer.start()
+        QTimer.singleShot(FIRST_LEVEL_REFRESH_MS, self.refresh_levels)
         clock().start()
         window = self.build_window()
         # Everything created so far lives as long as the app: move it out of the garbage
