@@ -231,6 +231,20 @@ class Applier:
         elif case_id:
             self.touched_cases.add(case_id)
 
+    def echo(self, entity: str, entity_id: str, version: int) -> None:
+        """Our own change coming back from HQ, already applied here when it was made.
+
+        Only HQ's version number is new to this row (the next edit's base_version); the fields
+        are ours already, so the row is not re-written, re-overlaid or re-numbered.
+        """
+        table = self.tables.get(entity)
+        if table is None or "version" not in table.columns:
+            return
+        if entity in APPEND_ONLY_ENTITIES and "version" in WIRE_RENAMES.get(entity, {}):
+            return  # "version" is the entity's own number there, not HQ's
+        pk = table.c.id
+        self.session.execute(table.update().where(pk == entity_id).values(version=version))
+
     def _free_number(self, case_id: str, number: str, exists: bool) -> str:
         """`number`, or a suffixed form when another local case already uses it."""
         table = self.tables["case"]

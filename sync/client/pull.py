@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from fairdesk import events
 from fairdesk.i18n import _
-from fairdesk.model import SyncState
+from fairdesk.model import OutboxEntry, SyncState
 from fairdesk.store import Store
+from fairdesk.syncmodel import SyncAccount
 from sync.client import conflicts
 from sync.client.apply import Applier
 from sync.client.errors import ServerError
@@ -50,8 +52,12 @@ def apply_page(store: Store, page: PullResponse) -> set[str]:
         # Rows of one page may reference each other in any order (a re-published case).
         session.execute(text("PRAGMA defer_foreign_keys = ON"))
         applier = Applier(session)
+        own = _own_applied(session, page)
         conflict_cases: set[str] = set()
         for change in page.changes:
+            if (change.device_id, change.mutation_id, change.entity, change.entity_id) in own:
+                applier.echo(change.entity, change.entity_id, change.version)
+                continue
             if change.entity == CONFLICT_ENTITY:
                 conflicts.store_pulled(session, change.entity_id, change.case_id, change.fields)
                 if change.case_id:
@@ -72,6 +78,42 @@ def apply_page(store: Store, page: PullResponse) -> set[str]:
         assert state is not None
         state.pull_cursor = str(page.next_cursor)
     return touched
+
+
+def _own_applied(
+    session: Session, page: PullResponse
+) -> set[tuple[str | None, int | None, str, str]]:
+    """(device_id, wire mutation_id, entity, entity_id) of the page's changes that are this
+    device's own edits, acknowledged by HQ as applied ("sent"): in the local rows already.
+
+    A conflicted or rejected edit is not in this set (HQ's row differs from ours there), nor a
+    conflict resolution, nor anything else HQ logged under the same mutation (a conflict
+    record, another entity): those are applied in full like anyone else's change.
+    """
+    account = session.get(SyncAccount, 1)
+    if account is None or not account.device_id:
+        return set()
+    base = account.mutation_base
+    wire_ids = [
+        c.mutation_id
+        for c in page.changes
+        if c.device_id == account.device_id
+        and c.mutation_id is not None
+        and c.entity != CONFLICT_ENTITY
+    ]
+    own: set[tuple[str | None, int | None, str, str]] = set()
+    for start in range(0, len(wire_ids), 900):  # SQLite's bound-parameter limit
+        chunk = [m + base for m in wire_ids[start : start + 900]]
+        rows = session.execute(
+            select(OutboxEntry.mutation_id, OutboxEntry.entity, OutboxEntry.entity_id).where(
+                OutboxEntry.mutation_id.in_(chunk), OutboxEntry.state == "sent"
+            )
+        )
+        # A conflict resolution is applied by HQ's rules (an edit kept over a delete brings the
+        # row back), which the local row may not show yet: its echo is applied in full.
+        resolutions = conflicts.resolution_map(session, chunk)
+        own.update((account.device_id, m - base, e, i) for m, e, i in rows if m not in resolutions)
+    return own
 
 
 def pull_all(
