@@ -26,7 +26,8 @@ def test_round_trip_and_random_access(tmp_path: Path, size: int) -> None:
     path = tmp_path / "blob"
     _encrypt(path, data)
     assert path.stat().st_size == blobcrypt.encrypted_size(size, CHUNK)
-    assert data[:16] not in path.read_bytes() or size == 0
+    if size >= 16:  # a shorter random prefix may occur in any ciphertext by chance
+        assert data[:16] not in path.read_bytes()
     with blobcrypt.open_decrypted(path, KEY, b"ctx") as handle:
         assert handle.read() == data
         for offset in (0, size // 2, max(0, size - 3)):
