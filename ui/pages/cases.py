@@ -60,8 +60,10 @@ class CasesPage(QWidget):
         self.model.failed.connect(lambda message: self.summary.setText(message))
         self.view = table_view()
         self.view.setModel(self.model)
-        self.view.setSortingEnabled(True)
+        # Indicator first, then sorting on: Qt sorts (= loads) once. The other way round the
+        # model loaded twice at start-up, the first query only to be thrown away.
         self.view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self.view.setSortingEnabled(True)
         head = self.view.horizontalHeader()
         head.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         head.setStretchLastSection(False)
