@@ -70,7 +70,19 @@ Blobs (content addressed, SHA-256, tus-like resumable upload, verified at the en
 
 Reference data and alerts
     ``GET /v1/reference?since=`` and ``GET /v1/alerts?since=`` page read-only items published by
-    HQ, ordered by ``seq``.
+    HQ, ordered by ``seq``. A reference item of kind ``library`` carries a reference-library
+    update payload in ``data`` (see ``fairdesk.knowledge.library``). An :class:`Alert` carries
+    its title and text in English (``title``/``body``) and Chinese (``title_zh``/``body_zh``),
+    its ``level`` (red/yellow/blue, the same scale as ``severity``), the ``countries``,
+    ``fairs`` and ``goods`` categories it concerns and its validity; these fields were added in
+    protocol 1 without a version bump (an older device ignores them).
+
+Alert acknowledgements
+    A device pushes the user's acknowledgement as entity :data:`ALERT_ACK_ENTITY`, op
+    ``insert``, ``entity_id`` = the alert id, ``changes`` = ``{"alert_id", "acknowledged_at",
+    "user", "device_id"}`` and no ``case_id``. HQ keeps one per device and alert (append-only,
+    in the sending device's tenant); an unknown alert, or one published for another tenant, is
+    ``rejected`` with a reason. Acknowledgements are not published in the change log.
 """
 
 from __future__ import annotations
@@ -130,6 +142,9 @@ DEVICE_SCOPED_ENTITIES = frozenset({"custody_event"})
 # Every entity except `fair` belongs to a case; `case` rows are their own case.
 TENANT_SCOPED_ENTITIES = frozenset({"fair"})
 CONFLICT_ENTITY = "sync_conflict"
+# A user's acknowledgement of an HQ risk alert (handled apart from ENTITIES: no case, no log).
+ALERT_ACK_ENTITY = "alert_ack"
+ALERT_LEVELS = {"critical": "red", "warning": "yellow", "info": "blue"}
 
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 DIGEST_PATTERN = r"^sha256:[0-9a-f]{64}$"
@@ -308,12 +323,33 @@ class Alert(_Wire):
     body: str
     fair: str | None
     published_at: str
+    level: Literal["red", "yellow", "blue"] | None = None
+    title_zh: str = ""
+    body_zh: str = ""
+    countries: list[str] = Field(default_factory=list)
+    fairs: list[str] = Field(default_factory=list)
+    goods: list[str] = Field(default_factory=list)
+    valid_from: str | None = None
+    valid_until: str | None = None
 
 
 class AlertPage(_Wire):
     items: list[Alert]
     next_cursor: int
     has_more: bool
+
+
+class AlertAckInfo(_Wire):
+    """One acknowledgement as HQ lists it (`fairdesk-hq alert acks --json`)."""
+
+    alert_id: str
+    alert_title: str
+    tenant_id: str
+    device_id: str
+    device_name: str
+    user: str
+    acknowledged_at: str
+    received_at: str
 
 
 def digest_of(data: bytes) -> str:

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from sync.protocol import DeviceInfo, EscalationInfo
+from sync.protocol import AlertAckInfo, DeviceInfo, EscalationInfo
+from sync.server import alerts
 from sync.server.accounts import as_role
 from sync.server.db import take_sequence
 from sync.server.errors import ApiError, not_found
@@ -217,12 +218,35 @@ def publish_alert(
     session: Session,
     title: str,
     body: str,
-    severity: str,
+    severity: str | None,
     fair: str | None,
     tenant_name: str | None,
+    *,
+    level: str | None = None,
+    title_zh: str = "",
+    body_zh: str = "",
+    countries: list[str] | None = None,
+    fairs: list[str] | None = None,
+    goods: list[str] | None = None,
+    valid_from: str | None = None,
+    valid_until: str | None = None,
 ) -> RiskAlert:
-    if severity not in ("info", "warning", "critical"):
-        raise AdminError("severity must be info, warning or critical")
+    """Publish an alert; `level` (red/yellow/blue) and `severity` are the same scale."""
+    try:
+        severity = alerts.resolve_severity(severity, level)
+        extra = alerts.details(
+            title_zh=title_zh,
+            body_zh=body_zh,
+            countries=countries,
+            fairs=[*([fair] if fair else []), *(fairs or [])],
+            goods=goods,
+            valid_from=valid_from,
+            valid_until=valid_until,
+        )
+    except alerts.AlertInputError as exc:
+        raise AdminError(str(exc)) from exc
+    if not title.strip():
+        raise AdminError("the alert needs a title")
     tenant_id = tenant_by_name(session, tenant_name).id if tenant_name else None
     alert = RiskAlert(
         seq=take_sequence(session, 1),
@@ -230,11 +254,20 @@ def publish_alert(
         severity=severity,
         title=title,
         body=body,
-        fair=fair,
+        # The first fair, for devices that only read the original single-fair field.
+        fair=extra["fairs"][0] if extra["fairs"] else None,
+        details=extra,
     )
     session.add(alert)
     session.flush()
     return alert
+
+
+def alert_acks(
+    session: Session, tenant_name: str | None, alert_id: str | None = None
+) -> list[AlertAckInfo]:
+    tenant_id = tenant_by_name(session, tenant_name).id if tenant_name else None
+    return alerts.list_acks(session, tenant_id, alert_id)
 
 
 def publish_reference(

@@ -82,11 +82,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     alert = sub.add_parser("alert", help="risk alerts").add_subparsers(dest="action", required=True)
     a_pub = alert.add_parser("publish", parents=[common])
-    a_pub.add_argument("--title", required=True)
-    a_pub.add_argument("--body", required=True)
-    a_pub.add_argument("--severity", default="warning", choices=["info", "warning", "critical"])
-    a_pub.add_argument("--fair")
+    a_pub.add_argument("--title", required=True, help="title in English")
+    a_pub.add_argument("--title-zh", default="", help="title in Chinese")
+    a_pub.add_argument("--body", "--text", dest="body", required=True, help="text in English")
+    a_pub.add_argument("--body-zh", "--text-zh", dest="body_zh", default="", help="text in Chinese")
+    a_pub.add_argument("--level", choices=["red", "yellow", "blue"], help="default: yellow")
+    a_pub.add_argument(
+        "--severity", choices=["info", "warning", "critical"], help="same scale as --level"
+    )
+    a_pub.add_argument("--country", action="append", help="ISO code; repeat or comma-separate")
+    a_pub.add_argument("--fair", action="append", help="fair name; repeat for several")
+    a_pub.add_argument("--goods", action="append", help="goods category, e.g. hs85; repeatable")
+    a_pub.add_argument("--valid-from", help="ISO 8601 date or time (default: now)")
+    a_pub.add_argument("--valid-until", help="ISO 8601 date or time (default: no end)")
     a_pub.add_argument("--tenant", help="only for this tenant (default: everyone)")
+    a_acks = alert.add_parser("acks", parents=[common], help="acknowledgements from devices")
+    a_acks.add_argument("--tenant", help="only this tenant's devices")
+    a_acks.add_argument("--alert", help="only this alert")
 
     ref = sub.add_parser("reference", help="reference data").add_subparsers(
         dest="action", required=True
@@ -201,9 +213,28 @@ def _run_admin(args: argparse.Namespace, session: Session) -> tuple[Any, str]:
         return esc.model_dump(), f"case {esc.case_id} escalated to {esc.guidance_centre}"
     if command == "alert publish":
         a = admin.publish_alert(
-            session, args.title, args.body, args.severity, args.fair, args.tenant
+            session,
+            args.title,
+            args.body,
+            args.severity,
+            None,
+            args.tenant,
+            level=args.level,
+            title_zh=args.title_zh,
+            body_zh=args.body_zh,
+            countries=args.country,
+            fairs=args.fair,
+            goods=args.goods,
+            valid_from=args.valid_from,
+            valid_until=args.valid_until,
         )
         return {"alert_id": a.id, "seq": a.seq}, f"alert {a.id} published (seq {a.seq})"
+    if command == "alert acks":
+        acks = admin.alert_acks(session, args.tenant, args.alert)
+        return [a.model_dump() for a in acks], "\n".join(
+            f"{a.acknowledged_at}\t{a.alert_id}\t{a.user}\t{a.device_name or a.device_id}"
+            for a in acks
+        ) or "no acknowledgements"
     if command == "reference publish":
         raw = Path(args.data[1:]).read_text("utf-8") if args.data.startswith("@") else args.data
         data = json.loads(raw)

@@ -280,3 +280,20 @@ class RiskAlert(Base):
     body: Mapped[str] = mapped_column(Text)
     fair: Mapped[str | None] = mapped_column(String(200))
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # title_zh, body_zh, countries, fairs, goods, valid_from, valid_until (migration 0002).
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+class AlertAck(Base):
+    """A device user's acknowledgement of an alert (one per device and alert)."""
+
+    __tablename__ = "alert_acks"
+    __table_args__ = (UniqueConstraint("device_id", "alert_id"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    alert_id: Mapped[str] = mapped_column(ForeignKey("alerts.id"), index=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
+    user_name: Mapped[str] = mapped_column(String(200), default="")
+    acknowledged_at: Mapped[datetime] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    mutation_id: Mapped[int] = mapped_column(BigInteger)

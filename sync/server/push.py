@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sync.protocol import (
+    ALERT_ACK_ENTITY,
     ANNOTATION_FIELDS,
     APPEND_ONLY_ENTITIES,
     CONFLICT_ENTITY,
@@ -31,6 +32,7 @@ from sync.protocol import (
     PushRequest,
     PushResponse,
 )
+from sync.server import alerts
 from sync.server.config import Settings
 from sync.server.db import SEQ_COUNTER, Database, lock_sequence
 from sync.server.deps import Caller
@@ -227,6 +229,8 @@ class _Applier:
 
     # --- apply ---------------------------------------------------------------------------
     def apply(self, m: Mutation) -> MutationResult:
+        if m.entity == ALERT_ACK_ENTITY:  # not a synced row: see sync.server.alerts
+            return alerts.apply_ack(self.session, self.caller, m)
         try:
             changes, case_id, refs = self.validate(m)
             tenant_id = self.owner_tenant(case_id)

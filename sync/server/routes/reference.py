@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import or_, select
 
-from sync.protocol import MAX_PULL_LIMIT, Alert, AlertPage, ReferenceItem, ReferencePage
+from sync.protocol import MAX_PULL_LIMIT, AlertPage, ReferenceItem, ReferencePage
+from sync.server import alerts as alerts_mod
 from sync.server.deps import CallerDep, ReadSessionDep
 from sync.server.errors import error_responses
 from sync.server.models import ReferenceEntry, RiskAlert
@@ -70,18 +71,7 @@ def alerts(
     )
     page = rows[:limit]
     return AlertPage(
-        items=[
-            Alert(
-                seq=r.seq,
-                alert_id=r.id,
-                severity=r.severity,  # type: ignore[arg-type]  # checked on publish
-                title=r.title,
-                body=r.body,
-                fair=r.fair,
-                published_at=r.published_at.isoformat(),
-            )
-            for r in page
-        ],
+        items=[alerts_mod.to_wire(r) for r in page],
         next_cursor=page[-1].seq if page else since,
         has_more=len(rows) > limit,
     )
