@@ -140,6 +140,8 @@ def _print_status(status: Any) -> None:
     print(_("Files to upload: {count}").format(count=status.uploads_pending))
     last = status.last_success_at.isoformat(timespec="seconds") if status.last_success_at else "—"
     print(_("Last successful sync: {when}").format(when=last))
+    for problem in getattr(status, "feed_problems", {}).values():
+        print(problem)
 
 
 def _conflicts_list(args: argparse.Namespace) -> int:

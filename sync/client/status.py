@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from fairdesk.feedmodel import SyncFeed
 from fairdesk.model import OutboxEntry, SyncState
 from fairdesk.store import Store
 from fairdesk.syncmodel import BlobQueueEntry, SyncAccount, SyncConflict
@@ -28,6 +29,8 @@ class SyncStatus:
     open_conflicts: int = 0
     last_success_at: datetime | None = None
     last_error: str = ""
+    # The last unresolved problem with HQ's alert or reference feed ({"reference": "..."}).
+    feed_problems: dict[str, str] = field(default_factory=dict)
 
     @property
     def unsent(self) -> int:
@@ -35,7 +38,12 @@ class SyncStatus:
 
     @property
     def needs_attention(self) -> bool:
-        return bool(self.outbox.get("rejected") or self.open_conflicts or self.uploads_failed)
+        return bool(
+            self.outbox.get("rejected")
+            or self.open_conflicts
+            or self.uploads_failed
+            or self.feed_problems
+        )
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -77,6 +85,7 @@ def read_status(store: Store) -> SyncStatus:
             select(func.count()).select_from(SyncConflict).where(SyncConflict.resolved.is_(False))
         )
         state_row = session.get(SyncState, 1)
+        feeds = {f.name: f.last_error for f in session.scalars(select(SyncFeed)) if f.last_error}
         return SyncStatus(
             enrolled=account is not None,
             server_url=account.server_url if account else "",
@@ -89,6 +98,7 @@ def read_status(store: Store) -> SyncStatus:
             open_conflicts=int(conflicts or 0),
             last_success_at=state_row.last_success_at if state_row else None,
             last_error=account.last_error if account else "",
+            feed_problems=feeds,
         )
 
 
