@@ -18,6 +18,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
@@ -319,14 +320,29 @@ async def upload_chunk(
         writer.abort()
         raise
     new_offset = upload.offset + received
+    if (
+        upload_complete is not None
+        and upload.offset == 0
+        and new_offset == upload.length
+        and upload_complete == upload.idempotency_key
+    ):
+        # The whole file arrived in this one request from offset 0: what we hashed while
+        # writing is the digest of exactly the stored bytes (cut to 0, all written, fsynced),
+        # so no re-read, and offset + completion are one commit (a photo's common case).
+        info = await run_in_threadpool(
+            _complete_whole, db, store, caller, upload, new_offset, hasher.hexdigest()
+        )
+        return Response(
+            status_code=201,
+            content=info.model_dump_json(),
+            media_type="application/json",
+            headers={UPLOAD_OFFSET: str(new_offset)},
+        )
     if not await run_in_threadpool(_advance, db, upload.id, upload.offset, new_offset):
         raise ApiError(409, "offset_mismatch", "resume from the server offset")
     if upload_complete is None or new_offset != upload.length:
         return Response(status_code=204, headers={UPLOAD_OFFSET: str(new_offset)})
-    # The whole file arrived in this one request from offset 0: what we hashed while writing
-    # is the digest of exactly the stored bytes (cut to 0, all written, fsynced), no re-read.
-    whole = hasher.hexdigest() if upload.offset == 0 else None
-    info = await run_in_threadpool(_complete, db, store, caller, upload.id, upload_complete, whole)
+    info = await run_in_threadpool(_complete, db, store, caller, upload.id, upload_complete)
     return Response(
         status_code=201,
         content=info.model_dump_json(),
@@ -336,17 +352,11 @@ async def upload_chunk(
 
 
 def _complete(
-    db: Database,
-    store: BlobStore,
-    caller: Caller,
-    upload_id: str,
-    digest: str,
-    received_sha: str | None = None,
+    db: Database, store: BlobStore, caller: Caller, upload_id: str, digest: str
 ) -> BlobInfo:
-    """Verify the stored bytes against `digest` and make the blob visible.
+    """Verify the stored bytes against `digest` (re-hashing the file) and make the blob visible.
 
-    `received_sha` is the digest computed over the bytes as they were written, when one request
-    wrote the whole upload (see `upload_chunk`); otherwise the stored file is re-hashed.
+    A whole file sent in one request goes through `_complete_whole` instead.
     """
     upload = _own_upload(db, caller, upload_id)
     sha = digest.removeprefix("sha256:")
@@ -356,7 +366,7 @@ def _complete(
         return BlobInfo(digest=digest, size=upload.length)
     if upload.offset != upload.length:
         raise ApiError(409, "upload_incomplete", "send the remaining bytes", expected=upload.offset)
-    actual = received_sha or store.hash_upload(upload.id, upload.length)
+    actual = store.hash_upload(upload.id, upload.length)
     if actual is None and store.has_object(sha):
         # Crashed after promotion but before the commit below: the object was verified then.
         actual = store.hash_object(sha)
@@ -369,28 +379,59 @@ def _complete(
         raise ApiError(422, "digest_mismatch", "stored bytes do not match; upload again")
     store.promote(upload.id, sha)
     with db.writing() as session:
-        blob = session.get(Blob, sha)
-        if blob is None:
-            blob = Blob(sha256=sha, size=upload.length, refcount=0)
-            session.add(blob)
-        if session.get(TenantBlob, (caller.tenant_id, sha)) is None:
-            links = session.scalars(
-                select(func.count())
-                .select_from(BlobLink)
-                .where(BlobLink.tenant_id == caller.tenant_id, BlobLink.sha256 == sha)
-            ).one()
-            session.add(
-                TenantBlob(
-                    tenant_id=caller.tenant_id, sha256=sha, size=upload.length, refcount=links
-                )
-            )
-            blob.refcount += 1
-        session.execute(
-            update(Upload)
-            .where(Upload.id == upload.id)
-            .values(state="complete", updated_at=utcnow())
-        )
+        _record_blob(session, caller, upload, sha)
     return BlobInfo(digest=digest, size=upload.length)
+
+
+def _complete_whole(
+    db: Database, store: BlobStore, caller: Caller, upload: Upload, length: int, received_sha: str
+) -> BlobInfo:
+    """`_complete` for a whole file written by one request: offset, blob and state, one commit.
+
+    A crash after promotion but before the commit leaves the upload open at its old offset;
+    the device sends the file again and promotion is idempotent.
+    """
+    digest = upload.idempotency_key
+    sha = digest.removeprefix("sha256:")
+    if received_sha != sha:
+        store.discard_upload(upload.id)
+        with db.writing() as session:
+            session.execute(
+                update(Upload).where(Upload.id == upload.id).values(offset=0, updated_at=utcnow())
+            )
+        raise ApiError(422, "digest_mismatch", "stored bytes do not match; upload again")
+    store.promote(upload.id, sha)
+    with db.writing() as session:
+        moved = session.execute(
+            update(Upload)
+            .where(Upload.id == upload.id, Upload.offset == upload.offset, Upload.state == "open")
+            .values(offset=length, updated_at=utcnow())
+        )
+        if getattr(moved, "rowcount", 0) != 1:  # raced: the rollback keeps the old offset
+            raise ApiError(409, "offset_mismatch", "resume from the server offset")
+        _record_blob(session, caller, upload, sha)
+    return BlobInfo(digest=digest, size=length)
+
+
+def _record_blob(session: Session, caller: Caller, upload: Upload, sha: str) -> None:
+    """The verified object's rows (blob, the tenant's link) and the upload marked complete."""
+    blob = session.get(Blob, sha)
+    if blob is None:
+        blob = Blob(sha256=sha, size=upload.length, refcount=0)
+        session.add(blob)
+    if session.get(TenantBlob, (caller.tenant_id, sha)) is None:
+        links = session.scalars(
+            select(func.count())
+            .select_from(BlobLink)
+            .where(BlobLink.tenant_id == caller.tenant_id, BlobLink.sha256 == sha)
+        ).one()
+        session.add(
+            TenantBlob(tenant_id=caller.tenant_id, sha256=sha, size=upload.length, refcount=links)
+        )
+        blob.refcount += 1
+    session.execute(
+        update(Upload).where(Upload.id == upload.id).values(state="complete", updated_at=utcnow())
+    )
 
 
 @router.post(

@@ -228,3 +228,24 @@ def test_the_last_chunk_can_complete_the_upload_and_is_still_verified(
     wrong = _patch_completing(a, upload_id, 0, other, digest_of(b"something else"))
     assert wrong.status_code == 422
     assert a.request("HEAD", f"/v1/blobs/{digest_of(other)}").status_code == 404
+
+
+def test_a_whole_file_that_is_not_the_announced_one_is_422_and_nothing_is_kept(
+    hq_http: TestClient, hq_app: FastAPI
+) -> None:
+    """The one-commit path (whole file, offset 0, Upload-Complete) still checks the bytes."""
+    tenant(hq_app, "Acme")
+    a = device(hq_http, hq_app, "Acme")
+    data = os.urandom(50_000)
+    upload_id = a.start_upload(data).json()["upload_id"]
+    other = os.urandom(len(data))  # right length and chunk checksum, wrong file
+    bad = _patch_completing(a, upload_id, 0, other, digest_of(data))
+    assert bad.status_code == 422
+    assert a.request("HEAD", f"/v1/blobs/{digest_of(data)}").status_code == 404
+    assert a.request("HEAD", f"/v1/uploads/{upload_id}").headers["upload-offset"] == "0"
+    assert _files(hq_app.state.store.uploads) == []
+    good = _patch_completing(a, upload_id, 0, data, digest_of(data))
+    assert good.status_code == 201
+    assert a.request("GET", f"/v1/blobs/{digest_of(data)}").content == data
+    again = _patch_completing(a, upload_id, 0, data, digest_of(data))
+    assert again.status_code == 409  # complete: a resent last chunk changes nothing
