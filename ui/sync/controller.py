@@ -181,7 +181,8 @@ class SyncController(QObject):
             state = SIGN_IN if kind == "sign_in" else OFFLINE if kind == "offline" else ATTENTION
             self._set_state(state, result.error)
         elif status.needs_attention:
-            self._set_state(ATTENTION, "")
+            # A rejected HQ library update has no outbox row to point at: say it here.
+            self._set_state(ATTENTION, " ".join(status.feed_problems.values()))
         elif status.unsent or status.uploads_pending:
             self._set_state(OFFLINE if result is None else SYNCING, "")
         else:
