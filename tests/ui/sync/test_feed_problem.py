@@ -48,6 +48,7 @@ def test_sync_page_says_why_it_needs_attention(  # type: ignore[no-untyped-def]
     controller = controller_for(node.store)
     controller.sync_now()  # tasks run inline in tests
     page = window.findChild(SyncPage)
+    assert page is not None
     assert controller.state == ATTENTION
     words = "9" if language == "en" else "总部发来的参考资料更新 9 未被采用"
     assert words in page.summary.text()
