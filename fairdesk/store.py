@@ -57,9 +57,7 @@ class Store:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self.data_key: bytes | None = None  # set by open_store for an encrypted folder
-        with self.sessions() as session:
-            device = session.scalars(select(Device)).one()
-            self.device = DeviceInfo(device.id, device.short_code, device.user_name)
+        self.device = _read_device(engine)
 
     @property
     def db_path(self) -> Path:
@@ -324,7 +322,24 @@ def _migrate(
         raise
 
 
+def _read_device(engine: Engine) -> DeviceInfo:
+    # Core, not the ORM: the first ORM query configures every mapper (~40 ms), which the
+    # window's first list query then does on a worker thread instead of before the window.
+    table = Device.__table__
+    with engine.connect() as connection:
+        row = connection.execute(select(table.c.id, table.c.short_code, table.c.user_name)).one()
+    return DeviceInfo(row.id, row.short_code, row.user_name)
+
+
 def _ensure_device(engine: Engine) -> None:
+    device, state = Device.__table__, SyncState.__table__
+    with engine.connect() as connection:
+        complete = (
+            connection.execute(select(device.c.id).limit(1)).first() is not None
+            and connection.execute(select(state.c.id).where(state.c.id == 1)).first() is not None
+        )
+    if complete:  # every start but the first: no ORM needed (see _read_device)
+        return
     with Session(engine) as session, session.begin():
         if session.scalars(select(Device)).first() is None:
             device_id = new_id()
