@@ -1,0 +1,62 @@
+"""The app's level refresh: deferred past the first paint, but it still runs on its own."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from fairdesk import cases
+from fairdesk.cases import CaseInput, DeadlineInput
+from fairdesk.model import Deadline, Direction, Level, Trigger
+from fairdesk.store import Store
+from fairdesk.timeutil import utcnow
+from ui import app as ui_app
+from ui.app import Application
+
+
+def test_a_deadline_that_came_close_while_closed_turns_red_soon_after_start(
+    qtbot: QtBot, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = utcnow()
+    case_id = cases.create_case(
+        store,
+        CaseInput(
+            "Warning letter: smart lock",
+            Direction.AGAINST_US,
+            Trigger.COMPLAINT,
+            deadlines=[DeadlineInput("Reply", due_at=now + timedelta(hours=40))],
+        ),
+    )
+    assert cases.get_case(store, case_id).case.level is Level.YELLOW
+    # Time passed while the app was closed: the reply is now due within 24 hours.
+    with store.write() as session:
+        deadline = session.scalars(select(Deadline).where(Deadline.case_id == case_id)).one()
+        deadline.due_at = now + timedelta(hours=3)
+    monkeypatch.setattr(ui_app, "FIRST_LEVEL_REFRESH_MS", 50)
+
+    controller = Application(QApplication.instance(), store)  # type: ignore[arg-type]
+    window = controller.start()
+    qtbot.addWidget(window)
+    try:
+        # Not before the first paint (that competed with reading Today and Cases)...
+        assert cases.get_case(store, case_id).case.level is Level.YELLOW
+        assert controller.level_timer.isActive()
+        assert controller.level_timer.interval() == ui_app.LEVEL_REFRESH_MS
+        # ...but promptly after it, without the user doing anything, and the list follows.
+        qtbot.waitUntil(
+            lambda: cases.get_case(store, case_id).case.level is Level.RED, timeout=3000
+        )
+        qtbot.waitUntil(
+            lambda: (
+                window.cases.model.rowCount() == 1
+                and window.cases.model.data(window.cases.model.index(0, 0)) == "Red"
+            ),
+            timeout=3000,
+        )
+    finally:
+        controller.level_timer.stop()
+        window.close()
