@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
@@ -20,8 +20,9 @@ from fairdesk.i18n import _
 from fairdesk.protect import keys
 from fairdesk.store import DB_NAME, Store
 from ui.extensions import Page, register_page
-from ui.protect.dialogs import RecoveryKeyDialog, SetupDialog, UnlockDialog
-from ui.protect.lock import LockController
+
+if TYPE_CHECKING:
+    from ui.protect.lock import LockController
 
 CANCELLED: Final = b""  # the user closed the unlock dialog: quit without opening anything
 _controller: LockController | None = None
@@ -30,6 +31,9 @@ _controller: LockController | None = None
 def unlock_or_setup(data_dir: Path, parent: QWidget | None = None) -> bytes | None:
     """The data key for ``open_store``: unlock an encrypted folder (keychain first), or offer
     to protect a plain/new one. Returns None for a folder the user keeps unencrypted."""
+    # Imported here, not at registration: a plain folder never needs the dialogs at start-up.
+    from ui.protect.dialogs import RecoveryKeyDialog, SetupDialog, UnlockDialog
+
     data_dir = Path(data_dir)
     if keys.is_encrypted(data_dir):
         cached = keys.keychain_load(data_dir)
@@ -52,6 +56,8 @@ def install(app: QApplication, store: Store) -> LockController | None:
     global _controller
     if store.data_key is None:
         return None
+    from ui.protect.lock import LockController
+
     _controller = LockController(app, store.data_dir)
     return _controller
 
