@@ -218,6 +218,8 @@ class Uploader:
                     attempts=entry.attempts + 1,
                 )
             outcome = self._send_from(vault, sha, size, upload_id, offset)
+            if outcome == 201:
+                return True  # _send_from recorded "done" with the last chunk (one commit)
             if outcome is None:  # all bytes sent, but not completed in the last request
                 done = self.transport.request(
                     "POST", f"/uploads/{upload_id}/complete", params={"digest": digest}
