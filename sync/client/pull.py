@@ -4,6 +4,10 @@ So a crash (or SIGKILL) at any instant leaves either the page applied with its c
 neither: the cursor is never ahead of the rows. A 410 means HQ no longer keeps (or never knew)
 our cursor: pull everything again from 0 — applying snapshots is idempotent and the outbox is
 not touched.
+
+This device's own edits come back in the pull too (HQ logs every write with its ``device_id``
+and ``mutation_id``). One that HQ acknowledged as applied is already in the local rows: only
+HQ's version is taken from it (see :func:`_own_applied` for what is still applied in full).
 """
 
 from __future__ import annotations
