@@ -172,3 +172,23 @@ def test_disk_full_says_not_saved_and_keeps_earlier_data(data_dir: Path, tmp_pat
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA integrity_check").scalar_one() == "ok"
     store.close()
+
+
+def test_damaged_pages_found_by_the_background_check_refuse_the_folder(data_dir: Path) -> None:
+    store = open_store(data_dir)
+    for _i in range(40):
+        cases.create_case(store, _case())
+    store.close()
+    db = data_dir / DB_NAME
+    for suffix in ("-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    raw = bytearray(db.read_bytes())
+    page = 4096
+    assert len(raw) > 8 * page
+    raw[3 * page : len(raw) - page] = b"\xa5" * (len(raw) - 4 * page)  # header intact
+    db.write_bytes(bytes(raw))
+    before = sorted(p.name for p in data_dir.iterdir())
+    with pytest.raises(StoreError, match=r"damaged|cannot be opened"):
+        open_store(data_dir)
+    assert db.read_bytes() == bytes(raw)
+    assert sorted(p.name for p in data_dir.iterdir()) == before
