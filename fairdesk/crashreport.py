@@ -306,8 +306,11 @@ def uninstall() -> None:
     if reporter is None:
         return
     _installed = None
-    sys.excepthook = reporter._previous_hook
-    threading.excepthook = reporter._previous_thread_hook
+    # Only undo our own hooks: someone may have installed theirs on top since.
+    if sys.excepthook == reporter.excepthook:
+        sys.excepthook = reporter._previous_hook
+    if threading.excepthook == reporter.thread_excepthook:
+        threading.excepthook = reporter._previous_thread_hook
     root = logging.getLogger()
     root.removeHandler(reporter.recent)
     if reporter._stderr_handler is not None:

@@ -44,13 +44,14 @@ def test_a_database_one_revision_behind_is_migrated_and_backfilled(tmp_path: Pat
             deadlines=[DeadlineInput("reply", due_at=due)],
         ),
     )
-    with store.engine.begin() as connection:  # back to the 0005 schema
-        for name in ("insert", "update", "delete"):
-            connection.exec_driver_sql(f"DROP TRIGGER deadline_next_due_{name}")
-        connection.exec_driver_sql("DROP INDEX ix_case_file_list")
-        connection.exec_driver_sql("DROP INDEX ix_deadline_open_due")
-        connection.exec_driver_sql("ALTER TABLE case_file DROP COLUMN next_due_at")
-        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0005_knowledge'")
+    from alembic import command
+
+    from fairdesk.store import _alembic_config
+
+    config = _alembic_config()
+    with store.engine.begin() as connection:  # back to the 0005 schema with the real downgrades
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0005_knowledge")
     store.close()
     store = open_store(tmp_path / "data")
     try:
