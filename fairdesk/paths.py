@@ -14,7 +14,8 @@ def default_data_dir() -> Path:
     env = os.environ.get("FAIRDESK_DATA_DIR")
     if env:
         return Path(env).expanduser()
-    return Path(platformdirs.user_data_dir(APP_NAME, APP_NAME, roaming=True))
+    # appauthor=False: %APPDATA%\FairDesk on Windows, not %APPDATA%\FairDesk\FairDesk.
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False, roaming=True))
 
 
 def resolve_data_dir(option: str | os.PathLike[str] | None) -> Path:
