@@ -1,21 +1,30 @@
 """The ``fairdesk`` command: the desktop app with no subcommand, scripting and support tools with one.
 
-This is the composition root: it may import ``ui`` (for the window) lazily. Each group of
-subcommands lives in its own module with a ``register(subparsers)`` function.
+Each group of subcommands lives in its own module with a ``register(subparsers)`` function.
+The core never imports ``ui`` or ``sync``: the packages that sit above it plug in through
+entry points declared in pyproject.toml — group ``fairdesk.cli`` adds subcommands (device
+sync), group ``fairdesk.gui`` names the window to open when no subcommand is given.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
+from typing import Any
 
 from fairdesk import __version__
-from fairdesk.cli import case_cmd, common, doc_cmd, evidence_cmd, kb_cmd, protect_cmd, sync_cmd
+from fairdesk.cli import case_cmd, common, doc_cmd, evidence_cmd, kb_cmd, protect_cmd
 from fairdesk.errors import FairDeskError
 from fairdesk.i18n import _
 
-GROUPS = (case_cmd, evidence_cmd, doc_cmd, sync_cmd, kb_cmd, protect_cmd)
+GROUPS = (case_cmd, evidence_cmd, doc_cmd, kb_cmd, protect_cmd)
+
+
+def _plugged_in(group: str) -> list[Callable[..., Any]]:
+    """The callables other packages register for ``group`` (sorted by name: stable help)."""
+    return [point.load() for point in sorted(entry_points(group=group), key=lambda p: p.name)]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for group in GROUPS:
         group.register(subparsers)
+    for register in _plugged_in("fairdesk.cli"):
+        register(subparsers)
     return parser
 
 
@@ -37,12 +48,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(args_list)
     common.apply_language(args)
     if not getattr(args, "command", None):
-        from ui.app import main as gui_main  # lazy: scripting never loads Qt
-
-        return gui_main(args_list)
-    try:
-        result: int = args.handler(args)
+        windows = _plugged_in("fairdesk.gui")  # loaded only here: scripting never loads Qt
+        if not windows:
+            parser.print_help()
+            return 2
+        result: int = windows[0](args_list)
         return result
+    try:
+        handled: int = args.handler(args)
+        return handled
     except FairDeskError as exc:
         print(f"fairdesk: {exc}", file=sys.stderr)
         return 1

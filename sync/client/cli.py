@@ -1,7 +1,8 @@
 """``fairdesk enroll``, ``fairdesk sync`` and ``fairdesk conflicts``: device sync from the shell.
 
-The CLI is the composition root, so it imports ``sync.client`` lazily inside the handlers (the
-domain core never does). ``case show --json`` gets the case's open conflicts under
+Plugged into the ``fairdesk`` command through the ``fairdesk.cli`` entry point (the core never
+imports ``sync``); the network modules are imported inside the handlers so that other
+subcommands start fast. ``case show --json`` gets the case's open conflicts under
 ``conflicts`` from the local table, without touching the network.
 """
 
