@@ -36,8 +36,9 @@ from fairdesk.evidence.metadata import extension_for
 from fairdesk.evidence.models import EXPORT
 from fairdesk.evidence.rows import ItemRow
 from fairdesk.evidence.service import ItemFilter, list_items
-from fairdesk.evidence.vault import CHUNK, Cancelled, CancelLike, Vault, fsync_dir
+from fairdesk.evidence.vault import CHUNK, Cancelled, CancelLike, Vault
 from fairdesk.evidence.verify import removed_for_travel
+from fairdesk.fsutil import fsync_dir
 from fairdesk.i18n import _
 from fairdesk.protect import blobcrypt
 from fairdesk.resources import resource_path

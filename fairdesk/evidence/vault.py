@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from fairdesk.errors import FairDeskError
+from fairdesk.fsutil import fsync_dir
 from fairdesk.i18n import _
 from fairdesk.protect import blobcrypt
 from fairdesk.protect import session as protect_session
@@ -78,20 +79,6 @@ class RecoveryResult:
 
 def is_sha256(value: str) -> bool:
     return bool(_SHA_RE.match(value))
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename or new entry in ``path`` durable (not possible on Windows: skipped)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - Windows cannot open directories
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover - some file systems refuse; the rename still happened
-        pass
-    finally:
-        os.close(fd)
 
 
 def _write_error(exc: OSError) -> VaultWriteError:

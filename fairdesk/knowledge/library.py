@@ -30,11 +30,9 @@ problems; nothing is written and the previous library stays in use.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
-import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -46,8 +44,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 
 from fairdesk.errors import ValidationError
+from fairdesk.fsutil import write_atomic
 from fairdesk.i18n import N_, _, current_language
-from fairdesk.ids import new_id
 from fairdesk.knowledge.model import LibraryVersion
 from fairdesk.resources import resource_path
 from fairdesk.store import Store
@@ -945,27 +943,6 @@ def _merge_incremental(current: Library, payload: dict[str, Any]) -> dict[str, A
     return full
 
 
-def _write_atomically(folder: Path, name: str, data: bytes) -> None:
-    """Temp file in the same folder, fsync, rename over the target, fsync the folder."""
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".tmp-{new_id()}.json"
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, folder / name)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    if hasattr(os, "O_DIRECTORY"):  # not on Windows, where rename durability differs anyway
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def apply_reference_update(store: Store, payload: dict[str, Any]) -> AppliedUpdate:
     """Validate and install a library version from HQ (see the module docstring for the shape).
 
@@ -990,7 +967,7 @@ def apply_reference_update(store: Store, payload: dict[str, Any]) -> AppliedUpda
     changes = diff(current, new)
     data = json.dumps(new.as_payload(), ensure_ascii=False, sort_keys=True).encode("utf-8")
     file_name = f"{new.library_version}.json"
-    _write_atomically(_versions_dir(store), file_name, data)
+    write_atomic(_versions_dir(store) / file_name, data)
     with store.write() as session:
         session.add(
             LibraryVersion(

@@ -17,7 +17,6 @@ at most two chunks in memory (one GCM call per chunk stays far below the 2^31 by
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import secrets
@@ -31,6 +30,7 @@ from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from fairdesk.errors import FairDeskError
+from fairdesk.fsutil import write_atomic
 from fairdesk.i18n import _
 from fairdesk.protect.keys import DEFAULT_KDF, KdfParams, derive_passphrase_kek
 
@@ -259,21 +259,6 @@ def encrypt_stream(
     return enc.finish(context)
 
 
-def _atomic_write(path: Path, writer: object) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{secrets.token_hex(8)}.tmp")
-    try:
-        with open(temp, "wb") as out:
-            writer(out)  # type: ignore[operator]
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
-
-
 def write_encrypted_bytes(path: Path, data: bytes, master: bytes, context: bytes) -> None:
     """Encrypt a small payload (thumbnail, temp file) into ``path`` atomically."""
 
@@ -282,7 +267,7 @@ def write_encrypted_bytes(path: Path, data: bytes, master: bytes, context: bytes
         enc.write(data)
         enc.finish(context)
 
-    _atomic_write(path, _write)
+    write_atomic(path, _write)
 
 
 def read_encrypted_bytes(path: Path, master: bytes, context: bytes) -> bytes:
@@ -311,7 +296,7 @@ def encrypt_file_with_password(
                 enc.write(data)
         enc.finish(EXPORT_CONTEXT)
 
-    _atomic_write(target, _write)
+    write_atomic(target, _write)
 
 
 def decrypt_file_with_password(source: Path, target: Path, password: str) -> None:
@@ -332,4 +317,4 @@ def decrypt_file_with_password(source: Path, target: Path, password: str) -> Non
             while data := reader.read(CHUNK):
                 out.write(data)
 
-    _atomic_write(target, _write)
+    write_atomic(target, _write)

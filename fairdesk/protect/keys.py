@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from fairdesk.errors import FairDeskError, ValidationError
+from fairdesk.fsutil import fsync_dir, write_atomic
 from fairdesk.i18n import _
 
 KEYFILE_NAME = "keyring.json"
@@ -179,15 +180,6 @@ def is_encrypted(data_dir: Path) -> bool:
     return (Path(data_dir) / KEYFILE_NAME).exists() or (Path(data_dir) / PENDING_NAME).exists()
 
 
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def _save_keyfile(data_dir: Path, payload: dict[str, Any], name: str | None = None) -> None:
     """Atomic save: back the old file up first, write a temp file, fsync, rename, fsync dir."""
     data_dir = Path(data_dir)
@@ -197,20 +189,9 @@ def _save_keyfile(data_dir: Path, payload: dict[str, Any], name: str | None = No
         backups = data_dir / "backups"
         backups.mkdir(parents=True, exist_ok=True)
         shutil.copy2(target, backups / f"keyring-{stamp}.json")
-        _fsync_dir(backups)
-    temp = data_dir / f".{KEYFILE_NAME}.{secrets.token_hex(4)}.tmp"
-    try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, indent=2, sort_keys=True)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
-    _fsync_dir(data_dir)
+        fsync_dir(backups)
+    body = json.dumps(payload, indent=2, sort_keys=True).encode("utf-8")
+    write_atomic(target, body, mode=0o600)
 
 
 def load_keyfile(data_dir: Path) -> dict[str, Any]:
@@ -319,7 +300,7 @@ def promote_pending(data_dir: Path) -> None:
     pending = Path(data_dir) / PENDING_NAME
     if pending.exists():
         os.replace(pending, Path(data_dir) / KEYFILE_NAME)
-        _fsync_dir(Path(data_dir))
+        fsync_dir(Path(data_dir))
 
 
 # -- the growing delay between wrong attempts ---------------------------------------------------

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import sqlcipher3
 
+from fairdesk.fsutil import fsync_dir
 from fairdesk.i18n import _
 from fairdesk.protect import blobcrypt, keys, sqlcipher
 from fairdesk.store import DB_NAME, Store, open_store
@@ -47,15 +48,6 @@ class ProtectResult:
 def _is_plain_db(path: Path) -> bool:
     with open(path, "rb") as handle:
         return handle.read(16) == SQLITE_HEADER
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _tables(con: object) -> dict[str, int]:
@@ -137,7 +129,7 @@ def encrypt_file_in_place(path: Path, data_key: bytes, context: bytes) -> str:
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return digest.hexdigest()
 
 
@@ -232,7 +224,7 @@ def protect_existing_folder(
             with contextlib.suppress(FileNotFoundError):
                 Path(str(db) + suffix).unlink()
         os.replace(encrypting, db)
-        _fsync_dir(data_dir)
+        fsync_dir(data_dir)
     keys.promote_pending(data_dir)  # the commit point
 
     store = open_store(data_dir, data_key=data_key)
