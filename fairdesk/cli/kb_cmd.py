@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +24,14 @@ from fairdesk.knowledge.library import (
     FLAG_LABELS,
     PUBLISHED_UNKNOWN,
     SOURCE_TYPE_LABELS,
+    Contact,
     Entry,
     Library,
     Text,
 )
 from fairdesk.model import LABELS, RightKind
 from fairdesk.store import Store
-from fairdesk.timeutil import parse_instant
+from fairdesk.timeutil import parse_instant, utcnow
 
 # ---------------------------------------------------------------------------------------------
 # JSON shapes
@@ -54,7 +55,9 @@ def entry_json(entry: Entry, *, full: bool = True) -> dict[str, Any]:
         "summary": _text_json(entry.summary),
         "confidence": entry.confidence,
         "flags": list(entry.flags),
-        "as_of": entry.checked,
+        "as_of": entry.as_of or entry.checked,
+        "review_by": entry.review_by,
+        "check_before_relying": entry.is_outdated(_today()),
     }
     if not full:
         return out
@@ -73,6 +76,11 @@ def entry_json(entry: Entry, *, full: bool = True) -> dict[str, Any]:
                     "role": {"en": c.role.en, "zh": c.role.zh},
                     "url": c.url,
                     "refs": list(c.refs),
+                    "phone": c.phone or None,
+                    "email": c.email or None,
+                    "address": c.address or None,
+                    "hours": c.hours or None,
+                    "language": c.language or None,
                 }
                 for c in entry.contacts
             ],
@@ -93,7 +101,7 @@ def entry_json(entry: Entry, *, full: bool = True) -> dict[str, Any]:
             ],
             "documents": list(entry.documents),
             "venues": list(entry.venues),
-            "review_by": entry.review_by,
+            "checked": entry.checked,
             "sources": [
                 {
                     "ref": s.ref,
@@ -162,8 +170,39 @@ SHOW_EXTENSIONS["guidance"] = _case_guidance
 # Text output
 
 
+def _today() -> date:
+    return utcnow().date()
+
+
 def _flags_text(entry: Entry) -> str:
     return ", ".join(_(FLAG_LABELS[f]) for f in entry.flags)
+
+
+def _outdated_mark(entry: Entry) -> str:
+    """The visible "check before relying" mark of an entry past its review date, else ""."""
+    if not entry.is_outdated(_today()):
+        return ""
+    return _("CHECK BEFORE RELYING: review date {date} has passed").format(date=entry.review_by)
+
+
+def contact_lines(contact: Contact) -> list[str]:
+    """A contact as printable lines; a missing phone number is said, never left blank."""
+    lines = [f"{contact.name.get()} — {contact.role.get()}".rstrip(" —")]
+    if contact.phone:
+        lines.append(f"{_('Phone')}: {contact.phone}")
+    else:
+        lines.append(_("No verified phone number: use the official page or e-mail."))
+    for label, value in (
+        (_("E-mail"), contact.email),
+        (_("Address"), contact.address),
+        (_("Opening hours"), contact.hours),
+        (_("Language"), contact.language),
+        (_("Web"), contact.url or ""),
+    ):
+        if value:
+            lines.append(f"{label}: {value}")
+    lines.append(_("Source") + ": " + "".join(f"[{r}]" for r in contact.refs))
+    return lines
 
 
 # Strings used inside f-strings below (the extractor cannot see those), so that the
@@ -177,6 +216,14 @@ _IN_F_STRINGS = (
     N_("Contact"),
     N_("published"),
     N_("checked"),
+    N_("Phone"),
+    N_("E-mail"),
+    N_("Address"),
+    N_("Opening hours"),
+    N_("Language"),
+    N_("Web"),
+    N_("Source"),
+    N_("Review by"),
 )
 
 
@@ -185,8 +232,12 @@ def print_entry(entry: Entry) -> None:
     print(
         f"{_('Country')}: {entry.country}   "
         f"{_('Confidence')}: {_(CONFIDENCE_LABELS[entry.confidence])}   "
-        f"{_('As of')}: {entry.checked}   {_('Applies to')}: {entry.applies_to.get()}"
+        f"{_('As of')}: {entry.as_of or entry.checked}   {_('Review by')}: {entry.review_by}   "
+        f"{_('Applies to')}: {entry.applies_to.get()}"
     )
+    mark = _outdated_mark(entry)
+    if mark:
+        print(f"!! {mark}")
     if entry.flags:
         print(f"{_('Flags')}: {_flags_text(entry)}")
     print(entry.summary.get())
@@ -196,7 +247,10 @@ def print_entry(entry: Entry) -> None:
     for item in entry.items:
         print(f"  - {item.get()} {''.join(f'[{r}]' for r in item.refs)}")
     for contact in entry.contacts:
-        print(f"  {_('Contact')}: {contact.name.get()} {contact.url or ''}".rstrip())
+        first, *rest = contact_lines(contact)
+        print(f"  {_('Contact')}: {first}")
+        for line in rest:
+            print(f"      {line}")
     print(_("Sources:"))
     for s in entry.sources:
         published = _(PUBLISHED_UNKNOWN) if s.published == "unknown" else s.published
@@ -238,7 +292,47 @@ def _cmd_search(args: argparse.Namespace) -> int:
         )
         return 0
     for hit in hits:
-        print(f"{hit.entry.id:32} {hit.entry.country:4} {hit.entry.title.get()}")
+        mark = "  !! " + _("check before relying") if hit.entry.is_outdated(_today()) else ""
+        print(f"{hit.entry.id:32} {hit.entry.country:4} {hit.entry.title.get()}{mark}")
+    return 0
+
+
+def changes_json(lib: Library) -> dict[str, Any]:
+    return {
+        "library_version": lib.library_version,
+        "edition": lib.edition,
+        "changelog": [
+            {
+                "edition": note.edition,
+                "published_at": note.published_at,
+                "title": _text_json(note.title),
+                "items": [
+                    {"entries": list(item.entries), "en": item.text.en, "zh": item.text.zh}
+                    for item in note.items
+                ],
+            }
+            for note in lib.changelog
+        ],
+    }
+
+
+def _cmd_changes(args: argparse.Namespace) -> int:
+    store, lib = _library(args)
+    store.close()
+    notes = [n for n in lib.changelog if args.edition in (None, n.edition)]
+    if args.json:
+        data = changes_json(lib)
+        data["changelog"] = [c for c in data["changelog"] if args.edition in (None, c["edition"])]
+        print_json(data)
+        return 0
+    if not notes:
+        print(_("No change log for edition {edition}.").format(edition=args.edition or lib.edition))
+        return 0
+    for note in notes:
+        print(f"{note.title.get()} ({note.published_at})")
+        for item in note.items:
+            print(f"  - {item.text.get()}")
+            print(f"    [{', '.join(item.entries)}]")
     return 0
 
 
@@ -500,6 +594,10 @@ def register(subparsers: Any) -> None:
     p = add_subcommand(sub, "versions", _("library versions applied on this device"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_cmd_versions)
+    p = add_subcommand(sub, "changes", _("what changed in the library edition in use"))
+    p.add_argument("--edition", default=None, help=_("only this edition, e.g. 2026.12"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_cmd_changes)
     p = add_subcommand(sub, "alerts", _("risk alerts from HQ"))
     p.add_argument("--all", action="store_true", help=_("include expired alerts"))
     p.add_argument("--json", action="store_true")

@@ -54,7 +54,7 @@ from fairdesk.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
-KINDS = ("venue", "instrument", "institution", "policy", "case", "checklist")
+KINDS = ("venue", "instrument", "institution", "policy", "case", "checklist", "next_hour")
 INSTRUMENTS = (
     "court_injunction",
     "tro",
@@ -82,6 +82,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "policy": ("content", "notes"),
     "case": ("facts", "outcome", "lesson"),
     "checklist": (),
+    "next_hour": ("notes",),
 }
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "venue": ("city", "typical_dates", "organiser_ip_desk"),
@@ -90,8 +91,29 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "policy": ("content",),
     "case": ("facts", "outcome"),
     "checklist": (),
+    "next_hour": (),
 }
-SOURCE_TYPES = ("statute", "official", "organiser", "law_firm", "news", "association")
+# Kinds whose entries are ordered steps (``items``), each a sourced statement.
+ITEM_KINDS = ("checklist", "next_hour")
+# Texts that state no law or fact needing a source: notes, the city name, and the one-line
+# heading of a checklist or next-hour card. Everything else must cite a source.
+UNSOURCED_FIELDS = ("notes", "city")
+SOURCE_TYPES = (
+    "statute",
+    "official",
+    "organiser",
+    "court",
+    "law_firm",
+    "commentary",
+    "news",
+    "association",
+    "directory",
+    "copy",
+)
+# Primary sources speak for the authority itself; everything else is secondary. A copy of an
+# official text on a third-party or commercial site ("copy") is secondary: it may be outdated
+# or altered, so it never counts as the official text.
+PRIMARY_SOURCE_TYPES = ("statute", "official", "organiser", "court")
 CONFIDENCE = ("high", "medium", "low")
 FLAGS = ("old", "single_source", "unverified", "yearly", "sandbox_source", "gap")
 DEADLINE_RULES = (
@@ -128,6 +150,10 @@ SOURCE_TYPE_LABELS = {
     "law_firm": N_("Law firm"),
     "news": N_("News"),
     "association": N_("Association"),
+    "court": N_("Court"),
+    "commentary": N_("Legal publisher"),
+    "directory": N_("Directory"),
+    "copy": N_("Copy on a third-party site"),
 }
 CONFIDENCE_LABELS = {"high": N_("High"), "medium": N_("Medium"), "low": N_("Low")}
 FLAG_LABELS = {
@@ -137,7 +163,7 @@ FLAG_LABELS = {
     "yearly": N_("Renewed yearly"),
     "sandbox_source": N_("Source on a test domain"),
     "gap": N_("Gap"),
-    "outdated": N_("Review date passed"),
+    "outdated": N_("Check before relying: review date passed"),
 }
 KIND_LABELS = {
     "venue": N_("Venue"),
@@ -146,6 +172,7 @@ KIND_LABELS = {
     "policy": N_("Policy"),
     "case": N_("Past case"),
     "checklist": N_("Checklist"),
+    "next_hour": N_("Next hour"),
 }
 FIELD_LABELS = {
     "who_files": N_("Who files"),
@@ -219,10 +246,21 @@ class Source:
 
 @dataclass(frozen=True)
 class Contact:
+    """An institution to call or write to; everything but the name is optional.
+
+    A missing phone number means none was found in a source: it is shown as such, with the
+    official page, never guessed.
+    """
+
     name: Text
     role: Text
     url: str | None
     refs: tuple[int, ...]
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    hours: str = ""
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -261,6 +299,7 @@ class Entry:
     flags: tuple[str, ...]
     checked: str
     review_by: str | None
+    as_of: str = ""
     instrument: str | None = None
     ex_parte: bool = False
     time_zone: str | None = None
@@ -279,7 +318,7 @@ class Entry:
         return "gap" in self.flags
 
     def is_outdated(self, today: date) -> bool:
-        """True when a yearly item's review date has passed (e.g. last year's MWC protocol)."""
+        """True when the entry's review date has passed: shown as "check before relying"."""
         return bool(self.review_by) and date.fromisoformat(str(self.review_by)) < today
 
     def text_blob(self) -> str:
@@ -303,6 +342,25 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class ChangeItem:
+    """One corrected or added statement: what changed, in both languages, and the entries."""
+
+    entries: tuple[str, ...]
+    text: Text
+
+
+@dataclass(frozen=True)
+class ChangeNote:
+    """The readable change log of one edition ("What changed in 2026.12")."""
+
+    edition: str
+    published_at: str
+    title: Text
+    items: tuple[ChangeItem, ...]
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Library:
     schema_version: int
     library_version: int
@@ -310,6 +368,7 @@ class Library:
     published_at: str
     entries: tuple[Entry, ...]
     origin: str  # "shipped" or "update"
+    changelog: tuple[ChangeNote, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
@@ -337,6 +396,7 @@ class Library:
             "edition": self.edition,
             "published_at": self.published_at,
             "entries": [e.raw for e in self.entries],
+            "changelog": [n.raw for n in self.changelog],
         }
 
 
@@ -464,6 +524,71 @@ def _ints(value: Any) -> tuple[int, ...]:
     return tuple(v for v in value if isinstance(v, int)) if isinstance(value, list) else ()
 
 
+_PHONE = re.compile(r"^[+0-9][0-9 ()\-./]{2,40}(?: \(.{1,120}\))?(?: / [+0-9][0-9 ()\-./]{2,40})*$")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+
+
+def _contact_extra(ck: _Checker, where: str, value: dict[str, Any]) -> dict[str, str]:
+    """Phone, e-mail, address, hours and language of a contact (all optional, all checked)."""
+    extra: dict[str, str] = {}
+    for name in ("phone", "email", "address", "hours", "language"):
+        item = value.get(name)
+        if item is None:
+            continue
+        if not isinstance(item, str) or not item.strip() or len(item) > 300:
+            ck.fail(where, _("{name} must be a short text").format(name=name))
+            continue
+        extra[name] = item.strip()
+    phone = extra.get("phone")
+    if phone and not _PHONE.match(phone):
+        ck.fail(where, _("the phone number {value} is not a number").format(value=phone))
+    email = extra.get("email")
+    if email and not _EMAIL.match(email):
+        ck.fail(where, _("the e-mail address {value} is not valid").format(value=email))
+    return extra
+
+
+def is_primary(source: Source) -> bool:
+    return source.type in PRIMARY_SOURCE_TYPES
+
+
+def _dated_or_primary(source: Source) -> bool:
+    return is_primary(source) or source.published != "unknown"
+
+
+def _check_changelog(ck: _Checker, value: Any) -> tuple[ChangeNote, ...]:
+    """The optional readable change log: [{edition, published_at, title, items: [...]}]."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        ck.fail(_("change log"), _("must be a list"))
+        return ()
+    notes: list[ChangeNote] = []
+    for n, raw in enumerate(value):
+        where = _("change log") + f" {n + 1}"
+        if not isinstance(raw, dict) or not isinstance(raw.get("edition"), str):
+            ck.fail(where, _("needs an edition"))
+            continue
+        title = ck.text(f"{where}.title", raw.get("title"), allow_gap=False, source_refs=set())
+        items: list[ChangeItem] = []
+        for m, item in enumerate(raw.get("items") or []):
+            iw = f"{where} item {m + 1}"
+            ids = item.get("entries") if isinstance(item, dict) else None
+            if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+                ck.fail(iw, _("must list the entries it changed"))
+                continue
+            text = ck.text(iw, item, allow_gap=False, source_refs=set())
+            if text is not None:
+                items.append(ChangeItem(tuple(ids), text))
+        if title is not None:
+            notes.append(
+                ChangeNote(
+                    raw["edition"], str(raw.get("published_at", "")), title, tuple(items), raw
+                )
+            )
+    return tuple(notes)
+
+
 def _check_deadline(ck: _Checker, where: str, value: Any, refs: set[int]) -> DeadlineSpec | None:
     if not isinstance(value, dict):
         ck.fail(where, _("a deadline rule must be an object"))
@@ -556,7 +681,13 @@ def _check_entry(ck: _Checker, raw: Any, index: int) -> Entry | None:
     refs = {s.ref for s in sources}
 
     title = ck.text(f"{where}.title", raw.get("title"), allow_gap=False, source_refs=refs)
-    summary = ck.text(f"{where}.summary", raw.get("summary"), allow_gap=True, source_refs=refs)
+    summary = ck.text(
+        f"{where}.summary",
+        raw.get("summary"),
+        allow_gap=True,
+        source_refs=refs,
+        need_refs=kind not in ITEM_KINDS,
+    )
     applies_to = ck.text(
         f"{where}.applies_to", raw.get("applies_to"), allow_gap=False, source_refs=refs
     )
@@ -583,12 +714,12 @@ def _check_entry(ck: _Checker, raw: Any, index: int) -> Entry | None:
             value,
             allow_gap=True,
             source_refs=refs,
-            need_refs=kind == "instrument" and name != "notes",
+            need_refs=name not in UNSOURCED_FIELDS,
         )
         if text is not None:
             fields.append((name, text))
     items: list[Text] = []
-    if kind == "checklist":
+    if kind in ITEM_KINDS:
         raw_items = raw.get("items")
         if not isinstance(raw_items, list) or not raw_items:
             ck.fail(where, _("a checklist needs items"))
@@ -618,9 +749,16 @@ def _check_entry(ck: _Checker, raw: Any, index: int) -> Entry | None:
         contact_refs = _ints(value.get("refs"))
         if not contact_refs or any(r not in refs for r in contact_refs):
             ck.fail(cw, _("a contact needs a source the entry lists"))
+        extra = _contact_extra(ck, cw, value)
         if name_text is not None:
             contacts.append(
-                Contact(name_text, role_text, url if isinstance(url, str) else None, contact_refs)
+                Contact(
+                    name_text,
+                    role_text,
+                    url if isinstance(url, str) else None,
+                    contact_refs,
+                    **extra,
+                )
             )
     deadlines: list[DeadlineSpec] = []
     for n, value in enumerate(raw.get("deadlines", []) or []):
@@ -638,8 +776,21 @@ def _check_entry(ck: _Checker, raw: Any, index: int) -> Entry | None:
     if not isinstance(checked, str) or not _is_date(checked):
         ck.fail(where, _("date checked missing or not a date"))
     review_by = raw.get("review_by")
-    if review_by is not None and (not isinstance(review_by, str) or not _is_date(review_by)):
-        ck.fail(where, _("review date is not a date"))
+    if not isinstance(review_by, str) or not _is_date(review_by):
+        ck.fail(where, _("the review date (review_by) is missing or not a date"))
+    as_of = raw.get("as_of")
+    if not isinstance(as_of, str) or not _is_date(as_of):
+        ck.fail(where, _("the as-of date (as_of) is missing or not a date"))
+    elif isinstance(review_by, str) and _is_date(review_by) and review_by < as_of:
+        ck.fail(where, _("the review date is before the as-of date"))
+    if confidence == "high" and sources and not any(_dated_or_primary(s) for s in sources):
+        ck.fail(
+            where,
+            _(
+                'confidence "high" rests only on undated secondary sources; add a primary or '
+                "dated source or lower the confidence"
+            ),
+        )
     instrument = raw.get("instrument")
     if kind == "instrument" and instrument not in INSTRUMENTS:
         ck.fail(where, _("unknown instrument {value}").format(value=instrument))
@@ -676,7 +827,8 @@ def _check_entry(ck: _Checker, raw: Any, index: int) -> Entry | None:
         confidence=str(confidence),
         flags=tuple(flags),
         checked=str(checked),
-        review_by=review_by,
+        review_by=str(review_by),
+        as_of=str(as_of),
         instrument=str(instrument) if kind == "instrument" else None,
         ex_parte=bool(raw.get("ex_parte", False)),
         time_zone=str(time_zone) if kind == "venue" else None,
@@ -733,6 +885,8 @@ def parse_library(payload: Any, *, origin: str = "update") -> Library:
                         venue=venue
                     ),
                 )
+    # Entries named by an older edition's notes may since have been removed: not an error.
+    changelog = _check_changelog(ck, payload.get("changelog"))
     if ck.problems:
         raise _rejected(ck.problems)
     assert isinstance(version, int) and isinstance(edition, str)
@@ -743,6 +897,7 @@ def parse_library(payload: Any, *, origin: str = "update") -> Library:
         str(payload.get("published_at", "")),
         tuple(entries),
         origin,
+        changelog,
     )
 
 
@@ -791,6 +946,7 @@ def shipped_payload() -> dict[str, Any]:
         "edition": manifest["edition"],
         "published_at": manifest.get("published_at", ""),
         "entries": entries,
+        "changelog": manifest.get("changelog", []),
     }
 
 
@@ -939,6 +1095,8 @@ def _merge_incremental(current: Library, payload: dict[str, Any]) -> dict[str, A
         key: payload.get(key)
         for key in ("schema_version", "library_version", "edition", "published_at")
     }
+    # An incremental update brings its own change log; older ones are kept with it.
+    full["changelog"] = [*(payload.get("changelog") or []), *(n.raw for n in current.changelog)]
     full["entries"] = list(merged.values())
     return full
 

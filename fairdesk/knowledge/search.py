@@ -5,6 +5,8 @@ in-memory SQLite FTS5 index, built on first use in a few milliseconds; nothing o
 stale. Chinese is indexed character by character and queried as phrases by the same helpers
 as the case search (``fairdesk.search``), so a two-character word like 禁令 is found inside
 longer runs of text. Both languages are indexed together: a query in either finds the entry.
+Every entry is also indexed under the common names of its country (UK, GB, Britain, 英国; US,
+USA, 美国; UPC, 统一专利法院; …), so a responder's everyday word finds the card.
 """
 
 from __future__ import annotations
@@ -23,6 +25,28 @@ class Hit:
     score: float  # lower is better (FTS5 bm25)
 
 
+# Common names of the library's countries, in English and Chinese (search aliases).
+COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
+    "DE": ("Germany", "German", "Deutschland", "德国"),
+    "UPC": ("UPC", "Unified Patent Court", "统一专利法院", "欧洲统一专利法院"),
+    "US": ("US", "USA", "United States", "America", "美国"),
+    "FR": ("France", "French", "法国"),
+    "IT": ("Italy", "Italia", "意大利"),
+    "ES": ("Spain", "España", "西班牙"),
+    "GB": ("UK", "GB", "Britain", "Great Britain", "United Kingdom", "England", "英国"),
+    "HK": ("Hong Kong", "HK", "香港"),
+    "AE": ("UAE", "United Arab Emirates", "Emirates", "Dubai", "阿联酋", "迪拜"),
+    "JP": ("Japan", "日本"),
+    "CN": ("China", "PRC", "中国"),
+    "EU": ("EU", "European Union", "Europe", "欧盟"),
+}
+
+
+def _names(entry: Entry) -> str:
+    codes = (entry.country, *entry.applies_in)
+    return "\n".join(name for code in codes for name in COUNTRY_NAMES.get(code, ()))
+
+
 class _Index:
     def __init__(self, library: Library) -> None:
         self.library = library
@@ -35,7 +59,11 @@ class _Index:
         self.db.executemany(
             "INSERT INTO kb(entry_id, title, body) VALUES (?, ?, ?)",
             [
-                (e.id, index_text(f"{e.title.en}\n{e.title.zh}"), index_text(e.text_blob()))
+                (
+                    e.id,
+                    index_text(f"{e.title.en}\n{e.title.zh}"),
+                    index_text(f"{e.text_blob()}\n{_names(e)}"),
+                )
                 for e in library.entries
             ],
         )

@@ -2,7 +2,9 @@
 
 Shared by the Library page and the Guidance tab. Everything from the data is HTML-escaped.
 A gap is drawn as a grey "Gap: no verified information" note, never left out; a fact resting
-on one source, an old source or an unverified statement is marked next to it.
+on one source, an old source or an unverified statement is marked next to it. An entry past its
+review date opens with a red "check before relying" bar. Contacts show phone, e-mail, address,
+hours and language for use offline; a missing phone number is said, never left blank.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from fairdesk.knowledge.library import (
     KIND_LABELS,
     PUBLISHED_UNKNOWN,
     SOURCE_TYPE_LABELS,
+    Contact,
     Entry,
+    Library,
     Text,
 )
 
@@ -49,6 +53,17 @@ _IN_F_STRINGS = (
     N_("checked"),
     N_("confidence"),
     N_("Sources"),
+    N_("Review by {date}"),
+    N_("Phone"),
+    N_("E-mail"),
+    N_("Address"),
+    N_("Opening hours"),
+    N_("Language"),
+    N_("Source"),
+    N_("No verified phone number: use the official page or e-mail."),
+    N_(
+        "Check before relying: the review date {date} has passed. The law or the contacts may have changed."
+    ),
 )
 
 
@@ -83,16 +98,60 @@ def flag_badges(entry: Entry, today: date | None = None) -> str:
     )
 
 
+def outdated_html(entry: Entry, today: date | None) -> str:
+    """The red bar of an entry past its review date, else ""."""
+    if today is None or not entry.is_outdated(today):
+        return ""
+    text = _(
+        "Check before relying: the review date {date} has passed. The law or the contacts "
+        "may have changed."
+    ).format(date=entry.review_by)
+    return (
+        f'<p style="color:#FFFFFF; background:#C62828; padding:4px">'
+        f"<b>&#9888; {escape(text)}</b></p>"
+    )
+
+
+def contact_html(contact: Contact) -> str:
+    """One contact with everything needed to reach it offline."""
+    role = f" — {escape(contact.role.get())}" if contact.role.en else ""
+    lines = [f"<b>{escape(contact.name.get())}</b>{role}"]
+    if contact.phone:
+        lines.append(f"{escape(_('Phone'))}: <b>{escape(contact.phone)}</b>")
+    else:
+        lines.append(
+            f'<span style="color:#8D6E00">'
+            f"{escape(_('No verified phone number: use the official page or e-mail.'))}</span>"
+        )
+    for label, value in (
+        (_("E-mail"), contact.email),
+        (_("Address"), contact.address),
+        (_("Opening hours"), contact.hours),
+        (_("Language"), contact.language),
+    ):
+        if value:
+            lines.append(f"{escape(label)}: {escape(value)}")
+    if contact.url:
+        lines.append(f'<a href="{escape(contact.url)}">{escape(contact.url)}</a>')
+    marks = "".join(f"[{r}]" for r in contact.refs)
+    lines.append(
+        f'<span style="color:#5F6368; font-size:small">{escape(_("Source"))} {marks}</span>'
+    )
+    return "<br/>".join(lines)
+
+
 def header_html(entry: Entry, today: date | None = None) -> str:
     conf = CONFIDENCE_COLOURS[entry.confidence]
     return (
         f'<h3 style="margin-bottom:2px">{escape(entry.title.get())}</h3>'
         f'<div style="color:#5F6368">{escape(_(KIND_LABELS[entry.kind]))} · {escape(entry.country)}'
-        f" · {escape(_('As of {date}').format(date=entry.checked))}"
+        f" · {escape(_('As of {date}').format(date=entry.as_of or entry.checked))}"
+        f" · {escape(_('Review by {date}').format(date=entry.review_by))}"
         f' · {escape(_("Confidence"))}: <b style="color:{conf}">'
         f"{escape(_(CONFIDENCE_LABELS[entry.confidence]))}</b>"
         f" · {escape(_('Applies to'))}: {escape(entry.applies_to.get())}</div>"
         f"<div>{flag_badges(entry, today)}</div>"
+        f"{outdated_html(entry, today)}"
     )
 
 
@@ -112,11 +171,7 @@ def entry_html(entry: Entry, *, today: date | None = None, with_sources: bool = 
     if entry.contacts:
         parts.append(f"<p><b>{escape(_('Contacts (public institutions)'))}</b></p><ul>")
         for contact in entry.contacts:
-            role = f" — {escape(contact.role.get())}" if contact.role.en else ""
-            link = (
-                f' <a href="{escape(contact.url)}">{escape(contact.url)}</a>' if contact.url else ""
-            )
-            parts.append(f"<li>{escape(contact.name.get())}{role}{link}</li>")
+            parts.append(f'<li style="margin-bottom:6px">{contact_html(contact)}</li>')
         parts.append("</ul>")
     if entry.documents:
         docs = ", ".join(escape(_(DOCUMENT_LABELS[d])) for d in entry.documents)
@@ -140,3 +195,23 @@ def sources_html(entry: Entry) -> str:
             f"{escape(_('confidence'))} {escape(_(CONFIDENCE_LABELS[s.confidence]))}</span></li>"
         )
     return f'<p><b>{escape(_("Sources"))}</b></p><ol style="margin-top:0">{"".join(rows)}</ol>'
+
+
+def changelog_html(lib: Library) -> str:
+    """Each edition's change log, newest first: what was corrected or added, and where."""
+    if not lib.changelog:
+        return f"<p>{escape(_('No change log for edition {edition}.').format(edition=lib.edition))}</p>"
+    parts: list[str] = []
+    for note in lib.changelog:
+        parts.append(
+            f"<h3>{escape(note.title.get())}</h3>"
+            f'<div style="color:#5F6368">{escape(note.published_at)}</div><ul>'
+        )
+        for item in note.items:
+            ids = ", ".join(item.entries)
+            parts.append(
+                f'<li style="margin-bottom:4px">{escape(item.text.get())}<br/>'
+                f'<span style="color:#5F6368; font-size:small">{escape(ids)}</span></li>'
+            )
+        parts.append("</ul>")
+    return "".join(parts)

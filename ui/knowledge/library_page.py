@@ -2,7 +2,8 @@
 
 The active library (shipped or updated from HQ) is loaded once on the read pool; searching
 the loaded library is an in-memory FTS5 query that takes well under a millisecond, so it runs
-as the user types. The header shows the edition and its "as of" date.
+as the user types. The header shows the edition and its "as of" date; "What changed" shows the
+edition's change log. Entries past their review date are marked "check before relying".
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QSplitter,
     QTextBrowser,
     QVBoxLayout,
@@ -28,7 +30,7 @@ from fairdesk.knowledge.riskmaps import country_name
 from fairdesk.knowledge.search import search
 from fairdesk.store import Store
 from ui.clock import clock
-from ui.knowledge.entry_view import entry_html
+from ui.knowledge.entry_view import changelog_html, entry_html
 from ui.pages.common import page_header, page_layout
 from ui.qt_events import bridge
 from ui.tasks import runner
@@ -58,6 +60,9 @@ class LibraryPage(QWidget):
         bar.addWidget(QLabel(_("Country")))
         bar.addWidget(self.country)
         bar.addWidget(self.kind)
+        self.changes_button = QPushButton(_("What changed"))
+        self.changes_button.clicked.connect(self.show_changes)
+        bar.addWidget(self.changes_button)
         layout.addLayout(bar)
 
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -132,12 +137,17 @@ class LibraryPage(QWidget):
     def refresh(self) -> None:
         entries = self.entries()
         self.results.clear()
+        today = clock().now().date()
         for entry in entries:
-            item = QListWidgetItem(
-                f"{entry.title.get()}\n{entry.country} · {_(KIND_LABELS[entry.kind])}"
-            )
+            line = f"{entry.title.get()}\n{entry.country} · {_(KIND_LABELS[entry.kind])}"
+            outdated = entry.is_outdated(today)
+            if outdated:
+                line = "\u26a0 " + line + " · " + _("check before relying")
+            item = QListWidgetItem(line)
             item.setData(Qt.ItemDataRole.UserRole, entry.id)
-            if entry.is_gap:
+            if outdated:
+                item.setForeground(Qt.GlobalColor.darkRed)
+            elif entry.is_gap:
                 item.setForeground(Qt.GlobalColor.darkGray)
             self.results.addItem(item)
         if self.search_box.text().strip() and not entries:
@@ -155,6 +165,15 @@ class LibraryPage(QWidget):
         entry = self.library.get(entry_id)
         if entry is not None:
             self.view.setHtml(entry_html(entry, today=clock().now().date()))
+
+    def show_changes(self) -> None:
+        """The readable change log of the edition in use ("What changed in 2026.12")."""
+        if self.library is None:
+            return
+        self.results.blockSignals(True)
+        self.results.setCurrentRow(-1)
+        self.results.blockSignals(False)
+        self.view.setHtml(changelog_html(self.library))
 
     def _show_current(self, item: QListWidgetItem | None, _previous: object = None) -> None:
         if item is not None:

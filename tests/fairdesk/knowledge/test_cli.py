@@ -33,6 +33,7 @@ def test_kb_commands(capsys: pytest.CaptureFixture[str], data_dir: Path, tmp_pat
     assert {e["id"] for e in listed["entries"]} == {  # type: ignore[index]
         "upc.protective-letter",
         "upc.provisional-measures",
+        "upc.next-hour",
     }
     rows = _json(capsys, "case", "list", "--json", *d)
     cases = rows["cases"] if isinstance(rows, dict) else rows  # type: ignore[index]

@@ -128,13 +128,16 @@ def test_usa_tro_and_section_337(shipped: library.Library) -> None:
 def test_italy_uk_hk_uae_japan(shipped: library.Library) -> None:
     italy = _guide(shipped, "IT", Trigger.COURT_ORDER)
     assert italy.cards[0].id == "it.descrizione"
-    assert "does not stop the display" in _field(italy, "it.descrizione", "consequences")
+    # Law no. 102/2023 (in force 23 Aug 2023): goods at fairs can be seized, not only described.
+    assert "seizure" in _field(italy, "it.descrizione", "consequences")
+    assert "does not stop the display" not in _field(italy, "it.descrizione", "consequences")
     assert _field(italy, "it.descrizione", "timing") == "GAP"
 
     uk = _guide(shipped, "UK")  # the common name is accepted for GB
     assert uk.country == "GB" and uk.has_data
     assert _field(uk, "gb.injunction", "timing") == "GAP"
-    assert "costly" in uk.cards[0].summary.en
+    assert "costly" in next(e for e in uk.cards if e.id == "gb.injunction").summary.en
+    assert "gb.customs" in [e.id for e in uk.cards]
 
     hk = _guide(shipped, "HK", Trigger.COURT_ORDER)
     ret = _proposal(hk, "hk-return-date")
@@ -143,7 +146,10 @@ def test_italy_uk_hk_uae_japan(shipped: library.Library) -> None:
     uae = _guide(shipped, "AE", Trigger.CUSTOMS_ACTION)
     assert uae.cards[0].id == "ae.customs"
     assert _field(uae, "ae.customs", "timing") == "1 working day."
-    assert "AED 5,000" in _field(uae, "ae.customs", "consequences")
+    # Fees and legalisation are the complainant's: under "who files", not the respondent's.
+    assert "AED 5,000" in _field(uae, "ae.customs", "who_files")
+    assert _field(uae, "ae.customs", "consequences") == "GAP"
+    assert "legalised" not in _field(uae, "ae.customs", "respondent_must")
     one_day = _proposal(uae, "ae-customs-1wd")
     assert one_day.due_at is not None and one_day.due_at.date().isoformat() == "2026-11-26"
     assert "Monday to Friday" in one_day.note
@@ -226,5 +232,6 @@ def test_every_card_shown_carries_sources_and_an_as_of_date(
     g = _guide(shipped, country)
     assert g.has_data
     for entry in g.cards:
-        assert entry.checked == "2026-11-25"
+        assert entry.checked in ("2026-11-25", "2026-12-04")
+        assert entry.as_of and entry.review_by and entry.review_by > entry.as_of
         assert entry.sources or entry.is_gap

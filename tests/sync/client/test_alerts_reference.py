@@ -87,9 +87,9 @@ def test_alert_reaches_device_and_ack_comes_back_library_updates_apply_or_are_re
         tmp_path,
         {
             "schema_version": shipped["schema_version"],
-            "library_version": 2,
-            "edition": "2026.12",
-            "published_at": "2026-12-01",
+            "library_version": shipped["library_version"] + 1,
+            "edition": "2027.01",
+            "published_at": "2027-01-05",
             "base_version": shipped["library_version"],
             "upsert": [entry],
             "delete": [],
@@ -111,7 +111,7 @@ def test_alert_reaches_device_and_ack_comes_back_library_updates_apply_or_are_re
     )
     assert alert["valid_until"].startswith("2099-03-05") and alert["acknowledged_at"] is None
     versions = _json(_cli(data, "kb", "versions", "--json"))
-    assert versions["active"]["library_version"] == 2
+    assert versions["active"]["library_version"] == shipped["library_version"] + 1
     assert versions["applied"][0]["changes"]["changed"]  # what changed is recorded
     assert _json(hq.cli("alert", "acks", "--json")) == []
 
@@ -122,8 +122,8 @@ def test_alert_reaches_device_and_ack_comes_back_library_updates_apply_or_are_re
         tmp_path,
         {
             "schema_version": 1,
-            "library_version": 3,
-            "edition": "2026.12b",
+            "library_version": shipped["library_version"] + 2,
+            "edition": "2027.01b",
             "published_at": "2026-12-05",
             "entries": [{"id": "broken", "kind": "nonsense"}],
         },
@@ -133,8 +133,9 @@ def test_alert_reaches_device_and_ack_comes_back_library_updates_apply_or_are_re
     result = json.loads(synced.stdout)
     assert result["rejected"] == 0 and result["pushed"] == 1
     problem = result["status"]["feed_problems"]["reference"]
-    assert "3" in problem and "rejected as a whole" in problem
-    assert _json(_cli(data, "kb", "versions", "--json"))["active"]["library_version"] == 2
+    assert str(shipped["library_version"] + 2) in problem and "rejected as a whole" in problem
+    active = _json(_cli(data, "kb", "versions", "--json"))["active"]["library_version"]
+    assert active == shipped["library_version"] + 1
     shown = _cli(data, "kb", "show", entry["id"], "--json")
     assert "(revised)" in json.dumps(_json(shown), ensure_ascii=False)
 

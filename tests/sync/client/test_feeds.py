@@ -60,7 +60,10 @@ def test_feeds_page_by_their_own_cursors_and_a_good_update_clears_a_rejected_one
         hq, lambda s: admin.publish_alert(s, "Ours", "y", None, None, tenant, level="yellow")
     )
     shipped = library.shipped_payload()
-    _library(hq, 2, {**shipped, "library_version": 2, "edition": "bad", "entries": "not a list"})
+    bad, good = shipped["library_version"] + 1, shipped["library_version"] + 2
+    _library(
+        hq, bad, {**shipped, "library_version": bad, "edition": "bad", "entries": "not a list"}
+    )
     transport = make_transport(store)
     try:
         stats = reference.FeedStats()
@@ -81,13 +84,13 @@ def test_feeds_page_by_their_own_cursors_and_a_good_update_clears_a_rejected_one
         assert "reference" in read_status(store).feed_problems
         assert library.load_active(store).library_version == shipped["library_version"]
 
-        _library(hq, 3, {**shipped, "library_version": 3, "edition": "2027.01"})
+        _library(hq, good, {**shipped, "library_version": good, "edition": "2027.01"})
         alerts.acknowledge(store, old)
         with store.write() as session:  # as after a lost cursor: everything comes again
             session.execute(update(SyncFeed).values(cursor=0))
         again = reference.pull_feeds(store, transport)
-        assert again.library_versions == [3]
-        assert library.load_active(store).library_version == 3
+        assert again.library_versions == [good]
+        assert library.load_active(store).library_version == good
         assert read_status(store).feed_problems == {}  # cleared by the good update
         assert alerts.list_alerts(store)[-1].acknowledged_at is not None  # kept on re-pull
         with store.write() as session:

@@ -40,7 +40,8 @@ def test_library_search_in_chinese_and_gap_display(qtbot: QtBot, store: Store) -
     page.country.setCurrentIndex(page.country.findData("IT"))
     page.show_entry("it.descrizione")
     html = page.view.toPlainText()
-    assert "Gap: no verified information" in html and "As of 2026-11-25" in html
+    assert "Gap: no verified information" in html and "As of 2026-12-04" in html
+    assert "since 23 Aug 2023" in html and "[106]" in html  # the 2023 change, with its source
     assert "[32]" in html and "https://designwrites.law" in page.view.toHtml()
 
 
@@ -134,3 +135,40 @@ def test_pages_render_in_chinese(qtbot: QtBot, demo_store: Store) -> None:
         == "德国"
     )
     assert not library_page.grab().isNull()
+
+
+def test_library_shows_contacts_the_change_log_and_the_check_before_relying_mark(
+    qtbot: QtBot, store: Store
+) -> None:
+    from datetime import UTC, datetime
+
+    from ui.clock import clock
+    from ui.knowledge.library_page import LibraryPage
+
+    page = LibraryPage(store)
+    qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: page.library is not None)
+    page.show_entry("us.next-hour")
+    text = page.view.toPlainText()
+    assert "+1 202 205 1802" in text and "500 E Street" in text  # callable offline
+    page.show_entry("de.protective-letter")
+    assert "No verified phone number" in page.view.toPlainText()  # said, not left blank
+    assert "Check before relying" not in page.view.toPlainText()
+
+    qtbot.mouseClick(page.changes_button, Qt.MouseButton.LeftButton)
+    changes = page.view.toPlainText()
+    assert "What changed in 2026.12" in changes and "Law no. 102 of 24 July 2023" in changes
+
+    # A year and a half on, the MWC protocol and every other card are past their review date.
+    before = clock().now()
+    clock().set_fixed(datetime(2028, 6, 1, tzinfo=UTC))
+    try:
+        page.refresh()
+        page.show_entry("es.fast-action")
+        assert "Check before relying: the review date 2026-12-31 has passed" in (
+            page.view.toPlainText()
+        )
+        first = page.results.item(0).text()
+        assert first.startswith("\u26a0") and "check before relying" in first
+    finally:
+        clock().set_fixed(before)
