@@ -556,12 +556,25 @@ def _cmd_risk_map(args: argparse.Namespace) -> int:
                     }
                     for n, r in enumerate(risk_map.rows, start=1)
                 ],
+                "fairs": [
+                    {"rank": n, "name": r.label_en, "cases": r.count, "score": r.score}
+                    for n, r in enumerate(risk_map.fairs, start=1)
+                ],
+                "unclassified_cases": (risk_map.unclassified.count if risk_map.unclassified else 0),
             }
         )
         return 0
     if not (args.csv or args.pdf):
         for line in riskmaps.table(risk_map):
             print("\t".join(line))
+        if risk_map.fairs:
+            print()
+            for line in riskmaps.fairs_table(risk_map):
+                print("\t".join(line))
+        note = riskmaps.unclassified_note(risk_map)
+        if note:
+            print()
+            print(note)
     return 0
 
 

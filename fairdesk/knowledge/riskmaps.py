@@ -5,18 +5,24 @@ alerts. Method, so a reader can check a ranking by hand:
 
 * **Weight of a case** = its warning level: red 3, yellow 2, blue 1. Deleted cases are left
   out; closed and settled cases count (they are history, and history is the risk).
-* **Enterprises**: the counterparties of each case — complainants (they attack us) and
-  respondents (copiers we found). The organisation is used when given, else the party's name.
+* **Enterprises**: the counterparties of each case, on our own unadjudicated allegation and
+  worded as such: the complainant of a case against us is a "claimant in N cases"; the
+  respondent of a case we brought is an "alleged copier in N cases". Our own side (the
+  respondent of a case against us, the complainant of ours) is never counted, and neither is
+  a court, bailiff, customs office or other authority, whatever role it was entered under.
+  The organisation is used when given, else the party's name.
   Names are normalised before counting: case folded, bracketed notes such as "(fictional)" or
   "（虚构）" removed, legal-form suffixes (GmbH, AG, KG, Inc., LLC, Ltd., S.r.l., S.p.A., S.L.,
   有限公司, …) and punctuation dropped. So "Beispiel Hydraulik GmbH" and "BEISPIEL HYDRAULIK"
   count as one enterprise. A counterparty is counted once per case.
 * **Goods**: each case's "products concerned" text is classified into an HS chapter by a
   small keyword table (English and Chinese, :data:`CATEGORIES`); the longest matching keyword
-  wins ("phone case" → HS 42 beats "phone" → HS 85). Text with no keyword is "Unclassified".
+  wins ("phone case" → HS 42 beats "phone" → HS 85). Text with no keyword is "Unclassified":
+  counted apart (``RiskMap.unclassified``) with a prompt to classify, never ranked.
   Alerts add their weight to the categories they name (``hs85``) or whose keywords they use.
-* **Destinations**: the country and the fair of each case's fair; alerts add their weight to
-  the countries and fairs they name.
+* **Destinations**: by country only (the home country, China by default, is not a
+  destination and is left out); fairs are ranked in their own table (``RiskMap.fairs``).
+  Alerts add their weight to the countries and fairs they name.
 * **Score** = sum of the weights; rows are ranked by score, then by number of cases, then name.
 
 Filters: a time range on the case's creation time, and a right kind (cases with at least one
@@ -39,7 +45,7 @@ from sqlalchemy.orm import selectinload
 
 from fairdesk.i18n import N_, _
 from fairdesk.knowledge.alerts import AlertRow, list_alerts
-from fairdesk.model import Case, Level, PartyRole, RightKind
+from fairdesk.model import Case, Direction, Level, PartyRole, RightKind
 from fairdesk.store import Store
 
 LEVEL_WEIGHT = {Level.RED: 3, Level.YELLOW: 2, Level.BLUE: 1}
@@ -239,6 +245,7 @@ class RiskFilter:
     since: datetime | None = None
     until: datetime | None = None
     right_kind: RightKind | None = None
+    home_country: str = "CN"  # where our exporters come from: never a destination
 
 
 @dataclass(frozen=True)
@@ -249,6 +256,7 @@ class RiskMap:
     fairs: tuple[RiskRow, ...] = ()
     filter: RiskFilter = RiskFilter()
     cases_counted: int = 0
+    unclassified: RiskRow | None = None  # goods only: cases whose products matched no chapter
 
 
 @dataclass(frozen=True)
@@ -258,7 +266,7 @@ class _CaseFacts:
     products: str
     country: str
     fair: str
-    counterparties: tuple[tuple[str, str], ...]  # (role, name)
+    counterparties: tuple[tuple[str, str], ...]  # ("claimant" | "copier", name)
 
 
 def _load_cases(store: Store, flt: RiskFilter) -> list[_CaseFacts]:
@@ -278,10 +286,19 @@ def _load_cases(store: Store, flt: RiskFilter) -> list[_CaseFacts]:
                 r.kind == flt.right_kind and r.deleted_at is None for r in case.rights
             ):
                 continue
+            # Only the other side: who claims against us, or whom we accuse of copying.
+            other_side = (
+                PartyRole.COMPLAINANT
+                if case.direction is Direction.AGAINST_US
+                else PartyRole.RESPONDENT
+            )
+            which = "claimant" if other_side is PartyRole.COMPLAINANT else "copier"
             parties = tuple(
-                (p.role.value, p.organisation.strip() or p.name.strip())
+                (which, p.organisation.strip() or p.name.strip())
                 for p in case.parties
-                if p.deleted_at is None and p.role in (PartyRole.COMPLAINANT, PartyRole.RESPONDENT)
+                if p.deleted_at is None
+                and p.role is other_side
+                and not is_authority(p.organisation.strip() or p.name.strip())
             )
             fair = case.fair
             facts.append(
@@ -295,6 +312,21 @@ def _load_cases(store: Store, flt: RiskFilter) -> list[_CaseFacts]:
                 )
             )
     return facts
+
+
+# Words that mark a court, bailiff, customs office, police or other authority: such a party is
+# never an enterprise on the risk map, even if entered as complainant or respondent.
+_AUTHORITY = re.compile(
+    r"(gericht|court|tribunal|tribunale|juzgado|bailiff|huissier|vollzieher|customs|zollamt|\bzoll\b"
+    r"|douane|dogana|aduana|police|polizei|carabinieri|guardia di finanza|authority|ministry"
+    r"|office of|patent office|法院|法庭|海关|公安|警察|执达|执行员|知识产权局|市场监督|政府)",
+    re.IGNORECASE,
+)
+
+
+def is_authority(name: str) -> bool:
+    """True for a court, bailiff, customs office, police or other authority (by its name)."""
+    return bool(_AUTHORITY.search(name))
 
 
 def _alerts(store: Store, flt: RiskFilter) -> list[AlertRow]:
@@ -328,8 +360,7 @@ def enterprises(store: Store, flt: RiskFilter = RiskFilter()) -> RiskMap:
             row.count += 1
             row.score += case.weight
             row.red += case.red
-            which = "complainant" if role == PartyRole.COMPLAINANT.value else "copier"
-            row.detail[which] = row.detail.get(which, 0) + 1
+            row.detail[role] = row.detail.get(role, 0) + 1
     return RiskMap("enterprises", _ranked(rows.values()), filter=flt, cases_counted=len(facts))
 
 
@@ -355,7 +386,14 @@ def goods(store: Store, flt: RiskFilter = RiskFilter()) -> RiskMap:
             row = row_for(category)
             row.score += LEVEL_WEIGHT[alert.level]
             row.detail["alerts"] = row.detail.get("alerts", 0) + 1
-    return RiskMap("goods", _ranked(rows.values()), filter=flt, cases_counted=len(facts))
+    unclassified = rows.pop(UNCLASSIFIED.key, None)
+    return RiskMap(
+        "goods",
+        _ranked(rows.values()),
+        filter=flt,
+        cases_counted=len(facts),
+        unclassified=unclassified,
+    )
 
 
 def country_name(code: str, language: str | None = None) -> str:
@@ -388,8 +426,9 @@ def destinations(store: Store, flt: RiskFilter = RiskFilter()) -> RiskMap:
             fairs[key] = RiskRow(key, name, name)
         return fairs[key]
 
+    home = flt.home_country.upper()
     for case in facts:
-        if case.country:
+        if case.country and case.country.upper() != home:
             row = country_row(case.country)
             row.count += 1
             row.score += case.weight
@@ -403,6 +442,8 @@ def destinations(store: Store, flt: RiskFilter = RiskFilter()) -> RiskMap:
     for alert in _alerts(store, flt):
         weight = LEVEL_WEIGHT[alert.level]
         for code in alert.countries:
+            if code.upper() == home:
+                continue
             row = country_row(code)
             row.score += weight
             row.detail["alerts"] = row.detail.get("alerts", 0) + 1
@@ -412,18 +453,10 @@ def destinations(store: Store, flt: RiskFilter = RiskFilter()) -> RiskMap:
             row.detail["alerts"] = row.detail.get("alerts", 0) + 1
     ranked_countries = _ranked(countries.values())
     ranked_fairs = _ranked(fairs.values())
-    # One table: countries first (the map colours them), then fairs, each ranked.
-    combined = tuple(
-        [
-            RiskRow("country:" + r.key, r.label_en, r.label_zh, r.count, r.score, r.red, r.detail)
-            for r in ranked_countries
-        ]
-        + [
-            RiskRow("fair:" + r.key, r.label_en, r.label_zh, r.count, r.score, r.red, r.detail)
-            for r in ranked_fairs
-        ]
+    # The ranked table is countries only (in score order); fairs are their own table.
+    return RiskMap(
+        "destinations", ranked_countries, ranked_countries, ranked_fairs, flt, len(facts)
     )
-    return RiskMap("destinations", combined, ranked_countries, ranked_fairs, flt, len(facts))
 
 
 def compute(store: Store, kind: str, flt: RiskFilter = RiskFilter()) -> RiskMap:
@@ -494,10 +527,10 @@ def _headers() -> list[str]:
 
 def _detail_text(row: RiskRow) -> str:
     parts: list[str] = []
-    if row.detail.get("complainant"):
-        parts.append(_("complainant in {n}").format(n=row.detail["complainant"]))
+    if row.detail.get("claimant"):
+        parts.append(_("claimant in {n} cases").format(n=row.detail["claimant"]))
     if row.detail.get("copier"):
-        parts.append(_("copier in {n}").format(n=row.detail["copier"]))
+        parts.append(_("alleged copier in {n} cases").format(n=row.detail["copier"]))
     if row.detail.get("alerts"):
         parts.append(_("alerts: {n}").format(n=row.detail["alerts"]))
     return "; ".join(parts)
@@ -507,6 +540,34 @@ def table(risk_map: RiskMap) -> list[list[str]]:
     """Header plus one line per ranked row, in the current language."""
     lines = [_headers()]
     for rank, row in enumerate(risk_map.rows, start=1):
+        lines.append(
+            [
+                str(rank),
+                row.label(),
+                str(row.count),
+                str(row.red),
+                str(row.score),
+                _detail_text(row),
+            ]
+        )
+    return lines
+
+
+def unclassified_note(risk_map: RiskMap) -> str:
+    """The "classify these" prompt for goods that matched no HS chapter, else ""."""
+    row = risk_map.unclassified
+    if row is None or not row.count:
+        return ""
+    return _(
+        "Unclassified (not ranked): {n} cases whose products concerned match no HS chapter. "
+        "Classify them: name the product in the case (e.g. brake pads, LED lamp, 摩托车)."
+    ).format(n=row.count)
+
+
+def fairs_table(risk_map: RiskMap) -> list[list[str]]:
+    """Destinations only: the fairs, ranked in their own table."""
+    lines = [[_("Rank"), _("Fair"), _("Cases"), _("Red cases"), _("Score"), _("Details")]]
+    for rank, row in enumerate(risk_map.fairs, start=1):
         lines.append(
             [
                 str(rank),
@@ -599,6 +660,30 @@ def export_pdf(risk_map: RiskMap, path: Path, *, generated_at: datetime | None =
         )
     )
     story.append(grid)
+    if risk_map.fairs:
+        story += [Spacer(1, 5 * mm), Paragraph(escape(_("Fairs")), body), Spacer(1, 2 * mm)]
+        fair_data = [
+            [Paragraph(escape(cell), body) for cell in line] for line in fairs_table(risk_map)
+        ]
+        fairs = Table(
+            fair_data,
+            colWidths=[12 * mm, 62 * mm, 16 * mm, 18 * mm, 16 * mm, 52 * mm],
+            repeatRows=1,
+        )
+        fairs.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEF1F4")),
+                    ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#C4CAD2")),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
+        story.append(fairs)
+    note = unclassified_note(risk_map)
+    if note:
+        story += [Spacer(1, 4 * mm), Paragraph(escape(note), small)]
     path.parent.mkdir(parents=True, exist_ok=True)
     SimpleDocTemplate(
         str(path),

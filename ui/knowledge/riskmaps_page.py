@@ -130,11 +130,20 @@ class MapView(QWidget):
         self.empty.setObjectName("subtitle")
         layout.addWidget(self.empty)
         layout.addWidget(split, 1)
+        # Goods: the cases no HS chapter matched, shown apart with a prompt to classify.
+        self.unclassified = QLabel()
+        self.unclassified.setWordWrap(True)
+        self.unclassified.setStyleSheet("color:#8D6E00")
+        self.unclassified.setVisible(False)
+        layout.addWidget(self.unclassified)
 
     def show_map(self, risk_map: RiskMap) -> None:
-        # Destinations: countries, then fairs (one table); the chart shows the countries.
+        # Destinations: countries only (home country left out); the chart shows the same.
         self.model.set_rows(list(risk_map.rows))
         self.empty.setVisible(not risk_map.rows)
+        note = riskmaps.unclassified_note(risk_map)
+        self.unclassified.setText(note)
+        self.unclassified.setVisible(bool(note))
         top = list(risk_map.countries if self.kind == "destinations" else risk_map.rows)
         self._draw_chart(top[:CHART_ROWS])
         if self.world is not None:

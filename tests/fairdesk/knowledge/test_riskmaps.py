@@ -24,14 +24,31 @@ def test_destinations_rank_germany_and_hannover_first(demo_store: Store) -> None
     m = riskmaps.destinations(demo_store)
     # Demo: 5 cases in Germany (3 red, 2 yellow → 13), 2 each in China and the USA.
     assert (m.countries[0].key, m.countries[0].count, m.countries[0].score) == ("DE", 5, 13)
-    assert {r.key for r in m.countries[1:3]} == {"CN", "US"}
-    assert (m.fairs[0].label_en, m.fairs[0].count) == ("Hannover Messe", 3)
+    # China is home, not a destination; the table is countries only, in score order.
+    assert "CN" not in {r.key for r in m.countries} and m.countries[1].key == "US"
+    assert m.rows == m.countries
+    scores = [r.score for r in m.rows]
+    assert scores == sorted(scores, reverse=True)
+    assert (m.fairs[0].label_en, m.fairs[0].count) == ("Hannover Messe", 3)  # their own table
     assert m.cases_counted == 14
+    abroad = riskmaps.destinations(demo_store, riskmaps.RiskFilter(home_country="DE"))
+    assert "DE" not in {r.key for r in abroad.countries} and "CN" in {r.key for r in abroad.rows}
 
 
 def test_goods_rank_electronics_first(demo_store: Store) -> None:
+    fair = cases.list_fairs(demo_store)[0].id
+    cases.create_case(
+        demo_store,
+        CaseInput(
+            "Odd item", Direction.AGAINST_US, Trigger.COMPLAINT, fair, products="XQ-9 widget"
+        ),
+    )
     m = riskmaps.goods(demo_store)
     assert m.rows[0].key == "hs85" and m.rows[0].count == 7
+    # "Unclassified" is never ranked: it stands apart, with a prompt to classify.
+    assert "other" not in {r.key for r in m.rows}
+    assert m.unclassified is not None and m.unclassified.count == 1
+    assert "Classify them" in riskmaps.unclassified_note(m)
     assert m.rows[1].key == "hs87"  # brake pads, e-scooter
     assert riskmaps.classify_goods("Phone case PC-12").key == "hs42"  # longest keyword wins
     assert riskmaps.classify_goods("便携式榨汁机 JX-200").key == "hs85"
@@ -53,12 +70,55 @@ def test_enterprises_merge_spellings_and_rank_repeat_complainants_first(demo_sto
     m = riskmaps.enterprises(demo_store)
     top = m.rows[0]
     assert top.label_en == "Beispiel Hydraulik GmbH" and top.count == 2
-    assert top.detail == {"complainant": 2}
+    assert top.detail == {"claimant": 2}
+    assert riskmaps._detail_text(top) == "claimant in 2 cases"
     assert riskmaps.normalise_name("示例家电有限公司（虚构）") == riskmaps.normalise_name(
         "示例家电"
     )
     copiers = [r for r in m.rows if r.detail.get("copier")]
     assert "Muster Solar GmbH" in {r.label_en for r in copiers}
+    assert all("alleged copier in" in riskmaps._detail_text(r) for r in copiers)
+
+
+def test_enterprises_never_list_authorities_or_our_own_side(demo_store: Store) -> None:
+    fair = cases.list_fairs(demo_store)[0].id
+    cases.create_case(
+        demo_store,
+        CaseInput(
+            "Injunction served",
+            Direction.AGAINST_US,
+            Trigger.COURT_ORDER,
+            fair,
+            parties=[
+                # Entered under the wrong role by a hurried responder: still not an enterprise.
+                PartyInput(PartyRole.COMPLAINANT, "Clerk", "Landgericht Düsseldorf"),
+                PartyInput(PartyRole.COMPLAINANT, "Officer", "Hauptzollamt Hannover"),
+                PartyInput(PartyRole.RESPONDENT, "Us", "Chongqing Moto Export Co"),
+                PartyInput(PartyRole.BAILIFF, "Gerichtsvollzieher Meyer"),
+                PartyInput(PartyRole.COMPLAINANT, "Legal", "Real Claimant AG"),
+            ],
+        ),
+    )
+    cases.create_case(
+        demo_store,
+        CaseInput(
+            "We found a copy",
+            Direction.BY_US,
+            Trigger.COPY_SPOTTED,
+            fair,
+            parties=[
+                PartyInput(PartyRole.COMPLAINANT, "Us", "Chongqing Moto Export Co"),
+                PartyInput(PartyRole.RESPONDENT, "Seller", "Copy Shop Ltd"),
+            ],
+        ),
+    )
+    names = {r.label_en: r for r in riskmaps.enterprises(demo_store).rows}
+    assert "Real Claimant AG" in names and "Copy Shop Ltd" in names
+    assert riskmaps._detail_text(names["Copy Shop Ltd"]) == "alleged copier in 1 cases"
+    for wrong in ("Landgericht Düsseldorf", "Hauptzollamt Hannover", "Chongqing Moto Export Co"):
+        assert not any(wrong.split()[0] in n for n in names), wrong
+    assert not any("Gerichtsvollzieher" in n for n in names)
+    assert riskmaps.is_authority("广州知识产权法院") and not riskmaps.is_authority("示例家电")
 
 
 def test_filters_by_right_kind_and_time(demo_store: Store) -> None:
