@@ -30,3 +30,19 @@ def test_filters_and_nonsense(shipped: library.Library) -> None:
     assert "upc.protective-letter" in _ids(shipped, "protective letter", country="DE")
     assert _ids(shipped, "!!! ???") == []
     assert _ids(shipped, "xylophone") == []
+
+
+def test_common_country_names_and_customs_words_find_the_cards(shipped: library.Library) -> None:
+    # Issue 14: "UK", "customs seizure US", "CBP", "美国 海关 扣押" used to find nothing.
+    for alias in ("UK", "GB", "Britain", "英国", "United Kingdom"):
+        found = _ids(shipped, alias)
+        assert {"gb.injunction", "gb.customs", "gb.next-hour"} <= set(found), alias
+    for alias in ("US", "USA", "美国"):
+        assert {"us.tro", "us.cbp"} <= set(_ids(shipped, alias)), alias
+    for alias in ("UPC", "统一专利法院"):
+        assert "upc.provisional-measures" in _ids(shipped, alias), alias
+    for query in ("customs seizure US", "CBP", "美国 海关 扣押"):
+        assert _ids(shipped, query)[0] == "us.cbp", query
+    assert _ids(shipped, "608/2013")[0] == "eu.customs-holder"
+    assert "eu.customs-holder" in _ids(shipped, "customs", country="IT")
+    assert _ids(shipped, "Widerspruch")[0] == "de.widerspruch"
