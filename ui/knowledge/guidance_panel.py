@@ -1,4 +1,9 @@
-"""The Guidance tab of a case: procedure cards, proposed deadlines, documents, checklist.
+"""The Guidance tab of a case: next hour and contacts, procedure cards, proposed deadlines,
+documents, checklist.
+
+"Next hour and contacts" opens the tab: the respondent's next-hour card for the case's country
+(and the UPC's, where it applies) and the contacts of the case's fair, with phone numbers that
+work offline.
 
 Proposed deadlines are only suggestions: each has an "Add" button that records it through
 ``fairdesk.cases.add_deadline`` on the db pool (the user confirms by clicking). A country the
@@ -25,7 +30,7 @@ from fairdesk.cases import CaseDetail
 from fairdesk.i18n import N_, _
 from fairdesk.knowledge import guidance
 from fairdesk.knowledge.guidance import Guidance, ProposedDeadline
-from fairdesk.knowledge.library import DOCUMENT_LABELS
+from fairdesk.knowledge.library import DOCUMENT_LABELS, Entry, current_library
 from fairdesk.store import Store
 from ui.clock import clock
 from ui.formatting import local_time
@@ -48,6 +53,22 @@ def _section(title: str) -> QLabel:
 
 def load(store: Store, case_id: str) -> tuple[Guidance, CaseDetail]:
     return guidance.guidance_for_case(store, case_id), cases.get_case(store, case_id)
+
+
+def next_hour_entries(g: Guidance) -> list[Entry]:
+    """The next-hour cards for the case's country, then the fair's own contacts (if any).
+
+    Reads the library guidance already loaded (memory only), so it is safe on the GUI thread.
+    """
+    if not g.country:
+        return []
+    lib = current_library()
+    cards = lib.for_country(g.country, kinds=("next_hour",))
+    # The country's own card first, then those that also apply there (the UPC in DE...).
+    cards.sort(key=lambda e: e.country != g.country)
+    if g.venue is not None and g.venue.contacts:
+        cards.append(g.venue)
+    return cards
 
 
 class GuidancePanel(QScrollArea):
@@ -83,10 +104,16 @@ class GuidancePanel(QScrollArea):
         self.checklist = QTextBrowser()
         self.checklist.setOpenExternalLinks(True)
         self.checklist.setMinimumHeight(220)
+        self.next_hour = QTextBrowser()
+        self.next_hour.setOpenExternalLinks(True)
+        self.next_hour.setMinimumHeight(320)
+        self.next_hour_title = _section(_("Next hour and contacts"))
         for widget in (
             self.message,
             self.hint,
             self.error,
+            self.next_hour_title,
+            self.next_hour,
             _section(_("Proposed deadlines")),
             self.deadlines_box,
             _section(_("Documents to prepare")),
@@ -134,6 +161,10 @@ class GuidancePanel(QScrollArea):
         self.cards.setHtml("<hr/>".join(cards) if cards else f"<p>{escape(g.message)}</p>")
         self.cards.setVisible(bool(cards) or not g.has_data)
         self.checklist.setHtml("<hr/>".join(entry_html(e, today=today) for e in g.checklists))
+        first = next_hour_entries(g)
+        self.next_hour.setHtml("<hr/>".join(entry_html(e, today=today) for e in first))
+        self.next_hour.setVisible(bool(first))
+        self.next_hour_title.setVisible(bool(first))
 
     def _fill_deadlines(self, g: Guidance, detail: CaseDetail) -> None:
         while self.deadlines.count():

@@ -115,6 +115,25 @@ def test_guidance_panel_adds_a_proposed_deadline(qtbot: QtBot, demo_store: Store
     qtbot.waitUntil(lambda: panel.add_buttons["es-exparte-48h"].text() == "Added")
 
 
+def test_case_page_shows_the_next_hour_card_and_phone_numbers_for_the_case_country(
+    qtbot: QtBot, demo_store: Store
+) -> None:
+    from ui.knowledge.guidance_panel import GuidancePanel
+
+    hannover = next(r.id for r in cases.list_cases(demo_store) if r.fair_name == "Hannover Messe")
+    panel = GuidancePanel(demo_store, hannover)
+    qtbot.addWidget(panel)
+    shown = panel.next_hour.toPlainText()
+    assert "Germany: served or accused — the next hour" in shown
+    assert "+49 30 275880" in shown and "+86 10 12308" in shown  # callable offline
+    # The UPC's card follows Germany's own (the UPC applies in Germany).
+    assert shown.index("Germany: served") < shown.index("Unified Patent Court: served")
+    canton = next(r.id for r in cases.list_cases(demo_store) if r.fair_name.startswith("Canton"))
+    panel = GuidancePanel(demo_store, canton)
+    qtbot.addWidget(panel)
+    assert "12330" in panel.next_hour.toPlainText()
+
+
 def test_pages_render_in_chinese(qtbot: QtBot, demo_store: Store) -> None:
     from ui.knowledge.library_page import LibraryPage
     from ui.knowledge.riskmaps_page import RiskMapsPage
