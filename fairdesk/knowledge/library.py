@@ -22,7 +22,15 @@ An ``<entry>`` has the shape of the shipped files (see ``_check_entry``): id, ki
 title/summary as ``{"en", "zh", "refs"}`` texts, kind-specific ``fields`` (a field may be
 ``{"gap": true}``: a known gap, shown as such, never as "no procedure"), contacts, deadline
 rules, document kinds, ``sources`` (ref, url, type, published, checked, confidence, title),
-``applies_to``, ``confidence``, ``flags``, ``checked`` and ``review_by``.
+``applies_to``, ``confidence``, ``flags``, ``checked``, ``as_of`` and ``review_by`` (both
+required: past ``review_by`` the app marks the entry "check before relying"). Contacts may carry
+``phone``, ``email``, ``address``, ``hours`` and ``language``. A payload may carry a readable
+``changelog`` (``[{edition, published_at, title, items: [{entries, en, zh}]}]``).
+
+Currency rules enforced here, for the shipped library and for every HQ update alike: every
+statement (field, summary, item, deadline) cites a source the entry lists; every source has a
+known type (``copy`` for a text republished on a third-party site, never "official"); and
+"high" confidence never rests only on undated secondary sources.
 
 A payload that fails validation in any way is rejected as a whole with a message listing the
 problems; nothing is written and the previous library stays in use.
