@@ -17,12 +17,21 @@ from sqlalchemy import DateTime, Select, func, literal_column, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from fairdesk import events, outbox, search, triage
+from fairdesk import events, outbox, rights, search, triage
 from fairdesk.deadlines import resolve_due
 from fairdesk.errors import NotFoundError, ValidationError
+from fairdesk.fairs import FairInput as FairInput  # re-exported: callers use cases.FairInput
+from fairdesk.fairs import FairRow as FairRow
+from fairdesk.fairs import create_fair as create_fair
+from fairdesk.fairs import edit_fair as edit_fair
+from fairdesk.fairs import fair_row
+from fairdesk.fairs import find_fair as find_fair
+from fairdesk.fairs import get_fair as get_fair
+from fairdesk.fairs import list_fairs as list_fairs
 from fairdesk.i18n import N_, _
 from fairdesk.ids import new_id
 from fairdesk.model import (
+    LABELS,
     Case,
     Deadline,
     DeadlineRule,
@@ -48,23 +57,12 @@ from fairdesk.validation import LONG_MAX, TITLE_MAX, clean_text
 
 
 @dataclass
-class FairInput:
-    name: str
-    time_zone: str
-    city: str = ""
-    country: str = ""
-    venue: str = ""
-    starts_on: date | None = None
-    ends_on: date | None = None
-    closing_time: str = "18:00"
-
-
-@dataclass
 class PartyInput:
     role: PartyRole
     name: str
     organisation: str = ""
     contact: str = ""
+    reference: str = ""  # a court's or authority's file number (Aktenzeichen, 案号)
 
 
 @dataclass
@@ -123,19 +121,6 @@ EDITABLE_TEXT = {
 
 
 @dataclass(frozen=True)
-class FairRow:
-    id: str
-    name: str
-    city: str
-    country: str
-    venue: str
-    time_zone: str
-    starts_on: date | None
-    ends_on: date | None
-    closing_time: str
-
-
-@dataclass(frozen=True)
 class CaseRow:
     id: str
     number: str
@@ -158,6 +143,7 @@ class PartyRow:
     name: str
     organisation: str
     contact: str
+    reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -254,20 +240,6 @@ SORT_COLUMNS = (
 # Helpers
 
 
-def _fair_row(fair: Fair) -> FairRow:
-    return FairRow(
-        fair.id,
-        fair.name,
-        fair.city,
-        fair.country,
-        fair.venue,
-        fair.time_zone,
-        fair.starts_on,
-        fair.ends_on,
-        fair.closing_time,
-    )
-
-
 def _author(session: Session) -> tuple[str, str]:
     device = session.scalars(select(Device)).one()
     return device.id, device.user_name
@@ -335,7 +307,7 @@ _CASE_FIELDS = (
     "level_override",
     "override_reason",
 )
-_PARTY_FIELDS = ("case_id", "role", "name", "organisation", "contact")
+_PARTY_FIELDS = ("case_id", "role", "name", "organisation", "contact", "reference")
 _RIGHT_FIELDS = (
     "case_id",
     "kind",
@@ -348,16 +320,6 @@ _RIGHT_FIELDS = (
     "asserted_by_us",
 )
 _DEADLINE_FIELDS = ("case_id", "what", "due_at", "rule", "rule_hours", "source", "done")
-_FAIR_FIELDS = (
-    "name",
-    "city",
-    "country",
-    "venue",
-    "starts_on",
-    "ends_on",
-    "time_zone",
-    "closing_time",
-)
 
 
 def _relevel(session: Session, case: Case, now: datetime, *, quiet: bool = False) -> None:
@@ -397,27 +359,57 @@ def _find_case(session: Session, id_or_number: str) -> Case:
 
 
 def _check_party(p: PartyInput) -> PartyInput:
+    try:
+        role = PartyRole(p.role)
+    except ValueError as exc:
+        raise ValidationError(
+            _("Unknown role {role}; use one of: {roles}").format(
+                role=p.role, roles=", ".join(r.value for r in PartyRole)
+            )
+        ) from exc
+    if not (p.name or "").strip():
+        raise ValidationError(
+            _("Give a name for the {role} (a person, company, court or office).").format(
+                role=_(LABELS[role]).lower()
+            )
+        )
     return PartyInput(
-        role=PartyRole(p.role),
+        role=role,
         name=clean_text(_("Party name"), p.name, required=True),
         organisation=clean_text(_("Organisation"), p.organisation),
         contact=clean_text(_("Contact"), p.contact, max_len=2_000, multiline=True),
+        reference=rights.check_file_number(p.reference),
     )
 
 
 def _check_right(r: RightInput) -> RightInput:
     if r.valid_from and r.valid_until and r.valid_until < r.valid_from:
         raise ValidationError(_("A right cannot expire before it starts."))
+    try:
+        kind = RightKind(r.kind)
+    except ValueError as exc:
+        raise ValidationError(
+            _("Unknown right kind {kind}; use one of: {kinds}").format(
+                kind=r.kind, kinds=", ".join(k.value for k in RightKind)
+            )
+        ) from exc
     return RightInput(
-        kind=RightKind(r.kind),
+        kind=kind,
         number=clean_text(_("Right number"), r.number, max_len=100),
         office=clean_text(_("Country or office"), r.office, max_len=100),
         owner=clean_text(_("Owner"), r.owner),
         right_status=clean_text(_("Right status"), r.right_status, max_len=100),
         valid_from=r.valid_from,
         valid_until=r.valid_until,
-        asserted_by_us=r.asserted_by_us,
+        asserted_by_us=bool(r.asserted_by_us),
     )
+
+
+def right_warning(data: RightInput) -> str:
+    """A sentence when the right's number does not match its office's format ("" if it does).
+
+    Shown, never enforced: the right is saved as typed."""
+    return rights.number_warning(RightKind(data.kind), data.office, data.number)
 
 
 def _resolve_deadline(
@@ -483,6 +475,7 @@ def _add_party(session: Session, case: Case, p: PartyInput, now: datetime) -> Pa
         name=p.name,
         organisation=p.organisation,
         contact=p.contact,
+        reference=p.reference,
         created_at=now,
         updated_at=now,
     )
@@ -560,66 +553,6 @@ def _next_number(session: Session) -> str:
         device.next_case_seq += 1
         if session.scalars(select(Case.id).where(Case.number == number)).first() is None:
             return number
-
-
-# ---------------------------------------------------------------------------------------------
-# Fairs
-
-
-def create_fair(store: Store, data: FairInput) -> str:
-    name = clean_text(_("Fair name"), data.name, required=True)
-    zone(data.time_zone)  # raises a readable error for unknown zones
-    country = clean_text(_("Country"), data.country, max_len=2).upper()
-    if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
-        raise ValidationError(_("The fair cannot end before it starts."))
-    now = utcnow()
-    with store.write() as session:
-        fair = Fair(
-            id=new_id(),
-            name=name,
-            city=clean_text(_("City"), data.city),
-            country=country,
-            venue=clean_text(_("Venue"), data.venue),
-            starts_on=data.starts_on,
-            ends_on=data.ends_on,
-            time_zone=data.time_zone,
-            closing_time=data.closing_time,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(fair)
-        outbox.record(
-            session,
-            entity="fair",
-            entity_id=fair.id,
-            op="insert",
-            case_id=None,
-            changes=_row_changes(fair, _FAIR_FIELDS),
-        )
-        fair_id = fair.id
-    events.emit("fair_changed", fair_id)
-    return fair_id
-
-
-def list_fairs(store: Store) -> list[FairRow]:
-    with store.read() as session:
-        fairs = session.scalars(
-            select(Fair).where(Fair.deleted_at.is_(None)).order_by(Fair.starts_on.desc(), Fair.name)
-        )
-        return [_fair_row(f) for f in fairs]
-
-
-def find_fair(store: Store, id_or_name: str) -> FairRow:
-    with store.read() as session:
-        fair = (
-            session.get(Fair, id_or_name)
-            or session.scalars(
-                select(Fair).where(func.lower(Fair.name) == id_or_name.lower())
-            ).first()
-        )
-        if fair is None:
-            raise NotFoundError(_("No fair named {name}.").format(name=id_or_name))
-        return _fair_row(fair)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -847,6 +780,147 @@ def add_right(store: Store, case_id: str, data: RightInput) -> str:
         search.reindex_case(session, case)
     events.emit("case_changed", case_id)
     return right_id
+
+
+def _live_row(session: Session, cls: type[Party] | type[IpRight], row_id: str) -> Any:
+    row: Party | IpRight | None = (
+        session.get(Party, row_id) if cls is Party else session.get(IpRight, row_id)
+    )
+    if row is None or row.deleted_at is not None or row.case.deleted_at is not None:
+        what = _("party") if cls is Party else _("right")
+        raise NotFoundError(_("No {what} with id {id}.").format(what=what, id=row_id))
+    return row
+
+
+def _update_row(
+    session: Session,
+    row: Party | IpRight,
+    entity: str,
+    cleaned: dict[str, Any],
+    now: datetime,
+) -> list[str]:
+    """Set the changed fields and record them as one field-level outbox update."""
+    changed = {k: v for k, v in cleaned.items() if getattr(row, k) != v}
+    if not changed:
+        return []
+    base_version = row.version
+    for name, value in changed.items():
+        setattr(row, name, value)
+    row.updated_at = now
+    outbox.record(
+        session,
+        entity=entity,
+        entity_id=row.id,
+        op="update",
+        case_id=row.case_id,
+        base_version=base_version,
+        changes=changed,
+    )
+    return sorted(changed)
+
+
+def _remove_row(
+    session: Session, row: Party | IpRight, entity: str, reason: str, now: datetime
+) -> None:
+    row.deleted_at = now
+    row.updated_at = now
+    outbox.record(
+        session,
+        entity=entity,
+        entity_id=row.id,
+        op="delete",
+        case_id=row.case_id,
+        base_version=row.version,
+        changes={"reason": reason} if reason else {},
+    )
+
+
+def edit_party(store: Store, party_id: str, changes: dict[str, Any]) -> None:
+    """Change a party's role, name, organisation, contact or file number (all checked first)."""
+    allowed = {"role", "name", "organisation", "contact", "reference"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be edited: {names}").format(names=", ".join(sorted(unknown)))
+        )
+    now = utcnow()
+    with store.write() as session:
+        party = _live_row(session, Party, party_id)
+        current = PartyInput(
+            party.role, party.name, party.organisation, party.contact, party.reference
+        )
+        merged = _check_party(PartyInput(**{**vars(current), **changes}))
+        edited = _update_row(session, party, "party", vars(merged), now)
+        case = party.case
+        if edited:
+            _timeline(session, case, "party_edited", "", f"{party.name}: {', '.join(edited)}")
+            search.reindex_case(session, case)
+        case_id = case.id
+    events.emit("case_changed", case_id)
+
+
+def remove_party(store: Store, party_id: str, *, reason: str = "") -> None:
+    """Tombstone a party (synced as a delete; an edit elsewhere meets it as a conflict)."""
+    why = clean_text(_("Reason"), reason, max_len=2_000, multiline=True)
+    now = utcnow()
+    with store.write() as session:
+        party = _live_row(session, Party, party_id)
+        _remove_row(session, party, "party", why, now)
+        case = party.case
+        _timeline(session, case, "party_removed", party.name, "", why)
+        search.reindex_case(session, case)
+        case_id = case.id
+    events.emit("case_changed", case_id)
+
+
+def edit_right(store: Store, right_id: str, changes: dict[str, Any]) -> None:
+    """Change a right's fields (whose, kind, number, office, owner, status, validity)."""
+    allowed = set(RightInput.__dataclass_fields__)
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be edited: {names}").format(names=", ".join(sorted(unknown)))
+        )
+    now = utcnow()
+    with store.write() as session:
+        right = _live_row(session, IpRight, right_id)
+        current = RightInput(
+            right.kind,
+            right.number,
+            right.office,
+            right.owner,
+            right.right_status,
+            right.valid_from,
+            right.valid_until,
+            right.asserted_by_us,
+        )
+        merged = _check_right(RightInput(**{**vars(current), **changes}))
+        edited = _update_row(session, right, "ip_right", vars(merged), now)
+        case = right.case
+        if edited:
+            _timeline(
+                session,
+                case,
+                "right_edited",
+                "",
+                f"{right.number or right.kind.value}: " + ", ".join(edited),
+            )
+            search.reindex_case(session, case)
+        case_id = case.id
+    events.emit("case_changed", case_id)
+
+
+def remove_right(store: Store, right_id: str, *, reason: str = "") -> None:
+    why = clean_text(_("Reason"), reason, max_len=2_000, multiline=True)
+    now = utcnow()
+    with store.write() as session:
+        right = _live_row(session, IpRight, right_id)
+        _remove_row(session, right, "ip_right", why, now)
+        case = right.case
+        _timeline(session, case, "right_removed", right.number or right.kind.value, "", why)
+        search.reindex_case(session, case)
+        case_id = case.id
+    events.emit("case_changed", case_id)
 
 
 def add_deadline(
@@ -1104,7 +1178,7 @@ def get_case(store: Store, id_or_number: str) -> CaseDetail:
         )
         return CaseDetail(
             case=row,
-            fair=_fair_row(fair) if fair else None,
+            fair=fair_row(fair) if fair else None,
             computed_level=case.computed_level,
             level_rule=case.level_reason,
             level_override=case.level_override,
@@ -1116,7 +1190,7 @@ def get_case(store: Store, id_or_number: str) -> CaseDetail:
             served_at=case.served_at,
             created_at=case.created_at,
             parties=tuple(
-                PartyRow(p.id, p.role, p.name, p.organisation, p.contact)
+                PartyRow(p.id, p.role, p.name, p.organisation, p.contact, p.reference)
                 for p in case.parties
                 if p.deleted_at is None
             ),

@@ -36,6 +36,13 @@ def resolve_due(
         return (served_at + timedelta(hours=hours)).astimezone(UTC)
     if fair_day is None:
         raise ValidationError(_("Give the fair day the deadline ends on."))
+    if not closing_time.strip():
+        raise ValidationError(
+            _(
+                "The fair's closing time is not known, so the end of the fair day cannot be "
+                "worked out. Enter this year's hours under Fairs, or give a fixed time."
+            )
+        )
     try:
         hh, mm = (int(part) for part in closing_time.split(":"))
         closing = time(hh, mm)

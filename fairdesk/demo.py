@@ -10,39 +10,22 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from fairdesk import cases
-from fairdesk.cases import CaseInput, DeadlineInput, FairInput, PartyInput, RightInput
+from fairdesk import cases, fairs
+from fairdesk.cases import CaseInput, DeadlineInput, PartyInput, RightInput
 from fairdesk.model import DeadlineRule, Direction, PartyRole, RightKind, Status, Trigger
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
 
+# Demo fairs: the catalogue's own rows (seeded at start) by catalogue key, given this year's
+# dates and the closing time the demo's "end of the fair day" deadlines need.
 FAIRS = {
-    "canton": FairInput(
-        "Canton Fair (China Import and Export Fair)",
-        "Asia/Shanghai",
-        "Guangzhou",
-        "CN",
-        "China Import and Export Fair Complex, Pazhou",
-    ),
-    "hannover": FairInput(
-        "Hannover Messe", "Europe/Berlin", "Hannover", "DE", "Deutsche Messe exhibition grounds"
-    ),
-    "automechanika": FairInput(
-        "Automechanika Frankfurt", "Europe/Berlin", "Frankfurt am Main", "DE", "Messe Frankfurt"
-    ),
-    "mwc": FairInput("MWC Barcelona", "Europe/Madrid", "Barcelona", "ES", "Fira Gran Via"),
-    "ces": FairInput(
-        "CES",
-        "America/Los_Angeles",
-        "Las Vegas",
-        "US",
-        "Las Vegas Convention Center",
-        closing_time="18:00",
-    ),
-    "dubai": FairInput(
-        "Automechanika Dubai", "Asia/Dubai", "Dubai", "AE", "Dubai World Trade Centre"
-    ),
-    "eicma": FairInput("EICMA", "Europe/Rome", "Milan", "IT", "Fiera Milano Rho"),
+    "canton": "canton-fair",
+    "hannover": "hannover-messe",
+    "automechanika": "automechanika-frankfurt",
+    "mwc": "mwc-barcelona",
+    "ces": "ces",
+    "dubai": "automechanika-dubai",
+    "eicma": "eicma",
 }
 
 
@@ -66,20 +49,14 @@ def fill_demo(store: Store, now: datetime | None = None) -> int:
         return 0
     dates = _fair_dates(now)
     fair_ids: dict[str, str] = {}
-    for key, data in FAIRS.items():
+    for key, catalogue_key in FAIRS.items():
         starts, ends = dates[key]
-        fair_ids[key] = cases.create_fair(
+        fair = fairs.get_fair(store, fairs.catalogue_id(catalogue_key))
+        fair_ids[key] = fair.id
+        fairs.edit_fair(
             store,
-            FairInput(
-                data.name,
-                data.time_zone,
-                data.city,
-                data.country,
-                data.venue,
-                starts,
-                ends,
-                data.closing_time,
-            ),
+            fair.id,
+            {"starts_on": starts, "ends_on": ends, "closing_time": fair.closing_time or "18:00"},
         )
 
     h = timedelta(hours=1)

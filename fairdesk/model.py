@@ -89,15 +89,27 @@ class Trigger(enum.StrEnum):
 
 
 class PartyRole(enum.StrEnum):
+    """Who someone is in the matter. The stored values never change (documents, sync and the
+    risk maps read them); labels say what each means in legal terms.
+
+    ``complainant`` is the other side's party that asserts the right (rights holder, applicant
+    of the order, complainant at the fair). ``respondent`` is the one the proceeding is against:
+    the copier when we act, and may be us when we were served (``us`` names our own company
+    explicitly). Officials who only carry out or serve (bailiff, customs, police) are never
+    the complainant."""
+
     COMPLAINANT = "complainant"
     RESPONDENT = "respondent"
     THEIR_COUNSEL = "their_counsel"
+    US = "us"
+    OUR_COUNSEL = "our_counsel"
     COURT = "court"
     BAILIFF = "bailiff"
-    ORGANISER_IP_DESK = "organiser_ip_desk"
     CUSTOMS = "customs"
-    OUR_COUNSEL = "our_counsel"
+    POLICE = "police"
+    ORGANISER_IP_DESK = "organiser_ip_desk"
     WITNESS = "witness"
+    NOTARY = "notary"
 
 
 class RightKind(enum.StrEnum):
@@ -136,15 +148,18 @@ LABELS: dict[str, str] = {
     Trigger.COPY_SPOTTED: N_("Copy of our product spotted"),
     Trigger.RISK_NOTICE: N_("Risk notice"),
     Trigger.WATCH: N_("Watch item"),
-    PartyRole.COMPLAINANT: N_("Complainant"),
+    PartyRole.COMPLAINANT: N_("Rights holder / applicant / complainant"),
     PartyRole.RESPONDENT: N_("Respondent"),
     PartyRole.THEIR_COUNSEL: N_("Their counsel"),
-    PartyRole.COURT: N_("Court"),
-    PartyRole.BAILIFF: N_("Bailiff"),
-    PartyRole.ORGANISER_IP_DESK: N_("Organiser IP desk"),
-    PartyRole.CUSTOMS: N_("Customs"),
+    PartyRole.US: N_("Us (exhibitor)"),
     PartyRole.OUR_COUNSEL: N_("Our counsel"),
+    PartyRole.COURT: N_("Court or authority"),
+    PartyRole.BAILIFF: N_("Bailiff / court officer"),
+    PartyRole.CUSTOMS: N_("Customs officer"),
+    PartyRole.POLICE: N_("Police"),
+    PartyRole.ORGANISER_IP_DESK: N_("Organiser IP desk"),
     PartyRole.WITNESS: N_("Witness"),
+    PartyRole.NOTARY: N_("Notary"),
     RightKind.INVENTION_PATENT: N_("Invention patent"),
     RightKind.UTILITY_MODEL: N_("Utility model"),
     RightKind.DESIGN: N_("Design"),
@@ -192,7 +207,18 @@ class Fair(SyncedMixin, Base):
     starts_on: Mapped[date | None] = mapped_column(Date, default=None)
     ends_on: Mapped[date | None] = mapped_column(Date, default=None)
     time_zone: Mapped[str] = mapped_column(String(64))
-    closing_time: Mapped[str] = mapped_column(String(5), default="18:00")  # fair-local HH:MM
+    # Fair-local HH:MM; "" = not known (then "end of the fair day" asks for it, never guesses).
+    closing_time: Mapped[str] = mapped_column(String(5), default="18:00")
+    opening_time: Mapped[str] = mapped_column(String(5), default="")
+    name_zh: Mapped[str] = mapped_column(String(300), default="")
+    name_local: Mapped[str] = mapped_column(String(300), default="")
+    organiser: Mapped[str] = mapped_column(String(300), default="")
+    ip_desk: Mapped[str] = mapped_column(String(2000), default="")
+    library_venue: Mapped[str] = mapped_column(String(100), default="")  # e.g. venue.ces
+    source_url: Mapped[str] = mapped_column(String(500), default="")
+    source_checked: Mapped[str] = mapped_column(String(10), default="")  # ISO date
+    catalogue_key: Mapped[str] = mapped_column(String(100), default="")  # "" = user's own fair
+    notes: Mapped[str] = mapped_column(String(2000), default="")
 
     cases: Mapped[list[Case]] = relationship(back_populates="fair")
 
@@ -247,6 +273,8 @@ class Party(SyncedMixin, Base):
     name: Mapped[str] = mapped_column(String(300))
     organisation: Mapped[str] = mapped_column(String(300), default="")
     contact: Mapped[str] = mapped_column(Text, default="")
+    # The court's or authority's file number (Aktenzeichen, 案号), or another party's reference.
+    reference: Mapped[str] = mapped_column(String(100), default="")
     case: Mapped[Case] = relationship(back_populates="parties")
 
 
@@ -310,6 +338,15 @@ class TimelineEvent(Base):
     device_id: Mapped[str] = mapped_column(String(36))
     created_at: Mapped[datetime]
     case: Mapped[Case] = relationship(back_populates="timeline")
+
+
+class FairCatalogueSeed(Base):
+    """Which edition of the shipped fair catalogue this database was seeded with (one row)."""
+
+    __tablename__ = "fair_catalogue"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    version: Mapped[int] = mapped_column(Integer)
+    seeded_at: Mapped[datetime]
 
 
 class OutboxEntry(Base):

@@ -462,6 +462,9 @@ def open_store(
                 )
         _migrate(data_dir, engine, fresh, connect)
         _ensure_device(engine)
+        from fairdesk.fairs import seed_catalogue  # fairs imports this module
+
+        seed_catalogue(engine)  # first start and upgrades: the shipped fairs, offline
         store = Store(data_dir, engine)
         if data_key is not None:
             store.data_key = data_key

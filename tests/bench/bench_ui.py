@@ -130,6 +130,7 @@ def _bulk_fill(store: Store, count: int) -> None:
     fair_ids = []
     fair_names = {}
     for name, tz, city, country in FAIRS:
+        name = f"{name} (bench)"  # the shipped catalogue already has these names
         fair_id = cases.create_fair(
             store,
             FairInput(

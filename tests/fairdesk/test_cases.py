@@ -75,7 +75,7 @@ def test_new_emergency_is_saved_in_one_step_with_its_outbox(store) -> None:
             [DeadlineInput("late", due_at=datetime(2020, 1, 1, tzinfo=UTC))],
             "in the past",
         ),
-        ("parties", [PartyInput(PartyRole.WITNESS, "   ")], "Party name is required"),
+        ("parties", [PartyInput(PartyRole.WITNESS, "   ")], "Give a name for the witness"),
         ("served_at", utcnow() + timedelta(days=2), "future"),
     ],
 )

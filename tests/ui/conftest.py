@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from fairdesk import cases
-from fairdesk.cases import CaseInput, DeadlineInput, FairInput, PartyInput, RightInput
+from fairdesk.cases import CaseInput, DeadlineInput, PartyInput, RightInput
 from fairdesk.model import DeadlineRule, Direction, PartyRole, RightKind, Trigger
 from fairdesk.store import Store
 from ui.clock import clock
@@ -43,16 +43,16 @@ def _ui_defaults(qapp: object) -> Iterator[None]:
 @pytest.fixture
 def fair_store(store: Store) -> Store:
     """A store with one fair (Berlin) and three cases whose deadlines are relative to NOW."""
-    fair = cases.create_fair(
+    # The shipped catalogue's Hannover Messe, given this year's dates and closing time.
+    fair = cases.find_fair(store, "Hannover Messe").id
+    cases.edit_fair(
         store,
-        FairInput(
-            "Hannover Messe",
-            "Europe/Berlin",
-            "Hannover",
-            "DE",
-            starts_on=NOW.date() - timedelta(days=1),
-            ends_on=NOW.date() + timedelta(days=3),
-        ),
+        fair,
+        {
+            "starts_on": NOW.date() - timedelta(days=1),
+            "ends_on": NOW.date() + timedelta(days=3),
+            "closing_time": "18:00",
+        },
     )
     cases.create_case(
         store,

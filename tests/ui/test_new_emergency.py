@@ -171,10 +171,8 @@ def test_copy_spotted_suggests_by_us_and_end_of_fair_day(qtbot: QtBot, fair_stor
 def test_time_of_service_stays_the_same_instant_when_the_fair_changes(
     qtbot: QtBot, fair_store: Store
 ) -> None:
-    from fairdesk.cases import FairInput
     from ui.widgets.deadline_editor import from_qdatetime
 
-    cases.create_fair(fair_store, FairInput("CES", "America/Los_Angeles", "Las Vegas", "US"))
     window = _window(qtbot, fair_store)
     dialog = _open_dialog(qtbot, window)
     assert dialog.fair_zone() == "Europe/Berlin"  # the fair running today is preselected
