@@ -76,7 +76,7 @@ class FairInput:
     venue: str = ""
     starts_on: date | None = None
     ends_on: date | None = None
-    closing_time: str = "18:00"
+    closing_time: str = ""  # "" = not known: "end of the fair day" then asks, never guesses
     opening_time: str = ""
     name_zh: str = ""
     name_local: str = ""

@@ -13,10 +13,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fairdesk import cases, demo
-from fairdesk.cases import CaseFilter, CaseInput, DeadlineInput, FairInput, PartyInput, RightInput
+from fairdesk.cases import (
+    CaseFilter,
+    CaseInput,
+    DeadlineInput,
+    FairInput,
+    FairRow,
+    PartyInput,
+    RightInput,
+)
 from fairdesk.cli.common import add_subcommand, open_from_args, print_json
 from fairdesk.errors import ValidationError
-from fairdesk.i18n import _
+from fairdesk.i18n import N_, _
 from fairdesk.model import (
     LABELS,
     DeadlineRule,
@@ -75,6 +83,13 @@ def case_detail_json(detail: cases.CaseDetail) -> dict[str, Any]:
                 "time_zone": detail.fair.time_zone,
                 "starts_on": detail.fair.starts_on.isoformat() if detail.fair.starts_on else None,
                 "ends_on": detail.fair.ends_on.isoformat() if detail.fair.ends_on else None,
+                "opening_time": detail.fair.opening_time or None,
+                "closing_time": detail.fair.closing_time or None,
+                "name_zh": detail.fair.name_zh,
+                "organiser": detail.fair.organiser,
+                "ip_desk": detail.fair.ip_desk,
+                "library_venue": detail.fair.library_venue or None,
+                "catalogue_key": detail.fair.catalogue_key or None,
             },
             "computed_level": detail.computed_level.value,
             "level_rule": detail.level_rule,
@@ -93,6 +108,7 @@ def case_detail_json(detail: cases.CaseDetail) -> dict[str, Any]:
                     "name": p.name,
                     "organisation": p.organisation,
                     "contact": p.contact,
+                    "file_number": p.reference,
                 }
                 for p in detail.parties
             ],
@@ -107,6 +123,7 @@ def case_detail_json(detail: cases.CaseDetail) -> dict[str, Any]:
                     "valid_from": r.valid_from.isoformat() if r.valid_from else None,
                     "valid_until": r.valid_until.isoformat() if r.valid_until else None,
                     "asserted_by_us": r.asserted_by_us,
+                    "whose": "ours" if r.asserted_by_us else "theirs",
                 }
                 for r in detail.rights
             ],
@@ -166,22 +183,62 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+_FAIR_OPTIONS = (
+    # (option, FairInput field, help)
+    ("--name", "name", N_("the fair's name in English (must be unique)")),
+    ("--time-zone", "time_zone", N_("IANA time zone, e.g. Europe/Berlin")),
+    ("--city", "city", N_("city")),
+    ("--country", "country", N_("two-letter ISO country code, e.g. DE")),
+    ("--venue", "venue", N_("exhibition grounds")),
+    ("--starts", "starts_on", N_("first day this year (2026-04-20)")),
+    ("--ends", "ends_on", N_("last day this year (2026-04-24)")),
+    ("--opening-time", "opening_time", N_("usual opening time, fair-local (09:00)")),
+    (
+        "--closing-time",
+        "closing_time",
+        N_("usual closing time, fair-local (18:00); '' = not known"),
+    ),
+    ("--name-zh", "name_zh", N_("Chinese name")),
+    ("--name-local", "name_local", N_("name in the local language")),
+    ("--organiser", "organiser", N_("organiser")),
+    ("--ip-desk", "ip_desk", N_("the organiser's IP desk, if it has one")),
+    ("--source-url", "source_url", N_("where these facts come from (https://…)")),
+    ("--notes", "notes", N_("notes")),
+)
+
+
+def _fair_changes(args: argparse.Namespace) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for _option, name, _help in _FAIR_OPTIONS:
+        value = getattr(args, name)
+        if value is None:
+            continue
+        changes[name] = _date(value) if name in ("starts_on", "ends_on") else value
+    return changes
+
+
+def _print_fair(fair: FairRow, as_json: bool) -> None:
+    if as_json:
+        print_json(fair.as_json())
+    else:
+        print(fair.id)
+
+
 def _cmd_fair_add(args: argparse.Namespace) -> int:
     store = open_from_args(args)
-    fair_id = cases.create_fair(
-        store,
-        FairInput(
-            args.name,
-            args.time_zone,
-            args.city,
-            args.country,
-            args.venue,
-            _date(args.starts),
-            _date(args.ends),
-            args.closing_time,
-        ),
-    )
-    print(fair_id)
+    changes = _fair_changes(args)
+    fair_id = cases.create_fair(store, FairInput(**changes))
+    _print_fair(cases.get_fair(store, fair_id), args.json)
+    return 0
+
+
+def _cmd_fair_edit(args: argparse.Namespace) -> int:
+    store = open_from_args(args)
+    fair = cases.find_fair(store, args.fair)
+    changes = _fair_changes(args)
+    if not changes:
+        raise ValidationError(_("Nothing to change: give at least one option, e.g. --starts."))
+    _print_fair(cases.edit_fair(store, fair.id, changes), args.json)
     return 0
 
 
@@ -189,10 +246,11 @@ def _cmd_fair_list(args: argparse.Namespace) -> int:
     store = open_from_args(args)
     fairs = cases.list_fairs(store)
     if args.json:
-        print_json([f.__dict__ for f in fairs])
+        print_json([f.as_json() for f in fairs])
     else:
         for f in fairs:
-            print(f"{f.id}  {f.name}  {f.city} {f.country}  {f.time_zone}")
+            dates = f"{f.starts_on}–{f.ends_on}" if f.starts_on and f.ends_on else ""
+            print(f"{f.id}  {f.name}  {f.city} {f.country}  {f.time_zone}  {dates}".rstrip())
     return 0
 
 
@@ -217,16 +275,57 @@ def _fair_zone(store: Any, fair_id: str | None) -> str:
     return cases.find_fair(store, fair_id).time_zone
 
 
-def _party(text: str, role: PartyRole) -> PartyInput:
+def _party(text: str, role: PartyRole, file_number: str = "") -> PartyInput:
     name, _sep, org = text.partition("@")
-    return PartyInput(role, name.strip(), org.strip())
+    return PartyInput(role, name.strip(), org.strip(), reference=file_number)
 
 
-def _right(text: str) -> RightInput:
+# One option per role: (option stem, role, help). `case new --court X`, `case edit --add-court X`.
+ROLE_OPTIONS = (
+    ("complainant", PartyRole.COMPLAINANT, N_("rights holder / applicant / complainant")),
+    ("respondent", PartyRole.RESPONDENT, N_("the party the proceeding is against")),
+    ("their-counsel", PartyRole.THEIR_COUNSEL, N_("the other side's lawyer")),
+    ("us", PartyRole.US, N_("our own company (the exhibitor)")),
+    ("our-counsel", PartyRole.OUR_COUNSEL, N_("our lawyer")),
+    ("court", PartyRole.COURT, N_("court or authority that issued the order (see --file-number)")),
+    ("bailiff", PartyRole.BAILIFF, N_("bailiff / court officer who served or enforced it")),
+    ("customs", PartyRole.CUSTOMS, N_("customs officer or office")),
+    ("police", PartyRole.POLICE, N_("police officer or unit")),
+    ("organiser-desk", PartyRole.ORGANISER_IP_DESK, N_("the organiser's IP desk")),
+    ("witness", PartyRole.WITNESS, N_("witness")),
+    ("notary", PartyRole.NOTARY, N_("notary")),
+)
+
+
+def _parties(args: argparse.Namespace, prefix: str) -> list[PartyInput]:
+    parties: list[PartyInput] = []
+    for stem, role, _help in ROLE_OPTIONS:
+        for text in getattr(args, prefix + stem.replace("-", "_")):
+            file_number = ""
+            if role is PartyRole.COURT and not any(p.role is role for p in parties):
+                file_number = args.file_number or ""
+            parties.append(_party(text, role, file_number))
+    if args.file_number and not any(p.role is PartyRole.COURT for p in parties):
+        raise ValidationError(
+            _("--file-number belongs to a court or authority: give it with --court NAME.")
+        )
+    return parties
+
+
+def _warn_rights(rights: list[RightInput]) -> None:
+    for right in rights:
+        warning = cases.right_warning(right)
+        if warning:
+            print(_("Warning: {text}").format(text=warning), file=sys.stderr)
+
+
+def _right(text: str, *, ours: bool = False) -> RightInput:
     kind, _sep, rest = text.partition(":")
     number, _sep, office = rest.partition(":")
     try:
-        return RightInput(RightKind(kind.strip()), number.strip(), office.strip())
+        return RightInput(
+            RightKind(kind.strip()), number.strip(), office.strip(), asserted_by_us=ours
+        )
     except ValueError as exc:
         raise ValidationError(
             _("Unknown right kind {kind}; use one of: {kinds}").format(
@@ -257,8 +356,9 @@ def _cmd_case_new(args: argparse.Namespace) -> int:
     served_at = parse_instant(args.served_at, tz) if args.served_at else None
     if args.deadline_hours is not None and served_at is None:
         served_at = utcnow()
-    parties = [_party(p, PartyRole.COMPLAINANT) for p in args.complainant]
-    parties += [_party(p, PartyRole.RESPONDENT) for p in args.respondent]
+    parties = _parties(args, "")
+    rights = [_right(r) for r in args.right] + [_right(r, ours=True) for r in args.our_right]
+    _warn_rights(rights)
     data = CaseInput(
         title=args.title,
         direction=Direction(args.direction),
@@ -271,7 +371,7 @@ def _cmd_case_new(args: argparse.Namespace) -> int:
         served_at=served_at,
         number=args.number,
         parties=parties,
-        rights=[_right(r) for r in args.right],
+        rights=rights,
         deadlines=_deadline(args, tz),
         note=args.note,
     )
@@ -305,10 +405,17 @@ def _cmd_case_edit(args: argparse.Namespace) -> int:
         cases.edit_case(store, case_id, changes, reason=args.reason or "")
     for text in args.add_note:
         cases.add_note(store, case_id, text)
-    for text in args.add_complainant:
-        cases.add_party(store, case_id, _party(text, PartyRole.COMPLAINANT))
-    for text in args.add_right:
-        cases.add_right(store, case_id, _right(text))
+    for party in _parties(args, "add_"):
+        cases.add_party(store, case_id, party)
+    new_rights = [_right(r) for r in args.add_right]
+    new_rights += [_right(r, ours=True) for r in args.add_our_right]
+    _warn_rights(new_rights)
+    for right in new_rights:
+        cases.add_right(store, case_id, right)
+    for party_id in args.remove_party:
+        cases.remove_party(store, party_id, reason=args.reason or "")
+    for right_id in args.remove_right:
+        cases.remove_right(store, right_id, reason=args.reason or "")
     for deadline in _deadline(args, tz):
         cases.add_deadline(store, case_id, deadline)
     for deadline_id in args.done:
@@ -367,9 +474,11 @@ def _cmd_case_show(args: argparse.Namespace) -> int:
         mark = "✓" if d.done else "•"
         print(f"  {mark} {_local_iso(d.due_at, tz)}  {d.what}")
     for p in detail.parties:
-        print(f"  {_(LABELS[p.role])}: {p.name} {p.organisation}")
+        file_number = f"  [{p.reference}]" if p.reference else ""
+        print(f"  {_(LABELS[p.role])}: {p.name} {p.organisation}{file_number}".rstrip())
     for r in detail.rights:
-        print(f"  {_(LABELS[r.kind])}: {r.number} {r.office}")
+        whose = _("ours") if r.asserted_by_us else _("theirs")
+        print(f"  {_(LABELS[r.kind])} ({whose}): {r.number} {r.office}".rstrip())
     for n in detail.notes:
         print(f"  [{n.created_at:%Y-%m-%d %H:%M}] {n.text}")
     return 0
@@ -389,7 +498,9 @@ def _add_case_fields(parser: argparse.ArgumentParser, *, new: bool) -> None:
         default=Trigger.COMPLAINT.value if new else None,
         help=_("what was served or seen"),
     )
-    parser.add_argument("--fair", default=None, help=_("fair id or exact name"))
+    parser.add_argument(
+        "--fair", default=None, help=_("fair id or name (English, Chinese or local)")
+    )
     parser.add_argument("--hall", default=default)
     parser.add_argument("--booth", default=default)
     parser.add_argument("--products", default=default)
@@ -418,20 +529,25 @@ def register(subparsers: Any) -> None:
     demo_parser = add_subcommand(subparsers, "demo", _("fill the data folder with demo data"))
     demo_parser.set_defaults(handler=_cmd_demo)
 
-    fair = add_subcommand(subparsers, "fair", _("fairs"))
+    fair = add_subcommand(subparsers, "fair", _("fairs: the shipped catalogue and your own"))
     fair_sub = fair.add_subparsers(dest="fair_command", required=True)
-    add = add_subcommand(fair_sub, "add", _("add a fair"))
-    add.add_argument("--name", required=True)
-    add.add_argument("--time-zone", required=True, help=_("IANA time zone, e.g. Europe/Berlin"))
-    add.add_argument("--city", default="")
-    add.add_argument("--country", default="", help=_("two-letter country code"))
-    add.add_argument("--venue", default="")
-    add.add_argument("--starts", default=None)
-    add.add_argument("--ends", default=None)
-    add.add_argument("--closing-time", default="18:00")
+    add = add_subcommand(fair_sub, "add", _("add a fair; prints its id"))
+    edit_fair = add_subcommand(
+        fair_sub, "edit", _("change a fair, e.g. this year's dates; prints its id")
+    )
+    edit_fair.add_argument("fair", help=_("fair id or name (English, Chinese or local)"))
+    for option, name, help_text in _FAIR_OPTIONS:
+        required = option in ("--name", "--time-zone")
+        add.add_argument(option, dest=name, required=required, default=None, help=_(help_text))
+        edit_fair.add_argument(option, dest=name, default=None, help=_(help_text))
+    for sub in (add, edit_fair):
+        sub.add_argument("--json", action="store_true", help=_("print the fair as JSON"))
     add.set_defaults(handler=_cmd_fair_add)
+    edit_fair.set_defaults(handler=_cmd_fair_edit)
     flist = add_subcommand(fair_sub, "list", _("list fairs"))
-    flist.add_argument("--json", action="store_true")
+    flist.add_argument(
+        "--json", action="store_true", help=_("JSON: name, country, time_zone and more")
+    )
     flist.set_defaults(handler=_cmd_fair_list)
 
     case = add_subcommand(subparsers, "case", _("record, edit and find cases"))
@@ -440,9 +556,31 @@ def register(subparsers: Any) -> None:
     new = add_subcommand(case_sub, "new", _("record a new case; prints its id"))
     _add_case_fields(new, new=True)
     new.add_argument("--number", default=None, help=_("case number (default: generated)"))
-    new.add_argument("--complainant", action="append", default=[], metavar="NAME[@ORG]")
-    new.add_argument("--respondent", action="append", default=[], metavar="NAME[@ORG]")
-    new.add_argument("--right", action="append", default=[], metavar="KIND:NUMBER[:OFFICE]")
+    for stem, _role, help_text in ROLE_OPTIONS:
+        new.add_argument(
+            f"--{stem}", action="append", default=[], metavar="NAME[@ORG]", help=_(help_text)
+        )
+    new.add_argument(
+        "--file-number",
+        default=None,
+        help=_("the court's or authority's file number (Aktenzeichen, 案号)"),
+    )
+    new.add_argument(
+        "--right",
+        action="append",
+        default=[],
+        metavar="KIND:NUMBER[:OFFICE]",
+        help=_("a right asserted against us (theirs); kinds: {kinds}").format(
+            kinds=", ".join(_values(RightKind))
+        ),
+    )
+    new.add_argument(
+        "--our-right",
+        action="append",
+        default=[],
+        metavar="KIND:NUMBER[:OFFICE]",
+        help=_("one of our own rights (ours)"),
+    )
     new.add_argument("--note", default="")
     new.set_defaults(handler=_cmd_case_new)
 
@@ -458,8 +596,31 @@ def register(subparsers: Any) -> None:
     )
     edit.add_argument("--reason", default=None)
     edit.add_argument("--add-note", action="append", default=[])
-    edit.add_argument("--add-complainant", action="append", default=[], metavar="NAME[@ORG]")
-    edit.add_argument("--add-right", action="append", default=[], metavar="KIND:NUMBER[:OFFICE]")
+    for stem, _role, help_text in ROLE_OPTIONS:
+        edit.add_argument(
+            f"--add-{stem}", action="append", default=[], metavar="NAME[@ORG]", help=_(help_text)
+        )
+    edit.add_argument(
+        "--file-number",
+        default=None,
+        help=_("file number of the court added with --add-court (Aktenzeichen, 案号)"),
+    )
+    edit.add_argument(
+        "--add-right",
+        action="append",
+        default=[],
+        metavar="KIND:NUMBER[:OFFICE]",
+        help=_("a right asserted against us (theirs)"),
+    )
+    edit.add_argument(
+        "--add-our-right",
+        action="append",
+        default=[],
+        metavar="KIND:NUMBER[:OFFICE]",
+        help=_("one of our own rights (ours)"),
+    )
+    edit.add_argument("--remove-party", action="append", default=[], metavar="PARTY_ID")
+    edit.add_argument("--remove-right", action="append", default=[], metavar="RIGHT_ID")
     edit.add_argument(
         "--done", action="append", default=[], metavar="DEADLINE_ID", help=_("mark a deadline done")
     )
