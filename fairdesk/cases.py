@@ -423,7 +423,7 @@ def _resolve_deadline(
         hours=d.hours,
         fair_day=d.fair_day,
         fair_time_zone=fair.time_zone if fair else "UTC",
-        closing_time=fair.closing_time if fair else "18:00",
+        closing_time=fair.closing_time if fair else "",  # no fair: no closing time to guess
     )
     if not allow_past and due < now - timedelta(minutes=1):
         raise ValidationError(

@@ -365,6 +365,9 @@ class OutboxEntry(Base):
     state: Mapped[str] = mapped_column(String(16), default="waiting", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # HQ's version of the row after applying this mutation (0008): a pulled snapshot of an
+    # older version must not hide it (sync.client.apply.Applier._overlay_own).
+    acked_version: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class SyncState(Base):

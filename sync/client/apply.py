@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -225,6 +226,7 @@ class Applier:
                 values["id"] = entity_id
                 _fill_required(table, values, self.now)
                 self.session.execute(table.insert().values(**values))
+            self._overlay_own(entity, entity_id, table, newer_than=version)
             self._overlay_pending(entity, entity_id, table)
         if entity == "case":
             self.touched_cases.add(entity_id)
@@ -290,6 +292,26 @@ class Applier:
             )
         self.renumbered.clear()
 
+    def _overlay_own(self, entity: str, entity_id: str, table: Table, *, newer_than: int) -> None:
+        """Lay this device's own applied edits that HQ made *after* ``newer_than`` back on top.
+
+        Another device's change arrives as the row at its version; when our edit of another
+        field was applied by HQ later (a higher version), that snapshot does not contain it yet
+        and its echo only brings the version: without this, the edit would vanish here although
+        HQ and every other node keep it.
+        """
+        newer = self.session.scalars(
+            select(OutboxEntry)
+            .where(
+                OutboxEntry.entity == entity,
+                OutboxEntry.entity_id == entity_id,
+                OutboxEntry.state == "sent",
+                OutboxEntry.acked_version > newer_than,
+            )
+            .order_by(OutboxEntry.mutation_id)
+        ).all()
+        self._lay(newer, entity_id, table)
+
     def _overlay_pending(self, entity: str, entity_id: str, table: Table) -> None:
         pending = self.session.scalars(
             select(OutboxEntry)
@@ -300,7 +322,10 @@ class Applier:
             )
             .order_by(OutboxEntry.mutation_id)
         ).all()
-        for entry in pending:
+        self._lay(pending, entity_id, table)
+
+    def _lay(self, entries: Sequence[OutboxEntry], entity_id: str, table: Table) -> None:
+        for entry in entries:
             if entry.op == "delete":
                 values: dict[str, Any] = {"deleted_at": self.now}
             else:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from fairdesk.i18n import _
 from fairdesk.model import OutboxEntry, SyncState
@@ -115,11 +115,14 @@ def _record_results(
     rare rejected/conflict outcomes need the row (reason, conflict record).
     """
     sent: list[int] = []
+    acked: list[dict[str, int]] = []  # HQ's row version after each applied mutation
     others: dict[int, tuple[MutationResult, str, str]] = {}
     for result in body.results:
         state, reason = _outcome(result)
         if state == "sent":
             sent.append(result.mutation_id + base)
+            if result.version:
+                acked.append({"mid": result.mutation_id + base, "v": result.version})
         else:
             others[result.mutation_id + base] = (result, state, reason)
     with store.write() as session:
@@ -131,6 +134,14 @@ def _record_results(
                 .values(state="sent", last_error="")
             )
             stats.sent += int(getattr(done, "rowcount", 0) or 0)
+        if acked:
+            table = OutboxEntry.metadata.tables[OutboxEntry.__tablename__]
+            session.connection().execute(
+                update(table)
+                .where(table.c.mutation_id == bindparam("mid"))
+                .values(acked_version=bindparam("v")),
+                acked,
+            )
         entries: list[OutboxEntry] = (
             list(
                 session.scalars(

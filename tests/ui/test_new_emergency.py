@@ -181,3 +181,64 @@ def test_time_of_service_stays_the_same_instant_when_the_fair_changes(
     dialog.fair.setCurrentIndex(dialog.fair.findText("CES (Las Vegas)"))
     assert dialog.served_zone.text() == "time zone: America/Los_Angeles"
     assert from_qdatetime(dialog.served_at.dateTime(), "America/Los_Angeles") == NOW
+
+
+def test_court_order_records_applicant_court_and_bailiff_under_their_own_roles(
+    qtbot: QtBot, fair_store: Store, tmp_path: object
+) -> None:
+    """Who served the papers is never the rights holder: the bailiff, the court with its file
+    number and the applicant each get their role, and the German declaration and the risk map
+    read the applicant, not the bailiff or the court."""
+    from pathlib import Path
+
+    from fairdesk.documents import service
+    from fairdesk.knowledge import riskmaps
+    from tests.fairdesk.documents.conftest import normalise, pdftotext
+
+    window = _window(qtbot, fair_store)
+    dialog = _open_dialog(qtbot, window)
+    dialog.trigger.set_value(Trigger.COURT_ORDER)
+    assert dialog.party_label.text() == "Applicant / rights holder (as named on the papers)"
+    assert dialog.served_by_role.value() is PartyRole.BAILIFF  # proposed for a court order
+    assert dialog.served_by.isVisible() and dialog.court.isVisible()
+    dialog.party_name.field.setText("Dr. Erika Beispiel")
+    dialog.party_org.field.setText("Beispiel Pumpen GmbH")
+    dialog.served_by.field.setText("Gerichtsvollzieher K. Weber")
+    dialog.court.field.setText("Landgericht Düsseldorf")
+    dialog.court_ref.field.setText("4a O 12/26 <")  # a character no court uses
+    before = cases.count_cases(fair_store)
+    dialog.save()
+    assert "characters a court or authority file number" in dialog.court_ref.error.text()
+    assert cases.count_cases(fair_store) == before  # nothing saved
+    dialog.court_ref.field.setText("4a O 12/26")
+    dialog.save()
+    assert cases.count_cases(fair_store) == before + 1
+    detail = cases.get_case(fair_store, window.case_detail.case_id)
+    assert sorted((p.role.value, p.name, p.organisation, p.reference) for p in detail.parties) == [
+        ("bailiff", "Gerichtsvollzieher K. Weber", "", ""),
+        ("complainant", "Dr. Erika Beispiel", "Beispiel Pumpen GmbH", ""),
+        ("court", "Landgericht Düsseldorf", "", "4a O 12/26"),
+    ]
+    result = service.render_document(
+        fair_store, detail.case.id, "non_infringement", "de", {}, allow_blanks=True, now=NOW
+    )
+    pdf = Path(str(tmp_path)) / "erklaerung.pdf"
+    pdf.write_bytes(result.data)
+    text = normalise(pdftotext(pdf))
+    holder = next(line for line in text.splitlines() if "Schutzrechtsinhaber" in line)
+    assert "Beispiel" in holder and "Weber" not in holder and "Landgericht" not in holder
+    names = " ".join(row.label_en for row in riskmaps.enterprises(fair_store).rows)
+    assert "Beispiel Pumpen" in names
+    assert "Landgericht" not in names and "Weber" not in names
+
+
+def test_copy_spotted_hides_who_served_and_the_court(qtbot: QtBot, fair_store: Store) -> None:
+    window = _window(qtbot, fair_store)
+    dialog = _open_dialog(qtbot, window)
+    dialog.trigger.set_value(Trigger.COPY_SPOTTED)
+    assert not dialog.served_by.isVisible() and not dialog.court.isVisible()
+    dialog.party_name.field.setText("Copier Ltd.")
+    dialog.court.field.setText("should not be saved")
+    dialog.save()
+    detail = cases.get_case(fair_store, window.case_detail.case_id)
+    assert [(p.role, p.name) for p in detail.parties] == [(PartyRole.RESPONDENT, "Copier Ltd.")]

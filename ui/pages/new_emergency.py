@@ -29,8 +29,9 @@ from fairdesk import cases
 from fairdesk.cases import CaseInput, FairRow, PartyInput, RightInput
 from fairdesk.deadlines import resolve_due
 from fairdesk.errors import FairDeskError, ValidationError
-from fairdesk.i18n import _
+from fairdesk.i18n import _, current_language
 from fairdesk.model import DeadlineRule, Direction, PartyRole, RightKind, Trigger
+from fairdesk.rights import check_file_number
 from fairdesk.store import Store
 from fairdesk.timeutil import zone
 from fairdesk.validation import TITLE_MAX, clean_text
@@ -44,6 +45,26 @@ from ui.widgets.forms import ErrorLabel, FieldWithError
 
 # Triggers where we are the ones acting (we found a copy); all others were served on us.
 _BY_US_TRIGGERS = {Trigger.COPY_SPOTTED}
+
+# Who may have handed the papers over: officials and messengers, never the rights holder.
+# The person who serves an order is recorded under their own role; the applicant named on the
+# papers is asked for separately (a bailiff stored as "complainant" once made the German
+# declaration read "Schutzrechtsinhaber: Gerichtsvollzieher …").
+SERVED_BY_ROLES = (
+    PartyRole.BAILIFF,
+    PartyRole.CUSTOMS,
+    PartyRole.POLICE,
+    PartyRole.ORGANISER_IP_DESK,
+    PartyRole.THEIR_COUNSEL,
+)
+_DEFAULT_SERVED_BY = {
+    Trigger.COURT_ORDER: PartyRole.BAILIFF,
+    Trigger.SEIZURE: PartyRole.BAILIFF,
+    Trigger.CUSTOMS_ACTION: PartyRole.CUSTOMS,
+    Trigger.PANEL_SUMMONS: PartyRole.ORGANISER_IP_DESK,
+    Trigger.COMPLAINT: PartyRole.ORGANISER_IP_DESK,
+    Trigger.WARNING_LETTER: PartyRole.THEIR_COUNSEL,
+}
 
 
 def running_fair(fairs: list[FairRow], now: datetime) -> FairRow | None:
@@ -111,7 +132,7 @@ class NewEmergencyDialog(QDialog):
         self.fair = QComboBox()
         self.fair.addItem(_("No fair / not at a fair"), None)
         for fair in self.fairs:
-            self.fair.addItem(f"{fair.name} ({fair.city})" if fair.city else fair.name, fair.id)
+            self.fair.addItem(fair.display_name(current_language()), fair.id)
         current = running_fair(self.fairs, now)
         if current is not None:
             self.fair.setCurrentIndex(self.fair.findData(current.id))
@@ -133,6 +154,32 @@ class NewEmergencyDialog(QDialog):
         served_row.addSpacing(SPACING)
         served_row.addWidget(self.served_zone, 1)
         form.addRow(_("Served or seen at"), served_row)
+        # Who served it and which court or authority: only when we were served.
+        self.served_by_role: EnumCombo[PartyRole] = EnumCombo(PartyRole, members=SERVED_BY_ROLES)
+        self.served_by = FieldWithError(QLineEdit())
+        self.served_by.field.setPlaceholderText(_("Name, e.g. Gerichtsvollzieher K. Weber"))
+        served_by_row = QHBoxLayout()
+        served_by_row.addWidget(self.served_by_role, 2)
+        served_by_row.addWidget(self.served_by, 3)
+        self.served_by_label = QLabel(_("Who served it"))
+        form.addRow(self.served_by_label, served_by_row)
+        self.court = FieldWithError(QLineEdit())
+        self.court.field.setPlaceholderText(_("e.g. Landgericht Düsseldorf"))
+        self.court_ref = FieldWithError(QLineEdit())
+        self.court_ref.field.setPlaceholderText(_("File number, e.g. 4a O 12/26"))
+        court_row = QHBoxLayout()
+        court_row.addWidget(self.court, 3)
+        court_row.addWidget(self.court_ref, 2)
+        self.court_label = QLabel(_("Court or authority"))
+        form.addRow(self.court_label, court_row)
+        self._against_us_rows = (
+            self.served_by_label,
+            self.served_by_role,
+            self.served_by,
+            self.court_label,
+            self.court,
+            self.court_ref,
+        )
         self.deadline_what = FieldWithError(QLineEdit())
         self.deadline_when = DeadlineEditor(now, self.fair_zone(), allow_none=True)
         self.deadline_error = ErrorLabel()
@@ -198,6 +245,8 @@ class NewEmergencyDialog(QDialog):
         trigger = self.trigger.value()
         direction = Direction.BY_US if trigger in _BY_US_TRIGGERS else Direction.AGAINST_US
         self.direction.set_value(direction)
+        if trigger in _DEFAULT_SERVED_BY and not self._line(self.served_by).text().strip():
+            self.served_by_role.set_value(_DEFAULT_SERVED_BY[trigger])
         if trigger in (Trigger.RISK_NOTICE, Trigger.WATCH):
             self.deadline_when.set_rule(None)
         elif self.deadline_when.rule.value() is None:
@@ -210,7 +259,13 @@ class NewEmergencyDialog(QDialog):
 
     def _direction_changed(self) -> None:
         by_us = self.direction.value() is Direction.BY_US
-        self.party_label.setText(_("Who is copying (name)") if by_us else _("Who served it (name)"))
+        self.party_label.setText(
+            _("Who is copying (name)")
+            if by_us
+            else _("Applicant / rights holder (as named on the papers)")
+        )
+        for widget in self._against_us_rows:
+            widget.setVisible(not by_us)
         self._line(self.deadline_what).setPlaceholderText(
             _("What is due (default: {what})").format(what=self.default_what())
         )
@@ -259,6 +314,9 @@ class NewEmergencyDialog(QDialog):
             self.right_office,
             self.hall,
             self.booth,
+            self.served_by,
+            self.court,
+            self.court_ref,
             self.deadline_what,
             self.title,
             self.note,
@@ -288,6 +346,9 @@ class NewEmergencyDialog(QDialog):
                 "right_office",
                 "hall",
                 "booth",
+                "served_by",
+                "court",
+                "court_ref",
                 "deadline_what",
                 "title",
                 "note",
@@ -311,6 +372,12 @@ class NewEmergencyDialog(QDialog):
             (self.booth, lambda: clean_text(_("Booth"), text["booth"], max_len=100)),
             (self.note, lambda: clean_text(_("Note"), text["note"], max_len=200_000)),
         ]
+        if direction is Direction.AGAINST_US:
+            checks += [
+                (self.served_by, lambda: clean_text(_("Party name"), text["served_by"])),
+                (self.court, lambda: clean_text(_("Court or authority"), text["court"])),
+                (self.court_ref, lambda: self._check_court_ref(text["court"], text["court_ref"])),
+            ]
         ok = all([self._check(field, fn) for field, fn in checks])
         served = from_qdatetime(self.served_at.dateTime(), self.fair_zone())
         what = text["deadline_what"].strip() or self.default_what()
@@ -340,8 +407,17 @@ class NewEmergencyDialog(QDialog):
             return None
         parties = []
         if text["party_name"].strip():
+            # We were served: the named party is the applicant / rights holder. We act: the copier.
             role = PartyRole.RESPONDENT if direction is Direction.BY_US else PartyRole.COMPLAINANT
             parties.append(PartyInput(role, text["party_name"], text["party_org"]))
+        if direction is Direction.AGAINST_US:
+            if text["court"].strip():
+                parties.append(
+                    PartyInput(PartyRole.COURT, text["court"], reference=text["court_ref"])
+                )
+            if text["served_by"].strip():
+                served_role = self.served_by_role.value() or PartyRole.BAILIFF
+                parties.append(PartyInput(served_role, text["served_by"]))
         rights = []
         kind = self.right_kind.value()
         if kind is not None or text["right_number"].strip():
@@ -367,9 +443,16 @@ class NewEmergencyDialog(QDialog):
             note=text["note"],
         )
 
+    def _check_court_ref(self, court: str, reference: str) -> str:
+        value = check_file_number(reference)
+        if value and not court.strip():
+            raise ValidationError(_("Give the court or authority this file number belongs to."))
+        return value
+
     def _closing_time(self) -> str:
         fair_id = self.fair.currentData()
-        return next((f.closing_time for f in self.fairs if f.id == fair_id), "18:00")
+        # No fair: no closing time known; "end of the fair day" then says so instead of 18:00.
+        return next((f.closing_time for f in self.fairs if f.id == fair_id), "")
 
     def save(self) -> None:
         if not self.save_button.isEnabled():

@@ -10,7 +10,8 @@ now be empty (not known) instead of a made-up 18:00. A party gains ``reference``
 authority's file number (Aktenzeichen, 案号). ``fair_catalogue`` records which edition of the
 catalogue this database has been seeded with, so an upgrade adds new fairs exactly once. The
 seeding itself runs when the store opens (``fairdesk.fairs.seed_catalogue``), for new and
-upgraded databases alike.
+upgraded databases alike. ``outbox.acked_version`` keeps HQ's version after each of this
+device's applied mutations, so a pulled snapshot older than our own edit does not hide it.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("reference", sa.String(length=100), nullable=False, server_default="")
         )
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("acked_version", sa.Integer(), nullable=True))
     op.create_table(
         "fair_catalogue",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -58,6 +61,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("fair_catalogue")
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("acked_version")
     with op.batch_alter_table("party") as batch:
         batch.drop_column("reference")
     with op.batch_alter_table("fair") as batch:
