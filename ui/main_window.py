@@ -31,6 +31,7 @@ from ui import about, extensions
 from ui.lazy import LazyWidget, ensure_built, page_failure
 from ui.pages.case_detail import CaseDetailPage
 from ui.pages.cases import CasesPage
+from ui.pages.fairs_dialog import FairsDialog
 from ui.pages.new_emergency import NewEmergencyDialog
 from ui.pages.settings import SettingsPage
 from ui.pages.today import TodayPage
@@ -143,6 +144,10 @@ class MainWindow(QMainWindow):
         file_menu = menu.addMenu(_("&File"))
         self.new_action = self._action(_("New emergency…"), "Ctrl+N", self.new_emergency)
         file_menu.addAction(self.new_action)
+        self.fairs_action = self._action(
+            _("Fairs…"), "Ctrl+Shift+F", lambda _checked=False: self.show_fairs()
+        )
+        file_menu.addAction(self.fairs_action)
         file_menu.addSeparator()
         file_menu.addAction(self._action(_("Quit"), "Ctrl+Q", self.close))
         view_menu = menu.addMenu(_("&View"))
@@ -219,6 +224,12 @@ class MainWindow(QMainWindow):
         dialog = NewEmergencyDialog(self.store, self)
         dialog.created.connect(self.open_case)
         dialog.finished.connect(dialog.deleteLater)  # one dialog per emergency, not kept
+        dialog.open()
+        return dialog
+
+    def show_fairs(self, select: str = "") -> FairsDialog:
+        dialog = FairsDialog(self.store, self, select=select)
+        dialog.finished.connect(dialog.deleteLater)
         dialog.open()
         return dialog
 

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QFormLayout,
     QFrame,
     QGridLayout,
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import (
 from fairdesk import cases
 from fairdesk.cases import CaseDetail, DeadlineRow, NoteRow, PartyRow, RightRow, TimelineRow
 from fairdesk.errors import FairDeskError
-from fairdesk.i18n import N_, _
+from fairdesk.i18n import N_, _, current_language
 from fairdesk.model import Level, Status
 from fairdesk.store import Store
 from fairdesk.triage import RULE_TEXT
@@ -42,6 +43,7 @@ from ui.lazy import LazyWidget, ensure_built, panel_failure
 from ui.models.rows import RowsTableModel
 from ui.pages.common import table_view
 from ui.pages.override_dialog import OverrideLevelDialog
+from ui.pages.party_editors import PartiesEditor, RightsEditor
 from ui.tasks import runner
 from ui.theme import SPACING
 from ui.widgets.combo import EnumCombo
@@ -59,6 +61,10 @@ TIMELINE_KINDS = {
     "deadline_done": N_("Deadline done"),
     "deadline_reopened": N_("Deadline reopened"),
     "deleted": N_("Deleted"),
+    "party_edited": N_("Party edited"),
+    "party_removed": N_("Party removed"),
+    "right_edited": N_("Right edited"),
+    "right_removed": N_("Right removed"),
 }
 PLACEHOLDER_PANELS = (
     ("evidence", N_("Evidence"), N_("Evidence photos and files will appear here.")),
@@ -140,6 +146,7 @@ class CaseDetailPage(QWidget):
                 (N_("Role"), lambda r: label(r.role)),
                 (N_("Name"), lambda r: r.name),
                 (N_("Organisation"), lambda r: r.organisation),
+                (N_("File number"), lambda r: r.reference),
                 (N_("Contact"), lambda r: r.contact),
             ]
         )
@@ -150,7 +157,7 @@ class CaseDetailPage(QWidget):
                 (N_("Country or office"), lambda r: r.office),
                 (N_("Owner"), lambda r: r.owner),
                 (N_("Status"), lambda r: r.right_status),
-                (N_("Ours"), lambda r: _("Yes") if r.asserted_by_us else ""),
+                (N_("Whose"), lambda r: _("Ours") if r.asserted_by_us else _("Theirs")),
             ]
         )
         self.deadlines_model: RowsTableModel[DeadlineRow] = RowsTableModel(
@@ -187,8 +194,12 @@ class CaseDetailPage(QWidget):
             ]
         )
         self.tabs.addTab(self.overview, _("Details"))
-        self.tabs.addTab(self._table_tab(self.parties_model), _("Parties"))
-        self.tabs.addTab(self._table_tab(self.rights_model), _("Rights"))
+        self.parties_editor = PartiesEditor(self.store, self.parties_model)
+        self.parties_editor.saved.connect(self.reload)
+        self.rights_editor = RightsEditor(self.store, self.rights_model)
+        self.rights_editor.saved.connect(self.reload)
+        self.tabs.addTab(self.parties_editor, _("Parties"))
+        self.tabs.addTab(self.rights_editor, _("Rights"))
         self.tabs.addTab(self._build_deadlines_tab(), _("Deadlines"))
         self.tabs.addTab(self._build_notes_tab(), _("Notes"))
         self.tabs.addTab(self._table_tab(self.timeline_model), _("Timeline"))
@@ -229,6 +240,16 @@ class CaseDetailPage(QWidget):
         self.edit_summary = FieldWithError(summary)
         form.addRow(_("Title"), self.edit_title)
         form.addRow(_("Status"), self.edit_status)
+        # The fair decides the time zone every time is shown in; instants never change.
+        self.edit_fair = QComboBox()
+        self.edit_fair.setMinimumContentsLength(30)
+        self.manage_fairs_button = QPushButton(_("Manage fairs…"))
+        self.manage_fairs_button.setAutoDefault(False)
+        self.manage_fairs_button.clicked.connect(self.manage_fairs)
+        fair_row = QHBoxLayout()
+        fair_row.addWidget(self.edit_fair, 1)
+        fair_row.addWidget(self.manage_fairs_button)
+        form.addRow(_("Fair"), fair_row)
         place = QHBoxLayout()
         place.addWidget(QLabel(_("Hall")))
         place.addWidget(self.edit_hall, 1)
@@ -360,9 +381,12 @@ class CaseDetailPage(QWidget):
             _("Trigger: {trigger}").format(trigger=label(row.trigger)),
         ]
         if fair is not None:
+            zh = current_language().startswith("zh")
             facts.append(
                 _("Fair: {fair} ({city}, {zone})").format(
-                    fair=fair.name, city=fair.city, zone=fair.time_zone
+                    fair=fair.name_zh if zh and fair.name_zh else fair.name,
+                    city=fair.city,
+                    zone=fair.time_zone,
                 )
             )
         if place:
@@ -371,8 +395,8 @@ class CaseDetailPage(QWidget):
         self.next_due.set_due(row.next_deadline)
         if first or not self.edit_title.field.hasFocus():
             self._fill_overview(detail)
-        self.parties_model.set_rows(detail.parties)
-        self.rights_model.set_rows(detail.rights)
+        self.parties_editor.show_rows(detail.case.id, detail.parties)
+        self.rights_editor.show_rows(detail.case.id, detail.rights)
         self.deadlines_model.set_rows(detail.deadlines)
         self.timeline_model.set_rows(tuple(reversed(detail.timeline)))
         self.notes_text.setPlainText("\n\n".join(self._note_text(n) for n in detail.notes))
@@ -385,10 +409,21 @@ class CaseDetailPage(QWidget):
         who = f" · {note.author}" if note.author else ""
         return f"[{_utc_text(note.created_at)}{who}]\n{note.text}"
 
+    def _fill_fairs(self, selected: str | None) -> None:
+        self.edit_fair.blockSignals(True)
+        self.edit_fair.clear()
+        self.edit_fair.addItem(_("No fair / not at a fair"), "")
+        language = current_language()
+        for fair in cases.list_fairs(self.store):
+            self.edit_fair.addItem(f"{fair.display_name(language)} · {fair.time_zone}", fair.id)
+        self.edit_fair.setCurrentIndex(max(0, self.edit_fair.findData(selected or "")))
+        self.edit_fair.blockSignals(False)
+
     def _fill_overview(self, detail: CaseDetail) -> None:
         assert isinstance(self.edit_title.field, QLineEdit)
         self.edit_title.field.setText(detail.case.title)
         self.edit_status.set_value(detail.case.status)
+        self._fill_fairs(detail.fair.id if detail.fair else None)
         for widget, value in (
             (self.edit_hall, detail.hall),
             (self.edit_booth, detail.booth),
@@ -451,6 +486,7 @@ class CaseDetailPage(QWidget):
             "title": self.edit_title.field.text(),
             "status": self.edit_status.value(),
             "summary": self.edit_summary.field.toPlainText(),
+            "fair_id": self.edit_fair.currentData() or None,
         }
         for key, widget in (
             ("hall", self.edit_hall),
@@ -511,6 +547,14 @@ class CaseDetailPage(QWidget):
         self._write(
             cases.set_deadline_done, self.store, row.id, not row.done, error=self.deadline_error
         )
+
+    def manage_fairs(self) -> None:
+        from ui.pages.fairs_dialog import FairsDialog
+
+        dialog = FairsDialog(self.store, self, select=self.edit_fair.currentData() or "")
+        dialog.changed.connect(lambda _fair_id: self._fill_fairs(self.edit_fair.currentData()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
 
     def override_level(self) -> None:
         if self.detail is None:
