@@ -116,6 +116,12 @@ def fill_demo(store: Store, now: datetime | None = None) -> int:
                     "Beispiel Hydraulik GmbH (fictional)",
                 ),
                 PartyInput(
+                    PartyRole.COURT,
+                    "Landgericht Hannover",
+                    "Zivilkammer (example)",
+                    reference="18 O 1/26 (example)",
+                ),
+                PartyInput(
                     PartyRole.BAILIFF,
                     "Gerichtsvollzieher Beispiel",
                     "Amtsgericht Hannover (example)",

@@ -2,7 +2,8 @@
 
 Uses a fresh demo data set in a temporary folder and a temporary settings file, so it never
 touches the user's data. Run offscreen (``QT_QPA_PLATFORM=offscreen``); ``make screenshots``
-does that. Files: ``<view>-<language>.png`` for today, cases, case, new-emergency, settings.
+does that. Files: ``<view>-<language>.png`` for today, cases, case, case-parties, fairs,
+new-emergency, settings.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from PySide6.QtWidgets import QApplication, QWidget
 from fairdesk import cases
 from fairdesk.cases import CaseFilter
 from fairdesk.demo import fill_demo
-from fairdesk.model import Level
+from fairdesk.model import Level, Trigger
 from fairdesk.store import open_store
 from ui.app import Application, apply_language, create_application
 from ui.main_window import MainWindow
 from ui.tasks import runner, set_synchronous
 
-VIEWS = ("today", "cases", "case", "new-emergency", "settings")
+VIEWS = ("today", "cases", "case", "case-parties", "fairs", "new-emergency", "settings")
 
 
 def _settle(app: QApplication) -> None:
@@ -49,6 +50,18 @@ def render(window: MainWindow, language: str, out: Path, app: QApplication) -> l
     window.open_case(red[0].id)
     written.append(out / f"case-{language}.png")
     _grab(window, written[-1], app)
+    # The served injunction: applicant, court with its file number, bailiff, counsel.
+    served = next(r for r in red if r.trigger is Trigger.COURT_ORDER)
+    window.open_case(served.id)
+    page = window.case_detail
+    page.tabs.setCurrentWidget(page.parties_editor)
+    written.append(out / f"case-parties-{language}.png")
+    _grab(window, written[-1], app)
+    page.tabs.setCurrentIndex(0)
+    fairs_dialog = window.show_fairs(select=cases.find_fair(window.store, "Hannover Messe").id)
+    written.append(out / f"fairs-{language}.png")
+    _grab(fairs_dialog, written[-1], app)
+    fairs_dialog.reject()
     window.show_page("today")
     dialog = window.new_emergency()
     written.append(out / f"new-emergency-{language}.png")

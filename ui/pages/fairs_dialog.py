@@ -76,7 +76,7 @@ class FairsDialog(QDialog):
         super().__init__(parent)
         self.store = store
         self.setWindowTitle(_("Fairs"))
-        self.resize(980, 640)
+        self.resize(1180, 660)
         self.current_id = ""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(SPACING * 2, SPACING * 2, SPACING * 2, SPACING * 2)
@@ -105,7 +105,9 @@ class FairsDialog(QDialog):
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
         self.view = table_view()
         self.view.setModel(self.proxy)
-        self.view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.view.selectionModel().selectionChanged.connect(self._selected)
         left_box.addWidget(self.view, 1)
         self.new_button = QPushButton(_("New fair"))
@@ -156,8 +158,9 @@ class FairsDialog(QDialog):
         buttons.addWidget(self.close_button)
         form.addRow(buttons)
         splitter.addWidget(right)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([680, 480])
         self.reload(select)
 
     def _line(self, placeholder: str) -> QLineEdit:

@@ -67,6 +67,24 @@ FIELD_LABELS: dict[str, str] = {
     "hidden_at": N_("Hidden at"),
     "hidden_reason": N_("Hidden reason"),
     "purged_at": N_("Purged at"),
+    # parties and fairs (i12)
+    "reference": N_("File number"),
+    "city": N_("City"),
+    "country": N_("Country"),
+    "venue": N_("Venue"),
+    "time_zone": N_("Time zone"),
+    "starts_on": N_("First day this year"),
+    "ends_on": N_("Last day this year"),
+    "opening_time": N_("Opens at (fair time)"),
+    "closing_time": N_("Closes at (fair time)"),
+    "name_zh": N_("Chinese name"),
+    "name_local": N_("Local name"),
+    "organiser": N_("Organiser"),
+    "ip_desk": N_("Organiser's IP desk"),
+    "library_venue": N_("Library entry"),
+    "source_url": N_("Source"),
+    "source_checked": N_("Checked on"),
+    "notes": N_("Notes"),
 }
 
 
