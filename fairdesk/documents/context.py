@@ -290,6 +290,7 @@ def case_values(
                 "name": p.name,
                 "organisation": p.organisation,
                 "contact": p.contact,
+                "file_number": p.reference,
                 "text": _party_text(p),
             }
             for p in parties
@@ -301,6 +302,11 @@ def case_values(
         "our_counsel": _first(parties, PartyRole.OUR_COUNSEL),
         "organiser_desk": _first(parties, PartyRole.ORGANISER_IP_DESK),
         "court": _first(parties, PartyRole.COURT),
+        # The court's or authority's file number (Aktenzeichen, 案号) as recorded on the case.
+        "court_file_number": next(
+            (p.reference for p in parties if p.role == PartyRole.COURT and p.reference), ""
+        ),
+        "bailiff": _first(parties, PartyRole.BAILIFF),
         "customs_office": _first(parties, PartyRole.CUSTOMS),
         "rights": [right(r) for r in detail.rights],
         "rights_asserted": [right(r) for r in theirs],

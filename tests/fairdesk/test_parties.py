@@ -162,3 +162,18 @@ def test_bad_right_edit_saves_nothing(store: Store) -> None:
     with pytest.raises(ValidationError, match="Unknown right kind"):
         cases.edit_right(store, right.id, {"kind": "patent-ish"})
     assert cases.get_case(store, case_id).rights[0] == right
+
+
+def test_documents_read_each_role_where_it_belongs(store: Store) -> None:
+    from fairdesk.documents.context import prepare
+
+    case_id = _case(store)
+    values = prepare(store, case_id, "non_infringement", "de", allow_blanks=True).values
+    assert values["complainant"] == "Dr. Beispiel (Muster GmbH)"
+    assert values["court"] == "Landgericht Düsseldorf"
+    assert values["court_file_number"] == "4a O 12/26"
+    assert values["bailiff"] == "K. Weber"
+    roles = {p["name"]: p["role"] for p in values["parties"]}
+    assert (
+        roles["K. Weber"] == "Gerichtsvollzieher"
+    )  # the document's own label, not "Antragsteller"
