@@ -197,3 +197,34 @@ def test_add_edit_remove_a_right_with_a_format_warning(qtbot: QtBot, fair_store:
     editor.view.selectRow(row)
     qtbot.mouseClick(editor.remove_button, Qt.MouseButton.LeftButton)
     assert [r.number for r in cases.get_case(fair_store, page.case_id).rights] == ["EP 3 000 001"]
+
+
+def test_parties_form_is_reached_by_tab_from_the_table(qtbot: QtBot, fair_store: Store) -> None:
+    page = _page(qtbot, fair_store)
+    page.activateWindow()
+    handle = page.windowHandle()
+    assert handle is not None
+    handle.requestActivate()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is page)
+    page.tabs.setCurrentWidget(page.parties_editor)
+    editor = page.parties_editor
+    editor.view.setFocus()
+    order = []
+    for _ in range(6):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        order.append(QApplication.focusWidget())
+    assert order == [
+        editor.role,
+        editor.name,
+        editor.organisation,
+        editor.reference,
+        editor.contact,
+        editor.add_button,
+    ]
+    editor.role.set_value(PartyRole.NOTARY)
+    editor.name.setFocus()
+    qtbot.keyClicks(editor.name, "Notar Beispiel")
+    qtbot.keyClick(editor.name, Qt.Key.Key_Return)
+    assert (PartyRole.NOTARY, "Notar Beispiel") in {
+        (p.role, p.name) for p in cases.get_case(fair_store, page.case_id).parties
+    }

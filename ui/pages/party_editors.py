@@ -54,6 +54,7 @@ class _RowsEditor(QWidget, Generic[R]):
         layout = QVBoxLayout(self)
         self.view = table_view()
         self.view.setModel(model)
+        self.view.setTabKeyNavigation(False)  # Tab leaves the table for the form; arrows select
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -119,6 +120,13 @@ class _RowsEditor(QWidget, Generic[R]):
         """Shown after a successful add or edit (e.g. a format warning)."""
 
     # -- shared -----------------------------------------------------------------------------
+
+    def _tab_order(self, fields: list[QWidget]) -> None:
+        """Table, then the form left to right, then the buttons (the form is built last)."""
+        chain: list[QWidget] = [self.view, *fields, self.add_button, self.save_button]
+        chain.append(self.remove_button)
+        for first, second in zip(chain, [*chain[1:], self.new_button], strict=True):
+            QWidget.setTabOrder(first, second)
 
     def _line(self, placeholder: str = "") -> QLineEdit:
         line = QLineEdit()
@@ -232,6 +240,7 @@ class PartiesEditor(_RowsEditor[PartyRow]):
         self.form.setColumnStretch(3, 2)
         self.role.currentIndexChanged.connect(self._role_changed)
         self._role_changed()
+        self._tab_order([self.role, self.name, self.organisation, self.reference, self.contact])
 
     def _role_changed(self) -> None:
         # A file number belongs to a court or authority; other parties rarely have one.
@@ -296,6 +305,7 @@ class RightsEditor(_RowsEditor[RightRow]):
         self.form.setColumnStretch(1, 2)
         self.form.setColumnStretch(3, 1)
         self._last: RightInput | None = None
+        self._tab_order([self.whose, self.kind, self.number, self.office, self.owner, self.status])
 
     def fill(self, row: RightRow) -> None:
         self.whose.setCurrentIndex(1 if row.asserted_by_us else 0)
