@@ -198,7 +198,7 @@ def test_court_order_records_applicant_court_and_bailiff_under_their_own_roles(
     window = _window(qtbot, fair_store)
     dialog = _open_dialog(qtbot, window)
     dialog.trigger.set_value(Trigger.COURT_ORDER)
-    assert dialog.party_label.text() == "Applicant / rights holder (as named on the papers)"
+    assert dialog.party_label.text() == "Applicant / rights holder"
     assert dialog.served_by_role.value() is PartyRole.BAILIFF  # proposed for a court order
     assert dialog.served_by.isVisible() and dialog.court.isVisible()
     dialog.party_name.field.setText("Dr. Erika Beispiel")

@@ -260,9 +260,10 @@ class NewEmergencyDialog(QDialog):
     def _direction_changed(self) -> None:
         by_us = self.direction.value() is Direction.BY_US
         self.party_label.setText(
-            _("Who is copying (name)")
-            if by_us
-            else _("Applicant / rights holder (as named on the papers)")
+            _("Who is copying (name)") if by_us else _("Applicant / rights holder")
+        )
+        self._line(self.party_name).setPlaceholderText(
+            "" if by_us else _("Name as on the papers, if one is named")
         )
         for widget in self._against_us_rows:
             widget.setVisible(not by_us)
