@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from sync.protocol import AlertAckInfo, DeviceInfo, EscalationInfo
-from sync.server import alerts
+from sync.server import alerts, uploads
 from sync.server.accounts import as_role
 from sync.server.db import take_sequence
 from sync.server.errors import ApiError, not_found
@@ -137,6 +137,9 @@ def revoke_device(session: Session, tenant_id: str | None, device_id: str) -> De
         raise not_found("unknown device")
     if device.revoked_at is None:
         device.revoked_at = utcnow()
+    # Its unfinished uploads no longer hold the tenant's quota (their bytes go at the next
+    # `fairdesk-hq uploads expire`).
+    uploads.release_device(session, device.id)
     return device_info(device)
 
 

@@ -1,13 +1,18 @@
 """Where blob bytes live: a small interface and the local-folder implementation.
 
-Objects are named by their SHA-256 (computed by the server, never taken from the client), written
-once and never modified. An upload in progress is a file named by the server-generated upload id.
-Promotion follows the ALICE ordering: fsync the data, rename into place, fsync the directory, and
-only then does the caller commit the database row that makes the blob visible.
+Objects are named by their SHA-256 (computed by the server, never taken from the client) and are
+only ever replaced by bytes with that same hash. An upload in progress is a file named by the
+server-generated upload id. Promotion follows the ALICE ordering: fsync the data, rename into
+place, fsync the directory, and only then does the caller commit the database row that makes the
+blob visible. An object already in place is re-hashed before it is trusted and replaced if wrong.
+
+Every step that touches an upload's file runs under that upload's lock (`lock_upload`), held until
+the step's database commit. The lock lives in its own file (`locks/<id>`), not on the data file,
+because promotion renames the data file away while the lock must stay put.
 
 An S3-compatible store would implement the same interface with a multipart upload per upload id
 (parts ≥ 5 MiB buffered locally), `CopyObject` to the content-addressed key on promotion, and
-`HeadObject` for `has_object`; see `sync/server/README.md`.
+`HeadObject` plus a streamed hash for the existing-object check; see `sync/server/README.md`.
 """
 
 from __future__ import annotations
@@ -25,11 +30,21 @@ _READ_SIZE = 1024 * 1024
 
 
 class UploadBusy(Exception):
-    """Another request is writing to the same upload right now."""
+    """Another request holds the upload's lock right now."""
+
+
+class UploadLock(Protocol):
+    """Exclusive right to touch one upload's bytes; released by `release` (or process death)."""
+
+    def release(self) -> None: ...
+
+    def forget(self) -> None:
+        """Remove the lock file (the upload reached a final state); still call `release`."""
+        ...
 
 
 class ChunkWriter(Protocol):
-    """Exclusive writer for one PATCH: `start`, `write`..., then `finish` or `abort`."""
+    """Writer for one PATCH, used under the upload's lock: `start`, `write`..., `finish`|`abort`."""
 
     def start(self) -> None:
         """Cut the upload back to the acknowledged offset and position there."""
@@ -38,32 +53,42 @@ class ChunkWriter(Protocol):
     def write(self, data: bytes) -> None: ...
 
     def finish(self) -> None:
-        """Make the written bytes durable (fsync) and release the lock."""
+        """Make the written bytes durable (fsync) and close the file."""
         ...
 
     def abort(self) -> None:
-        """Drop what was written since `start` and release the lock."""
+        """Drop what was written since `start` and close the file."""
         ...
 
 
 class BlobStore(Protocol):
+    def lock_upload(self, upload_id: str) -> UploadLock:
+        """Take the upload's lock without waiting; raises UploadBusy if someone else holds it."""
+        ...
+
     def open_chunk(self, upload_id: str, offset: int) -> ChunkWriter:
-        """Lock the upload for writing at `offset`; raises UploadBusy if someone else holds it."""
+        """Open the upload for writing at `offset` (the caller holds its lock)."""
         ...
 
     def upload_size(self, upload_id: str) -> int: ...
 
     def hash_upload(self, upload_id: str, length: int) -> str | None:
-        """SHA-256 hex of the first `length` stored bytes, or None if fewer are stored."""
+        """SHA-256 hex of exactly `length` stored bytes, or None if the file is missing or its
+        size differs."""
         ...
 
     def promote(self, upload_id: str, sha256: str) -> None:
-        """Make the verified upload the object `sha256` (idempotent); removes the upload."""
+        """Make the verified upload the object `sha256`; removes the upload file.
+
+        An existing object is kept only if it hashes to `sha256`; otherwise it is replaced.
+        """
         ...
 
     def discard_upload(self, upload_id: str) -> None: ...
 
-    def has_object(self, sha256: str) -> bool: ...
+    def stored_upload_ids(self) -> set[str]:
+        """Ids of uploads that have a data or lock file (for the expiry sweep)."""
+        ...
 
     def hash_object(self, sha256: str) -> str | None: ...
 
@@ -88,18 +113,35 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+class _FileLock:
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._fd: int | None = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            # flock works across worker processes on one host and dies with its process.
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            os.close(self._fd)
+            self._fd = None
+            raise UploadBusy(path.name) from exc
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing releases the flock
+            self._fd = None
+
+    def forget(self) -> None:
+        # Safe while others wait on this inode: whoever gets it next reads the final state from
+        # the database and leaves; a newcomer creating a fresh lock file does the same.
+        self._path.unlink(missing_ok=True)
+
+
 class _FileChunk:
     def __init__(self, path: Path, offset: int) -> None:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         self._handle = os.fdopen(fd, "r+b", buffering=1024 * 1024)
         self._offset = offset
         self._started = False
-        try:
-            # flock works across worker processes on one host.
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            self._handle.close()
-            raise UploadBusy(str(path.name)) from exc
 
     def start(self) -> None:
         self._started = True
@@ -114,7 +156,7 @@ class _FileChunk:
             self._handle.flush()
             os.fsync(self._handle.fileno())
         finally:
-            self._handle.close()  # closing releases the flock
+            self._handle.close()
 
     def abort(self) -> None:
         try:
@@ -126,13 +168,14 @@ class _FileChunk:
 
 
 class LocalBlobStore:
-    """Blobs in a local folder: `objects/ab/<sha256>` and `uploads/<upload uuid>`."""
+    """Blobs in a local folder: `objects/ab/<sha256>`, `uploads/<upload uuid>`, `locks/<uuid>`."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.objects = root / "objects"
         self.uploads = root / "uploads"
-        for folder in (self.objects, self.uploads):
+        self.locks = root / "locks"
+        for folder in (self.objects, self.uploads, self.locks):
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     def _upload_path(self, upload_id: str) -> Path:
@@ -141,6 +184,9 @@ class LocalBlobStore:
     def _object_path(self, sha256: str) -> Path:
         sha = _check_sha(sha256)
         return self.objects / sha[:2] / sha
+
+    def lock_upload(self, upload_id: str) -> UploadLock:
+        return _FileLock(self.locks / _check_upload_id(upload_id))
 
     def open_chunk(self, upload_id: str, offset: int) -> ChunkWriter:
         return _FileChunk(self._upload_path(upload_id), offset)
@@ -154,37 +200,34 @@ class LocalBlobStore:
     @staticmethod
     def _hash_file(path: Path, length: int | None) -> str | None:
         digest = hashlib.sha256()
-        remaining = length
         try:
             with path.open("rb") as handle:
-                while remaining is None or remaining > 0:
-                    want = _READ_SIZE if remaining is None else min(_READ_SIZE, remaining)
-                    block = handle.read(want)
-                    if not block:
-                        break
+                if length is not None and os.fstat(handle.fileno()).st_size != length:
+                    return None
+                while block := handle.read(_READ_SIZE):
                     digest.update(block)
-                    if remaining is not None:
-                        remaining -= len(block)
         except FileNotFoundError:
-            return None
-        if remaining:
             return None
         return digest.hexdigest()
 
     def hash_upload(self, upload_id: str, length: int) -> str | None:
-        if length == 0:
-            return hashlib.sha256().hexdigest()
-        return self._hash_file(self._upload_path(upload_id), length)
+        path = self._upload_path(upload_id)
+        if length == 0 and not path.exists():
+            return hashlib.sha256().hexdigest()  # an empty file needs no PATCH
+        return self._hash_file(path, length)
 
     def promote(self, upload_id: str, sha256: str) -> None:
         source = self._upload_path(upload_id)
         target = self._object_path(sha256)
-        if target.exists():
+        if self._hash_file(target, None) == sha256:
             source.unlink(missing_ok=True)  # another tenant or an earlier attempt already has it
             return
         target.parent.mkdir(exist_ok=True, mode=0o700)
+        if not source.exists() and sha256 == hashlib.sha256().hexdigest():
+            source.touch(mode=0o600)  # the empty blob never got a PATCH
         with source.open("rb") as handle:
             os.fsync(handle.fileno())
+        # Atomic, and replaces a damaged object (readers that have it open keep the old inode).
         os.replace(source, target)
         _fsync_dir(target.parent)
         _fsync_dir(self.uploads)
@@ -192,8 +235,15 @@ class LocalBlobStore:
     def discard_upload(self, upload_id: str) -> None:
         self._upload_path(upload_id).unlink(missing_ok=True)
 
-    def has_object(self, sha256: str) -> bool:
-        return self._object_path(sha256).is_file()
+    def stored_upload_ids(self) -> set[str]:
+        names = {p.name for folder in (self.uploads, self.locks) for p in folder.iterdir()}
+        ids = set()
+        for name in names:
+            try:
+                ids.add(str(uuid.UUID(name)))
+            except ValueError:
+                continue  # not ours (an editor's backup file...): leave it alone
+        return ids
 
     def hash_object(self, sha256: str) -> str | None:
         return self._hash_file(self._object_path(sha256), None)

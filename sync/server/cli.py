@@ -11,15 +11,18 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sync.server import __version__, admin
+from sync.server import __version__, admin, uploads
+from sync.server.blobstore import LocalBlobStore
 from sync.server.config import Settings
 from sync.server.db import migrate, open_database
 from sync.server.errors import ApiError
+from sync.server.uploads import LIVE_STATES
 
 GIB = 1024**3
 
@@ -110,6 +113,15 @@ def build_parser() -> argparse.ArgumentParser:
     r_pub.add_argument("--tenant")
     r_pub.add_argument("--delete", action="store_true")
 
+    up = sub.add_parser("uploads", help="unfinished blob uploads and their quota reservations")
+    up_actions = up.add_subparsers(dest="action", required=True)
+    up_list = up_actions.add_parser("list", parents=[common], help="live reservations")
+    up_list.add_argument("--tenant", help="only this tenant")
+    up_list.add_argument("--all", action="store_true", help="also finished and failed uploads")
+    up_actions.add_parser(
+        "expire", parents=[common], help="end lapsed reservations, remove leftover upload bytes"
+    )
+
     prune = sub.add_parser("prune", parents=[common], help="drop superseded change-log rows")
     prune.add_argument("--keep-days", type=int, default=90)
     return parser
@@ -164,7 +176,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def _run_admin(args: argparse.Namespace, session: Session) -> tuple[Any, str]:
     command = (
         args.command
-        if args.command not in ("tenant", "user", "device", "alert", "reference")
+        if args.command not in ("tenant", "user", "device", "alert", "reference", "uploads")
         else f"{args.command} {args.action}"
     )
     if command == "tenant add":
@@ -246,6 +258,15 @@ def _run_admin(args: argparse.Namespace, session: Session) -> tuple[Any, str]:
             "kind": e.kind,
             "key": e.key,
         }, f"{e.kind}/{e.key} published (seq {e.seq})"
+    if command == "uploads list":
+        tenant_id = admin.tenant_by_name(session, args.tenant).id if args.tenant else None
+        listed = [asdict(u) for u in uploads.list_uploads(session, tenant_id, args.all)]
+        return listed, "\n".join(
+            f"{u['upload_id']}\t{u['tenant']}\t{u['state']}"
+            f"{'' if u['reserved'] or u['state'] not in LIVE_STATES else ' (lapsed)'}"
+            f"\t{u['offset']}/{u['length']}\t{u['expires_at']}\t{u['digest']}"
+            for u in listed
+        ) or "no unfinished uploads"
     if command == "prune":
         removed = admin.prune(session, args.keep_days)
         return {"removed": removed}, f"removed {removed} superseded change-log rows"
@@ -263,6 +284,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         migrate(db.engine)
         if args.command == "migrate":
             _emit(args, {"migrated": True}, "schema up to date")
+            return 0
+        if args.command == "uploads" and args.action == "expire":
+            # Not one transaction: each upload's files are removed under that upload's lock.
+            store = LocalBlobStore(settings.resolved_blobs_dir())
+            report = uploads.UploadService(db, store, settings).expire()
+            _emit(
+                args,
+                asdict(report),
+                f"{report.expired} reservations expired, leftover bytes of "
+                f"{report.files_removed} uploads removed, {report.busy} busy (left for next time)",
+            )
             return 0
         with db.writing() as session:
             data, text = _run_admin(args, session)

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     max_chunk_bytes: int = Field(default=8 * MIB, ge=1, le=8 * MIB)
     max_upload_bytes: int = Field(default=4096 * MIB, ge=1)
     default_quota_bytes: int = Field(default=50 * 1024 * MIB, ge=0)
+    # An unfinished upload's length counts against the quota until this long after its last
+    # activity (then it lapses; `fairdesk-hq uploads expire` removes its bytes).
+    upload_reservation_hours: float = Field(default=24.0, gt=0)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

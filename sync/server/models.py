@@ -243,8 +243,13 @@ class BlobLink(Base):
 
 
 class Upload(Base):
+    """One device's resumable upload; `state` follows `sync.server.uploads.UploadState`."""
+
     __tablename__ = "uploads"
-    __table_args__ = (UniqueConstraint("tenant_id", "device_id", "idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "device_id", "idempotency_key"),
+        Index("ix_uploads_tenant_state", "tenant_id", "state"),
+    )
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
     device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
@@ -252,9 +257,11 @@ class Upload(Base):
     length: Mapped[int] = mapped_column(BigInteger)
     # Bytes acknowledged to the device; only advanced after the chunk is fsynced.
     offset: Mapped[int] = mapped_column(BigInteger, default=0)
-    state: Mapped[str] = mapped_column(String(16), default="open")  # open | complete
+    state: Mapped[str] = mapped_column(String(16), default="receiving")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The reservation (its length counts against the quota) lapses here unless bytes arrive.
+    expires_at: Mapped[datetime] = mapped_column()
 
 
 class ReferenceEntry(Base):

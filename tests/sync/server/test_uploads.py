@@ -90,9 +90,16 @@ def test_digest_mismatch_is_422_and_bytes_are_discarded(
     assert response.status_code == 422 and response.json()["error"] == "digest_mismatch"
     assert _files(tmp_path / "hq" / "blobs") == []
     assert a.request("HEAD", f"/v1/blobs/{digest}").status_code == 404
-    assert a.request("HEAD", f"/v1/uploads/{upload_id}").headers["upload-offset"] == "0"
+    # The failed upload is over for good: no request can resume or complete it.
+    assert a.request("HEAD", f"/v1/uploads/{upload_id}").status_code == 404
+    assert a.patch(upload_id, 0, claimed).json()["error"] == "upload_failed"
+    assert a.complete(upload_id, digest).status_code == 422
     assert count(hq_app, TenantBlob) == 0
-    # Storage losing the last acknowledged chunk is caught the same way.
+    # The device starts a new upload (a new id). Storage losing the last acknowledged chunk
+    # is caught the same way.
+    again = a.start_upload(claimed)
+    assert again.status_code == 201 and again.json()["upload_id"] != upload_id
+    upload_id = again.json()["upload_id"]
     assert a.patch(upload_id, 0, claimed[:30_000]).status_code == 204
     assert a.patch(upload_id, 30_000, claimed[30_000:]).status_code == 204
     [stored] = _files(tmp_path / "hq" / "blobs" / "uploads")
@@ -101,8 +108,10 @@ def test_digest_mismatch_is_422_and_bytes_are_discarded(
     assert a.complete(upload_id, digest).status_code == 422
     a.upload(claimed)
     assert a.request("GET", f"/v1/blobs/{digest}").content == claimed
-    wrong_name = a.complete(upload_id, digest_of(b"other"))
-    assert wrong_name.status_code == 422
+    # The failed upload was replaced by the new one: its id is unknown now.
+    assert a.complete(upload_id, digest).status_code == 404
+    live = a.start_upload(b"other bytes").json()["upload_id"]
+    assert a.complete(live, digest_of(b"other")).status_code == 422  # not the upload's key
 
 
 def test_blobs_are_per_tenant_and_deduplicated_on_disk(
@@ -217,7 +226,8 @@ def test_the_last_chunk_can_complete_the_upload_and_is_still_verified(
     bad = _patch_completing(a, upload_id, 100_000, data[100_000:], digest_of(data))
     assert bad.status_code == 422
     assert a.request("HEAD", f"/v1/blobs/{digest_of(data)}").status_code == 404
-    assert a.request("HEAD", f"/v1/uploads/{upload_id}").headers["upload-offset"] == "0"
+    assert a.request("HEAD", f"/v1/uploads/{upload_id}").status_code == 404
+    upload_id = a.start_upload(data).json()["upload_id"]  # a new upload from offset 0
     assert a.patch(upload_id, 0, data[:100_000]).status_code == 204
     good = _patch_completing(a, upload_id, 100_000, data[100_000:], digest_of(data))
     assert good.status_code == 201
@@ -242,8 +252,10 @@ def test_a_whole_file_that_is_not_the_announced_one_is_422_and_nothing_is_kept(
     bad = _patch_completing(a, upload_id, 0, other, digest_of(data))
     assert bad.status_code == 422
     assert a.request("HEAD", f"/v1/blobs/{digest_of(data)}").status_code == 404
-    assert a.request("HEAD", f"/v1/uploads/{upload_id}").headers["upload-offset"] == "0"
+    assert a.request("HEAD", f"/v1/uploads/{upload_id}").status_code == 404
     assert _files(hq_app.state.store.uploads) == []
+    assert _patch_completing(a, upload_id, 0, data, digest_of(data)).status_code == 409
+    upload_id = a.start_upload(data).json()["upload_id"]
     good = _patch_completing(a, upload_id, 0, data, digest_of(data))
     assert good.status_code == 201
     assert a.request("GET", f"/v1/blobs/{digest_of(data)}").content == data
