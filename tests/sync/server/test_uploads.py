@@ -12,12 +12,13 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
 from starlette.testclient import TestClient
 
 from sync.protocol import chunk_checksum, digest_of
 from sync.server.models import TenantBlob, Upload
 from tests.sync.hq_harness import DeviceClient
-from tests.sync.server.helpers import count, device, tenant
+from tests.sync.server.helpers import count, database, device, tenant
 
 
 def _files(root: Path) -> list[Path]:
@@ -261,3 +262,37 @@ def test_a_whole_file_that_is_not_the_announced_one_is_422_and_nothing_is_kept(
     assert a.request("GET", f"/v1/blobs/{digest_of(data)}").content == data
     again = _patch_completing(a, upload_id, 0, data, digest_of(data))
     assert again.status_code == 409  # complete: a resent last chunk changes nothing
+
+
+def _set_upload(app: FastAPI, upload_id: str, **values: Any) -> None:
+    with database(app).writing() as session:
+        session.execute(update(Upload).where(Upload.id == upload_id).values(**values))
+
+
+def test_an_interrupted_verification_is_redone_from_the_uploads_own_bytes(
+    hq_http: TestClient, hq_app: FastAPI
+) -> None:
+    """A server killed mid-verification leaves `verifying`: the retry hashes the upload's own
+    bytes again. If those bytes are gone, an object of the same name (another tenant's) is never
+    taken as proof: the upload fails and the device starts again (finding 1, deterministic)."""
+    tenant(hq_app, "Acme")
+    tenant(hq_app, "Rival")
+    a, r = device(hq_http, hq_app, "Acme"), device(hq_http, hq_app, "Rival")
+    data = os.urandom(120_000)
+    digest = digest_of(data)
+    upload_id = a.start_upload(data).json()["upload_id"]
+    assert a.patch(upload_id, 0, data).status_code == 204
+    _set_upload(hq_app, upload_id, state="verifying")  # killed while hashing
+    assert a.complete(upload_id, digest).status_code == 201
+    assert a.request("GET", f"/v1/blobs/{digest}").content == data
+    # Rival announces the same digest, sends every byte as zeros, and its file then vanishes
+    # (what a failed check used to leave): A's object must not complete Rival's upload.
+    theirs = r.start_upload(data).json()["upload_id"]
+    assert r.patch(theirs, 0, bytes(len(data))).status_code == 204
+    for part in _files(hq_app.state.store.uploads):
+        part.unlink()
+    refused = r.complete(theirs, digest)
+    assert refused.status_code == 422 and refused.json()["error"] == "digest_mismatch"
+    assert r.request("GET", f"/v1/blobs/{digest}").status_code == 404
+    assert r.complete(theirs, digest).status_code == 422  # still over on a retry
+    assert count(hq_app, TenantBlob) == 1
