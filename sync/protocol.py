@@ -56,7 +56,12 @@ Blobs (content addressed, SHA-256, tus-like resumable upload, verified at the en
     most :data:`MAX_CHUNK_BYTES` of body: 204 with the new ``Upload-Offset``, 409 on an offset
     mismatch, 460 on a bad checksum. ``POST /v1/uploads/{id}/complete?digest=sha256:<hex>`` makes
     the server re-hash everything it stored: 201 and the blob exists, or 422 and the bytes are
-    discarded (upload again from offset 0).
+    discarded; that upload is then over for good (PATCH answers 409 ``upload_failed``, HEAD 404):
+    ``POST /v1/uploads`` again gives a new upload id from offset 0. 409 ``upload_busy`` (with
+    ``Retry-After``) means another request of the same upload is writing or verifying: retry.
+    An unfinished upload reserves its length of the tenant's quota for a day after its last
+    chunk (server setting); after that, or once the device is revoked, it answers 409
+    ``upload_expired`` and the device starts a new upload the same way.
     Fewer round trips (additive, optional): the ``POST /v1/uploads`` answer already carries the
     server's offset (and ``complete`` when HQ holds the blob), so a device needs neither the blob
     HEAD nor the offset HEAD before sending. A PATCH whose chunk ends the upload may carry
