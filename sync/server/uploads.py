@@ -412,24 +412,38 @@ class UploadService:
             )
         if upload.state == UploadState.COMPLETE:
             return upload.info()
+        refused = self._refuse_completion(upload)
+        if refused is not None:  # cheap answer, no lock file created for an upload that is over
+            raise refused
         lock = self._lock(upload_id)
         try:
             return self._verify_and_promote(lock, upload_id)
         finally:
             lock.release()
 
+    @staticmethod
+    def _refuse_completion(upload: UploadView) -> ApiError | None:
+        if upload.state == UploadState.FAILED:
+            return ApiError(
+                422, "digest_mismatch", "the stored bytes did not match; start a new upload"
+            )
+        if upload.state == UploadState.EXPIRED or upload.lapsed(utcnow()):
+            return ApiError(409, "upload_expired", "the upload's reservation lapsed")
+        return None
+
     def _verify_and_promote(self, lock: UploadLock, upload_id: str) -> BlobInfo:
         """receiving → verifying → complete | failed, under the upload's lock."""
         with self._step(upload_id) as (_, row):
             upload = UploadView.of(row)
+            if upload.state not in LIVE_STATES:
+                # Finished by the request that held the lock before us: the lock file we may
+                # have just re-created goes again.
+                lock.forget()
             if upload.state == UploadState.COMPLETE:
                 return upload.info()
-            if upload.state == UploadState.FAILED:
-                raise ApiError(
-                    422, "digest_mismatch", "the stored bytes did not match; start a new upload"
-                )
-            if upload.state == UploadState.EXPIRED or upload.lapsed(utcnow()):
-                raise ApiError(409, "upload_expired", "the upload's reservation lapsed")
+            refused = self._refuse_completion(upload)
+            if refused is not None:
+                raise refused
             if upload.state == UploadState.RECEIVING:
                 if upload.offset != upload.length:
                     raise ApiError(

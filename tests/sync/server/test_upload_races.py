@@ -85,6 +85,8 @@ def test_a_failed_digest_check_never_completes_for_a_racing_complete(live_server
                 _assert_json_error(response)
             assert b.request("GET", f"/v1/blobs/{digest}").status_code == 404
             assert b.request("HEAD", f"/v1/blobs/{digest}").status_code == 404
+            leftovers = [Path(hq.data_dir) / "blobs" / d for d in ("uploads", "locks")]
+            assert [p for d in leftovers for p in d.iterdir()] == []  # zeros and locks gone
             # The failed upload cannot be finished later either; a new upload works as usual.
             assert b.complete(upload_id, digest).status_code in (404, 409, 422)
             assert b.upload(secret) == digest
