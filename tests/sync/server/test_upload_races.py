@@ -12,6 +12,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -221,3 +222,43 @@ def test_two_honest_completes_at_once_never_answer_500(live_server: LiveHq) -> N
                     _assert_json_error(response)
             assert device.complete(upload_id, digest).status_code == 201
             assert device.request("GET", f"/v1/blobs/{digest}").content == data
+
+
+def _complete(
+    http: httpx.Client, device: DeviceClient, upload_id: str, digest: str
+) -> httpx.Response:
+    return http.post(
+        f"/v1/uploads/{upload_id}/complete", params={"digest": digest}, headers=device.auth
+    )
+
+
+def test_the_same_bytes_completed_by_many_devices_at_once(live_server: LiveHq) -> None:
+    """Finding 7a, the wider case: devices of one tenant and of others finish uploads of the same
+    bytes at the same moment (blob rows inserted concurrently): every one gets 201 or a clean
+    409 it can retry, the object is exact, and each tenant holds the blob once."""
+    hq = live_server
+    for name in ("Acme", "Rival"):
+        hq.add_tenant(name)
+    with hq.client() as http:
+        devices = [hq.enroll_device(http, name) for name in ("Acme", "Acme", "Rival", "Rival")]
+        for round_no in range(5):
+            data = os.urandom(200_000 + round_no)
+            digest = digest_of(data)
+            ids = []
+            for device in devices:
+                upload_id = device.start_upload(data).json()["upload_id"]
+                assert device.patch(upload_id, 0, data).status_code == 204
+                ids.append(upload_id)
+            with hq.client() as racer:
+                answers = _together(
+                    [
+                        partial(_complete, racer, device, upload_id, digest)
+                        for device, upload_id in zip(devices, ids, strict=True)
+                    ]
+                )
+            assert {r.status_code for r in answers} <= {201, 409}, [r.text for r in answers]
+            for device, upload_id, response in zip(devices, ids, answers, strict=True):
+                if response.status_code == 409:
+                    assert device.complete(upload_id, digest).status_code == 201
+                assert device.request("GET", f"/v1/blobs/{digest}").content == data
+            assert _objects(hq)[digest.removeprefix("sha256:")] == data
