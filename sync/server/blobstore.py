@@ -116,19 +116,18 @@ def _fsync_dir(path: Path) -> None:
 class _FileLock:
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._fd: int | None = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        # A file object, not a bare descriptor: if a cancelled request drops the lock without
+        # releasing it, garbage collection closes the file and so releases the flock.
+        self._file = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "rb", buffering=0)
         try:
             # flock works across worker processes on one host and dies with its process.
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            os.close(self._fd)
-            self._fd = None
+            self._file.close()
             raise UploadBusy(path.name) from exc
 
     def release(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)  # closing releases the flock
-            self._fd = None
+        self._file.close()  # closing releases the flock; closing twice is harmless
 
     def forget(self) -> None:
         # Safe while others wait on this inode: whoever gets it next reads the final state from

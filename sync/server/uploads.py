@@ -283,7 +283,8 @@ class UploadService:
                     return 200, view.status()
             if session.get(TenantBlob, (caller.tenant_id, sha)) is not None:
                 return 200, UploadStatus(upload_id="", offset=length, length=length, complete=True)
-            tenant = session.get_one(Tenant, caller.tenant_id)
+            # Locked so that two POSTs of one tenant cannot both fit in the last free bytes.
+            tenant = session.get_one(Tenant, caller.tenant_id, with_for_update=True)
             stored = session.scalars(
                 select(func.coalesce(func.sum(TenantBlob.size), 0)).where(
                     TenantBlob.tenant_id == caller.tenant_id
@@ -353,7 +354,7 @@ class UploadService:
             chunk.lock.release()
 
     def finish_chunk(
-        self, caller: Caller, chunk: Chunk, received: int, received_sha: str, complete: str | None
+        self, chunk: Chunk, received: int, received_sha: str, complete: str | None
     ) -> ChunkResult:
         """Make the chunk durable, advance the offset, and complete if the device asked to.
 

@@ -208,14 +208,16 @@ async def upload_chunk(
     except ClientDisconnect:
         # Expected on hotel Wi-Fi: the partial chunk cannot be checked, so it is dropped and
         # the device resumes from the acknowledged offset. One line, not a traceback.
-        await run_in_threadpool(uploads.abort_chunk, chunk)
+        uploads.abort_chunk(chunk)  # quick (truncate, close); not awaited, see below
         log.info("upload %s: client went away mid-chunk at offset %d", upload_id, start)
         return Response(status_code=400)
     except BaseException:
-        await run_in_threadpool(uploads.abort_chunk, chunk)
+        # Synchronously: after a cancellation an await here would be cancelled too, and the
+        # upload would stay locked.
+        uploads.abort_chunk(chunk)
         raise
     result = await run_in_threadpool(
-        uploads.finish_chunk, caller, chunk, received, chunk_hash.hexdigest(), upload_complete
+        uploads.finish_chunk, chunk, received, chunk_hash.hexdigest(), upload_complete
     )
     headers = {UPLOAD_OFFSET: str(result.offset)}
     if result.completed is None:
