@@ -24,7 +24,7 @@ from tests.sync.hq_harness import DeviceClient, LiveHq
 T = TypeVar("T")
 
 
-def _together(calls: list[Callable[[], T]]) -> list[T]:
+def together(calls: list[Callable[[], T]]) -> list[T]:
     """Run the calls on their own threads, released at the same moment."""
     barrier = threading.Barrier(len(calls))
 
@@ -51,7 +51,7 @@ def _racing_completes(
     hq: LiveHq, device: DeviceClient, upload_id: str, digest: str, count: int
 ) -> list[httpx.Response]:
     with hq.client() as racer:
-        return _together(
+        return together(
             [
                 lambda: racer.post(
                     f"/v1/uploads/{upload_id}/complete",
@@ -147,7 +147,7 @@ def _complete_while_truncated(
                 response = _patch_empty(own, device, upload_id)
             return response
 
-    done, last = _together([complete, truncate])
+    done, last = together([complete, truncate])
     return done, truncations, last
 
 
@@ -250,7 +250,7 @@ def test_the_same_bytes_completed_by_many_devices_at_once(live_server: LiveHq) -
                 assert device.patch(upload_id, 0, data).status_code == 204
                 ids.append(upload_id)
             with hq.client() as racer:
-                answers = _together(
+                answers = together(
                     [
                         partial(_complete, racer, device, upload_id, digest)
                         for device, upload_id in zip(devices, ids, strict=True)

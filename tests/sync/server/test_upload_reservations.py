@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from sync.protocol import digest_of
 from sync.server.db import open_database
 from sync.server.models import Upload, utcnow
 from tests.sync.hq_harness import LiveHq
+from tests.sync.server.test_upload_races import together
 
 
 def _json(result: subprocess.CompletedProcess[str]) -> Any:
@@ -136,3 +138,30 @@ def test_a_reservation_is_kept_alive_by_activity(live_server: LiveHq) -> None:
         assert a.patch(upload_id, 30_000, data[30_000:]).status_code == 204
         assert a.complete(upload_id, digest_of(data)).status_code == 201
         assert _json(hq.cli("uploads", "list", "--json")) == []
+
+
+def test_concurrent_reservations_never_overbook_the_quota(live_server: LiveHq) -> None:
+    """Eight devices ask for 90 kB of a 150 kB quota at the same moment: exactly one fits."""
+    hq = live_server
+    hq.add_tenant("Acme", quota_bytes=150_000)
+    with hq.client() as http:
+        devices = [hq.enroll_device(http, "Acme") for _ in range(8)]
+        blobs = [os.urandom(90_000) for _ in devices]
+        with hq.client() as racer:
+            answers = together(
+                [
+                    partial(
+                        racer.post,
+                        "/v1/uploads",
+                        headers={
+                            **d.auth,
+                            "Idempotency-Key": digest_of(data),
+                            "Upload-Length": str(len(data)),
+                        },
+                    )
+                    for d, data in zip(devices, blobs, strict=True)
+                ]
+            )
+        codes = sorted(r.status_code for r in answers)
+        assert codes == [201] + [413] * 7, codes
+        assert len(_json(hq.cli("uploads", "list", "--json"))) == 1
