@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fairdesk import outbox
+from fairdesk.evidence import timestamps
 from fairdesk.evidence.models import ACTIONS, CustodyEvent
 from fairdesk.i18n import _
 from fairdesk.ids import new_id
@@ -114,6 +115,7 @@ def append(
     event = CustodyEvent(id=new_id(), entry_hash=leaf_hash(fields), **fields)
     session.add(event)
     session.flush()  # the unique (device, seq) constraint catches a concurrent writer now
+    timestamps.queue_head(session, device.id, event.seq)  # the head moved: stamp it when online
     outbox.record(
         session,
         entity="custody_event",

@@ -9,13 +9,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from sync.protocol import API_PREFIX, PROTOCOL_VERSION
-from sync.server import __version__
+from sync.server import __version__, tsa
 from sync.server.blobstore import LocalBlobStore
 from sync.server.config import Settings
 from sync.server.db import migrate, open_database
 from sync.server.errors import install_handlers
 from sync.server.middleware import HqMiddleware
 from sync.server.routes import blobs, cases, devices, health, reference, sync
+from sync.server.routes import tsa as tsa_routes
 
 # `fairdesk-hq serve` migrates once before starting workers and sets this to "0".
 MIGRATE_ENV = "FAIRDESK_HQ_MIGRATE_ON_START"
@@ -45,8 +46,9 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.settings = settings
     app.state.db = db
     app.state.store = LocalBlobStore(settings.resolved_blobs_dir())
+    app.state.tsa = tsa.load_or_create(settings.resolved_tsa_dir())  # generated at first start
     install_handlers(app)
-    for module in (health, devices, sync, cases, blobs, reference):
+    for module in (health, devices, sync, cases, blobs, reference, tsa_routes):
         app.include_router(module.router, prefix=API_PREFIX)
     app.add_middleware(
         HqMiddleware,

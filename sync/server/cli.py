@@ -155,6 +155,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     os.environ["FAIRDESK_HQ_DATA_DIR"] = str(settings.data_dir)
     os.environ["FAIRDESK_HQ_DATABASE_URL"] = settings.resolved_database_url()
     os.environ["FAIRDESK_HQ_BLOBS_DIR"] = str(settings.resolved_blobs_dir())
+    # The TSA key is created once here, before the workers start (they only read it).
+    from sync.server import tsa
+
+    tsa.load_or_create(settings.resolved_tsa_dir())
+    os.environ["FAIRDESK_HQ_TSA_DIR"] = str(settings.resolved_tsa_dir())
     os.environ["FAIRDESK_HQ_MIGRATE_ON_START"] = "0"
     uvicorn.run(
         "sync.server.app:create_app_from_env",

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     database_url: str = ""
     # Blob folder; empty means `<data_dir>/blobs`.
     blobs_dir: Path | None = None
+    # RFC 3161 key and certificates (`sync.server.tsa`); empty means `<data_dir>/tsa`.
+    tsa_dir: Path | None = None
 
     access_token_ttl_seconds: int = Field(default=900, ge=1)
     refresh_token_ttl_days: int = Field(default=365, ge=1)
@@ -49,6 +51,9 @@ class Settings(BaseSettings):
 
     def resolved_blobs_dir(self) -> Path:
         return self.blobs_dir if self.blobs_dir is not None else self.data_dir / "blobs"
+
+    def resolved_tsa_dir(self) -> Path:
+        return self.tsa_dir if self.tsa_dir is not None else self.data_dir / "tsa"
 
     def prepare(self) -> None:
         """Create the local folders the defaults point into."""

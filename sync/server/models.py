@@ -304,3 +304,16 @@ class AlertAck(Base):
     acknowledged_at: Mapped[datetime] = mapped_column()
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     mutation_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class TsaToken(Base):
+    """Every RFC 3161 token HQ issued as a time-stamping authority (``sync.server.tsa``)."""
+
+    __tablename__ = "tsa_tokens"
+    serial: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
+    hash_algorithm: Mapped[str] = mapped_column(String(16))
+    imprint: Mapped[str] = mapped_column(String(128))  # hex of the hashed message
+    gen_time: Mapped[datetime] = mapped_column()
+    reply_sha256: Mapped[str] = mapped_column(String(64))
