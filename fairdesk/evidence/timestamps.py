@@ -28,9 +28,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from asn1crypto import cms, tsp
+from asn1crypto import cms, core, tsp
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -331,6 +331,15 @@ def build_request(digest: bytes) -> tuple[bytes, int]:
     return request.dump(), nonce
 
 
+class _Response(core.Sequence):  # type: ignore[misc]
+    """TimeStampResp with the token optional, as RFC 3161 says (asn1crypto requires it)."""
+
+    _fields: ClassVar[list[tuple[Any, ...]]] = [
+        ("status", tsp.PKIStatusInfo),
+        ("time_stamp_token", cms.ContentInfo, {"optional": True}),
+    ]
+
+
 @dataclass(frozen=True)
 class VerifiedToken:
     token_der: bytes
@@ -350,7 +359,7 @@ def check_reply(
 ) -> VerifiedToken:
     """Check a TimeStampResp for our request; raises :class:`TimestampRejected` with the reason."""
     try:
-        response = tsp.TimeStampResp.load(reply, strict=True)
+        response = _Response.load(reply, strict=True)
         status = response["status"]["status"].native
         text = response["status"]["status_string"].native
     except (ValueError, TypeError, KeyError) as exc:
@@ -362,9 +371,12 @@ def check_reply(
         raise TimestampRejected(
             _("The authority refused to issue a timestamp ({reason}).").format(reason=reason)
         )
-    token = response["time_stamp_token"]
-    if not token or token.native is None:
-        raise TimestampRejected(_("The authority granted a timestamp but sent no token."))
+    try:
+        token = response["time_stamp_token"]
+        if token.native is None:
+            raise ValueError("no token")
+    except (ValueError, TypeError, KeyError) as exc:
+        raise TimestampRejected(_("The authority granted a timestamp but sent no token.")) from exc
     return check_token(token.dump(), digest=digest, nonce=nonce, roots=roots, now=now)
 
 

@@ -19,7 +19,7 @@ from fairdesk.model import SyncState
 from fairdesk.store import Store
 from fairdesk.syncmodel import SyncAccount
 from fairdesk.timeutil import utcnow
-from sync.client import blobs, pull, push, reference
+from sync.client import blobs, pull, push, reference, timestamps
 from sync.client.credentials import load_refresh_token
 from sync.client.errors import NotEnrolled, SyncError
 from sync.client.status import SyncStatus, read_status
@@ -168,6 +168,7 @@ def _attempt(
             break
         blobs.enqueue_from_outbox(store)
     reference.pull_feeds(store, transport)  # HQ's alerts and library updates (own cursors)
+    timestamps.stamp_pending(store, transport)  # RFC 3161 tokens for the custody log's head
 
 
 def _upload_all(

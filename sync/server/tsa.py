@@ -24,6 +24,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, ClassVar
 
 from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
@@ -163,6 +164,12 @@ def load_or_create(folder: Path) -> Authority:
     return Authority(key, chain)
 
 
+class _StatusOnly(core.Sequence):  # type: ignore[misc]
+    """A TimeStampResp without a token (asn1crypto's own class insists on one)."""
+
+    _fields: ClassVar[list[tuple[Any, ...]]] = [("status", tsp.PKIStatusInfo)]
+
+
 class BadRequest(ValueError):
     """A request we answer with an RFC 3161 rejection (reason in ``fail_info``)."""
 
@@ -177,7 +184,7 @@ def _reply(status: str, text: str | None = None, fail_info: str | None = None) -
         info["status_string"] = [text]
     if fail_info:
         info["fail_info"] = {fail_info}
-    reply: bytes = tsp.TimeStampResp({"status": info}).dump()
+    reply: bytes = _StatusOnly({"status": info}).dump()
     return reply
 
 
