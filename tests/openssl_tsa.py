@@ -139,12 +139,13 @@ def openssl_verify(data: Path, token: Path, ca_file: Path, *, token_in: bool = T
 
 
 def tamper_token(reply: bytes) -> bytes:
-    """Flip one byte inside the signed TSTInfo (the serial number) of a reply."""
+    """Change the last digit of the signed genTime (one byte inside the signed TSTInfo)."""
     response = tsp.TimeStampResp.load(reply)
     tst = response["time_stamp_token"]["content"]["encap_content_info"]["content"].contents
-    serial = tsp.TSTInfo.load(tst)["serial_number"].contents
-    at = reply.index(tst) + tst.index(serial) + len(serial) - 1
-    return reply[:at] + bytes([reply[at] ^ 0x01]) + reply[at + 1 :]
+    gen_time = tsp.TSTInfo.load(tst)["gen_time"].contents  # e.g. b"20261204171142Z"
+    at = reply.index(gen_time) + len(gen_time) - 2  # the seconds' last digit, unique bytes
+    digit = reply[at]
+    return reply[:at] + bytes([ord("0") + (digit - ord("0") + 1) % 10]) + reply[at + 1 :]
 
 
 def other_digest_request(request: bytes) -> bytes:

@@ -31,7 +31,7 @@ from typing import IO, Any, BinaryIO
 
 from fairdesk import __version__, cases
 from fairdesk.errors import FairDeskError, ValidationError
-from fairdesk.evidence import custody, signing
+from fairdesk.evidence import custody, signing, timestamps
 from fairdesk.evidence.metadata import extension_for
 from fairdesk.evidence.models import EXPORT
 from fairdesk.evidence.rows import ItemRow
@@ -227,6 +227,16 @@ def _how_to(case_number: str, fingerprint: str, kept_at_hq: int = 0) -> str:
    Public key fingerprint (SHA-256 of the raw key): {fingerprint}
    Ask the exporting company to confirm this fingerprint belongs to their device.
 
+5. Independent time (RFC 3161): timestamps/ holds tokens from time-stamping authorities
+   (the company's HQ and any public authority it uses) over heads of the custody log.
+   verify.py checks that each token's message imprint is the SHA-256 of the head file it
+   claims (timestamps/*.head.json) and that this head is the Merkle tree of the log's first
+   entries; it prints, for each token, the exact OpenSSL command that checks the authority's
+   signature and certificate, e.g.
+   openssl ts -verify -data timestamps/X.head.json -in timestamps/X-hq.tsr -token_in -CAfile timestamps/hq-certificates.pem
+   Each item in manifest.json with a "timestamp" was in the log before that token's time.
+   Ask the company to confirm the authority's root certificate (the last one in the .pem).
+
 Capture times come from the camera's own clock: they are what the device claimed, not proof.
 Originals are stored exactly as received (never converted); files in originals/ are named by
 their SHA-256; manifest.json gives each one's original name and metadata.
@@ -244,6 +254,13 @@ their SHA-256; manifest.json gives each one's original name and metadata.
    public_key.pem）；未安装时可使用 OpenSSL 3（命令见上文第 4 条）。
    公钥指纹（原始公钥的 SHA-256）：{fingerprint}
    请向导出方确认该指纹属于其设备。
+
+5. 独立时间（RFC 3161）：timestamps/ 中是时间戳机构（公司总部及公司采用的公共机构）
+   对保管记录摘要签发的时间戳。verify.py 核对每个时间戳的消息摘要是否等于其所对应摘要
+   文件（timestamps/*.head.json）的 SHA-256，并核对该摘要是否为保管记录前若干条记录的
+   Merkle 树；对每个时间戳，它会打印用于核验机构签名和证书的 OpenSSL 命令（见上文第 5 条）。
+   manifest.json 中带 "timestamp" 的证据，在该时间戳时间之前已记入保管记录。
+   请向公司确认时间戳机构的根证书（.pem 文件中的最后一个证书）。
 
 拍摄时间来自相机自身的时钟，只是设备的声明，不能作为证明。
 原始文件按接收时的原样保存（从未转换），originals/ 中的文件以其 SHA-256 命名；
@@ -363,6 +380,12 @@ def export_case(
             add_bytes(
                 "custody-log.jsonl", ("\n".join(_custody_lines(entries, case_id)) + "\n").encode()
             )
+            with store.read() as session:  # RFC 3161 tokens covering the items, and their heads
+                stamps = timestamps.for_bundle(session, [row.id for row in items])
+            for name, data in stamps.files.items():
+                add_bytes(name, data)
+            for entry in manifest_items:
+                entry["timestamp"] = stamps.items.get(entry["id"])
             add_bytes("HOW-TO-VERIFY.txt", _how_to(detail.case.number, fingerprint, kept).encode())
             add_bytes("verify.py", resource_path("evidence", "verify.py").read_bytes())
             add_bytes("public_key.pem", signing.public_pem(key))
@@ -397,6 +420,7 @@ def export_case(
                     "file": "custody-log.jsonl",
                     "heads": [custody.head(entries, d) for d in devices],
                 },
+                "timestamps": stamps.records,
                 "files": files,
             }
             manifest_bytes = json.dumps(

@@ -213,16 +213,24 @@ class Cover:
     token_id: str
 
 
-def coverage(session: Session, item_ids: Iterable[str] | None = None) -> dict[str, Cover | None]:
-    """For each item with an import entry: its earliest covering token, or None (waiting)."""
+def coverage(
+    session: Session, item_ids: Iterable[str] | None = None, *, tsa_name: str | None = None
+) -> dict[str, Cover | None]:
+    """For each item with an import entry: its earliest covering token, or None (waiting).
+
+    ``tsa_name`` limits the tokens to one authority's.
+    """
     query = select(CustodyEvent.item_id, CustodyEvent.device_id, CustodyEvent.seq).where(
         CustodyEvent.action == IMPORT, CustodyEvent.item_id != ""
     )
     if item_ids is not None:
         query = query.where(CustodyEvent.item_id.in_(list(item_ids)))
     entries = session.execute(query).all()
+    token_query = select(TimestampToken).order_by(TimestampToken.tree_size)
+    if tsa_name is not None:
+        token_query = token_query.where(TimestampToken.tsa_name == tsa_name)
     tokens: dict[str, list[TimestampToken]] = {}
-    for token in session.scalars(select(TimestampToken).order_by(TimestampToken.tree_size)):
+    for token in session.scalars(token_query):
         tokens.setdefault(token.device_id, []).append(token)
     # Per device, the earliest gen_time among tokens of size >= k: a suffix minimum.
     best: dict[str, tuple[list[int], list[TimestampToken]]] = {}
@@ -245,6 +253,83 @@ def coverage(session: Session, item_ids: Iterable[str] | None = None) -> dict[st
         if previous is None or (cover is not None and cover.at < previous.at):
             result[item_id] = cover
     return result
+
+
+@dataclass(frozen=True)
+class BundleStamps:
+    """What an export carries: token, head and certificate files, and what each item gets."""
+
+    files: dict[str, bytes]
+    records: list[dict[str, Any]]
+    items: dict[str, dict[str, Any] | None]
+
+
+def _slug(name: str) -> str:
+    keep = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
+    return keep[:40] or "tsa"
+
+
+def for_bundle(session: Session, item_ids: Sequence[str]) -> BundleStamps:
+    """For every TSA, the earliest token covering each item (each token once)."""
+    names = sorted(set(session.scalars(select(TimestampToken.tsa_name))))
+    best: dict[str, Cover] = {}
+    chosen: set[str] = set()
+    for name in names:
+        for item_id, cover in coverage(session, item_ids, tsa_name=name).items():
+            if cover is None:
+                continue
+            chosen.add(cover.token_id)
+            if item_id not in best or cover.at < best[item_id].at:
+                best[item_id] = cover
+    files: dict[str, bytes] = {}
+    records: list[dict[str, Any]] = []
+    token_file: dict[str, str] = {}
+    rows = sorted(
+        (r for r in (session.get(TimestampToken, i) for i in chosen) if r is not None),
+        key=lambda r: (r.device_id, r.tree_size, r.tsa_name),
+    )
+    for row in rows:
+        stem = f"timestamps/{row.device_id[:8]}-{row.tree_size}"
+        head_name = f"{stem}.head.json"
+        token_name = f"{stem}-{_slug(row.tsa_name)}.tsr"
+        certs_name = f"timestamps/{_slug(row.tsa_name)}-certificates.pem"
+        files[head_name] = row.head_json.encode()
+        files[token_name] = row.token
+        files[certs_name] = row.certs_pem.encode()  # signer … root, as checked when received
+        token_file[row.id] = token_name
+        records.append(
+            {
+                "token": token_name,
+                "head": head_name,
+                "certificates": certs_name,
+                "tsa": row.tsa_name,
+                "tsa_url": row.tsa_url,
+                "device_id": row.device_id,
+                "tree_size": row.tree_size,
+                "merkle_root": row.merkle_root,
+                "gen_time": row.gen_time.astimezone(UTC).isoformat(),
+                "serial": row.serial,
+                "openssl": openssl_command(head_name, token_name, certs_name),
+            }
+        )
+    items: dict[str, dict[str, Any] | None] = {}
+    for item_id in item_ids:
+        cover = best.get(item_id)
+        items[item_id] = (
+            None
+            if cover is None
+            else {
+                "in_log_before": cover.at.astimezone(UTC).isoformat(),
+                "tsa": cover.tsa_name,
+                "token": token_file[cover.token_id],
+            }
+        )
+    return BundleStamps(files, records, items)
+
+
+def openssl_command(head: str, token: str, certificates: str) -> str:
+    """The exact command that checks a bundled token's signature and imprint with OpenSSL."""
+    return f"openssl ts -verify -data {head} -in {token} -token_in -CAfile {certificates}"
 
 
 def cover_text(cover: Cover | None) -> str:
@@ -371,12 +456,9 @@ def check_reply(
         raise TimestampRejected(
             _("The authority refused to issue a timestamp ({reason}).").format(reason=reason)
         )
-    try:
-        token = response["time_stamp_token"]
-        if token.native is None:
-            raise ValueError("no token")
-    except (ValueError, TypeError, KeyError) as exc:
-        raise TimestampRejected(_("The authority granted a timestamp but sent no token.")) from exc
+    token = response["time_stamp_token"]
+    if isinstance(token, core.Void):
+        raise TimestampRejected(_("The authority granted a timestamp but sent no token."))
     return check_token(token.dump(), digest=digest, nonce=nonce, roots=roots, now=now)
 
 

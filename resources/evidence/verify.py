@@ -4,6 +4,10 @@
 Run it in the unpacked bundle folder:  python3 verify.py
 It checks every file's SHA-256 against manifest.json, the custody log's hash chain and
 Merkle tree head, and (if the `cryptography` package is installed) the Ed25519 signature.
+For each RFC 3161 timestamp token in timestamps/ it checks that the token's message imprint
+is the SHA-256 of the custody-log head it claims, and that this head is the Merkle tree of
+the log's first entries; it prints the `openssl ts -verify` command that checks the TSA's
+signature (this script reads only the few DER fields it needs and checks no signature).
 Exit status 0 means every check passed. Items listed as kept at HQ (removed for travel)
 are reported as NOT INCLUDED, not as failures. 中文说明见 HOW-TO-VERIFY.txt。
 """
@@ -27,6 +31,8 @@ HASHED_FIELDS = (
     "prev_hash",
 )
 SKIP = {"manifest.json", "manifest.sig"}
+TST_INFO_OID = "1.2.840.113549.1.9.16.1.4"  # id-ct-TSTInfo (RFC 3161)
+SHA256_OID = "2.16.840.1.101.3.4.2.1"
 # An item listed without its bytes: travel mode removed the local copy, HQ keeps it.
 KEPT_AT_HQ = "kept at HQ (removed for travel)"
 
@@ -163,6 +169,158 @@ def check_custody(root, manifest, failures):
     return len(entries)
 
 
+def der_element(data, at):
+    """One DER element starting at ``at``: (tag, first content byte, end of contents)."""
+    tag = data[at]
+    length = data[at + 1]
+    at += 2
+    if length & 0x80:
+        count = length & 0x7F
+        if not 1 <= count <= 4:
+            raise ValueError("unsupported DER length")
+        length = int.from_bytes(data[at : at + count], "big")
+        at += count
+    if at + length > len(data):
+        raise ValueError("truncated DER")
+    return tag, at, at + length
+
+
+def der_children(data, start, end):
+    children = []
+    while start < end:
+        child = der_element(data, start)
+        children.append(child)
+        start = child[2]
+    return children
+
+
+def der_oid(raw):
+    first = raw[0]
+    parts = [min(first // 40, 2), first - 40 * min(first // 40, 2)]
+    value = 0
+    for byte in raw[1:]:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            parts.append(value)
+            value = 0
+    return ".".join(str(p) for p in parts)
+
+
+def token_imprint(token):
+    """(digest OID, hashed message, genTime) of a DER TimeStampToken, read by position.
+
+    ContentInfo → [0] → SignedData → encapContentInfo → [0] → OCTET STRING → TSTInfo →
+    messageImprint; nothing else is parsed and no signature is checked here.
+    """
+    _tag, start, end = der_element(token, 0)
+    content_info = der_children(token, start, end)
+    _tag, start, end = content_info[1]
+    _tag, start, end = der_element(token, start)
+    signed_data = der_children(token, start, end)
+    _tag, start, end = signed_data[2]
+    encap = der_children(token, start, end)
+    if der_oid(token[encap[0][1] : encap[0][2]]) != TST_INFO_OID:
+        raise ValueError("not an RFC 3161 timestamp token")
+    _tag, start, end = encap[1]
+    _tag, start, end = der_element(token, start)
+    _tag, start, end = der_element(token, start)
+    tst_info = der_children(token, start, end)
+    _tag, start, end = tst_info[2]
+    imprint = der_children(token, start, end)
+    algorithm = der_children(token, imprint[0][1], imprint[0][2])
+    oid = der_oid(token[algorithm[0][1] : algorithm[0][2]])
+    hashed = token[imprint[1][1] : imprint[1][2]]
+    gen_time = token[tst_info[4][1] : tst_info[4][2]].decode("ascii")
+    return oid, hashed, gen_time
+
+
+def read_log(root, manifest):
+    path = os.path.join(root, manifest.get("custody", {}).get("file", "custody-log.jsonl"))
+    entries = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                try:
+                    entries.append(json.loads(line))
+                except ValueError:
+                    pass  # reported by check_custody
+    return entries
+
+
+def check_timestamps(root, manifest, failures, notes):
+    records = manifest.get("timestamps", [])
+    if not records:
+        return 0
+    chains = {}
+    for entry in read_log(root, manifest):
+        chains.setdefault(entry["device_id"], []).append(entry)
+    for chain in chains.values():
+        chain.sort(key=lambda e: e["seq"])
+    good = {}
+    for record in records:
+        where = "TIMESTAMP {} ({})".format(record["token"], record["tsa"])
+        try:
+            with open(os.path.join(root, *record["head"].split("/")), "rb") as handle:
+                head_bytes = handle.read()
+            with open(os.path.join(root, *record["token"].split("/")), "rb") as handle:
+                token = handle.read()
+            head = json.loads(head_bytes.decode("utf-8"))
+            oid, hashed, gen_time = token_imprint(token)
+        except (OSError, ValueError, IndexError, KeyError) as exc:
+            failures.append(f"{where}: cannot be read ({exc}) / 时间戳无法读取")
+            continue
+        if oid != SHA256_OID or hashed != hashlib.sha256(head_bytes).digest():
+            failures.append(
+                f"{where}: the token's message imprint is not the SHA-256 of "
+                f"{record['head']} / 时间戳与保管记录摘要不符"
+            )
+            continue
+        size = head.get("tree_size") if isinstance(head.get("tree_size"), int) else -1
+        chain = [e for e in chains.get(head.get("device_id"), []) if e["seq"] <= size]
+        if (
+            head.get("device_id") != record["device_id"]
+            or head.get("tree_size") != record["tree_size"]
+            or len(chain) != size
+            or (chain and chain[-1]["entry_hash"] != head.get("last_entry_hash"))
+            or merkle_root([e["entry_hash"] for e in chain]) != head.get("merkle_root")
+        ):
+            failures.append(
+                f"{where}: {record['head']} is not the head of the first "
+                f"{head.get('tree_size')} entries of the custody log / 时间戳所证明的摘要与保管记录不符"
+            )
+            continue
+        good[record["token"]] = (record, head)
+        notes.append(
+            "{}: custody log of device {} up to entry {} existed at {} (token time); "
+            "imprint matches / 时间戳摘要一致\n    signature: {}".format(
+                where, record["device_id"][:8], head["tree_size"], gen_time, record["openssl"]
+            )
+        )
+    for item in manifest.get("items", []):
+        stamp = item.get("timestamp")
+        if not stamp:
+            continue
+        found = good.get(stamp.get("token"))
+        entry = None
+        if found is not None:
+            entry = next(
+                (
+                    e
+                    for e in chains.get(found[1]["device_id"], [])
+                    if e.get("item_id") == item["id"]
+                    and e.get("action") == "import"
+                    and e["seq"] <= found[1]["tree_size"]
+                ),
+                None,
+            )
+        if entry is None:
+            failures.append(
+                "TIMESTAMP item {} ({}): its import is not covered by the token it names / "
+                "证据未被所引用的时间戳覆盖".format(item["sha256"][:16], item["original_name"])
+            )
+    return len(good)
+
+
 def check_signature(root, notes, failures):
     try:
         from cryptography.exceptions import InvalidSignature
@@ -205,9 +363,13 @@ def main():
     files = check_files(root, manifest, failures, not_included)
     entries = check_custody(root, manifest, failures)
     check_signature(root, notes, failures)
+    stamps = check_timestamps(root, manifest, failures, notes)
     case = manifest.get("case", {})
     print("FairDesk evidence bundle: case {} — {}".format(case.get("number"), case.get("title")))
-    print(f"Checked {files} files and {entries} custody log entries.")
+    print(
+        f"Checked {files} files, {entries} custody log entries and {stamps} RFC 3161 "
+        "timestamp token(s)."
+    )
     for note in notes:
         print(note)
     if not_included:
