@@ -172,6 +172,11 @@ def _evidence_values(fmt: Formatter, items: Sequence[EvidenceView]) -> list[dict
                 "clock": fmt.word("clock_device")
                 if e.capture_is_claim
                 else fmt.word("clock_trusted"),
+                "timestamp": fmt.word("timestamp_before").format(
+                    time=fmt.when(e.timestamp[0]), tsa=e.timestamp[1]
+                )
+                if e.timestamp is not None
+                else fmt.word("timestamp_waiting"),
                 "gps": _gps(e),
                 "camera": e.camera,
                 "place": " ".join(p for p in (e.hall, e.booth) if p),

@@ -123,6 +123,7 @@ def evidence_rows(entry: EvidenceEntry, words: Mapping[str, str]) -> list[tuple[
         (words.get("original_name", "File"), str(v.get("original_name", ""))),
         (words.get("captured", "Captured"), str(v.get("captured", "")) or "—"),
         (words.get("clock", "Time source"), str(v.get("clock", ""))),
+        (words.get("timestamp", "Independent time"), str(v.get("timestamp", "")) or "—"),
         (words.get("gps", "GPS"), str(v.get("gps", "")) or "—"),
         (words.get("camera", "Camera"), str(v.get("camera", "")) or "—"),
         (words.get("place", "Place"), str(v.get("place", "")) or "—"),

@@ -22,12 +22,16 @@ import pytest
 from asn1crypto import tsp
 from sqlalchemy import select
 
+from fairdesk.documents import service as documents
 from fairdesk.evidence import export, service, timestamps
 from fairdesk.evidence.timestamps import TimestampQueue, TimestampToken
+from tests.fairdesk.documents.conftest import normalise, pdftotext
 from tests.fairdesk.evidence.helpers import photo
 from tests.openssl_tsa import OpensslTsa, Pki, make_pki, openssl_reply, openssl_verify
 from tests.sync.devices import Node, make_node, new_case
 from tests.sync.hq_harness import LiveHq
+
+REPORT_FIELDS = {"company_name": "Example Machinery Ltd", "signatory_name": "Zhang Example"}
 
 
 @pytest.fixture(scope="module")
@@ -164,13 +168,34 @@ def test_an_export_after_one_sync_carries_tokens_that_verify_py_and_openssl_acce
     case_id = new_case(node.store)
     _work_a_week_offline(node, case_id, tmp_path / "card")
     assert node.sync().drained
+    late = service.import_paths(node.store, case_id, [photo(tmp_path / "late.JPG", seed=99)])
+    assert late.imported == 1  # after the sync: waits for the next connection
+
+    # The evidence report names the covering timestamp for each photo (pdftotext, en and zh).
+    for language, before, waiting in (
+        ("en", "in the log before", "waiting for a connection"),
+        ("zh", "之前已记入保管记录", "等待联网"),
+    ):
+        rendered = documents.render_document(
+            node.store, case_id, "evidence_report", language, REPORT_FIELDS, save=False
+        )
+        pdf = tmp_path / f"report-{language}.pdf"
+        pdf.write_bytes(rendered.data)
+        text = normalise(pdftotext(pdf)).replace(" ", "")
+        assert text.count(before.replace(" ", "")) == 14, text
+        assert text.count(waiting.replace(" ", "")) == 1
+        assert text.count("RFC3161") >= 15
+
     result = export.export_case(node.store, case_id, tmp_path / "out" / "bundle.zip")
     folder = tmp_path / "unpacked"
     with zipfile.ZipFile(result.path) as archive:
         archive.extractall(folder)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    assert len(manifest["items"]) == 14
-    assert all(item["timestamp"] is not None for item in manifest["items"])
+    assert len(manifest["items"]) == 15
+    stamped = [i for i in manifest["items"] if i["timestamp"] is not None]
+    assert len(stamped) == 14 and {i["original_name"] for i in manifest["items"]} - {
+        i["original_name"] for i in stamped
+    } == {"late.JPG"}
     assert {r["tsa"] for r in manifest["timestamps"]} == {"HQ", "Public"}
     checked = subprocess.run(
         ["python3", "-S", "-I", "verify.py"],  # standard library only
