@@ -40,16 +40,18 @@ from sqlalchemy import Integer, LargeBinary, String, Text, UniqueConstraint, sel
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from fairdesk.errors import FairDeskError, ValidationError
-from fairdesk.evidence.models import IMPORT, CustodyEvent
+from fairdesk.evidence.models import IMPORT, CustodyEvent, EvidenceItem
 from fairdesk.i18n import _
 from fairdesk.ids import new_id
 from fairdesk.model import Base
+from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
 
 HEAD_FORMAT = "fairdesk-custody-head/1"
 HQ_TSA_NAME = "HQ"
 CONFIG_NAME = "timestamps.json"  # in the data folder: the public TSAs the company trusts
 TSA_DIR = "timestamps"  # in the data folder: HQ's pinned TSA root
+CHANGED_EVENT = "timestamps_changed"  # fairdesk.events: new tokens were stored
 QUERY_TYPE = "application/timestamp-query"
 REPLY_TYPE = "application/timestamp-reply"
 _DIGESTS: dict[str, type[hashes.HashAlgorithm]] = {
@@ -253,6 +255,43 @@ def coverage(
         if previous is None or (cover is not None and cover.at < previous.at):
             result[item_id] = cover
     return result
+
+
+@dataclass(frozen=True)
+class CaseCoverage:
+    """Which of a case's items a timestamp covers, and the last problem met getting one."""
+
+    covers: dict[str, Cover | None]
+    last_error: str = ""
+
+    @property
+    def covered(self) -> int:
+        return sum(1 for c in self.covers.values() if c is not None)
+
+    @property
+    def waiting(self) -> int:
+        return sum(1 for c in self.covers.values() if c is None)
+
+    def summary(self) -> str:
+        """One line for the case's evidence tab."""
+        if not self.covers:
+            return ""
+        text = _(
+            "Independent time (RFC 3161): {covered} item(s) covered by a timestamp, {waiting} "
+            "waiting for a connection."
+        ).format(covered=self.covered, waiting=self.waiting)
+        if self.waiting and self.last_error:
+            text += " " + _("Last attempt: {problem}").format(problem=self.last_error)
+        return text
+
+
+def case_coverage(store: Store, case_id: str) -> CaseCoverage:
+    """Coverage of one case's items (for the evidence tab; runs on a reader thread)."""
+    with store.read() as session:
+        ids = list(session.scalars(select(EvidenceItem.id).where(EvidenceItem.case_id == case_id)))
+        covers = coverage(session, ids)
+        queued = session.get(TimestampQueue, store.device.id)
+        return CaseCoverage(covers, queued.last_error if queued is not None else "")
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from fairdesk import events
 from fairdesk.errors import ValidationError
 from fairdesk.evidence import timestamps
 from fairdesk.evidence.timestamps import (
@@ -170,4 +171,6 @@ def stamp_pending(store: Store, transport: Transport) -> StampReport:
         with store.write() as session:
             timestamps.save_token(session, pending, name, url, verified)
         report.stored += 1
+    if report.stored:
+        events.emit(timestamps.CHANGED_EVENT)  # the evidence tab recounts what is covered
     return report

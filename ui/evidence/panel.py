@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fairdesk.evidence import inbox, service
+from fairdesk.evidence import inbox, service, timestamps
 from fairdesk.evidence.export import ExportResult, export_case, kept_at_hq_text
 from fairdesk.evidence.importer import ImportProgress, ImportReport
 from fairdesk.evidence.models import KIND_LABELS, KINDS
@@ -133,6 +133,11 @@ class EvidencePanel(QWidget):
         progress_layout.addWidget(self.cancel_button)
         self.progress_row.hide()
 
+        # Which items an RFC 3161 timestamp covers and how many wait for a connection.
+        self.timestamp_label = QLabel()
+        self.timestamp_label.setWordWrap(True)
+        self.timestamp_label.setObjectName("subtitle")
+        self.timestamp_label.hide()
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -186,6 +191,7 @@ class EvidencePanel(QWidget):
         layout.addLayout(tools)
         layout.addLayout(filters)
         layout.addWidget(self.progress_row)
+        layout.addWidget(self.timestamp_label)
         layout.addWidget(self.summary)
         layout.addWidget(self.details)
         layout.addWidget(splitter, 1)
@@ -234,6 +240,14 @@ class EvidencePanel(QWidget):
             self._loaded(result, page)
 
         runner().run(fetch, on_done=loaded, pool=read_pool(), owner=self)
+        runner().run(
+            timestamps.case_coverage,
+            store,
+            case_id,
+            on_done=self._timestamps,
+            pool=read_pool(),
+            owner=self,
+        )
         # The day filter's choices: not needed for the first screen, read after it.
         runner().run(
             service.capture_days, store, case_id, on_done=self._days, pool=read_pool(), owner=self
@@ -269,6 +283,11 @@ class EvidencePanel(QWidget):
         elif wanted is not None and self.model.complete:
             self._select_after_reload = None
 
+    def _timestamps(self, coverage: timestamps.CaseCoverage) -> None:
+        self.viewer.set_timestamps(coverage.covers)
+        self.timestamp_label.setText(coverage.summary())
+        self.timestamp_label.setVisible(bool(coverage.covers))
+
     def _days(self, days: list[str]) -> None:
         chosen = self.day_filter.currentData()
         self.day_filter.blockSignals(True)
@@ -283,7 +302,9 @@ class EvidencePanel(QWidget):
         self._reload_timer.start()
 
     def _on_event(self, kind: str, object_id: str) -> None:
-        if kind in ("evidence_changed", "custody_changed") and object_id == self.case_id:
+        if (
+            kind in ("evidence_changed", "custody_changed") and object_id == self.case_id
+        ) or kind == timestamps.CHANGED_EVENT:
             self.schedule_reload()
 
     def select(self, item_id: str) -> None:

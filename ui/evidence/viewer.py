@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fairdesk.evidence import service
+from fairdesk.evidence import service, timestamps
 from fairdesk.evidence.models import KIND_LABELS
 from fairdesk.evidence.rows import ItemRow
 from fairdesk.evidence.verify import AT_HQ
@@ -105,6 +105,7 @@ class ItemViewer(QWidget):
         super().__init__(parent)
         self.store = store
         self.row: ItemRow | None = None
+        self.covers: dict[str, timestamps.Cover | None] = {}  # item id → covering token
         # When the large picture may be read: the panel lets the gallery's first screen of
         # thumbnails go first (GalleryModel.after_thumbnails).
         self.picture_gate: Callable[[Callable[[], None]], None] = lambda load: load()
@@ -123,6 +124,7 @@ class ItemViewer(QWidget):
             ("pixels", _("Pixels")),
             ("sha256", _("SHA-256")),
             ("imported", _("Imported")),
+            ("timestamp", _("Independent time")),
             ("note", _("Note")),
             ("derived", _("Annotated copy of")),
         ):
@@ -175,6 +177,14 @@ class ItemViewer(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
         self.show_item(None)
+
+    def set_timestamps(self, covers: dict[str, timestamps.Cover | None]) -> None:
+        """Which items an RFC 3161 token covers (read by the panel); refreshes the shown item."""
+        self.covers = covers
+        if self.row is not None:
+            self.meta_labels["timestamp"].setText(
+                timestamps.cover_text(covers[self.row.id]) if self.row.id in covers else "—"
+            )
 
     def show_item(self, row: ItemRow | None) -> None:
         self.row = row
@@ -231,6 +241,9 @@ class ItemViewer(QWidget):
             note = _("INTEGRITY PROBLEM: the original is {state}. Run Verify.").format(
                 state=_("missing") if row.integrity == "missing" else _("changed or damaged")
             ) + (" " + note if note else "")
+        labels["timestamp"].setText(
+            timestamps.cover_text(self.covers[row.id]) if row.id in self.covers else "—"
+        )
         labels["note"].setText(note or "—")
         labels["derived"].setText(row.derived_from or "—")
         self.caption.setText(row.caption)
