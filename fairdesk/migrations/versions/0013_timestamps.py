@@ -46,6 +46,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("device_id", "tree_size", "tsa_name", name="uq_timestamp_head_tsa"),
     )
     op.create_index("ix_timestamp_token_device", "timestamp_token", ["device_id", "tree_size"])
+    # A log written before this revision is queued too: its current head gets stamped at the
+    # first sync after the upgrade (only this device's own log; others stamp theirs).
+    op.execute(
+        "INSERT INTO timestamp_queue (device_id, tree_size, queued_at, last_error) "
+        "SELECT device_id, MAX(seq), CURRENT_TIMESTAMP, '' FROM custody_event "
+        "WHERE device_id IN (SELECT id FROM device) GROUP BY device_id"
+    )
 
 
 def downgrade() -> None:

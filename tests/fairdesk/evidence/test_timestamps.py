@@ -130,3 +130,27 @@ def test_queue_keeps_only_the_newest_head_and_coverage_follows_tokens(
         again = timestamps.pending_for(session, device, "Test")
     assert sum(c is None for c in covers.values()) == 1  # the new photo waits, the rest stay
     assert again is not None and again.tree_size == 4
+
+
+def test_a_log_written_before_the_upgrade_is_queued_by_the_migration(
+    vault_store: Store, case_id: str, files: Path
+) -> None:
+    from alembic import command
+
+    from fairdesk.store import _alembic_config, open_store
+
+    service.import_paths(vault_store, case_id, [photo(files / f"P{i}.JPG", seed=i) for i in (1, 2)])
+    config = _alembic_config()
+    with vault_store.engine.begin() as connection:  # back to the schema before timestamps
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0007_reference_cursors")
+    data_dir = vault_store.data_dir
+    vault_store.close()
+    store = open_store(data_dir)
+    try:
+        with store.read() as session:
+            queued = session.scalars(select(TimestampQueue)).all()
+            assert [(q.device_id, q.tree_size) for q in queued] == [(store.device.id, 2)]
+            assert queued[0].queued_at.tzinfo is not None
+    finally:
+        store.close()
