@@ -32,7 +32,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QIcon, QImage, QImageReader, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QStyle
 
-from fairdesk.evidence import service
+from fairdesk.evidence import service, timestamps
 from fairdesk.evidence.models import KIND_LABELS
 from fairdesk.evidence.rows import ItemRow
 from fairdesk.i18n import _
@@ -198,6 +198,7 @@ class GalleryModel(QAbstractListModel):
         self._when_idle: list[Callable[[], None]] = []
         self._closed = False
         self.loaded_count = 0
+        self.covers: dict[str, timestamps.Cover | None] = {}  # item id → covering RFC 3161 token
 
     # -- rows ----------------------------------------------------------------------------------
 
@@ -339,6 +340,8 @@ class GalleryModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             when = row.captured_local.replace("T", " ") if row.captured_local else _("unknown")
             tip = _("{name}\nTaken (camera clock): {when}").format(name=row.display_name, when=when)
+            if row.id in self.covers:
+                tip += "\n" + timestamps.cover_text(self.covers[row.id])
             if row.hidden_at is not None:
                 tip += "\n" + _("Hidden: {reason}").format(reason=row.hidden_reason)
             return tip
@@ -347,6 +350,14 @@ class GalleryModel(QAbstractListModel):
         if role == Qt.ItemDataRole.SizeHintRole:
             return QSize(ICON_SIZE + 24, ICON_SIZE + 40)
         return None
+
+    def set_timestamps(self, covers: dict[str, timestamps.Cover | None]) -> None:
+        """Which items a timestamp covers: shown in each item's tooltip."""
+        self.covers = covers
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0), self.index(len(self._rows) - 1), [Qt.ItemDataRole.ToolTipRole]
+            )
 
     def _on_loaded(self, sha256: str, image: QImage) -> None:
         pixmap = None if image.isNull() else QPixmap.fromImage(image)

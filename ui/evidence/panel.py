@@ -285,6 +285,7 @@ class EvidencePanel(QWidget):
 
     def _timestamps(self, coverage: timestamps.CaseCoverage) -> None:
         self.viewer.set_timestamps(coverage.covers)
+        self.model.set_timestamps(coverage.covers)
         self.timestamp_label.setText(coverage.summary())
         self.timestamp_label.setVisible(bool(coverage.covers))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from fairdesk import events
 from fairdesk.evidence import service, timestamps
@@ -72,6 +73,13 @@ def test_evidence_tab_shows_covered_and_waiting_items(
             assert "3 件证据已有时间戳，1 件等待联网" in summary
             assert "之前已记入保管记录" in covered and "签发方：HQ" in covered
             assert "等待联网" in waiting
+        tips = {
+            panel.model.row_at(n).id: panel.model.data(  # type: ignore[union-attr]
+                panel.model.index(n), Qt.ItemDataRole.ToolTipRole
+            )
+            for n in range(panel.model.rowCount())
+        }
+        assert tips[late.id].endswith(waiting) and tips[early.id].endswith(covered)
         SHOTS.mkdir(parents=True, exist_ok=True)
         panel.grab().save(str(SHOTS / f"evidence-timestamps-{language}.png"))
 
