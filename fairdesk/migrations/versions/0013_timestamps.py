@@ -1,7 +1,7 @@
 """RFC 3161 timestamps on the custody log: the queue of heads to stamp and the tokens received
 
 Revision ID: 0013_timestamps
-Revises: 0007_reference_cursors
+Revises: 0008_fairs_parties
 
 See ``fairdesk.evidence.timestamps``: one queue row per device (the newest head of its custody
 log still to be stamped) and every verified token, stored beside the log.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_timestamps"
-down_revision = "0007_reference_cursors"
+down_revision = "0008_fairs_parties"
 branch_labels = None
 depends_on = None
 

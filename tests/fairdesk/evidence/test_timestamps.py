@@ -136,14 +136,16 @@ def test_a_log_written_before_the_upgrade_is_queued_by_the_migration(
     vault_store: Store, case_id: str, files: Path
 ) -> None:
     from alembic import command
+    from alembic.script import ScriptDirectory
 
     from fairdesk.store import _alembic_config, open_store
 
     service.import_paths(vault_store, case_id, [photo(files / f"P{i}.JPG", seed=i) for i in (1, 2)])
     config = _alembic_config()
+    before = ScriptDirectory.from_config(config).get_revision("0013_timestamps").down_revision
     with vault_store.engine.begin() as connection:  # back to the schema before timestamps
         config.attributes["connection"] = connection
-        command.downgrade(config, "0007_reference_cursors")
+        command.downgrade(config, str(before))
     data_dir = vault_store.data_dir
     vault_store.close()
     store = open_store(data_dir)

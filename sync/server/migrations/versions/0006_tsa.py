@@ -1,7 +1,7 @@
 """HQ as a time-stamping authority: the log of every RFC 3161 token issued.
 
 Revision ID: 0006t
-Revises: 0002
+Revises: 0003u
 Create Date: 2026-12-04
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006t"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003u"
 branch_labels: str | None = None
 depends_on: str | None = None
 
