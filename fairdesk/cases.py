@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import DateTime, Select, func, literal_column, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from fairdesk import events, outbox, rights, search, triage
 from fairdesk.deadlines import resolve_due
@@ -48,9 +48,13 @@ from fairdesk.model import (
     TimelineEvent,
     Trigger,
 )
+from fairdesk.situation import SituationReading, facts_of, read_situation
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow, zone
 from fairdesk.validation import LONG_MAX, TITLE_MAX, clean_text
+
+if TYPE_CHECKING:
+    from fairdesk.knowledge.library import Library
 
 # ---------------------------------------------------------------------------------------------
 # Inputs
@@ -212,6 +216,8 @@ class CaseDetail:
     deadlines: tuple[DeadlineRow, ...]
     notes: tuple[NoteRow, ...]
     timeline: tuple[TimelineRow, ...]
+    # The situation everything downstream follows (computed, or the user's correction).
+    situation: SituationReading | None = None
 
 
 @dataclass(frozen=True)
@@ -306,6 +312,7 @@ _CASE_FIELDS = (
     "served_at",
     "level_override",
     "override_reason",
+    "situation_override",
 )
 _PARTY_FIELDS = ("case_id", "role", "name", "organisation", "contact", "reference")
 _RIGHT_FIELDS = (
@@ -322,15 +329,22 @@ _RIGHT_FIELDS = (
 _DEADLINE_FIELDS = ("case_id", "what", "due_at", "rule", "rule_hours", "source", "done")
 
 
-def _relevel(session: Session, case: Case, now: datetime, *, quiet: bool = False) -> None:
-    """Recompute the level from the rules; record a timeline event when it changes."""
+def _library(store: Store) -> Library:
+    """The reference library in use in this data folder, handed on explicitly to levelling."""
     # Imported here, not at module load: the reference library costs ~200 ms to import and
     # only re-levelling needs it (off the GUI thread), not listing or searching cases.
-    from fairdesk.knowledge.levels import level_floor
+    from fairdesk.knowledge.library import load_active
 
-    due = [d.due_at for d in case.deadlines if not d.done and d.deleted_at is None]
-    floor = level_floor(case.direction, case.fair.country if case.fair is not None else "")
-    assessment = triage.assess(case.trigger, due, now, floor=floor)
+    return load_active(store)
+
+
+def _relevel(
+    session: Session, case: Case, now: datetime, library: Library, *, quiet: bool = False
+) -> None:
+    """Recompute the level from the rules; record a timeline event when it changes."""
+    from fairdesk.knowledge.levels import assess_stored_case
+
+    assessment = assess_stored_case(case, now, library)
     case.computed_level = assessment.level
     case.level_reason = assessment.rule
     effective = case.level_override or assessment.level
@@ -356,6 +370,23 @@ def _find_case(session: Session, id_or_number: str) -> Case:
     if case is None or case.deleted_at is not None:
         raise NotFoundError(_("No case with id or number {id}.").format(id=id_or_number))
     return case
+
+
+def _check_situation(value: object) -> str:
+    """A situation correction as stored: a valid key, or "" to use the computed situation."""
+    from fairdesk.situation import parse_key
+
+    if value is None or str(value).strip().lower() in ("", "auto", "computed"):
+        return ""
+    try:
+        return parse_key(str(value)).key()
+    except ValueError as exc:
+        raise ValidationError(
+            _(
+                "Not a situation FairDesk knows: {value} ({problem}). Write it as "
+                "role/event/country, e.g. respondent/ex_parte_order_served/DE."
+            ).format(value=value, problem=exc)
+        ) from exc
 
 
 def _check_party(p: PartyInput) -> PartyInput:
@@ -562,6 +593,7 @@ def _next_number(session: Session) -> str:
 def create_case(store: Store, data: CaseInput, *, now: datetime | None = None) -> str:
     """Record a new case with its first parties, rights, deadlines and note, in one step."""
     now = now or utcnow()
+    library = _library(store)
     title = clean_text(_("Title"), data.title, required=True, max_len=TITLE_MAX)
     parties = [_check_party(p) for p in data.parties]
     rights = [_check_right(r) for r in data.rights]
@@ -617,7 +649,7 @@ def create_case(store: Store, data: CaseInput, *, now: datetime | None = None) -
             _add_deadline(session, case, d, now, allow_past=False)
         if data.note.strip():
             _add_note(session, case, data.note, now)
-        _relevel(session, case, now, quiet=True)  # the first assessment is not a "change"
+        _relevel(session, case, now, library, quiet=True)  # the first assessment is not a "change"
         _timeline(
             session, case, "created", "", case.level.value, triage.RULE_TEXT[case.level_reason]
         )
@@ -645,7 +677,8 @@ def edit_case(
     """Change fields of a case. ``level`` (an override, or None to lift it) needs ``reason``.
 
     Accepted keys: title, hall, booth, products, summary, status, direction, trigger, fair_id,
-    served_at, level.
+    served_at, level, situation (a ``fairdesk.situation`` key correcting the computed
+    situation, or "" / None to go back to the computed one).
     """
     now = now or utcnow()
     allowed = set(EDITABLE_TEXT) | {
@@ -655,15 +688,20 @@ def edit_case(
         "fair_id",
         "served_at",
         "level",
+        "situation",
     }
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(
             _("These fields cannot be edited: {names}").format(names=", ".join(sorted(unknown)))
         )
+    situation_key = _check_situation(changes["situation"]) if "situation" in changes else None
+    library = _library(store)
     with store.write() as session:
         case = _find_case(session, case_id)
         changed: dict[str, Any] = {}
+        if situation_key is not None and situation_key != case.situation_override:
+            changed["situation_override"] = situation_key
         for name, (label, limit) in EDITABLE_TEXT.items():
             if name in changes:
                 value = clean_text(
@@ -721,9 +759,11 @@ def edit_case(
         )
         if "status" in changed:
             _timeline(session, case, "status", old_status.value, case.status.value, reason)
+        if "situation_override" in changed:
+            _timeline(session, case, "situation", "", situation_key or "computed", reason)
         if override_changed:
             old_level = case.level
-            _relevel(session, case, now, quiet=True)
+            _relevel(session, case, now, library, quiet=True)
             _timeline(
                 session,
                 case,
@@ -733,8 +773,10 @@ def edit_case(
                 case.override_reason,
             )
         else:
-            _relevel(session, case, now)
-        edited = sorted(set(changed) - {"status", "level_override", "override_reason"})
+            _relevel(session, case, now, library)
+        edited = sorted(
+            set(changed) - {"status", "level_override", "override_reason", "situation_override"}
+        )
         if edited:
             _timeline(session, case, "edit", "", ", ".join(edited), reason)
         search.reindex_case(session, case)
@@ -764,9 +806,13 @@ def delete_case(store: Store, case_id: str, *, reason: str) -> None:
 
 def add_party(store: Store, case_id: str, data: PartyInput) -> str:
     now = utcnow()
+    library = _library(store)
     with store.write() as session:
         case = _find_case(session, case_id)
         party_id = _add_party(session, case, data, now).id
+        session.flush()
+        session.refresh(case, ["parties"])
+        _relevel(session, case, now, library)  # a court party can move the situation (UPC)
         search.reindex_case(session, case)
     events.emit("case_changed", case_id)
     return party_id
@@ -774,9 +820,13 @@ def add_party(store: Store, case_id: str, data: PartyInput) -> str:
 
 def add_right(store: Store, case_id: str, data: RightInput) -> str:
     now = utcnow()
+    library = _library(store)
     with store.write() as session:
         case = _find_case(session, case_id)
         right_id = _add_right(session, case, data, now).id
+        session.flush()
+        session.refresh(case, ["rights"])
+        _relevel(session, case, now, library)  # a unitary patent can move the situation (UPC)
         search.reindex_case(session, case)
     events.emit("case_changed", case_id)
     return right_id
@@ -932,16 +982,18 @@ def add_deadline(
     now: datetime | None = None,
 ) -> str:
     now = now or utcnow()
+    library = _library(store)
     with store.write() as session:
         case = _find_case(session, case_id)
         deadline_id = _add_deadline(session, case, data, now, allow_past=allow_past).id
-        _relevel(session, case, now)
+        _relevel(session, case, now, library)
     events.emit("case_changed", case_id)
     return deadline_id
 
 
 def set_deadline_done(store: Store, deadline_id: str, done: bool = True) -> None:
     now = utcnow()
+    library = _library(store)
     with store.write() as session:
         deadline = session.get(Deadline, deadline_id)
         if deadline is None or deadline.deleted_at is not None:
@@ -964,7 +1016,7 @@ def set_deadline_done(store: Store, deadline_id: str, done: bool = True) -> None
         _timeline(
             session, case, "deadline_done" if done else "deadline_reopened", "", deadline.what
         )
-        _relevel(session, case, now)
+        _relevel(session, case, now, library)
         case_id = case.id
     events.emit("case_changed", case_id)
 
@@ -979,39 +1031,54 @@ def add_note(store: Store, case_id: str, text_value: str) -> str:
     return note_id
 
 
-def refresh_levels(store: Store, now: datetime | None = None) -> int:
+def refresh_levels(store: Store, now: datetime | None = None, *, full: bool = False) -> int:
     """Re-run the level rules for open cases whose deadlines may have come closer.
 
-    Called at start-up and on a timer; returns how many cases changed level.
+    Called at start-up and on a timer; returns how many cases changed level or rule.
+    ``full`` re-levels every case with this folder's library (at start-up and after a library
+    update): it mends rows levelled by older code or another library version.
     """
     now = now or utcnow()
-    changed = 0
+    library = _library(store)
     horizon = now + triage.URGENT_WINDOW
     with store.write() as session:
-        ids = session.scalars(
-            select(Deadline.case_id)
-            .where(
-                Deadline.done.is_(False), Deadline.deleted_at.is_(None), Deadline.due_at <= horizon
+        if full:
+            todo: list[Case] = list(
+                session.scalars(
+                    select(Case)
+                    .where(Case.deleted_at.is_(None))
+                    .options(
+                        selectinload(Case.deadlines),
+                        selectinload(Case.parties),
+                        selectinload(Case.rights),
+                        selectinload(Case.fair),
+                    )
+                )
             )
-            .distinct()
-        )
-        for case_id in list(ids):
-            case = session.get(Case, case_id)
-            if case is None or case.deleted_at is not None:
+        else:
+            ids = session.scalars(
+                select(Deadline.case_id)
+                .where(
+                    Deadline.done.is_(False),
+                    Deadline.deleted_at.is_(None),
+                    Deadline.due_at <= horizon,
+                )
+                .distinct()
+            )
+            todo = [c for c in (session.get(Case, i) for i in list(ids)) if c is not None]
+            # Cases whose urgent deadline was done or moved: recompute those flagged by R2.
+            todo += session.scalars(select(Case).where(Case.level_reason == "R2"))
+        changed: set[str] = set()
+        for case in todo:
+            if case.deleted_at is not None or case.id in changed:
                 continue
-            before = case.level
-            _relevel(session, case, now)
-            changed += before != case.level
-        # Cases whose urgent deadline was done or moved: recompute those flagged by rule R2.
-        for case in session.scalars(
-            select(Case).where(Case.level_reason == "R2", Case.deleted_at.is_(None))
-        ):
-            before = case.level
-            _relevel(session, case, now)
-            changed += before != case.level
+            before = (case.level, case.computed_level, case.level_reason)
+            _relevel(session, case, now, library)
+            if before != (case.level, case.computed_level, case.level_reason):
+                changed.add(case.id)
     if changed:
         events.emit("levels_changed", "")
-    return changed
+    return len(changed)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1217,6 +1284,7 @@ def get_case(store: Store, id_or_number: str) -> CaseDetail:
                 )
                 for t in case.timeline
             ),
+            situation=read_situation(facts_of(case)),
         )
 
 

@@ -243,6 +243,9 @@ class Case(SyncedMixin, Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     served_at: Mapped[datetime | None] = mapped_column(default=None)
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)  # open sync conflicts
+    # The user's correction of the situation (fairdesk.situation key, e.g.
+    # "respondent/ex_parte_order_served/UPC"); "" = computed from the facts. Synced.
+    situation_override: Mapped[str] = mapped_column(String(80), default="")
 
     fair: Mapped[Fair | None] = relationship(back_populates="cases")
     parties: Mapped[list[Party]] = relationship(back_populates="case", order_by="Party.created_at")

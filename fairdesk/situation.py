@@ -14,8 +14,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from fairdesk.i18n import N_
-from fairdesk.model import Direction, Trigger
+from fairdesk.i18n import N_, _, current_language
+from fairdesk.model import Case, Direction, Trigger
 
 
 class OurRole(enum.StrEnum):
@@ -113,3 +113,143 @@ EVENT_LABELS: dict[Event, str] = {
     Event.COPY_SPOTTED: N_("Copy of our product spotted"),
     Event.RISK_NOTICE: N_("Risk notice"),
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a case's facts
+
+
+# Court or authority names that put an order in the Unified Patent Court's hands.
+_UPC_COURT_NAMES = ("unified patent court", "upc", "统一专利法院", "einheitliches patentgericht")
+# Offices whose right can only be enforced before the UPC (the unitary patent).
+_UPC_OFFICES = frozenset({"UPC", "EPUE", "UP"})
+# Events that are a court acting: only these move the jurisdiction to the UPC.
+_COURT_EVENTS = frozenset({Event.EX_PARTE_ORDER_SERVED, Event.BAILIFF_SEIZURE})
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the situation is read from; built from a stored case by ``facts_of``."""
+
+    trigger: Trigger
+    direction: Direction
+    country: str  # the fair's country (ISO code) or ""
+    court_names: tuple[str, ...] = ()  # names/organisations of court or authority parties
+    their_right_offices: tuple[str, ...] = ()  # offices of the rights asserted against us
+    correction: str = ""  # the user's correction, a ``Situation.key()``, or ""
+
+
+@dataclass(frozen=True)
+class SituationReading:
+    situation: Situation  # the one everything downstream follows
+    computed: Situation  # what the facts alone say
+    corrected: bool  # True when the user's correction is in force
+
+
+def _names_upc(name: str) -> bool:
+    text = name.strip().lower()
+    return any(
+        text == alias or (len(alias) > 3 and alias in text) or f"({alias})" in text
+        for alias in _UPC_COURT_NAMES
+    )
+
+
+def computed_situation(facts: CaseFacts) -> Situation:
+    """The situation from the facts: trigger × direction, in the fair's country — or the UPC
+    when a court party is the Unified Patent Court, or a unitary patent is asserted against
+    us in a court event (DOMAIN.md §1, UPC row)."""
+    base = default_situation(facts.trigger, facts.direction, facts.country)
+    if base.event not in _COURT_EVENTS or base.role is not OurRole.RESPONDENT:
+        return base
+    upc_court = any(_names_upc(n) for n in facts.court_names)
+    unitary = any(o.strip().upper() in _UPC_OFFICES for o in facts.their_right_offices)
+    return Situation(base.role, base.event, UPC) if upc_court or unitary else base
+
+
+def parse_key(key: str) -> Situation:
+    """A ``Situation.key()`` back into a situation; a ValueError names what is wrong."""
+    parts = key.strip().split("/")
+    if len(parts) != 3:
+        raise ValueError(f"not role/event/jurisdiction: {key!r}")
+    role_text, event_text, where = parts
+    try:
+        role = OurRole(role_text.strip().lower())
+    except ValueError:
+        raise ValueError(f"unknown role {role_text!r}") from None
+    try:
+        event = Event(event_text.strip().lower())
+    except ValueError:
+        raise ValueError(f"unknown event {event_text!r}") from None
+    where = where.strip().upper()
+    if where == "-":
+        where = ""
+    if where and where != UPC and not (len(where) == 2 and where.isalpha()):
+        raise ValueError(f"unknown jurisdiction {where!r}")
+    return Situation(role, event, where)
+
+
+def read_situation(facts: CaseFacts) -> SituationReading:
+    """The situation in force: the user's correction when there is a valid one, else computed.
+    A stored correction that no longer parses (a newer peer's vocabulary) is ignored."""
+    computed = computed_situation(facts)
+    if facts.correction:
+        try:
+            corrected = parse_key(facts.correction)
+        except ValueError:
+            return SituationReading(computed, computed, False)
+        return SituationReading(corrected, computed, corrected != computed)
+    return SituationReading(computed, computed, False)
+
+
+def facts_of(case: Case) -> CaseFacts:
+    """The facts of a stored case (its fair, court/authority parties, rights against us)."""
+    fair = case.fair
+    courts = tuple(
+        f"{p.name} {p.organisation}".strip()
+        for p in case.parties
+        if p.deleted_at is None and p.role.value in _AUTHORITY_ROLES
+    )
+    offices = tuple(
+        r.office for r in case.rights if r.deleted_at is None and not r.asserted_by_us and r.office
+    )
+    return CaseFacts(
+        trigger=case.trigger,
+        direction=case.direction,
+        country=fair.country if fair is not None else "",
+        court_names=courts,
+        their_right_offices=offices,
+        correction=case.situation_override or "",
+    )
+
+
+# Party roles (values, so that roles added later by name match too) naming a court/authority.
+_AUTHORITY_ROLES = frozenset({"court", "authority", "court_or_authority"})
+
+
+UPC_LABEL = N_("Unified Patent Court (UPC)")
+
+
+def jurisdiction_label(code: str, language: str | None = None) -> str:
+    """A readable name: "Germany" / "德国", the UPC, or "no country" when unknown."""
+    language = language or current_language()
+    if not code:
+        return _("no country")
+    if code == UPC:
+        return _(UPC_LABEL)
+    try:
+        from babel import Locale
+
+        locale = Locale.parse("zh_Hans_CN" if language.startswith("zh") else "en")
+        name = locale.territories.get(code)
+    except (ValueError, LookupError):  # babel without that locale: the code is still clear
+        name = None
+    return str(name) if name else code
+
+
+def describe(situation: Situation, language: str | None = None) -> str:
+    """One sentence: "Served: ex-parte court order, Germany — you are the respondent"."""
+    return _("{event}, {where} — {role}").format(
+        event=_(EVENT_LABELS[situation.event]),
+        where=jurisdiction_label(situation.jurisdiction, language),
+        role=_(ROLE_LABELS[situation.role]),
+    )

@@ -930,7 +930,6 @@ def _rejected(problems: list[str]) -> LibraryError:
 _lock = threading.Lock()
 _shipped: Library | None = None
 _active_cache: dict[tuple[str, int], Library] = {}
-_current: Library | None = None
 
 
 def shipped_payload() -> dict[str, Any]:
@@ -985,10 +984,9 @@ def load_active(store: Store) -> Library:
     """The library in use on this device: the newest valid applied update, or the shipped one.
 
     A damaged stored version is skipped (logged), falling back to the one before it; the
-    shipped library is always there as the last resort. Also makes it the process's current
-    library (used for level hints).
+    shipped library is always there as the last resort. Callers pass the result on explicitly
+    (levels, guidance): there is no process-wide "current" library.
     """
-    global _current
     shipped = load_shipped()
     with store.read() as session:
         rows = [
@@ -1013,13 +1011,7 @@ def load_active(store: Store) -> Library:
             continue
         _active_cache[key] = library
         break
-    _current = library
     return library
-
-
-def current_library() -> Library:
-    """The library last loaded for a data folder in this process, else the shipped one."""
-    return _current or load_shipped()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1149,9 +1141,7 @@ def apply_reference_update(store: Store, payload: dict[str, Any]) -> AppliedUpda
                 changes=changes.as_json(),
             )
         )
-    global _current
     _active_cache[(str(store.data_dir), new.library_version)] = new
-    _current = new
     from fairdesk import events  # late: events has no dependencies, this only keeps imports flat
 
     events.emit("reference_updated", str(new.library_version))

@@ -27,10 +27,12 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from fairdesk import search, triage
+from fairdesk import search
 from fairdesk.i18n import _
 from fairdesk.ids import new_id
-from fairdesk.model import Base, Case, Deadline, Device, Level, OutboxEntry, TimelineEvent
+from fairdesk.knowledge.levels import assess_stored_case
+from fairdesk.knowledge.library import Library
+from fairdesk.model import Base, Case, Device, Level, OutboxEntry, TimelineEvent
 from fairdesk.timeutil import utcnow
 from sync.protocol import ANNOTATION_FIELDS, APPEND_ONLY_ENTITIES
 
@@ -160,8 +162,9 @@ def _fill_required(table: Table, values: dict[str, Any], now: datetime) -> None:
 class Applier:
     """Applies one page of pulled changes inside the caller's transaction."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, library: Library) -> None:
         self.session = session
+        self.library = library  # the folder's active reference library: levels use it
         self.tables = tables()
         self.now = utcnow()
         self.touched_cases: set[str] = set()
@@ -343,12 +346,8 @@ class Applier:
             case = self.session.get(Case, case_id)
             if case is None:
                 continue
-            due = [
-                d.due_at
-                for d in self.session.scalars(select(Deadline).where(Deadline.case_id == case_id))
-                if not d.done and d.deleted_at is None
-            ]
-            assessment = triage.assess(case.trigger, due, self.now)
+            # The same function, with the same library, as every other path (no floor lost).
+            assessment = assess_stored_case(case, self.now, self.library)
             case.computed_level = assessment.level
             case.level_reason = assessment.rule
             case.level = case.level_override or assessment.level

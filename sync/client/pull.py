@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from fairdesk import events
 from fairdesk.i18n import _
+from fairdesk.knowledge.library import load_active
 from fairdesk.model import OutboxEntry, SyncState
 from fairdesk.store import Store
 from fairdesk.syncmodel import SyncAccount
@@ -52,10 +53,11 @@ def set_cursor(store: Store, cursor: int) -> None:
 
 def apply_page(store: Store, page: PullResponse) -> set[str]:
     """Apply the rows and store ``next_cursor`` atomically; returns the cases touched."""
+    library = load_active(store)
     with store.write() as session:
         # Rows of one page may reference each other in any order (a re-published case).
         session.execute(text("PRAGMA defer_foreign_keys = ON"))
-        applier = Applier(session)
+        applier = Applier(session, library)
         own = _own_applied(session, page)
         conflict_cases: set[str] = set()
         for change in page.changes:
