@@ -35,6 +35,7 @@ from fairdesk.model import (
     Status,
     Trigger,
 )
+from fairdesk.situation import SituationReading, describe
 from fairdesk.timeutil import parse_instant, utcnow
 
 # Extra keys for `case show --json` that other parts of the app add (evidence, documents,
@@ -161,9 +162,26 @@ def case_detail_json(detail: cases.CaseDetail) -> dict[str, Any]:
                 for t in detail.timeline
             ],
             "conflicts": [],
+            "situation": situation_json(detail.situation),
         }
     )
     return out
+
+
+def situation_json(reading: SituationReading | None) -> dict[str, Any] | None:
+    """``situation`` in ``case show --json``: what everything downstream follows."""
+    if reading is None:
+        return None
+    current = reading.situation
+    return {
+        "key": current.key(),
+        "role": current.role.value,
+        "event": current.event.value,
+        "jurisdiction": current.jurisdiction or None,
+        "label": describe(current),
+        "computed": reading.computed.key(),
+        "corrected": reading.corrected,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -401,6 +419,8 @@ def _cmd_case_edit(args: argparse.Namespace) -> int:
         if not args.reason:
             raise ValidationError(_("Changing the warning level by hand needs --reason."))
         changes["level"] = None if args.level == "auto" else args.level
+    if args.situation is not None:
+        changes["situation"] = args.situation
     if changes:
         cases.edit_case(store, case_id, changes, reason=args.reason or "")
     for text in args.add_note:
@@ -468,6 +488,8 @@ def _cmd_case_show(args: argparse.Namespace) -> int:
             f"{fair_label}: {detail.fair.name} ({detail.fair.city}, {tz})  "
             f"{detail.hall} {detail.booth}"
         )
+    if detail.situation is not None:
+        print(f"{_('Situation')}: {describe(detail.situation.situation)}")
     if detail.summary:
         print(detail.summary)
     for d in detail.deadlines:
@@ -593,6 +615,15 @@ def register(subparsers: Any) -> None:
         choices=[*_values(Level), "auto"],
         default=None,
         help=_("override the warning level (needs --reason); auto lifts it"),
+    )
+    edit.add_argument(
+        "--situation",
+        default=None,
+        metavar="ROLE/EVENT/WHERE",
+        help=_(
+            "correct the situation, e.g. respondent/ex_parte_order_served/UPC "
+            "(auto goes back to the one computed from the facts)"
+        ),
     )
     edit.add_argument("--reason", default=None)
     edit.add_argument("--add-note", action="append", default=[])

@@ -29,7 +29,9 @@ from fairdesk.knowledge.library import (
     Library,
     Text,
 )
+from fairdesk.knowledge.situation_rules import ANCHORS
 from fairdesk.model import LABELS, RightKind
+from fairdesk.situation import describe
 from fairdesk.store import Store
 from fairdesk.timeutil import parse_instant, utcnow
 
@@ -142,9 +144,17 @@ def guidance_json(g: guidance.Guidance) -> dict[str, Any]:
                 "alternative": d.alternative,
                 "note": d.note,
                 "sources": [{"ref": s.ref, "url": s.url} for s in d.sources],
+                "anchor": d.anchor,
+                "anchor_label": _(ANCHORS.get(d.anchor, "")) if d.anchor in ANCHORS else None,
             }
             for d in g.deadlines
         ],
+        "situation": g.situation.key() if g.situation is not None else None,
+        "situation_label": describe(g.situation) if g.situation is not None else None,
+        "covered": g.covered,
+        "situation_note": g.note,
+        "situation_sources": [{"ref": s.ref, "url": s.url} for s in g.note_sources],
+        "gaps": list(g.gaps),
         "documents": list(g.documents),
         "level_hint": None
         if g.level_hint is None

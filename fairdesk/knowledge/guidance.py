@@ -1,11 +1,13 @@
 """Guidance for a case: which procedure it faces, proposed deadlines, documents to prepare.
 
-From the case's fair (country, name, time zone) and what happened (trigger, direction, time
-of service) this picks the matching procedure cards from the reference library, turns their
-deadline rules into proposed deadlines (``fairdesk.cases.DeadlineInput``; nothing is added
-until the user confirms), suggests document kinds, and gives the country's level hint.
-A country the library does not cover gets "no data" and the general pre-fair checklist,
-never an empty "no procedure".
+Everything follows the case's situation (``fairdesk.situation``: our role × what happened ×
+jurisdiction) through the reviewed rules table (``fairdesk.knowledge.situation_rules``): its
+cards come first, then the rest of the country's; only the deadlines its row lists are proposed,
+each saying what it counts from and with its sources; only the documents its row lists are
+suggested. A situation without a row is said to be not covered: the country's cards are shown
+and nothing is proposed beyond the evidence report and the HQ notification. A country the
+library does not cover gets "no data" and the general pre-fair checklist, never an empty
+"no procedure".
 
 Working days are counted Monday to Friday; public holidays are not in the library, so every
 proposal counted in working days says so.
@@ -13,6 +15,7 @@ proposal counted in working days says so.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -28,7 +31,15 @@ from fairdesk.knowledge.library import (
     load_active,
     normalise_country,
 )
+from fairdesk.knowledge.situation_rules import (
+    ANCHORS,
+    COMPUTED_ANCHORS,
+    DOCUMENT_KINDS,
+    SituationRule,
+    rule_for,
+)
 from fairdesk.model import DeadlineRule, Direction, Trigger
+from fairdesk.situation import Situation, default_situation, describe
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow, zone
 
@@ -44,15 +55,6 @@ _TRIGGER_INSTRUMENTS: dict[Trigger, tuple[str, ...]] = {
     Trigger.RISK_NOTICE: ("protective_letter", "court_injunction", "tro"),
     Trigger.WATCH: ("protective_letter", "court_injunction", "tro"),
 }
-_DOCUMENT_ORDER = (
-    "panel_response",
-    "non_infringement",
-    "evidence_report",
-    "customs_request",
-    "protective_letter",
-    "warning_letter",
-    "hq_notification",
-)
 MAX_SOURCE_NOTE = 480
 
 
@@ -70,6 +72,7 @@ class ProposedDeadline:
     note: str  # translated: how it was counted, assumptions
     sources: tuple[Source, ...]
     alternative: bool
+    anchor: str = "service"  # what it counts from: a key of situation_rules.ANCHORS
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,11 @@ class Guidance:
     edition: str
     library_version: int
     message: str  # translated one-line summary (e.g. "no data for XY")
+    situation: Situation | None = None  # the situation the guidance follows
+    covered: bool = False  # the rules table has a row for it
+    note: str = ""  # translated: the row's note (why these cards, deadlines, documents)
+    note_sources: tuple[Source, ...] = ()
+    gaps: tuple[str, ...] = ()  # translated: what the library does not say here
 
 
 def add_business_days(start: date, count: int) -> date:
@@ -285,10 +293,16 @@ def guidance_for(
     served_at: datetime | None = None,
     fair_time_zone: str = "UTC",
     now: datetime | None = None,
+    situation: Situation | None = None,
 ) -> Guidance:
-    """The guidance for a situation (pure: no database), see ``guidance_for_case``."""
+    """The guidance for a situation (pure: no database), see ``guidance_for_case``.
+
+    ``situation`` defaults to the reading of ``trigger`` and ``direction`` in ``country``."""
     now = now or utcnow()
     code = normalise_country(country) if country else ""
+    if situation is None:
+        situation = default_situation(trigger, direction, code)
+    rule = rule_for(situation)
     venue = match_venue(library, fair_name, code) if code else None
     general = [e for e in library.entries if e.kind == "checklist" and e.country == "INT"]
     instruments = (
@@ -301,6 +315,9 @@ def guidance_for(
         else []
     )
     cards = sorted(instruments, key=lambda e: _relevance(e, trigger, venue, code))
+    if rule is not None:
+        first = [e for card in rule.cards for e in cards if e.id == card]
+        cards = first + [e for e in cards if e not in first]
     checklists = [e for e in library.for_country(code, kinds=("checklist",))] if code else []
     past = [e for e in library.for_country(code, kinds=("case",))] if code else []
     institutions = (
@@ -314,35 +331,14 @@ def guidance_for(
             if e.kind == "institution" and e.country == "CN" and e not in institutions
         ]
     has_data = bool(cards or venue)
-    proposals: list[ProposedDeadline] = []
-    if direction is Direction.AGAINST_US:
-        seen: set[tuple[object, ...]] = set()
-        for entry in cards:
-            for spec in entry.deadlines:
-                # Two cards stating the same rule (Canton station and CNIPA art. 14: 24 h)
-                # give one proposal, the more specific card's.
-                key = (
-                    spec.rule,
-                    spec.party,
-                    spec.hours,
-                    spec.days,
-                    spec.months,
-                    spec.business_days,
-                )
-                if key in seen:
-                    continue
-                seen.add(key)
-                proposals.append(
-                    _propose(
-                        entry,
-                        spec,
-                        served_at=served_at,
-                        now=now,
-                        fair_tz=fair_time_zone,
-                        edition=library.edition,
-                    )
-                )
-    documents = _documents(cards, direction, has_data)
+    proposals = (
+        _proposals(
+            rule, cards, served_at=served_at, now=now, fair_tz=fair_time_zone, library=library
+        )
+        if rule is not None
+        else []
+    )
+    documents = _documents(rule)
     if not code:
         message = _(
             "The case has no fair with a country: no procedure data. The general checklist applies."
@@ -357,6 +353,13 @@ def guidance_for(
         message = _("Procedure cards for {country}: {count}; library edition {edition}.").format(
             count=len(cards), country=code, edition=library.edition
         )
+    if rule is None:
+        message += " " + _(
+            "FairDesk's rules do not cover this situation ({situation}): the country's cards "
+            "are shown, and no deadline or document is proposed beyond the evidence report and "
+            "the HQ notification. Ask counsel; correct the situation if it is wrong."
+        ).format(situation=describe(situation))
+    note_sources = _sources(library, rule.note.refs) if rule is not None else ()
     return Guidance(
         country=code,
         fair_name=fair_name,
@@ -372,21 +375,97 @@ def guidance_for(
         edition=library.edition,
         library_version=library.library_version,
         message=message,
+        situation=situation,
+        covered=rule is not None,
+        note=rule.note.get() if rule is not None and rule.note.en else "",
+        note_sources=note_sources,
+        gaps=(rule.gap.get(),) if rule is not None and rule.gap is not None else (),
     )
 
 
-def _documents(cards: list[Entry], direction: Direction, has_data: bool) -> tuple[str, ...]:
-    if direction is Direction.BY_US:
-        kinds = {"evidence_report", "warning_letter", "hq_notification"}
-        if any(e.instrument == "customs" for e in cards):
-            kinds.add("customs_request")
-    else:
-        kinds = {doc for e in cards for doc in e.documents} or {
-            "non_infringement",
-            "evidence_report",
-        }
-        kinds.add("hq_notification")
-    return tuple(d for d in _DOCUMENT_ORDER if d in kinds)
+def _documents(rule: SituationRule | None) -> tuple[str, ...]:
+    # Without a row, only what is right in every situation: record evidence, tell HQ.
+    kinds = set(rule.documents) if rule is not None else {"evidence_report", "hq_notification"}
+    return tuple(d for d in DOCUMENT_KINDS if d in kinds)
+
+
+def _sources(library: Library, refs: tuple[int, ...]) -> tuple[Source, ...]:
+    found: dict[int, Source] = {}
+    for entry in library.entries:
+        for source in entry.sources:
+            if source.ref in refs and source.ref not in found:
+                found[source.ref] = source
+    return tuple(found[r] for r in refs if r in found)
+
+
+def _proposals(
+    rule: SituationRule,
+    cards: list[Entry],
+    *,
+    served_at: datetime | None,
+    now: datetime,
+    fair_tz: str,
+    library: Library,
+) -> list[ProposedDeadline]:
+    """The row's deadlines, from the cards shown (a card of another venue proposes nothing)."""
+    specs = {spec.id: (entry, spec) for entry in cards for spec in entry.deadlines}
+    proposals: list[ProposedDeadline] = []
+    seen: set[tuple[object, ...]] = set()
+    for ref in rule.deadlines:
+        if ref.spec_id not in specs:
+            continue
+        entry, spec = specs[ref.spec_id]
+        # Two cards stating the same rule (Canton station and CNIPA art. 14: 24 h) give one
+        # proposal, the more specific card's (listed first in the row).
+        # Same country only: the ZSSR and the UPC registers are two protective letters.
+        key = (
+            entry.country,
+            spec.rule,
+            spec.party,
+            spec.hours,
+            spec.days,
+            spec.months,
+            spec.business_days,
+        )
+        if key in seen:
+            continue
+        seen.add(key)
+        anchor = _(ANCHORS[ref.anchor])
+        if ref.anchor in COMPUTED_ANCHORS and spec.counted_from == "service":
+            proposed = _propose(
+                entry, spec, served_at=served_at, now=now, fair_tz=fair_tz, edition=library.edition
+            )
+            proposals.append(
+                dataclasses.replace(
+                    proposed,
+                    note=f"{anchor[:1].upper()}{anchor[1:]}. {proposed.note}",
+                    anchor=ref.anchor,
+                )
+            )
+            continue
+        if ref.anchor == "none" or spec.rule == "info":
+            note = _("For information: no date to compute.")
+        elif ref.anchor == "in_order":
+            note = _("Enter the date stated in the order.")
+        else:
+            note = _("{anchor}: FairDesk does not know that date; add it from the papers.").format(
+                anchor=anchor[:1].upper() + anchor[1:]
+            )
+        proposals.append(
+            ProposedDeadline(
+                spec.id,
+                entry.id,
+                spec.what.get(),
+                spec.party,
+                None,
+                None,
+                note,
+                tuple(s for s in entry.sources if s.ref in spec.refs),
+                spec.alternative,
+                ref.anchor,
+            )
+        )
+    return proposals
 
 
 def guidance_for_case(
@@ -396,6 +475,7 @@ def guidance_for_case(
     detail = cases.get_case(store, case_id)
     library = library or load_active(store)
     fair = detail.fair
+    situation = detail.situation.situation if detail.situation is not None else None
     return guidance_for(
         library,
         country=fair.country if fair else "",
@@ -405,4 +485,5 @@ def guidance_for_case(
         served_at=detail.served_at,
         fair_time_zone=fair.time_zone if fair else "UTC",
         now=now,
+        situation=situation,
     )

@@ -91,8 +91,11 @@ def test_spain_mwc_48_hours_and_yearly_protocol(shipped: library.Library) -> Non
     assert "48 h" in _field(g, "es.fast-action", "timing")
     assert "24 h" in _field(g, "es.fast-action", "timing")  # protective letters admitted
     assert "4 Dec 2025" in fast.summary.en
-    decision = _proposal(g, "es-exparte-48h")
-    assert decision.due_at == NOW + timedelta(hours=48)
+    # The courts' 48 h to decide runs from the holder's application: once the order is
+    # served on us it is no deadline of ours, and no protective letter is offered any more.
+    assert "es-exparte-48h" not in {d.spec_id for d in g.deadlines}
+    assert "protective_letter" not in g.documents
+    assert g.gaps  # how to challenge the order: not in the library, said so
     assert fast.is_outdated(datetime(2027, 1, 5).date())
 
 
@@ -120,9 +123,13 @@ def test_usa_tro_and_section_337(shipped: library.Library) -> None:
     assert "CTA" in _field(g, "us.ces-procedure", "who_files") or any(
         "CTA" in c.name.en for e in g.cards for c in e.contacts
     )
-    itc = _proposal(g, "us-itc-20-days")
-    assert itc.due_at is not None and itc.due_at.date().isoformat() == "2026-12-15"
-    assert _proposal(g, "us-itc-10-days").alternative
+    # A TRO served at the booth: its 14 days run from its issue (a date in the order, not
+    # our service), and the ITC's 20 days belong to an ITC complaint, not to this situation.
+    tro = _proposal(g, "us-tro-14-days")
+    assert tro.input is None and tro.due_at is None and tro.anchor == "order_issued"
+    assert "issued" in tro.note
+    assert not {"us-itc-20-days", "us-itc-10-days"} & {d.spec_id for d in g.deadlines}
+    assert "warning_letter" not in g.documents
 
 
 def test_italy_uk_hk_uae_japan(shipped: library.Library) -> None:
@@ -150,9 +157,22 @@ def test_italy_uk_hk_uae_japan(shipped: library.Library) -> None:
     assert "AED 5,000" in _field(uae, "ae.customs", "who_files")
     assert _field(uae, "ae.customs", "consequences") == "GAP"
     assert "legalised" not in _field(uae, "ae.customs", "respondent_must")
-    one_day = _proposal(uae, "ae-customs-1wd")
-    assert one_day.due_at is not None and one_day.due_at.date().isoformat() == "2026-11-26"
-    assert "Monday to Friday" in one_day.note
+    # Customs' one working day runs from the holder's complaint: not ours when detained...
+    assert uae.deadlines == () and "customs_request" not in uae.documents
+    # ...but it is when we file: counted from our filing date, which FairDesk asks for.
+    ours = guidance.guidance_for(
+        shipped,
+        country="AE",
+        fair_name="Automechanika Dubai",
+        direction=Direction.BY_US,
+        trigger=Trigger.CUSTOMS_ACTION,
+        served_at=NOW,
+        fair_time_zone="Asia/Dubai",
+        now=NOW,
+    )
+    one_day = _proposal(ours, "ae-customs-1wd")
+    assert one_day.anchor == "filing" and one_day.due_at is None
+    assert "customs_request" in ours.documents
 
     japan = _guide(shipped, "JP", Trigger.CUSTOMS_ACTION)
     objection = _proposal(japan, "jp-customs-10bd")
