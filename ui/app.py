@@ -136,14 +136,15 @@ class Application:
         self.app = app
         self.store = store
         self.window: MainWindow | None = None
-        bridge()
+        bridge().changed.connect(self._core_changed)
         self.level_timer = QTimer()
         self.level_timer.setInterval(LEVEL_REFRESH_MS)
         self.level_timer.timeout.connect(self.refresh_levels)
 
     def start(self) -> MainWindow:
         self.level_timer.start()
-        QTimer.singleShot(FIRST_LEVEL_REFRESH_MS, self.refresh_levels)
+        # The first pass re-levels every case: it mends rows levelled by older versions.
+        QTimer.singleShot(FIRST_LEVEL_REFRESH_MS, lambda: self.refresh_levels(full=True))
         clock().start()
         window = self.build_window()
         # Everything created so far lives as long as the app: move it out of the garbage
@@ -152,11 +153,16 @@ class Application:
         gc.freeze()
         return window
 
-    def refresh_levels(self) -> None:
+    def _core_changed(self, kind: str, _object_id: str) -> None:
+        if kind == "reference_updated":  # R6 reads the library: re-level every case
+            self.refresh_levels(full=True)
+
+    def refresh_levels(self, full: bool = False) -> None:
         # Deadlines come closer as time passes; R2 ("due within 24 h") must fire on its own.
         runner().run(
             cases.refresh_levels,
             self.store,
+            full=full,
             pool="db",
             on_error=lambda exc: log.warning("level refresh failed: %s", exc),
         )

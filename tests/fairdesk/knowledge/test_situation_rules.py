@@ -160,7 +160,9 @@ def test_the_table_spans_the_countries_and_the_upc() -> None:
     assert where >= {"DE", "UPC", "US", "FR", "IT", "ES", "GB", "HK", "AE", "JP", "CN"}
 
 
-@pytest.mark.parametrize("r", TABLE, ids=lambda r: f"{r.fair}-{r.direction.value}-{r.trigger.value}")
+@pytest.mark.parametrize(
+    "r", TABLE, ids=lambda r: f"{r.fair}-{r.direction.value}-{r.trigger.value}"
+)
 def test_situation_drives_cards_deadlines_and_documents(shipped: library.Library, r: Row) -> None:
     reading = read_situation(_facts(r))
     expected = r.correction or r.key
@@ -216,7 +218,10 @@ def test_a_situation_the_rules_do_not_cover_says_so_and_falls_back(
 ) -> None:
     r = Row("london", A, Trigger.CUSTOMS_ACTION, "", None, frozenset(), ())
     g = _guide(shipped, r)
-    assert g.situation is not None and g.situation.key() == "respondent/customs_detention_of_our_goods/GB"
+    assert (
+        g.situation is not None
+        and g.situation.key() == "respondent/customs_detention_of_our_goods/GB"
+    )
     assert not g.covered
     assert "do not cover" in g.message
     assert [e.id for e in g.cards] == ["gb.injunction"]  # the country's cards, as they are
@@ -232,7 +237,9 @@ def test_check_rules_catches_a_bad_row(shipped: library.Library, tmp_path: Path)
     rules = dict(shipped_rules())
     key = "respondent/ex_parte_order_served/DE"
     rules[key] = replace(
-        rules[key], cards=("de.injunction", "xx.nothing"), documents=("protective_letter", "warning_letter")
+        rules[key],
+        cards=("de.injunction", "xx.nothing"),
+        documents=("protective_letter", "warning_letter"),
     )
     problems = check_rules(rules, shipped)
     assert any("xx.nothing" in p for p in problems)
