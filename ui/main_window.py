@@ -11,8 +11,8 @@ import contextlib
 import functools
 import logging
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QFocusEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -43,6 +43,28 @@ DEFAULT_SIZE = QSize(1280, 800)
 MINIMUM_SIZE = QSize(960, 620)
 
 
+class NavigationList(QListWidget):
+    """The page list on the left. While a case is open no row is current.
+
+    Qt's item views make their first row current when they receive keyboard focus without a
+    current row. Focus falls back to this list whenever the focused widget goes away — the
+    Verify button disables itself while it runs, a tab switch hides the focused field — and
+    the first row is Today: clicking a tab of an open case then showed Today. Gaining focus
+    must never change the page, so that automatic choice is undone here.
+    """
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        if self.currentRow() >= 0:
+            super().focusInEvent(event)
+            return
+        self.blockSignals(True)
+        try:
+            super().focusInEvent(event)
+            self.setCurrentIndex(QModelIndex())
+        finally:
+            self.blockSignals(False)
+
+
 class MainWindow(QMainWindow):
     language_changed = Signal(str)
 
@@ -54,7 +76,7 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(MINIMUM_SIZE)
         self.setStyleSheet(STYLESHEET)
 
-        self.navigation = QListWidget()
+        self.navigation = NavigationList()
         self.navigation.setObjectName("navigation")
         self.navigation.setFixedWidth(200)
         self.navigation.setIconSize(QSize(18, 18))

@@ -34,6 +34,7 @@ from fairdesk.cases import CaseDetail, DeadlineRow, NoteRow, PartyRow, RightRow,
 from fairdesk.errors import FairDeskError
 from fairdesk.i18n import N_, _, current_language
 from fairdesk.model import Level, Status
+from fairdesk.situation import describe
 from fairdesk.store import Store
 from fairdesk.triage import RULE_TEXT
 from ui import extensions, settings
@@ -44,6 +45,7 @@ from ui.models.rows import RowsTableModel
 from ui.pages.common import table_view
 from ui.pages.override_dialog import OverrideLevelDialog
 from ui.pages.party_editors import PartiesEditor, RightsEditor
+from ui.pages.situation_dialog import SituationDialog
 from ui.tasks import runner
 from ui.theme import SPACING
 from ui.widgets.combo import EnumCombo
@@ -65,6 +67,7 @@ TIMELINE_KINDS = {
     "party_removed": N_("Party removed"),
     "right_edited": N_("Right edited"),
     "right_removed": N_("Right removed"),
+    "situation": N_("Situation corrected"),
 }
 PLACEHOLDER_PANELS = (
     ("evidence", N_("Evidence"), N_("Evidence photos and files will appear here.")),
@@ -123,6 +126,16 @@ class CaseDetailPage(QWidget):
         self.override_button.clicked.connect(self.override_level)
         self.facts = QLabel()
         self.facts.setWordWrap(True)
+        # The situation everything follows, in one sentence, correctable by the user.
+        self.situation_line = QLabel()
+        self.situation_line.setObjectName("situation")
+        self.situation_line.setWordWrap(True)
+        self.situation_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.situation_line.font()
+        font.setBold(True)
+        self.situation_line.setFont(font)
+        self.situation_button = QPushButton(_("Correct situation…"))
+        self.situation_button.clicked.connect(self.correct_situation)
         self.next_due = CountdownLabel()
         top = QHBoxLayout()
         top.addWidget(self.back_button)
@@ -136,7 +149,11 @@ class CaseDetailPage(QWidget):
         level_row.addWidget(self.level_rule, 1)
         level_row.addWidget(self.override_button)
         grid.addLayout(level_row, 2, 0, 1, 3)
-        grid.addWidget(self.facts, 3, 0, 1, 3)
+        situation_row = QHBoxLayout()
+        situation_row.addWidget(self.situation_line, 1)
+        situation_row.addWidget(self.situation_button)
+        grid.addLayout(situation_row, 3, 0, 1, 3)
+        grid.addWidget(self.facts, 4, 0, 1, 3)
         return card
 
     def _build_tabs(self) -> None:
@@ -392,6 +409,7 @@ class CaseDetailPage(QWidget):
         if place:
             facts.append(place)
         self.facts.setText("   ·   ".join(facts))
+        self._show_situation(detail)
         self.next_due.set_due(row.next_deadline)
         if first or not self.edit_title.field.hasFocus():
             self._fill_overview(detail)
@@ -404,6 +422,18 @@ class CaseDetailPage(QWidget):
         if rebuild_panels:
             self._build_panels()
         self.shown.emit(row.id)
+
+    def _show_situation(self, detail: CaseDetail) -> None:
+        reading = detail.situation
+        if reading is None:
+            self.situation_line.setText("")
+            return
+        text = describe(reading.situation)
+        if reading.corrected:
+            text = _("{situation} (corrected by hand; from the facts: {computed})").format(
+                situation=text, computed=describe(reading.computed)
+            )
+        self.situation_line.setText(text)
 
     def _note_text(self, note: NoteRow) -> str:
         who = f" · {note.author}" if note.author else ""
@@ -554,6 +584,13 @@ class CaseDetailPage(QWidget):
         dialog = FairsDialog(self.store, self, select=self.edit_fair.currentData() or "")
         dialog.changed.connect(lambda _fair_id: self._fill_fairs(self.edit_fair.currentData()))
         dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def correct_situation(self) -> None:
+        if self.detail is None or self.detail.situation is None:
+            return
+        dialog = SituationDialog(self.store, self.detail, self)
+        dialog.accepted.connect(self.reload)
         dialog.open()
 
     def override_level(self) -> None:
