@@ -97,7 +97,13 @@ class DocumentsPanel(QWidget):
     # -- list ------------------------------------------------------------------------------
 
     def refresh(self, select_id: str | None = None) -> None:
+        keep = self.current()
         self.rows = service.list_documents(self.store, self.case_id)
+        # The selection is by row number: a new version arrives at the top (newest first), so
+        # the row number selected before now holds another document. Clear it while the rows
+        # are replaced, then select by id and show what is selected.
+        self.table.blockSignals(True)
+        self.table.clearSelection()
         self.table.setRowCount(len(self.rows))
         for r, doc in enumerate(self.rows):
             values = [
@@ -110,11 +116,12 @@ class DocumentsPanel(QWidget):
             for c, value in enumerate(values):
                 self.table.setItem(r, c, QTableWidgetItem(value))
         self.table.resizeColumnsToContents()
-        if select_id is not None:
-            for r, doc in enumerate(self.rows):
-                if doc.id == select_id:
-                    self.table.selectRow(r)
-        self._update_buttons()
+        wanted = select_id if select_id is not None else (keep.id if keep else None)
+        for r, doc in enumerate(self.rows):
+            if doc.id == wanted:
+                self.table.selectRow(r)
+        self.table.blockSignals(False)
+        self._selected()
 
     def current(self) -> DocumentRow | None:
         rows = self.table.selectionModel().selectedRows()
@@ -130,6 +137,8 @@ class DocumentsPanel(QWidget):
         self._update_buttons()
         doc = self.current()
         if doc is None:
+            self.info.setText("")
+            self.pdf.close()  # never leave another document's pages on screen
             return
         lines = [f"SHA-256 {doc.sha256}", _("Doc-Ref {ref}").format(ref=doc.doc_ref[:16])]
         lines += [f"⚠ {w}" for w in doc.warnings]
