@@ -50,7 +50,7 @@ from fairdesk.model import (
 )
 from fairdesk.situation import SituationReading, facts_of, read_situation
 from fairdesk.store import Store
-from fairdesk.timeutil import utcnow, zone
+from fairdesk.timeutil import format_local, utcnow, zone
 from fairdesk.validation import LONG_MAX, TITLE_MAX, clean_text
 
 if TYPE_CHECKING:
@@ -461,7 +461,7 @@ def _resolve_deadline(
             _(
                 "The deadline {when} is already in the past. Check the date, or record it as "
                 "already passed from the case page."
-            ).format(when=due.isoformat(timespec="minutes"))
+            ).format(when=format_local(due, fair.time_zone if fair else "UTC"))
         )
     if due > now + timedelta(days=3 * 365):
         raise ValidationError(_("The deadline is more than three years away; check the date."))

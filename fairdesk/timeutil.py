@@ -1,8 +1,14 @@
-"""Time helpers: everything is stored in UTC; time zones are IANA names checked against tzdata."""
+"""Time helpers: everything is stored in UTC; time zones are IANA names checked against tzdata.
+
+Every time a person reads says its zone, written one way everywhere (``format_local``):
+the zone's abbreviation where it is unambiguous ("CET", "JST"), "Beijing time" for China's
+zone, and the UTC offset ("UTC+04:00") where tzdata has no letters or the letters name more
+than one zone ("CST" is China, Cuba and the US Midwest; "IST" India, Ireland and Israel).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from fairdesk.errors import ValidationError
@@ -64,3 +70,49 @@ def format_countdown(delta: timedelta) -> str:
     if days:
         return f"{days}d {hours:02d}h"
     return f"{hours}h {minutes:02d}m"
+
+
+# Abbreviations tzdata gives to more than one zone: shown as an offset instead.
+AMBIGUOUS_ABBREVIATIONS = frozenset({"CST", "CDT", "IST", "BST", "AST", "ADT", "SST", "GST", "AMT"})
+BEIJING_ZONES = frozenset(
+    {"Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "PRC"}
+)
+
+
+def offset_label(local: datetime) -> str:
+    """``UTC+08:00`` / ``UTC-05:00`` / ``UTC`` for an aware datetime."""
+    offset = local.utcoffset() or timedelta(0)
+    if not offset:
+        return "UTC"
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{rest:02d}"
+
+
+def zone_label(local: datetime, tz_name: str = "") -> str:
+    """How the zone of ``local`` is written next to the time (see the module docstring)."""
+    if tz_name in BEIJING_ZONES:
+        return _("Beijing time")
+    name = local.tzname() or ""
+    if tz_name == "UTC" or name == "UTC":
+        return "UTC"
+    if not name.isalpha() or name.upper() in AMBIGUOUS_ABBREVIATIONS:
+        return offset_label(local)
+    return name
+
+
+def format_local(moment: datetime | None, where: str | tzinfo | None, *, year: bool = True) -> str:
+    """``2026-11-25 18:00 CET`` in an IANA zone (or a tzinfo; None = this computer's zone),
+    ``11-25 18:00 CET`` without the year; '' for None."""
+    if moment is None:
+        return ""
+    if isinstance(where, str):
+        local, tz_name = moment.astimezone(zone(where or "UTC")), where or "UTC"
+    else:
+        local, tz_name = moment.astimezone(where), ""
+        if where is None:  # the computer's own zone has letters only: show its offset
+            shown = local.strftime("%Y-%m-%d %H:%M" if year else "%m-%d %H:%M")
+            return f"{shown} {offset_label(local)}"
+    shown = local.strftime("%Y-%m-%d %H:%M" if year else "%m-%d %H:%M")
+    return f"{shown} {zone_label(local, tz_name)}"

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from fairdesk.i18n import _
 from fairdesk.model import LABELS
-from fairdesk.timeutil import zone
+from fairdesk.timeutil import format_local
 
 
 def label(value: StrEnum | None) -> str:
@@ -21,19 +21,10 @@ def label(value: StrEnum | None) -> str:
     return _(LABELS.get(value, str(value.value)))
 
 
-def zone_abbreviation(moment: datetime) -> str:
-    name = moment.tzname() or ""
-    # tzdata writes numeric abbreviations ("+04") for zones without a common one.
-    return f"UTC{name}" if name[:1] in "+-" else name
-
-
 def local_time(moment: datetime | None, tz_name: str, *, year: bool = True) -> str:
-    """``2026-11-25 18:00 CET`` (or ``11-25 18:00 CET``) in the given IANA zone; '' for None."""
-    if moment is None:
-        return ""
-    local = moment.astimezone(zone(tz_name or "UTC"))
-    shown = local.strftime("%Y-%m-%d %H:%M" if year else "%m-%d %H:%M")
-    return f"{shown} {zone_abbreviation(local)}"
+    """``2026-11-25 18:00 CET`` (or ``11-25 18:00 CET``) in the given IANA zone; '' for None.
+    The zone is always written, never an ambiguous "CST" (``fairdesk.timeutil.format_local``)."""
+    return format_local(moment, tz_name or "UTC", year=year)
 
 
 def duration(delta: timedelta) -> str:

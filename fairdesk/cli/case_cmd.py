@@ -36,7 +36,7 @@ from fairdesk.model import (
     Trigger,
 )
 from fairdesk.situation import SituationReading, describe
-from fairdesk.timeutil import parse_instant, utcnow
+from fairdesk.timeutil import format_local, parse_instant, utcnow
 
 # Extra keys for `case show --json` that other parts of the app add (evidence, documents,
 # conflicts); each provider gets the open store and the case id.
@@ -460,7 +460,7 @@ def _cmd_case_list(args: argparse.Namespace) -> int:
         print_json([case_row_json(r) for r in rows])
         return 0
     for r in rows:
-        due = _local_iso(r.next_deadline, r.fair_time_zone) or "—"
+        due = format_local(r.next_deadline, r.fair_time_zone or "UTC") or "—"
         print(f"{_(LABELS[r.level]):6}  {r.number:12}  {r.title[:60]:60}  {due}")
     if not rows:
         print(_("No cases match."), file=sys.stderr)
@@ -494,7 +494,7 @@ def _cmd_case_show(args: argparse.Namespace) -> int:
         print(detail.summary)
     for d in detail.deadlines:
         mark = "✓" if d.done else "•"
-        print(f"  {mark} {_local_iso(d.due_at, tz)}  {d.what}")
+        print(f"  {mark} {format_local(d.due_at, tz)}  {d.what}")
     for p in detail.parties:
         file_number = f"  [{p.reference}]" if p.reference else ""
         print(f"  {_(LABELS[p.role])}: {p.name} {p.organisation}{file_number}".rstrip())
@@ -502,7 +502,7 @@ def _cmd_case_show(args: argparse.Namespace) -> int:
         whose = _("ours") if r.asserted_by_us else _("theirs")
         print(f"  {_(LABELS[r.kind])} ({whose}): {r.number} {r.office}".rstrip())
     for n in detail.notes:
-        print(f"  [{n.created_at:%Y-%m-%d %H:%M}] {n.text}")
+        print(f"  [{format_local(n.created_at, tz)}] {n.text}")
     return 0
 
 

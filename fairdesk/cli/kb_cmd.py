@@ -33,7 +33,7 @@ from fairdesk.knowledge.situation_rules import ANCHORS
 from fairdesk.model import LABELS, RightKind
 from fairdesk.situation import describe
 from fairdesk.store import Store
-from fairdesk.timeutil import parse_instant, utcnow
+from fairdesk.timeutil import format_local, parse_instant, utcnow
 
 # ---------------------------------------------------------------------------------------------
 # JSON shapes
@@ -395,7 +395,13 @@ def _cmd_guidance(args: argparse.Namespace) -> int:
     if args.json:
         print_json(guidance_json(g))
         return 0
+    if g.situation is not None:
+        print(f"{_('Situation')}: {describe(g.situation)}")
     print(g.message)
+    if g.note:
+        print(g.note)
+    for gap in g.gaps:
+        print(gap)
     if g.level_hint:
         print(g.level_hint.reason)
     for entry in g.cards:
@@ -405,7 +411,7 @@ def _cmd_guidance(args: argparse.Namespace) -> int:
         print()
         print(_("Proposed deadlines (add them from the case page):"))
         for d in g.deadlines:
-            when = d.due_at.isoformat(timespec="minutes") if d.due_at else "—"
+            when = format_local(d.due_at, g.time_zone) if d.due_at else "—"
             print(f"  {when}  {d.what}  ({d.note})")
     print()
     print(_("Suggested documents: {kinds}").format(kinds=", ".join(g.documents)))

@@ -96,6 +96,7 @@ class Guidance:
     note: str = ""  # translated: the row's note (why these cards, deadlines, documents)
     note_sources: tuple[Source, ...] = ()
     gaps: tuple[str, ...] = ()  # translated: what the library does not say here
+    time_zone: str = "UTC"  # the fair's zone: proposed deadlines are shown in it
 
 
 def add_business_days(start: date, count: int) -> date:
@@ -380,6 +381,7 @@ def guidance_for(
         note=rule.note.get() if rule is not None and rule.note.en else "",
         note_sources=note_sources,
         gaps=(rule.gap.get(),) if rule is not None and rule.gap is not None else (),
+        time_zone=fair_time_zone,
     )
 
 

@@ -18,6 +18,7 @@ from fairdesk.cli.common import add_subcommand, open_from_args, print_json
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from fairdesk.syncmodel import conflict_json, open_conflicts
+from fairdesk.timeutil import format_local
 
 
 def _case_conflicts(store: Store, case_id: str) -> list[dict[str, Any]]:
@@ -139,7 +140,8 @@ def _print_status(status: Any) -> None:
         ).format(**counts)
     )
     print(_("Files to upload: {count}").format(count=status.uploads_pending))
-    last = status.last_success_at.isoformat(timespec="seconds") if status.last_success_at else "—"
+    # In this computer's zone, with its offset: never a bare UTC time.
+    last = format_local(status.last_success_at, None) if status.last_success_at else "—"
     print(_("Last successful sync: {when}").format(when=last))
     for problem in getattr(status, "feed_problems", {}).values():
         print(problem)

@@ -30,8 +30,10 @@ from fairdesk.documents.service import DocumentRow
 from fairdesk.errors import FairDeskError
 from fairdesk.i18n import _
 from fairdesk.store import Store
+from ui import settings
 from ui.documents.dialog import NewDocumentDialog
 from ui.documents.printing import print_pdf
+from ui.formatting import local_time
 
 log = logging.getLogger(__name__)
 LANG_NAMES = {"zh": "中文", "en": "English", "de": "Deutsch"}
@@ -111,7 +113,7 @@ class DocumentsPanel(QWidget):
                 LANG_NAMES.get(doc.language, doc.language),
                 doc.format.upper(),
                 f"v{doc.version}",
-                doc.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                local_time(doc.created_at, settings.HOME_TIME_ZONE.get()),
             ]
             for c, value in enumerate(values):
                 self.table.setItem(r, c, QTableWidgetItem(value))

@@ -32,7 +32,9 @@ from fairdesk.evidence.rows import ItemRow
 from fairdesk.evidence.verify import AT_HQ
 from fairdesk.i18n import _
 from fairdesk.store import Store
+from ui import settings
 from ui.evidence.gallery import image_from_bytes, read_pool
+from ui.formatting import local_time
 from ui.tasks import runner
 
 VIEW_SIZE = 1024
@@ -227,7 +229,7 @@ class ItemViewer(QWidget):
         labels["sha256"].setText(row.sha256)
         labels["imported"].setText(
             _("{when} by {who} on device {device}").format(
-                when=row.imported_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                when=local_time(row.imported_at, settings.HOME_TIME_ZONE.get()),
                 who=row.imported_by or "—",
                 device=row.device_id[:8],
             )

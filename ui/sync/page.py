@@ -26,6 +26,8 @@ from fairdesk.i18n import _
 from fairdesk.store import Store
 from sync.client.enroll import Enrolled, enroll
 from sync.client.status import SyncStatus, outbox_rows, upload_rows
+from ui import settings
+from ui.formatting import local_time
 from ui.sync.controller import SyncController, controller_for, state_text
 from ui.sync.indicator import human_bytes
 from ui.tasks import runner
@@ -170,7 +172,7 @@ class SyncPage(QWidget):
             )
             return
         last = (
-            status.last_success_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            local_time(status.last_success_at, settings.HOME_TIME_ZONE.get())
             if status.last_success_at
             else _("never")
         )
