@@ -30,7 +30,8 @@ from fairdesk.cases import CaseDetail
 from fairdesk.i18n import N_, _
 from fairdesk.knowledge import guidance
 from fairdesk.knowledge.guidance import Guidance, ProposedDeadline
-from fairdesk.knowledge.library import DOCUMENT_LABELS, Entry, current_library
+from fairdesk.knowledge.library import DOCUMENT_LABELS, Entry, Library, load_active
+from fairdesk.situation import describe
 from fairdesk.store import Store
 from ui.clock import clock
 from ui.formatting import local_time
@@ -51,19 +52,19 @@ def _section(title: str) -> QLabel:
     return heading
 
 
-def load(store: Store, case_id: str) -> tuple[Guidance, CaseDetail]:
-    return guidance.guidance_for_case(store, case_id), cases.get_case(store, case_id)
+def load(store: Store, case_id: str) -> tuple[Guidance, CaseDetail, list[Entry]]:
+    """On a reader thread: the guidance, the case and the next-hour cards, all from this data
+    folder's library (passed on explicitly; there is no process-wide library)."""
+    library = load_active(store)
+    g = guidance.guidance_for_case(store, case_id, library=library)
+    return g, cases.get_case(store, case_id), next_hour_entries(g, library)
 
 
-def next_hour_entries(g: Guidance) -> list[Entry]:
-    """The next-hour cards for the case's country, then the fair's own contacts (if any).
-
-    Reads the library guidance already loaded (memory only), so it is safe on the GUI thread.
-    """
+def next_hour_entries(g: Guidance, library: Library) -> list[Entry]:
+    """The next-hour cards for the case's country, then the fair's own contacts (if any)."""
     if not g.country:
         return []
-    lib = current_library()
-    cards = lib.for_country(g.country, kinds=("next_hour",))
+    cards = library.for_country(g.country, kinds=("next_hour",))
     # The country's own card first, then those that also apply there (the UPC in DE...).
     cards.sort(key=lambda e: e.country != g.country)
     if g.venue is not None and g.venue.contacts:
@@ -85,6 +86,16 @@ class GuidancePanel(QScrollArea):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setObjectName("sectionTitle")
+        # Why these cards, deadlines and documents (the rules table's note, with its sources),
+        # and what the library does not say for this situation.
+        self.situation_note = QLabel()
+        self.situation_note.setWordWrap(True)
+        self.situation_note.setOpenExternalLinks(True)
+        self.gaps = QLabel()
+        self.gaps.setWordWrap(True)
+        self.gaps.setStyleSheet(
+            "background: #FDECEA; border: 1px solid #D93025; border-radius: 4px; padding: 6px;"
+        )
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet(
@@ -110,6 +121,8 @@ class GuidancePanel(QScrollArea):
         self.next_hour_title = _section(_("Next hour and contacts"))
         for widget in (
             self.message,
+            self.situation_note,
+            self.gaps,
             self.hint,
             self.error,
             self.next_hour_title,
@@ -142,11 +155,19 @@ class GuidancePanel(QScrollArea):
         self.error.setText(str(exc))
         self.error.show()
 
-    def _loaded(self, result: tuple[Guidance, CaseDetail]) -> None:
-        g, detail = result
+    def _loaded(self, result: tuple[Guidance, CaseDetail, list[Entry]]) -> None:
+        g, detail, first = result
         self.guidance = g
         self.error.hide()
-        self.message.setText(g.message)
+        situation = describe(g.situation) if g.situation is not None else ""
+        self.message.setText(f"{situation}\n{g.message}" if situation else g.message)
+        refs = " ".join(
+            f"<a href='{escape(s.url, quote=True)}'>[{s.ref}]</a>" for s in g.note_sources
+        )
+        self.situation_note.setText(f"{escape(g.note)} {refs}" if g.note else "")
+        self.situation_note.setVisible(bool(g.note))
+        self.gaps.setText("<br/>".join(escape(_("Gap: {text}").format(text=t)) for t in g.gaps))
+        self.gaps.setVisible(bool(g.gaps))
         self.hint.setVisible(g.level_hint is not None)
         if g.level_hint is not None:
             self.hint.setText(g.level_hint.reason)
@@ -161,7 +182,6 @@ class GuidancePanel(QScrollArea):
         self.cards.setHtml("<hr/>".join(cards) if cards else f"<p>{escape(g.message)}</p>")
         self.cards.setVisible(bool(cards) or not g.has_data)
         self.checklist.setHtml("<hr/>".join(entry_html(e, today=today) for e in g.checklists))
-        first = next_hour_entries(g)
         self.next_hour.setHtml("<hr/>".join(entry_html(e, today=today) for e in first))
         self.next_hour.setVisible(bool(first))
         self.next_hour_title.setVisible(bool(first))
