@@ -12,6 +12,7 @@ direction; callers pass the facts in (no database, no process-wide state).
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 from fairdesk.i18n import N_, _, current_language
@@ -120,7 +121,8 @@ EVENT_LABELS: dict[Event, str] = {
 
 
 # Court or authority names that put an order in the Unified Patent Court's hands.
-_UPC_COURT_NAMES = ("unified patent court", "upc", "统一专利法院", "einheitliches patentgericht")
+_UPC_COURT_NAMES = ("unified patent court", "统一专利法院", "einheitliches patentgericht")
+_UPC_WORD = re.compile(r"(?<![a-z0-9])upc(?![a-z0-9])")
 # Offices whose right can only be enforced before the UPC (the unitary patent).
 _UPC_OFFICES = frozenset({"UPC", "EPUE", "UP"})
 # Events that are a court acting: only these move the jurisdiction to the UPC.
@@ -148,10 +150,8 @@ class SituationReading:
 
 def _names_upc(name: str) -> bool:
     text = name.strip().lower()
-    return any(
-        text == alias or (len(alias) > 3 and alias in text) or f"({alias})" in text
-        for alias in _UPC_COURT_NAMES
-    )
+    # "UPC" as a word ("UPC Local Division Munich"), never inside another word ("CUPCO").
+    return bool(_UPC_WORD.search(text)) or any(alias in text for alias in _UPC_COURT_NAMES)
 
 
 def computed_situation(facts: CaseFacts) -> Situation:

@@ -91,6 +91,8 @@ TABLE = [
     # UPC: from the court party or a unitary patent asserted against us — not from "EP" alone
     row("hannover", A, Trigger.COURT_ORDER, "respondent/ex_parte_order_served/UPC", "upc.provisional-measures", set(), RESP, courts=("Unified Patent Court, Local Division Düsseldorf",)),
     row("hannover", A, Trigger.COURT_ORDER, "respondent/ex_parte_order_served/UPC", "upc.provisional-measures", set(), RESP, courts=("UPC",), offices=("EP",)),
+    row("hannover", A, Trigger.COURT_ORDER, "respondent/ex_parte_order_served/UPC", "upc.provisional-measures", set(), RESP, courts=("UPC Local Division Munich",)),
+    row("hannover", A, Trigger.COURT_ORDER, "respondent/ex_parte_order_served/DE", "de.injunction", set(), RESP, courts=("Landgericht Düsseldorf", "CUPCO Gerichtsvollzieher")),
     row("hannover", A, Trigger.SEIZURE, "respondent/bailiff_seizure/UPC", "upc.provisional-measures", set(), ("non_infringement", "evidence_report", "hq_notification"), offices=("UPC",)),
     row("hannover", A, Trigger.COURT_ORDER, "respondent/ex_parte_order_served/DE", "de.injunction", set(), RESP, offices=("EP",)),
     row("paris", A, Trigger.COURT_ORDER, "respondent/ex_parte_order_served/UPC", "upc.provisional-measures", set(), RESP, courts=("统一专利法院",)),
