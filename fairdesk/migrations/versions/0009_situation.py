@@ -29,5 +29,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("case_file") as batch:
-        batch.drop_column("situation_override")
+    op.drop_column("case_file", "situation_override")  # in place, like the upgrade
