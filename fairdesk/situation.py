@@ -139,6 +139,7 @@ class CaseFacts:
     court_names: tuple[str, ...] = ()  # names/organisations of court or authority parties
     their_right_offices: tuple[str, ...] = ()  # offices of the rights asserted against us
     correction: str = ""  # the user's correction, a ``Situation.key()``, or ""
+    party_roles: tuple[str, ...] = ()  # roles (values) of the parties on the case
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,13 @@ def computed_situation(facts: CaseFacts) -> Situation:
     when a court party is the Unified Patent Court, or a unitary patent is asserted against
     us in a court event (DOMAIN.md §1, UPC row)."""
     base = default_situation(facts.trigger, facts.direction, facts.country)
+    if (
+        base.event is Event.BAILIFF_SEIZURE
+        and "police" in facts.party_roles
+        and "bailiff" not in facts.party_roles
+    ):
+        # The seizure was made by the police, not a court's bailiff: the criminal route.
+        base = Situation(base.role, Event.POLICE_RAID, base.jurisdiction)
     if base.event not in _COURT_EVENTS or base.role is not OurRole.RESPONDENT:
         return base
     upc_court = any(_names_upc(n) for n in facts.court_names)
@@ -219,6 +227,7 @@ def facts_of(case: Case) -> CaseFacts:
         court_names=courts,
         their_right_offices=offices,
         correction=case.situation_override or "",
+        party_roles=tuple(p.role.value for p in case.parties if p.deleted_at is None),
     )
 
 

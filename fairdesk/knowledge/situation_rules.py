@@ -33,6 +33,15 @@ ANCHORS: dict[str, str] = {
     "seizure": N_("counted from the seizure at your booth"),
     "customs_notice": N_("counted from the customs notice to you"),
     "order_issued": N_("counted from the date the order was issued (stated in the order)"),
+    "order_date": N_("counted from the date stated in the order"),
+    "service_on_holder": N_(
+        "counted from the order's service on the rights holder (or the judgment's "
+        "pronouncement), not from its service on you"
+    ),
+    "customs_notification": N_("counted from customs' notification (ask customs for the date)"),
+    "presentation": N_(
+        "counted from the presentation of the goods for examination (ask customs for the date)"
+    ),
     "in_order": N_("the date is stated in the order"),
     "filing": N_("counted from the filing date"),
     "none": N_("no date to count: for information"),

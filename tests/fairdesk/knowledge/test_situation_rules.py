@@ -34,6 +34,7 @@ A, B = Direction.AGAINST_US, Direction.BY_US
 RESP = ("non_infringement", "evidence_report", "hq_notification")
 PANEL = ("panel_response", "non_infringement", "evidence_report", "hq_notification")
 SAFE = ("evidence_report", "hq_notification")
+UPC_DL = {"upc-review-request", "upc-merits-31-20"}
 FAIRS = {
     "hannover": ("DE", "Hannover Messe", "Europe/Berlin"),
     "automechanika": ("DE", "Automechanika Frankfurt", "Europe/Berlin"),
@@ -62,6 +63,7 @@ class Row:
     courts: tuple[str, ...] = ()
     offices: tuple[str, ...] = ()
     correction: str = ""
+    roles: tuple[str, ...] = ()
 
 
 def row(
@@ -79,23 +81,25 @@ def row(
 
 TABLE = [
     # Germany
-    row("hannover", A, Trigger.COURT_ORDER, "respondent/ex_parte_order_served/DE", "de.injunction", set(), RESP),
+    row("hannover", A, Trigger.COURT_ORDER, "respondent/ex_parte_order_served/DE", "de.widerspruch", {"de-holder-serve-1-month"}, RESP),
     row("hannover", A, Trigger.WARNING_LETTER, "respondent/warning_letter/DE", "de.warning-letter", {"de-warning-same-day"}, ("non_infringement", "evidence_report", "protective_letter", "hq_notification")),
     row("hannover", A, Trigger.SEIZURE, "respondent/bailiff_seizure/DE", "de.injunction", set(), RESP),
-    row("hannover", A, Trigger.CUSTOMS_ACTION, "respondent/customs_detention_of_our_goods/DE", "de.customs", set(), SAFE),
+    row("hannover", A, Trigger.CUSTOMS_ACTION, "respondent/customs_detention_of_our_goods/DE", "eu.customs-holder", {"eu-customs-10wd"}, SAFE),
     row("automechanika", A, Trigger.COMPLAINT, "respondent/desk_complaint_against_us/DE", "de.organiser", set(), RESP),
     row("hannover", B, Trigger.COPY_SPOTTED, "complainant/copy_spotted/DE", "de.warning-letter", set(), ("evidence_report", "warning_letter", "hq_notification")),
-    row("hannover", B, Trigger.CUSTOMS_ACTION, "complainant/our_customs_application/DE", "de.customs", set(), ("evidence_report", "customs_request", "hq_notification")),
+    row("hannover", B, Trigger.CUSTOMS_ACTION, "complainant/our_customs_application/DE", "eu.customs-holder", {"eu-customs-10wd"}, ("evidence_report", "customs_request", "hq_notification")),
     row("hannover", A, Trigger.RISK_NOTICE, "watch/risk_notice/DE", "de.protective-letter", {"de-zssr-expiry", "upc-pl-expiry"}, ("protective_letter", "hq_notification")),
     row("hannover", A, Trigger.COURT_ORDER, "respondent/ex_parte_order_served/DE", "de.criminal", set(), ("evidence_report", "hq_notification"), correction="respondent/police_raid/DE"),
+    row("hannover", A, Trigger.SEIZURE, "respondent/police_raid/DE", "de.criminal", set(), SAFE, roles=("police", "complainant")),
+    row("hannover", A, Trigger.SEIZURE, "respondent/bailiff_seizure/DE", "de.injunction", set(), RESP, roles=("police", "bailiff")),
     # UPC: from the court party or a unitary patent asserted against us — not from "EP" alone
-    row("hannover", A, Trigger.COURT_ORDER, "respondent/ex_parte_order_served/UPC", "upc.provisional-measures", set(), RESP, courts=("Unified Patent Court, Local Division Düsseldorf",)),
-    row("hannover", A, Trigger.COURT_ORDER, "respondent/ex_parte_order_served/UPC", "upc.provisional-measures", set(), RESP, courts=("UPC",), offices=("EP",)),
-    row("hannover", A, Trigger.COURT_ORDER, "respondent/ex_parte_order_served/UPC", "upc.provisional-measures", set(), RESP, courts=("UPC Local Division Munich",)),
-    row("hannover", A, Trigger.COURT_ORDER, "respondent/ex_parte_order_served/DE", "de.injunction", set(), RESP, courts=("Landgericht Düsseldorf", "CUPCO Gerichtsvollzieher")),
-    row("hannover", A, Trigger.SEIZURE, "respondent/bailiff_seizure/UPC", "upc.provisional-measures", set(), ("non_infringement", "evidence_report", "hq_notification"), offices=("UPC",)),
-    row("hannover", A, Trigger.COURT_ORDER, "respondent/ex_parte_order_served/DE", "de.injunction", set(), RESP, offices=("EP",)),
-    row("paris", A, Trigger.COURT_ORDER, "respondent/ex_parte_order_served/UPC", "upc.provisional-measures", set(), RESP, courts=("统一专利法院",)),
+    row("hannover", A, Trigger.COURT_ORDER, "respondent/ex_parte_order_served/UPC", "upc.provisional-measures", UPC_DL, RESP, courts=("Unified Patent Court, Local Division Düsseldorf",)),
+    row("hannover", A, Trigger.COURT_ORDER, "respondent/ex_parte_order_served/UPC", "upc.provisional-measures", UPC_DL, RESP, courts=("UPC",), offices=("EP",)),
+    row("hannover", A, Trigger.COURT_ORDER, "respondent/ex_parte_order_served/UPC", "upc.provisional-measures", UPC_DL, RESP, courts=("UPC Local Division Munich",)),
+    row("hannover", A, Trigger.COURT_ORDER, "respondent/ex_parte_order_served/DE", "de.widerspruch", {"de-holder-serve-1-month"}, RESP, courts=("Landgericht Düsseldorf", "CUPCO Gerichtsvollzieher")),
+    row("hannover", A, Trigger.SEIZURE, "respondent/bailiff_seizure/UPC", "upc.provisional-measures", UPC_DL, ("non_infringement", "evidence_report", "hq_notification"), offices=("UPC",)),
+    row("hannover", A, Trigger.COURT_ORDER, "respondent/ex_parte_order_served/DE", "de.widerspruch", {"de-holder-serve-1-month"}, RESP, offices=("EP",)),
+    row("paris", A, Trigger.COURT_ORDER, "respondent/ex_parte_order_served/UPC", "upc.provisional-measures", UPC_DL, RESP, courts=("统一专利法院",)),
     # France
     row("paris", A, Trigger.SEIZURE, "respondent/bailiff_seizure/FR", "fr.saisie", {"fr-saisie-void"}, RESP),
     row("paris", A, Trigger.COURT_ORDER, "respondent/ex_parte_order_served/FR", "fr.saisie", {"fr-saisie-void"}, RESP),
@@ -110,7 +114,7 @@ TABLE = [
     row("mwc", A, Trigger.RISK_NOTICE, "watch/risk_notice/ES", "es.fast-action", set(), ("protective_letter", "hq_notification")),
     # USA
     row("ces", A, Trigger.COURT_ORDER, "respondent/ex_parte_order_served/US", "us.tro", {"us-tro-14-days", "us-tro-dissolve"}, RESP),
-    row("ces", A, Trigger.CUSTOMS_ACTION, "respondent/customs_detention_of_our_goods/US", None, set(), SAFE),
+    row("ces", A, Trigger.CUSTOMS_ACTION, "respondent/customs_detention_of_our_goods/US", "us.cbp", {"us-cbp-30-days"}, SAFE),
     row("ces", A, Trigger.COMPLAINT, "respondent/desk_complaint_against_us/US", "us.ces-procedure", set(), RESP),
     row("ces", B, Trigger.COPY_SPOTTED, "complainant/copy_spotted/US", "us.ces-procedure", set(), ("evidence_report", "warning_letter", "hq_notification")),
     row("ces", A, Trigger.WATCH, "watch/risk_notice/US", "us.tro", set(), ("hq_notification",)),
@@ -137,7 +141,7 @@ TABLE = [
 
 def _facts(r: Row) -> CaseFacts:
     country = FAIRS[r.fair][0]
-    return CaseFacts(r.trigger, r.direction, country, r.courts, r.offices, r.correction)
+    return CaseFacts(r.trigger, r.direction, country, r.courts, r.offices, r.correction, r.roles)
 
 
 def _guide(shipped: library.Library, r: Row) -> guidance.Guidance:
@@ -190,10 +194,19 @@ def test_germany_injunction_served_objection_path_not_the_holders_month(
     shipped: library.Library,
 ) -> None:
     g = _guide(shipped, TABLE[0])
-    assert "de-holder-serve-1-month" not in {d.spec_id for d in g.deadlines}
-    assert "929" in g.note and "not from service on you" in g.note
-    assert g.gaps and "Widerspruch" in g.gaps[0]
-    assert {s.ref for s in g.note_sources} >= {10}
+    assert [e.id for e in g.cards[:3]] == [
+        "de.widerspruch",
+        "de.injunction",
+        "de.abschlusserklaerung",
+    ]
+    # The holder's month is shown for checking only: anchored on service on the holder, no date,
+    # nothing to add — never counted from the service on us.
+    (month,) = g.deadlines
+    assert month.spec_id == "de-holder-serve-1-month" and month.anchor == "service_on_holder"
+    assert month.due_at is None and month.input is None
+    assert "not from service on you" in g.note and "Widerspruch" in g.note
+    assert {s.ref for s in g.note_sources} >= {89, 91}
+    assert not any(d.due_at is not None for d in g.deadlines)
 
 
 def test_computed_deadlines_count_from_the_recorded_service(shipped: library.Library) -> None:
@@ -218,15 +231,13 @@ def test_computed_deadlines_count_from_the_recorded_service(shipped: library.Lib
 def test_a_situation_the_rules_do_not_cover_says_so_and_falls_back(
     shipped: library.Library,
 ) -> None:
-    r = Row("london", A, Trigger.CUSTOMS_ACTION, "", None, frozenset(), ())
+    r = Row("tokyo", A, Trigger.WARNING_LETTER, "", None, frozenset(), ())
     g = _guide(shipped, r)
-    assert (
-        g.situation is not None
-        and g.situation.key() == "respondent/customs_detention_of_our_goods/GB"
-    )
+    assert g.situation is not None and g.situation.key() == "respondent/warning_letter/JP"
     assert not g.covered
     assert "do not cover" in g.message
-    assert [e.id for e in g.cards] == ["gb.injunction"]  # the country's cards, as they are
+    country_cards = {e.id for e in shipped.for_country("JP", kinds=("instrument",))}
+    assert country_cards and {e.id for e in g.cards} == country_cards  # as they are, no guess
     assert g.deadlines == () and g.documents == SAFE
 
 

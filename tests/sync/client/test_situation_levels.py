@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import update
 
 from fairdesk import cases
-from fairdesk.cases import CaseInput, FairInput, PartyInput
+from fairdesk.cases import CaseInput, PartyInput
 from fairdesk.model import Case, Direction, Level, PartyRole, Trigger
 from tests.sync.devices import make_node
 from tests.sync.hq_harness import LiveHq
@@ -45,9 +45,7 @@ def test_same_level_and_rule_on_every_path_and_device(
 ) -> None:
     laptop = make_node(hq, tmp_path, "laptop", tenant)
     lawyer = make_node(hq, tmp_path, "lawyer", tenant)
-    fair = cases.create_fair(
-        laptop.store, FairInput("Hannover Messe", "Europe/Berlin", "Hannover", "DE")
-    )
+    fair = cases.find_fair(laptop.store, "Hannover Messe").id  # from the shipped catalogue
     # The command line, in its own process (nothing loaded before it levels the case).
     out = _cli(
         tmp_path / "laptop",
@@ -118,9 +116,7 @@ def test_a_upc_court_party_moves_the_situation_on_both_devices(
 ) -> None:
     laptop = make_node(hq, tmp_path, "laptop", tenant)
     lawyer = make_node(hq, tmp_path, "lawyer", tenant)
-    fair = cases.create_fair(
-        laptop.store, FairInput("Hannover Messe", "Europe/Berlin", "Hannover", "DE")
-    )
+    fair = cases.find_fair(laptop.store, "Hannover Messe").id  # from the shipped catalogue
     case_id = cases.create_case(
         laptop.store,
         CaseInput("Injunction served", Direction.AGAINST_US, Trigger.COURT_ORDER, fair),
