@@ -440,13 +440,20 @@ def _proposals(
             proposals.append(
                 dataclasses.replace(
                     proposed,
-                    note=f"{anchor[:1].upper()}{anchor[1:]}. {proposed.note}",
+                    note=_("{first}. {then}").format(
+                        first=anchor[:1].upper() + anchor[1:], then=proposed.note
+                    ),
                     anchor=ref.anchor,
                 )
             )
             continue
-        if ref.anchor == "none" or spec.rule == "info":
+        if ref.anchor == "none":
             note = _("For information: no date to compute.")
+        elif spec.rule == "info":
+            note = _("{first}. {then}").format(
+                first=anchor[:1].upper() + anchor[1:],
+                then=_("For information: no date to compute."),
+            )
         elif ref.anchor == "in_order":
             note = _("Enter the date stated in the order.")
         else:
