@@ -22,6 +22,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from fairdesk import cases
 from fairdesk.feedmodel import FEEDS, SyncFeed
 from fairdesk.i18n import _
 from fairdesk.knowledge import alerts, library
@@ -180,4 +181,8 @@ def pull_feeds(store: Store, transport: Transport) -> FeedStats:
     stats = FeedStats()
     pull_alerts(store, transport, stats)
     pull_reference(store, transport, stats)
+    if stats.library_versions:
+        # Rule R6 reads the library: re-level every case with the version now in use, so
+        # this device agrees with every other device on that version (CLI sync included).
+        cases.refresh_levels(store, full=True)
     return stats

@@ -9,6 +9,7 @@ lawyer's device.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -18,7 +19,8 @@ from pathlib import Path
 from sqlalchemy import update
 
 from fairdesk import cases
-from fairdesk.cases import CaseInput, PartyInput
+from fairdesk.cases import CaseInput, FairInput, PartyInput
+from fairdesk.knowledge import library
 from fairdesk.model import Case, Direction, Level, PartyRole, Trigger
 from tests.sync.devices import make_node
 from tests.sync.hq_harness import LiveHq
@@ -133,3 +135,38 @@ def test_a_upc_court_party_moves_the_situation_on_both_devices(
         reading = cases.get_case(node.store, case_id).situation
         assert reading is not None and not reading.corrected
         assert reading.situation.key() == "respondent/ex_parte_order_served/UPC", node.name
+
+
+def test_a_library_update_from_hq_relevels_cases_on_sync(
+    hq: LiveHq, tenant: str, tmp_path: Path
+) -> None:
+    laptop = make_node(hq, tmp_path, "laptop", tenant)
+    tokyo = cases.create_fair(
+        laptop.store, FairInput("Example Expo Tokyo", "Asia/Tokyo", "Tokyo", "JP")
+    )
+    case_id = cases.create_case(
+        laptop.store,
+        CaseInput("Rumour of an injunction", Direction.AGAINST_US, Trigger.RISK_NOTICE, tokyo),
+    )
+    assert _level(cases.get_case(laptop.store, case_id)) == (Level.BLUE, "R5")
+    shipped = library.shipped_payload()
+    entry = copy.deepcopy(next(e for e in shipped["entries"] if e["id"] == "jp.injunction"))
+    entry["ex_parte"] = True  # a (hypothetical) correction published by HQ
+    update = {
+        "schema_version": shipped["schema_version"],
+        "library_version": shipped["library_version"] + 1,
+        "edition": "test-jp",
+        "published_at": "2027-01-05",
+        "base_version": shipped["library_version"],
+        "upsert": [entry],
+        "delete": [],
+    }
+    path = tmp_path / "library.json"
+    path.write_text(json.dumps(update, ensure_ascii=False), "utf-8")
+    done = hq.cli(
+        "reference", "publish", "--kind", "library", "--key", "2", "--data", f"@{path}", "--json"
+    )
+    assert done.returncode == 0, done.stderr
+    assert laptop.sync().drained
+    assert library.load_active(laptop.store).edition == "test-jp"
+    assert _level(cases.get_case(laptop.store, case_id)) == (Level.YELLOW, "R6")
