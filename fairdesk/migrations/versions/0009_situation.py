@@ -1,7 +1,7 @@
 """the user's correction of a case's situation (role × event × jurisdiction)
 
 Revision ID: 0009_situation
-Revises: 0008_fairs_parties
+Revises: 0013_timestamps
 
 ``case_file.situation_override`` holds a ``fairdesk.situation.Situation.key()`` when a person
 corrected the situation computed from the case's facts, "" otherwise. It is synced like the
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_situation"
-down_revision = "0008_fairs_parties"
+down_revision = "0013_timestamps"
 branch_labels = None
 depends_on = None
 
