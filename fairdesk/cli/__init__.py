@@ -15,11 +15,19 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from fairdesk import __version__
-from fairdesk.cli import case_cmd, common, doc_cmd, evidence_cmd, kb_cmd, protect_cmd
+from fairdesk.cli import (
+    case_cmd,
+    common,
+    doc_cmd,
+    evidence_cmd,
+    kb_cmd,
+    protect_cmd,
+    receive_cmd,
+)
 from fairdesk.errors import FairDeskError
 from fairdesk.i18n import _
 
-GROUPS = (case_cmd, evidence_cmd, doc_cmd, kb_cmd, protect_cmd)
+GROUPS = (case_cmd, evidence_cmd, doc_cmd, kb_cmd, protect_cmd, receive_cmd)
 
 
 def _plugged_in(group: str) -> list[Callable[..., Any]]:

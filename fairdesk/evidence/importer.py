@@ -375,9 +375,15 @@ def import_file(
     *,
     cancel: CancelLike | None = None,
     on_bytes: Callable[[int], None] | None = None,
+    name: str | None = None,
+    details: dict[str, Any] | None = None,
 ) -> ImportOutcome:
-    """Import one file; every failure becomes a rejected outcome (Cancelled propagates)."""
-    name = safe_name(path)
+    """Import one file; every failure becomes a rejected outcome (Cancelled propagates).
+
+    ``name`` replaces the file's own name (a received file sits under a staging name) and
+    ``details`` are added to the custody entry (e.g. which phone sent it).
+    """
+    name = safe_name(path) if name is None else safe_name(name)
     shown = os.fspath(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     try:
         info = os.stat(path)
@@ -447,6 +453,7 @@ def import_file(
                         blob=blob,
                         name=name,
                         described=described,
+                        details=details,
                         file_modified_at=_utc(info.st_mtime),
                     )
                     item_id = item.id
