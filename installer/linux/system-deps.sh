@@ -1,14 +1,15 @@
 #!/bin/sh
 # Installs the Debian/Ubuntu system packages FairDesk needs: the libraries Qt's xcb platform
 # loads, and (with --test) the tools the test suite uses: poppler (pdftotext, pdffonts),
-# qpdf, PostgreSQL server binaries, Xvfb, exiftool. Uses apt-get as root, sudo when
-# available, and otherwise prints the exact command to run.
+# qpdf, PostgreSQL server binaries, Xvfb, exiftool, Chromium and its WebDriver (the phone
+# intake tests). Uses apt-get as root, sudo when available, and otherwise prints the exact
+# command to run.
 set -eu
 RUNTIME="libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
 libxkbcommon-x11-0 libxkbcommon0 libegl1 libgl1 libfontconfig1 libfreetype6 libdbus-1-3 \
 libgssapi-krb5-2 libx11-xcb1 libxcb-randr0 libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 libnss3 \
 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libasound2"
-TEST="poppler-utils qpdf postgresql xvfb xdotool libimage-exiftool-perl binutils"
+TEST="poppler-utils qpdf postgresql xvfb xdotool libimage-exiftool-perl binutils chromium chromium-driver"
 PKGS="$RUNTIME"
 [ "${1:-}" = "--test" ] && PKGS="$RUNTIME $TEST"
 # Debian's own python3 needs python3-venv before `python3 -m venv` works.

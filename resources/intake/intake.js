@@ -154,6 +154,7 @@
   function finish(li, state, text, sha) {
     li.setAttribute("data-state", state);
     li.querySelector(".state").textContent = text;
+    if (state === "failed") { li.querySelector("progress").hidden = true; }
     if (sha) { li.setAttribute("data-sha256", sha); }
   }
   async function digest(file) {
