@@ -47,6 +47,7 @@ from fairdesk.store import Store
 from ui.evidence.annotate_dialog import AnnotateDialog
 from ui.evidence.export_dialog import ExportDialog
 from ui.evidence.gallery import ICON_SIZE, PAGE_SIZE, GalleryModel, read_pool
+from ui.evidence.intake_dialog import IntakeDialog
 from ui.evidence.item_actions import ReasonDialog, hide_dialog, hide_then_purge, purge_dialog
 from ui.evidence.viewer import ItemViewer
 from ui.qt_events import bridge
@@ -71,6 +72,8 @@ class EvidencePanel(QWidget):
         self.import_files_button = QPushButton(_("Import files…"))
         self.import_folder_button = QPushButton(_("Import folder…"))
         self.inbox_button = QPushButton(_("Inbox"))
+        self.receive_button = QPushButton(_("Receive from phones…"))
+        self.receive_button.clicked.connect(self.open_intake)
         self.annotate_button = QPushButton(_("Annotate…"))
         self.verify_button = QPushButton(_("Verify"))
         self.export_button = QPushButton(_("Export…"))
@@ -91,7 +94,12 @@ class EvidencePanel(QWidget):
             )
         )
         tools = QHBoxLayout()
-        for button in (self.import_files_button, self.import_folder_button, self.inbox_button):
+        for button in (
+            self.import_files_button,
+            self.import_folder_button,
+            self.inbox_button,
+            self.receive_button,
+        ):
             tools.addWidget(button)
         tools.addStretch(1)
         for button in (self.annotate_button, self.verify_button, self.export_button):
@@ -612,6 +620,13 @@ class EvidencePanel(QWidget):
                 startup_check, self.store, on_done=done, on_error=self._failed, owner=self
             ),
         )
+
+    def open_intake(self) -> IntakeDialog:
+        """The phone intake window for this case (not modal: the gallery fills as files come)."""
+        dialog = IntakeDialog(self.store, self.case_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def choose_export(self) -> ExportDialog:
         dialog = ExportDialog(Path.home() / f"evidence-{self.case_id[:8]}.zip", self)
