@@ -7,7 +7,8 @@ client names:
 - ``POST /api/pair`` ``{"token"}`` → ``{"key", "phone"}`` (the key goes in ``Authorization:
   Bearer`` from then on);
 - ``POST /api/uploads`` ``{"name", "size", "sha256"?, "last_modified"?}`` → the upload's state;
-- ``GET /api/uploads/ID`` → its state (``offset`` to resume from, ``result`` when finished);
+- ``GET /api/uploads/ID`` → its state (``offset`` to resume from, ``result`` when stored;
+  with ``?wait=1`` it waits up to 20 s for the result of a file whose bytes all arrived);
 - ``PUT /api/uploads/ID`` with ``Upload-Offset: N`` and the next bytes as the body.
 
 Each connection is handled on a thread of the session's own pool (the TLS handshake too, so a
@@ -39,6 +40,7 @@ STATIC = {
 }
 MAX_JSON = 16 << 10
 WORKERS = 16
+RESULT_WAIT = 20.0  # seconds a GET ?wait=1 waits for an import to finish
 SOCKET_TIMEOUT = 30.0  # a phone silent this long has gone; its thread is freed
 
 
@@ -142,7 +144,12 @@ class _Handler(BaseHTTPRequestHandler):
                     raise Refused(404, "not_found", "no such path")
                 key = self._key()
                 if self.command == "GET":
-                    self._json(200, _state(self.session.upload(key, upload_id)))
+                    query = self.path.partition("?")[2]
+                    if query == "wait=1":
+                        upload = self.session.wait_result(key, upload_id, RESULT_WAIT)
+                    else:
+                        upload = self.session.upload(key, upload_id)
+                    self._json(200, _state(upload))
                     return
                 self.session.phone_for(key)
                 try:

@@ -20,12 +20,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import shutil
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,6 +38,8 @@ from fairdesk.evidence import importer, metadata, service
 from fairdesk.evidence.vault import Vault
 from fairdesk.i18n import _
 from fairdesk.store import Store
+
+log = logging.getLogger(__name__)
 
 ACCEPTED_KINDS = ("image", "video", "pdf")
 DEFAULT_MAX_FILE = 4 << 30  # 4 GiB: a long 4K video still fits
@@ -102,6 +106,7 @@ class _Upload:
     result: Received | None = None
     hasher: Any = field(default_factory=hashlib.sha256)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    done: threading.Event = field(default_factory=threading.Event)  # result is set
 
 
 @dataclass
@@ -145,6 +150,9 @@ class IntakeSession:
         self.closed_reason = ""
         self.staging = store.data_dir / "intake" / secrets.token_hex(8)
         self.staging.mkdir(parents=True, exist_ok=True)
+        # Finished files are imported here, one at a time (one SQLite writer), while the
+        # phone already sends the next one; it learns the outcome with GET ...?wait=1.
+        self._imports = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake-import")
 
     # -- listeners ---------------------------------------------------------------------------
 
@@ -329,18 +337,35 @@ class IntakeSession:
                 self.touch()
 
     def _refuse(self, upload: _Upload, status: int, code: str, reason: str, **params: Any) -> None:
-        upload.result = Received(
-            upload.id,
-            self._phone_id(upload),
-            self._phone_name(upload),
-            upload.name,
-            upload.size,
-            "refused",
-            reason=reason,
-        )
-        upload.path.unlink(missing_ok=True)
-        self._emit("file", upload.result)
+        self._set_refused(upload, reason)
         raise Refused(status, code, reason, **params)
+
+    def _set_refused(self, upload: _Upload, reason: str) -> None:
+        upload.path.unlink(missing_ok=True)
+        self._set_result(
+            upload,
+            Received(
+                upload.id,
+                self._phone_id(upload),
+                self._phone_name(upload),
+                upload.name,
+                upload.size,
+                "refused",
+                reason=reason,
+            ),
+        )
+
+    def _set_result(self, upload: _Upload, result: Received) -> None:
+        upload.result = result
+        upload.done.set()
+        self._emit("file", result)
+
+    def wait_result(self, phone_key: str, upload_id: str, timeout: float) -> _Upload:
+        """The upload once its outcome is known, or as it stands after ``timeout`` seconds."""
+        upload = self.upload(phone_key, upload_id)
+        if upload.offset == upload.size:
+            upload.done.wait(timeout)
+        return upload
 
     def _sniff(self, upload: _Upload) -> None:
         with open(upload.path, "rb") as handle:
@@ -407,6 +432,10 @@ class IntakeSession:
             "summary": f"received from {phone.name} ({phone.address}, {phone.user_agent}) "
             f"at {at}; {how}",
         }
+        self._imports.submit(self._store, upload, phone, details, digest)
+
+    def _store(self, upload: _Upload, phone: Phone, details: dict[str, Any], digest: str) -> None:
+        """On the import thread: the same importer as a local import, then tell the phone."""
         try:
             outcome = importer.import_file(
                 self.store,
@@ -416,24 +445,27 @@ class IntakeSession:
                 name=upload.name,
                 details=details,
             )
-        except FairDeskError as exc:
-            self._refuse(upload, 409, "not_saved", str(exc))
+        except Exception as exc:  # never leave the phone waiting for an outcome
+            log.exception("intake import of %s failed", upload.name)
+            self._set_refused(upload, str(exc) if isinstance(exc, FairDeskError) else repr(exc))
             return
         finally:
             upload.path.unlink(missing_ok=True)
-        upload.result = Received(
-            upload.id,
-            phone.id,
-            phone.name,
-            upload.name,
-            upload.size,
-            outcome.status,
-            sha256=outcome.sha256 or digest,
-            reason=outcome.reason,
-            item_id=outcome.item_id,
-            hashed_on_phone=checked,
+        self._set_result(
+            upload,
+            Received(
+                upload.id,
+                phone.id,
+                phone.name,
+                upload.name,
+                upload.size,
+                outcome.status,
+                sha256=outcome.sha256 or digest,
+                reason=outcome.reason,
+                item_id=outcome.item_id,
+                hashed_on_phone=bool(details["sha256_from_phone"]),
+            ),
         )
-        self._emit("file", upload.result)
 
     # -- lifetime ----------------------------------------------------------------------------
 
@@ -454,5 +486,11 @@ class IntakeSession:
         if self.closed:
             return
         self.closed_reason = reason
-        shutil.rmtree(self.staging, ignore_errors=True)
+        # Files that fully arrived are still imported; then the staged bytes go.
+        self._imports.submit(shutil.rmtree, self.staging, ignore_errors=True)
+        self._imports.shutdown(wait=False)
         self._emit("closed", reason)
+
+    def wait_imports(self, timeout: float | None = None) -> None:
+        """Block until every fully arrived file has been imported (tests, the CLI at exit)."""
+        self._imports.submit(lambda: None).result(timeout)

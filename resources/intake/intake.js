@@ -181,6 +181,12 @@
         res = await request("POST", "/api/uploads", announce, { "Content-Type": "application/json" });
       } else if (state.result) {
         break;
+      } else if (state.offset === file.size) {
+        // Every byte is on the laptop: it stores the file while the next one is sent.
+        bar.value = 100;
+        line.textContent = t("finishing");
+        outcome(state, li);
+        return;
       } else {
         var offset = state.offset;
         var end = Math.min(file.size, offset + CHUNK);
@@ -217,16 +223,31 @@
       finish(li, "failed", explain(res.body, "HTTP " + res.status));
       return;
     }
-    var result = state.result;
-    bar.value = 100;
+    show(li, state.result);
+  }
+  async function outcome(state, li) {
+    var failures = 0;
+    for (;;) {
+      var res = await request("GET", "/api/uploads/" + state.id + "?wait=1");
+      if (res.status === 200 && res.body && res.body.result) { show(li, res.body.result); return; }
+      if (res.status !== 200 && res.status !== 0 && res.status < 500) {
+        finish(li, "failed", explain(res.body, "HTTP " + res.status)); return;
+      }
+      if (res.status !== 200) { failures += 1; await pause(Math.min(10000, 500 * failures)); }
+    }
+  }
+  function show(li, result) {
+    li.querySelector("progress").value = 100;
     var text = result.status === "imported" ? t("imported")
              : result.status === "duplicate" ? t("duplicate")
              : t("rejected", { reason: result.reason });
     if (result.status === "imported" && result.reason) { text += " " + result.reason; }
     finish(li, result.status === "imported" || result.status === "duplicate" ? "done" : "failed",
            text, result.sha256);
-    li.querySelector(".sha").textContent = t("sha_laptop", { sha: result.sha256 }) + " " +
-      (result.hashed_on_phone ? t("sha_checked") : t("sha_unchecked"));
+    if (result.sha256) {
+      li.querySelector(".sha").textContent = t("sha_laptop", { sha: result.sha256 }) + " " +
+        (result.hashed_on_phone ? t("sha_checked") : t("sha_unchecked"));
+    }
   }
   $("shoot").addEventListener("change", function (e) { enqueue(e.target.files); e.target.value = ""; });
   $("pick").addEventListener("change", function (e) { enqueue(e.target.files); e.target.value = ""; });

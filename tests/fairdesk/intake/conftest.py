@@ -107,11 +107,21 @@ class Intake:
         state = response.json()
         while state["result"] is None:
             offset = state["offset"]
-            response = self.put(key, state["id"], offset, data[offset : offset + chunk])
+            if offset == len(data):  # all bytes arrived: wait for the import's outcome
+                response = self.outcome(key, state["id"])
+            else:
+                response = self.put(key, state["id"], offset, data[offset : offset + chunk])
             if response.status_code != 200:
                 return response
             state = response.json()
         return response
+
+    def outcome(self, key: str, upload_id: str) -> requests.Response:
+        return self.http.get(
+            f"{self.base}/api/uploads/{upload_id}?wait=1",
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=60,
+        )
 
 
 @pytest.fixture

@@ -97,13 +97,15 @@ def run_session(
             headers=auth,
             timeout=30,
         ).json()
-        done = http.put(
+        sent = http.put(
             f"{base}/api/uploads/{state['id']}",
             data=photo,
             headers={**auth, "Upload-Offset": "0"},
             timeout=30,
         ).json()
-        assert done["result"]["status"] == "imported"
+        assert sent["offset"] == len(photo)
+        done = http.get(f"{base}/api/uploads/{state['id']}?wait=1", headers=auth, timeout=60)
+        assert done.json()["result"]["status"] == "imported"
         logged = read_json_line(process.stdout)
         assert logged["event"] == "file" and logged["name"] == "IMG_3.JPG"
         assert logged["sha256"] == hashlib.sha256(photo).hexdigest()

@@ -226,7 +226,9 @@ def test_resume_after_a_cut_continues_at_the_confirmed_offset(
     # The page reloaded: announcing the same file again finds the upload where it stood.
     again = intake.announce(key, "p.png", data).json()
     assert again["id"] == state["id"] and again["offset"] == half
-    done = intake.put(key, state["id"], half, data[half:]).json()
+    last = intake.put(key, state["id"], half, data[half:]).json()
+    assert last["offset"] == len(data)
+    done = intake.outcome(key, state["id"]).json()
     assert done["result"]["status"] == "imported"
     (item,) = service.list_items(intake_store, intake_case)
     with service.open_original(intake_store, item.sha256) as handle:
