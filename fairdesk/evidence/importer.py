@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -377,11 +377,13 @@ def import_file(
     on_bytes: Callable[[int], None] | None = None,
     name: str | None = None,
     details: dict[str, Any] | None = None,
+    opener: Callable[[Path], BinaryIO] | None = None,
 ) -> ImportOutcome:
     """Import one file; every failure becomes a rejected outcome (Cancelled propagates).
 
-    ``name`` replaces the file's own name (a received file sits under a staging name) and
-    ``details`` are added to the custody entry (e.g. which phone sent it).
+    ``name`` replaces the file's own name (a received file sits under a staging name),
+    ``details`` are added to the custody entry (e.g. which phone sent it) and ``opener``
+    reads a file kept encrypted while staged (same length as its plaintext).
     """
     name = safe_name(path) if name is None else safe_name(name)
     shown = os.fspath(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -406,7 +408,7 @@ def import_file(
     if info.st_size == 0:
         return _reject(path, _("The file is empty (0 bytes): there is nothing to keep."))
     try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed in finally
+        handle = opener(path) if opener else open(path, "rb")  # noqa: SIM115 - closed in finally
     except FileNotFoundError:
         return _reject(
             path,

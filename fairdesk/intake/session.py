@@ -8,8 +8,9 @@ compute one), then sends chunks at the offset the laptop confirms; after a dropp
 it asks for the offset and carries on. The first bytes decide whether the file is accepted
 (photos, videos and PDFs only, by content, not by name); the last byte hands the staged file to
 the evidence importer — the same path as a local import — with a custody entry naming the
-phone, its address and browser. Staged bytes live in ``<data>/intake/`` and are removed when
-imported, refused or when the session closes.
+phone, its address and browser. Staged bytes live encrypted in ``<data>/intake/`` (see
+:mod:`fairdesk.intake.staging`) and are removed when imported, refused or when the session
+closes.
 
 The session knows nothing of HTTP: :mod:`fairdesk.intake.server` maps requests onto it and
 :class:`Refused` onto status codes.
@@ -37,6 +38,7 @@ from fairdesk.errors import FairDeskError
 from fairdesk.evidence import importer, metadata, service
 from fairdesk.evidence.vault import Vault
 from fairdesk.i18n import _
+from fairdesk.intake.staging import StagingKey
 from fairdesk.store import Store
 
 log = logging.getLogger(__name__)
@@ -107,6 +109,7 @@ class _Upload:
     hasher: Any = field(default_factory=hashlib.sha256)
     lock: threading.Lock = field(default_factory=threading.Lock)
     done: threading.Event = field(default_factory=threading.Event)  # result is set
+    counter: bytes = b""  # AES-CTR counter block of the staged ciphertext
 
 
 @dataclass
@@ -153,6 +156,7 @@ class IntakeSession:
         # Finished files are imported here, one at a time (one SQLite writer), while the
         # phone already sends the next one; it learns the outcome with GET ...?wait=1.
         self._imports = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake-import")
+        self._staging_key = StagingKey()  # in memory only: staged bytes are ciphertext
 
     # -- listeners ---------------------------------------------------------------------------
 
@@ -278,6 +282,7 @@ class IntakeSession:
                 path.touch()
                 modified = None if last_modified_ms is None else last_modified_ms / 1000
                 upload = _Upload(upload_id, phone_key, shown, size, sha256, modified, path)
+                upload.counter = self._staging_key.new_counter()
                 self._uploads[upload_id] = upload
         return upload
 
@@ -322,6 +327,7 @@ class IntakeSession:
 
     def _receive(self, upload: _Upload, body: Readable, length: int) -> None:
         left = length
+        stream = self._staging_key.cipher_at(upload.counter, upload.offset)
         with open(upload.path, "r+b") as out:
             out.seek(upload.offset)
             while left:
@@ -329,7 +335,7 @@ class IntakeSession:
                 if not block:
                     out.truncate(upload.offset)
                     raise ConnectionCut
-                out.write(block)
+                out.write(stream.update(block))
                 out.flush()
                 upload.hasher.update(block)
                 upload.offset += len(block)
@@ -368,7 +374,7 @@ class IntakeSession:
         return upload
 
     def _sniff(self, upload: _Upload) -> None:
-        with open(upload.path, "rb") as handle:
+        with self._staging_key.open(upload.path, upload.counter) as handle:
             mime = metadata.sniff_mime(handle.read(metadata.SNIFF_BYTES))
         if metadata.kind_of(mime) not in ACCEPTED_KINDS:
             self._refuse(
@@ -444,6 +450,7 @@ class IntakeSession:
                 upload.path,
                 name=upload.name,
                 details=details,
+                opener=lambda path: self._staging_key.open(path, upload.counter),
             )
         except Exception as exc:  # never leave the phone waiting for an outcome
             log.exception("intake import of %s failed", upload.name)

@@ -289,3 +289,26 @@ def test_the_phone_page_is_served_with_a_strict_policy(intake: Intake) -> None:
     assert "default-src 'none'" in page.headers["Content-Security-Policy"]
     script = intake.http.get(intake.base + "/intake.js", timeout=30)
     assert script.status_code == 200 and "crypto.subtle" in script.text
+
+
+def test_half_sent_bytes_wait_on_disk_encrypted(
+    intake: Intake, intake_store: Store, intake_case: str
+) -> None:
+    """A half-sent photo (the Wi-Fi dropped) holds no plaintext in the data folder."""
+    canary = b"CANARY-booth-17-secret-drawing" * 40
+    data = photo_bytes(12)
+    data = data[:2] + b"\xff\xfe" + (len(canary) + 2).to_bytes(2, "big") + canary + data[2:]
+    key = intake.paired_key()
+    state = intake.announce(key, "drawing.jpg", data).json()
+    half = len(data) // 2
+    assert intake.put(key, state["id"], 0, data[:half]).json()["offset"] == half
+    (staged,) = staged_files(intake_store)
+    on_disk = staged.read_bytes()
+    assert len(on_disk) == half
+    assert b"CANARY" not in on_disk and data[:64] not in on_disk
+    intake.put(key, state["id"], half, data[half:])
+    assert intake.outcome(key, state["id"]).json()["result"]["status"] == "imported"
+    (item,) = service.list_items(intake_store, intake_case)
+    with service.open_original(intake_store, item.sha256) as handle:
+        assert handle.read() == data
+    assert staged_files(intake_store) == []
