@@ -7,8 +7,11 @@ row, no vault blob, no staged bytes, no custody entry.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import socket
 import ssl
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -312,3 +315,70 @@ def test_half_sent_bytes_wait_on_disk_encrypted(
     with service.open_original(intake_store, item.sha256) as handle:
         assert handle.read() == data
     assert staged_files(intake_store) == []
+
+
+def test_two_phones_at_once_ten_photos_and_a_video(
+    make_intake: Callable[..., Intake], intake_store: Store, intake_case: str
+) -> None:
+    """The "done when" scene: two phones pair, one sends ten photos while the other a video."""
+    intake = make_intake(max_file_size=64 << 20)
+    li, wang = intake.paired_key(), intake.paired_key()
+    first, second = intake.session.phones()
+    intake.session.rename_phone(first.id, "Li's phone")
+    intake.session.rename_phone(second.id, "Wang's phone")
+    photos = {f"IMG_{i:04d}.JPG": photo_bytes(100 + i, (1280, 960)) for i in range(10)}
+    video = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + os.urandom(3 << 20)
+    outcomes: dict[str, str] = {}
+
+    def send_photos() -> None:
+        for name, data in photos.items():
+            outcomes[name] = intake.send(li, name, data).json()["result"]["status"]
+
+    sender = threading.Thread(target=send_photos)
+    sender.start()
+    outcomes["VID_0001.MP4"] = intake.send(
+        wang, "VID_0001.MP4", video, hashlib.sha256(video).hexdigest()
+    ).json()["result"]["status"]
+    sender.join(timeout=120)
+    assert set(outcomes.values()) == {"imported"} and len(outcomes) == 11
+    items = {i.original_name: i for i in service.list_items(intake_store, intake_case)}
+    assert items["VID_0001.MP4"].kind == "video"
+    assert sorted(k for k, i in items.items() if i.kind == "image") == sorted(photos)
+    senders = {
+        json.loads(r.details)["name"]: json.loads(r.details)["received_from"]
+        for r in service.custody_log(intake_store, intake_case)
+        if r.item_sha256
+    }
+    assert senders == {**{n: "Li's phone" for n in photos}, "VID_0001.MP4": "Wang's phone"}
+
+
+def test_an_encrypted_data_folder_gets_ciphertext_in_its_vault(tmp_path: Path) -> None:
+    from fairdesk.intake.server import IntakeServer
+    from fairdesk.intake.session import IntakeSession
+    from fairdesk.protect import keys
+    from fairdesk.store import open_store
+    from tests.conftest import TEST_PASSPHRASE
+    from tests.fairdesk.intake.conftest import new_case
+
+    data_dir = tmp_path / "data"
+    setup = keys.create_keyfile(data_dir, TEST_PASSPHRASE, params=keys.TEST_KDF)
+    store = open_store(data_dir, data_key=setup.data_key)
+    server = IntakeServer(IntakeSession(store, new_case(store)), "127.0.0.1", 0)
+    try:
+        intake = Intake(server)
+        data = photo_bytes(31)
+        result = intake.send(intake.paired_key(), "a.jpg", data).json()["result"]
+        assert result["status"] == "imported"
+        with service.open_original(store, result["sha256"]) as handle:
+            assert handle.read() == data
+        blobs = [
+            p
+            for p in (store.data_dir / "vault").rglob("*")
+            if p.is_file() and p.stat().st_size > 1000
+        ]
+        assert blobs
+        for blob in blobs:
+            assert data[:200] not in blob.read_bytes()
+    finally:
+        server.close()
+        store.close()
