@@ -15,6 +15,11 @@ Enrolment and tokens
     *access* token. ``POST /v1/auth/token`` trades the refresh token for a new access token. Every
     other call sends ``Authorization: Bearer <access token>``. A 401 means: refresh and retry
     (cursor untouched); a 401 on refresh means the device was revoked and must re-enrol.
+    Refresh tokens rotate: the ``/v1/auth/token`` answer carries a new ``refresh_token``, which
+    the device stores durably *before* using the access token; the old one is then spent. If the
+    answer was lost, the old token still works once more as long as its successor was never used;
+    presenting a spent token whose successor *was* used (a copied token) revokes every token of
+    the device, which must re-enrol. A server that predates rotation omits ``refresh_token``.
 
 Push (``POST /v1/sync/push``)
     The device numbers its mutations 1, 2, 3, ... and sends up to 500 in order. The server skips
@@ -39,10 +44,20 @@ Push (``POST /v1/sync/push``)
     keeps them in the sending device's tenant, outside every case (a guidance centre never sees
     them). A mutation that names ``resolves_conflict_id`` marks that conflict
     resolved when it applies.
+    ``changes`` must be canonical JSON (checked per mutation, ``rejected`` with a reason,
+    never stored): objects and arrays nested at most :data:`MAX_CHANGES_DEPTH` levels (the
+    ``changes`` object is level 1), finite numbers only (no ``NaN``, ``Infinity`` or ``1e999``),
+    text and field names in valid Unicode without NUL (no lone surrogates), at most 64 KiB
+    encoded (server setting). A ``mutation_id`` the server already has is a ``duplicate`` when
+    the mutation is the same as the one stored; the same id with different content is answered
+    ``422`` (error ``mutation_id_reused``, ``expected`` = the next id the server wants), as the
+    IETF Idempotency-Key draft asks: the device's outbox and HQ disagree about that id.
 
 Pull (``GET /v1/sync/pull?cursor=&limit=``)
     Returns :class:`PullResponse`: changes with ``server_seq > cursor`` in commit order, each a full
-    snapshot of the row (``fields``) or a tombstone (``deleted``). Conflict records arrive as
+    snapshot of the row (``fields``) or a tombstone (``deleted``). A page holds at most ``limit``
+    rows and stops adding rows once it passes the server's byte budget (always at least one row);
+    ``has_more`` then says to continue from ``next_cursor``. Conflict records arrive as
     entity ``sync_conflict``. Store ``next_cursor`` in the same transaction that applies the rows.
     ``410`` with error ``resync_required`` means the cursor is older than the server keeps (or
     newer than the server knows, after a restore): pull again from cursor 0, outbox untouched.
@@ -96,9 +111,9 @@ import base64
 import hashlib
 import re
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 PROTOCOL_VERSION = 1
 SERVER_NAME = "fairdesk-hq"
@@ -109,6 +124,9 @@ SERVER_HEADER_VALUE = f"{SERVER_NAME}/{PROTOCOL_VERSION}"
 MAX_MUTATIONS_PER_PUSH = 500
 MAX_PULL_LIMIT = 1000
 DEFAULT_PULL_LIMIT = 500
+# Deepest nesting of objects/arrays accepted in `changes` (level 1 = `changes` itself); far below
+# the 255 levels the server's JSON serialiser handles, and far above what FairDesk ever writes.
+MAX_CHANGES_DEPTH = 32
 MAX_CHUNK_BYTES = 8 * 1024 * 1024
 CHUNK_CHECKSUM_STATUS = 460
 
@@ -160,6 +178,21 @@ MutationOp = Literal["insert", "update", "delete"]
 MutationStatus = Literal["applied", "duplicate", "conflict", "rejected"]
 
 
+def _storable_text(value: str) -> str:
+    """Text every database and every JSON answer can hold: no NUL, no lone surrogate."""
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value
+
+
+# A request string the server stores or looks up (names, ids, tokens): refused with 422 otherwise.
+Text = Annotated[str, AfterValidator(_storable_text)]
+
+
 class _Wire(BaseModel):
     # Unknown keys are ignored so that an older peer still understands a newer one.
     model_config = ConfigDict(extra="ignore")
@@ -180,8 +213,8 @@ class ErrorBody(_Wire):
 
 
 class EnrollRequest(_Wire):
-    enroll_code: str = Field(min_length=1, max_length=64)
-    device_name: str = Field(default="", max_length=200)
+    enroll_code: Text = Field(min_length=1, max_length=64)
+    device_name: Text = Field(default="", max_length=200)
 
 
 class EnrollResponse(_Wire):
@@ -196,8 +229,8 @@ class EnrollResponse(_Wire):
 
 
 class TokenRequest(_Wire):
-    device_id: str = Field(max_length=64)
-    refresh_token: str = Field(max_length=200)
+    device_id: Text = Field(max_length=64)
+    refresh_token: Text = Field(max_length=200)
 
 
 class TokenResponse(_Wire):
@@ -205,6 +238,8 @@ class TokenResponse(_Wire):
     token_type: Literal["bearer"] = "bearer"
     expires_at: str
     expires_in: int
+    # The rotated refresh token (store it before using the access token); None from older servers.
+    refresh_token: str | None = None
 
 
 class Mutation(_Wire):
@@ -222,7 +257,7 @@ class Mutation(_Wire):
 
 
 class PushRequest(_Wire):
-    device_id: str = Field(max_length=64)
+    device_id: Text = Field(max_length=64)
     mutations: list[Mutation] = Field(max_length=MAX_MUTATIONS_PER_PUSH)
 
 
@@ -278,7 +313,7 @@ class BlobInfo(_Wire):
 
 
 class EscalateRequest(_Wire):
-    guidance_centre: str = Field(min_length=1, max_length=200)
+    guidance_centre: Text = Field(min_length=1, max_length=200)
 
 
 class EscalationInfo(_Wire):
@@ -293,6 +328,10 @@ class CaseView(_Wire):
     case_id: str
     records: list[Change]
     open_conflicts: list[Change]
+    # Paged like pull (added in protocol 1): `records` after `cursor`, at most `limit` rows and
+    # a byte budget; open conflicts on the first page only.
+    next_cursor: int = 0
+    has_more: bool = False
 
 
 class DeviceInfo(_Wire):

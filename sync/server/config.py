@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     max_mutations_per_push: int = Field(default=500, ge=1, le=500)
     max_changes_bytes: int = Field(default=64 * 1024, ge=256)
     max_pull_limit: int = Field(default=1000, ge=1, le=1000)
+    # A pull page (and a page of a case view) stops adding rows past this many bytes of fields.
+    max_pull_bytes: int = Field(default=4 * MIB, ge=1024)
     max_chunk_bytes: int = Field(default=8 * MIB, ge=1, le=8 * MIB)
     max_upload_bytes: int = Field(default=4096 * MIB, ge=1)
     default_quota_bytes: int = Field(default=50 * 1024 * MIB, ge=0)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sync.protocol import ErrorBody
+from sync.protocol import SERVER_HEADER, SERVER_HEADER_VALUE, ErrorBody
+
+log = logging.getLogger(__name__)
 
 
 class ApiError(StarletteHTTPException):
@@ -66,14 +71,64 @@ def error_response(
 async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     if isinstance(exc, ApiError):
-        body = ErrorBody(error=exc.error, detail=exc.message, expected=exc.expected)
+        detail = safe_text(exc.message, 500) if exc.message is not None else None
+        body = ErrorBody(error=exc.error, detail=detail, expected=exc.expected)
     else:
-        body = ErrorBody(error=_STATUS_NAMES.get(exc.status_code, "error"), detail=str(exc.detail))
+        body = ErrorBody(
+            error=_STATUS_NAMES.get(exc.status_code, "error"), detail=safe_text(str(exc.detail))
+        )
     return error_response(exc.status_code, body, dict(exc.headers or {}))
+
+
+def safe_text(value: str, limit: int = 200) -> str:
+    """`value` shortened, with NUL and lone surrogates escaped: an answer must always encode."""
+    value = value[:limit].replace("\x00", "\\x00")
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422 shape (`{"detail": [{"loc", "msg", "type"}]}`) without echoing the input.
+
+    The default handler repeats the offending value; a lone surrogate in it made the answer
+    itself unencodable (a 500 instead of the 422).
+    """
+    assert isinstance(exc, RequestValidationError)
+    detail = [
+        {
+            "loc": [
+                part if isinstance(part, int) else safe_text(str(part), 100)
+                for part in error.get("loc", ())
+            ],
+            "msg": safe_text(str(error.get("msg", "invalid value"))),
+            "type": safe_text(str(error.get("type", "value_error")), 64),
+        }
+        for error in exc.errors()[:20]
+    ]
+    return JSONResponse(jsonable_encoder({"detail": detail}), status_code=422)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """Any unhandled error: still the server's own JSON answer with the marker header.
+
+    Without the marker a device takes the 500 for a captive portal's page. Starlette's
+    ServerErrorMiddleware sends this outside our own middleware, so the header is set here.
+    """
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse(
+        {"error": "internal_error", "detail": "HQ could not handle this request; try again"},
+        status_code=500,
+        headers={
+            SERVER_HEADER: SERVER_HEADER_VALUE,
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)
 
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:

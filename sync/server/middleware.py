@@ -1,4 +1,4 @@
-"""ASGI middleware: the server's identity header and request body caps.
+"""ASGI middleware: the server's identity header, request body caps, no NUL in addresses.
 
 Starlette has no total body cap, so bodies are counted as they stream in: a declared
 Content-Length over the cap is refused before the app runs; an undeclared (chunked) body is cut
@@ -49,6 +49,10 @@ class HqMiddleware:
                 headers["X-Content-Type-Options"] = "nosniff"
             await send(message)
 
+        if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b"").lower():
+            # PostgreSQL text cannot hold NUL: refuse it here rather than 500 in a query.
+            await self._refuse_nul(scope, receive, send_marked)
+            return
         limit = self._limit(scope)
         for name, value in scope.get("headers", []):
             if name == b"content-length":
@@ -77,6 +81,14 @@ class HqMiddleware:
             if started:
                 raise
             await self._too_large(scope, receive, send_marked, limit)
+
+    @staticmethod
+    async def _refuse_nul(scope: Scope, receive: Receive, send: Send) -> None:
+        response = error_response(
+            422,
+            ErrorBody(error="invalid_text", detail="the address contains a NUL character"),
+        )
+        await response(scope, receive, send)
 
     @staticmethod
     async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:

@@ -114,9 +114,13 @@ class DeviceToken(Base):
     __tablename__ = "device_tokens"
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(8))  # access | refresh
+    # access | refresh | retired (a refresh token replaced by a re-issue: presenting it is reuse)
+    kind: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+    # Rotation (migration 0004h): the refresh token this one replaced, and when it was spent.
+    parent_hash: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Counter(Base):
@@ -175,6 +179,8 @@ class MutationLog(Base):
     server_seq: Mapped[int | None] = mapped_column(BigInteger)
     conflict_id: Mapped[str | None] = mapped_column(ID)
     reason: Mapped[str | None] = mapped_column(Text)
+    # SHA-256 of the mutation as received (0004h): the same id with other content is a 422.
+    content_hash: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class Conflict(Base):
@@ -240,6 +246,9 @@ class BlobLink(Base):
     entity_id: Mapped[str] = mapped_column(ID, primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     case_id: Mapped[str | None] = mapped_column(ID)
+    # Tenant whose device pushed the reference (0004h; None for older rows = `tenant_id`). The
+    # link shows the blob to others only if that tenant itself holds it (its own upload).
+    linked_by_tenant_id: Mapped[str | None] = mapped_column(ID, default=None)
 
 
 class Upload(Base):

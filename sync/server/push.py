@@ -9,6 +9,7 @@ and its queue moves on.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
@@ -32,7 +33,7 @@ from sync.protocol import (
     PushRequest,
     PushResponse,
 )
-from sync.server import alerts
+from sync.server import alerts, payload
 from sync.server.config import Settings
 from sync.server.db import SEQ_COUNTER, Database, lock_sequence
 from sync.server.deps import Caller
@@ -87,6 +88,42 @@ def conflict_snapshot(conflict: Conflict) -> dict[str, Any]:
     }
 
 
+def mutation_problem(m: Mutation, max_changes_bytes: int) -> str | None:
+    """Why the mutation can never be stored (canonical JSON, see `sync.server.payload`), or None.
+
+    Checked before anything else, for every entity (alert acknowledgements included), so that
+    no reason built from the mutation's own strings can carry invalid text either.
+    """
+    texts = {
+        "entity": m.entity,
+        "entity_id": m.entity_id,
+        "client_time": m.client_time,
+        "resolves_conflict_id": m.resolves_conflict_id or "",
+    }
+    for name, value in texts.items():
+        problem = payload.text_problem(value)
+        if problem:
+            return f"{name} {problem}"
+    if any(payload.text_problem(ref) for ref in m.blob_refs):
+        return "blob_refs must be lowercase sha256 hex digests"
+    problem = payload.json_problem(m.changes)
+    if problem:
+        return f"changes rejected: {problem}"
+    if payload.encoded_size(m.changes) > max_changes_bytes:
+        return "changes too large"
+    return None
+
+
+def content_hash(m: Mutation) -> str:
+    """SHA-256 of everything the device said in this mutation except its id (canonical JSON)."""
+    data = m.model_dump(mode="python", exclude={"mutation_id"})
+    try:
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    except (RecursionError, ValueError):  # too deep to encode: it was rejected anyway
+        text = "unencodable"
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 @dataclass
 class _Applier:
     session: Session
@@ -108,10 +145,10 @@ class _Applier:
         return self.records[key]
 
     def preload(self, mutations: list[Mutation]) -> None:
-        ids = {m.entity_id for m in mutations}
-        ids |= {
-            m.changes["case_id"] for m in mutations if isinstance(m.changes.get("case_id"), str)
-        }
+        # Only well-formed ids reach the query (a NUL in one would fail it on PostgreSQL); the
+        # others are rejected per mutation by `validate`.
+        ids = {m.entity_id for m in mutations if canonical_uuid(m.entity_id)}
+        ids |= {m.changes["case_id"] for m in mutations if canonical_uuid(m.changes.get("case_id"))}
         for rec in self.session.scalars(
             select(Record).where(
                 Record.tenant_id == self.caller.tenant_id, Record.entity_id.in_(ids)
@@ -192,8 +229,6 @@ class _Applier:
         for name in changes:
             if not _FIELD_NAME.match(name) or name in _RESERVED_FIELDS:
                 raise Rejected(f"invalid field name {name[:80]!r}")
-        if len(json.dumps(changes, separators=(",", ":"))) > self.settings.max_changes_bytes:
-            raise Rejected("changes too large")
         case_id: str | None
         raw_case = changes.pop("case_id", None)
         if m.entity in TENANT_SCOPED_ENTITIES:
@@ -229,6 +264,9 @@ class _Applier:
 
     # --- apply ---------------------------------------------------------------------------
     def apply(self, m: Mutation) -> MutationResult:
+        problem = mutation_problem(m, self.settings.max_changes_bytes)
+        if problem is not None:
+            return MutationResult(mutation_id=m.mutation_id, status="rejected", reason=problem)
         if m.entity == ALERT_ACK_ENTITY:  # not a synced row: see sync.server.alerts
             return alerts.apply_ack(self.session, self.caller, m)
         try:
@@ -525,6 +563,19 @@ def apply_push(
         for mutation in request.mutations:
             if mutation.mutation_id <= last:
                 old = stored.get(mutation.mutation_id)
+                if (
+                    old is not None
+                    and old.content_hash is not None
+                    and old.content_hash != content_hash(mutation)
+                ):
+                    # The device and HQ disagree about what this id is (a restored or buggy
+                    # device): never answer "duplicate" and let its new edit vanish.
+                    raise ApiError(
+                        422,
+                        "mutation_id_reused",
+                        f"mutation {mutation.mutation_id} was already received with other content",
+                        expected=last + 1,
+                    )
                 results.append(
                     MutationResult(
                         mutation_id=mutation.mutation_id,
@@ -546,6 +597,7 @@ def apply_push(
                     server_seq=result.server_seq,
                     conflict_id=result.conflict_id,
                     reason=result.reason,
+                    content_hash=content_hash(mutation),
                 )
             )
             results.append(result)

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from sqlalchemy import and_, select
 
-from sync.protocol import CONFLICT_ENTITY, CaseView, EscalateRequest, EscalationInfo
+from sync.protocol import (
+    CONFLICT_ENTITY,
+    DEFAULT_PULL_LIMIT,
+    MAX_PULL_LIMIT,
+    CaseView,
+    Change,
+    EscalateRequest,
+    EscalationInfo,
+)
 from sync.server import admin
-from sync.server.deps import CallerDep, DatabaseDep, ReadSessionDep
+from sync.server.deps import CallerDep, DatabaseDep, ReadSessionDep, SettingsDep
 from sync.server.errors import error_responses, forbidden, not_found
 from sync.server.models import ChangeLog, Escalation, Record
-from sync.server.pull import to_change
+from sync.server.pull import bounded_page
 
 router = APIRouter(tags=["cases"])
 
@@ -20,7 +28,16 @@ CaseId = Annotated[str, Path(max_length=64)]
 
 
 @router.get("/cases/{case_id}", responses=error_responses(401, 404))
-def get_case(case_id: CaseId, caller: CallerDep, session: ReadSessionDep) -> CaseView:
+def get_case(
+    case_id: CaseId,
+    caller: CallerDep,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+    cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
+) -> CaseView:
+    """The case's records in pages (by `server_seq`, like pull: `limit` rows and a byte budget);
+    open conflicts come with the first page (`cursor` 0)."""
     owner = caller.tenant_id
     if caller.is_guidance:
         escalated = session.scalars(
@@ -45,25 +62,35 @@ def get_case(case_id: CaseId, caller: CallerDep, session: ReadSessionDep) -> Cas
                 Record.updated_seq == ChangeLog.server_seq,
             ),
         )
-        .where(Record.tenant_id == owner, Record.case_id == case_id)
-        .order_by(ChangeLog.server_seq)
-    )
-    conflicts = session.scalars(
-        select(ChangeLog)
         .where(
-            ChangeLog.tenant_id == owner,
-            ChangeLog.case_id == case_id,
-            ChangeLog.entity == CONFLICT_ENTITY,
+            Record.tenant_id == owner,
+            Record.case_id == case_id,
+            ChangeLog.server_seq > cursor,
         )
         .order_by(ChangeLog.server_seq)
+        .limit(limit + 1)
     )
-    latest = {row.entity_id: row for row in conflicts}
+    records, last_seq, has_more = bounded_page(rows, limit, settings.max_pull_bytes)
+    open_conflicts: list[Change] = []
+    if cursor == 0:
+        conflicts = session.scalars(
+            select(ChangeLog)
+            .where(
+                ChangeLog.tenant_id == owner,
+                ChangeLog.case_id == case_id,
+                ChangeLog.entity == CONFLICT_ENTITY,
+            )
+            .order_by(ChangeLog.server_seq)
+        )
+        latest = {row.entity_id: row for row in conflicts}
+        unresolved = [row for row in latest.values() if not row.fields.get("resolved")]
+        open_conflicts, _, _ = bounded_page(unresolved, len(unresolved), settings.max_pull_bytes)
     return CaseView(
         case_id=case_id,
-        records=[to_change(row) for row in rows],
-        open_conflicts=[
-            to_change(row) for row in latest.values() if not row.fields.get("resolved")
-        ],
+        records=records,
+        open_conflicts=open_conflicts,
+        next_cursor=last_seq if last_seq is not None else cursor,
+        has_more=has_more,
     )
 
 

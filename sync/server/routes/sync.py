@@ -39,4 +39,4 @@ def pull(
 ) -> PullResponse:
     if limit > settings.max_pull_limit:
         raise ApiError(422, "limit_too_large", f"at most {settings.max_pull_limit}")
-    return pull_changes(session, caller, cursor, limit)
+    return pull_changes(session, caller, cursor, limit, settings.max_pull_bytes)
