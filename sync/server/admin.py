@@ -27,7 +27,7 @@ from sync.server.models import (
     User,
     utcnow,
 )
-from sync.server.push import conflict_snapshot
+from sync.server.push import conflict_snapshot, shared_id_clashes
 from sync.server.security import hash_secret, new_enroll_code, normalise_enroll_code
 
 COMPANY_ROLES = ("responder", "legal", "admin")
@@ -173,6 +173,15 @@ def escalate(session: Session, tenant_id: str, case_id: str, guidance_name: str)
         )
     )
     seq = take_sequence(session, len(records) + len(conflicts))
+    # Checked under the sequence lock, so two escalations cannot both pass it.
+    if shared_id_clashes(session, guidance.id, tenant_id, [rec.entity_id for rec in records]):
+        # The centre's devices key rows by id: another company's shared rows would be merged.
+        raise ApiError(
+            409,
+            "id_in_use",
+            "this case holds an id the guidance centre already has from elsewhere; "
+            "it cannot be escalated there",
+        )
     first = seq
     for rec in records:
         session.add(

@@ -114,6 +114,31 @@ def mutation_problem(m: Mutation, max_changes_bytes: int) -> str | None:
     return None
 
 
+def shared_id_clashes(
+    session: Session, centre_id: str, tenant_id: str, entity_ids: list[str]
+) -> list[str]:
+    """Those of `entity_ids` that rows of *other* tenants shared with the centre already use."""
+    clashes: list[str] = []
+    for start in range(0, len(entity_ids), 500):
+        chunk = entity_ids[start : start + 500]
+        clashes += session.scalars(
+            select(Record.entity_id)
+            .join(
+                Escalation,
+                (Escalation.tenant_id == Record.tenant_id) & (Escalation.case_id == Record.case_id),
+            )
+            .where(
+                Escalation.guidance_tenant_id == centre_id,
+                Record.tenant_id != tenant_id,
+                Record.entity_id.in_(chunk),
+            )
+            .limit(1)
+        ).all()
+        if clashes:
+            break
+    return clashes
+
+
 def content_hash(m: Mutation) -> str:
     """SHA-256 of everything the device said in this mutation except its id (canonical JSON)."""
     data = m.model_dump(mode="python", exclude={"mutation_id"})
@@ -132,6 +157,8 @@ class _Applier:
     seq: int
     records: dict[tuple[str, str, str], Record | None] = field(default_factory=dict)
     escalated: dict[str, str | None] = field(default_factory=dict)
+    # (owner tenant, case id) → guidance centre the case is escalated to, if any.
+    centres: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
     # --- helpers -------------------------------------------------------------------------
     def next_seq(self) -> int:
@@ -283,6 +310,12 @@ class _Applier:
                     raise Rejected("case_id is required")
                 if case_id is not None and self.record(tenant_id, "case", case_id) is None:
                     raise Rejected("unknown case")
+            if (
+                rec is None
+                and case_id is not None
+                and self._clashes_at_centre(tenant_id, case_id, m)
+            ):
+                raise Rejected("this id is already in use; create the record again")
             conflict = self._resolvable(m, tenant_id)
             if m.entity in APPEND_ONLY_ENTITIES and m.op == "insert":
                 result = self._append(m, tenant_id, case_id, changes, rec)
@@ -306,6 +339,24 @@ class _Applier:
                 conflict.resolved_by_device = self.caller.device_id
                 self.log_conflict(conflict, m.mutation_id, 2)
         return result
+
+    def _clashes_at_centre(self, tenant_id: str, case_id: str, m: Mutation) -> bool:
+        """A new row of an escalated case whose id another company's shared row already has.
+
+        A guidance centre's devices key rows by id: without this, a company that learnt another
+        company's escalated ids could have its rows merged into theirs at the centre.
+        """
+        key = (tenant_id, case_id)
+        if key not in self.centres:
+            self.centres[key] = self.session.scalars(
+                select(Escalation.guidance_tenant_id).where(
+                    Escalation.tenant_id == tenant_id, Escalation.case_id == case_id
+                )
+            ).first()
+        centre = self.centres[key]
+        return centre is not None and bool(
+            shared_id_clashes(self.session, centre, tenant_id, [m.entity_id])
+        )
 
     def _resolvable(self, m: Mutation, tenant_id: str) -> Conflict | None:
         if m.resolves_conflict_id is None:
@@ -509,6 +560,10 @@ class _Applier:
             key = (tenant_id, m.entity, m.entity_id, sha)
             if self.session.get(BlobLink, key) is not None:
                 continue
+            # Who made the reference is kept: a link only ever shows a blob that this same
+            # tenant's own upload produced (see `routes.blobs`), so naming a digest learnt
+            # elsewhere reveals nothing. Links to blobs not uploaded yet stay pending: devices
+            # push records before their photos.
             self.session.add(
                 BlobLink(
                     tenant_id=tenant_id,
@@ -516,9 +571,10 @@ class _Applier:
                     entity_id=m.entity_id,
                     sha256=sha,
                     case_id=case_id,
+                    linked_by_tenant_id=self.caller.tenant_id,
                 )
             )
-            held = self.session.get(TenantBlob, (tenant_id, sha))
+            held = self.session.get(TenantBlob, (self.caller.tenant_id, sha))
             if held is not None:
                 held.refcount += 1
 

@@ -52,7 +52,12 @@ def _visible_blob(db: Database, caller: Caller, sha: str) -> int | None:
             select(TenantBlob.size)
             .join(
                 BlobLink,
-                (BlobLink.tenant_id == TenantBlob.tenant_id)
+                # The tenant that made the link must hold the blob itself (its own upload): a
+                # centre naming a company's digest in an escalated case gets nothing.
+                (
+                    func.coalesce(BlobLink.linked_by_tenant_id, BlobLink.tenant_id)
+                    == TenantBlob.tenant_id
+                )
                 & (BlobLink.sha256 == TenantBlob.sha256),
             )
             .join(
