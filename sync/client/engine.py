@@ -20,7 +20,7 @@ from fairdesk.store import Store
 from fairdesk.syncmodel import SyncAccount
 from fairdesk.timeutil import utcnow
 from sync.client import blobs, pull, push, reference, timestamps
-from sync.client.credentials import load_refresh_token
+from sync.client.credentials import load_refresh_token, save_refresh_token
 from sync.client.errors import NotEnrolled, SyncError
 from sync.client.status import SyncStatus, read_status
 from sync.client.transport import Transport
@@ -82,7 +82,10 @@ def make_transport(store: Store) -> Transport:
         url, device_id = account.server_url, account.device_id
     data_dir, local_id = store.data_dir, store.device.id
     return Transport(
-        url, device_id=device_id, refresh_token=lambda: load_refresh_token(data_dir, local_id)
+        url,
+        device_id=device_id,
+        refresh_token=lambda: load_refresh_token(data_dir, local_id),
+        store_refresh_token=lambda token: save_refresh_token(data_dir, local_id, token),
     )
 
 

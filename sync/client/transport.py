@@ -22,6 +22,8 @@ from sync.protocol import API_PREFIX, is_server_response
 
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 60.0
+# One token refresh at a time in this process (see Transport.refresh).
+_REFRESH_LOCK = threading.Lock()
 
 
 def _is_loopback(url: str) -> bool:
@@ -52,11 +54,13 @@ class Transport:
         *,
         device_id: str = "",
         refresh_token: Callable[[], str | None] | None = None,
+        store_refresh_token: Callable[[str], object] | None = None,
         timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
     ) -> None:
         self.base_url = normalise_url(base_url)
         self.device_id = device_id
         self._refresh_token = refresh_token
+        self._store_refresh_token = store_refresh_token
         self.timeout = timeout
         self.session = requests.Session()
         # A configured proxy must never see loopback traffic (tests, a server on this machine).
@@ -93,22 +97,33 @@ class Transport:
         return response
 
     def refresh(self) -> None:
-        token = self._refresh_token() if self._refresh_token else None
-        if not token or not self.device_id:
-            raise AuthRevoked(_("This device is not enrolled with HQ (or its key is missing)."))
-        response = self._send(
-            "POST",
-            "/auth/token",
-            json={"device_id": self.device_id, "refresh_token": token},
-        )
-        if response.status_code in (401, 403):
-            raise AuthRevoked(
-                _("HQ no longer accepts this device (revoked or expired). Enrol it again.")
+        """A new access token; HQ rotates the refresh token at the same time.
+
+        The rotated refresh token is stored durably *before* the access token is used: a crash
+        in between leaves the old one stored, which HQ accepts again as long as the new one was
+        never used. Refreshes are serialised in the process (upload threads, a second transport)
+        so that two of them never race with the same stored token and store the loser's.
+        """
+        with _REFRESH_LOCK:
+            token = self._refresh_token() if self._refresh_token else None
+            if not token or not self.device_id:
+                raise AuthRevoked(_("This device is not enrolled with HQ (or its key is missing)."))
+            response = self._send(
+                "POST",
+                "/auth/token",
+                json={"device_id": self.device_id, "refresh_token": token},
             )
-        body = self._json(response)
-        if response.status_code != 200 or "access_token" not in body:
-            raise self._server_error(response, body)
-        self.access_token = str(body["access_token"])
+            if response.status_code in (401, 403):
+                raise AuthRevoked(
+                    _("HQ no longer accepts this device (revoked or expired). Enrol it again.")
+                )
+            body = self._json(response)
+            if response.status_code != 200 or "access_token" not in body:
+                raise self._server_error(response, body)
+            rotated = body.get("refresh_token")
+            if isinstance(rotated, str) and rotated and self._store_refresh_token is not None:
+                self._store_refresh_token(rotated)
+            self.access_token = str(body["access_token"])
 
     def request(
         self,

@@ -1,11 +1,12 @@
-"""Device enrolment and token issuing (refresh tokens are long-lived, access tokens short)."""
+"""Device enrolment and token issuing: short access tokens, long refresh tokens that rotate."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import cast, get_args
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from sync.protocol import EnrollResponse, Role, TokenResponse
@@ -20,6 +21,8 @@ from sync.server.security import (
     normalise_enroll_code,
 )
 
+log = logging.getLogger(__name__)
+
 
 def as_role(value: str) -> Role:
     """Narrow a stored role string (validated when the enrolment code was made)."""
@@ -28,12 +31,22 @@ def as_role(value: str) -> Role:
     return cast(Role, value)
 
 
-def _issue(session: Session, device_id: str, kind: str, ttl: timedelta) -> tuple[str, datetime]:
+def _issue(
+    session: Session,
+    device_id: str,
+    kind: str,
+    ttl: timedelta,
+    parent_hash: str | None = None,
+) -> tuple[str, datetime]:
     token = new_token(ACCESS_PREFIX if kind == "access" else REFRESH_PREFIX)
     expires = utcnow() + ttl
     session.add(
         DeviceToken(
-            token_hash=hash_secret(token), device_id=device_id, kind=kind, expires_at=expires
+            token_hash=hash_secret(token),
+            device_id=device_id,
+            kind=kind,
+            expires_at=expires,
+            parent_hash=parent_hash,
         )
     )
     return token, expires
@@ -81,13 +94,30 @@ def enroll(session: Session, settings: Settings, code: str, device_name: str) ->
     )
 
 
+class RefreshReused(Exception):
+    """A spent refresh token came back after its successor was used: the chain is revoked."""
+
+
 def refresh_access(
     session: Session, settings: Settings, device_id: str, refresh_token: str
 ) -> TokenResponse:
+    """Trade a refresh token for an access token and a *new* refresh token (rotation).
+
+    - A live token is spent (``used_at``) and replaced by a child token.
+    - A spent token whose children were never used is a retry after a lost answer (the device
+      kept the old token): the unused children are retired and a new child is issued.
+    - A spent token whose child was used, or a retired token, is a copy in someone else's hands:
+      every token of the device is deleted (`RefreshReused`; the caller commits, then answers
+      401) and the device must enrol again.
+    """
+    token_hash = hash_secret(refresh_token)
     row = session.execute(
         select(DeviceToken, Device)
         .join(Device, Device.id == DeviceToken.device_id)
-        .where(DeviceToken.token_hash == hash_secret(refresh_token), DeviceToken.kind == "refresh")
+        .where(DeviceToken.token_hash == token_hash, DeviceToken.kind.in_(("refresh", "retired")))
+        # Two refreshes with one token must not both see it unspent (PostgreSQL; SQLite writes
+        # are serialised by BEGIN IMMEDIATE anyway).
+        .with_for_update(of=DeviceToken)
     ).one_or_none()
     now = utcnow()
     if row is None:
@@ -95,9 +125,31 @@ def refresh_access(
     token, device = row
     if device.id != device_id or device.revoked_at is not None or token.expires_at <= now:
         raise unauthorized("invalid refresh token")
+    if token.kind == "retired" or token.used_at is not None:
+        children = list(
+            session.scalars(select(DeviceToken).where(DeviceToken.parent_hash == token_hash))
+        )
+        if token.kind == "retired" or any(c.used_at is not None for c in children):
+            log.warning("refresh token reused for device %s: every token revoked", device.id)
+            session.execute(delete(DeviceToken).where(DeviceToken.device_id == device.id))
+            raise RefreshReused(device.id)
+        for child in children:  # the answer that carried them was lost: never to be used
+            child.kind = "retired"
+    else:
+        token.used_at = now
+    refresh, _ = _issue(
+        session,
+        device.id,
+        "refresh",
+        timedelta(days=settings.refresh_token_ttl_days),
+        parent_hash=token_hash,
+    )
     ttl = timedelta(seconds=settings.access_token_ttl_seconds)
     access, expires = _issue(session, device.id, "access", ttl)
     device.last_seen_at = now
     return TokenResponse(
-        access_token=access, expires_at=expires.isoformat(), expires_in=int(ttl.total_seconds())
+        access_token=access,
+        expires_at=expires.isoformat(),
+        expires_in=int(ttl.total_seconds()),
+        refresh_token=refresh,
     )

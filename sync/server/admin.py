@@ -6,8 +6,8 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.orm import Session, aliased
 
 from sync.protocol import AlertAckInfo, DeviceInfo, EscalationInfo
 from sync.server import alerts, uploads
@@ -18,6 +18,7 @@ from sync.server.models import (
     ChangeLog,
     Conflict,
     Device,
+    DeviceToken,
     EnrollCode,
     Escalation,
     Record,
@@ -336,3 +337,25 @@ def prune(session: Session, keep_days: int) -> int:
         .values(pruned_through_seq=watermark)
     )
     return int(getattr(result, "rowcount", 0))
+
+
+def prune_tokens(session: Session, keep_days: int) -> int:
+    """Delete expired access and refresh tokens, and spent refresh tokens no longer needed.
+
+    A spent refresh token is kept `keep_days` after its successor was used, so that a copy of
+    it still trips reuse detection; one whose successor was never used is kept (the device may
+    still hold only it, after an answer was lost).
+    """
+    now = utcnow()
+    expired = session.execute(delete(DeviceToken).where(DeviceToken.expires_at <= now))
+    child = aliased(DeviceToken)
+    spent = session.execute(
+        delete(DeviceToken).where(
+            DeviceToken.kind == "refresh",
+            DeviceToken.used_at < now - timedelta(days=keep_days),
+            exists()
+            .where(child.parent_hash == DeviceToken.token_hash, child.used_at.is_not(None))
+            .correlate(DeviceToken),
+        )
+    )
+    return int(getattr(expired, "rowcount", 0)) + int(getattr(spent, "rowcount", 0))

@@ -122,7 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
         "expire", parents=[common], help="end lapsed reservations, remove leftover upload bytes"
     )
 
-    prune = sub.add_parser("prune", parents=[common], help="drop superseded change-log rows")
+    prune = sub.add_parser(
+        "prune", parents=[common], help="drop superseded change-log rows and old tokens"
+    )
     prune.add_argument("--keep-days", type=int, default=90)
     return parser
 
@@ -274,7 +276,10 @@ def _run_admin(args: argparse.Namespace, session: Session) -> tuple[Any, str]:
         ) or "no unfinished uploads"
     if command == "prune":
         removed = admin.prune(session, args.keep_days)
-        return {"removed": removed}, f"removed {removed} superseded change-log rows"
+        tokens = admin.prune_tokens(session, args.keep_days)
+        return {"removed": removed, "tokens_removed": tokens}, (
+            f"removed {removed} superseded change-log rows and {tokens} expired or spent tokens"
+        )
     raise admin.AdminError(f"unknown command {command}")
 
 

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Path
 
 from sync.protocol import DeviceInfo, EnrollRequest, EnrollResponse, TokenRequest, TokenResponse
 from sync.server import admin
-from sync.server.accounts import enroll, refresh_access
+from sync.server.accounts import RefreshReused, enroll, refresh_access
 from sync.server.deps import AdminDep, DatabaseDep, ReadSessionDep, SettingsDep
-from sync.server.errors import error_responses
+from sync.server.errors import error_responses, unauthorized
 
 router = APIRouter(tags=["devices"])
 
@@ -26,7 +26,11 @@ def enroll_device(body: EnrollRequest, db: DatabaseDep, settings: SettingsDep) -
 @router.post("/auth/token", responses=error_responses(401, 413))
 def access_token(body: TokenRequest, db: DatabaseDep, settings: SettingsDep) -> TokenResponse:
     with db.writing() as session:
-        return refresh_access(session, settings, body.device_id, body.refresh_token)
+        try:
+            return refresh_access(session, settings, body.device_id, body.refresh_token)
+        except RefreshReused:
+            pass  # leaving the block normally commits the revocation; then the 401
+    raise unauthorized("refresh token reused: this device must enrol again")
 
 
 @router.get("/devices", responses=error_responses(401, 403))

@@ -1,15 +1,39 @@
-"""`GET /v1/health`: unauthenticated liveness and identity (so devices can spot captive portals)."""
+"""`GET /v1/health`: unauthenticated liveness and identity (so devices can spot captive portals).
+
+It also asks the database a trivial question, so a load balancer or monitor sees a server that
+cannot reach its database as unhealthy (503, still the server's own JSON answer).
+"""
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
 from sync.protocol import HealthResponse
 from sync.server import __version__
+from sync.server.db import Database
+from sync.server.deps import DatabaseDep
+from sync.server.errors import ApiError, error_responses
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
-def health() -> HealthResponse:
+def _database_answers(db: Database) -> bool:
+    try:
+        with db.reading() as session:
+            return session.execute(text("SELECT 1")).scalar_one() == 1
+    except SQLAlchemyError as exc:
+        log.error("health check: the database does not answer: %s", exc)
+        return False
+
+
+@router.get("/health", responses=error_responses(503))
+async def health(db: DatabaseDep) -> HealthResponse:
+    if not await run_in_threadpool(_database_answers, db):
+        raise ApiError(503, "database_unavailable", "HQ cannot reach its database")
     return HealthResponse(version=__version__)
