@@ -147,7 +147,7 @@ def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from sync.server.nodelay import NoDelayHTTPProtocol
+    from sync.server.connection import H11_BUFFER_BYTES, HqHTTPProtocol
 
     settings.prepare()
     db = open_database(settings.resolved_database_url())
@@ -175,7 +175,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         forwarded_allow_ips=args.forwarded_allow_ips,
         server_header=False,
         timeout_keep_alive=30,
-        http=NoDelayHTTPProtocol,
+        http=HqHTTPProtocol,
+        h11_max_incomplete_event_size=H11_BUFFER_BYTES,
     )
     return 0
 
