@@ -121,6 +121,9 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
             SERVER_HEADER: SERVER_HEADER_VALUE,
             "Cache-Control": "no-store",
             "X-Content-Type-Options": "nosniff",
+            # uvicorn closes the connection after an unhandled error: say so, or a client
+            # reusing it gets a reset on its next request.
+            "Connection": "close",
         },
     )
 

@@ -118,6 +118,7 @@ def test_an_unexpected_error_of_a_real_server_is_its_own_json(live_server: LiveH
             assert broken.status_code == 500
             assert _own_json(broken)["error"] == "internal_error"
             assert "counters" not in broken.text  # no internals in the answer
+            assert broken.headers["connection"] == "close"  # uvicorn closes it after an error
             assert laptop.request("GET", "/v1/sync/pull").status_code == 200
     finally:
         db.dispose()
