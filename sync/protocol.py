@@ -49,9 +49,11 @@ Push (``POST /v1/sync/push``)
     ``changes`` object is level 1), finite numbers only (no ``NaN``, ``Infinity`` or ``1e999``),
     text and field names in valid Unicode without NUL (no lone surrogates), at most 64 KiB
     encoded (server setting). A ``mutation_id`` the server already has is a ``duplicate`` when
-    the mutation is the same as the one stored; the same id with different content is answered
-    ``422`` (error ``mutation_id_reused``, ``expected`` = the next id the server wants), as the
-    IETF Idempotency-Key draft asks: the device's outbox and HQ disagree about that id.
+    the mutation is the same as the one stored (``client_time`` aside); the same id with other
+    content is answered ``422`` (error ``mutation_id_reused``, ``expected`` = the next id the
+    server wants), as the IETF Idempotency-Key draft asks: the device's outbox and HQ disagree
+    about that id (a device restored from an old backup, or a bug), and nothing of the batch is
+    applied.
 
 Pull (``GET /v1/sync/pull?cursor=&limit=``)
     Returns :class:`PullResponse`: changes with ``server_seq > cursor`` in commit order, each a full

@@ -10,7 +10,7 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from sync.protocol import AlertAckInfo, DeviceInfo, EscalationInfo
-from sync.server import alerts, uploads
+from sync.server import alerts, payload, uploads
 from sync.server.accounts import as_role
 from sync.server.db import take_sequence
 from sync.server.errors import ApiError, not_found
@@ -32,6 +32,8 @@ from sync.server.push import conflict_snapshot, shared_id_clashes
 from sync.server.security import hash_secret, new_enroll_code, normalise_enroll_code
 
 COMPANY_ROLES = ("responder", "legal", "admin")
+# Reference data is written by HQ staff, not devices: a looser nesting limit than `changes`.
+REFERENCE_MAX_DEPTH = 64
 GUIDANCE_ROLES = ("guidance", "admin")
 
 
@@ -291,6 +293,10 @@ def publish_reference(
     tenant_name: str | None,
     deleted: bool = False,
 ) -> ReferenceEntry:
+    # Every device pulls this: what could not be stored or sent must not get in (see payload).
+    problem = payload.json_problem(data, max_depth=REFERENCE_MAX_DEPTH)
+    if problem:
+        raise AdminError(f"the data cannot be published: {problem}")
     tenant_id = tenant_by_name(session, tenant_name).id if tenant_name else None
     entry = session.scalars(
         select(ReferenceEntry).where(

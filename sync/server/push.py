@@ -140,8 +140,12 @@ def shared_id_clashes(
 
 
 def content_hash(m: Mutation) -> str:
-    """SHA-256 of everything the device said in this mutation except its id (canonical JSON)."""
-    data = m.model_dump(mode="python", exclude={"mutation_id"})
+    """SHA-256 of what the mutation asks HQ to do (canonical JSON).
+
+    Its id is the key, and `client_time` is left out: HQ does not use it, and a device that
+    formats its clock differently after an update must not find its retries refused.
+    """
+    data = m.model_dump(mode="python", exclude={"mutation_id", "client_time"})
     try:
         text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     except (RecursionError, ValueError):  # too deep to encode: it was rejected anyway

@@ -241,3 +241,16 @@ def test_an_unexpected_error_is_json_with_the_marker_header(hq_app: FastAPI) -> 
     assert response.headers["content-type"] == "application/json"
     assert response.json()["error"] == "internal_error"
     assert "a bug" not in response.text
+
+
+def test_reference_data_that_devices_could_not_receive_is_refused(hq_app: FastAPI) -> None:
+    with database(hq_app).writing() as session:
+        for bad in (
+            {"x": float("nan")},
+            {"t": "a\ud800"},
+            {"t": "nul\x00"},
+            _nested(65),
+        ):
+            with pytest.raises(admin.AdminError, match="cannot be published"):
+                admin.publish_reference(session, "law", "k", bad, None)
+        admin.publish_reference(session, "law", "k", {"title": "专利法", **_nested(30)}, None)

@@ -34,8 +34,11 @@ def test_same_mutation_id_with_other_content_is_422(hq_http: TestClient, hq_app:
     note = a.mutation("note", str(uuid.uuid4()), changes={"case_id": case, "text": "seen"})
     bad = a.mutation("spaceship", str(uuid.uuid4()), changes={"x": 1})
     assert [r["status"] for r in a.push([note, bad])] == ["applied", "rejected"]
-    # The identical replay (a lost response) is a duplicate with the stored outcome.
+    # The identical replay (a lost response) is a duplicate with the stored outcome; the
+    # device's clock reading is not part of what HQ compares.
     assert [r["status"] for r in a.push([note, bad])] == ["duplicate", "duplicate"]
+    relabelled = {**note, "client_time": "2026-01-01T08:00:00+08:00"}
+    assert a.push([relabelled])[0]["status"] == "duplicate"
     rows = count(hq_app, ChangeLog), count(hq_app, Record), count(hq_app, MutationLog)
     follow = a.mutation("note", str(uuid.uuid4()), changes={"case_id": case, "text": "next"})
     for changed in (
