@@ -201,6 +201,8 @@ def test_pull_skips_and_logs_a_stored_row_it_cannot_send(
     a = device(hq_http, hq_app, "Acme")
     case = a.new_case()
     # A row stored by an older server, before changes were checked on the way in.
+    poison = {"case_id": case, **_nested(300)}
+    note_id = str(uuid.uuid4())
     with database(hq_app).writing() as session:
         seq = take_sequence(session, 1)
         session.add(
@@ -208,14 +210,27 @@ def test_pull_skips_and_logs_a_stored_row_it_cannot_send(
                 server_seq=seq,
                 tenant_id=a.tenant_id,
                 entity="note",
-                entity_id=str(uuid.uuid4()),
+                entity_id=note_id,
                 case_id=case,
                 version=1,
-                fields={"case_id": case, **_nested(300)},
+                fields=poison,
                 deleted=False,
                 device_id=a.device_id,
                 mutation_id=99,
                 created_at=utcnow(),
+            )
+        )
+        session.add(
+            Record(
+                tenant_id=a.tenant_id,
+                entity="note",
+                entity_id=note_id,
+                case_id=case,
+                version=1,
+                fields=poison,
+                field_versions={},
+                deleted=False,
+                updated_seq=seq,
             )
         )
     a.new_case(title="after")
@@ -226,6 +241,8 @@ def test_pull_skips_and_logs_a_stored_row_it_cannot_send(
         pulled = a.pull_all(limit=1)
     assert [c["fields"].get("title") for c in pulled] == ["t", "after"]
     assert a.cursor > seq  # the cursor moved past the row instead of sticking on it
+    view = a.request("GET", f"/v1/cases/{case}")  # the case view skips it the same way
+    assert view.status_code == 200 and [r["entity"] for r in view.json()["records"]] == ["case"]
     assert f"change {seq} " in caplog.text and "skipped" in caplog.text
 
 
