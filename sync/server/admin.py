@@ -346,11 +346,11 @@ def prune(session: Session, keep_days: int) -> int:
 
 
 def prune_tokens(session: Session, keep_days: int) -> int:
-    """Delete expired access and refresh tokens, and spent refresh tokens no longer needed.
+    """Delete expired access and refresh tokens, and spent or retired ones no longer needed.
 
     A spent refresh token is kept `keep_days` after its successor was used, so that a copy of
     it still trips reuse detection; one whose successor was never used is kept (the device may
-    still hold only it, after an answer was lost).
+    still hold only it, after an answer was lost). Retired tokens go `keep_days` after issue.
     """
     now = utcnow()
     expired = session.execute(delete(DeviceToken).where(DeviceToken.expires_at <= now))
@@ -364,4 +364,12 @@ def prune_tokens(session: Session, keep_days: int) -> int:
             .correlate(DeviceToken),
         )
     )
-    return int(getattr(expired, "rowcount", 0)) + int(getattr(spent, "rowcount", 0))
+    # Retired tokens (successors lost with their answer) pile up behind devices that never
+    # store a rotated token (older versions): only reuse detection needs them, for a while.
+    retired = session.execute(
+        delete(DeviceToken).where(
+            DeviceToken.kind == "retired",
+            DeviceToken.created_at < now - timedelta(days=keep_days),
+        )
+    )
+    return sum(int(getattr(r, "rowcount", 0)) for r in (expired, spent, retired))

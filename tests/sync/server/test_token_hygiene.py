@@ -97,21 +97,35 @@ def test_prune_deletes_expired_and_spent_tokens(hq_http: TestClient, hq_app: Fas
     for _ in range(3):
         _, body = _refresh(laptop, token)
         token = body["refresh_token"]
+    # An older device that never stores rotated tokens: each refresh retires a successor.
+    old = device(hq_http, hq_app, "Acme")
+    for _ in range(3):
+        assert _refresh(old, old.refresh_token)[0] == 200
+    with database(hq_app).writing() as session:
+        session.execute(
+            update(DeviceToken)
+            .where(DeviceToken.device_id == old.device_id, DeviceToken.kind == "retired")
+            .values(created_at=utcnow() - timedelta(days=400))
+        )
     laptop.access_token = body["access_token"]
     live_access = laptop.access_token
     assert _tokens(hq_app, laptop.device_id) == 8  # 4 refresh + 4 access (enrol + 3 refreshes)
+    assert count(hq_app, DeviceToken, DeviceToken.kind == "retired") == 2
     long_ago = utcnow() - timedelta(days=400)
     with database(hq_app).writing() as session:
         session.execute(
             update(DeviceToken)
             .where(
                 DeviceToken.kind == "access",
+                DeviceToken.device_id == laptop.device_id,
                 DeviceToken.token_hash != hash_secret(live_access),
             )
             .values(expires_at=utcnow() - timedelta(seconds=1))
         )
         session.execute(
-            update(DeviceToken).where(DeviceToken.used_at.is_not(None)).values(used_at=long_ago)
+            update(DeviceToken)
+            .where(DeviceToken.used_at.is_not(None), DeviceToken.device_id == laptop.device_id)
+            .values(used_at=long_ago)
         )
     url = hq_app.state.settings.resolved_database_url()
     data_dir = str(hq_app.state.settings.data_dir)
@@ -126,10 +140,14 @@ def test_prune_deletes_expired_and_spent_tokens(hq_http: TestClient, hq_app: Fas
                 select(DeviceToken.kind).where(DeviceToken.device_id == laptop.device_id)
             )
         )
-        assert session.scalars(select(func.count()).select_from(DeviceToken)).one() == 3
+        # The older device keeps its spent token (never-used successors), its newest refresh
+        # token and four access tokens that have not expired.
+        assert session.scalars(select(func.count()).select_from(DeviceToken)).one() == 3 + 6
     assert kinds == ["access", "refresh", "refresh"]
+    assert count(hq_app, DeviceToken, DeviceToken.kind == "retired") == 0
     assert laptop.request("GET", "/v1/sync/pull").status_code == 200
     assert _refresh(laptop, token)[0] == 200
+    assert _refresh(old, old.refresh_token)[0] == 200  # the older device still refreshes
 
 
 def test_health_asks_the_database(hq_http: TestClient, hq_app: FastAPI) -> None:
