@@ -159,7 +159,11 @@ def record_blob(session: Session, tenant_id: str, sha: str, size: int) -> None:
     links = session.scalars(
         select(func.count())
         .select_from(BlobLink)
-        .where(BlobLink.tenant_id == tenant_id, BlobLink.sha256 == sha)
+        .where(
+            # References this tenant made (a centre's notes live in the company's rows).
+            func.coalesce(BlobLink.linked_by_tenant_id, BlobLink.tenant_id) == tenant_id,
+            BlobLink.sha256 == sha,
+        )
     ).one()
     if _insert_missing(
         session,
