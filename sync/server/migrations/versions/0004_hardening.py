@@ -9,7 +9,7 @@
   refresh token was spent, for rotation with reuse detection.
 
 Revision ID: 0004h
-Revises: 0003u (written against 0002; re-chained after the uploads work merged)
+Revises: 0006t (written against 0002; re-chained after the uploads and TSA work merged)
 Create Date: 2026-12-04
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004h"
-down_revision: str | None = "0003u"
+down_revision: str | None = "0006t"
 branch_labels: str | None = None
 depends_on: str | None = None
 
