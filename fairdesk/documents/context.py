@@ -108,6 +108,24 @@ class Formatter:
             text += f" ({self.tz}, UTC{offset[:3]}:{offset[3:]})"
         return text
 
+    def stamp(self, moment: datetime) -> str:
+        """A compact time that still carries its zone: ``25 Nov 2026, 09:00 UTC+08:00``."""
+        local = moment.astimezone(self.zone)
+        text = str(self.formats.get("datetime", "{y}-{m}-{d} {H}:{M}")).format(**self._parts(local))
+        offset = local.strftime("%z")
+        return f"{text} UTC{offset[:3]}:{offset[3:]}"
+
+    def camera_time(self, local_text: str, offset: str) -> str:
+        """A capture time written by the camera: with its own offset, or said to lack one."""
+        try:
+            naive = datetime.fromisoformat(local_text.replace(" ", "T"))
+        except ValueError:
+            return local_text
+        text = str(self.formats.get("datetime", "{y}-{m}-{d} {H}:{M}")).format(**self._parts(naive))
+        if offset:
+            return f"{text} UTC{offset}"
+        return f"{text} ({self.word('zone_unknown')})"
+
     def duration(self, delta: timedelta) -> str:
         seconds = int(abs(delta.total_seconds()))
         days, rest = divmod(seconds, 86400)
@@ -132,8 +150,18 @@ def _party_text(p: cases.PartyRow) -> str:
     return p.name
 
 
-def _first(parties: Sequence[cases.PartyRow], role: PartyRole) -> str:
-    return next((_party_text(p) for p in parties if p.role == role), "")
+def role_code(party: cases.PartyRow) -> str:
+    """The party's role as plain text, so roles added later (notary, …) compare safely."""
+    return str(getattr(party.role, "value", party.role))
+
+
+def _first(parties: Sequence[cases.PartyRow], role: PartyRole | str) -> str:
+    code = str(getattr(role, "value", role))
+    return next((_party_text(p) for p in parties if role_code(p) == code), "")
+
+
+def _all(parties: Sequence[cases.PartyRow], code: str) -> str:
+    return "; ".join(_party_text(p) for p in parties if role_code(p) == code)
 
 
 def _gps(view: EvidenceView) -> str:
@@ -142,21 +170,44 @@ def _gps(view: EvidenceView) -> str:
     return f"{view.gps_lat:.6f}, {view.gps_lon:.6f}"
 
 
-def _custody_line(fmt: Formatter, at: str, action: str, actor: str) -> str:
+def _custody_row(fmt: Formatter, at: str, action: str, actor: str) -> list[str]:
     try:
-        when = fmt.when(datetime.fromisoformat(at), with_zone=False)
+        moment = datetime.fromisoformat(at)
+        # The log writes UTC; an entry without an offset is UTC too, and is printed as such.
+        when = fmt.stamp(moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("UTC")))
     except ValueError:
         when = at
-    return " · ".join(p for p in (when, fmt.label("custody_action", action), actor) if p)
+    return [when, fmt.label("custody_action", action), actor or "—"]
 
 
-def _evidence_values(fmt: Formatter, items: Sequence[EvidenceView]) -> list[dict[str, Any]]:
+def _presence(fmt: Formatter, present: bool, names: str) -> str:
+    """ "yes: Name" / "yes (name not recorded)" / "no"."""
+    if not present:
+        return fmt.word("no")
+    return f"{fmt.word('yes')}: {names}" if names else fmt.word("yes_unnamed")
+
+
+def _evidence_values(
+    fmt: Formatter, items: Sequence[EvidenceView], parties: Sequence[cases.PartyRow] = ()
+) -> list[dict[str, Any]]:
+    witnesses = _all(parties, "witness")
+    notaries = _all(parties, "notary")
+    photographer = _all(parties, "photographer")
     out = []
     for n, e in enumerate(items, 1):
         if e.captured_at is not None:
-            captured = fmt.when(e.captured_at)
+            captured = fmt.stamp(e.captured_at)
+        elif e.captured_local:
+            captured = fmt.camera_time(e.captured_local, e.captured_offset)
         else:
-            captured = e.captured_local.replace("T", " ")
+            captured = ""
+        custody_rows = [_custody_row(fmt, at, action, actor) for at, action, actor in e.custody]
+        if photographer:
+            taken_by = photographer
+        elif e.imported_by:
+            taken_by = fmt.word("imported_by").format(name=e.imported_by)
+        else:
+            taken_by = ""
         out.append(
             {
                 "n": n,
@@ -180,11 +231,11 @@ def _evidence_values(fmt: Formatter, items: Sequence[EvidenceView]) -> list[dict
                 "gps": _gps(e),
                 "camera": e.camera,
                 "place": " ".join(p for p in (e.hall, e.booth) if p),
-                "notary": fmt.word("yes") if e.notary_present else fmt.word("no"),
-                "witness": fmt.word("yes") if e.witness_present else fmt.word("no"),
-                "custody": [
-                    _custody_line(fmt, at, action, actor) for at, action, actor in e.custody
-                ],
+                "notary": _presence(fmt, e.notary_present, notaries),
+                "witness": _presence(fmt, e.witness_present, witnesses),
+                "photographer": taken_by,
+                "custody": [" · ".join(row) for row in custody_rows],
+                "custody_rows": custody_rows,
                 "available": e.path is not None,
             }
         )
@@ -252,7 +303,7 @@ def case_values(
     opponent_role = (
         PartyRole.COMPLAINANT if c.direction == Direction.AGAINST_US else PartyRole.RESPONDENT
     )
-    ev = _evidence_values(fmt, evidence)
+    ev = _evidence_values(fmt, evidence, parties)
     return {
         "case_id": c.id,
         "case_number": c.number,

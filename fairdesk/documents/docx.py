@@ -25,6 +25,7 @@ from fairdesk.documents.render import (
     DocumentSpec,
     EvidenceEntry,
     Rendered,
+    custody_table,
     evidence_heading,
     evidence_rows,
 )
@@ -205,6 +206,11 @@ class _DocxWriter:
             cells = meta.add_row().cells
             _add_runs(cells[0].paragraphs[0], label, bold=True, size=9)
             _add_runs(cells[1].paragraphs[0], value, size=9)
+        log = custody_table(entry, words)
+        if log:
+            _add_runs(self.doc.add_paragraph(), words.get("custody", "Custody"), bold=True, size=9)
+            self.table(blk.Block("table", rows=tuple(log), header=True))
+            return
         self.doc.add_paragraph()
 
     def _photo(self, cell: Any, entry: EvidenceEntry) -> None:

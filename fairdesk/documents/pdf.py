@@ -41,9 +41,11 @@ from fairdesk.documents.render import (
     DocumentSpec,
     EvidenceEntry,
     Rendered,
+    custody_table,
     evidence_heading,
     evidence_rows,
 )
+from fairdesk.errors import FairDeskError
 from fairdesk.i18n import _
 
 PAGE_SIZES = {"a4": A4, "letter": LETTER}
@@ -80,6 +82,7 @@ def _styles() -> dict[str, ParagraphStyle]:
             leading=18,
             spaceBefore=10,
             spaceAfter=5,
+            keepWithNext=1,
         ),
         "h2": ParagraphStyle(
             "h2",
@@ -89,6 +92,7 @@ def _styles() -> dict[str, ParagraphStyle]:
             leading=16,
             spaceBefore=8,
             spaceAfter=4,
+            keepWithNext=1,
         ),
         "h3": ParagraphStyle(
             "h3",
@@ -98,10 +102,20 @@ def _styles() -> dict[str, ParagraphStyle]:
             leading=15,
             spaceBefore=6,
             spaceAfter=3,
+            keepWithNext=1,
         ),
         "cell": ParagraphStyle("cell", parent=base, fontSize=9.5, leading=13, spaceAfter=0),
         "cellhead": ParagraphStyle(
             "cellhead", parent=base, fontName=fonts.BOLD, fontSize=9.5, leading=13, spaceAfter=0
+        ),
+        "caption": ParagraphStyle(
+            "caption",
+            parent=base,
+            fontName=fonts.BOLD,
+            fontSize=9.5,
+            leading=13,
+            spaceAfter=2,
+            keepWithNext=1,
         ),
         "small": ParagraphStyle(
             "small", parent=base, fontSize=7.5, leading=10, spaceAfter=0, textColor=MUTED
@@ -325,7 +339,18 @@ class _Writer:
         ]
         heading = self.p(evidence_heading(entry, words), "h3")
         grid = self._grid(meta, [self.frame_w * 0.24, self.frame_w * 0.76], False)
-        return [KeepTogether([heading, top, Spacer(1, 4), grid]), Spacer(1, 10)]
+        out: list[Flowable] = [KeepTogether([heading, top, Spacer(1, 4), grid])]
+        log = custody_table(entry, words)
+        if log:
+            # Its own table, split by rows with the header repeated: a log of any length fits.
+            caption = self.p(words.get("custody", "Custody"), "caption")
+            data = [
+                [self.p(cell, "cellhead" if i == 0 else "cell") for cell in row]
+                for i, row in enumerate(log)
+            ]
+            table = self._grid(data, self._widths([list(r) for r in log], 3), True)
+            out += [Spacer(1, 4), caption, table]
+        return [*out, Spacer(1, 10)]
 
     def _photo(self, entry: EvidenceEntry, box_w: float, box_h: float) -> Flowable:
         view = entry.view
@@ -490,7 +515,15 @@ def write(spec: DocumentSpec) -> Rendered:
     except LayoutError:
         # A table cell taller than a page cannot be split by reportlab: print the tables as
         # stacked text instead of failing, and say so.
-        data, pages, warnings = _build(spec, tables_as_text=True)
+        try:
+            data, pages, warnings = _build(spec, tables_as_text=True)
+        except LayoutError as exc:
+            raise FairDeskError(
+                _(
+                    "The PDF cannot be laid out: one piece of text is taller than a page. "
+                    "Shorten the longest field or use DOCX; nothing was saved."
+                )
+            ) from exc
         warnings.append(
             _(
                 "A table cell was longer than a page, so tables are printed as "

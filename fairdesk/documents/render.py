@@ -130,13 +130,28 @@ def evidence_rows(entry: EvidenceEntry, words: Mapping[str, str]) -> list[tuple[
         (words.get("caption", "Caption"), str(v.get("caption", "")) or "—"),
         (words.get("shows", "Shows"), str(v.get("shows", "")) or "—"),
         (words.get("supports", "Supports"), str(v.get("supports", "")) or "—"),
-        (
-            words.get("notary_witness", "Notary / witness"),
-            f"{v.get('notary', '—')} / {v.get('witness', '—')}",
-        ),
-        (words.get("custody", "Custody"), "\n".join(v.get("custody", [])) or "—"),
+        (words.get("photographer", "Photographer"), str(v.get("photographer", "")) or "—"),
+        (words.get("witness", "Witness present"), str(v.get("witness", "")) or "—"),
+        (words.get("notary", "Notary present"), str(v.get("notary", "")) or "—"),
     ]
     return rows
+
+
+def custody_table(entry: EvidenceEntry, words: Mapping[str, str]) -> list[tuple[str, ...]]:
+    """The item's custody log as a table: a header row, then one row per entry, oldest first.
+
+    It is a table of its own (not one cell of the item's table) so that a log of any length
+    flows over pages with its header repeated.
+    """
+    rows = [tuple(str(c) for c in r) for r in entry.values.get("custody_rows", [])]
+    if not rows:
+        return []
+    header = (
+        words.get("custody_time", "Time"),
+        words.get("custody_action_head", "Action"),
+        words.get("custody_actor", "By"),
+    )
+    return [header, *rows]
 
 
 def evidence_heading(entry: EvidenceEntry, words: Mapping[str, str]) -> str:
