@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from fairdesk import cases
 from fairdesk.documents import templates
-from fairdesk.documents.blocks import BLANK_MARK
+from fairdesk.documents.blocks import blank_mark
 from fairdesk.documents.evidence_view import EvidenceView, list_evidence
 from fairdesk.documents.templates import FieldDef, TemplateInfo
 from fairdesk.errors import ValidationError
@@ -377,7 +377,31 @@ def case_values(
         "evidence_count": len(ev),
         "documents_produced": _documents_values(fmt, store, c.id),
         "w": dict(fmt.words),
-        "blank": BLANK_MARK,
+        "blank": fmt.word("blank"),
+    }
+
+
+def _own_deadline(
+    info: TemplateInfo, detail: cases.CaseDetail, fmt: Formatter, now: datetime
+) -> dict[str, str]:
+    """The open deadline this document answers (by the kind's deadline words), or nothing.
+
+    A statement must not call the case's next deadline — removing an exhibit, instructing
+    counsel — its own deadline.
+    """
+    words = [w.lower() for w in info.declaration.deadline_words]
+    mine = [
+        d
+        for d in detail.deadlines
+        if not d.done and words and any(w in f"{d.what} {d.source}".lower() for w in words)
+    ]
+    first = min(mine, key=lambda d: d.due_at, default=None)
+    if first is None:
+        return {"own_deadline": "", "own_deadline_what": "", "own_deadline_countdown": ""}
+    return {
+        "own_deadline": fmt.when(first.due_at),
+        "own_deadline_what": first.what,
+        "own_deadline_countdown": fmt.countdown(first.due_at, now),
     }
 
 
@@ -412,12 +436,12 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def _blank_for(fdef: FieldDef) -> Any:
+def _blank_for(fdef: FieldDef, mark: str) -> Any:
     if fdef.type == "lines":
-        return [BLANK_MARK]
+        return [mark]
     if fdef.type == "rows":
-        return [[BLANK_MARK] * max(1, len(fdef.column_names("en")))]
-    return BLANK_MARK
+        return [[mark] * max(1, len(fdef.column_names("en")))]
+    return mark
 
 
 def prepare(
@@ -442,6 +466,7 @@ def prepare(
     if evidence is None:
         evidence = list_evidence(store, detail.case.id, evidence_ids) if info.uses_evidence else []
     values = case_values(store, detail, fmt, now, evidence)
+    values.update(_own_deadline(info, detail, fmt, now))
     user = {k: v for k, v in (fields or {}).items() if v is not None}
     unknown = [k for k in user if k not in info.fields]
     if unknown:
@@ -464,7 +489,7 @@ def prepare(
             if required:
                 missing.append(MissingField(name, fdef.label(ui)))
                 if allow_blanks:
-                    values[name] = _blank_for(fdef)
+                    values[name] = _blank_for(fdef, blank_mark(language))
                     blanks.append(name)
             else:
                 values.setdefault(name, [] if fdef.type in ("lines", "rows") else "")
@@ -478,7 +503,7 @@ def prepare(
                         col_name = cols[col] if col < len(cols) else str(col + 1)
                         missing.append(MissingField(name, fdef.label(ui), f"{row_no} · {col_name}"))
                         if allow_blanks:
-                            row[col] = BLANK_MARK
+                            row[col] = blank_mark(language)
                             blanks.append(name)
     return Prepared(
         info=info,

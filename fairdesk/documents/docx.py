@@ -56,12 +56,12 @@ def set_cjk_font(style: Any, language: str, name: str = FONT_NAME) -> None:
 
 def _add_runs(paragraph: Any, text: str, *, bold: bool = False, size: float | None = None) -> None:
     for run_text, run_bold in blk.runs(text):
-        pieces = run_text.split(blk.BLANK_MARK)
-        for i, piece in enumerate(pieces):
-            if i:
-                mark = paragraph.add_run(blk.BLANK_MARK)
+        for i, piece in enumerate(blk.split_blanks(run_text)):
+            if i % 2:
+                mark = paragraph.add_run(piece)
                 mark.bold = True
                 mark.font.color.rgb = BLANK_RGB
+                continue
             lines = piece.split("\n")
             for j, line in enumerate(lines):
                 run = paragraph.add_run(line)

@@ -129,11 +129,12 @@ def _markup(text: str, missing: set[str]) -> str:
     """Inline text → reportlab paragraph markup (escaped, bold, line breaks, blank markers)."""
     out = []
     for run, bold in blk.runs(text):
-        piece = escape(fonts.replace_missing(run, missing)).replace("\n", "<br/>")
-        piece = piece.replace(
-            blk.BLANK_MARK, f'<font color="{BLANK_COLOUR}"><b>{blk.BLANK_MARK}</b></font>'
-        )
-        out.append(f"<b>{piece}</b>" if bold else piece)
+        parts = []
+        for i, part in enumerate(blk.split_blanks(run)):
+            piece = escape(fonts.replace_missing(part, missing)).replace("\n", "<br/>")
+            parts.append(f'<font color="{BLANK_COLOUR}"><b>{piece}</b></font>' if i % 2 else piece)
+        joined = "".join(parts)
+        out.append(f"<b>{joined}</b>" if bold else joined)
     return "".join(out)
 
 

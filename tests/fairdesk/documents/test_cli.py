@@ -37,7 +37,7 @@ def test_render_lists_missing_then_renders_with_blanks(
         "--out",
         str(out),
     ]
-    assert main([*base, "--field", "company_name=Muster GmbH"]) == 2
+    assert main([*base, "--field", "company_name=Muster GmbH"]) == 1
     err = capsys.readouterr().err
     assert "comparison_rows" in err and "signatory_name" in err and not out.exists()
     assert main([*base, "--allow-blanks", "--json", "--field", "company_name=Muster GmbH"]) == 0
