@@ -95,7 +95,8 @@ def _fair(store: Store, name: str) -> str:
 def situation_cases(demo_store: Store) -> dict[str, str]:
     """A small situation set beside the demo's cases: name → case id.
 
-    hannover_injunction, abmahnung, canton_respondent and german_customs come from the demo;
+    hannover_injunction, abmahnung, canton_respondent, german_customs and hannover_copy come
+    from the demo;
     the rest are added here (fictional parties).
     """
     from datetime import timedelta
@@ -110,6 +111,7 @@ def situation_cases(demo_store: Store) -> dict[str, str]:
         "abmahnung": next(r.id for r in listed if r.title.startswith("Abmahnung")),
         "canton_respondent": next(r.id for r in listed if "榨汁机" in r.title),
         "german_customs": next(r.id for r in listed if "海关扣留" in r.title),
+        "hannover_copy": next(r.id for r in listed if "solar inverter" in r.title),
     }
     now = utcnow()
     specs = {
