@@ -363,6 +363,10 @@ def case_values(
             (p.reference for p in parties if p.role == PartyRole.COURT and p.reference), ""
         ),
         "bailiff": _first(parties, PartyRole.BAILIFF),
+        "court_name": _first(parties, PartyRole.COURT),
+        # Roles added by the parties work are read by their text value, never required.
+        "notary": _first(parties, "notary"),
+        "applicant": _first(parties, "applicant"),
         "customs_office": _first(parties, PartyRole.CUSTOMS),
         "rights": [right(r) for r in detail.rights],
         "rights_asserted": [right(r) for r in theirs],

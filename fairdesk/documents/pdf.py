@@ -10,6 +10,7 @@ be decoded becomes a framed placeholder and a warning.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 from xml.sax.saxutils import escape
@@ -19,6 +20,7 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
@@ -136,6 +138,86 @@ def _markup(text: str, missing: set[str]) -> str:
         joined = "".join(parts)
         out.append(f"<b>{joined}</b>" if bold else joined)
     return "".join(out)
+
+
+# Characters a line may break between (CJK ideographs, kana, hangul, fullwidth forms).
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+CELL_PADDING = 10.0  # LEFTPADDING + RIGHTPADDING of _grid
+MAX_SHARE = 0.62  # no column takes more than this share while others need room
+
+
+def _unbreakable(text: str) -> list[str]:
+    """Pieces a cell line must never be split inside: Latin words, numbers, hashes.
+
+    Reportlab breaks lines at spaces; a CJK run without spaces may break between any two
+    ideographs, so only its Latin and digit pieces count.
+    """
+    pieces: list[str] = []
+    for word in blk.plain(text).split():
+        if _CJK.search(word):
+            pieces.extend(p for p in _CJK.split(word) if p)
+            pieces.append("字字")  # at least two ideographs per line
+        else:
+            pieces.append(word)
+    return pieces
+
+
+def column_widths(
+    rows: Sequence[Sequence[str]],
+    ncols: int,
+    frame_w: float,
+    font: str = fonts.FAMILY,
+    size: float = 9.5,
+) -> list[float]:
+    """Widths that never split a word or number: each column gets at least its longest
+    unbreakable piece; the rest is shared by how much text each column holds.
+
+    If even the minimums do not fit (a table with very many columns), they are scaled down
+    proportionally — the only case in which a word may still be split.
+    """
+    bold_first = len(rows) > 0
+    minimum: list[float] = []
+    natural: list[float] = []
+    for col in range(ncols):
+        cells = [(r[col] if col < len(r) else "") for r in rows]
+        face = fonts.BOLD if bold_first else font
+        longest_piece = max(
+            (stringWidth(p, face, size) for c in cells for p in _unbreakable(c)), default=0.0
+        )
+        widest_line = max(
+            (stringWidth(line, face, size) for c in cells for line in blk.plain(c).split("\n")),
+            default=0.0,
+        )
+        minimum.append(max(longest_piece, size * 2) + CELL_PADDING)
+        natural.append(max(widest_line, size * 2) + CELL_PADDING)
+    if sum(minimum) >= frame_w:
+        return [frame_w * m / sum(minimum) for m in minimum]
+    if sum(natural) <= frame_w:
+        # Everything fits on one line: give the spare room to the widest columns.
+        spare = frame_w - sum(natural)
+        return [n + spare * n / sum(natural) for n in natural]
+    widths = list(minimum)
+    spare = frame_w - sum(widths)
+    wants = [max(n - m, 0.0) for n, m in zip(natural, minimum, strict=True)]
+    cap = frame_w * MAX_SHARE
+    while spare > 0.5 and any(w > 0.5 for w in wants):
+        total = sum(wants)
+        given = 0.0
+        for i, want in enumerate(wants):
+            if want <= 0:
+                continue
+            share = min(want, spare * want / total, max(cap - widths[i], 0.0))
+            widths[i] += share
+            wants[i] -= share
+            given += share
+            if widths[i] >= cap:
+                wants[i] = 0.0
+        spare -= given
+        if given < 0.5:
+            break
+    if spare > 0.5:  # every column is as wide as it wants: share the rest
+        widths = [w + spare * w / sum(widths) for w in widths]
+    return widths
 
 
 class QrFlowable(Flowable):  # type: ignore[misc]
@@ -267,11 +349,7 @@ class _Writer:
                     out.append(self.p(f"**{label}**\n{cell}" if label else cell))
                 out.append(Spacer(1, 4))
             return out
-        widths = (
-            [self.frame_w * 0.3, self.frame_w * 0.7]  # label/value: labels never squeezed
-            if not b.header and ncols == 2
-            else self._widths(rows, ncols)
-        )
+        widths = self._widths(rows, ncols)
         data = []
         label_table = not b.header and ncols == 2  # label/value tables: labels in bold
         for i, row in enumerate(rows):
@@ -289,14 +367,8 @@ class _Writer:
         return [self._grid(data, widths, b.header), Spacer(1, 8)]
 
     def _widths(self, rows: list[list[str]], ncols: int) -> list[float]:
-        # Columns share the width by their longest content, within limits, so a short label
-        # column stays narrow and long text columns get the room.
-        lengths = []
-        for col in range(ncols):
-            longest = max((len(r[col]) if col < len(r) else 0) for r in rows)
-            lengths.append(min(max(longest, 6), 60))
-        total = sum(lengths)
-        return [self.frame_w * n / total for n in lengths]
+        """Column widths from the content (see :func:`column_widths`)."""
+        return column_widths(rows, ncols, self.frame_w)
 
     def evidence(self, sha: str) -> list[Flowable]:
         entry = self.spec.evidence.get(sha)
@@ -407,23 +479,32 @@ class _Writer:
         return box
 
     def signature(self, b: blk.Block) -> list[Flowable]:
+        """Place and date, room to sign, the line, and under the line the name and role."""
         name, role, place = ([*list(b.items), "", "", ""])[:3]
-        line = Table([[""]], colWidths=[7.5 * cm], rowHeights=[1.4 * cm])
-        line.setStyle(
+        rows: list[list[Any]] = []
+        if place:
+            rows.append([self.p(place)])
+        rows.append([""])  # room for the handwritten signature
+        rows.append([self.p(f"**{name}**", "body")])
+        if role:
+            rows.append([self.p(role, "small")])
+        space = len(rows) - (3 if role else 2)
+        heights: list[float | None] = [None] * len(rows)
+        heights[space] = 1.5 * cm
+        block = Table(rows, colWidths=[8.5 * cm], rowHeights=heights, hAlign="LEFT")
+        block.setStyle(
             TableStyle(
                 [
                     ("FONTNAME", (0, 0), (-1, -1), fonts.FAMILY),
-                    ("LINEBELOW", (0, 0), (-1, -1), 0.8, INK),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 1),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                    # The line is ABOVE the name: one signs on it, the name is printed below.
+                    ("LINEABOVE", (0, space + 1), (0, space + 1), 0.8, INK),
                 ]
             )
         )
-        parts: list[Flowable] = [Spacer(1, 14)]
-        if place:
-            parts.append(self.p(place))
-        parts += [line, self.p(f"**{name}**", "body")]
-        if role:
-            parts.append(self.p(role, "small"))
-        return [KeepTogether(parts)]
+        return [Spacer(1, 14), KeepTogether([block])]
 
     def note(self, b: blk.Block) -> list[Flowable]:
         box = Table([[self.p(b.text, "note")]], colWidths=[self.frame_w])

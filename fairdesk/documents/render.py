@@ -155,6 +155,9 @@ def _cover_blocks(
             for p in info.jurisdiction_notes.split("\n\n")
             if p.strip()
         )
+    if info.declaration.sources:
+        out.append(blk.Block("heading", text=words.get("cover_sources", "Sources"), level=1))
+        out.append(blk.Block("bullets", items=info.declaration.sources))
     if prepared.blanks_used:
         out.append(blk.Block("heading", text=words.get("cover_blanks", "Still blank"), level=1))
         out.append(blk.Block("bullets", items=tuple(prepared.blanks_used)))

@@ -36,6 +36,12 @@ FULL_FIELDS = {
     "goods_description": "Brake pads marked BP-77",
     "distinguishing_features": "Originals carry a laser-etched serial number.",
     "contact": "+49 000 000 (example)",
+    "concrete_form": "LED work lamp WL-9 as pictured in Annex 1",
+    "letter_date": "23.11.2026",
+    "court_name": "Landgericht Hannover (example)",
+    "court_file_number": "18 O 123/26 (example)",
+    "order_date": "24.11.2026",
+    "affiant": "Li Beispiel, Geschäftsführer",
 }
 
 
