@@ -42,6 +42,8 @@ FULL_FIELDS = {
     "court_file_number": "18 O 123/26 (example)",
     "order_date": "24.11.2026",
     "affiant": "Li Beispiel, Geschäftsführer",
+    "goods_detained": "120 electric scooters ES-3 (example)",
+    "authorisation": "The goods carry our own registered mark US Reg. 0 000 002 (example).",
 }
 
 
