@@ -38,7 +38,7 @@ from reportlab.platypus import (
 from reportlab.platypus.doctemplate import LayoutError
 
 from fairdesk.documents import blocks as blk
-from fairdesk.documents import fonts, images
+from fairdesk.documents import cjkbreak, fonts, images
 from fairdesk.documents.render import (
     DocumentSpec,
     EvidenceEntry,
@@ -592,6 +592,7 @@ def _pdf_lang(language: str) -> str:
 def write(spec: DocumentSpec) -> Rendered:
     """Render ``spec`` as PDF bytes (font registered on first use)."""
     fonts.register()
+    cjkbreak.install()  # no line starts with closing punctuation
     try:
         data, pages, warnings = _build(spec, tables_as_text=False)
     except LayoutError:
