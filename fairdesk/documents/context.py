@@ -366,6 +366,8 @@ def case_values(
         "court_name": _first(parties, PartyRole.COURT),
         # Roles added by the parties work are read by their text value, never required.
         "notary": _first(parties, "notary"),
+        "witnesses": [_party_text(p) for p in parties if role_code(p) == "witness"],
+        "notaries": [_party_text(p) for p in parties if role_code(p) == "notary"],
         "applicant": _first(parties, "applicant"),
         "customs_office": _first(parties, PartyRole.CUSTOMS),
         "rights": [right(r) for r in detail.rights],
