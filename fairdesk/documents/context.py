@@ -370,6 +370,7 @@ def case_values(
         "notaries": [_party_text(p) for p in parties if role_code(p) == "notary"],
         "applicant": _first(parties, "applicant"),
         "customs_office": _first(parties, PartyRole.CUSTOMS),
+        "customs_authority": _first(parties, PartyRole.CUSTOMS),
         "rights": [right(r) for r in detail.rights],
         "rights_asserted": [right(r) for r in theirs],
         "our_rights": [right(r) for r in ours],

@@ -44,6 +44,9 @@ FULL_FIELDS = {
     "affiant": "Li Beispiel, Geschäftsführer",
     "goods_detained": "120 electric scooters ES-3 (example)",
     "authorisation": "The goods carry our own registered mark US Reg. 0 000 002 (example).",
+    "observed": "10:05 arrived at the booth; the lock was displayed on the front shelf; photos E1–E3.",
+    "counsel_phone": "+49 000 111 (example)",
+    "withdraw_by": "25.11.2026, 18:00 (Asia/Shanghai)",
 }
 
 
@@ -192,3 +195,9 @@ def situation_cases(demo_store: Store) -> dict[str, str]:
     for name, spec in specs.items():
         out[name] = cases.create_case(demo_store, spec)
     return out
+
+
+def party_names(store: Store, case_id: str) -> set[str]:
+    """Names and organisations of the case's parties (to spot another case's addressee)."""
+    detail = cases.get_case(store, case_id)
+    return {n for p in detail.parties for n in (p.name, p.organisation) if n}
