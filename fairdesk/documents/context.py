@@ -4,7 +4,8 @@
 countdown, fair, booth), the selected evidence and the documents already produced, then
 merges the user's fields over them and lists every required field that is still empty —
 before anything is rendered. With ``allow_blanks`` the empty ones become the visible marker
-``［待填写 / TO BE COMPLETED］`` instead of an error. Words (role names, "yes", month names)
+in the document's language (``［待填写］``, ``[TO BE COMPLETED]``, ``[NOCH AUSZUFÜLLEN]``)
+instead of an error. Words (role names, "yes", month names)
 and date formats come from ``labels/<lang>.toml`` in the document's language, which is
 independent of the language of the app.
 """
