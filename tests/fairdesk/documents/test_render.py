@@ -95,6 +95,21 @@ def test_every_kind_in_every_language_renders(
             text = normalise(pdftotext(path))
             title = templates.load(kind, lang).title
             assert normalise(title.split("（")[0].split(" (")[0]) in text, (kind, lang)
+            if lang == langs[0]:  # the DOCX of every kind opens in python-docx
+                word = service.render_document(
+                    demo_store,
+                    case_id,
+                    kind,
+                    lang,
+                    _fields_for(kind, lang),
+                    fmt="docx",
+                    now=NOW,
+                    save=False,
+                )
+                reopened = docx.Document(io.BytesIO(word.data))
+                assert reopened.paragraphs, kind
+                if word.cover:
+                    assert docx.Document(io.BytesIO(word.cover)).paragraphs, kind
             signer = templates.load(kind, lang).signer
             if signer == "counsel":  # counsel signs filings, alone
                 assert normalise(FULL_FIELDS["representative"]) in text, (kind, lang)
