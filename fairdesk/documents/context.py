@@ -369,7 +369,6 @@ def case_values(
         "notary": _first(parties, "notary"),
         "witnesses": [_party_text(p) for p in parties if role_code(p) == "witness"],
         "notaries": [_party_text(p) for p in parties if role_code(p) == "notary"],
-        "applicant": _first(parties, "applicant"),
         "customs_office": _first(parties, PartyRole.CUSTOMS),
         "customs_authority": _first(parties, PartyRole.CUSTOMS),
         "rights": [right(r) for r in detail.rights],
