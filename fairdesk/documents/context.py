@@ -255,7 +255,7 @@ def _documents_values(fmt: Formatter, store: Store, case_id: str) -> list[dict[s
                 "language": d.language,
                 "format": d.format.upper(),
                 "version": d.version,
-                "created": fmt.when(d.created_at, with_zone=False),
+                "created": fmt.stamp(d.created_at),  # every time in a document has its zone
                 "sha_short": d.sha256[:16],
             }
         )
