@@ -127,13 +127,26 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _markup(text: str, missing: set[str]) -> str:
-    """Inline text → reportlab paragraph markup (escaped, bold, line breaks, blank markers)."""
+def _latin_punctuation(piece: str) -> str:
+    """Draw the few characters Noto Sans SC makes full-width from the Latin font."""
+    return "".join(
+        f'<font name="{fonts.LATIN_PUNCT_FAMILY}">{ch}</font>' if ch in fonts.LATIN_PUNCT else ch
+        for ch in piece
+    )
+
+
+def _markup(text: str, missing: set[str], latin: bool = False) -> str:
+    """Inline text → reportlab paragraph markup (escaped, bold, line breaks, blank markers).
+
+    ``latin``: a German or English document, whose § and quotes must not be full-width.
+    """
     out = []
     for run, bold in blk.runs(text):
         parts = []
         for i, part in enumerate(blk.split_blanks(run)):
             piece = escape(fonts.replace_missing(part, missing)).replace("\n", "<br/>")
+            if latin:
+                piece = _latin_punctuation(piece)
             parts.append(f'<font color="{BLANK_COLOUR}"><b>{piece}</b></font>' if i % 2 else piece)
         joined = "".join(parts)
         out.append(f"<b>{joined}</b>" if bold else joined)
@@ -314,10 +327,11 @@ class _Writer:
         self.page_w, self.page_h = PAGE_SIZES.get(spec.paper, A4)
         self.frame_w = self.page_w - 2 * MARGIN_X
         self.tables_as_text = tables_as_text
+        self.latin = spec.language != "zh"
         self.warnings: list[str] = []
 
     def p(self, text: str, style: str = "body") -> Paragraph:
-        return Paragraph(_markup(text, self.missing), self.st[style])
+        return Paragraph(_markup(text, self.missing, self.latin), self.st[style])
 
     def _grid(self, data: list[list[Any]], widths: Sequence[float] | None, header: bool) -> Table:
         table = Table(data, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")

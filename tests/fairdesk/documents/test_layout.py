@@ -11,7 +11,7 @@ from fairdesk.documents import blocks, fonts, service
 from fairdesk.documents.pdf import CELL_PADDING, column_widths
 from fairdesk.store import Store
 
-from .conftest import FULL_FIELDS, pdftotext
+from .conftest import FULL_FIELDS, pdffonts, pdftotext
 
 LABEL = "Verfahrensbevollmächtigte(r) der Antragsgegnerin"
 
@@ -84,3 +84,32 @@ def test_numbered_requests_typed_with_numbers_print_once(
     text = pdftotext(path)
     assert "to dismiss the complaint" in text
     assert "1. 1." not in text and "2. 2." not in text
+
+
+def test_section_sign_and_quotes_are_not_full_width_in_german(
+    demo_store: Store, situation_cases: dict[str, str], tmp_path: Path
+) -> None:
+    """Noto Sans SC draws § and “ ” full-width ("§ § 936"); German text takes them from
+    the bundled Latin font, embedded like the rest; Chinese keeps the full-width forms."""
+    fields = {
+        k: FULL_FIELDS[k]
+        for k in ("company_name", "facts", "legal_arguments", "representative", "court_name")
+    }
+    used = {}
+    for lang in ("de", "zh"):
+        result = service.render_document(
+            demo_store,
+            situation_cases["hannover_injunction"],
+            "widerspruch",
+            lang,
+            fields,
+            allow_blanks=True,
+            save=False,
+        )
+        path = tmp_path / f"{lang}.pdf"
+        path.write_bytes(result.data)
+        rows = pdffonts(path)
+        assert all(r[-5] == "yes" and r[-4] == "yes" for r in rows)  # embedded, subset
+        used[lang] = {r[0].split("+")[-1] for r in rows}
+    assert "DejaVuSans" in used["de"] and "§§ 936" in pdftotext(tmp_path / "de.pdf")
+    assert "DejaVuSans" not in used["zh"]
