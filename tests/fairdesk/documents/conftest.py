@@ -191,6 +191,18 @@ def situation_cases(demo_store: Store) -> dict[str, str]:
                 )
             ],
         ),
+        "ces_copy": CaseInput(
+            "Copy of our earbuds at CES",
+            Direction.BY_US,
+            Trigger.COPY_SPOTTED,
+            _fair(demo_store, "CES"),
+            booth="20110",
+            products="Earbuds X7 (copy)",
+            parties=[PartyInput(PartyRole.RESPONDENT, "Example Copy Audio Ltd (fictional)")],
+            rights=[
+                RightInput(RightKind.DESIGN, "US D900,001 (example)", "US", asserted_by_us=True)
+            ],
+        ),
     }
     for name, spec in specs.items():
         out[name] = cases.create_case(demo_store, spec)

@@ -83,7 +83,12 @@ def test_upc_letter_fits_a_european_patent_but_not_a_national_right(
         ("hannover_injunction", {"non_infringement", "evidence_report", "hq_notification"}),
         ("abmahnung", {"protective_letter_germany", "non_infringement"}),
         ("canton_respondent", {"panel_response", "non_infringement", "evidence_report"}),
-        ("canton_complainant", {"evidence_report", "customs_request"}),
+        ("canton_complainant", {"evidence_report", "customs_request", "desk_complaint"}),
+        ("ces_copy", {"ces_notice", "desk_complaint", "evidence_record"}),
+        ("hannover_injunction", {"widerspruch", "phrase_card_de", "power_of_attorney"}),
+        ("abmahnung", {"abmahnung_reply"}),
+        ("ces_customs", {"us_cbp_response", "phrase_card_us"}),
+        ("german_customs", {"customs_holder_response_eu"}),
     ],
 )
 def test_offered_kinds_fit_the_situation(
@@ -95,8 +100,7 @@ def test_offered_kinds_fit_the_situation(
     assert "protective_letter_spain" not in offered
     if situation.startswith("canton"):
         assert not {k for k in offered if k.startswith("protective_letter")}
-    if situation != "canton_complainant":
-        assert "warning_letter" not in offered
+    assert "warning_letter" not in offered  # the German model, only for a copy in Germany
     guided = guidance_for_case(demo_store, situation_cases[situation], now=NOW).documents
     assert set(guided) <= offered
 

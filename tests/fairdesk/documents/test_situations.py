@@ -52,6 +52,7 @@ SITUATIONS = [
     "canton_complainant",
     "german_customs",
     "upc_watch",
+    "ces_copy",
 ]
 
 
