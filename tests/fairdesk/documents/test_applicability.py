@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -239,3 +240,43 @@ def test_protective_letter_signed_by_counsel_alone_with_sworn_declaration_and_co
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+def test_statement_never_calls_another_deadline_its_own(
+    demo_store: Store, situation_cases: dict[str, str], tmp_path: Path
+) -> None:
+    """An earlier, unrelated deadline (removing an exhibit) is not "the deadline for this
+    statement"; with no statement deadline on the case, no deadline row is printed at all."""
+    from datetime import timedelta
+
+    from fairdesk import cases
+    from fairdesk.cases import DeadlineInput
+    from fairdesk.model import DeadlineRule
+    from fairdesk.timeutil import utcnow
+
+    case_id = situation_cases["canton_respondent"]
+    soon = utcnow() + timedelta(hours=2)
+    cases.add_deadline(
+        demo_store,
+        case_id,
+        DeadlineInput("Remove JX-200 from the shelf", DeadlineRule.FIXED, due_at=soon),
+    )
+    fields = _fields("panel_response", "en")
+    result = service.render_document(
+        demo_store, case_id, "panel_response", "en", fields, save=False
+    )
+    text = pdftotext(_write(tmp_path / "a.pdf", result.data))
+    assert "Deadline for this statement" in text
+    statement_due = cases.get_case(demo_store, case_id).deadlines
+    own = next(d for d in statement_due if "答辩" in d.what)
+    other = next(d for d in statement_due if "Remove" in d.what)
+    local_other = other.due_at.astimezone(ZoneInfo("Asia/Shanghai"))
+    local_own = own.due_at.astimezone(ZoneInfo("Asia/Shanghai"))
+    row = text.split("Deadline for this statement")[1].split("Date of this statement")[0]
+    assert f"{local_own:%H:%M}" in row
+    assert f"{local_other:%H:%M}" not in row
+    cases.set_deadline_done(demo_store, own.id)
+    result = service.render_document(
+        demo_store, case_id, "panel_response", "en", fields, save=False
+    )
+    assert "Deadline for this statement" not in pdftotext(_write(tmp_path / "b.pdf", result.data))

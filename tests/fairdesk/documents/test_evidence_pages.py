@@ -141,3 +141,30 @@ def test_capture_time_zone_and_witness_from_the_case(demo_store: Store, tmp_path
     assert normalise("24 November 2026, 10:15 UTC+08:00") in text
     # The custody times carry the fair's offset (Asia/Shanghai).
     assert re.search(r"\d{4}, \d\d:\d\d UTC\+08:00\s+imported", pdftotext(out)), pdftotext(out)
+
+
+def test_docx_custody_log_is_a_table_with_a_repeating_header(
+    demo_store: Store, canton_case: str, tmp_path: Path
+) -> None:
+    import io
+
+    import docx
+    from docx.oxml.ns import qn
+
+    view = _item_with_long_log(demo_store, canton_case, tmp_path)
+    result = service.render_document(
+        demo_store,
+        canton_case,
+        "evidence_report",
+        "zh",
+        REPORT_FIELDS,
+        evidence=[view],
+        fmt="docx",
+        save=False,
+    )
+    document = docx.Document(io.BytesIO(result.data))
+    log = max(document.tables, key=lambda t: len(t.rows))
+    assert len(log.rows) > LOG_LENGTH
+    assert [c.text for c in log.rows[0].cells] == ["时间", "操作", "操作人"]
+    assert log.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    assert "UTC+08:00" in log.rows[-1].cells[0].text
