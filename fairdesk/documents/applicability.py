@@ -47,7 +47,8 @@ class Declaration:
     kind: str
     roles: tuple[str, ...] = ()  # OurRole values; empty = any
     events: tuple[str, ...] = ()  # Event values; empty = any
-    jurisdictions: tuple[str, ...] = ()  # ISO country codes; empty = any
+    jurisdictions: tuple[str, ...] = ()  # the situation's jurisdiction (ISO code or UPC)
+    countries: tuple[str, ...] = ()  # the fair's country, where that matters (phrase cards)
     right_kinds: tuple[str, ...] = ()  # RightKind values; empty = any
     right_offices: tuple[str, ...] = ()  # an office text must contain one of these, e.g. "EP"
     signer: str = "company"  # company | counsel | recipient | staff | none
@@ -63,6 +64,7 @@ class Declaration:
             "roles": list(self.roles),
             "events": list(self.events),
             "jurisdictions": list(self.jurisdictions),
+            "countries": list(self.countries),
             "right_kinds": list(self.right_kinds),
             "right_offices": list(self.right_offices),
             "signer": self.signer,
@@ -100,6 +102,7 @@ def declaration(kind: str, roots: Sequence[Path]) -> Declaration:
                 roles=_strings(applies.get("roles")),
                 events=_strings(applies.get("events")),
                 jurisdictions=tuple(j.upper() for j in _strings(applies.get("jurisdictions"))),
+                countries=tuple(c.upper() for c in _strings(applies.get("countries"))),
                 right_kinds=_strings(applies.get("right_kinds")),
                 right_offices=_strings(applies.get("right_offices")),
                 signer=signer if signer in SIGNERS else "company",
@@ -126,7 +129,12 @@ def facts_of(detail: cases.CaseDetail) -> CaseFacts:
     Against us, the rights in issue are the ones asserted against us; by us, our own.
     """
     country = (detail.fair.country if detail.fair else "") or ""
-    situation = _default_situation(detail.case.trigger, detail.case.direction, country)
+    reading = getattr(detail, "situation", None)  # the situation in force (or a correction)
+    situation = (
+        reading.situation
+        if reading is not None
+        else _default_situation(detail.case.trigger, detail.case.direction, country)
+    )
     ours = detail.case.direction is Direction.BY_US
     rights = tuple(
         (str(getattr(r.kind, "value", r.kind)), r.office or "")
@@ -146,10 +154,21 @@ def refusal(decl: Declaration, facts: CaseFacts, title: str) -> str | None:
         return _("{title} is for {needed}; in this case {role}.").format(
             title=title, needed=needed, role=_(ROLE_LABELS[sit.role])
         )
-    if decl.jurisdictions and facts.country not in decl.jurisdictions:
+    where = sit.jurisdiction or facts.country
+    if decl.jurisdictions and where not in decl.jurisdictions:
+        if where and where != facts.country:  # e.g. the order came from the UPC
+            return _("{title} is written for {places}; this case is before {where}.").format(
+                title=title, places=", ".join(decl.jurisdictions), where=where
+            )
         return _("{title} is written for {places}; this case's fair is in {country}.").format(
             title=title,
             places=", ".join(decl.jurisdictions),
+            country=facts.country or _("no known country"),
+        )
+    if decl.countries and facts.country not in decl.countries:
+        return _("{title} is written for {places}; this case's fair is in {country}.").format(
+            title=title,
+            places=", ".join(decl.countries),
             country=facts.country or _("no known country"),
         )
     if decl.events and sit.event.value not in decl.events:

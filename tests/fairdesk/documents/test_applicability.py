@@ -280,3 +280,38 @@ def test_statement_never_calls_another_deadline_its_own(
         demo_store, case_id, "panel_response", "en", fields, save=False
     )
     assert "Deadline for this statement" not in pdftotext(_write(tmp_path / "b.pdf", result.data))
+
+
+def test_an_order_from_the_upc_gets_no_german_national_court_objection(
+    demo_store: Store, situation_cases: dict[str, str]
+) -> None:
+    """Served at Hannover Messe by the UPC's local division: the situation's jurisdiction is
+    the UPC, so the Widerspruch (a German national-court remedy) is refused, while the
+    German-language phrase card (the fair is in Germany) is still offered."""
+    from fairdesk import cases
+    from fairdesk.cases import CaseInput, PartyInput, RightInput
+    from fairdesk.model import Direction, PartyRole, RightKind, Trigger
+
+    fair = next(f.id for f in cases.list_fairs(demo_store) if f.name.startswith("Hannover"))
+    case_id = cases.create_case(
+        demo_store,
+        CaseInput(
+            "UPC order served at the booth",
+            Direction.AGAINST_US,
+            Trigger.COURT_ORDER,
+            fair,
+            parties=[
+                PartyInput(PartyRole.COURT, "UPC Local Division Düsseldorf"),
+                PartyInput(PartyRole.COMPLAINANT, "Beispiel Hydraulik GmbH (fictional)"),
+            ],
+            rights=[RightInput(RightKind.INVENTION_PATENT, "EP 3 000 003 B1 (example)", "EP")],
+        ),
+    )
+    reason = service.why_not(demo_store, case_id, "widerspruch")
+    assert reason is not None and "UPC" in reason and "\n" not in reason
+    offered = service.kinds_for_case(demo_store, case_id)
+    assert "phrase_card_de" in offered and "widerspruch" not in offered
+    # A Widerspruch for the ordinary German injunction is still offered.
+    assert "widerspruch" in service.kinds_for_case(
+        demo_store, situation_cases["hannover_injunction"]
+    )
