@@ -1,8 +1,11 @@
 """``fairdesk doc kinds`` and ``fairdesk doc render``: response documents from the command line.
 
 ``render`` stores the generated file as the next version of the document (like the app does)
-and also writes it to ``--out``. It exits with status 2 and lists the missing fields when
-required fields are empty, unless ``--allow-blanks`` is given.
+and also writes it to ``--out``; where the template holds notes for our side, the internal
+cover sheet goes to its own file (``--cover-out``, default ``<out>.cover.<ext>``), never into
+the document. Errors follow the CLI contract: one sentence on stderr and exit status 1 — a
+kind that does not fit the case says why; missing required fields are listed after the
+sentence (unless ``--allow-blanks`` is given).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from fairdesk.cli.common import add_subcommand, open_from_args, print_json
 from fairdesk.errors import ValidationError
 from fairdesk.i18n import _
 
-EXIT_MISSING = 2
+EXIT_MISSING = 1  # the CLI contract: every error exits with 1
 
 
 def _documents_json(store: Any, case_id: str) -> Any:
@@ -56,13 +59,22 @@ def _kinds(args: argparse.Namespace) -> int:
     store = open_from_args(args)
     try:
         available = service.kinds(store)
+        fitting: dict[str, list[str]] | None = None
+        if args.case:
+            from fairdesk.cases import get_case
+
+            fitting = service.kinds_for_case(store, get_case(store, args.case).case.id)
         rows: list[dict[str, Any]] = [
             {
                 "kind": kind,
                 "languages": langs,
                 "titles": {lang: service.kind_title(kind, lang, store) for lang in langs},
+                # Keys added by the applicability work (only ever added, never renamed):
+                "applies": service.declaration(kind, store).as_json(),
+                "fields": _fields_of(kind, langs, store),
             }
             for kind, langs in available.items()
+            if fitting is None or kind in fitting
         ]
     finally:
         store.close()
@@ -73,6 +85,37 @@ def _kinds(args: argparse.Namespace) -> int:
         title = row["titles"].get("en") or next(iter(row["titles"].values()), "")
         print(f"{row['kind']:<28} {','.join(row['languages']):<10} {title}")
     return 0
+
+
+def _fields_of(kind: str, langs: list[str], store: Any) -> dict[str, list[str]]:
+    """Required and optional field names of a kind (its first language's metadata)."""
+    from fairdesk.documents import templates
+
+    info = templates.load(kind, langs[0], store.data_dir if store else None)
+    return {"required": list(info.required), "optional": list(info.optional)}
+
+
+def _fields_help() -> str:
+    """The ``doc render --help`` epilog: each shipped kind with its fields (* = required)."""
+    from fairdesk.documents import templates
+
+    lines = [_("Kinds and their fields (* = required; see `fairdesk doc kinds --json`):")]
+    try:
+        for kind, langs in templates.available().items():
+            info = templates.load(kind, "en" if "en" in langs else langs[0])
+            names = [f"{n}*" for n in info.required] + list(info.optional)
+            lines.append(f"  {kind} [{','.join(langs)}]: {' '.join(names)}")
+    except templates.TemplateError as exc:  # help must still print with a broken template
+        lines.append(f"  ({exc})")
+    return "\n".join(lines)
+
+
+class _RenderParser(argparse.ArgumentParser):
+    """Reads the templates only when help is asked for, not on every command."""
+
+    def format_help(self) -> str:
+        self.epilog = _fields_help()
+        return super().format_help()
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -96,23 +139,26 @@ def _render(args: argparse.Namespace) -> int:
             )
         except service.MissingFieldsError as exc:
             print(
-                _("fairdesk: required fields are missing; nothing was generated:"), file=sys.stderr
-            )
-            for missing in exc.missing:
-                print(f"  --field {missing.name}=…   ({missing.describe()})", file=sys.stderr)
-            print(
-                _(
-                    "Give them with --field NAME=VALUE (or NAME=@file.txt), or render with "
-                    "--allow-blanks."
+                "fairdesk: "
+                + _(
+                    "Required fields are missing, so nothing was generated; give them with "
+                    "--field NAME=VALUE (or NAME=@file.txt), or render with --allow-blanks:"
                 ),
                 file=sys.stderr,
             )
+            for missing in exc.missing:
+                print(f"  --field {missing.name}=…   ({missing.describe()})", file=sys.stderr)
             return EXIT_MISSING
         out = Path(args.out).expanduser()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.part")
-        tmp.write_bytes(result.data)
-        tmp.replace(out)
+        _write(out, result.data)
+        cover_out: Path | None = None
+        if result.cover:
+            cover_out = (
+                Path(args.cover_out).expanduser()
+                if args.cover_out
+                else out.with_name(f"{out.stem}.cover{out.suffix}")
+            )
+            _write(cover_out, result.cover)
     finally:
         store.close()
     for warning in result.warnings:
@@ -128,6 +174,7 @@ def _render(args: argparse.Namespace) -> int:
                 "doc_ref": result.doc_ref,
                 "pages": result.pages,
                 "warnings": list(result.warnings),
+                "cover_out": str(cover_out) if cover_out else None,
             }
         )
     elif doc is not None:
@@ -139,6 +186,13 @@ def _render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
 def register(subparsers: Any) -> None:
     """Add ``doc kinds`` and ``doc render`` to the ``fairdesk`` parser."""
     doc = add_subcommand(subparsers, "doc", _("response documents (PDF, DOCX)"))
@@ -146,12 +200,21 @@ def register(subparsers: Any) -> None:
 
     kinds = add_subcommand(sub, "kinds", _("list document kinds and their languages"))
     kinds.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    kinds.add_argument(
+        "--case", metavar="CASE", help=_("only the kinds that fit this case (id or number)")
+    )
     kinds.set_defaults(handler=_kinds)
 
     # Not add_subcommand: here --lang is the DOCUMENT's language, not the messages' language
     # (messages follow FAIRDESK_LANG / LANG).
     help_text = _("render a document for a case and store it")
-    render = sub.add_parser("render", help=help_text, description=help_text)
+    render = sub.add_parser(
+        "render",
+        help=help_text,
+        description=help_text,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    render.__class__ = _RenderParser  # the kinds' fields are read only for --help
     render.add_argument(
         "--data-dir",
         metavar="DIR",
@@ -185,5 +248,12 @@ def register(subparsers: Any) -> None:
         help=_("render missing fields as marked blanks instead of failing"),
     )
     render.add_argument("--out", required=True, metavar="FILE", help=_("where to write the file"))
+    render.add_argument(
+        "--cover-out",
+        metavar="FILE",
+        help=_(
+            "where to write our internal cover sheet (default: OUT with .cover before the ending)"
+        ),
+    )
     render.add_argument("--json", action="store_true", help=_("machine-readable output"))
     render.set_defaults(handler=_render)

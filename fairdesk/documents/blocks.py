@@ -9,6 +9,10 @@ block for one item); ``::signature Name | Role | Place and date`` (a signature b
 ``::qr <text>`` (a QR code). Everything else is paragraph text; blank lines separate
 paragraphs; ``**bold**`` marks bold text.
 
+Lines between ``::internal`` and ``::end`` are notes for our own side (strategy, validity,
+what not to sign): they are parsed as usual but marked ``internal`` and printed only on the
+separate cover sheet, never in the document that is filed or sent.
+
 Values inserted into a template are escaped (see :func:`escape_value`) so that a ``|`` or a
 leading ``#`` typed by a user never turns into markup; their line breaks survive as breaks.
 The PDF and DOCX writers both consume the same blocks, which is what keeps them in step.
@@ -19,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 # Private-use characters standing in for markup characters inside inserted values.
 _PIPE = "\ue000"
@@ -29,7 +33,20 @@ _BREAK = "\ue003"  # a line break inside an inserted value
 _HASH = "\ue004"
 _COLON = "\ue005"
 
-BLANK_MARK = "［待填写 / TO BE COMPLETED］"
+BLANK_MARK = "［待填写 / TO BE COMPLETED］"  # for a document language without its own marker
+# The marker in the document's own language (``blank`` in labels/<lang>.toml); a German
+# document must not carry a Chinese marker.
+BLANK_MARKS = {"zh": "［待填写］", "en": "[TO BE COMPLETED]", "de": "[NOCH AUSZUFÜLLEN]"}
+
+
+def blank_mark(language: str) -> str:
+    return BLANK_MARKS.get(language, BLANK_MARK)
+
+
+def split_blanks(text: str) -> list[str]:
+    """``text`` split around every blank marker; odd positions are the markers themselves."""
+    marks = sorted({BLANK_MARK, *BLANK_MARKS.values()}, key=len, reverse=True)
+    return re.split("(" + "|".join(re.escape(m) for m in marks) + ")", text)
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,7 @@ class Block:
     header: bool = False
     line: int = 0  # line in the rendered text (for messages)
     extra: tuple[str, ...] = field(default_factory=tuple)
+    internal: bool = False  # for our cover sheet only, never in the outgoing document
 
 
 _LINE_MARKUP = re.compile(r"^\s*(?:[-•>]|\d+[.)]\s)")
@@ -75,6 +93,7 @@ def unescape(text: str) -> str:
 
 
 _NUMBERED = re.compile(r"^(\d+)[.)]\s+(.*)$")
+_OWN_NUMBER = re.compile(r"^(?:\(?\d{1,2}[.)）、]|[（(]\d{1,2}[)）])\s*")
 _SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 
@@ -87,8 +106,45 @@ def _cells(line: str) -> tuple[str, ...]:
     return tuple(unescape(cell.strip()) for cell in inner.split("|"))
 
 
+_INTERNAL_START = "::internal"
+_INTERNAL_END = "::end"
+
+
 def parse(text: str) -> list[Block]:
-    """Parse rendered template text into blocks (never fails: unknown lines are paragraphs)."""
+    """Parse rendered template text into blocks (never fails: unknown lines are paragraphs).
+
+    ``::internal`` … ``::end`` regions give blocks marked ``internal`` (see the module doc).
+    """
+    out: list[Block] = []
+    segment: list[str] = []
+    start = 0
+    internal = False
+    lines = text.split("\n")
+    for i, raw in enumerate([*lines, None]):
+        command = raw.strip().lower() if raw is not None else None
+        if raw is None or command in (_INTERNAL_START, _INTERNAL_END):
+            for b in _parse_segment("\n".join(segment)):
+                out.append(replace(b, line=b.line + start, internal=internal))
+            segment = []
+            start = i + 1
+            if command is not None:
+                internal = command == _INTERNAL_START
+            continue
+        segment.append(raw)
+    return out
+
+
+def outgoing(blocks: list[Block]) -> list[Block]:
+    """What is filed or sent: every block that is not an internal note."""
+    return [b for b in blocks if not b.internal]
+
+
+def internal(blocks: list[Block]) -> list[Block]:
+    """Our own notes, for the cover sheet."""
+    return [b for b in blocks if b.internal]
+
+
+def _parse_segment(text: str) -> list[Block]:
     blocks: list[Block] = []
     para: list[str] = []
     para_line = 0
@@ -168,7 +224,8 @@ def parse(text: str) -> list[Block]:
                 cur = lines[i].strip()
                 m = _NUMBERED.match(cur)
                 if ordered and m:
-                    items.append(unescape(m.group(2).strip()))
+                    # A value that already starts with "1." must not print as "1. 1.".
+                    items.append(_OWN_NUMBER.sub("", unescape(m.group(2).strip())))
                 elif not ordered and cur.startswith(("- ", "* ", "• ")):
                     items.append(unescape(cur[2:].strip()))
                 elif cur and items and lines[i].startswith((" ", "\t")):

@@ -4,7 +4,8 @@
 countdown, fair, booth), the selected evidence and the documents already produced, then
 merges the user's fields over them and lists every required field that is still empty —
 before anything is rendered. With ``allow_blanks`` the empty ones become the visible marker
-``［待填写 / TO BE COMPLETED］`` instead of an error. Words (role names, "yes", month names)
+in the document's language (``［待填写］``, ``[TO BE COMPLETED]``, ``[NOCH AUSZUFÜLLEN]``)
+instead of an error. Words (role names, "yes", month names)
 and date formats come from ``labels/<lang>.toml`` in the document's language, which is
 independent of the language of the app.
 """
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from fairdesk import cases
 from fairdesk.documents import templates
-from fairdesk.documents.blocks import BLANK_MARK
+from fairdesk.documents.blocks import blank_mark
 from fairdesk.documents.evidence_view import EvidenceView, list_evidence
 from fairdesk.documents.templates import FieldDef, TemplateInfo
 from fairdesk.errors import ValidationError
@@ -108,6 +109,24 @@ class Formatter:
             text += f" ({self.tz}, UTC{offset[:3]}:{offset[3:]})"
         return text
 
+    def stamp(self, moment: datetime) -> str:
+        """A compact time that still carries its zone: ``25 Nov 2026, 09:00 UTC+08:00``."""
+        local = moment.astimezone(self.zone)
+        text = str(self.formats.get("datetime", "{y}-{m}-{d} {H}:{M}")).format(**self._parts(local))
+        offset = local.strftime("%z")
+        return f"{text} UTC{offset[:3]}:{offset[3:]}"
+
+    def camera_time(self, local_text: str, offset: str) -> str:
+        """A capture time written by the camera: with its own offset, or said to lack one."""
+        try:
+            naive = datetime.fromisoformat(local_text.replace(" ", "T"))
+        except ValueError:
+            return local_text
+        text = str(self.formats.get("datetime", "{y}-{m}-{d} {H}:{M}")).format(**self._parts(naive))
+        if offset:
+            return f"{text} UTC{offset}"
+        return f"{text} ({self.word('zone_unknown')})"
+
     def duration(self, delta: timedelta) -> str:
         seconds = int(abs(delta.total_seconds()))
         days, rest = divmod(seconds, 86400)
@@ -132,8 +151,18 @@ def _party_text(p: cases.PartyRow) -> str:
     return p.name
 
 
-def _first(parties: Sequence[cases.PartyRow], role: PartyRole) -> str:
-    return next((_party_text(p) for p in parties if p.role == role), "")
+def role_code(party: cases.PartyRow) -> str:
+    """The party's role as plain text, so roles added later (notary, …) compare safely."""
+    return str(getattr(party.role, "value", party.role))
+
+
+def _first(parties: Sequence[cases.PartyRow], role: PartyRole | str) -> str:
+    code = str(getattr(role, "value", role))
+    return next((_party_text(p) for p in parties if role_code(p) == code), "")
+
+
+def _all(parties: Sequence[cases.PartyRow], code: str) -> str:
+    return "; ".join(_party_text(p) for p in parties if role_code(p) == code)
 
 
 def _gps(view: EvidenceView) -> str:
@@ -142,21 +171,44 @@ def _gps(view: EvidenceView) -> str:
     return f"{view.gps_lat:.6f}, {view.gps_lon:.6f}"
 
 
-def _custody_line(fmt: Formatter, at: str, action: str, actor: str) -> str:
+def _custody_row(fmt: Formatter, at: str, action: str, actor: str) -> list[str]:
     try:
-        when = fmt.when(datetime.fromisoformat(at), with_zone=False)
+        moment = datetime.fromisoformat(at)
+        # The log writes UTC; an entry without an offset is UTC too, and is printed as such.
+        when = fmt.stamp(moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("UTC")))
     except ValueError:
         when = at
-    return " · ".join(p for p in (when, fmt.label("custody_action", action), actor) if p)
+    return [when, fmt.label("custody_action", action), actor or "—"]
 
 
-def _evidence_values(fmt: Formatter, items: Sequence[EvidenceView]) -> list[dict[str, Any]]:
+def _presence(fmt: Formatter, present: bool, names: str) -> str:
+    """ "yes: Name" / "yes (name not recorded)" / "no"."""
+    if not present:
+        return fmt.word("no")
+    return f"{fmt.word('yes')}: {names}" if names else fmt.word("yes_unnamed")
+
+
+def _evidence_values(
+    fmt: Formatter, items: Sequence[EvidenceView], parties: Sequence[cases.PartyRow] = ()
+) -> list[dict[str, Any]]:
+    witnesses = _all(parties, "witness")
+    notaries = _all(parties, "notary")
+    photographer = _all(parties, "photographer")
     out = []
     for n, e in enumerate(items, 1):
         if e.captured_at is not None:
-            captured = fmt.when(e.captured_at)
+            captured = fmt.stamp(e.captured_at)
+        elif e.captured_local:
+            captured = fmt.camera_time(e.captured_local, e.captured_offset)
         else:
-            captured = e.captured_local.replace("T", " ")
+            captured = ""
+        custody_rows = [_custody_row(fmt, at, action, actor) for at, action, actor in e.custody]
+        if photographer:
+            taken_by = photographer
+        elif e.imported_by:
+            taken_by = fmt.word("imported_by").format(name=e.imported_by)
+        else:
+            taken_by = ""
         out.append(
             {
                 "n": n,
@@ -180,11 +232,11 @@ def _evidence_values(fmt: Formatter, items: Sequence[EvidenceView]) -> list[dict
                 "gps": _gps(e),
                 "camera": e.camera,
                 "place": " ".join(p for p in (e.hall, e.booth) if p),
-                "notary": fmt.word("yes") if e.notary_present else fmt.word("no"),
-                "witness": fmt.word("yes") if e.witness_present else fmt.word("no"),
-                "custody": [
-                    _custody_line(fmt, at, action, actor) for at, action, actor in e.custody
-                ],
+                "notary": _presence(fmt, e.notary_present, notaries),
+                "witness": _presence(fmt, e.witness_present, witnesses),
+                "photographer": taken_by,
+                "custody": [" · ".join(row) for row in custody_rows],
+                "custody_rows": custody_rows,
                 "available": e.path is not None,
             }
         )
@@ -203,7 +255,7 @@ def _documents_values(fmt: Formatter, store: Store, case_id: str) -> list[dict[s
                 "language": d.language,
                 "format": d.format.upper(),
                 "version": d.version,
-                "created": fmt.when(d.created_at, with_zone=False),
+                "created": fmt.stamp(d.created_at),  # every time in a document has its zone
                 "sha_short": d.sha256[:16],
             }
         )
@@ -252,7 +304,7 @@ def case_values(
     opponent_role = (
         PartyRole.COMPLAINANT if c.direction == Direction.AGAINST_US else PartyRole.RESPONDENT
     )
-    ev = _evidence_values(fmt, evidence)
+    ev = _evidence_values(fmt, evidence, parties)
     return {
         "case_id": c.id,
         "case_number": c.number,
@@ -312,7 +364,13 @@ def case_values(
             (p.reference for p in parties if p.role == PartyRole.COURT and p.reference), ""
         ),
         "bailiff": _first(parties, PartyRole.BAILIFF),
+        "court_name": _first(parties, PartyRole.COURT),
+        # Roles added by the parties work are read by their text value, never required.
+        "notary": _first(parties, "notary"),
+        "witnesses": [_party_text(p) for p in parties if role_code(p) == "witness"],
+        "notaries": [_party_text(p) for p in parties if role_code(p) == "notary"],
         "customs_office": _first(parties, PartyRole.CUSTOMS),
+        "customs_authority": _first(parties, PartyRole.CUSTOMS),
         "rights": [right(r) for r in detail.rights],
         "rights_asserted": [right(r) for r in theirs],
         "our_rights": [right(r) for r in ours],
@@ -326,7 +384,31 @@ def case_values(
         "evidence_count": len(ev),
         "documents_produced": _documents_values(fmt, store, c.id),
         "w": dict(fmt.words),
-        "blank": BLANK_MARK,
+        "blank": fmt.word("blank"),
+    }
+
+
+def _own_deadline(
+    info: TemplateInfo, detail: cases.CaseDetail, fmt: Formatter, now: datetime
+) -> dict[str, str]:
+    """The open deadline this document answers (by the kind's deadline words), or nothing.
+
+    A statement must not call the case's next deadline — removing an exhibit, instructing
+    counsel — its own deadline.
+    """
+    words = [w.lower() for w in info.declaration.deadline_words]
+    mine = [
+        d
+        for d in detail.deadlines
+        if not d.done and words and any(w in f"{d.what} {d.source}".lower() for w in words)
+    ]
+    first = min(mine, key=lambda d: d.due_at, default=None)
+    if first is None:
+        return {"own_deadline": "", "own_deadline_what": "", "own_deadline_countdown": ""}
+    return {
+        "own_deadline": fmt.when(first.due_at),
+        "own_deadline_what": first.what,
+        "own_deadline_countdown": fmt.countdown(first.due_at, now),
     }
 
 
@@ -361,12 +443,12 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def _blank_for(fdef: FieldDef) -> Any:
+def _blank_for(fdef: FieldDef, mark: str) -> Any:
     if fdef.type == "lines":
-        return [BLANK_MARK]
+        return [mark]
     if fdef.type == "rows":
-        return [[BLANK_MARK] * max(1, len(fdef.column_names("en")))]
-    return BLANK_MARK
+        return [[mark] * max(1, len(fdef.column_names("en")))]
+    return mark
 
 
 def prepare(
@@ -391,6 +473,7 @@ def prepare(
     if evidence is None:
         evidence = list_evidence(store, detail.case.id, evidence_ids) if info.uses_evidence else []
     values = case_values(store, detail, fmt, now, evidence)
+    values.update(_own_deadline(info, detail, fmt, now))
     user = {k: v for k, v in (fields or {}).items() if v is not None}
     unknown = [k for k in user if k not in info.fields]
     if unknown:
@@ -413,7 +496,7 @@ def prepare(
             if required:
                 missing.append(MissingField(name, fdef.label(ui)))
                 if allow_blanks:
-                    values[name] = _blank_for(fdef)
+                    values[name] = _blank_for(fdef, blank_mark(language))
                     blanks.append(name)
             else:
                 values.setdefault(name, [] if fdef.type in ("lines", "rows") else "")
@@ -427,7 +510,7 @@ def prepare(
                         col_name = cols[col] if col < len(cols) else str(col + 1)
                         missing.append(MissingField(name, fdef.label(ui), f"{row_no} · {col_name}"))
                         if allow_blanks:
-                            row[col] = BLANK_MARK
+                            row[col] = blank_mark(language)
                             blanks.append(name)
     return Prepared(
         info=info,

@@ -32,6 +32,7 @@ class EvidenceView:
     supports: str = ""  # which right or claim feature it supports
     captured_at: datetime | None = None  # UTC when the offset was known
     captured_local: str = ""  # as the camera wrote it
+    captured_offset: str = ""  # "+08:00" when the camera recorded its zone offset, else ""
     capture_is_claim: bool = True  # time comes from the device clock, not a trusted source
     gps_lat: float | None = None
     gps_lon: float | None = None
@@ -43,6 +44,7 @@ class EvidenceView:
     custody: tuple[tuple[str, str, str], ...] = ()  # (ISO time, action, actor), oldest first
     # The earliest RFC 3161 token covering the item's import: (token time, TSA name).
     timestamp: tuple[datetime, str] | None = None
+    imported_by: str = ""  # the user who imported it (not necessarily who took the photo)
     path: Path | None = None  # the original in the vault (None if not available here)
     # Opens the original's plaintext (decrypting an encrypted vault); None → read ``path``.
     opener: Callable[[], BinaryIO] | None = field(default=None, compare=False)
@@ -83,6 +85,7 @@ def _view(
         supports=str(getattr(item, "supports", "") or ""),
         captured_at=getattr(item, "captured_at", None),
         captured_local=str(getattr(item, "captured_local", "") or ""),
+        captured_offset=str(getattr(item, "captured_offset", "") or ""),
         capture_is_claim=bool(getattr(item, "capture_is_claim", True)),
         gps_lat=getattr(item, "gps_lat", None),
         gps_lon=getattr(item, "gps_lon", None),
@@ -93,6 +96,7 @@ def _view(
         witness_present=bool(getattr(item, "witness_present", False)),
         custody=tuple(custody.get(item_id, []) or custody.get(sha, [])),
         timestamp=stamps.get(item_id),
+        imported_by=str(getattr(item, "imported_by", "") or ""),
         path=path,
         opener=(lambda: service.open_original(store, sha)) if path is not None else None,
     )

@@ -1,5 +1,10 @@
 """The document font (bundled Noto Sans SC, Regular + Bold) and its character coverage.
 
+Noto Sans SC draws some punctuation full-width, as Chinese text wants it: § “ ” ‘ ’ · • ± ×.
+In a German or English document that reads "§ § 936" and „Schuldnerin “, so those few
+characters are drawn from the bundled DejaVu Sans there (:data:`LATIN_PUNCT_FAMILY`, see
+``pdf._markup``); Chinese documents keep the full-width forms.
+
 Registered once per process with reportlab as a family so that ``<b>`` really is bold. The
 coverage check reads the TrueType cmap: a character the font lacks would otherwise come out
 as an empty gap in the PDF, so such characters are replaced by a visible □ and reported.
@@ -17,6 +22,10 @@ BOLD = "NotoSansSC-Bold"
 REGULAR_FILE = "NotoSansSC_400Regular.ttf"
 BOLD_FILE = "NotoSansSC_700Bold.ttf"
 REPLACEMENT = "□"  # U+25A1, present in the font
+LATIN_PUNCT_FAMILY = "DejaVuSans"
+LATIN_PUNCT_BOLD = "DejaVuSans-Bold"
+# Full-width in Noto Sans SC, proportional in DejaVu Sans (measured with stringWidth).
+LATIN_PUNCT = frozenset("§“”‘’·•±×")
 
 _lock = threading.Lock()
 _registered = False
@@ -38,6 +47,17 @@ def register() -> None:
         pdfmetrics.registerFont(bold)
         pdfmetrics.registerFontFamily(
             FAMILY, normal=FAMILY, bold=BOLD, italic=FAMILY, boldItalic=BOLD
+        )
+        punct = TTFont(LATIN_PUNCT_FAMILY, str(resource_path("fonts", "DejaVuSans.ttf")))
+        punct_bold = TTFont(LATIN_PUNCT_BOLD, str(resource_path("fonts", "DejaVuSans-Bold.ttf")))
+        pdfmetrics.registerFont(punct)
+        pdfmetrics.registerFont(punct_bold)
+        pdfmetrics.registerFontFamily(
+            LATIN_PUNCT_FAMILY,
+            normal=LATIN_PUNCT_FAMILY,
+            bold=LATIN_PUNCT_BOLD,
+            italic=LATIN_PUNCT_FAMILY,
+            boldItalic=LATIN_PUNCT_BOLD,
         )
         _coverage = frozenset(regular.face.charToGlyph) & frozenset(bold.face.charToGlyph)
         _registered = True

@@ -10,6 +10,7 @@ be decoded becomes a framed placeholder and a warning.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 from xml.sax.saxutils import escape
@@ -19,6 +20,7 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
@@ -36,14 +38,16 @@ from reportlab.platypus import (
 from reportlab.platypus.doctemplate import LayoutError
 
 from fairdesk.documents import blocks as blk
-from fairdesk.documents import fonts, images
+from fairdesk.documents import cjkbreak, fonts, images
 from fairdesk.documents.render import (
     DocumentSpec,
     EvidenceEntry,
     Rendered,
+    custody_table,
     evidence_heading,
     evidence_rows,
 )
+from fairdesk.errors import FairDeskError
 from fairdesk.i18n import _
 
 PAGE_SIZES = {"a4": A4, "letter": LETTER}
@@ -80,6 +84,7 @@ def _styles() -> dict[str, ParagraphStyle]:
             leading=18,
             spaceBefore=10,
             spaceAfter=5,
+            keepWithNext=1,
         ),
         "h2": ParagraphStyle(
             "h2",
@@ -89,6 +94,7 @@ def _styles() -> dict[str, ParagraphStyle]:
             leading=16,
             spaceBefore=8,
             spaceAfter=4,
+            keepWithNext=1,
         ),
         "h3": ParagraphStyle(
             "h3",
@@ -98,10 +104,20 @@ def _styles() -> dict[str, ParagraphStyle]:
             leading=15,
             spaceBefore=6,
             spaceAfter=3,
+            keepWithNext=1,
         ),
         "cell": ParagraphStyle("cell", parent=base, fontSize=9.5, leading=13, spaceAfter=0),
         "cellhead": ParagraphStyle(
             "cellhead", parent=base, fontName=fonts.BOLD, fontSize=9.5, leading=13, spaceAfter=0
+        ),
+        "caption": ParagraphStyle(
+            "caption",
+            parent=base,
+            fontName=fonts.BOLD,
+            fontSize=9.5,
+            leading=13,
+            spaceAfter=2,
+            keepWithNext=1,
         ),
         "small": ParagraphStyle(
             "small", parent=base, fontSize=7.5, leading=10, spaceAfter=0, textColor=MUTED
@@ -111,16 +127,110 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _markup(text: str, missing: set[str]) -> str:
-    """Inline text → reportlab paragraph markup (escaped, bold, line breaks, blank markers)."""
+def _latin_punctuation(piece: str) -> str:
+    """Draw the few characters Noto Sans SC makes full-width from the Latin font."""
+    return "".join(
+        f'<font name="{fonts.LATIN_PUNCT_FAMILY}">{ch}</font>' if ch in fonts.LATIN_PUNCT else ch
+        for ch in piece
+    )
+
+
+def _markup(text: str, missing: set[str], latin: bool = False) -> str:
+    """Inline text → reportlab paragraph markup (escaped, bold, line breaks, blank markers).
+
+    ``latin``: a German or English document, whose § and quotes must not be full-width.
+    """
     out = []
     for run, bold in blk.runs(text):
-        piece = escape(fonts.replace_missing(run, missing)).replace("\n", "<br/>")
-        piece = piece.replace(
-            blk.BLANK_MARK, f'<font color="{BLANK_COLOUR}"><b>{blk.BLANK_MARK}</b></font>'
-        )
-        out.append(f"<b>{piece}</b>" if bold else piece)
+        parts = []
+        for i, part in enumerate(blk.split_blanks(run)):
+            piece = escape(fonts.replace_missing(part, missing)).replace("\n", "<br/>")
+            if latin:
+                piece = _latin_punctuation(piece)
+            parts.append(f'<font color="{BLANK_COLOUR}"><b>{piece}</b></font>' if i % 2 else piece)
+        joined = "".join(parts)
+        out.append(f"<b>{joined}</b>" if bold else joined)
     return "".join(out)
+
+
+# Characters a line may break between (CJK ideographs, kana, hangul, fullwidth forms).
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+CELL_PADDING = 10.0  # LEFTPADDING + RIGHTPADDING of _grid
+MAX_SHARE = 0.62  # no column takes more than this share while others need room
+
+
+def _unbreakable(text: str) -> list[str]:
+    """Pieces a cell line must never be split inside: Latin words, numbers, hashes.
+
+    Reportlab breaks lines at spaces; a CJK run without spaces may break between any two
+    ideographs, so only its Latin and digit pieces count.
+    """
+    pieces: list[str] = []
+    for word in blk.plain(text).split():
+        if _CJK.search(word):
+            pieces.extend(p for p in _CJK.split(word) if p)
+            pieces.append("字字")  # at least two ideographs per line
+        else:
+            pieces.append(word)
+    return pieces
+
+
+def column_widths(
+    rows: Sequence[Sequence[str]],
+    ncols: int,
+    frame_w: float,
+    font: str = fonts.FAMILY,
+    size: float = 9.5,
+) -> list[float]:
+    """Widths that never split a word or number: each column gets at least its longest
+    unbreakable piece; the rest is shared by how much text each column holds.
+
+    If even the minimums do not fit (a table with very many columns), they are scaled down
+    proportionally — the only case in which a word may still be split.
+    """
+    bold_first = len(rows) > 0
+    minimum: list[float] = []
+    natural: list[float] = []
+    for col in range(ncols):
+        cells = [(r[col] if col < len(r) else "") for r in rows]
+        face = fonts.BOLD if bold_first else font
+        longest_piece = max(
+            (stringWidth(p, face, size) for c in cells for p in _unbreakable(c)), default=0.0
+        )
+        widest_line = max(
+            (stringWidth(line, face, size) for c in cells for line in blk.plain(c).split("\n")),
+            default=0.0,
+        )
+        minimum.append(max(longest_piece, size * 2) + CELL_PADDING)
+        natural.append(max(widest_line, size * 2) + CELL_PADDING)
+    if sum(minimum) >= frame_w:
+        return [frame_w * m / sum(minimum) for m in minimum]
+    if sum(natural) <= frame_w:
+        # Everything fits on one line: give the spare room to the widest columns.
+        spare = frame_w - sum(natural)
+        return [n + spare * n / sum(natural) for n in natural]
+    widths = list(minimum)
+    spare = frame_w - sum(widths)
+    wants = [max(n - m, 0.0) for n, m in zip(natural, minimum, strict=True)]
+    cap = frame_w * MAX_SHARE
+    while spare > 0.5 and any(w > 0.5 for w in wants):
+        total = sum(wants)
+        given = 0.0
+        for i, want in enumerate(wants):
+            if want <= 0:
+                continue
+            share = min(want, spare * want / total, max(cap - widths[i], 0.0))
+            widths[i] += share
+            wants[i] -= share
+            given += share
+            if widths[i] >= cap:
+                wants[i] = 0.0
+        spare -= given
+        if given < 0.5:
+            break
+    if spare > 0.5:  # every column is as wide as it wants: share the rest
+        widths = [w + spare * w / sum(widths) for w in widths]
+    return widths
 
 
 class QrFlowable(Flowable):  # type: ignore[misc]
@@ -217,10 +327,11 @@ class _Writer:
         self.page_w, self.page_h = PAGE_SIZES.get(spec.paper, A4)
         self.frame_w = self.page_w - 2 * MARGIN_X
         self.tables_as_text = tables_as_text
+        self.latin = spec.language != "zh"
         self.warnings: list[str] = []
 
     def p(self, text: str, style: str = "body") -> Paragraph:
-        return Paragraph(_markup(text, self.missing), self.st[style])
+        return Paragraph(_markup(text, self.missing, self.latin), self.st[style])
 
     def _grid(self, data: list[list[Any]], widths: Sequence[float] | None, header: bool) -> Table:
         table = Table(data, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
@@ -252,11 +363,7 @@ class _Writer:
                     out.append(self.p(f"**{label}**\n{cell}" if label else cell))
                 out.append(Spacer(1, 4))
             return out
-        widths = (
-            [self.frame_w * 0.3, self.frame_w * 0.7]  # label/value: labels never squeezed
-            if not b.header and ncols == 2
-            else self._widths(rows, ncols)
-        )
+        widths = self._widths(rows, ncols)
         data = []
         label_table = not b.header and ncols == 2  # label/value tables: labels in bold
         for i, row in enumerate(rows):
@@ -274,14 +381,8 @@ class _Writer:
         return [self._grid(data, widths, b.header), Spacer(1, 8)]
 
     def _widths(self, rows: list[list[str]], ncols: int) -> list[float]:
-        # Columns share the width by their longest content, within limits, so a short label
-        # column stays narrow and long text columns get the room.
-        lengths = []
-        for col in range(ncols):
-            longest = max((len(r[col]) if col < len(r) else 0) for r in rows)
-            lengths.append(min(max(longest, 6), 60))
-        total = sum(lengths)
-        return [self.frame_w * n / total for n in lengths]
+        """Column widths from the content (see :func:`column_widths`)."""
+        return column_widths(rows, ncols, self.frame_w)
 
     def evidence(self, sha: str) -> list[Flowable]:
         entry = self.spec.evidence.get(sha)
@@ -325,7 +426,18 @@ class _Writer:
         ]
         heading = self.p(evidence_heading(entry, words), "h3")
         grid = self._grid(meta, [self.frame_w * 0.24, self.frame_w * 0.76], False)
-        return [KeepTogether([heading, top, Spacer(1, 4), grid]), Spacer(1, 10)]
+        out: list[Flowable] = [KeepTogether([heading, top, Spacer(1, 4), grid])]
+        log = custody_table(entry, words)
+        if log:
+            # Its own table, split by rows with the header repeated: a log of any length fits.
+            caption = self.p(words.get("custody", "Custody"), "caption")
+            data = [
+                [self.p(cell, "cellhead" if i == 0 else "cell") for cell in row]
+                for i, row in enumerate(log)
+            ]
+            table = self._grid(data, self._widths([list(r) for r in log], 3), True)
+            out += [Spacer(1, 4), caption, table]
+        return [*out, Spacer(1, 10)]
 
     def _photo(self, entry: EvidenceEntry, box_w: float, box_h: float) -> Flowable:
         view = entry.view
@@ -381,23 +493,32 @@ class _Writer:
         return box
 
     def signature(self, b: blk.Block) -> list[Flowable]:
+        """Place and date, room to sign, the line, and under the line the name and role."""
         name, role, place = ([*list(b.items), "", "", ""])[:3]
-        line = Table([[""]], colWidths=[7.5 * cm], rowHeights=[1.4 * cm])
-        line.setStyle(
+        rows: list[list[Any]] = []
+        if place:
+            rows.append([self.p(place)])
+        rows.append([""])  # room for the handwritten signature
+        rows.append([self.p(f"**{name}**", "body")])
+        if role:
+            rows.append([self.p(role, "small")])
+        space = len(rows) - (3 if role else 2)
+        heights: list[float | None] = [None] * len(rows)
+        heights[space] = 1.5 * cm
+        block = Table(rows, colWidths=[8.5 * cm], rowHeights=heights, hAlign="LEFT")
+        block.setStyle(
             TableStyle(
                 [
                     ("FONTNAME", (0, 0), (-1, -1), fonts.FAMILY),
-                    ("LINEBELOW", (0, 0), (-1, -1), 0.8, INK),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 1),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                    # The line is ABOVE the name: one signs on it, the name is printed below.
+                    ("LINEABOVE", (0, space + 1), (0, space + 1), 0.8, INK),
                 ]
             )
         )
-        parts: list[Flowable] = [Spacer(1, 14)]
-        if place:
-            parts.append(self.p(place))
-        parts += [line, self.p(f"**{name}**", "body")]
-        if role:
-            parts.append(self.p(role, "small"))
-        return [KeepTogether(parts)]
+        return [Spacer(1, 14), KeepTogether([block])]
 
     def note(self, b: blk.Block) -> list[Flowable]:
         box = Table([[self.p(b.text, "note")]], colWidths=[self.frame_w])
@@ -485,12 +606,21 @@ def _pdf_lang(language: str) -> str:
 def write(spec: DocumentSpec) -> Rendered:
     """Render ``spec`` as PDF bytes (font registered on first use)."""
     fonts.register()
+    cjkbreak.install()  # no line starts with closing punctuation
     try:
         data, pages, warnings = _build(spec, tables_as_text=False)
     except LayoutError:
         # A table cell taller than a page cannot be split by reportlab: print the tables as
         # stacked text instead of failing, and say so.
-        data, pages, warnings = _build(spec, tables_as_text=True)
+        try:
+            data, pages, warnings = _build(spec, tables_as_text=True)
+        except LayoutError as exc:
+            raise FairDeskError(
+                _(
+                    "The PDF cannot be laid out: one piece of text is taller than a page. "
+                    "Shorten the longest field or use DOCX; nothing was saved."
+                )
+            ) from exc
         warnings.append(
             _(
                 "A table cell was longer than a page, so tables are printed as "

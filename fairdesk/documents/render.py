@@ -8,7 +8,7 @@ characters the font lacks are replaced by a visible □ in the PDF and reported 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from fairdesk.documents.evidence_view import EvidenceView
 from fairdesk.i18n import _
 
 PAPERS = ("a4", "letter")
+COVER_SUFFIX = ".cover"  # the kind of a cover sheet: "<kind>.cover"
 FORMATS = ("pdf", "docx")
 
 
@@ -44,6 +45,7 @@ class DocumentSpec:
     cache_dir: Path | None = None
     cache_key: bytes | None = None  # the data key of an encrypted folder: cache encrypted
     warnings: tuple[str, ...] = ()
+    cover: tuple[blk.Block, ...] = ()  # our internal notes: printed only on the cover sheet
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,9 @@ def build_spec(
 ) -> DocumentSpec:
     """Render the template and parse it; raises TemplateError for template faults."""
     text = templates.render_text(prepared.info, prepared.values)
-    parsed = blk.parse(text)
+    everything = blk.parse(text)
+    parsed = blk.outgoing(everything)
+    notes = blk.internal(everything)
     words = {str(k): str(v) for k, v in dict(prepared.labels.get("words", {})).items()}
     entries: dict[str, EvidenceEntry] = {}
     by_sha = {str(v["sha256"]): v for v in prepared.values.get("evidence", [])}
@@ -94,7 +98,7 @@ def build_spec(
     if prepared.blanks_used:
         warnings.append(
             _("The document has blanks marked “{mark}” for: {fields}.").format(
-                mark=blk.BLANK_MARK, fields=", ".join(prepared.blanks_used)
+                mark=blk.blank_mark(prepared.info.language), fields=", ".join(prepared.blanks_used)
             )
         )
     return DocumentSpec(
@@ -112,6 +116,68 @@ def build_spec(
         cache_dir=cache_dir,
         cache_key=cache_key,
         warnings=tuple(warnings),
+        # A cover sheet only where the template holds notes for our side.
+        cover=tuple(_cover_blocks(prepared, notes, words)) if notes else (),
+    )
+
+
+def _cover_blocks(
+    prepared: Prepared, notes: Sequence[blk.Block], words: Mapping[str, str]
+) -> list[blk.Block]:
+    """The cover sheet: what the document is, who signs it, our notes, the open blanks.
+
+    It is for our side only, so strategy, validity and "do not sign" advice live here and
+    never in the document that is filed or sent.
+    """
+    info = prepared.info
+    out = [
+        blk.Block("title", text=words.get("cover_title", "Internal cover sheet")),
+        blk.Block("note", text=words.get("cover_warning", "For our side only.")),
+        blk.Block(
+            "table",
+            rows=(
+                (words.get("cover_document", "Document"), info.title),
+                (words.get("case_number", "Case"), prepared.case_number),
+                (
+                    words.get("cover_signs", "Signed by"),
+                    words.get(f"signer_{info.signer}", info.signer),
+                ),
+            ),
+        ),
+    ]
+    if notes:
+        out.append(blk.Block("heading", text=words.get("cover_notes", "Notes"), level=1))
+        out.extend(notes)
+    if info.jurisdiction_notes:
+        out.append(blk.Block("heading", text=words.get("cover_law", "Background"), level=1))
+        out.extend(
+            blk.Block("paragraph", text=" ".join(p.split()))
+            for p in info.jurisdiction_notes.split("\n\n")
+            if p.strip()
+        )
+    if info.declaration.sources:
+        out.append(blk.Block("heading", text=words.get("cover_sources", "Sources"), level=1))
+        out.append(blk.Block("bullets", items=info.declaration.sources))
+    if prepared.blanks_used:
+        out.append(blk.Block("heading", text=words.get("cover_blanks", "Still blank"), level=1))
+        out.append(blk.Block("bullets", items=tuple(prepared.blanks_used)))
+    return out
+
+
+def cover_spec(spec: DocumentSpec) -> DocumentSpec:
+    """The cover sheet as a document of its own (same case, language, paper and footer)."""
+    title = spec.words.get("cover_title", "Internal cover sheet")
+    return replace(
+        spec,
+        title=title,
+        kind=f"{spec.kind}{COVER_SUFFIX}",
+        blocks=spec.cover,
+        doc_ref=blk.content_hash(
+            list(spec.cover), kind=spec.kind + COVER_SUFFIX, language=spec.language
+        ),
+        evidence={},
+        warnings=(),
+        cover=(),
     )
 
 
@@ -130,13 +196,28 @@ def evidence_rows(entry: EvidenceEntry, words: Mapping[str, str]) -> list[tuple[
         (words.get("caption", "Caption"), str(v.get("caption", "")) or "—"),
         (words.get("shows", "Shows"), str(v.get("shows", "")) or "—"),
         (words.get("supports", "Supports"), str(v.get("supports", "")) or "—"),
-        (
-            words.get("notary_witness", "Notary / witness"),
-            f"{v.get('notary', '—')} / {v.get('witness', '—')}",
-        ),
-        (words.get("custody", "Custody"), "\n".join(v.get("custody", [])) or "—"),
+        (words.get("photographer", "Photographer"), str(v.get("photographer", "")) or "—"),
+        (words.get("witness", "Witness present"), str(v.get("witness", "")) or "—"),
+        (words.get("notary", "Notary present"), str(v.get("notary", "")) or "—"),
     ]
     return rows
+
+
+def custody_table(entry: EvidenceEntry, words: Mapping[str, str]) -> list[tuple[str, ...]]:
+    """The item's custody log as a table: a header row, then one row per entry, oldest first.
+
+    It is a table of its own (not one cell of the item's table) so that a log of any length
+    flows over pages with its header repeated.
+    """
+    rows = [tuple(str(c) for c in r) for r in entry.values.get("custody_rows", [])]
+    if not rows:
+        return []
+    header = (
+        words.get("custody_time", "Time"),
+        words.get("custody_action_head", "Action"),
+        words.get("custody_actor", "By"),
+    )
+    return [header, *rows]
 
 
 def evidence_heading(entry: EvidenceEntry, words: Mapping[str, str]) -> str:

@@ -18,13 +18,20 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from fairdesk import events, outbox
-from fairdesk.documents import context, docx, pdf, templates
+from fairdesk import cases, events, outbox
+from fairdesk.documents import applicability, context, docx, pdf, templates
 from fairdesk.documents import store as blobs
 from fairdesk.documents.context import MissingField, Prepared
 from fairdesk.documents.evidence_view import EvidenceView
 from fairdesk.documents.model import GeneratedDocument
-from fairdesk.documents.render import FORMATS, PAPERS, Rendered, build_spec
+from fairdesk.documents.render import (
+    COVER_SUFFIX,
+    FORMATS,
+    PAPERS,
+    Rendered,
+    build_spec,
+    cover_spec,
+)
 from fairdesk.errors import NotFoundError, StoreError, ValidationError
 from fairdesk.evidence.export import DOCUMENT_PROVIDERS, ExportFile
 from fairdesk.evidence.vault import Vault
@@ -87,6 +94,10 @@ class GenerationResult:
     warnings: tuple[str, ...]
     doc_ref: str
     pages: int
+    # Our internal cover sheet (kind "<kind>.cover"), kept apart from what is filed or sent;
+    # empty when the template has no notes for our side.
+    cover: bytes = b""
+    cover_document: DocumentRow | None = None
 
 
 def _row(d: GeneratedDocument) -> DocumentRow:
@@ -123,6 +134,51 @@ def kind_title(kind: str, language: str, store: Store | None = None) -> str:
         return kind
 
 
+def kind_group(kind: str, store: Store | None = None) -> str:
+    """The group a kind belongs to (e.g. ``protective_letter``), or the kind itself."""
+    langs = kinds(store).get(kind, [])
+    if not langs:
+        return kind
+    return templates.load(kind, langs[0], store.data_dir if store else None).group
+
+
+def declaration(kind: str, store: Store | None = None) -> applicability.Declaration:
+    """Where ``kind`` applies and who signs it (``<kind>/kind.toml``)."""
+    return applicability.declaration(kind, templates.roots(store.data_dir if store else None))
+
+
+def _title_for_messages(kind: str, langs: Sequence[str], store: Store) -> str:
+    lang = context.ui_language()
+    return kind_title(kind, lang if lang in langs else langs[0], store) if langs else kind
+
+
+def why_not(store: Store, case_id: str, kind: str) -> str | None:
+    """One sentence saying why ``kind`` does not fit the case, or None when it fits."""
+    facts = applicability.facts_of(cases.get_case(store, case_id))
+    langs = kinds(store).get(kind, [])
+    return applicability.refusal(
+        declaration(kind, store), facts, _title_for_messages(kind, langs, store)
+    )
+
+
+def kinds_for_case(store: Store, case_id: str) -> dict[str, list[str]]:
+    """The kinds that fit the case (its side, situation, country and rights), with languages."""
+    facts = applicability.facts_of(cases.get_case(store, case_id))
+    return {
+        kind: langs
+        for kind, langs in kinds(store).items()
+        if applicability.refusal(declaration(kind, store), facts, kind) is None
+    }
+
+
+def _refuse_unless_fits(store: Store, case_id: str, kind: str) -> None:
+    if kind not in kinds(store):
+        return  # templates.load names the unknown kind and the available ones
+    reason = why_not(store, case_id, kind)
+    if reason:
+        raise applicability.NotApplicableError(reason)
+
+
 def check(
     store: Store,
     case_id: str,
@@ -133,14 +189,18 @@ def check(
     evidence_ids: Sequence[str] | None = None,
 ) -> Prepared:
     """Gather the values and list what is missing, without rendering (for the form)."""
+    _refuse_unless_fits(store, case_id, kind)
     return context.prepare(store, case_id, kind, language, fields, evidence_ids=evidence_ids)
 
 
 def _render(
     prepared: Prepared, fmt: str, paper: str, cache_dir: Path | None, cache_key: bytes | None
-) -> Rendered:
+) -> tuple[Rendered, Rendered | None]:
+    """The outgoing document and, separately, our cover sheet (None when there is none)."""
     spec = build_spec(prepared, paper=paper, cache_dir=cache_dir, cache_key=cache_key)
-    return pdf.write(spec) if fmt == "pdf" else docx.write(spec)
+    writer = pdf.write if fmt == "pdf" else docx.write
+    cover = writer(cover_spec(spec)) if spec.cover else None
+    return writer(spec), cover
 
 
 def render_document(
@@ -169,6 +229,7 @@ def render_document(
         raise ValidationError(
             _("Unknown paper size {paper}; use a4 or letter.").format(paper=paper)
         )
+    _refuse_unless_fits(store, case_id, kind)
     prepared = context.prepare(
         store,
         case_id,
@@ -184,28 +245,53 @@ def render_document(
         raise MissingFieldsError(prepared.missing)
     # Print copies of photos are cached; encrypted with the data key in an encrypted folder.
     cache = store.data_dir / "thumbs" / "print"
-    rendered = _render(prepared, fmt, paper, cache, blobs.data_key(store.data_dir))
+    rendered, cover = _render(prepared, fmt, paper, cache, blobs.data_key(store.data_dir))
+    cover_data = cover.data if cover else b""
     if not save:
         return GenerationResult(
-            None, rendered.data, rendered.warnings, rendered.doc_ref, rendered.pages
+            None, rendered.data, rendered.warnings, rendered.doc_ref, rendered.pages, cover_data
         )
     row = _store(store, prepared, rendered, fmt, paper)
+    cover_row = (
+        _store(store, prepared, cover, fmt, paper, cover_of=row) if cover is not None else None
+    )
     events.emit("document_added", prepared.case_id)
-    return GenerationResult(row, rendered.data, rendered.warnings, rendered.doc_ref, rendered.pages)
+    return GenerationResult(
+        row,
+        rendered.data,
+        rendered.warnings,
+        rendered.doc_ref,
+        rendered.pages,
+        cover_data,
+        cover_row,
+    )
 
 
 def _store(
-    store: Store, prepared: Prepared, rendered: Rendered, fmt: str, paper: str
+    store: Store,
+    prepared: Prepared,
+    rendered: Rendered,
+    fmt: str,
+    paper: str,
+    *,
+    cover_of: DocumentRow | None = None,
 ) -> DocumentRow:
     sha = blobs.write_blob(store.data_dir, rendered.data)  # durable before the row exists
     info = prepared.info
-    evidence_shas = [e.sha256 for e in prepared.evidence]
+    kind = info.kind + COVER_SUFFIX if cover_of else info.kind
+    title = (
+        str(prepared.labels.get("words", {}).get("cover_title", "Cover sheet")) + f" – {info.title}"
+        if cover_of
+        else info.title
+    )
+    # The cover sheet shows no evidence, so it adds no custody entries.
+    evidence_shas = [] if cover_of else [e.sha256 for e in prepared.evidence]
     with store.write() as session:
         device = session.scalars(select(Device)).one()
         last = session.scalar(
             select(func.max(GeneratedDocument.version)).where(
                 GeneratedDocument.case_id == prepared.case_id,
-                GeneratedDocument.kind == info.kind,
+                GeneratedDocument.kind == kind,
                 GeneratedDocument.language == info.language,
                 GeneratedDocument.format == fmt,
             )
@@ -213,8 +299,8 @@ def _store(
         doc = GeneratedDocument(
             id=new_id(),
             case_id=prepared.case_id,
-            kind=info.kind,
-            title=info.title,
+            kind=kind,
+            title=title,
             language=info.language,
             format=fmt,
             paper=paper,
@@ -225,7 +311,7 @@ def _store(
             fields=dict(prepared.user_fields),
             evidence=evidence_shas,
             warnings=list(rendered.warnings),
-            blanks=list(prepared.blanks_used),
+            blanks=[] if cover_of else list(prepared.blanks_used),
             created_by=device.user_name,
             device_id=device.id,
             created_at=utcnow(),
@@ -258,7 +344,8 @@ def _store(
                 "created_at": doc.created_at,
             },
         )
-        _custody(session, prepared, doc)
+        if cover_of is None:
+            _custody(session, prepared, doc)
         row = _row(doc)
     return row
 
@@ -405,15 +492,19 @@ __all__ = [
     "GenerationResult",
     "MissingFieldsError",
     "check",
+    "declaration",
     "document_path",
     "documents_json",
     "export_entries",
     "get_document",
+    "kind_group",
     "kind_title",
     "kinds",
+    "kinds_for_case",
     "last_fields",
     "list_documents",
     "read_document",
     "render_document",
     "save_copy",
+    "why_not",
 ]

@@ -5,7 +5,7 @@ no reinstall needed) and then the shipped ``resources/templates``. A kind is a f
 language is a sub-folder with ``template.txt`` (Jinja2 producing the block format of
 :mod:`fairdesk.documents.blocks`) and ``meta.toml`` (title, required and optional fields,
 jurisdiction notes, extra field definitions). Field labels shared by all templates live in
-``fields.toml``; words and date formats per document language in ``labels/<lang>.toml``.
+``fields.toml``, those of one kind (all its languages) in ``<kind>/fields.toml``; words and date formats per document language in ``labels/<lang>.toml``.
 
 Templates render with ``StrictUndefined``: a misspelt field name is an error naming the
 template file and line, never a silently empty spot in a legal document.
@@ -22,6 +22,7 @@ from typing import Any
 
 import jinja2
 
+from fairdesk.documents.applicability import Declaration, declaration
 from fairdesk.documents.blocks import escape_value
 from fairdesk.errors import FairDeskError
 from fairdesk.i18n import _
@@ -72,6 +73,11 @@ class TemplateInfo:
     uses_evidence: bool
     group: str
     fields: Mapping[str, FieldDef]
+    declaration: Declaration = field(default_factory=lambda: Declaration(kind=""))
+
+    @property
+    def signer(self) -> str:
+        return self.declaration.signer
 
     @property
     def template_path(self) -> Path:
@@ -202,6 +208,12 @@ def load(kind: str, language: str, data_dir: Path | None = None) -> TemplateInfo
     meta_path = folder / META_FILE
     meta = _read_toml(meta_path)
     fields = shared_fields(data_dir)
+    # Fields of this kind in all its languages: ``<kind>/fields.toml``.
+    for kind_root in reversed(roots(data_dir)):
+        kind_fields = kind_root / kind / "fields.toml"
+        if kind_fields.is_file():
+            for name, spec in _read_toml(kind_fields).items():
+                fields[name] = _field_from(name, spec, kind_fields)
     for name, spec in dict(meta.get("fields", {})).items():
         fields[name] = _field_from(name, spec, meta_path)
     required = tuple(meta.get("required", ()))
@@ -226,6 +238,7 @@ def load(kind: str, language: str, data_dir: Path | None = None) -> TemplateInfo
         uses_evidence=bool(meta.get("uses_evidence", False)),
         group=str(meta.get("group", kind)),
         fields=fields,
+        declaration=declaration(kind, roots(data_dir)),
     )
 
 

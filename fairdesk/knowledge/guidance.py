@@ -16,7 +16,7 @@ proposal counted in working days says so.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from fairdesk import cases
@@ -485,7 +485,7 @@ def guidance_for_case(
     library = library or load_active(store)
     fair = detail.fair
     situation = detail.situation.situation if detail.situation is not None else None
-    return guidance_for(
+    found = guidance_for(
         library,
         country=fair.country if fair else "",
         fair_name=fair.name if fair else "",
@@ -496,3 +496,15 @@ def guidance_for_case(
         now=now,
         situation=situation,
     )
+    return replace(found, documents=_fitting_documents(store, case_id, found.documents))
+
+
+def _fitting_documents(store: Store, case_id: str, suggested: tuple[str, ...]) -> tuple[str, ...]:
+    """Only kinds that fit the case: the library's suggestions first, then the other fitting
+    kinds. A group name in the library ("protective_letter") stands for its member kinds."""
+    from fairdesk.documents import service as documents  # the core may import the core
+
+    fitting = list(documents.kinds_for_case(store, case_id))
+    groups = {kind: documents.kind_group(kind, store) for kind in fitting}
+    ordered = [k for name in suggested for k in fitting if name in (k, groups[k])]
+    return tuple(dict.fromkeys([*ordered, *fitting]))

@@ -5,6 +5,9 @@
    page. Measured cold (print copies made) and warm (print copies cached, as for a version 2).
    Target: ratio ≤ 1.5×. Also reports output bytes per photo.
 2. A response document of about 5 pages, no photos: render time (must feel instant).
+3. An evidence report whose one photo has a 500-entry custody log (flows over pages).
+4. One-page kinds a responder prints at the booth — the phrase card and the power of
+   attorney: render time, target well under 0.5 s.
 """
 
 from __future__ import annotations
@@ -135,6 +138,43 @@ def main() -> int:
             )
             timings.append(time.perf_counter() - start)
             pages = result.pages
+        custody = tuple(
+            (
+                f"2026-11-25T{8 + i // 60:02d}:{i % 60:02d}:00+00:00",
+                "included_in_document",
+                "张示例",
+            )
+            for i in range(500)
+        )
+        logged = [EvidenceView(**{**views[0].__dict__, "custody": custody})]
+        log_runs, log_pages = [], 0
+        for _ in range(3):
+            start = time.perf_counter()
+            result = service.render_document(
+                store, case_id, "evidence_report", "en", fields, evidence=logged, save=False
+            )
+            log_runs.append(time.perf_counter() - start)
+            log_pages = result.pages
+
+        hannover = next(r.id for r in cases.list_cases(store) if "Verfügung" in r.title)
+        one_page: dict[str, dict[str, object]] = {}
+        for kind, lang, case, extra in (
+            ("phrase_card_de", "de", hannover, {"counsel_phone": "+49 000 111"}),
+            ("power_of_attorney", "zh", case_id, {"representative": "李示例"}),
+        ):
+            runs = []
+            for _ in range(5):
+                start = time.perf_counter()
+                result = service.render_document(
+                    store, case, kind, lang, fields | extra, allow_blanks=True, save=False
+                )
+                runs.append(time.perf_counter() - start)
+            one_page[kind] = {
+                "pages": result.pages,
+                "median_s": round(statistics.median(runs), 3),
+                "runs_s": [round(t, 3) for t in runs],
+                "target_s": 0.5,
+            }
         store.close()
         report = {
             "evidence_report_100_photos": {
@@ -154,6 +194,12 @@ def main() -> int:
                 "median_s": round(statistics.median(timings), 3),
                 "runs_s": [round(t, 3) for t in timings],
             },
+            "evidence_report_500_custody_entries": {
+                "pages": log_pages,
+                "median_s": round(statistics.median(log_runs), 3),
+                "runs_s": [round(t, 3) for t in log_runs],
+            },
+            "one_page_kinds": one_page,
         }
         out = ROOT / "build" / "bench" / "documents.json"
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -52,7 +52,8 @@ class NewDocumentDialog(QDialog):
 
         self.kind = QComboBox()
         lang = ui_language()
-        for kind, _langs in service.kinds(store).items():
+        # Only the kinds that fit this case (our side, situation, country, rights).
+        for kind, _langs in service.kinds_for_case(store, case_id).items():
             self.kind.addItem(
                 service.kind_title(kind, lang if lang in _langs else _langs[0], store), kind
             )

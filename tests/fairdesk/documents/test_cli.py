@@ -37,7 +37,7 @@ def test_render_lists_missing_then_renders_with_blanks(
         "--out",
         str(out),
     ]
-    assert main([*base, "--field", "company_name=Muster GmbH"]) == 2
+    assert main([*base, "--field", "company_name=Muster GmbH"]) == 1
     err = capsys.readouterr().err
     assert "comparison_rows" in err and "signatory_name" in err and not out.exists()
     assert main([*base, "--allow-blanks", "--json", "--field", "company_name=Muster GmbH"]) == 0
@@ -48,3 +48,12 @@ def test_render_lists_missing_then_renders_with_blanks(
     )
     shown = json.loads(capsys.readouterr().out)
     assert shown["documents"][0]["sha256"] == payload["sha256"]
+
+
+def test_render_help_lists_each_kinds_fields(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["doc", "render", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "abmahnung_reply [zh,en,de]: " in out and "concrete_form*" in out
+    assert "phrase_card_de [de]: counsel_phone*" in out

@@ -9,6 +9,7 @@ from pathlib import Path
 import docx
 import pytest
 
+from fairdesk import cases
 from fairdesk.documents import blocks, service, templates
 from fairdesk.documents.context import prepare
 from fairdesk.documents.render import build_spec
@@ -75,26 +76,45 @@ def test_pdf_text_fonts_and_structure_with_real_tools(
 
 
 def test_every_kind_in_every_language_renders(
-    demo_store: Store, hannover_case: str, tmp_path: Path
+    demo_store: Store, situation_cases: dict[str, str], tmp_path: Path
 ) -> None:
     available = service.kinds(demo_store)
-    assert len(available) >= 9
+    assert len(available) >= 19
+    demo_cases = [r.id for r in cases.list_cases(demo_store)]  # the demo + the situation set
     for kind, langs in available.items():
-        assert set(langs) >= {"zh", "en", "de"}, kind
+        assert langs, kind
+        # Each kind renders for a demo case it fits (never for one it does not fit).
+        case_id = next(c for c in demo_cases if service.why_not(demo_store, c, kind) is None)
         for lang in langs:
             result = service.render_document(
-                demo_store, hannover_case, kind, lang, _fields_for(kind, lang), now=NOW, save=False
+                demo_store, case_id, kind, lang, _fields_for(kind, lang), now=NOW, save=False
             )
             path = tmp_path / f"{kind}-{lang}.pdf"
             path.write_bytes(result.data)
-            title = templates.load(kind, lang).title
             assert result.pages >= 1
             text = normalise(pdftotext(path))
-            # The case (not the user) lacks some data, e.g. our own rights: those places
-            # show the marked blank, never an empty gap.
-            assert normalise(templates.load(kind, lang).title.split("（")[0].split(" (")[0]) in text
-            assert normalise(FULL_FIELDS["signatory_name"]) in text, (kind, lang)
-            assert title
+            title = templates.load(kind, lang).title
+            assert normalise(title.split("（")[0].split(" (")[0]) in text, (kind, lang)
+            if lang == langs[0]:  # the DOCX of every kind opens in python-docx
+                word = service.render_document(
+                    demo_store,
+                    case_id,
+                    kind,
+                    lang,
+                    _fields_for(kind, lang),
+                    fmt="docx",
+                    now=NOW,
+                    save=False,
+                )
+                reopened = docx.Document(io.BytesIO(word.data))
+                assert reopened.paragraphs, kind
+                if word.cover:
+                    assert docx.Document(io.BytesIO(word.cover)).paragraphs, kind
+            signer = templates.load(kind, lang).signer
+            if signer == "counsel":  # counsel signs filings, alone
+                assert normalise(FULL_FIELDS["representative"]) in text, (kind, lang)
+            elif signer == "company":
+                assert normalise(FULL_FIELDS["signatory_name"]) in text, (kind, lang)
 
 
 def test_same_case_twice_gives_the_same_text(
@@ -134,7 +154,8 @@ def test_allow_blanks_renders_marked_blanks(
     )
     path = tmp_path / "b.pdf"
     path.write_bytes(result.data)
-    assert normalise(blocks.BLANK_MARK) in normalise(pdftotext(path))
+    assert normalise(blocks.blank_mark("de")) in normalise(pdftotext(path))
+    assert "待填写" not in pdftotext(path)  # the German marker, not the Chinese one
     assert result.document is not None
     assert "company_name" in result.document.blanks
     assert any("company_name" in w for w in result.warnings)
