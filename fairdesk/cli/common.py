@@ -7,11 +7,12 @@ import json
 import os
 import sys
 from datetime import date, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 from fairdesk.i18n import LANGUAGES, _, set_language
 from fairdesk.paths import resolve_data_dir
-from fairdesk.store import Store, open_store
+from fairdesk.store import DB_NAME, Store, open_store
 
 
 def add_global_options(parser: argparse.ArgumentParser) -> None:
@@ -58,7 +59,12 @@ def apply_language(args: argparse.Namespace) -> None:
 def open_from_args(args: argparse.Namespace, *, create: bool = True) -> Store:
     from fairdesk.protect import passphrase
 
-    data_dir = resolve_data_dir(getattr(args, "data_dir", None))
+    data_dir = resolve_data_dir(getattr(args, "data_dir", None)).expanduser().resolve()
+    source = passphrase.passphrase_file(getattr(args, "passphrase_file", None))
+    if create and source and not (data_dir / DB_NAME).exists():
+        # A passphrase given for a folder that does not exist yet means "encrypt it": never
+        # create plaintext data the user believed protected.
+        _create_encrypted(data_dir, passphrase.read_passphrase_file(source))
     data_key = passphrase.data_key_for_folder(data_dir, getattr(args, "passphrase_file", None))
     store = open_store(data_dir, create=create, data_key=data_key)
     if data_key is None:
@@ -66,7 +72,45 @@ def open_from_args(args: argparse.Namespace, *, create: bool = True) -> Store:
             _("fairdesk: warning: the data in {path} is not encrypted.").format(path=data_dir),
             file=sys.stderr,
         )
+        if source:
+            print(
+                _(
+                    "fairdesk: the passphrase file was not used; to encrypt this folder run "
+                    "`fairdesk protect --passphrase-file FILE`."
+                ),
+                file=sys.stderr,
+            )
     return store
+
+
+def _create_encrypted(data_dir: Path, secret: str) -> None:
+    from fairdesk.protect import migrate
+
+    result = migrate.protect_new_folder(data_dir, secret)
+    # stderr: stdout may be a command's JSON answer; the key must still reach the person.
+    print(
+        _("fairdesk: {path} was created encrypted with your passphrase.").format(path=data_dir),
+        file=sys.stderr,
+    )
+    print_recovery_key(result.recovery_key, file=sys.stderr)
+
+
+def print_recovery_key(recovery_key: str, *, file: TextIO = sys.stdout) -> None:
+    """The recovery key block, shown once when a folder is encrypted."""
+    print(
+        _("RECOVERY KEY (shown only now; print it or write it down and keep it apart):"),
+        file=file,
+    )
+    print(file=file)
+    print("    " + recovery_key, file=file)
+    print(file=file)
+    print(
+        _(
+            "With it you can open your data if you forget the passphrase. FairDesk cannot "
+            "show it again."
+        ),
+        file=file,
+    )
 
 
 def to_json_value(value: Any) -> Any:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from fairdesk.cli.common import add_subcommand, open_from_args, print_json
+from fairdesk.cli.common import add_subcommand, open_from_args, print_json, print_recovery_key
 from fairdesk.i18n import _
 from fairdesk.paths import resolve_data_dir
 from fairdesk.protect import blobcrypt, keys, passphrase
@@ -25,19 +25,6 @@ def _required_passphrase(args: argparse.Namespace, attr: str = "passphrase_file"
             _("Give the passphrase in a file: --passphrase-file FILE or FAIRDESK_PASSPHRASE_FILE.")
         )
     return passphrase.read_passphrase_file(source)
-
-
-def _print_recovery_key(recovery_key: str) -> None:
-    print(_("RECOVERY KEY (shown only now; print it or write it down and keep it apart):"))
-    print()
-    print("    " + recovery_key)
-    print()
-    print(
-        _(
-            "With it you can open your data if you forget the passphrase. FairDesk cannot "
-            "show it again."
-        )
-    )
 
 
 def _protect(args: argparse.Namespace) -> int:
@@ -66,7 +53,7 @@ def _protect(args: argparse.Namespace) -> int:
             ),
             file=sys.stderr,
         )
-    _print_recovery_key(result.recovery_key)
+    print_recovery_key(result.recovery_key)
     return 0
 
 
