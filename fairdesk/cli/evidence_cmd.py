@@ -21,7 +21,7 @@ from fairdesk import cases
 from fairdesk.cli import case_cmd
 from fairdesk.cli.common import add_subcommand, open_from_args, print_json
 from fairdesk.evidence import service
-from fairdesk.evidence.export import export_case, kept_at_hq_text
+from fairdesk.evidence.export import default_file_name, export_case, kept_at_hq_text
 from fairdesk.evidence.rows import ItemRow
 from fairdesk.evidence.verify import verify
 from fairdesk.i18n import _
@@ -212,7 +212,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
         password = read_passphrase_file(args.password_file)
     store = open_from_args(args, create=False)
     try:
-        result = export_case(store, _case_id(store, args.case), Path(args.out), password=password)
+        case_id = _case_id(store, args.case)
+        out = Path(args.out) if args.out else Path.cwd() / default_file_name(store, case_id)
+        result = export_case(store, case_id, out, password=password)
     finally:
         store.close()
     if result.how_to_open is not None:
@@ -286,7 +288,14 @@ def register(subparsers: Any) -> None:
 
     exp = add_subcommand(subparsers, "export", _("export a case's evidence as a verifiable zip"))
     exp.add_argument("case", metavar="CASE", help=_("case id or number"))
-    exp.add_argument("--out", metavar="FILE.zip", required=True, help=_("where to write the zip"))
+    exp.add_argument(
+        "--out",
+        metavar="FILE.zip",
+        help=_(
+            "where to write the zip (default: <case number>-evidence-<date>.zip in the "
+            "current folder)"
+        ),
+    )
     exp.add_argument(
         "--password-file",
         metavar="FILE",

@@ -22,10 +22,12 @@ import importlib
 import io
 import json
 import os
+import re
 import uuid
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -40,6 +42,7 @@ from fairdesk.evidence.vault import CHUNK, Cancelled, CancelLike, Vault
 from fairdesk.evidence.verify import removed_for_travel
 from fairdesk.fsutil import fsync_dir
 from fairdesk.i18n import _
+from fairdesk.model import Case
 from fairdesk.protect import blobcrypt
 from fairdesk.resources import resource_path
 from fairdesk.store import Store
@@ -87,6 +90,20 @@ class ExportResult:
 PROTECTED_SUFFIX = ".fdenc"
 HOW_TO_OPEN_SUFFIX = ".HOW-TO-OPEN.txt"
 MIN_PASSWORD = 8
+
+
+_UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\s\x00-\x1f]+')
+
+
+def default_file_name(store: Store, case_id: str, today: date | None = None) -> str:
+    """``<case number>-evidence-<YYYY-MM-DD>.zip``: what a responder recognises in a folder
+    (the internal id means nothing to them). Characters no file system takes become "-"."""
+    with store.read() as session:
+        case = session.get(Case, case_id)
+        number = case.number if case is not None else case_id[:8]
+    day = (today or datetime.now().astimezone().date()).isoformat()
+    safe = _UNSAFE_IN_NAME.sub("-", number).strip("-.") or case_id[:8]
+    return f"{safe}-evidence-{day}.zip"
 
 
 def protected_path(out: Path) -> Path:

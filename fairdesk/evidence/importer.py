@@ -207,6 +207,23 @@ def _name_note(name: str, mime: str) -> str:
         {".jpeg": "image/jpeg", ".tiff": "image/tiff", ".heif": "image/heic", ".m4v": "video/mp4"}
     )
     claimed = expected.get(suffix)
+    if claimed and mime == "application/octet-stream":
+        # Said out loud: otherwise "notes.jpg" (really text) silently becomes a plain file.
+        unrecognised = {
+            "image": _(
+                "The name ends in {suffix} but the content is not an image FairDesk "
+                "recognises; it is kept byte-exact as a file."
+            ),
+            "pdf": _(
+                "The name ends in {suffix} but the content is not a PDF; it is kept "
+                "byte-exact as a file."
+            ),
+            "video": _(
+                "The name ends in {suffix} but the content is not a video FairDesk "
+                "recognises; it is kept byte-exact as a file."
+            ),
+        }.get(metadata.kind_of(claimed), "")
+        return unrecognised.format(suffix=suffix)
     if claimed and mime != "application/octet-stream" and claimed != mime:
         return _(
             "The name ends in {suffix} but the content is {mime}; it is kept as it is "

@@ -30,6 +30,8 @@ HASHED_FIELDS = (
     "details",
     "prev_hash",
 )
+# What places an entry in its device's chain (a redacted entry keeps only these).
+LINKS = ("seq", "device_id", "prev_hash", "entry_hash")
 SKIP = {"manifest.json", "manifest.sig"}
 TST_INFO_OID = "1.2.840.113549.1.9.16.1.4"  # id-ct-TSTInfo (RFC 3161)
 SHA256_OID = "2.16.840.1.101.3.4.2.1"
@@ -43,6 +45,19 @@ def sha256_file(path):
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def damaged_fields(entry):
+    """What is wrong with a custody log entry's shape, in words ("" if nothing)."""
+    if not isinstance(entry, dict):
+        return "it is not a log entry"
+    needed = LINKS if entry.get("redacted") else HASHED_FIELDS + ("entry_hash",)
+    missing = [name for name in needed if name not in entry]
+    if missing:
+        return "it has no {} field".format(", ".join(repr(m) for m in missing))
+    if not isinstance(entry["seq"], int) or not isinstance(entry["device_id"], str):
+        return "its number or device is not readable"
+    return ""
 
 
 def leaf_hash(entry):
@@ -121,12 +136,24 @@ def check_custody(root, manifest, failures):
         for number, line in enumerate(handle, 1):
             if line.strip():
                 try:
-                    entries.append(json.loads(line))
+                    entry = json.loads(line)
                 except ValueError:
                     failures.append(
                         f"LOG      line {number} of the custody log is not valid JSON / "
                         "保管记录损坏"
                     )
+                    continue
+                damage = damaged_fields(entry)
+                if damage:
+                    # A renamed or deleted key is tampering like any other: name the entry.
+                    failures.append(
+                        f"LOG      line {number} of the custody log is damaged: {damage} / "
+                        "保管记录损坏"
+                    )
+                    if not isinstance(entry, dict) or any(k not in entry for k in LINKS):
+                        continue  # cannot even be placed in its chain
+                    entry["damaged"] = True
+                entries.append(entry)
     chains = {}
     for entry in entries:
         chains.setdefault(entry["device_id"], []).append(entry)
@@ -145,7 +172,11 @@ def check_custody(root, manifest, failures):
                     f"LOG      {where} does not follow the entry before it (removed, "
                     "replaced or reordered) / 保管记录顺序被改动"
                 )
-            if not entry.get("redacted") and leaf_hash(entry) != entry["entry_hash"]:
+            if (
+                not entry.get("redacted")
+                and not entry.get("damaged")
+                and leaf_hash(entry) != entry["entry_hash"]
+            ):
                 failures.append(
                     "LOG      {} ({}) was altered: its content does not match "
                     "its hash / 保管记录被篡改".format(where, entry.get("action"))
@@ -241,9 +272,11 @@ def read_log(root, manifest):
         for line in handle:
             if line.strip():
                 try:
-                    entries.append(json.loads(line))
+                    entry = json.loads(line)
                 except ValueError:
-                    pass  # reported by check_custody
+                    continue  # reported by check_custody
+                if isinstance(entry, dict) and all(k in entry for k in LINKS):
+                    entries.append(entry)  # a damaged shape is reported by check_custody
     return entries
 
 
@@ -360,11 +393,19 @@ def main():
     except (OSError, ValueError) as exc:
         print(f"FAILED: manifest.json cannot be read ({exc}) / 无法读取 manifest.json")
         return 2
-    files = check_files(root, manifest, failures, not_included)
-    entries = check_custody(root, manifest, failures)
-    check_signature(root, notes, failures)
-    stamps = check_timestamps(root, manifest, failures, notes)
-    case = manifest.get("case", {})
+    files = entries = stamps = 0
+    try:
+        files = check_files(root, manifest, failures, not_included)
+        entries = check_custody(root, manifest, failures)
+        check_signature(root, notes, failures)
+        stamps = check_timestamps(root, manifest, failures, notes)
+    except (KeyError, TypeError, AttributeError, ValueError, OSError) as exc:
+        # Whatever else was edited by hand: a damaged bundle is reported, never a traceback.
+        failures.append(
+            f"DAMAGED  manifest.json or the custody log is not as exported ({exc!r}) / "
+            "证据包已损坏"
+        )
+    case = manifest.get("case", {}) if isinstance(manifest, dict) else {}
     print("FairDesk evidence bundle: case {} — {}".format(case.get("number"), case.get("title")))
     print(
         f"Checked {files} files, {entries} custody log entries and {stamps} RFC 3161 "

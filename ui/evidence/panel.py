@@ -37,7 +37,12 @@ from PySide6.QtWidgets import (
 )
 
 from fairdesk.evidence import inbox, service, timestamps
-from fairdesk.evidence.export import ExportResult, export_case, kept_at_hq_text
+from fairdesk.evidence.export import (
+    ExportResult,
+    default_file_name,
+    export_case,
+    kept_at_hq_text,
+)
 from fairdesk.evidence.importer import ImportProgress, ImportReport
 from fairdesk.evidence.models import KIND_LABELS, KINDS
 from fairdesk.evidence.rows import ItemRow, display_name
@@ -629,7 +634,8 @@ class EvidencePanel(QWidget):
         return dialog
 
     def choose_export(self) -> ExportDialog:
-        dialog = ExportDialog(Path.home() / f"evidence-{self.case_id[:8]}.zip", self)
+        # One primary-key read for the case number: the name must be there when the dialog is.
+        dialog = ExportDialog(Path.home() / default_file_name(self.store, self.case_id), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(
             lambda: self.export_to(dialog.target(), password=dialog.chosen_password())
