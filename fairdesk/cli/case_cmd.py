@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fairdesk import cases, demo
 from fairdesk.cases import (
+    CaseDetail,
     CaseFilter,
     CaseInput,
     DeadlineInput,
@@ -440,9 +442,53 @@ def _cmd_case_edit(args: argparse.Namespace) -> int:
         cases.add_deadline(store, case_id, deadline)
     for deadline_id in args.done:
         cases.set_deadline_done(store, deadline_id)
+    after = cases.get_case(store, case_id)
     if args.json:
-        print_json(case_detail_json(cases.get_case(store, case_id)))
+        print_json(case_detail_json(after))
+    else:
+        print("\n".join(describe_edit(detail, after)))
     return 0
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="minutes")
+    text = str(getattr(value, "value", value)).replace("\n", " ")
+    return f"“{text[:57]}…”" if len(text) > 60 else f"“{text}”"
+
+
+def describe_edit(before: CaseDetail, after: CaseDetail) -> list[str]:
+    """What ``case edit`` changed, one line per field ("nothing" said out loud too)."""
+    fields: list[tuple[str, Callable[[CaseDetail], Any]]] = [
+        (_("title"), lambda d: d.case.title),
+        (_("status"), lambda d: d.case.status),
+        (_("direction"), lambda d: d.case.direction),
+        (_("trigger"), lambda d: d.case.trigger),
+        (_("warning level"), lambda d: d.case.level),
+        (_("fair"), lambda d: d.case.fair_name),
+        (_("hall"), lambda d: d.hall),
+        (_("booth"), lambda d: d.booth),
+        (_("products"), lambda d: d.products),
+        (_("summary"), lambda d: d.summary),
+        (_("served at"), lambda d: d.served_at),
+        (_("notes"), lambda d: len(d.notes)),
+        (_("parties"), lambda d: len(d.parties)),
+        (_("rights"), lambda d: len(d.rights)),
+        (_("deadlines"), lambda d: len(d.deadlines)),
+        (_("deadlines done"), lambda d: sum(1 for x in d.deadlines if x.done)),
+    ]
+    lines = []
+    for label, read in fields:
+        old, new = read(before), read(after)
+        if old != new:
+            shown = (str(old), str(new)) if isinstance(old, int) else (_shown(old), _shown(new))
+            lines.append(f"  {label}: {shown[0]} → {shown[1]}")
+    number = after.case.number
+    if not lines:
+        return [_("Nothing changed in case {number}.").format(number=number)]
+    return [_("Case {number} changed:").format(number=number), *lines]
 
 
 def _cmd_case_list(args: argparse.Namespace) -> int:

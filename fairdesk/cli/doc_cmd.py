@@ -205,8 +205,9 @@ def register(subparsers: Any) -> None:
     )
     kinds.set_defaults(handler=_kinds)
 
-    # Not add_subcommand: here --lang is the DOCUMENT's language, not the messages' language
-    # (messages follow FAIRDESK_LANG / LANG).
+    # Not add_subcommand: the document's language is --doc-lang; the old spelling --lang
+    # still means the document here (scripts use it), so the messages' language is given
+    # before the command (`fairdesk --lang zh_CN doc render …`) or by FAIRDESK_LANG / LANG.
     help_text = _("render a document for a case and store it")
     render = sub.add_parser(
         "render",
@@ -221,14 +222,29 @@ def register(subparsers: Any) -> None:
         default=argparse.SUPPRESS,
         help=_("data folder (default: FAIRDESK_DATA_DIR or the app-data folder)"),
     )
+    render.add_argument(
+        "--passphrase-file",
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help=_(
+            "file holding the passphrase of an encrypted data folder "
+            "(default: FAIRDESK_PASSPHRASE_FILE)"
+        ),
+    )
     render.add_argument("case", metavar="CASE", help=_("case id or number"))
     render.add_argument("--kind", required=True, help=_("document kind (see `fairdesk doc kinds`)"))
-    render.add_argument(
-        "--lang",
+    language = render.add_mutually_exclusive_group(required=True)
+    language.add_argument(
+        "--doc-lang",
         dest="lang_doc",
-        required=True,
         choices=("zh", "en", "de"),
         help=_("language of the document"),
+    )
+    language.add_argument(
+        "--lang",
+        dest="lang_doc",
+        choices=("zh", "en", "de"),
+        help=_("the same as --doc-lang (older spelling)"),
     )
     render.add_argument(
         "--format", choices=("pdf", "docx"), default="pdf", help=_("output format (default: pdf)")
