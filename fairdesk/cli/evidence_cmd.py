@@ -122,7 +122,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     for r in rows:
         when = r.captured_local.replace("T", " ") if r.captured_local else "—"
         print(f"{r.sha256[:12]}  {r.kind:5}  {when:23}  {r.size:>12,}  {r.display_name}")
-    print(_("{count} items.").format(count=len(rows)))
+    print(_("1 item.") if len(rows) == 1 else _("{count} items.").format(count=len(rows)))
     return 0
 
 

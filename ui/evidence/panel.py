@@ -273,7 +273,9 @@ class EvidencePanel(QWidget):
         current = self.viewer.row.id if self.viewer.row is not None else None
         self.model.start(total, first, page)
         self.count_label.setText(
-            _("{shown} of {total} items").format(shown=total, total=everything)
+            (_("{shown} of 1 item") if everything == 1 else _("{shown} of {total} items")).format(
+                shown=total, total=everything
+            )
         )
         self.empty_hint.setVisible(not everything)
         wanted, self._select_after_reload = self._select_after_reload, None

@@ -98,10 +98,13 @@ class LibraryPage(QWidget):
 
     def _loaded(self, lib: Library) -> None:
         self.library = lib
+        subtitle = (
+            _("Edition {edition} · as of {date} · 1 entry")
+            if len(lib.entries) == 1
+            else _("Edition {edition} · as of {date} · {count} entries")
+        )
         self.subtitle.setText(
-            _("Edition {edition} · as of {date} · {count} entries").format(
-                edition=lib.edition, date=lib.published_at, count=len(lib.entries)
-            )
+            subtitle.format(edition=lib.edition, date=lib.published_at, count=len(lib.entries))
         )
         current = self.country.currentData()
         self.country.blockSignals(True)
@@ -153,7 +156,11 @@ class LibraryPage(QWidget):
         if self.search_box.text().strip() and not entries:
             self.count_label.setText(_("Nothing found. Try fewer words, or the other language."))
         else:
-            self.count_label.setText(_("{count} entries").format(count=len(entries)))
+            self.count_label.setText(
+                _("1 entry")
+                if len(entries) == 1
+                else _("{count} entries").format(count=len(entries))
+            )
         if entries:
             self.results.setCurrentRow(0)
         else:
