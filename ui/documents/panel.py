@@ -47,6 +47,7 @@ class DocumentsPanel(QWidget):
         self.case_number = get_case(store, case_id).case.number
         self.rows: list[DocumentRow] = []
         self.last_dialog: NewDocumentDialog | None = None
+        self.last_notice: QMessageBox | None = None
         self.buffer: QBuffer | None = None
 
         self.table = QTableWidget(0, 5)
@@ -189,7 +190,29 @@ class DocumentsPanel(QWidget):
         except (FairDeskError, OSError) as exc:
             QMessageBox.warning(self, _("Documents"), str(exc))
             return
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(target))):
+            self.no_viewer_notice(target)
+
+    def no_viewer_notice(self, target: Path) -> QMessageBox:
+        """No application opens this file type here (a fresh PC, a locked-down laptop): say so
+        instead of doing nothing, and offer Save as… so the document can still be used."""
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            _("Documents"),
+            _(
+                "No application to open {format} files is set up on this computer. Use "
+                "Save as… to put the document where you can open it or send it; a copy is "
+                "also in {path}."
+            ).format(format=target.suffix.lstrip(".").upper(), path=target.parent),
+            QMessageBox.StandardButton.Close,
+            self,
+        )
+        save = box.addButton(_("Save as…"), QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(save)
+        save.clicked.connect(self.save_as)
+        self.last_notice = box
+        box.open()
+        return box
 
     def save_as(self) -> None:
         doc = self.current()
