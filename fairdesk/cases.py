@@ -1,7 +1,7 @@
 """Case services: record, edit and find cases and what hangs on them.
 
 Widgets and the command line call these functions; they never build queries themselves.
-Every edit runs in one transaction that also writes the outbox entries (SYNC.md) and the
+Every edit runs in one transaction that also writes the outbox entries (docs/sync.md) and the
 search index, recomputes the warning level, and appends timeline events. Results are frozen
 dataclasses, safe to hand to another thread.
 """

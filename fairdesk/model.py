@@ -4,7 +4,7 @@ Ids are UUIDv7 strings generated on the device; times are stored as UTC. Mutable
 (fair, case, party, IP right, deadline) carry the server-assigned ``version`` and a
 ``deleted_at`` tombstone for sync; append-only rows (notes, timeline events) are never
 updated. The ``outbox`` and ``sync_state`` tables are written in the same transaction as
-each edit (see SYNC.md) so sync can be added without touching the edits.
+each edit (see docs/sync.md) so sync can be added without touching the edits.
 """
 
 from __future__ import annotations
@@ -353,7 +353,7 @@ class FairCatalogueSeed(Base):
 
 
 class OutboxEntry(Base):
-    """One user edit waiting to be pushed to HQ; immutable once first sent (SYNC.md)."""
+    """One user edit waiting to be pushed to HQ; immutable once first sent (docs/sync.md)."""
 
     __tablename__ = "outbox"
     mutation_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -1,7 +1,7 @@
 """The local store: opening the data folder's SQLite database safely, migrating it, and units of work.
 
 Everything reaches the database through :func:`open_store`, so that an encrypted driver
-(SQLCipher) can replace the plain one in one place. The rules (RELIABILITY.md): WAL with
+(SQLCipher) can replace the plain one in one place. The rules (docs/reliability-and-security.md): WAL with
 ``synchronous=FULL``, foreign keys on, a backup before every migration, and never a new
 empty database created where an existing one could not be opened.
 """

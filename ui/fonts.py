@@ -1,7 +1,7 @@
 """Loading the bundled Noto Sans SC so Chinese renders on machines without CJK fonts.
 
 Qt falls back per glyph along ``QFont.families()``; a real Latin family first keeps Latin
-text in the platform's usual face, with Noto Sans SC for everything it lacks (RECIPES §2).
+text in the platform's usual face, with Noto Sans SC for everything it lacks (docs/platform-notes.md).
 """
 
 from __future__ import annotations

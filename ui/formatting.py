@@ -1,7 +1,7 @@
 """How times, countdowns and enum values are written on screen, in the current language.
 
 Deadlines are shown in the fair's local time and in the user's home time side by side
-(ARCHITECTURE.md); countdowns read "in 5h 03m" or "overdue by 2h 10m".
+(docs/architecture.md); countdowns read "in 5h 03m" or "overdue by 2h 10m".
 """
 
 from __future__ import annotations

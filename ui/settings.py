@@ -58,7 +58,7 @@ class Setting(Generic[T]):
         store.sync()
 
 
-# Chinese exporters are the product's users (PRODUCT.md), so home defaults to China's zone;
+# Chinese exporters are the product's users (docs/domain.md), so home defaults to China's zone;
 # the laptop's own clock zone changes when it travels and is no guide to "home".
 DEFAULT_HOME_ZONE = "Asia/Shanghai"
 

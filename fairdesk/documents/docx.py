@@ -2,7 +2,7 @@
 
 Han characters need ``w:eastAsia`` font attributes, and the theme font attributes of the
 default Heading/Title styles must be removed or they override the font
-(RECIPES-fonts-pdf-qt.md §3). The DOCX does not embed the font; characters are kept as typed
+(docs/platform-notes.md, fonts). The DOCX does not embed the font; characters are kept as typed
 (a lawyer editing it should see the real text), while the PDF replaces what the font lacks.
 """
 

@@ -3,7 +3,7 @@
 Every page carries a footer with the case number, the generation time, the document's own
 reference (content hash) and "n / N". The canvas starts in the document font
 (``initialFontName``) and every table sets ``FONTNAME``, so no unembedded Helvetica sneaks in
-(RECIPES-fonts-pdf-qt.md). Photos are print copies (see :mod:`images`); a photo that cannot
+(docs/platform-notes.md). Photos are print copies (see :mod:`images`); a photo that cannot
 be decoded becomes a framed placeholder and a warning.
 """
 

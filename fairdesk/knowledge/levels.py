@@ -1,7 +1,7 @@
 """The country-based level hint: where courts can act ex parte, a case cannot stay blue.
 
 In Germany, the USA, France, Spain or Hong Kong a rights holder can obtain an injunction, TRO
-or seizure without hearing the exhibitor first, within hours (DOMAIN.md §1). A risk notice or
+or seizure without hearing the exhibitor first, within hours (the library's sourced instrument entries). A risk notice or
 watch item against us there is therefore at least **yellow**. The list of countries comes
 from the reference library (instrument entries with ``ex_parte: true``), so an HQ update can
 change it. This module imports no case services so that ``fairdesk.cases`` can use it.

@@ -2,5 +2,5 @@
 
 A random 256-bit data key encrypts everything; it is wrapped (AES-GCM) by a key derived from
 the passphrase with Argon2id and separately by a printable recovery key, and may be cached in
-the OS keychain as a convenience. See RELIABILITY.md, "Encryption at rest".
+the OS keychain as a convenience. See docs/reliability-and-security.md, "Encryption at rest".
 """

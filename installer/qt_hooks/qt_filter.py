@@ -1,7 +1,7 @@
 """Shared by the Qt hook overrides in this folder: collect a Qt module, minus what FairDesk never uses.
 
 Filtering ``a.binaries`` after Analysis is too late (the dependencies of a dropped plugin are
-already in), so the filter runs here, per module (RECIPES-services-packaging.md §4). Unlike
+already in), so the filter runs here, per module (docs/platform-notes.md, frozen build). Unlike
 the recipe, QtPdf stays (the documents preview uses it); libQt6Pdf needs libQt6Network, so
 that stays too, but not Qml/Quick, which only the ``imageformats/libqpdf`` plugin pulls in.
 """

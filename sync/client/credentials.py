@@ -1,6 +1,6 @@
 """The device's refresh token: in the OS keychain where one exists, else a file only the user reads.
 
-Keyring backends fail in different ways on headless machines (RECIPES §5): any ``KeyringError``
+Keyring backends fail in different ways on headless machines (docs/platform-notes.md): any ``KeyringError``
 (or a backend that is simply absent) falls back to ``<data>/sync/refresh-token`` created 0600 in
 a 0700 folder. A fallback file with looser permissions is refused, never silently used.
 """

@@ -1,6 +1,6 @@
 """An asyncio TCP proxy on 127.0.0.1 that breaks the link between a device and `fairdesk-hq`.
 
-`tc netem` is not available here, so faults are injected on a real TCP hop (RELIABILITY.md).
+`tc netem` is not available here, so faults are injected on a real TCP hop (docs/platform-notes.md).
 Knobs, settable from the test thread at any time:
 
 - ``delay`` seconds before each forwarded piece, ``throttle_bps`` bytes per second;

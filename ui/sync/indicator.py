@@ -18,7 +18,7 @@ from ui.sync.controller import (
     state_text,
 )
 
-# A coloured dot *and* words: colour is never the only signal (STYLE.md).
+# A coloured dot *and* words: colour is never the only signal (docs/architecture.md, UI conventions).
 _DOTS = {
     UP_TO_DATE: "#2E7D32",
     SYNCING: "#1565C0",

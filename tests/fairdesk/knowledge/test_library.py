@@ -55,7 +55,7 @@ def test_every_shipped_entry_is_sourced_bilingual_and_dated(shipped: library.Lib
             continue
         assert entry.sources, entry.id
         for source in entry.sources:
-            # Every source is one of DOMAIN.md's numbered sources, with the same URL.
+            # Every source is one of the numbered sources in sources.json, with the same URL.
             assert registry[source.ref]["url"] == source.url, (entry.id, source.ref)
             assert source.type in library.SOURCE_TYPES
             assert source.checked in (FIRST_CHECK, EDITION_CHECK)
@@ -215,7 +215,7 @@ def test_the_edition_carries_a_readable_change_log(shipped: library.Library) -> 
 
 
 def test_dated_and_doubtful_facts_carry_their_flags(shipped: library.Library) -> None:
-    # DOMAIN.md marks these "(old)", "(unverified)" or sandbox-sourced.
+    # Their sources are dated, unconfirmed or sandbox-hosted (see sources.json).
     for entry_id in (
         "case.automechanika-2008",
         "case.hktdc-bar-2004",

@@ -1,4 +1,4 @@
-"""SYNC.md faults #7–#10 and the "served at the booth" scenario: replays, conflicts, clocks.
+"""docs/sync.md faults #7–#10 and the "served at the booth" scenario: replays, conflicts, clocks.
 
 Three real installations (laptops A and B, an HQ machine enrolled as legal staff) against one
 `fairdesk-hq` subprocess. Conflicts must reach every node with all values, be resolved by a

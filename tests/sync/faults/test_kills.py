@@ -1,4 +1,4 @@
-"""SYNC.md faults #2 and #3: SIGKILL of the app (during edit, push, pull-apply) and of HQ.
+"""docs/sync.md faults #2 and #3: SIGKILL of the app (during edit, push, pull-apply) and of HQ.
 
 The app runs in a child process (`crashing_app`) doing real work on a real data folder; the
 parent kills it with SIGKILL right after the k-th event it reports (an edit saved, a batch

@@ -1,4 +1,4 @@
-"""SYNC.md faults #1, #4, #5, #6, #12, #13, #14, #16: a broken link, a lying network, a picky HQ.
+"""docs/sync.md faults #1, #4, #5, #6, #12, #13, #14, #16: a broken link, a lying network, a picky HQ.
 
 Each test drives real app code (store, outbox, sync engine) against a real `fairdesk-hq`
 subprocess through the fault proxy, then checks HQ's own records.

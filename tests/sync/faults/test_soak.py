@@ -1,4 +1,4 @@
-"""SYNC.md faults #11 and #15: a long offline stretch over a bad link, and a random-fault run.
+"""docs/sync.md faults #11 and #15: a long offline stretch over a bad link, and a random-fault run.
 
 #11 is scaled down for the suite (the full week — 5,000 mutations and 300 photos — is
 `tests/bench/bench_sync.py`). #15 is a seeded loop: three laptops and an HQ machine make edits
