@@ -2,24 +2,42 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from fairdesk.i18n import _
 from fairdesk.protect import travel
 from fairdesk.store import Store
+from ui.pages.common import page_header, page_layout
 from ui.protect.dialogs import ChangePassphraseDialog
 from ui.tasks import runner
+from ui.theme import SPACING
 
 
 class SecurityPage(QWidget):
     def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
-        layout = QVBoxLayout(self)
-        title = QLabel(_("Security"))
-        title.setStyleSheet("font-size: 16pt; font-weight: bold;")
-        layout.addWidget(title)
+        layout = page_layout(self)
+        header, _title, _subtitle = page_header(_("Security"), str(store.data_dir))
+        layout.addWidget(header)
         encrypted = store.data_key is not None
+
+        card = QFrame()
+        card.setObjectName("card")
+        card_layout = QVBoxLayout(card)
+        card_layout.setContentsMargins(SPACING, SPACING, SPACING, SPACING)
+        # The state in words first (bold), then what it means: colour is never the only cue.
+        self.state = QLabel(_("Encrypted") if encrypted else _("Not encrypted"))
+        self.state.setObjectName("sectionTitle" if encrypted else "formError")
         self.status = QLabel(
             _("Your cases and evidence are encrypted on this computer.")
             if encrypted
@@ -29,13 +47,39 @@ class SecurityPage(QWidget):
             )
         )
         self.status.setWordWrap(True)
-        layout.addWidget(self.status)
+        card_layout.addWidget(self.state)
+        card_layout.addWidget(self.status)
+        layout.addWidget(card)
+
         self.lock_button = QPushButton(_("Lock now (Ctrl+L)"))
         self.change_button = QPushButton(_("Change passphrase…"))
         self.travel_button = QPushButton(_("Travel mode: remove evidence already safe at HQ…"))
-        for button in (self.lock_button, self.change_button, self.travel_button):
+        hints = {
+            self.lock_button: _(
+                "Hides everything until the passphrase is typed again; FairDesk also locks "
+                "itself after a while without use."
+            ),
+            self.change_button: _(
+                "The recovery key you wrote down keeps working; the old passphrase stops "
+                "working at once."
+            ),
+            self.travel_button: _(
+                "Before a border crossing: only originals HQ has confirmed are removed, and "
+                "they can be downloaded again."
+            ),
+        }
+        actions = QGridLayout()
+        actions.setHorizontalSpacing(SPACING)
+        actions.setVerticalSpacing(SPACING)
+        for row, (button, hint_text) in enumerate(hints.items()):
             button.setEnabled(encrypted or button is self.travel_button)
-            layout.addWidget(button)
+            hint = QLabel(hint_text)
+            hint.setObjectName("subtitle")
+            hint.setWordWrap(True)
+            actions.addWidget(button, row, 0, Qt.AlignmentFlag.AlignTop)
+            actions.addWidget(hint, row, 1)
+        actions.setColumnStretch(1, 1)
+        layout.addLayout(actions)
         layout.addStretch(1)
         self.lock_button.clicked.connect(self._lock)
         self.change_button.clicked.connect(self._change)
