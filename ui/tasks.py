@@ -5,6 +5,12 @@ serialised (one SQLite writer); ``network`` is for sync; ``read`` runs list and 
 queries. ``run`` executes ``fn`` on a pool and calls ``on_done(result)`` or ``on_error(exc)``
 on the GUI thread through a queued signal. Never touch a widget inside ``fn``. Tests call
 ``set_synchronous(True)`` to run tasks inline.
+
+``run`` is generic in the result: ``on_done`` is checked against what ``fn`` returns, so a
+handler can take the real type instead of ``object``. Every failure that is not a
+:class:`~fairdesk.errors.FairDeskError` (a sentence meant for the user) is logged with its
+traceback, whether or not the caller handles it; :func:`explain` turns any exception into the
+sentence to show.
 """
 
 from __future__ import annotations
@@ -12,12 +18,18 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from fairdesk.errors import FairDeskError
+from fairdesk.i18n import _
+
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Pool = Literal["db", "network", "read"]
 
 
 class CancelToken:
@@ -60,7 +72,11 @@ class TaskRunner(QObject):
 
     def __init__(self) -> None:
         super().__init__()
-        self.pools = {"db": QThreadPool(), "network": QThreadPool(), "read": QThreadPool()}
+        self.pools: dict[Pool, QThreadPool] = {
+            "db": QThreadPool(),
+            "network": QThreadPool(),
+            "read": QThreadPool(),
+        }
         self.pools["db"].setMaxThreadCount(1)
         # Lists and searches read concurrently (SQLite WAL), never queued behind a long write.
         self.pools["read"].setMaxThreadCount(2)
@@ -70,12 +86,12 @@ class TaskRunner(QObject):
 
     def run(
         self,
-        fn: Callable[..., Any],
+        fn: Callable[..., T],
         *args: Any,
-        on_done: Callable[[Any], None] | None = None,
+        on_done: Callable[[T], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         on_progress: Callable[[Any], None] | None = None,
-        pool: str = "db",
+        pool: Pool = "db",
         owner: QObject | None = None,
         **kwargs: Any,
     ) -> None:
@@ -102,12 +118,16 @@ class TaskRunner(QObject):
 
         @Slot(object)
         def failed(exc: BaseException) -> None:
+            if not isinstance(exc, FairDeskError):
+                # A bug or an environment failure: its traceback must reach the log even when
+                # a widget shows the user a sentence about it.
+                log.error("background task %s failed", _name(fn), exc_info=exc)
             if not finish():
                 log.info("result dropped: the window that asked for it was closed", exc_info=exc)
             elif on_error is not None:
                 _deliver(on_error, exc)
-            else:
-                log.error("background task failed", exc_info=exc)
+            elif isinstance(exc, FairDeskError):
+                log.warning("background task %s: %s", _name(fn), exc)
 
         relay.done.connect(done)
         relay.failed.connect(failed)
@@ -127,7 +147,27 @@ class TaskRunner(QObject):
         return all(p.waitForDone(msecs) for p in self.pools.values())
 
 
-def _deliver(callback: Callable[[Any], None], value: Any) -> None:
+def _name(fn: Callable[..., Any]) -> str:
+    return getattr(fn, "__qualname__", None) or repr(fn)
+
+
+def explain(exc: BaseException) -> str:
+    """The sentence a responder sees for a failed task: a FairDeskError's own words, a file
+    system refusal with its reason, and for anything else a promise that nothing saved was lost
+    (the traceback is in the log; see :meth:`TaskRunner.run`)."""
+    if isinstance(exc, FairDeskError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return _(
+            "The computer refused the operation ({error}); nothing already saved was lost."
+        ).format(error=exc.strerror or exc.__class__.__name__)
+    return _(
+        "Something went wrong ({error}); nothing already saved was lost. The details are in "
+        "the log."
+    ).format(error=exc.__class__.__name__)
+
+
+def _deliver(callback: Callable[[T], None], value: T) -> None:
     """Call a result handler; a closure that touches a widget closed meanwhile is not an error."""
     try:
         callback(value)

@@ -26,7 +26,7 @@ from fairdesk.evidence.rows import ItemRow
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from ui.evidence.gallery import image_from_bytes
-from ui.tasks import runner
+from ui.tasks import explain, runner
 
 CROP, ARROWS, SIDE_BY_SIDE = "crop", "arrows", "side_by_side"
 
@@ -226,7 +226,7 @@ class AnnotateDialog(QDialog):
 
         def failed(exc: BaseException) -> None:
             self.buttons.setEnabled(True)
-            self.message.setText(str(exc))
+            self.message.setText(explain(exc))
 
         fn, *rest = args
         runner().run(fn, *rest, on_done=done, on_error=failed)  # type: ignore[arg-type]

@@ -37,7 +37,7 @@ from fairdesk.evidence.models import KIND_LABELS
 from fairdesk.evidence.rows import ItemRow
 from fairdesk.i18n import _
 from fairdesk.store import Store
-from ui.tasks import runner
+from ui.tasks import Pool, runner
 
 log = logging.getLogger(__name__)
 
@@ -408,6 +408,6 @@ class GalleryModel(QAbstractListModel):
         self.loader.stop()
 
 
-def read_pool() -> str:
-    """The read pool where ui.tasks has one (lists never wait behind an import), else db."""
-    return "read" if "read" in runner().pools else "db"
+def read_pool() -> Pool:
+    """The pool for gallery reads: "read", so lists never wait behind an import."""
+    return "read"

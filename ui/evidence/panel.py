@@ -56,7 +56,7 @@ from ui.evidence.intake_dialog import IntakeDialog
 from ui.evidence.item_actions import ReasonDialog, hide_dialog, hide_then_purge, purge_dialog
 from ui.evidence.viewer import ItemViewer
 from ui.qt_events import bridge
-from ui.tasks import CancelToken, runner
+from ui.tasks import CancelToken, explain, runner
 
 _checked_at_startup: set[Path] = set()
 STARTUP_CHECK_DELAY_MS = 5000
@@ -444,7 +444,7 @@ class EvidencePanel(QWidget):
     def _failed(self, exc: BaseException) -> None:
         self.cancel_token = None
         self.progress_row.hide()
-        self.show_summary(str(exc), "", problem=True)
+        self.show_summary(explain(exc), "", problem=True)
         self._update_buttons()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

@@ -35,7 +35,7 @@ from fairdesk.store import Store
 from ui import settings
 from ui.evidence.gallery import image_from_bytes, read_pool
 from ui.formatting import local_time
-from ui.tasks import runner
+from ui.tasks import explain, runner
 
 VIEW_SIZE = 1024
 
@@ -304,7 +304,7 @@ class ItemViewer(QWidget):
 
         def failed(exc: BaseException) -> None:
             self.save_button.setEnabled(True)
-            self.status.setText(str(exc))
+            self.status.setText(explain(exc))
 
         runner().run(
             service.edit_item,

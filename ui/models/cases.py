@@ -26,7 +26,7 @@ from fairdesk.cases import CaseFilter, CaseRow
 from fairdesk.i18n import N_, _
 from fairdesk.store import Store
 from ui.formatting import label, local_time
-from ui.tasks import runner
+from ui.tasks import explain, runner
 from ui.theme import MUTED_TEXT, level_icon
 
 Index = QModelIndex | QPersistentModelIndex
@@ -121,7 +121,7 @@ class CaseTableModel(QAbstractTableModel):
     def _failed(self, generation: int, exc: BaseException) -> None:
         if generation == self._generation:
             self.loading = False
-            self.failed.emit(str(exc))
+            self.failed.emit(explain(exc))
 
     def refresh_rows(self, case_id: str) -> None:
         """A case changed: drop it from the cache and repaint its row (no full reload)."""

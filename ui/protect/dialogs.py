@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from fairdesk.errors import FairDeskError
 from fairdesk.i18n import _
 from fairdesk.protect import keys
-from ui.tasks import runner
+from ui.tasks import explain, runner
 
 
 def _secret_field() -> QLineEdit:
@@ -67,7 +67,7 @@ class _Form(QDialog):
 
     def fail(self, exc: BaseException) -> None:
         self.busy(False)
-        self.error.setText(str(exc) if isinstance(exc, FairDeskError) else repr(exc))
+        self.error.setText(explain(exc))
 
 
 class SetupDialog(_Form):

@@ -1,0 +1,64 @@
+"""The task runner: results typed, failures that are bugs always logged, one sentence per error."""
+
+from __future__ import annotations
+
+import errno
+import logging
+
+import pytest
+
+from fairdesk.errors import FairDeskError, ValidationError
+from ui.tasks import explain, runner
+
+
+def _crash(_value: int) -> int:
+    raise KeyError("action")  # a bug, not a message for the user
+
+
+def _refuse(_value: int) -> int:
+    raise ValidationError("The title is required.")
+
+
+def test_a_bug_is_logged_with_its_traceback_even_when_the_widget_handles_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    shown: list[str] = []
+    with caplog.at_level(logging.INFO, logger="ui.tasks"):
+        runner().run(_crash, 1, on_error=lambda exc: shown.append(explain(exc)))
+    assert shown == [
+        "Something went wrong (KeyError); nothing already saved was lost. The details are in "
+        "the log."
+    ]
+    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert "_crash" in record.getMessage() and record.exc_info is not None
+    assert record.exc_info[0] is KeyError
+
+
+def test_a_message_for_the_user_is_shown_not_logged_as_an_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    shown: list[str] = []
+    with caplog.at_level(logging.INFO, logger="ui.tasks"):
+        runner().run(_refuse, 1, on_error=lambda exc: shown.append(explain(exc)))
+        runner().run(_refuse, 1)  # nobody handles it: still recorded, as a warning
+    assert shown == ["The title is required."]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
+
+
+def test_results_arrive_typed() -> None:
+    got: list[int] = []
+    runner().run(lambda a, b: a + b, 2, 3, on_done=got.append, pool="read")
+    assert got == [5]
+
+
+def test_explain_gives_one_sentence_for_each_kind_of_failure() -> None:
+    assert explain(FairDeskError("The case is closed.")) == "The case is closed."
+    disk_full = OSError(errno.ENOSPC, "No space left on device")
+    assert explain(disk_full) == (
+        "The computer refused the operation (No space left on device); nothing already saved "
+        "was lost."
+    )
+    assert "Traceback" not in explain(RuntimeError("boom")) and "boom" not in explain(
+        RuntimeError("boom")
+    )
