@@ -41,13 +41,6 @@ def all_zones() -> list[str]:
     return sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
 
 
-def as_utc(moment: datetime) -> datetime:
-    """Normalise an aware datetime to UTC; naive datetimes are refused (ambiguous)."""
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime: attach a time zone first")
-    return moment.astimezone(UTC)
-
-
 def parse_instant(text: str, default_zone: str = "UTC") -> datetime:
     """Parse ISO 8601 text; a time without an offset is read in ``default_zone``."""
     try:
@@ -59,17 +52,6 @@ def parse_instant(text: str, default_zone: str = "UTC") -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone(default_zone))
     return value.astimezone(UTC)
-
-
-def format_countdown(delta: timedelta) -> str:
-    """'5h 03m' or '2d 04h' style countdown; negative deltas are shown as overdue by caller."""
-    seconds = int(abs(delta.total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return f"{days}d {hours:02d}h"
-    return f"{hours}h {minutes:02d}m"
 
 
 # Abbreviations tzdata gives to more than one zone: shown as an offset instead.

@@ -12,8 +12,9 @@ R5  blue   everything else: risk notices and watch items
 R6  yellow instead of blue for a case against us in a country whose courts can act ex parte
            (the country's "floor" from the reference library, fairdesk.knowledge.levels)
 
-A person can override the computed level with a recorded reason (cases.set_level_override);
-the computed level keeps being computed so that the override can be lifted.
+A person can override the computed level with a recorded reason (``cases.edit_case`` with
+``level`` and ``reason``; ``fairdesk case edit --level``); the computed level keeps being
+computed so that the override can be lifted.
 """
 
 from __future__ import annotations

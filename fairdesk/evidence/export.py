@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib
-import io
 import json
 import os
 import re
@@ -489,8 +488,3 @@ def export_case(
                 details=details | {"original": KEPT_AT_HQ} if row.sha256 in at_hq else details,
             )
     return ExportResult(final, digest, len(items), len(documents), fingerprint, how_to, kept)
-
-
-def read_text_member(bundle: Path, name: str) -> str:
-    with zipfile.ZipFile(bundle) as archive:
-        return io.TextIOWrapper(archive.open(name), encoding="utf-8").read()

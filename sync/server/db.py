@@ -65,10 +65,6 @@ class Database:
     read: sessionmaker[Session]
     write: sessionmaker[Session]
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
-
     @contextmanager
     def writing(self) -> Iterator[Session]:
         """One write transaction: commits on success, rolls back on any exception."""

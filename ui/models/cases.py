@@ -123,15 +123,6 @@ class CaseTableModel(QAbstractTableModel):
             self.loading = False
             self.failed.emit(explain(exc))
 
-    def refresh_rows(self, case_id: str) -> None:
-        """A case changed: drop it from the cache and repaint its row (no full reload)."""
-        self._cache.pop(case_id, None)
-        try:
-            row = self._ids.index(case_id)
-        except ValueError:
-            return
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
-
     def _row(self, row: int) -> CaseRow | None:
         case_id = self._ids[row]
         cached = self._cache.get(case_id)
