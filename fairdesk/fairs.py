@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # the store opens through seed_catalogue: no import cycle at 
 CATALOGUE_NAMESPACE = uuid.UUID("6f3d2c1e-9a57-5b7e-8c21-4fa1d0e7b3a9")
 _TIME = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
 
-# Fields a fair carries on the wire (SYNC.md); all user-editable.
+# Fields a fair carries on the wire (docs/sync.md); all user-editable.
 FAIR_FIELDS = (
     "name",
     "city",
