@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -54,6 +55,7 @@ from ui.evidence.export_dialog import ExportDialog
 from ui.evidence.gallery import ICON_SIZE, PAGE_SIZE, GalleryModel, read_pool
 from ui.evidence.intake_dialog import IntakeDialog
 from ui.evidence.item_actions import ReasonDialog, hide_dialog, hide_then_purge, purge_dialog
+from ui.evidence.photo_viewer import PhotoViewer
 from ui.evidence.viewer import ItemViewer
 from ui.qt_events import bridge
 from ui.tasks import CancelToken, explain, runner
@@ -179,6 +181,10 @@ class EvidencePanel(QWidget):
         self.gallery.selectionModel().currentChanged.connect(self._current_changed)
         self.gallery.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.gallery.customContextMenuRequested.connect(self._gallery_menu)
+        # Enter "activates" an item; a double-click does too on some platforms only.
+        self.gallery.activated.connect(self.open_photo)
+        self.gallery.doubleClicked.connect(self.open_photo)
+        self.photo_viewer: PhotoViewer | None = None
         self.viewer = ItemViewer(store)
         self.viewer.picture_gate = self.model.after_thumbnails
         self.viewer.picture.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -334,6 +340,19 @@ class EvidencePanel(QWidget):
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self.viewer.show_item(self.model.row_at(current.row()) if current.isValid() else None)
         self._update_buttons()
+
+    def open_photo(self, index: QModelIndex) -> PhotoViewer | None:
+        """The full-size viewer on this item, with the gallery's order for previous/next."""
+        if not index.isValid():
+            return None
+        shown = self.photo_viewer
+        if shown is not None and shiboken6.isValid(shown) and shown.isVisible():
+            return shown  # activated and double-clicked both fired for one double-click
+        viewer = PhotoViewer(self.store, self.model.row_at, self.model.rowCount, index.row(), self)
+        viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.photo_viewer = viewer
+        viewer.open()
+        return viewer
 
     def _update_buttons(self) -> None:
         busy = self.cancel_token is not None
