@@ -57,11 +57,17 @@ def apply_language(args: argparse.Namespace) -> None:
 
 
 def open_from_args(args: argparse.Namespace, *, create: bool = True) -> Store:
+    from fairdesk.protect import keys as protect_keys
     from fairdesk.protect import passphrase
 
     data_dir = resolve_data_dir(getattr(args, "data_dir", None)).expanduser().resolve()
     source = passphrase.passphrase_file(getattr(args, "passphrase_file", None))
-    if create and source and not (data_dir / DB_NAME).exists():
+    if (
+        create
+        and source
+        and not (data_dir / DB_NAME).exists()
+        and not protect_keys.is_encrypted(data_dir)  # never write a second key file
+    ):
         # A passphrase given for a folder that does not exist yet means "encrypt it": never
         # create plaintext data the user believed protected.
         _create_encrypted(data_dir, passphrase.read_passphrase_file(source))
@@ -95,8 +101,9 @@ def _create_encrypted(data_dir: Path, secret: str) -> None:
     print_recovery_key(result.recovery_key, file=sys.stderr)
 
 
-def print_recovery_key(recovery_key: str, *, file: TextIO = sys.stdout) -> None:
-    """The recovery key block, shown once when a folder is encrypted."""
+def print_recovery_key(recovery_key: str, *, file: TextIO | None = None) -> None:
+    """The recovery key block, shown once when a folder is encrypted (default: stdout)."""
+    file = file or sys.stdout
     print(
         _("RECOVERY KEY (shown only now; print it or write it down and keep it apart):"),
         file=file,
