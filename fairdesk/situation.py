@@ -158,7 +158,7 @@ def _names_upc(name: str) -> bool:
 def computed_situation(facts: CaseFacts) -> Situation:
     """The situation from the facts: trigger × direction, in the fair's country — or the UPC
     when a court party is the Unified Patent Court, or a unitary patent is asserted against
-    us in a court event (DOMAIN.md §1, UPC row)."""
+    us in a court event (the library's UPC entries and their sources)."""
     base = default_situation(facts.trigger, facts.direction, facts.country)
     if (
         base.event is Event.BAILIFF_SEIZURE

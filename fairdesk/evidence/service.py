@@ -51,6 +51,7 @@ from fairdesk.evidence.models import (
 from fairdesk.evidence.rows import CustodyRow, ItemRow, custody_row, item_row
 from fairdesk.evidence.vault import CancelLike, RecoveryResult, Vault
 from fairdesk.i18n import _
+from fairdesk.model import Case
 from fairdesk.protect import blobcrypt
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
@@ -440,6 +441,12 @@ def purge_item(store: Store, item_id: str, reason: str) -> ItemRow:
         vault.purge(sha)
     events.emit("evidence_changed", row.case_id)
     return row
+
+
+def case_exists(store: Store, case_id: str) -> bool:
+    with store.read() as session:
+        case = session.get(Case, case_id)
+        return case is not None and case.deleted_at is None
 
 
 # Generated documents (fairdesk.documents, migration 0003) are vault blobs too. Named as a
