@@ -54,7 +54,7 @@ class Declaration:
     signer: str = "company"  # company | counsel | recipient | staff | none
     draft_for_counsel: bool = False
     addressee: str = ""  # whom it is sent to or filed with, in words for the cover sheet
-    sources: tuple[str, ...] = ()  # where the scope comes from (DOMAIN.md source numbers, URLs)
+    sources: tuple[str, ...] = ()  # where the scope comes from (sources.json numbers, URLs)
     # Words that identify the document's own deadline among the case's deadlines; a document
     # names only that one, never "the next deadline, whatever it is".
     deadline_words: tuple[str, ...] = ()
