@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from fairdesk.cli import main
+from fairdesk.cli.doc_cmd import EXIT_MISSING
 from fairdesk.i18n import set_language
 from fairdesk.store import Store
 
@@ -45,6 +46,6 @@ def test_messages_in_chinese_while_the_document_is_german(
         code = main(["--lang", "zh_CN", *_render(demo_store, canton_case, out, "--doc-lang", "de")])
     finally:
         set_language("en")
-    assert code == 2 and not out.exists()  # required fields missing, said in Chinese
+    assert code == EXIT_MISSING and not out.exists()  # required fields missing, said in Chinese
     err = capsys.readouterr().err
     assert "缺少必填字段" in err and "--field company_name" in err
