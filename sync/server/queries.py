@@ -10,8 +10,10 @@ so Chinese works without spaces (the device indexes each CJK character instead, 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import Text, and_, cast, func, select
 from sqlalchemy.orm import Session
 
+from sync.server.console.i18n import resources_root
 from sync.server.models import (
     ChangeLog,
     Conflict,
@@ -180,6 +183,43 @@ def _matching(session: Session, rows: list[_Row], query: str) -> set[tuple[str, 
     return result or set()
 
 
+# Same namespace as `fairdesk.fairs.CATALOGUE_NAMESPACE` (the server may not import the core):
+# catalogue fairs have the id uuid5(namespace, key) on every device and are only pushed once
+# edited, so HQ knows an unedited one from the catalogue file that ships with both.
+CATALOGUE_NAMESPACE = uuid.UUID("6f3d2c1e-9a57-5b7e-8c21-4fa1d0e7b3a9")
+
+
+@functools.cache
+def catalogue_fairs() -> dict[str, dict[str, Any]]:
+    path = resources_root() / "fairs" / "catalogue.json"
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for entry in data.get("fairs", []):
+        name = entry.get("name") or {}
+        city = entry.get("city") or {}
+        out[str(uuid.uuid5(CATALOGUE_NAMESPACE, entry["key"]))] = {
+            "name": name.get("en") or "",
+            "name_zh": name.get("zh") or "",
+            "city": city.get("en") or "",
+            "country": entry.get("country") or "",
+            "time_zone": entry.get("time_zone") or "",
+            "catalogue_key": entry["key"],
+        }
+    return out
+
+
+def fair_fields(
+    fairs: dict[tuple[str, str], dict[str, Any]], tenant_id: str, fair_id: Any
+) -> dict[str, Any]:
+    """A tenant's synced fair row, else the catalogue's entry, else nothing."""
+    if not fair_id:
+        return {}
+    return fairs.get((tenant_id, str(fair_id))) or catalogue_fairs().get(str(fair_id), {})
+
+
 def _fairs(session: Session, owners: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
     rows: Any = session.execute(
         select(Record.tenant_id, Record.entity_id, Record.fields).where(
@@ -189,8 +229,8 @@ def _fairs(session: Session, owners: list[str]) -> dict[tuple[str, str], dict[st
     return {(t, e): f or {} for t, e, f in rows}
 
 
-def _next_deadlines(session: Session, owners: list[str]) -> dict[tuple[str, str], datetime]:
-    best: dict[tuple[str, str], datetime] = {}
+def _open_deadlines(session: Session, owners: list[str]) -> dict[tuple[str, str], list[datetime]]:
+    best: dict[tuple[str, str], list[datetime]] = defaultdict(list)
     rows: Any = session.execute(
         select(Record.tenant_id, Record.case_id, Record.fields).where(
             Record.tenant_id.in_(owners), Record.entity == "deadline", Record.deleted.is_(False)
@@ -200,9 +240,8 @@ def _next_deadlines(session: Session, owners: list[str]) -> dict[tuple[str, str]
         if not case_id or (fields or {}).get("done"):
             continue
         due = _parse_utc((fields or {}).get("due_at"))
-        key = (tenant_id, case_id)
-        if due is not None and (key not in best or due < best[key]):
-            best[key] = due
+        if due is not None:
+            best[(tenant_id, case_id)].append(due)
     return best
 
 
@@ -229,6 +268,28 @@ def _device_names(session: Session, owners: list[str]) -> dict[str, str]:
     )
 
 
+# The warning rules R1-R5 of `fairdesk/triage.py`, applied at HQ because devices keep the level
+# local (it depends on the clock). tests/sync/console/test_case_cli.py checks both agree.
+# R6 (a country's ex-parte floor from the reference library) is not applied here: the rule id
+# says which rule gave the level, so the page never presents it as the device's full answer.
+_COERCIVE = {"court_order", "seizure", "customs_action"}
+_MUST_ANSWER = {"complaint", "warning_letter", "panel_summons"}
+URGENT_HOURS = 24
+
+
+def assess(trigger: Any, open_deadlines: list[datetime], now: datetime) -> tuple[str, str]:
+    """(level, rule) by the rules R1-R5."""
+    if trigger in _COERCIVE:
+        return "red", "R1"
+    if any((due - now).total_seconds() <= URGENT_HOURS * 3600 for due in open_deadlines):
+        return "red", "R2"
+    if trigger in _MUST_ANSWER:
+        return "yellow", "R3"
+    if trigger == "copy_spotted":
+        return "yellow", "R4"
+    return "blue", "R5"
+
+
 def _situation(fields: dict[str, Any]) -> str:
     situation = fields.get("situation")
     if isinstance(situation, str) and situation:
@@ -239,7 +300,8 @@ def _situation(fields: dict[str, Any]) -> str:
 def _summaries(session: Session, rows: list[_Row]) -> list[dict[str, Any]]:
     owners = sorted({r.tenant_id for r in rows})
     fairs = _fairs(session, owners)
-    deadlines = _next_deadlines(session, owners)
+    deadlines = _open_deadlines(session, owners)
+    now = datetime.now(UTC)
     synced = _last_sync(session, owners)
     devices = _device_names(session, owners)
     escalations = _escalations(session, owners)
@@ -247,17 +309,23 @@ def _summaries(session: Session, rows: list[_Row]) -> list[dict[str, Any]]:
     for row in rows:
         f = row.fields
         key = (row.tenant_id, row.case_id)
-        fair = fairs.get((row.tenant_id, str(f.get("fair_id") or "")), {})
+        fair = fair_fields(fairs, row.tenant_id, f.get("fair_id"))
         zone = fair.get("time_zone") or None
-        due = deadlines.get(key)
+        open_due = deadlines.get(key, [])
+        due = min(open_due) if open_due else None
         last = synced.get(key)
+        computed, rule = assess(f.get("trigger"), open_due, now)
+        override = f.get("level_override")
         out.append(
             {
                 "id": row.case_id,
                 "tenant_id": row.tenant_id,
                 "number": f.get("number") or "",
                 "title": str(f.get("title") or ""),
-                "level": str(f.get("level") or f.get("computed_level") or ""),
+                "level": str(override or computed),
+                "computed_level": computed,
+                "level_rule": rule,
+                "level_override": override,
                 "status": str(f.get("status") or "open"),
                 "trigger": f.get("trigger"),
                 "direction": f.get("direction"),
@@ -333,9 +401,8 @@ def show_case(session: Session, scope: Scope, case_id: str) -> dict[str, Any]:
             grouped[rec.entity].append({"id": rec.entity_id, "version": rec.version, **rec.fields})
     fair: dict[str, Any] = {}
     if fields.get("fair_id"):
-        fair_rec = session.get(Record, (owner, "fair", str(fields["fair_id"])))
-        if fair_rec is not None:
-            fair = {"id": fair_rec.entity_id, **fair_rec.fields}
+        found = fair_fields(_fairs(session, [owner]), owner, fields["fair_id"])
+        fair = {"id": fields["fair_id"], **found} if found else {}
     zone = fair.get("time_zone") or None
     held = set(
         session.scalars(select(TenantBlob.sha256).where(TenantBlob.tenant_id == owner)).all()

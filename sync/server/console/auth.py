@@ -2,7 +2,7 @@
 
 Sessions are random 256-bit cookie values; the database keeps only their SHA-256, a per-session
 CSRF token, an idle expiry (sliding) and an absolute one. Failed sign-ins lock the account for
-2, 4, 8 ... seconds (at most 15 minutes) from the third failure on, and an unknown user costs
+30 s, 1, 2, 4 ... minutes (at most 15) from the third failure on, and an unknown user costs
 the same Argon2 verification as a known one, so timing does not tell which names exist.
 """
 
@@ -30,6 +30,7 @@ IDLE = timedelta(minutes=30)
 ABSOLUTE = timedelta(hours=12)
 FREE_FAILURES = 2
 MAX_LOCK = timedelta(minutes=15)
+LOCK_STEP = timedelta(seconds=30)
 MIN_PASSWORD = 10
 
 _hasher = PasswordHasher()  # argon2-cffi's default type is Argon2id
@@ -92,7 +93,7 @@ def set_password(session: Session, user: User, password: str, with_totp: bool) -
 def _lock_for(failures: int) -> timedelta:
     if failures <= FREE_FAILURES:
         return timedelta(0)
-    return min(timedelta(seconds=2 ** (failures - FREE_FAILURES)), MAX_LOCK)
+    return min(LOCK_STEP * 2 ** (failures - FREE_FAILURES - 1), MAX_LOCK)
 
 
 def sign_in(

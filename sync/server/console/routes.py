@@ -133,14 +133,15 @@ async def login(request: Request) -> Response:
             request, N_("This form has expired. Reload the page and try again."), 403
         )
     tenant, name = fields.get("tenant", ""), fields.get("name", "")
-    try:
-        with _db(request).writing() as session:
+    failure: auth.SignInError | None = None
+    # One transaction, committed either way: a failure must count towards the lock-out.
+    with _db(request).writing() as session:
+        try:
             token, staff = auth.sign_in(
                 session, tenant, name, fields.get("password", ""), fields.get("code", "")
             )
-            audit.record(session, staff, "sign-in", ip=_ip(request))
-    except auth.SignInError as exc:
-        with _db(request).writing() as session:
+        except auth.SignInError as exc:
+            failure = exc
             row = session.scalars(select(Tenant.id).where(Tenant.name == tenant.strip())).first()
             audit.record(
                 session,
@@ -151,9 +152,12 @@ async def login(request: Request) -> Response:
                 tenant_id=row,
                 user_name=name.strip(),
             )
-        response = _login_page(request, str(exc), 429 if exc.retry_after else 401)
-        if exc.retry_after:
-            response.headers["Retry-After"] = str(exc.retry_after)
+        else:
+            audit.record(session, staff, "sign-in", ip=_ip(request))
+    if failure is not None:
+        response = _login_page(request, str(failure), 429 if failure.retry_after else 401)
+        if failure.retry_after:
+            response.headers["Retry-After"] = str(failure.retry_after)
         return response
     response = RedirectResponse(f"{PREFIX}/cases", status_code=303)
     web.set_cookie(response, SESSION_COOKIE, token, max_age=int(auth.ABSOLUTE.total_seconds()))
