@@ -93,7 +93,8 @@ def set_password(session: Session, user: User, password: str, with_totp: bool) -
 def _lock_for(failures: int) -> timedelta:
     if failures <= FREE_FAILURES:
         return timedelta(0)
-    return min(LOCK_STEP * 2 ** (failures - FREE_FAILURES - 1), MAX_LOCK)
+    grown: timedelta = LOCK_STEP * 2 ** (failures - FREE_FAILURES - 1)
+    return min(grown, MAX_LOCK)
 
 
 def sign_in(
