@@ -209,6 +209,21 @@ def static(name: str) -> Response:
     return FileResponse(path, headers={"Cache-Control": "max-age=3600"})
 
 
+FONTS = ("NotoSansSC_400Regular.ttf", "NotoSansSC_700Bold.ttf")
+
+
+@router.get("/fonts/{name}")
+def font(name: str) -> Response:
+    """The bundled Noto Sans SC, for browsers of machines without a Chinese font (OFL 1.1)."""
+    if name not in FONTS:
+        raise _Refused(404, N_("Not found."))
+    return FileResponse(
+        resources_root() / "fonts" / name,
+        media_type="font/ttf",
+        headers={"Cache-Control": "public, max-age=604800"},
+    )
+
+
 # --- cases -----------------------------------------------------------------------------------
 
 
@@ -609,6 +624,10 @@ def mount(app: FastAPI) -> None:
 
     @app.exception_handler(_Refused)
     async def _refused(request: Request, exc: _Refused) -> Response:
+        try:  # the page keeps its header (navigation, sign-out) for a signed-in person
+            staff: auth.Staff | None = _staff(request)
+        except _SignInNeeded:
+            staff = None
         return web.render(
-            request, "error.html", {"staff": None, "message": exc.message}, exc.status
+            request, "error.html", {"staff": staff, "message": exc.message}, exc.status
         )

@@ -27,7 +27,8 @@ INSECURE_ENV = "FAIRDESK_HQ_CONSOLE_INSECURE_COOKIES"
 HQ_ZONE_ENV = "FAIRDESK_HQ_TIME_ZONE"
 DEFAULT_HQ_ZONE = "Asia/Shanghai"
 CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
 

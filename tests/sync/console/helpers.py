@@ -121,3 +121,14 @@ def booth_case(
 
 def login_status(response: httpx.Response) -> Any:
     return response.status_code, str(response.url)
+
+
+def hq_device_id(db_url: str, tenant: str, name: str) -> str:
+    db = open_database(db_url)
+    try:
+        with db.reading() as session:
+            tenant_id = admin.tenant_by_name(session, tenant).id
+            (device,) = [d for d in admin.list_devices(session, tenant_id) if d.name == name]
+            return device.device_id
+    finally:
+        db.dispose()
