@@ -16,6 +16,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -96,6 +97,11 @@ def _shot(driver: WebDriver, name: str, enabled: bool) -> None:
     driver.set_window_size(1280, 900)
 
 
+def _natural_width(element: Any) -> Callable[[WebDriver], object]:
+    """Waits until an <img> has loaded (its natural width, else 0)."""
+    return lambda d: d.execute_script("return arguments[0].naturalWidth", element)
+
+
 def _sign_in(driver: WebDriver, base: str, tenant: str, name: str) -> None:
     driver.get(f"{base}/console/login")
     driver.find_element(By.ID, "tenant").send_keys(tenant)
@@ -167,16 +173,11 @@ def test_hq_lawyer_works_the_booth_case_in_a_browser(
             _wait(driver, lambda d: d.find_element(By.ID, "case-title"))
             assert "Rechtsanwalt K. Weber" in driver.find_element(By.ID, "parties").text
             thumb = driver.find_element(By.CSS_SELECTOR, "#evidence img")
-            _wait(
-                driver, lambda d, el=thumb: d.execute_script("return arguments[0].naturalWidth", el)
-            )
+            _wait(driver, _natural_width(thumb))
             _shot(driver, f"case-{lang}", shots)
             driver.find_element(By.CLASS_NAME, "evidence-link").click()
             preview = _wait(driver, lambda d: d.find_element(By.ID, "preview"))
-            width = _wait(
-                driver,
-                lambda d, el=preview: d.execute_script("return arguments[0].naturalWidth", el),
-            )
+            width = _wait(driver, _natural_width(preview))
             assert width == 640  # the server-made view of the 640×480 photo
             expected_sha = hashlib.sha256(booth.photo.read_bytes()).hexdigest()
             assert driver.find_element(By.ID, "sha256").text == expected_sha
@@ -238,7 +239,7 @@ def test_hq_lawyer_works_the_booth_case_in_a_browser(
         row.find_element(By.CLASS_NAME, "revoke").click()
         _wait(driver, staleness_of(row))
         row = driver.find_element(By.ID, f"device-{device_id}")
-        assert row.find_element(By.CLASS_NAME, "state").text == "revoked"  # type: ignore[attr-defined]
+        assert row.find_element(By.CLASS_NAME, "state").text == "revoked"
         result = booth.node.sync()
         assert not result.ok  # the revoked laptop is refused from the next request on
         booth.node.close()

@@ -22,13 +22,15 @@ def _strings() -> set[str]:
         method_map=[("**.html", "jinja2")],
         keywords={"_": None},
     ):
-        found.add(message)
+        if isinstance(message, str):
+            found.add(message)
     for _f, _l, message, *_rest in extract_from_dir(
         str(ROOT / "sync" / "server" / "console"),
         method_map=[("**.py", "python")],
         keywords={"_": None, "N_": None},
     ):
-        found.add(message)
+        if isinstance(message, str):
+            found.add(message)
     return {m for m in found if isinstance(m, str) and m.strip()}
 
 
