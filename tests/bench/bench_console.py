@@ -20,6 +20,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -63,7 +64,7 @@ def _fill(db_url: str) -> str:
         for i in range(N_CASES):
             case_id = str(uuid.uuid4())
             word = "专利侵权" if i % 10 == 0 else "商标"
-            rows = [
+            rows: list[tuple[str, str, dict[str, Any]]] = [
                 (
                     "case",
                     case_id,

@@ -286,8 +286,10 @@ def _item(
         if not re.fullmatch(r"[0-9a-f]{64}", sha) or not queries.tenant_holds(session, owner, sha):
             raise _Refused(404, N_("This file has not reached HQ yet."))
     store: BlobStore = request.app.state.store
-    if not store.has_object(sha):
-        raise _Refused(404, N_("This file has not reached HQ yet."))
+    try:  # the database says HQ holds it; the store must agree before anything is sent
+        store.open_object(sha).close()
+    except (OSError, ValueError):
+        raise _Refused(404, N_("This file has not reached HQ yet.")) from None
     return sha, fields
 
 
