@@ -1,7 +1,7 @@
 """Web console: staff credentials (Argon2id, TOTP, lock-out), sessions, append-only audit log.
 
 Revision ID: 0007c
-Revises: 0006t
+Revises: 0004h
 Create Date: 2026-12-04
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007c"
-down_revision: str | None = "0006t"
+down_revision: str | None = "0004h"
 branch_labels: str | None = None
 depends_on: str | None = None
 
