@@ -12,6 +12,7 @@ from sync.protocol import API_PREFIX, PROTOCOL_VERSION
 from sync.server import __version__, tsa
 from sync.server.blobstore import LocalBlobStore
 from sync.server.config import Settings
+from sync.server.console import routes as console
 from sync.server.db import migrate, open_database
 from sync.server.errors import install_handlers
 from sync.server.middleware import HqMiddleware
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.store = LocalBlobStore(settings.resolved_blobs_dir())
     app.state.tsa = tsa.load_or_create(settings.resolved_tsa_dir())  # generated at first start
     install_handlers(app)
+    console.mount(app)
     for module in (health, devices, sync, cases, blobs, reference, tsa_routes):
         app.include_router(module.router, prefix=API_PREFIX)
     app.add_middleware(

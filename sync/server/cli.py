@@ -17,9 +17,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sync.server import __version__, admin, uploads
+from sync.server import __version__, admin, queries, uploads
 from sync.server.blobstore import LocalBlobStore
 from sync.server.config import Settings
+from sync.server.console import cli_support as console_admin
 from sync.server.db import migrate, open_database
 from sync.server.errors import ApiError
 from sync.server.uploads import LIVE_STATES
@@ -65,6 +66,29 @@ def build_parser() -> argparse.ArgumentParser:
     u_add.add_argument("--tenant", required=True)
     u_add.add_argument("--role", required=True, choices=["responder", "legal", "admin", "guidance"])
     u_add.add_argument("--email")
+    u_add.add_argument(
+        "--password-stdin", action="store_true", help="read a console password from stdin"
+    )
+    u_pw = user.add_parser("passwd", parents=[common], help="set a web-console password")
+    u_pw.add_argument("name")
+    u_pw.add_argument("--tenant", required=True)
+    u_pw.add_argument("--totp", action="store_true", help="also require a TOTP code")
+    u_pw.add_argument("--password-stdin", action="store_true", help="read it from stdin")
+
+    case = sub.add_parser("case", help="cases as HQ sees them").add_subparsers(
+        dest="action", required=True
+    )
+    c_list = case.add_parser("list", parents=[common])
+    c_list.add_argument("--tenant", required=True, help="company or guidance centre")
+    c_list.add_argument("--search", default="", help="words that must all occur (Chinese too)")
+    c_list.add_argument("--level", choices=["red", "yellow", "blue"])
+    c_list.add_argument("--status")
+    c_list.add_argument("--country", help="ISO code of the fair's country")
+    c_list.add_argument("--open-only", action="store_true")
+    c_list.add_argument("--limit", type=int, default=1000)
+    c_show = case.add_parser("show", parents=[common])
+    c_show.add_argument("case_id")
+    c_show.add_argument("--tenant", required=True, help="company or guidance centre")
 
     code = sub.add_parser("enroll-code", parents=[common], help="one-time device enrolment code")
     code.add_argument("--tenant", required=True)
@@ -184,7 +208,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def _run_admin(args: argparse.Namespace, session: Session) -> tuple[Any, str]:
     command = (
         args.command
-        if args.command not in ("tenant", "user", "device", "alert", "reference", "uploads")
+        if args.command not in ("tenant", "user", "device", "alert", "reference", "uploads", "case")
         else f"{args.command} {args.action}"
     )
     if command == "tenant add":
@@ -211,7 +235,36 @@ def _run_admin(args: argparse.Namespace, session: Session) -> tuple[Any, str]:
         return rows, "\n".join(f"{r['name']}\t{r['kind']}\t{r['tenant_id']}" for r in rows)
     if command == "user add":
         u = admin.add_user(session, args.tenant, args.name, args.role, args.email)
+        if args.password_stdin:
+            console_admin.set_password(session, u, _read_password(), with_totp=False)
         return {"user_id": u.id, "name": u.name, "role": u.role}, f"user {u.name} ({u.role}) {u.id}"
+    if command == "user passwd":
+        user = console_admin.user_by_name(session, args.tenant, args.name)
+        password = _read_password() if args.password_stdin else _prompt_password()
+        secret = console_admin.set_password(session, user, password, with_totp=args.totp)
+        data = {"user_id": user.id, "totp_secret": secret}
+        text = f"console password set for {user.name}"
+        if secret:
+            data["totp_uri"] = console_admin.totp_uri(secret, args.tenant, user.name)
+            text += f"\nTOTP secret (add it to an authenticator app): {secret}\n{data['totp_uri']}"
+        return data, text
+    if command in ("case list", "case show"):
+        scope = console_admin.scope_of(session, args.tenant)
+        if command == "case show":
+            return console_admin.show_case(session, scope, args.case_id)
+        flt = queries.CaseFilter(
+            level=args.level,
+            status=args.status,
+            country=args.country,
+            search=args.search,
+            open_only=args.open_only,
+            limit=args.limit,
+        )
+        rows = queries.list_cases(session, scope, flt)
+        return rows, "\n".join(
+            f"{r['level'] or '-'}\t{r['next_deadline'] or '-'}\t{r['id']}\t{r['title']}"
+            for r in rows
+        ) or "no cases"
     if command == "enroll-code":
         code = admin.make_enroll_code(
             session, args.tenant, args.role, admin.parse_duration(args.expires), args.user
@@ -282,6 +335,19 @@ def _run_admin(args: argparse.Namespace, session: Session) -> tuple[Any, str]:
             f"removed {removed} superseded change-log rows and {tokens} expired or spent tokens"
         )
     raise admin.AdminError(f"unknown command {command}")
+
+
+def _read_password() -> str:
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _prompt_password() -> str:
+    import getpass
+
+    first = getpass.getpass("New console password: ")
+    if getpass.getpass("Again: ") != first:
+        raise admin.AdminError("the two passwords differ")
+    return first
 
 
 def main(argv: Sequence[str] | None = None) -> int:
