@@ -39,7 +39,7 @@ from fairdesk.knowledge.situation_rules import (
     rule_for,
 )
 from fairdesk.model import DeadlineRule, Direction, Trigger
-from fairdesk.situation import Situation, default_situation, describe
+from fairdesk.situation import Situation, default_situation, describe, jurisdiction_label
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow, zone
 
@@ -349,10 +349,11 @@ def guidance_for(
             "No data for {country} in the reference library (edition {edition}). "
             "This is a gap in the library, not proof that no procedure exists; the "
             "general checklist applies."
-        ).format(country=code, edition=library.edition)
+        ).format(country=jurisdiction_label(code), edition=library.edition)
     else:
+        # The country by name ("Germany" / "德国"), as the situation line names it.
         message = _("Procedure cards for {country}: {count}; library edition {edition}.").format(
-            count=len(cards), country=code, edition=library.edition
+            count=len(cards), country=jurisdiction_label(code), edition=library.edition
         )
     if rule is None:
         message += " " + _(

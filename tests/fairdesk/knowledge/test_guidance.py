@@ -184,7 +184,8 @@ def test_italy_uk_hk_uae_japan(shipped: library.Library) -> None:
 def test_unknown_country_gets_no_data_and_the_general_checklist(shipped: library.Library) -> None:
     g = _guide(shipped, "KR")
     assert not g.has_data and g.cards == () and g.deadlines == ()
-    assert "No data for KR" in g.message and "not proof that no procedure exists" in g.message
+    assert "No data for South Korea" in g.message  # the country by name, not its code
+    assert "not proof that no procedure exists" in g.message
     assert [c.id for c in g.checklists] == ["checklist.general"]
     assert "hq_notification" in g.documents
     no_fair = guidance.guidance_for(shipped, country="", now=NOW)
@@ -255,3 +256,16 @@ def test_every_card_shown_carries_sources_and_an_as_of_date(
         assert entry.checked in ("2026-11-25", "2026-12-04")
         assert entry.as_of and entry.review_by and entry.review_by > entry.as_of
         assert entry.sources or entry.is_gap
+
+
+def test_the_message_names_the_country_not_its_code(shipped: library.Library) -> None:
+    """ "Procedure cards for DE" read like a code; the situation line says "Germany"/"德国"."""
+    from fairdesk.i18n import set_language
+
+    assert _guide(shipped, "DE").message.startswith("Procedure cards for Germany: ")
+    set_language("zh_CN")
+    try:
+        assert _guide(shipped, "DE").message.startswith("德国的程序卡片：")
+        assert "中没有韩国的资料" in _guide(shipped, "KR").message
+    finally:
+        set_language("en")
