@@ -97,6 +97,11 @@ def record_hannover_injunction(qtbot: QtBot, window: MainWindow, lang: str) -> s
     dialog.trigger.set_value(Trigger.COURT_ORDER)
     assert dialog.direction.value() is Direction.AGAINST_US
     assert dialog.served_by_role.value() is PartyRole.BAILIFF
+    # A Gerichtsvollzieher is a 执达员 (as the rules table says), not 法警 (court police).
+    assert dialog.served_by_role.currentText() == {
+        "en": "Bailiff / court officer",
+        "zh_CN": "执达员 / 法院执行人员",
+    }.get(lang, dialog.served_by_role.currentText())
     _type(qtbot, dialog.party_name.field, "Dr. Erika Beispiel")
     _type(qtbot, dialog.party_org.field, APPLICANT)
     dialog.right_kind.setFocus()
