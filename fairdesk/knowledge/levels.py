@@ -24,7 +24,15 @@ from fairdesk.errors import ValidationError
 from fairdesk.i18n import _
 from fairdesk.knowledge.library import Library, normalise_country
 from fairdesk.model import Case, Direction, Level, Trigger
-from fairdesk.situation import UPC, CaseFacts, Event, OurRole, facts_of, read_situation
+from fairdesk.situation import (
+    UPC,
+    CaseFacts,
+    Event,
+    OurRole,
+    facts_of,
+    jurisdiction_label,
+    read_situation,
+)
 
 log = logging.getLogger(__name__)
 HINT_RULE = "R6"  # the triage rule id (see fairdesk.triage)
@@ -50,7 +58,7 @@ def explain_level_hint(country: str, library: Library) -> LevelHint | None:
     reason = _(
         "In {country} a court or the police can act ex parte, within hours, without "
         "hearing you first ({measures}): a case there is at least yellow."
-    ).format(country=code, measures=names)
+    ).format(country=jurisdiction_label(code), measures=names)  # "Germany", not "DE"
     return LevelHint(Level.YELLOW, code, reason, tuple(e.id for e in ex_parte))
 
 

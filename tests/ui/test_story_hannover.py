@@ -182,6 +182,9 @@ def test_hannover_injunction_story_on_a_fresh_install(
     qtbot.waitUntil(lambda: getattr(panel, "guidance", None) is not None and panel.isVisible())
     assert expected_line in panel.message.text()
     _shot(window, f"{lang}-04-case-guidance")
+    for index in range(1, 4):  # Parties, Rights, Deadlines as the user sees them
+        tabs.setCurrentIndex(index)
+        _shot(window, f"{lang}-06-tab-{index}")
     tabs.setCurrentIndex(0)
     _shot(window, f"{lang}-05-case-page")
 

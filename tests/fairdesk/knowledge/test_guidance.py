@@ -209,6 +209,7 @@ def test_level_hint_for_ex_parte_countries(shipped: library.Library) -> None:
         assert level_hint(country, shipped) is None, country
     hint = explain_level_hint("ES", shipped)
     assert hint is not None and "es.fast-action" in hint.entries and "ex parte" in hint.reason
+    assert hint.reason.startswith("In Spain a court")  # the country by name, not "In ES"
 
 
 def test_guidance_for_a_stored_case_and_adding_a_proposed_deadline(store: Store) -> None:
