@@ -242,3 +242,28 @@ def test_copy_spotted_hides_who_served_and_the_court(qtbot: QtBot, fair_store: S
     dialog.save()
     detail = cases.get_case(fair_store, window.case_detail.case_id)
     assert [(p.role, p.name) for p in detail.parties] == [(PartyRole.RESPONDENT, "Copier Ltd.")]
+
+
+def test_switching_to_by_us_shrinks_the_dialog_instead_of_leaving_blank_bands(
+    qtbot: QtBot, fair_store: Store
+) -> None:
+    """The served-by and court rows hide for a case by us; the dialog follows their height
+    (before: the freed height stretched the other rows into blank bands around the deadline)."""
+    window = _window(qtbot, fair_store)
+    dialog = _open_dialog(qtbot, window)
+    dialog.trigger.set_value(Trigger.COURT_ORDER)
+    qtbot.waitExposed(dialog)
+    tall = dialog.height()
+    dialog.direction.set_value(Direction.BY_US)
+    assert not dialog.court.isVisible()
+    qtbot.waitUntil(lambda: dialog.height() < tall)
+    assert dialog.height() <= dialog.sizeHint().height()
+    # No blank band where the hidden rows were: the deadline row follows the time of service.
+    from PySide6.QtCore import QPoint
+
+    served_bottom = dialog.served_at.mapTo(dialog, QPoint(0, dialog.served_at.height())).y()
+    deadline_top = dialog.deadline_when.mapTo(dialog, QPoint(0, 0)).y()
+    assert deadline_top - served_bottom < 20
+    dialog.direction.set_value(Direction.AGAINST_US)
+    assert dialog.court.isVisible()
+    qtbot.waitUntil(lambda: dialog.height() >= tall)

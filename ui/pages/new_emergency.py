@@ -99,6 +99,7 @@ class NewEmergencyDialog(QDialog):
         form.setHorizontalSpacing(SPACING)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         layout.addLayout(form)
+        self._form = form
 
         # What happened
         form.addRow(_section(_("What happened")))
@@ -267,6 +268,13 @@ class NewEmergencyDialog(QDialog):
         )
         for widget in self._against_us_rows:
             widget.setVisible(not by_us)
+        # Hide whole rows: hidden widgets alone keep the rows' spacing as a blank band.
+        self._form.setRowVisible(self.served_by_label, not by_us)
+        self._form.setRowVisible(self.court_label, not by_us)
+        if self.isVisible():
+            # Hidden rows would otherwise leave their height as blank bands around the deadline.
+            self.layout().activate()  # type: ignore[union-attr]
+            self.resize(self.width(), self.sizeHint().height())
         self._line(self.deadline_what).setPlaceholderText(
             _("What is due (default: {what})").format(what=self.default_what())
         )
