@@ -438,12 +438,18 @@ def _proposals(
             proposed = _propose(
                 entry, spec, served_at=served_at, now=now, fair_tz=fair_tz, edition=library.edition
             )
+            # The anchor already says what it counts from; "Counted from the time of
+            # service." after it said it twice ("…served on you. Counted from … service.").
+            then = proposed.note
+            said = _("Counted from the time of service.")
+            if then.startswith(said):
+                then = then[len(said) :].lstrip()
             proposals.append(
                 dataclasses.replace(
                     proposed,
-                    note=_("{first}. {then}").format(
-                        first=anchor[:1].upper() + anchor[1:], then=proposed.note
-                    ),
+                    note=_("{first}. {then}")
+                    .format(first=anchor[:1].upper() + anchor[1:], then=then)
+                    .rstrip(),
                     anchor=ref.anchor,
                 )
             )

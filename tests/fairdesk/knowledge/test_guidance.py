@@ -270,3 +270,24 @@ def test_the_message_names_the_country_not_its_code(shipped: library.Library) ->
         assert "中没有韩国的资料" in _guide(shipped, "KR").message
     finally:
         set_language("en")
+
+
+def test_a_computed_deadline_says_what_it_counts_from_once(shipped: library.Library) -> None:
+    """Before: "Counted from when the papers were served on you. Counted from the time of
+    service." (and in Chinese "自文书送达您时起算。自送达时起算。")."""
+    from fairdesk.i18n import set_language
+
+    try:
+        for lang, marks in (("en", "Counted from"), ("zh_CN", "起算")):
+            set_language(lang)
+            for country, trigger in (
+                ("CN", Trigger.COMPLAINT),
+                ("DE", Trigger.WARNING_LETTER),
+            ):
+                g = _guide(shipped, country, trigger)
+                assert g.deadlines, (country, trigger)
+                for proposal in g.deadlines:
+                    assert proposal.note.count(marks) == 1, (lang, proposal.note)
+                    assert " 当天" not in proposal.note  # no Latin space inside Chinese
+    finally:
+        set_language("en")
