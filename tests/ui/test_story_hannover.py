@@ -165,8 +165,18 @@ def test_hannover_injunction_story_on_a_fresh_install(
     assert "protective_letter" not in g.documents
     assert "customs_request" not in g.documents  # a right-holder form
     assert "warning_letter" not in g.documents
-    assert set(g.documents) <= {"non_infringement", "evidence_report", "hq_notification"}
-    assert "non_infringement" in g.documents
+    assert "protective_letter_germany" not in g.documents
+    assert "protective_letter_upc" not in g.documents
+    assert "abmahnung_reply" not in g.documents  # the order is served: past the letter stage
+    # What a German lawyer reaches for, and nothing else.
+    assert set(g.documents) == {
+        "widerspruch",
+        "non_infringement",
+        "power_of_attorney",
+        "phrase_card_de",
+        "evidence_report",
+        "hq_notification",
+    }
     for proposal in g.deadlines:
         # The holder's § 929(2) month is never counted from service on us.
         assert proposal.anchor != "service" or proposal.party != "holder", proposal
@@ -181,6 +191,13 @@ def test_hannover_injunction_story_on_a_fresh_install(
     assert isinstance(panel, GuidancePanel)
     qtbot.waitUntil(lambda: getattr(panel, "guidance", None) is not None and panel.isVisible())
     assert expected_line in panel.message.text()
+    # Every document offered has a readable title (a kind without a short label once made
+    # the whole panel fail with a KeyError); none is a protective letter.
+    assert not panel.error.isVisible()
+    objection = {"en": "Objection (Widerspruch)", "zh_CN": "对临时禁令的异议"}[lang]
+    attorney = {"en": "Power of Attorney", "zh_CN": "授权委托书"}[lang]
+    assert objection in panel.documents.text() and attorney in panel.documents.text()
+    assert "widerspruch" not in panel.documents.text()  # a title, not the kind's key
     _shot(window, f"{lang}-04-case-guidance")
     for index in range(1, 4):  # Parties, Rights, Deadlines as the user sees them
         tabs.setCurrentIndex(index)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from fairdesk import cases
 from fairdesk.cases import CaseDetail
-from fairdesk.i18n import N_, _
+from fairdesk.i18n import N_, _, current_language
 from fairdesk.knowledge import guidance
 from fairdesk.knowledge.guidance import Guidance, ProposedDeadline
 from fairdesk.knowledge.library import DOCUMENT_LABELS, Entry, Library, load_active
@@ -52,12 +52,39 @@ def _section(title: str) -> QLabel:
     return heading
 
 
-def load(store: Store, case_id: str) -> tuple[Guidance, CaseDetail, list[Entry]]:
-    """On a reader thread: the guidance, the case and the next-hour cards, all from this data
-    folder's library (passed on explicitly; there is no process-wide library)."""
+def load(store: Store, case_id: str) -> tuple[Guidance, CaseDetail, list[Entry], dict[str, str]]:
+    """On a reader thread: the guidance, the case, the next-hour cards and the titles of the
+    documents offered, all from this data folder (its library is passed on explicitly; there
+    is no process-wide library)."""
     library = load_active(store)
     g = guidance.guidance_for_case(store, case_id, library=library)
-    return g, cases.get_case(store, case_id), next_hour_entries(g, library)
+    titles = document_titles(store, g.documents)
+    return g, cases.get_case(store, case_id), next_hour_entries(g, library), titles
+
+
+def document_titles(store: Store, kinds: tuple[str, ...]) -> dict[str, str]:
+    """A readable title for each document kind offered, in the interface language.
+
+    Guidance offers every kind that fits the case, the newer ones (Widerspruch, power of
+    attorney, phrase card...) too; those have no short label of their own, so their
+    template's title is shown (a missing label once made the whole panel fail).
+    """
+    from fairdesk.documents import service
+
+    language = "zh" if current_language().startswith("zh") else "en"
+    available = service.kinds(store)
+    titles = {}
+    for kind in kinds:
+        if kind in DOCUMENT_LABELS:
+            titles[kind] = _(DOCUMENT_LABELS[kind])
+            continue
+        languages = available.get(kind, [])
+        if not languages:
+            titles[kind] = kind
+            continue
+        chosen = language if language in languages else languages[0]
+        titles[kind] = service.kind_title(kind, chosen, store)
+    return titles
 
 
 def next_hour_entries(g: Guidance, library: Library) -> list[Entry]:
@@ -155,8 +182,8 @@ class GuidancePanel(QScrollArea):
         self.error.setText(str(exc))
         self.error.show()
 
-    def _loaded(self, result: tuple[Guidance, CaseDetail, list[Entry]]) -> None:
-        g, detail, first = result
+    def _loaded(self, result: tuple[Guidance, CaseDetail, list[Entry], dict[str, str]]) -> None:
+        g, detail, first, titles = result
         self.guidance = g
         self.error.hide()
         situation = describe(g.situation) if g.situation is not None else ""
@@ -172,9 +199,7 @@ class GuidancePanel(QScrollArea):
         if g.level_hint is not None:
             self.hint.setText(g.level_hint.reason)
         self._fill_deadlines(g, detail)
-        self.documents.setText(
-            "<br/>".join(f"• {escape(_(DOCUMENT_LABELS[d]))}" for d in g.documents)
-        )
+        self.documents.setText("<br/>".join(f"• {escape(titles.get(d, d))}" for d in g.documents))
         today = clock().now().date()
         cards = [entry_html(e, today=today) for e in g.cards]
         if g.venue is not None:
