@@ -199,6 +199,9 @@ def test_hannover_injunction_story_on_a_fresh_install(
     assert objection in panel.documents.text() and attorney in panel.documents.text()
     assert "widerspruch" not in panel.documents.text()  # a title, not the kind's key
     _shot(window, f"{lang}-04-case-guidance")
+    bar = panel.verticalScrollBar()
+    bar.setValue(bar.maximum())  # proposed deadlines and documents, as the user scrolls
+    _shot(window, f"{lang}-04b-case-guidance-end")
     for index in range(1, 4):  # Parties, Rights, Deadlines as the user sees them
         tabs.setCurrentIndex(index)
         _shot(window, f"{lang}-06-tab-{index}")
