@@ -104,7 +104,7 @@ _REVISION_LINE = re.compile(
 )
 
 
-def quick_head_revision() -> str | None:
+def quick_head_revision(migrations_dir: Path = MIGRATIONS_DIR) -> str | None:
     """The head of the migration chain read from the revision files themselves, or None.
 
     Importing Alembic costs ~140 ms at every start, and it is only needed when a migration is
@@ -114,7 +114,7 @@ def quick_head_revision() -> str | None:
     """
     revisions: dict[str, str | None] = {}
     try:
-        files = sorted(MIGRATIONS_DIR.joinpath("versions").glob("*.py"))
+        files = sorted(migrations_dir.joinpath("versions").glob("*.py"))
         for path in files:
             found = dict(
                 (m.group(1), m.group(2)) for m in _REVISION_LINE.finditer(path.read_text("utf-8"))
@@ -142,9 +142,8 @@ def stored_revisions(connection: Any) -> list[str]:
         cursor.close()
 
 
-def schema_is_current(connection: Any) -> bool:
-    """True when the database is at exactly the head this code was built for."""
-    head = quick_head_revision()
+def schema_is_current(connection: Any, head: str | None) -> bool:
+    """True when the database is at exactly ``head`` (None, an unknown head: never current)."""
     return head is not None and stored_revisions(connection) == [head]
 
 

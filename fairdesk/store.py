@@ -28,7 +28,6 @@ from fairdesk.ids import new_id
 from fairdesk.protect import keys as protect_keys
 from fairdesk.protect import session as protect_session
 from fairdesk.protect import sqlcipher
-from fairdesk.quickread import quick_head_revision as quick_head_revision  # re-exported
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -220,6 +219,11 @@ def _script() -> ScriptDirectory:
     return ScriptDirectory.from_config(_alembic_config())
 
 
+def quick_head_revision() -> str | None:
+    """The migration head read from the revision files (see fairdesk.quickread), or None."""
+    return quickread.quick_head_revision(MIGRATIONS_DIR)
+
+
 def _stored_revisions(engine: Engine) -> list[str]:
     """The rows of ``alembic_version`` (empty for a new or foreign database)."""
     with engine.connect() as connection:
@@ -379,7 +383,11 @@ def _current_device(db_path: Path, connect: ConnectFactory) -> DeviceInfo | None
             cursor = connection.cursor()
             try:
                 ok = cursor.execute("PRAGMA quick_check").fetchone()
-                if ok is None or ok[0] != "ok" or not quickread.schema_is_current(connection):
+                if (
+                    ok is None
+                    or ok[0] != "ok"
+                    or not quickread.schema_is_current(connection, quick_head_revision())
+                ):
                     return None
                 state = cursor.execute("SELECT 1 FROM sync_state WHERE id = 1").fetchone()
                 device = cursor.execute(

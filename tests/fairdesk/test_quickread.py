@@ -111,14 +111,14 @@ def test_schema_is_current_only_at_the_head(tmp_path: Path) -> None:
     store = open_store(tmp_path)
     connection = store.reader.connection()
     assert quickread.quick_head_revision() == head_revision()
-    assert quickread.schema_is_current(connection)
+    assert quickread.schema_is_current(connection, head_revision())
     store.close()
     raw = sqlite3.connect(str(store.db_path))
     raw.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
     raw.commit()
     raw.close()
     again = quickread.Reader(store.db_path, sqlite3.connect)
-    assert not quickread.schema_is_current(again.connection())
+    assert not quickread.schema_is_current(again.connection(), head_revision())
     again.close()
 
 
