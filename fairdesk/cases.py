@@ -48,6 +48,10 @@ from fairdesk.model import (
     TimelineEvent,
     Trigger,
 )
+from fairdesk.quickread import SORT_COLUMNS as SORT_COLUMNS
+from fairdesk.quickread import CaseFilter as CaseFilter
+from fairdesk.quickread import CaseRow as CaseRow
+from fairdesk.quickread import DeadlineRow as DeadlineRow
 from fairdesk.situation import SituationReading, facts_of, read_situation
 from fairdesk.store import Store
 from fairdesk.timeutil import format_local, utcnow, zone
@@ -125,22 +129,6 @@ EDITABLE_TEXT = {
 
 
 @dataclass(frozen=True)
-class CaseRow:
-    id: str
-    number: str
-    title: str
-    direction: Direction
-    status: Status
-    level: Level
-    trigger: Trigger
-    fair_name: str
-    fair_time_zone: str
-    next_deadline: datetime | None
-    updated_at: datetime
-    needs_review: bool
-
-
-@dataclass(frozen=True)
 class PartyRow:
     id: str
     role: PartyRole
@@ -161,21 +149,6 @@ class RightRow:
     valid_from: date | None
     valid_until: date | None
     asserted_by_us: bool
-
-
-@dataclass(frozen=True)
-class DeadlineRow:
-    id: str
-    case_id: str
-    case_number: str
-    case_title: str
-    case_level: Level
-    what: str
-    due_at: datetime
-    rule: DeadlineRule
-    source: str
-    done: bool
-    fair_time_zone: str
 
 
 @dataclass(frozen=True)
@@ -218,28 +191,6 @@ class CaseDetail:
     timeline: tuple[TimelineRow, ...]
     # The situation everything downstream follows (computed, or the user's correction).
     situation: SituationReading | None = None
-
-
-@dataclass(frozen=True)
-class CaseFilter:
-    search: str = ""
-    levels: tuple[Level, ...] = ()
-    statuses: tuple[Status, ...] = ()
-    directions: tuple[Direction, ...] = ()
-    fair_id: str | None = None
-    include_closed: bool = True
-
-
-SORT_COLUMNS = (
-    "level",
-    "number",
-    "title",
-    "status",
-    "direction",
-    "fair",
-    "next_deadline",
-    "updated",
-)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1085,6 +1036,9 @@ def refresh_levels(store: Store, now: datetime | None = None, *, full: bool = Fa
 # Reading
 
 
+ALL_CASES = CaseFilter()  # the default filter (a frozen value)
+
+
 def _next_deadline_subquery() -> Any:
     """The case's next open deadline: ``case_file.next_due_at``, kept by triggers on
     ``deadline`` (migration 0006) — a correlated min() per row doubled search-as-you-type."""
@@ -1113,7 +1067,7 @@ def _filtered(query: Select[Any], flt: CaseFilter) -> Select[Any] | None:
     return query
 
 
-def count_cases(store: Store, flt: CaseFilter = CaseFilter()) -> int:
+def count_cases(store: Store, flt: CaseFilter = ALL_CASES) -> int:
     with store.read() as session:
         query = _filtered(select(func.count(Case.id)), flt)
         return 0 if query is None else int(session.scalar(query) or 0)
@@ -1141,7 +1095,7 @@ def _order_by(sort: str, descending: bool, next_due: Any) -> list[Any]:
 
 def list_cases(
     store: Store,
-    flt: CaseFilter = CaseFilter(),
+    flt: CaseFilter = ALL_CASES,
     *,
     sort: str = "level",
     descending: bool = False,
@@ -1187,7 +1141,7 @@ def _case_row(case: Case, fair_name: str | None, tz: str | None, due: Any) -> Ca
 
 
 def case_ids(
-    store: Store, flt: CaseFilter = CaseFilter(), *, sort: str = "level", descending: bool = False
+    store: Store, flt: CaseFilter = ALL_CASES, *, sort: str = "level", descending: bool = False
 ) -> list[str]:
     """Only the ids, in display order: the table model fetches rows lazily from these.
 

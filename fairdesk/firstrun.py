@@ -15,8 +15,8 @@ import enum
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from fairdesk.demo import fill_demo
 from fairdesk.store import DB_NAME, open_store
 
 PRESET_ENV = "FAIRDESK_FIRST_RUN"
@@ -69,7 +69,14 @@ def create_data_folder(data_dir: Path | str, start: Start) -> FirstRunResult:
     """
     store = open_store(data_dir)
     try:
-        created = fill_demo(store) if start is Start.DEMO else 0
+        created = _fill_demo(store) if start is Start.DEMO else 0
         return FirstRunResult(store.data_dir, start, created)
     finally:
         store.close()
+
+
+def _fill_demo(*args: Any, **kwargs: Any) -> int:
+    # The demo set needs the ORM services: imported only when a first start asks for it.
+    from fairdesk.demo import fill_demo
+
+    return fill_demo(*args, **kwargs)

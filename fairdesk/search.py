@@ -10,11 +10,12 @@ type. One index row per case holds all of that case's searchable text.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
+if TYPE_CHECKING:  # the first screen (fairdesk.quickread) uses build_match without the ORM
+    from sqlalchemy.orm import Session
 
-from fairdesk.model import Case
+    from fairdesk.model import Case
 
 # Han (incl. extension A), kana, Hangul, CJK punctuation and fullwidth forms.
 _CJK = "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
@@ -68,6 +69,8 @@ def case_document(case: Case) -> str:
 
 
 def reindex_case(session: Session, case: Case) -> None:
+    from sqlalchemy import text
+
     session.execute(text("DELETE FROM search_index WHERE case_id = :id"), {"id": case.id})
     if case.deleted_at is None:
         session.execute(
@@ -79,6 +82,9 @@ def reindex_case(session: Session, case: Case) -> None:
         )
 
 
+MATCHING_CASE_IDS_SQL = "SELECT case_id FROM search_index WHERE search_index MATCH :match"
+
+
 def matching_case_ids_sql() -> str:
     """SQL fragment selecting case ids for a MATCH parameter named :match."""
-    return "SELECT case_id FROM search_index WHERE search_index MATCH :match"
+    return MATCHING_CASE_IDS_SQL

@@ -11,9 +11,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import re
 import shutil
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,15 +21,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, select
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import QueuePool
-
+from fairdesk import quickread
 from fairdesk.errors import StoreError
 from fairdesk.i18n import _
 from fairdesk.ids import new_id
-from fairdesk.model import Device, SyncState
 from fairdesk.protect import keys as protect_keys
 from fairdesk.protect import session as protect_session
 from fairdesk.protect import sqlcipher
@@ -37,6 +32,12 @@ from fairdesk.protect import sqlcipher
 if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+# SQLAlchemy, Alembic and the ORM mapping are imported where they are used, not here: the app
+# opens an up-to-date folder and paints its first screen (fairdesk.quickread) without them,
+# and the engine is created on first use, on a worker, after the window is usable.
 
 DB_NAME = "fairdesk.sqlite3"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -51,14 +52,61 @@ class DeviceInfo:
 
 
 class Store:
-    """An open data folder: engine, session factory and this device's identity."""
+    """An open data folder: engine, session factory and this device's identity.
 
-    def __init__(self, data_dir: Path, engine: Engine) -> None:
+    The engine and session factory are created on first use (thread-safe): a store opened by
+    :func:`open_store` with ``defer_orm=True`` serves the first screen through ``reader``
+    (plain sqlite3) before SQLAlchemy is even imported.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        engine: Engine | None = None,
+        *,
+        connect: ConnectFactory | None = None,
+        device: DeviceInfo | None = None,
+    ) -> None:
         self.data_dir = data_dir
-        self.engine = engine
-        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self._connect = connect or plain_connect
+        self._engine = engine
+        self._sessions: sessionmaker[Session] | None = None
+        self._lock = threading.Lock()
         self.data_key: bytes | None = None  # set by open_store for an encrypted folder
-        self.device = _read_device(engine)
+        self.reader = quickread.Reader(data_dir / DB_NAME, self._connect)
+        self.device = device if device is not None else _read_device(self.engine)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = _engine(self.db_path, self._connect)
+        return self._engine
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        if self._sessions is None:
+            engine = self.engine
+            with self._lock:
+                if self._sessions is None:
+                    from sqlalchemy.orm import sessionmaker
+
+                    self._sessions = sessionmaker(engine, expire_on_commit=False)
+        return self._sessions
+
+    def finish_opening(self) -> int:
+        """What a deferred open leaves for a worker: the shipped fairs (first start, upgrade).
+
+        Returns how many fairs were added (0 on almost every start: one query).
+        """
+        from fairdesk import events
+        from fairdesk.fairs import seed_catalogue  # fairs imports this module
+
+        added = seed_catalogue(self.engine)
+        if added:
+            events.emit("fair_changed")
+        return added
 
     @property
     def db_path(self) -> Path:
@@ -70,6 +118,8 @@ class Store:
 
         Disk-full and I/O errors become a StoreError saying nothing was saved.
         """
+        from sqlalchemy.exc import OperationalError
+
         session = self.sessions()
         try:
             yield session
@@ -93,7 +143,9 @@ class Store:
             session.close()
 
     def close(self) -> None:
-        self.engine.dispose()
+        self.reader.close()
+        if self._engine is not None:
+            self._engine.dispose()
 
 
 def _store_error_from(exc: Exception, data_dir: Path) -> StoreError:
@@ -134,6 +186,9 @@ def plain_connect(path: Path) -> sqlite3.Connection:
 
 
 def _engine(path: Path, connect: ConnectFactory) -> Engine:
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import QueuePool
+
     engine = create_engine(
         "sqlite://",
         creator=lambda: connect(path),
@@ -164,33 +219,9 @@ def _script() -> ScriptDirectory:
     return ScriptDirectory.from_config(_alembic_config())
 
 
-_REVISION_LINE = re.compile(
-    r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(?:[\"']([^\"']*)[\"']|None)\s*$", re.MULTILINE
-)
-
-
 def quick_head_revision() -> str | None:
-    """The head of the migration chain read from the revision files themselves, or None.
-
-    Importing Alembic costs ~140 ms at every start, and it is only needed when a migration is
-    due: this reads the ``revision`` / ``down_revision`` lines of the few small files instead
-    (~1 ms). Anything unusual (a merge, a branch, a file it cannot read) gives None, and the
-    caller asks Alembic.
-    """
-    revisions: dict[str, str | None] = {}
-    try:
-        files = sorted(MIGRATIONS_DIR.joinpath("versions").glob("*.py"))
-        for path in files:
-            found = dict(
-                (m.group(1), m.group(2)) for m in _REVISION_LINE.finditer(path.read_text("utf-8"))
-            )
-            if found.get("revision"):
-                revisions[str(found["revision"])] = found.get("down_revision")
-    except (OSError, UnicodeDecodeError):
-        return None
-    parents = set(revisions.values())
-    heads = [rev for rev in revisions if rev not in parents]
-    return heads[0] if len(heads) == 1 else None
+    """The migration head read from the revision files (see fairdesk.quickread), or None."""
+    return quickread.quick_head_revision(MIGRATIONS_DIR)
 
 
 def _stored_revisions(engine: Engine) -> list[str]:
@@ -334,9 +365,52 @@ def _quick_check(db_path: Path, connect: ConnectFactory) -> str:
     return str(row[0])
 
 
+def _dbapi_error() -> type[Exception]:
+    from sqlalchemy.exc import DBAPIError
+
+    return DBAPIError
+
+
+def _current_device(db_path: Path, connect: ConnectFactory) -> DeviceInfo | None:
+    """This device, if the database is intact, at the schema head and initialised; else None.
+
+    Plain DB-API (no SQLAlchemy): the checks the full path makes before any write, for the
+    usual start. None sends the caller to the full path, which says what is wrong.
+    """
+    try:
+        connection = connect(db_path)
+        try:
+            cursor = connection.cursor()
+            try:
+                ok = cursor.execute("PRAGMA quick_check").fetchone()
+                if (
+                    ok is None
+                    or ok[0] != "ok"
+                    or not quickread.schema_is_current(connection, quick_head_revision())
+                ):
+                    return None
+                state = cursor.execute("SELECT 1 FROM sync_state WHERE id = 1").fetchone()
+                device = cursor.execute(
+                    "SELECT id, short_code, user_name FROM device LIMIT 1"
+                ).fetchone()
+            finally:
+                cursor.close()
+        finally:
+            connection.close()
+    except (sqlite3.Error, sqlcipher.DriverError):
+        return None
+    if state is None or device is None:
+        return None
+    return DeviceInfo(device[0], device[1], device[2])
+
+
 def _read_device(engine: Engine) -> DeviceInfo:
     # Core, not the ORM: the first ORM query configures every mapper (~40 ms), which the
     # window's first list query then does on a worker thread instead of before the window.
+    from sqlalchemy import select
+
+    from fairdesk.model import Device
+
     table = Device.__table__
     with engine.connect() as connection:
         row = connection.execute(select(table.c.id, table.c.short_code, table.c.user_name)).one()
@@ -344,6 +418,11 @@ def _read_device(engine: Engine) -> DeviceInfo:
 
 
 def _ensure_device(engine: Engine) -> None:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from fairdesk.model import Device, SyncState
+
     device, state = Device.__table__, SyncState.__table__
     with engine.connect() as connection:
         complete = (
@@ -378,12 +457,18 @@ def open_store(
     create: bool = True,
     connect: ConnectFactory = plain_connect,
     data_key: bytes | None = None,
+    defer_orm: bool = False,
 ) -> Store:
     """Open (and if ``create``, initialise) the data folder; migrate with a backup first.
 
     Raises StoreError with a readable message instead of ever replacing a database that
     exists but cannot be used. An encrypted folder (with a key file) needs its ``data_key``
     (see :mod:`fairdesk.protect`); the database is then opened with SQLCipher.
+
+    ``defer_orm`` (the window): when the database passes the integrity check and is exactly at
+    the schema head with its device rows, the store is returned without importing SQLAlchemy
+    (engine created on first use); the caller runs :meth:`Store.finish_opening` on a worker.
+    Anything else takes the full path below, which migrates or refuses with its message.
     """
     data_dir = Path(data_dir).expanduser().resolve()
     if data_key is not None:
@@ -441,6 +526,14 @@ def open_store(
             )
     for name in SUBFOLDERS:
         (data_dir / name).mkdir(exist_ok=True)
+    if defer_orm and not fresh:
+        device = _current_device(db_path, connect)
+        if device is not None:
+            store = Store(data_dir, connect=connect, device=device)
+            if data_key is not None:
+                store.data_key = data_key
+                protect_session.register(data_dir, data_key)
+            return store
     # The integrity check is C work that releases the GIL (20-100 ms on 10,000 cases): it runs
     # on its own connection while the engine is created (~60 ms of Python), and its answer is
     # awaited before anything (migration, first-start rows) may write.
@@ -465,7 +558,7 @@ def open_store(
         from fairdesk.fairs import seed_catalogue  # fairs imports this module
 
         seed_catalogue(engine)  # first start and upgrades: the shipped fairs, offline
-        store = Store(data_dir, engine)
+        store = Store(data_dir, engine, connect=connect)
         if data_key is not None:
             store.data_key = data_key
             protect_session.register(data_dir, data_key)
@@ -473,7 +566,7 @@ def open_store(
     except StoreError:
         engine.dispose()
         raise
-    except (DBAPIError, sqlite3.Error, sqlcipher.DriverError) as exc:
+    except (sqlite3.Error, sqlcipher.DriverError, _dbapi_error()) as exc:
         engine.dispose()
         if fresh:
             for suffix in ("", "-wal", "-shm"):

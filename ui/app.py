@@ -17,9 +17,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-# The imports below (SQLAlchemy, the ORM mapping, the UI) create hundreds of thousands of
-# objects and no garbage: the cyclic collector would only walk them again and again (~50 ms
-# of a ~0.45 s import). Paused while they load, re-enabled right after.
+# The imports below (Qt, the UI) create many objects and no garbage: the cyclic collector would
+# only walk them again and again. Paused while they load, re-enabled right after. SQLAlchemy,
+# Alembic and the ORM are not among them: the first screen is read with plain sqlite3
+# (fairdesk.quickread) and they load on a worker after the window is shown.
 # ruff: noqa: E402
 _gc_was_enabled = gc.isenabled()
 gc.disable()
@@ -28,7 +29,7 @@ from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from fairdesk import cases, firstrun
+from fairdesk import firstrun
 from fairdesk.errors import StoreError
 from fairdesk.i18n import LANGUAGES, _, set_language
 from fairdesk.paths import resolve_data_dir
@@ -55,6 +56,12 @@ LEVEL_REFRESH_MS = 60_000
 # reference library and held the single writer/GIL while Today and Cases were being read.
 FIRST_LEVEL_REFRESH_MS = 2_000
 EXIT_STORE_ERROR = 2
+
+
+def _refresh_levels(store: Store, *, full: bool) -> int:
+    from fairdesk import cases  # the ORM services: imported on the worker, never before paint
+
+    return cases.refresh_levels(store, full=full)
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -143,8 +150,7 @@ class Application:
 
     def start(self) -> MainWindow:
         self.level_timer.start()
-        # The first pass re-levels every case: it mends rows levelled by older versions.
-        QTimer.singleShot(FIRST_LEVEL_REFRESH_MS, lambda: self.refresh_levels(full=True))
+        QTimer.singleShot(FIRST_LEVEL_REFRESH_MS, self._after_first_paint)
         clock().start()
         window = self.build_window()
         # Everything created so far lives as long as the app: move it out of the garbage
@@ -153,6 +159,17 @@ class Application:
         gc.freeze()
         return window
 
+    def _after_first_paint(self) -> None:
+        # On the single writer, in this order: the ORM and the engine load (the store was
+        # opened without them) and the shipped fairs are added if new ones came; then the
+        # first pass re-levels every case: it mends rows levelled by older versions.
+        runner().run(
+            self.store.finish_opening,
+            pool="db",
+            on_error=lambda exc: log.warning("finishing the store failed: %s", exc),
+        )
+        self.refresh_levels(full=True)
+
     def _core_changed(self, kind: str, _object_id: str) -> None:
         if kind == "reference_updated":  # R6 reads the library: re-level every case
             self.refresh_levels(full=True)
@@ -160,7 +177,7 @@ class Application:
     def refresh_levels(self, full: bool = False) -> None:
         # Deadlines come closer as time passes; R2 ("due within 24 h") must fire on its own.
         runner().run(
-            cases.refresh_levels,
+            _refresh_levels,
             self.store,
             full=full,
             pool="db",
@@ -209,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if data_key == protect.CANCELLED:
             return 0
     try:
-        store = open_store(data_dir, data_key=data_key)
+        store = open_store(data_dir, data_key=data_key, defer_orm=True)
     except StoreError as exc:
         store_error_dialog(str(exc))
         return EXIT_STORE_ERROR

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from fairdesk.enums import LABELS
 from fairdesk.i18n import _
-from fairdesk.model import LABELS
 from fairdesk.timeutil import format_local
 
 

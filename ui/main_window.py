@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QFocusEvent, QKeySequence
@@ -29,14 +30,18 @@ from fairdesk.i18n import _
 from fairdesk.store import Store
 from ui import about, extensions
 from ui.lazy import LazyWidget, ensure_built, page_failure
-from ui.pages.case_detail import CaseDetailPage
 from ui.pages.cases import CasesPage
-from ui.pages.fairs_dialog import FairsDialog
-from ui.pages.new_emergency import NewEmergencyDialog
 from ui.pages.settings import SettingsPage
 from ui.pages.today import TodayPage
 from ui.qt_events import bridge
 from ui.theme import STYLESHEET
+
+if TYPE_CHECKING:
+    # Imported on first use: they need the ORM services (fairdesk.cases), which load after
+    # the first paint (Today and Cases read through fairdesk.quickread).
+    from ui.pages.case_detail import CaseDetailPage
+    from ui.pages.fairs_dialog import FairsDialog
+    from ui.pages.new_emergency import NewEmergencyDialog
 
 log = logging.getLogger(__name__)
 DEFAULT_SIZE = QSize(1280, 800)
@@ -192,6 +197,8 @@ class MainWindow(QMainWindow):
     @property
     def case_detail(self) -> CaseDetailPage:
         if self._case_detail is None:
+            from ui.pages.case_detail import CaseDetailPage
+
             page = CaseDetailPage(self.store)
             page.back.connect(self.go_back)
             self.stack.addWidget(page)
@@ -243,6 +250,8 @@ class MainWindow(QMainWindow):
         self.cases.focus_search()
 
     def new_emergency(self) -> NewEmergencyDialog:
+        from ui.pages.new_emergency import NewEmergencyDialog
+
         dialog = NewEmergencyDialog(self.store, self)
         dialog.created.connect(self.open_case)
         dialog.finished.connect(dialog.deleteLater)  # one dialog per emergency, not kept
@@ -250,6 +259,8 @@ class MainWindow(QMainWindow):
         return dialog
 
     def show_fairs(self, select: str = "") -> FairsDialog:
+        from ui.pages.fairs_dialog import FairsDialog
+
         dialog = FairsDialog(self.store, self, select=select)
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()

@@ -11,7 +11,7 @@ from functools import cache
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 
-from fairdesk.model import Level
+from fairdesk.enums import Level
 
 LEVEL_BACKGROUND = {Level.RED: "#C62828", Level.YELLOW: "#F9A825", Level.BLUE: "#1565C0"}
 LEVEL_FOREGROUND = {Level.RED: "#FFFFFF", Level.YELLOW: "#212121", Level.BLUE: "#FFFFFF"}

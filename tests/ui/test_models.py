@@ -53,13 +53,13 @@ def test_case_model_fetches_rows_lazily(demo_store: Store, monkeypatch: pytest.M
     monkeypatch.setattr(case_models, "BLOCK", 3)
     monkeypatch.setattr(case_models, "FIRST_SCREEN", 3)
     fetched: list[int] = []
-    real = cases.rows_by_id
+    real = demo_store.reader.rows_by_id
 
-    def counting(store: Store, ids: list[str]) -> dict[str, cases.CaseRow]:
+    def counting(ids: list[str]) -> dict[str, cases.CaseRow]:
         fetched.append(len(ids))
-        return real(store, ids)
+        return real(ids)
 
-    monkeypatch.setattr(cases, "rows_by_id", counting)
+    monkeypatch.setattr(demo_store.reader, "rows_by_id", counting)
     model = CaseTableModel(demo_store)
     model.reload()
     assert model.rowCount() == 14

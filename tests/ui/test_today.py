@@ -55,7 +55,7 @@ def test_countdown_ticks_without_querying_and_shows_overdue(
     page = TodayPage(fair_store)
     qtbot.addWidget(page)
     calls = []
-    monkeypatch.setattr(cases, "open_deadlines", lambda *a, **k: calls.append(1) or [])
+    monkeypatch.setattr(fair_store.reader, "open_deadlines", lambda *a, **k: calls.append(1) or [])
     clock().set_fixed(NOW + timedelta(hours=4, minutes=10))
     clock().set_fixed(NOW + timedelta(hours=4, minutes=10, seconds=1))
     assert calls == []  # ticks never reach the database

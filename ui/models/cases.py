@@ -1,8 +1,8 @@
 """The Cases table: ids in display order plus a row cache filled lazily (Anki's browser model).
 
-Sorting and filtering happen in SQL (``cases.case_ids``), off the GUI thread on the ``read``
-pool; only the rows the view actually paints are fetched (``cases.rows_by_id``), a block at a
-time. Each reload carries a generation number and results of superseded queries are dropped,
+Sorting and filtering happen in SQL (``store.reader.case_ids``: plain sqlite3, no ORM objects,
+see fairdesk/quickread.py), off the GUI thread on the ``read`` pool; only the rows the view
+actually paints are fetched (``store.reader.rows_by_id``), a block at a time. Each reload carries a generation number and results of superseded queries are dropped,
 so a slow query for "ab" can never overwrite the results for "abc".
 """
 
@@ -21,9 +21,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from fairdesk import cases
-from fairdesk.cases import CaseFilter, CaseRow
 from fairdesk.i18n import N_, _
+from fairdesk.quickread import CaseFilter, CaseRow
 from fairdesk.store import Store
 from ui.formatting import label, local_time
 from ui.tasks import explain, runner
@@ -68,8 +67,8 @@ def load_ids_and_first_rows(
 ) -> tuple[list[str], dict[str, CaseRow]]:
     """What one (re)load runs off the GUI thread: all matching ids in order, plus the rows of
     the first screen so the view paints without a second trip (also timed by the benchmark)."""
-    ids = cases.case_ids(store, flt, sort=sort, descending=descending)
-    return ids, cases.rows_by_id(store, ids[:FIRST_SCREEN])
+    ids = store.reader.case_ids(flt, sort=sort, descending=descending)
+    return ids, store.reader.rows_by_id(ids[:FIRST_SCREEN])
 
 
 class CaseTableModel(QAbstractTableModel):
@@ -130,7 +129,7 @@ class CaseTableModel(QAbstractTableModel):
             # A cache miss is one indexed lookup of BLOCK primary keys: fast enough inline.
             start = max(0, row - BLOCK // 4)
             wanted = [i for i in self._ids[start : start + BLOCK] if i not in self._cache]
-            self._cache.update(cases.rows_by_id(self.store, wanted))
+            self._cache.update(self.store.reader.rows_by_id(wanted))
             if len(self._cache) > 20 * BLOCK:  # keep memory flat while scrolling 100,000 rows
                 keep = set(self._ids[start : start + BLOCK])
                 self._cache = {k: v for k, v in self._cache.items() if k in keep}

@@ -12,9 +12,9 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from fairdesk.cases import DeadlineRow
+from fairdesk.enums import Level
 from fairdesk.i18n import N_, _
-from fairdesk.model import Level
+from fairdesk.quickread import DeadlineRow
 from ui.formatting import countdown, label, local_time
 from ui.theme import OVERDUE_TEXT, level_icon
 

@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QWidget
 
-from fairdesk import cases
-from fairdesk.cases import CaseFilter, FairRow
+from fairdesk.enums import Direction, Level, Status
 from fairdesk.i18n import _
-from fairdesk.model import Direction, Level, Status
+from fairdesk.quickread import CaseFilter, FairChoice
 from fairdesk.store import Store
 from ui.formatting import label
 from ui.models.cases import COLUMNS, CaseTableModel
@@ -50,10 +49,9 @@ class CasesPage(QWidget):
             [(_("Open and active"), "active")] + [(label(v), v.value) for v in Status],
         )
         self.direction = self._combo(_("Both directions"), [(label(v), v.value) for v in Direction])
-        # Filled from the read pool: on the GUI thread this first ORM query configured every
-        # mapper (~40 ms) before the window could appear.
+        # Filled from the read pool with plain sqlite3 (fairdesk.quickread), like the list.
         self.fair = self._combo(_("All fairs"), [])
-        runner().run(cases.list_fairs, store, pool="read", on_done=self._fill_fairs)
+        runner().run(store.reader.fair_choices, pool="read", on_done=self._fill_fairs)
         for combo in (self.level, self.status, self.direction, self.fair):
             bar.addWidget(combo, 1)
             combo.currentIndexChanged.connect(self.apply_filter)
@@ -106,7 +104,7 @@ class CasesPage(QWidget):
         combo.setMinimumContentsLength(12)
         return combo
 
-    def _fill_fairs(self, fairs: list[FairRow]) -> None:
+    def _fill_fairs(self, fairs: list[FairChoice]) -> None:
         for fair in fairs:
             self.fair.addItem(fair.name, fair.id)
 

@@ -11,10 +11,9 @@ from datetime import datetime
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QHeaderView, QLabel, QWidget
 
-from fairdesk import cases
-from fairdesk.cases import DeadlineRow
+from fairdesk.enums import Level
 from fairdesk.i18n import _
-from fairdesk.model import Level
+from fairdesk.quickread import DeadlineRow
 from fairdesk.store import Store
 from ui import settings
 from ui.clock import clock
@@ -61,8 +60,9 @@ class TodayPage(QWidget):
         self.reload()
 
     def reload(self) -> None:
-        store = self.store
-        runner().run(lambda: cases.open_deadlines(store), pool="read", on_done=self._show)
+        # Plain sqlite3 (fairdesk.quickread): the first paint does not wait for the ORM.
+        reader = self.store.reader
+        runner().run(reader.open_deadlines, pool="read", on_done=self._show)
 
     def _show(self, rows: list[DeadlineRow]) -> None:
         self.model.set_home_zone(settings.HOME_TIME_ZONE.get())

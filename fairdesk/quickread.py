@@ -1,0 +1,351 @@
+"""The first screen read with the standard ``sqlite3`` module: Today and the Cases list.
+
+Importing SQLAlchemy and mapping the ORM costs more than building the whole window, so the
+lists a user sees first are read here with plain SQL on the same schema (SQLCipher's driver,
+same DB-API, when the folder is encrypted) and the ORM loads on a worker after the window is
+usable. Only the schema head is accepted: :func:`schema_is_current` compares
+``alembic_version`` with the head read from the migration scripts, and anything else (a
+migration due, a newer or foreign database) goes through :func:`fairdesk.store.open_store`'s
+full path, which refuses what it must with its message. Rows are the same frozen dataclasses
+the ORM services return (``fairdesk.cases`` re-exports them); a test keeps both equal.
+
+Read-only: connections are opened with ``PRAGMA query_only``; every write still goes through
+the store's units of work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fairdesk import search
+from fairdesk.enums import DeadlineRule, Direction, Level, Status, Trigger
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+Connect = Callable[[Path], Any]
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows (shared with the ORM services in fairdesk.cases)
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: str
+    number: str
+    title: str
+    direction: Direction
+    status: Status
+    level: Level
+    trigger: Trigger
+    fair_name: str
+    fair_time_zone: str
+    next_deadline: datetime | None
+    updated_at: datetime
+    needs_review: bool
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    id: str
+    case_id: str
+    case_number: str
+    case_title: str
+    case_level: Level
+    what: str
+    due_at: datetime
+    rule: DeadlineRule
+    source: str
+    done: bool
+    fair_time_zone: str
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    search: str = ""
+    levels: tuple[Level, ...] = ()
+    statuses: tuple[Status, ...] = ()
+    directions: tuple[Direction, ...] = ()
+    fair_id: str | None = None
+    include_closed: bool = True
+
+
+@dataclass(frozen=True)
+class FairChoice:
+    """A fair as the Cases filter offers it (the full FairRow needs the ORM)."""
+
+    id: str
+    name: str
+
+
+SORT_COLUMNS = (
+    "level",
+    "number",
+    "title",
+    "status",
+    "direction",
+    "fair",
+    "next_deadline",
+    "updated",
+)
+
+# ---------------------------------------------------------------------------------------------
+# The schema head, from the migration files
+
+
+_REVISION_LINE = re.compile(
+    r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(?:[\"']([^\"']*)[\"']|None)\s*$", re.MULTILINE
+)
+
+
+def quick_head_revision(migrations_dir: Path = MIGRATIONS_DIR) -> str | None:
+    """The head of the migration chain read from the revision files themselves, or None.
+
+    Importing Alembic costs ~140 ms at every start, and it is only needed when a migration is
+    due: this reads the ``revision`` / ``down_revision`` lines of the few small files instead
+    (~1 ms). Anything unusual (a merge, a branch, a file it cannot read) gives None, and the
+    caller asks Alembic.
+    """
+    revisions: dict[str, str | None] = {}
+    try:
+        files = sorted(migrations_dir.joinpath("versions").glob("*.py"))
+        for path in files:
+            found = dict(
+                (m.group(1), m.group(2)) for m in _REVISION_LINE.finditer(path.read_text("utf-8"))
+            )
+            if found.get("revision"):
+                revisions[str(found["revision"])] = found.get("down_revision")
+    except (OSError, UnicodeDecodeError):
+        return None
+    parents = set(revisions.values())
+    heads = [rev for rev in revisions if rev not in parents]
+    return heads[0] if len(heads) == 1 else None
+
+
+def stored_revisions(connection: Any) -> list[str]:
+    """The rows of ``alembic_version`` (empty for a new or foreign database)."""
+    cursor = connection.cursor()
+    try:
+        exists = cursor.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+        ).fetchone()
+        if exists is None:
+            return []
+        return [str(row[0]) for row in cursor.execute("SELECT version_num FROM alembic_version")]
+    finally:
+        cursor.close()
+
+
+def schema_is_current(connection: Any, head: str | None) -> bool:
+    """True when the database is at exactly ``head`` (None, an unknown head: never current)."""
+    return head is not None and stored_revisions(connection) == [head]
+
+
+# ---------------------------------------------------------------------------------------------
+# Values as SQLAlchemy stores them in SQLite
+
+
+def _utc(value: Any) -> datetime | None:
+    """A stored UTC time ("2026-12-04 17:45:26.123456", naive) as an aware datetime."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+def _utc_required(value: Any) -> datetime:
+    parsed = _utc(value)
+    assert parsed is not None
+    return parsed
+
+
+# ---------------------------------------------------------------------------------------------
+# The reader
+
+
+_CASE_COLUMNS = (
+    "c.id, c.number, c.title, c.direction, c.status, c.level, c.trigger, f.name, f.time_zone, "
+    "c.next_due_at, c.updated_at, c.needs_review"
+)
+_ORDER = {
+    # red < yellow < blue, then the next open deadline (kept in case_file.next_due_at, 0006)
+    "level": (
+        "coalesce(nullif(instr('redyellowblue', c.level), 0), 99)",
+        "coalesce(c.next_due_at, '9999')",
+    ),
+    "number": ("c.number",),
+    "title": ("c.title",),
+    "status": ("c.status",),
+    "direction": ("c.direction",),
+    "fair": ("f.name",),
+    "next_deadline": ("coalesce(c.next_due_at, '9999')",),
+    "updated": ("c.updated_at",),
+}
+
+
+def _case_row(row: Sequence[Any]) -> CaseRow:
+    return CaseRow(
+        row[0],
+        row[1],
+        row[2],
+        Direction(row[3]),
+        Status(row[4]),
+        Level(row[5]),
+        Trigger(row[6]),
+        row[7] or "",
+        row[8] or "UTC",
+        _utc(row[9]),
+        _utc_required(row[10]),
+        bool(row[11]),
+    )
+
+
+def _where(flt: CaseFilter) -> tuple[str, list[Any]] | None:
+    """The WHERE clause for ``flt`` (case_file as ``c``), or None when nothing can match."""
+    clauses: list[str] = ["c.deleted_at IS NULL"]
+    params: list[Any] = []
+
+    def among(column: str, values: Sequence[str], negate: bool = False) -> None:
+        marks = ", ".join("?" * len(values))
+        clauses.append(f"{column} {'NOT IN' if negate else 'IN'} ({marks})")
+        params.extend(values)
+
+    if flt.levels:
+        among("c.level", [v.value for v in flt.levels])
+    if flt.statuses:
+        among("c.status", [v.value for v in flt.statuses])
+    elif not flt.include_closed:
+        among("c.status", [Status.CLOSED.value, Status.SETTLED.value], negate=True)
+    if flt.directions:
+        among("c.direction", [v.value for v in flt.directions])
+    if flt.fair_id:
+        clauses.append("c.fair_id = ?")
+        params.append(flt.fair_id)
+    if flt.search.strip():
+        match = search.build_match(flt.search)
+        if match is None:
+            return None
+        clauses.append(f"c.id IN ({search.MATCHING_CASE_IDS_SQL.replace(':match', '?')})")
+        params.append(match)
+    return " AND ".join(clauses), params
+
+
+class Reader:
+    """Read-only queries for the first screen; one connection per thread, closed together."""
+
+    def __init__(self, db_path: Path, connect: Connect) -> None:
+        self.db_path = db_path
+        self._connect = connect
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[Any] = []
+
+    def connection(self) -> Any:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._connect(self.db_path)
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA busy_timeout = 10000")
+            cursor.execute("PRAGMA query_only = ON")
+            cursor.close()
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        connection = self.connection()
+        cursor = connection.cursor()
+        try:
+            return list(cursor.execute(sql, tuple(params)).fetchall())
+        finally:
+            cursor.close()
+            connection.rollback()  # end the read transaction: later writes stay visible
+
+    def close(self) -> None:
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            with contextlib.suppress(Exception):  # closing at exit; its thread may be gone
+                connection.close()
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def case_ids(
+        self, flt: CaseFilter = CaseFilter(), *, sort: str = "level", descending: bool = False
+    ) -> list[str]:
+        """The matching ids in display order (as ``fairdesk.cases.case_ids``)."""
+        if sort not in _ORDER:
+            raise ValueError(f"cannot sort by {sort}")
+        where = _where(flt)
+        if where is None:
+            return []
+        clause, params = where
+        direction = " DESC" if descending else " ASC"
+        order = ", ".join(term + direction for term in _ORDER[sort])
+        join = " LEFT OUTER JOIN fair f ON c.fair_id = f.id" if sort == "fair" else ""
+        sql = f"SELECT c.id FROM case_file c{join} WHERE {clause} ORDER BY {order}, c.id ASC"
+        return [row[0] for row in self._all(sql, params)]
+
+    def rows_by_id(self, ids: Sequence[str]) -> dict[str, CaseRow]:
+        """The rows of these cases (as ``fairdesk.cases.rows_by_id``)."""
+        found: dict[str, CaseRow] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), 500):  # below SQLite's bound-parameter limit
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            sql = (
+                f"SELECT {_CASE_COLUMNS} FROM case_file c "
+                f"LEFT OUTER JOIN fair f ON c.fair_id = f.id WHERE c.id IN ({marks})"
+            )
+            for row in self._all(sql, chunk):
+                found[row[0]] = _case_row(row)
+        return found
+
+    def open_deadlines(self, *, limit: int = 500) -> list[DeadlineRow]:
+        """Every open deadline of every live case, soonest first (the Today page)."""
+        sql = (
+            "SELECT d.id, c.id, c.number, c.title, c.level, d.what, d.due_at, d.rule, d.source, "
+            "d.done, f.time_zone FROM deadline d JOIN case_file c ON d.case_id = c.id "
+            "LEFT OUTER JOIN fair f ON c.fair_id = f.id "
+            "WHERE d.done = 0 AND d.deleted_at IS NULL AND c.deleted_at IS NULL "
+            "AND c.status NOT IN (?, ?) ORDER BY d.due_at LIMIT ?"
+        )
+        rows = self._all(sql, (Status.CLOSED.value, Status.SETTLED.value, limit))
+        return [
+            DeadlineRow(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                Level(r[4]),
+                r[5],
+                _utc_required(r[6]),
+                DeadlineRule(r[7]),
+                r[8],
+                bool(r[9]),
+                r[10] or "UTC",
+            )
+            for r in rows
+        ]
+
+    def fair_choices(self) -> list[FairChoice]:
+        """Live fairs in the order of ``fairdesk.fairs.list_fairs``."""
+        sql = (
+            "SELECT id, name FROM fair WHERE deleted_at IS NULL "
+            "ORDER BY starts_on IS NULL, starts_on DESC, lower(name)"
+        )
+        return [FairChoice(r[0], r[1]) for r in self._all(sql)]
+
+    def device(self) -> tuple[str, str, str]:
+        """This device's id, short code and user name."""
+        rows = self._all("SELECT id, short_code, user_name FROM device LIMIT 1")
+        if not rows:
+            raise LookupError("no device row")
+        return rows[0][0], rows[0][1], rows[0][2]

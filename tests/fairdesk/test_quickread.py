@@ -1,0 +1,169 @@
+"""The first screen's plain-sqlite3 read layer gives exactly what the ORM services give.
+
+Real SQLite files: the demo set (plus a few edits so every filter has something to find) is
+read through both ``fairdesk.cases`` (SQLAlchemy) and ``store.reader`` (sqlite3), for every
+sort key in both directions and a set of filters; plain and, with ``--encrypted``, SQLCipher.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fairdesk import cases, fairs, quickread
+from fairdesk.cases import CaseFilter, CaseInput, DeadlineInput
+from fairdesk.errors import StoreError
+from fairdesk.model import Direction, Level, Status, Trigger
+from fairdesk.protect import sqlcipher
+from fairdesk.store import DB_NAME, Store, head_revision, open_store
+from fairdesk.timeutil import utcnow
+
+FILTERS = (
+    CaseFilter(),
+    CaseFilter(include_closed=False),
+    CaseFilter(levels=(Level.RED,)),
+    CaseFilter(levels=(Level.YELLOW, Level.BLUE), directions=(Direction.BY_US,)),
+    CaseFilter(statuses=(Status.CLOSED, Status.SETTLED)),
+    CaseFilter(search="Messe"),
+    CaseFilter(search="专利"),
+    CaseFilter(search="nothing-matches-this-zzz"),
+    CaseFilter(search="!!!"),  # nothing searchable: no rows, no error
+)
+
+
+@pytest.fixture
+def filled(demo_store: Store) -> Store:
+    # A closed case and one without a fair, so the filters and the fair join both matter.
+    now = utcnow()
+    closed = cases.create_case(
+        demo_store,
+        CaseInput(
+            title="Closed warning letter Messe",
+            direction=Direction.BY_US,
+            trigger=Trigger.WARNING_LETTER,
+            deadlines=[DeadlineInput(what="Answer", due_at=now)],
+        ),
+    )
+    cases.edit_case(demo_store, closed, {"status": Status.CLOSED})
+    cases.create_case(
+        demo_store,
+        CaseInput(
+            title="专利 copy spotted", direction=Direction.BY_US, trigger=Trigger.COPY_SPOTTED
+        ),
+    )
+    return demo_store
+
+
+@pytest.mark.parametrize("flt", FILTERS, ids=lambda f: repr(f)[:60])
+def test_case_ids_and_rows_equal_the_orm(filled: Store, flt: CaseFilter) -> None:
+    reader = filled.reader
+    everything = cases.case_ids(filled)
+    assert len(everything) > 10
+    for sort in quickread.SORT_COLUMNS:
+        for descending in (False, True):
+            expected = cases.case_ids(filled, flt, sort=sort, descending=descending)
+            assert reader.case_ids(flt, sort=sort, descending=descending) == expected, sort
+    wanted = cases.case_ids(filled, flt)
+    assert reader.rows_by_id(wanted) == cases.rows_by_id(filled, wanted)
+
+
+def test_filters_select_something_and_not_everything(filled: Store) -> None:
+    everything = set(filled.reader.case_ids())
+    for flt in FILTERS[1:7]:
+        found = set(filled.reader.case_ids(flt))
+        assert found, flt
+        assert found < everything, flt
+
+
+def test_rows_match_field_by_field_including_times(filled: Store) -> None:
+    ids = cases.case_ids(filled)
+    rows = filled.reader.rows_by_id(ids)
+    orm = {row.id: row for row in cases.list_cases(filled)}
+    assert rows == orm
+    assert any(r.next_deadline is not None for r in rows.values())
+    assert all(r.updated_at.tzinfo is not None for r in rows.values())
+    assert any(r.fair_name == "" and r.fair_time_zone == "UTC" for r in rows.values())
+
+
+def test_open_deadlines_equal_the_orm(filled: Store) -> None:
+    expected = cases.open_deadlines(filled)
+    assert expected
+    assert filled.reader.open_deadlines() == expected
+    assert filled.reader.open_deadlines(limit=3) == cases.open_deadlines(filled, limit=3)
+
+
+def test_fair_choices_follow_the_fair_list(filled: Store) -> None:
+    expected = [(f.id, f.name) for f in fairs.list_fairs(filled)]
+    assert len(expected) > 40  # the shipped catalogue
+    assert [(f.id, f.name) for f in filled.reader.fair_choices()] == expected
+
+
+def test_the_reader_cannot_write(filled: Store) -> None:
+    with pytest.raises((sqlite3.OperationalError, sqlcipher.DriverError), match=r"readonly"):
+        filled.reader.connection().execute("DELETE FROM case_file")
+
+
+def test_schema_is_current_only_at_the_head(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    connection = store.reader.connection()
+    assert quickread.quick_head_revision() == head_revision()
+    assert quickread.schema_is_current(connection, head_revision())
+    store.close()
+    raw = sqlite3.connect(str(store.db_path))
+    raw.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    raw.commit()
+    raw.close()
+    again = quickread.Reader(store.db_path, sqlite3.connect)
+    assert not quickread.schema_is_current(again.connection(), head_revision())
+    again.close()
+
+
+def test_a_deferred_open_refuses_a_newer_database_with_its_message(tmp_path: Path) -> None:
+    open_store(tmp_path).close()
+    raw = sqlite3.connect(str(tmp_path / DB_NAME))
+    raw.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    raw.commit()
+    raw.close()
+    with pytest.raises(StoreError, match="newer FairDesk"):
+        open_store(tmp_path, defer_orm=True)
+
+
+def test_a_deferred_open_refuses_a_damaged_database(tmp_path: Path) -> None:
+    open_store(tmp_path).close()
+    db = tmp_path / DB_NAME
+    data = bytearray(db.read_bytes())
+    for offset in range(4096 * 2, min(len(data), 4096 * 6)):  # pages after the schema
+        data[offset] = 0x5A
+    db.write_bytes(bytes(data))
+    with pytest.raises(StoreError, match=r"damaged|cannot be opened"):
+        open_store(tmp_path, defer_orm=True)
+
+
+def test_a_deferred_open_of_a_current_folder_imports_no_sqlalchemy(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    cases.create_case(
+        store, CaseInput(title="One", direction=Direction.BY_US, trigger=Trigger.COPY_SPOTTED)
+    )
+    store.close()
+    script = (
+        "import sys\n"
+        "from fairdesk.store import open_store\n"
+        f"store = open_store({str(tmp_path)!r}, defer_orm=True)\n"
+        "ids = store.reader.case_ids()\n"
+        "rows = store.reader.rows_by_id(ids)\n"
+        "assert [r.title for r in rows.values()] == ['One'], rows\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic'))\n"
+        "print('LOADED', loaded)\n"
+        "store.finish_opening()\n"  # the worker's part: engine, fairs seeded (one query)
+        "print('ENGINE', 'sqlalchemy' in sys.modules)\n"
+        "store.close()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert "LOADED []" in result.stdout, result.stdout + result.stderr
+    assert "ENGINE True" in result.stdout

@@ -1,0 +1,125 @@
+"""The window is shown before SQLAlchemy, Alembic or the ORM services are imported, and its
+first screen (Today, Cases) lists exactly what the ORM services list.
+
+Each start runs ``ui.app.main`` in a fresh interpreter (an import can only be observed once
+per process) on a real data folder: one initialised with no case, one with the demo set plus
+2,000 bulk-inserted cases. The child records ``sys.modules`` in the main window's showEvent,
+then waits for the Today and Cases lists' first answers (signals, not time) and prints their
+ids; the parent compares them with ``fairdesk.cases`` (SQLAlchemy) on the same folder.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fairdesk import cases
+from fairdesk.demo import fill_demo
+from fairdesk.store import open_store
+from ui.models.deadlines import today_order
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("sqlalchemy", "alembic", "fairdesk.cases", "fairdesk.model", "fairdesk.knowledge", "sync")
+
+CHILD = r"""
+import json, sys
+from PySide6.QtWidgets import QApplication
+
+app = QApplication(["fairdesk"])
+from ui import app as ui_app
+from ui.main_window import MainWindow
+
+HEAVY = tuple(json.loads(sys.argv[2]))
+seen = {}
+original = MainWindow.showEvent
+
+
+def show_event(self, event):
+    if "at_show" not in seen:
+        seen["at_show"] = sorted(
+            m for m in sys.modules if any(m == h or m.startswith(h + ".") for h in HEAVY)
+        )
+        self.today.reloaded.connect(lambda: answered("today"))
+        self.cases.model.loaded.connect(lambda _count: answered("cases"))
+        seen["window"] = self
+    original(self, event)
+
+
+def answered(which):
+    seen.setdefault(which, True)
+    if "today" in seen and "cases" in seen and "printed" not in seen:
+        seen["printed"] = True
+        window = seen["window"]
+        print("RESULT " + json.dumps({
+            "at_show": seen["at_show"],
+            "case_ids": window.cases.model.ids(),
+            "deadline_ids": [row.id for row in window.today.model.rows()],
+        }), flush=True)
+        window.close()
+        app.quit()
+
+
+MainWindow.showEvent = show_event
+sys.exit(ui_app.main(["--data-dir", sys.argv[1], "--lang", "en"]))
+"""
+
+
+def _bulk_fill(store: Any, count: int) -> None:
+    spec = importlib.util.spec_from_file_location("bench_ui", ROOT / "tests/bench/bench_ui.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench._bulk_fill(store, count)
+
+
+def _start(data_dir: Path, tmp_path: Path) -> dict[str, Any]:
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        PYTHONPATH=str(ROOT),
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, str(data_dir), json.dumps(HEAVY)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+        cwd=ROOT,
+    )
+    lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
+    assert lines, result.stdout + result.stderr
+    found: dict[str, Any] = json.loads(lines[0].removeprefix("RESULT "))
+    return found
+
+
+@pytest.mark.parametrize("many", [False, True], ids=["no-case", "many-cases"])
+def test_window_shown_before_the_orm_and_lists_match_it(tmp_path: Path, many: bool) -> None:
+    data_dir = tmp_path / "data"
+    store = open_store(data_dir)
+    try:
+        if many:
+            fill_demo(store)
+            _bulk_fill(store, 2_000)
+        # Levels as the app's own first re-level would leave them, so both reads agree.
+        cases.refresh_levels(store, full=True)
+        expected_cases = cases.case_ids(store)
+        expected_deadlines = [row.id for row in today_order(cases.open_deadlines(store))]
+    finally:
+        store.close()
+    assert (len(expected_cases) > 2_000) == many
+
+    found = _start(data_dir, tmp_path)
+
+    assert found["at_show"] == []  # nothing of SQLAlchemy, Alembic, the ORM, library or sync
+    assert found["case_ids"] == expected_cases
+    assert found["deadline_ids"] == expected_deadlines
+    if many:
+        assert found["deadline_ids"]
