@@ -48,14 +48,14 @@ def test_a_deadline_that_came_close_while_closed_turns_red_soon_after_start(
         assert controller.level_timer.interval() == ui_app.LEVEL_REFRESH_MS
         # ...but promptly after it, without the user doing anything, and the list follows.
         qtbot.waitUntil(
-            lambda: cases.get_case(store, case_id).case.level is Level.RED, timeout=3000
+            lambda: cases.get_case(store, case_id).case.level is Level.RED, timeout=30000
         )
         qtbot.waitUntil(
             lambda: (
                 window.cases.model.rowCount() == 1
                 and window.cases.model.data(window.cases.model.index(0, 0)) == "Red"
             ),
-            timeout=3000,
+            timeout=30000,
         )
     finally:
         controller.level_timer.stop()

@@ -66,13 +66,13 @@ def test_change_from_another_thread_reaches_the_open_views(qtbot: QtBot, demo_st
     )
     worker.start()
     worker.join()
-    qtbot.waitUntil(lambda: window.case_detail.title.text() == "Renamed by HQ", timeout=3000)
+    qtbot.waitUntil(lambda: window.case_detail.title.text() == "Renamed by HQ", timeout=30000)
     model = window.cases.model
     qtbot.waitUntil(
         lambda: (
             "Renamed by HQ" in [model.data(model.index(r, TITLE)) for r in range(model.rowCount())]
         ),
-        timeout=3000,
+        timeout=30000,
     )
     # Back returns to the page the case was opened from.
     qtbot.mouseClick(window.case_detail.back_button, Qt.MouseButton.LeftButton)

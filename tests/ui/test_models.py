@@ -80,7 +80,7 @@ def test_case_model_drops_stale_results(demo_store: Store, qtbot: object) -> Non
     # must end up showing the answer to the newest one.
     model.reload(CaseFilter(search="nothing-matches-this"))
     model.reload(CaseFilter(search="Hydraulic"))
-    qtbot.waitUntil(lambda: not model.loading, timeout=5000)
+    qtbot.waitUntil(lambda: not model.loading, timeout=30000)
     runner().wait_idle()
     QCoreApplication.processEvents()  # deliver any queued (stale) answer; it must be ignored
     assert model.rowCount() == 1

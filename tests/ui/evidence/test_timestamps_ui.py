@@ -91,7 +91,7 @@ def test_evidence_tab_shows_covered_and_waiting_items(
                 panel.timestamp_label.text() == timestamps.case_coverage(store, case_id).summary()
                 and timestamps.case_coverage(store, case_id).waiting == 0
             ),
-            timeout=5000,
+            timeout=30000,
         )
     finally:
         set_language("en")
