@@ -569,8 +569,31 @@ def _cmd_risk_map(args: argparse.Namespace) -> int:
                         "red_cases": r.red,
                         "score": r.score,
                         "detail": r.detail,
+                        "open_cases": r.open,
+                        "open_exposure": r.open_score,
+                        "level": str(r.level),
+                        "rule": r.rule,
+                        "trend": dict(sorted(r.months.items())),
                     }
                     for n, r in enumerate(risk_map.rows, start=1)
+                ],
+                "level": str(risk_map.level),
+                "rule": risk_map.rule,
+                "level_set_by": risk_map.level_row,
+                "counterparties": [
+                    {"rank": n, "name": r.label_en, "cases": r.count, "detail": r.detail}
+                    for n, r in enumerate(risk_map.counterparties, start=1)
+                ],
+                "industries": [
+                    {
+                        "key": r.key,
+                        "name": r.label_en,
+                        "cases": r.count,
+                        "open_cases": r.open,
+                        "level": str(r.level),
+                        "rule": r.rule,
+                    }
+                    for r in risk_map.industries
                 ],
                 "fairs": [
                     {"rank": n, "name": r.label_en, "cases": r.count, "score": r.score}
@@ -583,9 +606,12 @@ def _cmd_risk_map(args: argparse.Namespace) -> int:
     if not (args.csv or args.pdf):
         for line in riskmaps.table(risk_map):
             print("\t".join(line))
-        if risk_map.fairs:
+        print()
+        print(_("Map level: {text}").format(text=riskmaps.level_text(risk_map)))
+        for title, lines in riskmaps.extra_tables(risk_map):
             print()
-            for line in riskmaps.fairs_table(risk_map):
+            print(title)
+            for line in lines:
                 print("\t".join(line))
         note = riskmaps.unclassified_note(risk_map)
         if note:

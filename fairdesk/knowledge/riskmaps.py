@@ -35,7 +35,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -45,13 +45,14 @@ from sqlalchemy.orm import selectinload
 
 from fairdesk.i18n import N_, _
 from fairdesk.knowledge.alerts import AlertRow, list_alerts
-from fairdesk.model import Case, Direction, Level, PartyRole, RightKind
+from fairdesk.model import Case, Direction, Level, PartyRole, RightKind, Status
 from fairdesk.store import Store
 
 LEVEL_WEIGHT = {Level.RED: 3, Level.YELLOW: 2, Level.BLUE: 1}
+_OPEN = {Status.OPEN, Status.RESPONDING, Status.ESCALATED}
 MAPS = ("enterprises", "goods", "destinations")
 MAP_TITLES = {
-    "enterprises": N_("High-risk enterprises"),
+    "enterprises": N_("Enterprises at risk (our exporters)"),
     "goods": N_("High-risk goods"),
     "destinations": N_("High-risk destinations"),
 }
@@ -107,6 +108,7 @@ CATEGORIES: tuple[Category, ...] = (
             "appliance",
             "led",
             "camera",
+            "router",
             "耳机",
             "音箱",
             "电池",
@@ -118,6 +120,7 @@ CATEGORIES: tuple[Category, ...] = (
             "咖啡机",
             "家电",
             "电器",
+            "路由器",
         ),
     ),
     Category(
@@ -232,6 +235,25 @@ class RiskRow:
     score: int = 0
     red: int = 0
     detail: dict[str, int] = field(default_factory=dict)  # e.g. complainant/copier, alerts
+    open: int = 0  # cases still open, responding or escalated
+    open_score: int = 0  # their weights: the row's open exposure
+    open_red: int = 0
+    open_yellow: int = 0
+    months: dict[str, int] = field(default_factory=dict)  # "2026-11" -> cases created that month
+    level: Level = Level.BLUE  # set by the map-level rules (ROW_RULES)
+    rule: str = "M5"
+
+    def add(self, case: _CaseFacts) -> None:
+        """Count one case on this row (total, weight, open exposure, month)."""
+        self.count += 1
+        self.score += case.weight
+        self.red += case.red
+        self.months[case.month] = self.months.get(case.month, 0) + 1
+        if case.open:
+            self.open += 1
+            self.open_score += case.weight
+            self.open_red += case.red
+            self.open_yellow += case.weight == LEVEL_WEIGHT[Level.YELLOW]
 
     def label(self, language: str | None = None) -> str:
         from fairdesk.i18n import current_language
@@ -257,6 +279,13 @@ class RiskMap:
     filter: RiskFilter = RiskFilter()
     cases_counted: int = 0
     unclassified: RiskRow | None = None  # goods only: cases whose products matched no chapter
+    # enterprises only: the other side, worded "claimant in N cases" / "alleged copier in N cases"
+    counterparties: tuple[RiskRow, ...] = ()
+    industries: tuple[RiskRow, ...] = ()  # goods only: the region's priority industries
+    no_exporter: int = 0  # enterprises only: cases that name no party of ours
+    level: Level = Level.BLUE  # the map's warning: the highest row level ...
+    rule: str = ""  # ... the rule that set it ("M1") ...
+    level_row: str = ""  # ... and the row it was set by (its English label)
 
 
 @dataclass(frozen=True)
@@ -267,6 +296,9 @@ class _CaseFacts:
     country: str
     fair: str
     counterparties: tuple[tuple[str, str], ...]  # ("claimant" | "copier", name)
+    open: bool = False
+    month: str = ""  # "YYYY-MM" of creation: the trend bucket
+    ours: tuple[str, ...] = ()  # our exporters on this case (role "us", or our side's party)
 
 
 def _load_cases(store: Store, flt: RiskFilter) -> list[_CaseFacts]:
@@ -300,6 +332,20 @@ def _load_cases(store: Store, flt: RiskFilter) -> list[_CaseFacts]:
                 and p.role is other_side
                 and not is_authority(p.organisation.strip() or p.name.strip())
             )
+            # Our side: the parties entered as "us", else the respondent of a case against us /
+            # the complainant of a case we brought (how most responders enter their own company).
+            our_side = (
+                PartyRole.RESPONDENT
+                if case.direction is Direction.AGAINST_US
+                else PartyRole.COMPLAINANT
+            )
+            live = [p for p in case.parties if p.deleted_at is None]
+            explicit = [p for p in live if p.role is PartyRole.US]
+            ours = tuple(
+                p.organisation.strip() or p.name.strip()
+                for p in (explicit or [p for p in live if p.role is our_side])
+                if not is_authority(p.organisation.strip() or p.name.strip())
+            )
             fair = case.fair
             facts.append(
                 _CaseFacts(
@@ -309,6 +355,9 @@ def _load_cases(store: Store, flt: RiskFilter) -> list[_CaseFacts]:
                     fair.country if fair else "",
                     fair.name if fair else "",
                     parties,
+                    open=case.status in _OPEN,
+                    month=case.created_at.strftime("%Y-%m"),
+                    ours=ours,
                 )
             )
     return facts
@@ -343,10 +392,126 @@ def _ranked(rows: Iterable[RiskRow]) -> tuple[RiskRow, ...]:
     return tuple(sorted(rows, key=lambda r: (-r.score, -r.count, r.label_en.casefold())))
 
 
+# ---------------------------------------------------------------------------------------------
+# Red / yellow / blue at map level. Each row gets the level of the first rule that matches; the
+# map gets the highest row level, with the rule and the row that set it. Written out like
+# fairdesk.triage so a reader can check a colour by hand:
+#
+# M1  red    an open red case (court order, seizure or customs action) on this row
+# M2  red    3 or more red cases in the period (open or closed): a pattern, not an accident
+# M3  yellow an open yellow case (complaint, warning letter, summons, copy spotted)
+# M4  yellow 3 or more cases in the period, or an alert of level yellow or above names the row
+# M5  blue   anything else: history and risk notices only
+
+ROW_RULES: dict[str, str] = {
+    "M1": N_("An open red case (court order, seizure or customs action)"),
+    "M2": N_("3 or more red cases in the period"),
+    "M3": N_("An open yellow case (complaint, warning letter, summons or copy spotted)"),
+    "M4": N_("3 or more cases in the period, or a yellow or red alert"),
+    "M5": N_("History and risk notices only"),
+}
+_LEVEL_ORDER = {Level.RED: 0, Level.YELLOW: 1, Level.BLUE: 2}
+
+
+def assign_level(row: RiskRow) -> RiskRow:
+    """Set ``row.level`` and ``row.rule`` by ROW_RULES (first match wins)."""
+    alert_weight = row.detail.get("alert_max", 0)
+    if row.open_red:
+        row.level, row.rule = Level.RED, "M1"
+    elif row.red >= 3:
+        row.level, row.rule = Level.RED, "M2"
+    elif row.open_yellow:
+        row.level, row.rule = Level.YELLOW, "M3"
+    elif row.count >= 3 or alert_weight >= LEVEL_WEIGHT[Level.YELLOW]:
+        row.level, row.rule = Level.YELLOW, "M4"
+    else:
+        row.level, row.rule = Level.BLUE, "M5"
+    return row
+
+
+def _map_level(rows: Iterable[RiskRow]) -> tuple[Level, str, str]:
+    """The highest row level, the rule and the (highest-ranked) row that set it."""
+    best: RiskRow | None = None
+    for row in rows:
+        if best is None or _LEVEL_ORDER[row.level] < _LEVEL_ORDER[best.level]:
+            best = row
+    if best is None:
+        return Level.BLUE, "", ""
+    return best.level, best.rule, best.label_en
+
+
+def level_text(risk_map: RiskMap) -> str:
+    """One sentence: the map's colour, the rule that set it and where."""
+    if not risk_map.rule:
+        return _("No cases in the period.")
+    from fairdesk.model import LABELS
+
+    return _("{level} — rule {rule}: {text} ({row})").format(
+        level=_(LABELS[risk_map.level]),
+        rule=risk_map.rule,
+        text=_(ROW_RULES[risk_map.rule]),
+        row=risk_map.level_row,
+    )
+
+
+def months_span(risk_map: RiskMap) -> list[str]:
+    """Every month ("YYYY-MM") from the first to the last with a case on any row of the map."""
+    seen = {m for row in (*risk_map.rows, *risk_map.fairs) for m in row.months if m}
+    if not seen:
+        return []
+    first, last = min(seen), max(seen)
+    year, month = int(first[:4]), int(first[5:])
+    out: list[str] = []
+    while True:
+        key = f"{year:04d}-{month:02d}"
+        out.append(key)
+        if key >= last or len(out) > 240:  # bound: twenty years of months at most
+            return out
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def trend(row: RiskRow, months: list[str]) -> list[int]:
+    """Cases per month for one row, over ``months`` (zeros where none)."""
+    return [row.months.get(m, 0) for m in months]
+
+
+def _finish(
+    kind: str, rows: Iterable[RiskRow], flt: RiskFilter, counted: int, **extra: object
+) -> RiskMap:
+    ranked = _ranked(assign_level(r) for r in rows)
+    level, rule, where = _map_level(ranked)
+    return RiskMap(
+        kind,
+        ranked,
+        filter=flt,
+        cases_counted=counted,
+        level=level,
+        rule=rule,
+        level_row=where,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
 def enterprises(store: Store, flt: RiskFilter = RiskFilter()) -> RiskMap:
+    """Enterprises at risk: OUR exporters ranked by open exposure (the weights of their open
+    cases), then by all their cases. The other side is a separate table, ``counterparties``,
+    worded "claimant in N cases" / "alleged copier in N cases"."""
     facts = _load_cases(store, flt)
+    exporters: dict[str, RiskRow] = {}
     rows: dict[str, RiskRow] = {}
+    no_exporter = 0
     for case in facts:
+        no_exporter += not case.ours
+        mine: set[str] = set()
+        for name in case.ours:
+            key = normalise_name(name)
+            if not key or key in mine:
+                continue
+            mine.add(key)
+            if key not in exporters:
+                shown = _display_name(name)
+                exporters[key] = RiskRow(key, shown, shown)
+            exporters[key].add(case)
         seen: set[str] = set()
         for role, name in case.counterparties:
             key = normalise_name(name)
@@ -357,16 +522,124 @@ def enterprises(store: Store, flt: RiskFilter = RiskFilter()) -> RiskMap:
             if row is None:
                 shown = _display_name(name)
                 row = rows[key] = RiskRow(key, shown, shown)
-            row.count += 1
-            row.score += case.weight
-            row.red += case.red
+            row.add(case)
             row.detail[role] = row.detail.get(role, 0) + 1
-    return RiskMap("enterprises", _ranked(rows.values()), filter=flt, cases_counted=len(facts))
+    ranked_exporters = tuple(
+        sorted(
+            (assign_level(r) for r in exporters.values()),
+            key=lambda r: (-r.open_score, -r.score, -r.count, r.label_en.casefold()),
+        )
+    )
+    level, rule, where = _map_level(ranked_exporters)
+    return RiskMap(
+        "enterprises",
+        ranked_exporters,
+        filter=flt,
+        cases_counted=len(facts),
+        counterparties=_ranked(assign_level(r) for r in rows.values()),
+        no_exporter=no_exporter,
+        level=level,
+        rule=rule,
+        level_row=where,
+    )
+
+
+@dataclass(frozen=True)
+class Industry:
+    """One of the region's priority industries (the seed plan, task 4: 智能网联新能源汽车,
+    电子信息; the plan's export base adds motorcycles). Matched by keyword like the HS chapters;
+    a case can belong to more than one industry."""
+
+    key: str
+    en: str
+    zh: str
+    keywords: tuple[str, ...]
+
+
+PRIORITY_INDUSTRIES: tuple[Industry, ...] = (
+    Industry(
+        "icv_nev",
+        "Intelligent connected and new-energy vehicles",
+        "智能网联新能源汽车",
+        (
+            "electric vehicle",
+            "new energy vehicle",
+            "new-energy vehicle",
+            "ev charger",
+            "charging station",
+            "charging pile",
+            "traction battery",
+            "battery pack",
+            "lidar",
+            "adas",
+            "autonomous driving",
+            "car part",
+            "brake",
+            "新能源汽车",
+            "电动汽车",
+            "智能网联",
+            "充电桩",
+            "动力电池",
+            "激光雷达",
+            "自动驾驶",
+            "汽车",
+        ),
+    ),
+    Industry(
+        "motorcycles",
+        "Motorcycles",
+        "摩托车",
+        ("motorcycle", "motorbike", "e-scooter", "scooter", "摩托车", "电动车", "滑板车"),
+    ),
+    Industry(
+        "electronic_info",
+        "Electronic information",
+        "电子信息",
+        (
+            "smartphone",
+            "phone",
+            "laptop",
+            "notebook computer",
+            "tablet",
+            "chip",
+            "semiconductor",
+            "display",
+            "earbud",
+            "headphone",
+            "speaker",
+            "camera",
+            "router",
+            "5g",
+            "wifi",
+            "手机",
+            "笔记本电脑",
+            "平板",
+            "芯片",
+            "半导体",
+            "显示屏",
+            "耳机",
+            "音箱",
+            "摄像头",
+            "路由器",
+        ),
+    ),
+)
+
+
+def industries_of(text: str) -> tuple[Industry, ...]:
+    """The priority industries a product description belongs to (may be none)."""
+    lowered = text.lower()
+    return tuple(
+        ind for ind in PRIORITY_INDUSTRIES if any(_contains(lowered, k) for k in ind.keywords)
+    )
 
 
 def goods(store: Store, flt: RiskFilter = RiskFilter()) -> RiskMap:
     facts = _load_cases(store, flt)
     rows: dict[str, RiskRow] = {}
+    industries: dict[str, RiskRow] = {
+        i.key: RiskRow(i.key, i.en, i.zh) for i in PRIORITY_INDUSTRIES
+    }
 
     def row_for(category: Category) -> RiskRow:
         if category.key not in rows:
@@ -374,26 +647,35 @@ def goods(store: Store, flt: RiskFilter = RiskFilter()) -> RiskMap:
         return rows[category.key]
 
     for case in facts:
-        row = row_for(classify_goods(case.products))
-        row.count += 1
-        row.score += case.weight
-        row.red += case.red
+        row_for(classify_goods(case.products)).add(case)
+        for industry in industries_of(case.products):
+            industries[industry.key].add(case)
     for alert in _alerts(store, flt):
         for name in alert.goods:
             category = _BY_KEY.get(name.lower()) or classify_goods(name)
             if category is UNCLASSIFIED:
                 continue
             row = row_for(category)
-            row.score += LEVEL_WEIGHT[alert.level]
-            row.detail["alerts"] = row.detail.get("alerts", 0) + 1
+            _add_alert(row, alert.level)
     unclassified = rows.pop(UNCLASSIFIED.key, None)
-    return RiskMap(
+    if unclassified is not None:
+        assign_level(unclassified)
+    # The industry table keeps the plan's order and shows all three, even with no case.
+    return _finish(
         "goods",
-        _ranked(rows.values()),
-        filter=flt,
-        cases_counted=len(facts),
+        rows.values(),
+        flt,
+        len(facts),
         unclassified=unclassified,
+        industries=tuple(assign_level(r) for r in industries.values()),
     )
+
+
+def _add_alert(row: RiskRow, level: Level) -> None:
+    weight = LEVEL_WEIGHT[level]
+    row.score += weight
+    row.detail["alerts"] = row.detail.get("alerts", 0) + 1
+    row.detail["alert_max"] = max(row.detail.get("alert_max", 0), weight)
 
 
 def country_name(code: str, language: str | None = None) -> str:
@@ -429,34 +711,22 @@ def destinations(store: Store, flt: RiskFilter = RiskFilter()) -> RiskMap:
     home = flt.home_country.upper()
     for case in facts:
         if case.country and case.country.upper() != home:
-            row = country_row(case.country)
-            row.count += 1
-            row.score += case.weight
-            row.red += case.red
+            country_row(case.country).add(case)
         if case.fair:
             row = fair_row(case.fair)
-            row.count += 1
-            row.score += case.weight
-            row.red += case.red
+            row.add(case)
             row.detail["country:" + case.country] = 1
     for alert in _alerts(store, flt):
-        weight = LEVEL_WEIGHT[alert.level]
         for code in alert.countries:
             if code.upper() == home:
                 continue
-            row = country_row(code)
-            row.score += weight
-            row.detail["alerts"] = row.detail.get("alerts", 0) + 1
+            _add_alert(country_row(code), alert.level)
         for name in alert.fairs:
-            row = fair_row(name)
-            row.score += weight
-            row.detail["alerts"] = row.detail.get("alerts", 0) + 1
-    ranked_countries = _ranked(countries.values())
-    ranked_fairs = _ranked(fairs.values())
+            _add_alert(fair_row(name), alert.level)
+    ranked_fairs = _ranked(assign_level(r) for r in fairs.values())
     # The ranked table is countries only (in score order); fairs are their own table.
-    return RiskMap(
-        "destinations", ranked_countries, ranked_countries, ranked_fairs, flt, len(facts)
-    )
+    result = _finish("destinations", countries.values(), flt, len(facts), fairs=ranked_fairs)
+    return replace(result, countries=result.rows)
 
 
 def compute(store: Store, kind: str, flt: RiskFilter = RiskFilter()) -> RiskMap:
@@ -536,10 +806,26 @@ def _detail_text(row: RiskRow) -> str:
     return "; ".join(parts)
 
 
-def table(risk_map: RiskMap) -> list[list[str]]:
-    """Header plus one line per ranked row, in the current language."""
-    lines = [_headers()]
-    for rank, row in enumerate(risk_map.rows, start=1):
+def _level_text(row: RiskRow) -> str:
+    from fairdesk.model import LABELS
+
+    return _("{level} ({rule})").format(level=_(LABELS[row.level]), rule=row.rule)
+
+
+def row_details(row: RiskRow, kind: str = "") -> str:
+    """The Details cell: counterparty wording or alerts, open exposure, the row's colour."""
+    parts = [_detail_text(row)]
+    if kind == "enterprises" or row.open:
+        parts.append(
+            _("open: {n} cases, exposure {score}").format(n=row.open, score=row.open_score)
+        )
+    parts.append(_level_text(row))
+    return "; ".join(p for p in parts if p)
+
+
+def _lines(rows: Iterable[RiskRow], name: str, kind: str = "") -> list[list[str]]:
+    lines = [[_("Rank"), name, _("Cases"), _("Red cases"), _("Score"), _("Details")]]
+    for rank, row in enumerate(rows, start=1):
         lines.append(
             [
                 str(rank),
@@ -547,14 +833,36 @@ def table(risk_map: RiskMap) -> list[list[str]]:
                 str(row.count),
                 str(row.red),
                 str(row.score),
-                _detail_text(row),
+                row_details(row, kind),
             ]
         )
     return lines
 
 
+def table(risk_map: RiskMap) -> list[list[str]]:
+    """Header plus one line per ranked row, in the current language."""
+    name = _("Our exporter") if risk_map.kind == "enterprises" else _("Name")
+    return _lines(risk_map.rows, name, risk_map.kind)
+
+
+def counterparties_table(risk_map: RiskMap) -> list[list[str]]:
+    """Enterprises only: the other side, worded as our unadjudicated allegation."""
+    return _lines(risk_map.counterparties, _("Other side (our allegation, not a finding)"))
+
+
+def industries_table(risk_map: RiskMap) -> list[list[str]]:
+    """Goods only: the region's priority industries."""
+    return _lines(risk_map.industries, _("Priority industry"))
+
+
 def unclassified_note(risk_map: RiskMap) -> str:
-    """The "classify these" prompt for goods that matched no HS chapter, else ""."""
+    """The "classify these" prompt for goods that matched no HS chapter, or the "name our
+    exporter" prompt for cases with no party of ours; else ""."""
+    if risk_map.no_exporter:
+        return _(
+            "{n} cases name no exporter of ours and are not on this map. Add our company to "
+            'each as a party with the role "Us (exhibitor)".'
+        ).format(n=risk_map.no_exporter)
     row = risk_map.unclassified
     if row is None or not row.count:
         return ""
@@ -566,19 +874,19 @@ def unclassified_note(risk_map: RiskMap) -> str:
 
 def fairs_table(risk_map: RiskMap) -> list[list[str]]:
     """Destinations only: the fairs, ranked in their own table."""
-    lines = [[_("Rank"), _("Fair"), _("Cases"), _("Red cases"), _("Score"), _("Details")]]
-    for rank, row in enumerate(risk_map.fairs, start=1):
-        lines.append(
-            [
-                str(rank),
-                row.label(),
-                str(row.count),
-                str(row.red),
-                str(row.score),
-                _detail_text(row),
-            ]
-        )
-    return lines
+    return _lines(risk_map.fairs, _("Fair"))
+
+
+def extra_tables(risk_map: RiskMap) -> list[tuple[str, list[list[str]]]]:
+    """The map's second tables, titled: fairs, the other side, priority industries."""
+    out: list[tuple[str, list[list[str]]]] = []
+    if risk_map.fairs:
+        out.append((_("Fairs"), fairs_table(risk_map)))
+    if risk_map.counterparties:
+        out.append((_("Other side of our cases"), counterparties_table(risk_map)))
+    if risk_map.industries:
+        out.append((_("Priority industries"), industries_table(risk_map)))
+    return out
 
 
 def export_csv(risk_map: RiskMap, path: Path) -> Path:
@@ -640,6 +948,7 @@ def export_pdf(risk_map: RiskMap, path: Path, *, generated_at: datetime | None =
         Paragraph(
             _("Score: red case 3, yellow 2, blue 1; alerts add their level's weight."), small
         ),
+        Paragraph(escape(_("Map level: {text}").format(text=level_text(risk_map))), small),
         Spacer(1, 4 * mm),
     ]
     # Paragraph reads markup: names such as "Muster & Partner" must be escaped.
@@ -660,17 +969,14 @@ def export_pdf(risk_map: RiskMap, path: Path, *, generated_at: datetime | None =
         )
     )
     story.append(grid)
-    if risk_map.fairs:
-        story += [Spacer(1, 5 * mm), Paragraph(escape(_("Fairs")), body), Spacer(1, 2 * mm)]
-        fair_data = [
-            [Paragraph(escape(cell), body) for cell in line] for line in fairs_table(risk_map)
-        ]
-        fairs = Table(
-            fair_data,
+    for heading_text, lines in extra_tables(risk_map):
+        story += [Spacer(1, 5 * mm), Paragraph(escape(heading_text), body), Spacer(1, 2 * mm)]
+        extra = Table(
+            [[Paragraph(escape(cell), body) for cell in line] for line in lines],
             colWidths=[12 * mm, 62 * mm, 16 * mm, 18 * mm, 16 * mm, 52 * mm],
             repeatRows=1,
         )
-        fairs.setStyle(
+        extra.setStyle(
             TableStyle(
                 [
                     ("FONTNAME", (0, 0), (-1, -1), REGULAR),
@@ -680,7 +986,7 @@ def export_pdf(risk_map: RiskMap, path: Path, *, generated_at: datetime | None =
                 ]
             )
         )
-        story.append(fairs)
+        story.append(extra)
     note = unclassified_note(risk_map)
     if note:
         story += [Spacer(1, 4 * mm), Paragraph(escape(note), small)]

@@ -68,14 +68,14 @@ def test_enterprises_merge_spellings_and_rank_repeat_complainants_first(demo_sto
         ),
     )
     m = riskmaps.enterprises(demo_store)
-    top = m.rows[0]
+    top = m.counterparties[0]
     assert top.label_en == "Beispiel Hydraulik GmbH" and top.count == 2
     assert top.detail == {"claimant": 2}
     assert riskmaps._detail_text(top) == "claimant in 2 cases"
     assert riskmaps.normalise_name("示例家电有限公司（虚构）") == riskmaps.normalise_name(
         "示例家电"
     )
-    copiers = [r for r in m.rows if r.detail.get("copier")]
+    copiers = [r for r in m.counterparties if r.detail.get("copier")]
     assert "Muster Solar GmbH" in {r.label_en for r in copiers}
     assert all("alleged copier in" in riskmaps._detail_text(r) for r in copiers)
 
@@ -112,7 +112,7 @@ def test_enterprises_never_list_authorities_or_our_own_side(demo_store: Store) -
             ],
         ),
     )
-    names = {r.label_en: r for r in riskmaps.enterprises(demo_store).rows}
+    names = {r.label_en: r for r in riskmaps.enterprises(demo_store).counterparties}
     assert "Real Claimant AG" in names and "Copy Shop Ltd" in names
     assert riskmaps._detail_text(names["Copy Shop Ltd"]) == "alleged copier in 1 cases"
     for wrong in ("Landgericht Düsseldorf", "Hauptzollamt Hannover", "Chongqing Moto Export Co"):

@@ -163,7 +163,7 @@ def test_pages_render_in_chinese(qtbot: QtBot, demo_store: Store) -> None:
     assert (
         "参考资料库" in library_page.findChild(type(library_page.count_label), "pageTitle").text()
     )
-    assert maps_page.tabs.tabText(0) == "高风险企业"
+    assert maps_page.tabs.tabText(0) == "高风险企业（我方出海企业）"
     assert (
         maps_page.views["destinations"].model.data(
             maps_page.views["destinations"].model.index(0, 1)
