@@ -286,6 +286,7 @@ class RiskMap:
     level: Level = Level.BLUE  # the map's warning: the highest row level ...
     rule: str = ""  # ... the rule that set it ("M1") ...
     level_row: str = ""  # ... and the row it was set by (its English label)
+    level_row_zh: str = ""
 
 
 @dataclass(frozen=True)
@@ -429,28 +430,31 @@ def assign_level(row: RiskRow) -> RiskRow:
     return row
 
 
-def _map_level(rows: Iterable[RiskRow]) -> tuple[Level, str, str]:
-    """The highest row level, the rule and the (highest-ranked) row that set it."""
+def _map_level(rows: Iterable[RiskRow]) -> tuple[Level, str, str, str]:
+    """The highest row level, the rule and the (highest-ranked) row that set it (en, zh)."""
     best: RiskRow | None = None
     for row in rows:
         if best is None or _LEVEL_ORDER[row.level] < _LEVEL_ORDER[best.level]:
             best = row
     if best is None:
-        return Level.BLUE, "", ""
-    return best.level, best.rule, best.label_en
+        return Level.BLUE, "", "", ""
+    return best.level, best.rule, best.label_en, best.label_zh
 
 
 def level_text(risk_map: RiskMap) -> str:
     """One sentence: the map's colour, the rule that set it and where."""
     if not risk_map.rule:
         return _("No cases in the period.")
+    from fairdesk.i18n import current_language
     from fairdesk.model import LABELS
 
     return _("{level} — rule {rule}: {text} ({row})").format(
         level=_(LABELS[risk_map.level]),
         rule=risk_map.rule,
         text=_(ROW_RULES[risk_map.rule]),
-        row=risk_map.level_row,
+        row=risk_map.level_row_zh
+        if current_language().startswith("zh") and risk_map.level_row_zh
+        else risk_map.level_row,
     )
 
 
@@ -479,7 +483,7 @@ def _finish(
     kind: str, rows: Iterable[RiskRow], flt: RiskFilter, counted: int, **extra: object
 ) -> RiskMap:
     ranked = _ranked(assign_level(r) for r in rows)
-    level, rule, where = _map_level(ranked)
+    level, rule, where, where_zh = _map_level(ranked)
     return RiskMap(
         kind,
         ranked,
@@ -488,6 +492,7 @@ def _finish(
         level=level,
         rule=rule,
         level_row=where,
+        level_row_zh=where_zh,
         **extra,  # type: ignore[arg-type]
     )
 
@@ -530,7 +535,7 @@ def enterprises(store: Store, flt: RiskFilter = RiskFilter()) -> RiskMap:
             key=lambda r: (-r.open_score, -r.score, -r.count, r.label_en.casefold()),
         )
     )
-    level, rule, where = _map_level(ranked_exporters)
+    level, rule, where, where_zh = _map_level(ranked_exporters)
     return RiskMap(
         "enterprises",
         ranked_exporters,
@@ -541,6 +546,7 @@ def enterprises(store: Store, flt: RiskFilter = RiskFilter()) -> RiskMap:
         level=level,
         rule=rule,
         level_row=where,
+        level_row_zh=where_zh,
     )
 
 

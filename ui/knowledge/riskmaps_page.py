@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from fairdesk.i18n import N_, _
 from fairdesk.knowledge import riskmaps
 from fairdesk.knowledge.riskmaps import MAP_TITLES, MAPS, RiskFilter, RiskMap, RiskRow
-from fairdesk.model import RightKind
+from fairdesk.model import Level, RightKind
 from fairdesk.store import Store
 from ui.clock import clock
 from ui.formatting import label
@@ -51,29 +51,54 @@ CHART_ROWS = 10
 _Index = QModelIndex | QPersistentModelIndex
 
 
+LEVEL_COLOURS = {Level.RED: "#C62828", Level.YELLOW: "#F9A825", Level.BLUE: "#1565C0"}
+_SPARK = "▁▂▃▄▅▆▇█"
+TREND_MONTHS = 24  # the table's trend shows the last two years; the tooltip lists every month
+
+
+def sparkline(counts: list[int]) -> str:
+    """Cases per month as a one-line bar string (empty months are the lowest bar)."""
+    top = max(counts, default=0)
+    if not top:
+        return ""
+    return "".join(_SPARK[0] if not c else _SPARK[max(1, round(c * 7 / top))] for c in counts)
+
+
 class RiskTableModel(QAbstractTableModel):
-    """Rank, name, cases, red cases, score — one row per ranked entry."""
+    """Rank, name, cases, red cases, score, open cases, level (rule), trend per month."""
 
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[RiskRow] = []
+        self.months: list[str] = []
+        self.name_header = N_("Name")
 
-    def set_rows(self, rows: list[RiskRow]) -> None:
+    def set_rows(self, rows: list[RiskRow], months: list[str] | None = None) -> None:
         self.beginResetModel()
         self.rows = rows
+        self.months = months or []
         self.endResetModel()
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 5
+        return 0 if parent.isValid() else 8
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return [_("Rank"), _("Name"), _("Cases"), _("Red cases"), _("Score")][section]
+            return [
+                _("Rank"),
+                _(self.name_header),
+                _("Cases"),
+                _("Red cases"),
+                _("Score"),
+                _("Open"),
+                _("Level"),
+                _("Cases per month"),
+            ][section]
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -87,12 +112,27 @@ class RiskTableModel(QAbstractTableModel):
                 str(row.count),
                 str(row.red),
                 str(row.score),
+                str(row.open),
+                _("{level} ({rule})").format(level=label(row.level), rule=row.rule),
+                sparkline(riskmaps.trend(row, self.months[-TREND_MONTHS:])),
             ][index.column()]
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() != 1:
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 6:
+            return QColor(LEVEL_COLOURS[row.level])
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() not in (1, 6, 7):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return riskmaps._detail_text(row) or None
+            if index.column() == 6:
+                return _(riskmaps.ROW_RULES[row.rule])
+            if index.column() == 7 and self.months:
+                counts = riskmaps.trend(row, self.months)
+                return ", ".join(f"{m}: {c}" for m, c in zip(self.months, counts, strict=True))
+            return riskmaps.row_details(row) or None
         return None
+
+
+def _size_columns(table: Any) -> None:
+    for column, width in enumerate((44, 210, 52, 76, 52, 52, 96, 210)):
+        table.setColumnWidth(column, width)
 
 
 class MapView(QWidget):
@@ -102,10 +142,33 @@ class MapView(QWidget):
         super().__init__(parent)
         self.kind = kind
         self.model = RiskTableModel()
+        if kind == "enterprises":
+            self.model.name_header = N_("Our exporter")
+        elif kind == "destinations":
+            self.model.name_header = N_("Country")
+        else:
+            self.model.name_header = N_("HS chapter")
         self.table = table_view()
         self.table.setModel(self.model)
-        self.table.setColumnWidth(0, 50)
-        self.table.setColumnWidth(1, 260)
+        _size_columns(self.table)
+        # The map's colour and the written rule that set it.
+        self.level = QLabel()
+        self.level.setObjectName("mapLevel")
+        self.level.setWordWrap(True)
+        # The second table: the other side (enterprises), the priority industries (goods),
+        # the fairs (destinations).
+        self.second_title = QLabel()
+        self.second_title.setObjectName("subtitle")
+        self.second = RiskTableModel()
+        self.second_table = table_view()
+        self.second_table.setModel(self.second)
+        _size_columns(self.second_table)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.table, 3)
+        left_layout.addWidget(self.second_title)
+        left_layout.addWidget(self.second_table, 2)
         self.chart = QChart()
         self.chart.legend().hide()
         self.chart.setMargins(self.chart.margins())
@@ -121,11 +184,12 @@ class MapView(QWidget):
             self.world = TileWorldMap()
             right_layout.addWidget(self.world, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.table)
+        split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([470, 530])
+        split.setSizes([620, 380])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.level)
         self.empty = QLabel(_("No cases match the filter."))
         self.empty.setObjectName("subtitle")
         layout.addWidget(self.empty)
@@ -139,8 +203,30 @@ class MapView(QWidget):
 
     def show_map(self, risk_map: RiskMap) -> None:
         # Destinations: countries only (home country left out); the chart shows the same.
-        self.model.set_rows(list(risk_map.rows))
+        months = riskmaps.months_span(risk_map)
+        self.model.set_rows(list(risk_map.rows), months)
         self.empty.setVisible(not risk_map.rows)
+        colour = LEVEL_COLOURS[risk_map.level] if risk_map.rule else "#5F6368"
+        self.level.setText(
+            _("Map level: {text}").format(text=riskmaps.level_text(risk_map))
+            + (
+                "  " + _("Months: {first} – {last}").format(first=months[0], last=months[-1])
+                if months
+                else ""
+            )
+        )
+        self.level.setStyleSheet(f"color:{colour}; font-weight:600")
+        if self.kind == "enterprises":
+            second, title = list(risk_map.counterparties), N_("Other side of our cases")
+            self.second.name_header = N_("Other side (our allegation, not a finding)")
+        elif self.kind == "goods":
+            second, title = list(risk_map.industries), N_("Priority industries")
+            self.second.name_header = N_("Priority industry")
+        else:
+            second, title = list(risk_map.fairs), N_("Fairs")
+            self.second.name_header = N_("Fair")
+        self.second_title.setText(_(title))
+        self.second.set_rows(second, months)
         note = riskmaps.unclassified_note(risk_map)
         self.unclassified.setText(note)
         self.unclassified.setVisible(bool(note))
@@ -153,12 +239,14 @@ class MapView(QWidget):
         self.chart.removeAllSeries()
         for axis in self.chart.axes():
             self.chart.removeAxis(axis)
-        bars = QBarSet(_("Score"))
+        # Enterprises: our exporters are ranked by open exposure, so the chart shows that.
+        exposure = self.kind == "enterprises"
+        bars = QBarSet(_("Open exposure") if exposure else _("Score"))
         bars.setColor(QColor("#C62828"))
         names = []
         # Horizontal bars leave room for long names; listed bottom-up, so reverse for rank 1 on top.
         for row in reversed(rows):
-            bars.append(row.score)
+            bars.append(row.open_score if exposure else row.score)
             name = row.label()
             names.append(name if len(name) <= 26 else name[:25] + "…")
         series = QHorizontalBarSeries()
@@ -167,7 +255,7 @@ class MapView(QWidget):
         axis_names = QBarCategoryAxis()
         axis_names.append(names or [""])
         axis_values = QValueAxis()
-        top = max([r.score for r in rows], default=1)
+        top = max([r.open_score if exposure else r.score for r in rows], default=1)
         step = max(1, math.ceil(top / 5))
         axis_values.setRange(0, step * 5)
         axis_values.setTickCount(6)
@@ -176,7 +264,8 @@ class MapView(QWidget):
         self.chart.addAxis(axis_values, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(axis_names)
         series.attachAxis(axis_values)
-        self.chart.setTitle(_("Top {count} by score").format(count=len(rows)))
+        title = _("Top {count} by open exposure") if exposure else _("Top {count} by score")
+        self.chart.setTitle(title.format(count=len(rows)))
 
 
 def compute_all(store: Store, flt: RiskFilter) -> dict[str, RiskMap]:

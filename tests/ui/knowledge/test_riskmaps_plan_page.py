@@ -1,0 +1,62 @@
+"""The Risk maps page shows our exporters, the map's colour with its rule, the second table
+and the monthly trend; rendered offscreen in English and Chinese."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from fairdesk.i18n import set_language
+from fairdesk.store import Store
+from tests.fairdesk.knowledge.test_riskmaps_plan import _fill
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_risk_maps_page_shows_exporters_levels_and_trends(
+    qtbot: QtBot, demo_store: Store, tmp_path: Path, language: str, qtmodeltester: object
+) -> None:
+    from ui.knowledge.riskmaps_page import RiskMapsPage, sparkline
+
+    set_language(language)
+    _fill(demo_store)
+    page = RiskMapsPage(demo_store)
+    qtbot.addWidget(page)
+    page.resize(1280, 820)
+    view = page.views["enterprises"]
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0)
+    qtmodeltester.check(view.model)  # type: ignore[attr-defined]
+    names = [view.model.data(view.model.index(i, 1)) for i in range(view.model.rowCount())]
+    assert names[0] == "重庆示例电子有限公司"  # highest open exposure first
+    assert not any("Beispiel" in n for n in names)  # the claimant is not "at risk" with us
+    assert "M1" in view.model.data(
+        view.model.index(names.index("Chongqing Example Motorcycle Co., Ltd."), 6)
+    )
+    assert "M1" in view.level.text()
+    assert view.second.rowCount() > 0 and "Beispiel Motor AG" in [
+        view.second.data(view.second.index(i, 1)) for i in range(view.second.rowCount())
+    ]
+    goods = page.views["goods"]
+    industries = [goods.second.data(goods.second.index(i, 1)) for i in range(3)]
+    assert industries[1] == ("摩托车" if language == "zh_CN" else "Motorcycles")
+    assert sparkline([0, 2, 1]) == "▁█▅" and sparkline([]) == ""
+    # Trend: the last 24 months as bars; Germany's demo cases were created this month, so
+    # the last bar is the highest; the tooltip lists every month back to 2020-03.
+    dest = page.views["destinations"]
+    germany = [dest.model.data(dest.model.index(i, 1)) for i in range(dest.model.rowCount())]
+    row = germany.index("德国" if language == "zh_CN" else "Germany")
+    trend = dest.model.data(dest.model.index(row, 7))
+    assert len(trend) == 24 and trend[-1] == "█"
+    tip = dest.model.data(dest.model.index(row, 7), Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("2020-03: 2, 2020-04: 0, 2020-05: 2")
+    for kind in ("enterprises", "goods", "destinations"):
+        page.tabs.setCurrentWidget(page.views[kind])
+        shot = tmp_path / f"riskmaps-{kind}-{language}.png"
+        assert page.grab().save(str(shot))
+        assert shot.stat().st_size > 10_000
+        keep = os.environ.get("FAIRDESK_SCREENSHOTS")
+        if keep:
+            page.grab().save(str(Path(keep) / shot.name))
