@@ -8,7 +8,9 @@ computed on the read pool and exported (CSV or PDF) on the db pool; the GUI thre
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +37,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fairdesk.fairs import FairRow, list_fairs
 from fairdesk.i18n import N_, _
-from fairdesk.knowledge import riskmaps
+from fairdesk.knowledge import riskmaps, riskprofile
+from fairdesk.knowledge.library import Library, load_active
 from fairdesk.knowledge.riskmaps import MAP_TITLES, MAPS, RiskFilter, RiskMap, RiskRow
 from fairdesk.model import Level, RightKind
 from fairdesk.store import Store
@@ -180,9 +184,14 @@ class MapView(QWidget):
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.chart_view, 1)
         self.world: TileWorldMap | None = None
+        self.profile = QLabel()
         if kind == "destinations":
             self.world = TileWorldMap()
             right_layout.addWidget(self.world, 1)
+            self.profile.setWordWrap(True)
+            self.profile.setTextFormat(Qt.TextFormat.RichText)
+            self.profile.setAlignment(Qt.AlignmentFlag.AlignTop)
+            right_layout.addWidget(self.profile, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(right)
@@ -268,8 +277,53 @@ class MapView(QWidget):
         self.chart.setTitle(title.format(count=len(rows)))
 
 
-def compute_all(store: Store, flt: RiskFilter) -> dict[str, RiskMap]:
-    return {kind: riskmaps.compute(store, kind, flt) for kind in MAPS}
+@dataclass(frozen=True)
+class Computed:
+    maps: dict[str, RiskMap]
+    library: Library
+    fairs: list[FairRow]
+
+
+def compute_all(store: Store, flt: RiskFilter) -> Computed:
+    maps = {kind: riskmaps.compute(store, kind, flt) for kind in MAPS}
+    return Computed(maps, load_active(store), list_fairs(store))
+
+
+def profile_html(country: str, library: Library, fairs: list[FairRow], today: date) -> str:
+    """The destination panel: the legal risk profile (sourced cards or a gap) and the
+    upcoming fair calendar for one country."""
+    name = riskmaps.country_name(country)
+    parts = [f"<b>{escape(_('Legal risk profile: {country}').format(country=name))}</b>"]
+    parts.append("<table cellspacing='2'>")
+    for aspect in riskprofile.profile(country, library):
+        if aspect.gap:
+            cell = (
+                "<span style='color:#8D6E00'>"
+                + escape(_("Gap: no sourced card in the library"))
+                + "</span>"
+            )
+        else:
+            cell = "<br>".join(
+                escape(_("{title} ({n} sources)").format(title=c.title.get(), n=len(c.sources)))
+                for c in aspect.cards
+            )
+        parts.append(
+            f"<tr><td valign='top'><b>{escape(_(riskprofile.ASPECTS[aspect.key]))}</b>"
+            f"&nbsp;</td><td>{cell}</td></tr>"
+        )
+    parts.append("</table>")
+    parts.append(f"<b>{escape(_('Upcoming fairs'))}</b><br>")
+    calendar = riskprofile.upcoming_fairs(fairs, country, today)
+    if not calendar:
+        parts.append(escape(_("No upcoming fair in the catalogue.")))
+    for fair in calendar[:8]:
+        when = (
+            f"{fair.starts_on.isoformat()} – {fair.ends_on.isoformat() if fair.ends_on else ''}"
+            if fair.starts_on
+            else _("dates not set")
+        )
+        parts.append(escape(f"{when}  {riskprofile.fair_name(fair)} ({fair.city})") + "<br>")
+    return "".join(parts)
 
 
 class RiskMapsPage(QWidget):
@@ -279,6 +333,8 @@ class RiskMapsPage(QWidget):
         super().__init__(parent)
         self.store = store
         self.maps: dict[str, RiskMap] = {}
+        self.library: Library | None = None
+        self.fairs: list[FairRow] = []
         layout = page_layout(self)
         header, _title, self.subtitle = page_header(
             _("Risk maps"),
@@ -311,6 +367,9 @@ class RiskMapsPage(QWidget):
         layout.addWidget(self.tabs, 1)
         self.time_range.currentIndexChanged.connect(self.reload)
         self.right_kind.currentIndexChanged.connect(self.reload)
+        self.views["destinations"].table.selectionModel().selectionChanged.connect(
+            lambda *_args: self.show_profile()
+        )
         self.export_csv.clicked.connect(lambda: self._export("csv"))
         self.export_pdf.clicked.connect(lambda: self._export("pdf"))
         bridge().changed.connect(self._core_changed)
@@ -336,10 +395,24 @@ class RiskMapsPage(QWidget):
             pool="read",
         )
 
-    def _computed(self, maps: dict[str, RiskMap]) -> None:
-        self.maps = maps
+    def _computed(self, computed: Computed) -> None:
+        self.maps = computed.maps
+        self.library = computed.library
+        self.fairs = computed.fairs
         for kind, view in self.views.items():
-            view.show_map(maps[kind])
+            view.show_map(computed.maps[kind])
+        self.show_profile()
+
+    def show_profile(self) -> None:
+        """The selected destination's profile (the top-ranked one when none is selected)."""
+        view = self.views["destinations"]
+        rows = view.model.rows
+        if self.library is None or not rows:
+            view.profile.setText("")
+            return
+        selected = view.table.selectionModel().selectedRows()
+        row = rows[selected[0].row()] if selected else rows[0]
+        view.profile.setText(profile_html(row.key, self.library, self.fairs, clock().now().date()))
 
     def _failed(self, exc: BaseException) -> None:
         QMessageBox.warning(

@@ -52,6 +52,16 @@ def test_risk_maps_page_shows_exporters_levels_and_trends(
     assert len(trend) == 24 and trend[-1] == "█"
     tip = dest.model.data(dest.model.index(row, 7), Qt.ItemDataRole.ToolTipRole)
     assert tip.startswith("2020-03: 2, 2020-04: 0, 2020-05: 2")
+    # Destinations: the top country's legal risk profile from sourced cards, the damages gap
+    # shown as a gap, and its upcoming fairs from the catalogue.
+    profile = dest.profile.text()
+    if language == "en":
+        assert "Legal risk profile: Germany" in profile
+        assert "Germany: preliminary injunction" in profile and "Germany: customs" in profile
+        assert "Gap: no sourced card in the library" in profile  # typical damages
+        assert "Hannover Messe" in profile
+    else:
+        assert "法律风险概况：德国" in profile and "空白" in profile
     for kind in ("enterprises", "goods", "destinations"):
         page.tabs.setCurrentWidget(page.views[kind])
         shot = tmp_path / f"riskmaps-{kind}-{language}.png"
