@@ -37,9 +37,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fairdesk.errors import ValidationError
 from fairdesk.fairs import FairRow, list_fairs
-from fairdesk.i18n import N_, _
-from fairdesk.knowledge import riskmaps, riskprofile
+from fairdesk.i18n import N_, _, current_language
+from fairdesk.knowledge import riskletter, riskmaps, riskprofile
 from fairdesk.knowledge.library import Library, load_active
 from fairdesk.knowledge.riskmaps import MAP_TITLES, MAPS, RiskFilter, RiskMap, RiskRow
 from fairdesk.model import Level, RightKind
@@ -334,6 +335,7 @@ class RiskMapsPage(QWidget):
         self.store = store
         self.maps: dict[str, RiskMap] = {}
         self.library: Library | None = None
+        self.last_reminder: riskletter.Reminder | None = None
         self.fairs: list[FairRow] = []
         layout = page_layout(self)
         header, _title, self.subtitle = page_header(
@@ -349,6 +351,8 @@ class RiskMapsPage(QWidget):
         self.right_kind.addItem(_("All right kinds"), None)
         for kind in RightKind:
             self.right_kind.addItem(label(kind), kind.value)
+        # Destinations: one click from the selected country or fair row to the risk reminder.
+        self.reminder = QPushButton(_("Risk reminder letter…"))
         self.export_csv = QPushButton(_("Export CSV…"))
         self.export_pdf = QPushButton(_("Export PDF…"))
         bar.addWidget(QLabel(_("Time")))
@@ -356,6 +360,7 @@ class RiskMapsPage(QWidget):
         bar.addWidget(QLabel(_("Right kind")))
         bar.addWidget(self.right_kind)
         bar.addStretch(1)
+        bar.addWidget(self.reminder)
         bar.addWidget(self.export_csv)
         bar.addWidget(self.export_pdf)
         layout.addLayout(bar)
@@ -370,6 +375,11 @@ class RiskMapsPage(QWidget):
         self.views["destinations"].table.selectionModel().selectionChanged.connect(
             lambda *_args: self.show_profile()
         )
+        self.reminder.clicked.connect(self.risk_reminder)
+        self.tabs.currentChanged.connect(
+            lambda index: self.reminder.setVisible(MAPS[index] == "destinations")
+        )
+        self.reminder.setVisible(self.current_kind() == "destinations")
         self.export_csv.clicked.connect(lambda: self._export("csv"))
         self.export_pdf.clicked.connect(lambda: self._export("pdf"))
         bridge().changed.connect(self._core_changed)
@@ -419,6 +429,50 @@ class RiskMapsPage(QWidget):
             self,
             _("Risk maps"),
             _("The risk maps could not be computed: {error}").format(error=exc),
+        )
+
+    def selected_destination(self) -> RiskRow | None:
+        """The selected country row, else the selected fair row."""
+        view = self.views["destinations"]
+        for table, model in ((view.table, view.model), (view.second_table, view.second)):
+            picked = table.selectionModel().selectedRows()
+            if picked:
+                return model.rows[picked[0].row()]
+        return None
+
+    def risk_reminder(self, fields: dict[str, str] | None = None) -> None:
+        """Render the risk reminder letter for the selected row (db pool)."""
+        row = self.selected_destination()
+        risk_map = self.maps.get("destinations")
+        if row is None or risk_map is None or self.library is None:
+            self.subtitle.setText(_("Select a country or fair row first."))
+            return
+        runner().run(
+            riskletter.reminder_for_row,
+            self.store,
+            risk_map,
+            row,
+            self.library,
+            current_language(),
+            fields,
+            pool="db",
+            on_done=self._reminder_done,
+            on_error=self._reminder_failed,
+        )
+
+    def _reminder_failed(self, exc: BaseException) -> None:
+        # A missing company name or signatory, or no fair there: the service's own sentence.
+        if isinstance(exc, ValidationError):
+            self.subtitle.setText(str(exc))
+        else:
+            self._failed(exc)
+
+    def _reminder_done(self, done: riskletter.Reminder) -> None:
+        self.last_reminder = done
+        self.subtitle.setText(
+            _("Risk reminder saved for {fair}: {ref}").format(
+                fair=done.fair.name, ref=done.result.doc_ref
+            )
         )
 
     def current_kind(self) -> str:

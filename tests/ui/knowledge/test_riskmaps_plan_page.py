@@ -70,3 +70,39 @@ def test_risk_maps_page_shows_exporters_levels_and_trends(
         keep = os.environ.get("FAIRDESK_SCREENSHOTS")
         if keep:
             page.grab().save(str(Path(keep) / shot.name))
+
+
+def test_one_click_risk_reminder_from_a_destination_row(qtbot: QtBot, demo_store: Store) -> None:
+    from PySide6.QtCore import QItemSelectionModel
+
+    from fairdesk.documents import service
+    from ui.knowledge.riskmaps_page import RiskMapsPage
+
+    _fill(demo_store)
+    page = RiskMapsPage(demo_store)
+    qtbot.addWidget(page)
+    page.tabs.setCurrentWidget(page.views["destinations"])
+    assert page.reminder.isVisibleTo(page)
+    page.tabs.setCurrentWidget(page.views["goods"])
+    assert not page.reminder.isVisibleTo(page)  # only where a row is a destination
+    page.tabs.setCurrentWidget(page.views["destinations"])
+    page.risk_reminder()
+    assert page.subtitle.text() == "Select a country or fair row first."
+    view = page.views["destinations"]
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0)
+    view.table.selectionModel().select(
+        view.model.index(0, 0),
+        QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    # No company name on file yet: the service's sentence, nothing stored.
+    page.risk_reminder()
+    qtbot.waitUntil(lambda: "company" in page.subtitle.text().lower())
+    assert page.last_reminder is None
+    page.risk_reminder({"company_name": "Chongqing Example Trade Group", "signatory_name": "Li"})
+    qtbot.waitUntil(lambda: page.last_reminder is not None)
+    done = page.last_reminder
+    assert done is not None and done.fair.country == "DE"
+    assert "Risk reminder saved for" in page.subtitle.text()
+    assert [d.kind for d in service.list_documents(demo_store, done.case_id)].count(
+        "risk_reminder"
+    ) == 1
