@@ -47,6 +47,7 @@ from fairdesk.model import Level, RightKind
 from fairdesk.store import Store
 from ui.clock import clock
 from ui.formatting import label
+from ui.knowledge.geomap import GeoWorldMap
 from ui.knowledge.worldmap import TileWorldMap
 from ui.pages.common import page_header, page_layout, table_view
 from ui.qt_events import bridge
@@ -187,7 +188,10 @@ class MapView(QWidget):
         self.world: TileWorldMap | None = None
         self.profile = QLabel()
         if kind == "destinations":
-            self.world = TileWorldMap()
+            self.world = GeoWorldMap()
+            # The shaded map shows the same ranking as the bar chart; the room goes to the map
+            # and the country's legal risk profile.
+            self.chart_view.setVisible(False)
             right_layout.addWidget(self.world, 1)
             self.profile.setWordWrap(True)
             self.profile.setTextFormat(Qt.TextFormat.RichText)
@@ -317,7 +321,7 @@ def profile_html(country: str, library: Library, fairs: list[FairRow], today: da
     calendar = riskprofile.upcoming_fairs(fairs, country, today)
     if not calendar:
         parts.append(escape(_("No upcoming fair in the catalogue.")))
-    for fair in calendar[:8]:
+    for fair in calendar[:6]:
         when = (
             f"{fair.starts_on.isoformat()} – {fair.ends_on.isoformat() if fair.ends_on else ''}"
             if fair.starts_on
