@@ -656,6 +656,8 @@ def goods(store: Store, flt: RiskFilter = RiskFilter()) -> RiskMap:
         row_for(classify_goods(case.products)).add(case)
         for industry in industries_of(case.products):
             industries[industry.key].add(case)
+            if case.country:  # where the industry's cases are: its seizure exposure
+                industries[industry.key].detail["country:" + case.country.upper()] = 1
     for alert in _alerts(store, flt):
         for name in alert.goods:
             category = _BY_KEY.get(name.lower()) or classify_goods(name)

@@ -64,6 +64,36 @@ def profile(country: str, library: Library) -> tuple[Aspect, ...]:
     )
 
 
+GOODS_ASPECTS: dict[str, str] = {
+    "seizure": N_("Seizure at the fair or border"),
+    "section_337": N_("Section 337 (US imports)"),
+    "sep": N_("Standard-essential patents"),
+}
+
+
+def goods_exposure(countries: list[str], library: Library) -> tuple[Aspect, ...]:
+    """A priority industry's exposure, from sourced cards only: seizure (customs cards and
+    ex-parte seizure cards of the countries where the industry's cases are), Section 337 (the
+    ITC card, any industry exporting to the US) and standard-essential patents (a card whose id
+    names SEP or FRAND; none yet, so a gap)."""
+    seizure: dict[str, Entry] = {}
+    for code in countries:
+        for card in library.for_country(code, kinds=("instrument",)):
+            if card.sources and (_matches(card, "customs") or "saisie" in card.id):
+                seizure.setdefault(card.id, card)
+    instruments = [e for e in library.entries if e.kind == "instrument" and e.sources]
+    return (
+        Aspect("seizure", tuple(seizure.values())),
+        Aspect("section_337", tuple(e for e in instruments if "337" in e.id)),
+        Aspect(
+            "sep",
+            tuple(
+                e for e in instruments if "sep" in e.id.split(".")[-1].split("-") or "frand" in e.id
+            ),
+        ),
+    )
+
+
 def upcoming_fairs(fairs: list[FairRow], country: str, today: date) -> list[FairRow]:
     """The fair calendar for one country: fairs not yet over, soonest first (undated last)."""
     code = country.upper()

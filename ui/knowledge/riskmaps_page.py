@@ -197,6 +197,13 @@ class MapView(QWidget):
             self.profile.setTextFormat(Qt.TextFormat.RichText)
             self.profile.setAlignment(Qt.AlignmentFlag.AlignTop)
             right_layout.addWidget(self.profile, 1)
+        elif kind == "goods":  # the priority industries' seizure / 337 / SEP exposure
+            # The table carries the ranking; the room goes to the sourced exposure.
+            self.chart_view.setVisible(False)
+            self.profile.setWordWrap(True)
+            self.profile.setTextFormat(Qt.TextFormat.RichText)
+            self.profile.setAlignment(Qt.AlignmentFlag.AlignTop)
+            right_layout.addWidget(self.profile, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(right)
@@ -292,6 +299,27 @@ class Computed:
 def compute_all(store: Store, flt: RiskFilter) -> Computed:
     maps = {kind: riskmaps.compute(store, kind, flt) for kind in MAPS}
     return Computed(maps, load_active(store), list_fairs(store))
+
+
+def exposure_html(risk_map: RiskMap, library: Library) -> str:
+    """Goods: each priority industry's exposure from sourced cards (gaps shown as gaps)."""
+    parts = [f"<b>{escape(_('Priority industries: exposure'))}</b>"]
+    for row in risk_map.industries:
+        countries = sorted(k[8:] for k in row.detail if k.startswith("country:"))
+        parts.append(f"<p><b>{escape(row.label())}</b><br>")
+        for aspect in riskprofile.goods_exposure(countries, library):
+            name = escape(_(riskprofile.GOODS_ASPECTS[aspect.key]))
+            if aspect.gap:
+                text = (
+                    "<span style='color:#8D6E00'>"
+                    + escape(_("Gap: no sourced card in the library"))
+                    + "</span>"
+                )
+            else:
+                text = escape("; ".join(aspect.titles()))
+            parts.append(f"{name}: {text}<br>")
+        parts.append("</p>")
+    return "".join(parts)
 
 
 def profile_html(country: str, library: Library, fairs: list[FairRow], today: date) -> str:
@@ -415,6 +443,7 @@ class RiskMapsPage(QWidget):
         self.fairs = computed.fairs
         for kind, view in self.views.items():
             view.show_map(computed.maps[kind])
+        self.views["goods"].profile.setText(exposure_html(computed.maps["goods"], computed.library))
         self.show_profile()
 
     def show_profile(self) -> None:

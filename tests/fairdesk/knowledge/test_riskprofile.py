@@ -56,3 +56,23 @@ def test_upcoming_fair_calendar_per_country(demo_store: Store) -> None:
     if later is not None:
         after = riskprofile.upcoming_fairs(fairs, "DE", date.fromordinal(later.toordinal() + 1))
         assert all(f.ends_on is None for f in after)
+
+
+def test_priority_industry_exposure_from_sourced_cards_with_the_sep_gap(
+    demo_store: Store,
+) -> None:
+    from fairdesk.knowledge import riskmaps
+    from tests.fairdesk.knowledge.test_riskmaps_plan import YEAR_2020, _fill
+
+    _fill(demo_store)
+    lib = load_shipped()
+    m = riskmaps.goods(demo_store, YEAR_2020)
+    electronics = next(r for r in m.industries if r.key == "electronic_info")
+    where = sorted(k[8:] for k in electronics.detail if k.startswith("country:"))
+    assert where == ["DE", "US"]  # the smartphones at a German fair, the router in the US
+    exposure = _ids(riskprofile.goods_exposure(where, lib))
+    assert {"de.customs", "eu.customs-holder", "us.cbp"} <= exposure["seizure"]
+    assert exposure["section_337"] == {"us.itc-337"}
+    assert exposure["sep"] == set()  # no SEP card in the library: shown as a gap
+    # A US-only exposure does not borrow Germany's customs card.
+    assert "de.customs" not in _ids(riskprofile.goods_exposure(["US"], lib))["seizure"]

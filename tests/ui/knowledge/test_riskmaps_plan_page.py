@@ -42,6 +42,12 @@ def test_risk_maps_page_shows_exporters_levels_and_trends(
     goods = page.views["goods"]
     industries = [goods.second.data(goods.second.index(i, 1)) for i in range(3)]
     assert industries[1] == ("摩托车" if language == "zh_CN" else "Motorcycles")
+    exposure = goods.profile.text()
+    if language == "en":
+        assert "Section 337 (US imports): USA: ITC Section 337 investigation" in exposure
+        assert "Standard-essential patents" in exposure and "Gap:" in exposure
+    else:
+        assert "标准必要专利" in exposure
     assert sparkline([0, 2, 1]) == "▁█▅" and sparkline([]) == ""
     # Trend: the last 24 months as bars; Germany's demo cases were created this month, so
     # the last bar is the highest; the tooltip lists every month back to 2020-03.
