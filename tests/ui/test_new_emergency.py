@@ -227,8 +227,11 @@ def test_court_order_records_applicant_court_and_bailiff_under_their_own_roles(
     text = normalise(pdftotext(pdf))
     holder = next(line for line in text.splitlines() if "Schutzrechtsinhaber" in line)
     assert "Beispiel" in holder and "Weber" not in holder and "Landgericht" not in holder
-    names = " ".join(row.label_en for row in riskmaps.enterprises(fair_store).rows)
+    # The applicant is the other side (its own table), never one of our exporters.
+    risk = riskmaps.enterprises(fair_store)
+    names = " ".join(row.label_en for row in risk.counterparties)
     assert "Beispiel Pumpen" in names
+    assert "Beispiel" not in " ".join(row.label_en for row in risk.rows)
     assert "Landgericht" not in names and "Weber" not in names
 
 
