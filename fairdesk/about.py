@@ -51,6 +51,7 @@ LIBRARIES: tuple[str, ...] = (
     "tzdata",
     "babel",
     "cryptography",
+    "asn1crypto",  # RFC 3161 timestamp tokens (MIT)
     "cffi",
     "pycparser",
     "keyring",
@@ -122,8 +123,12 @@ def build_info() -> dict[str, str]:
 
 
 def _spaced(stem: str) -> str:
-    """``NotoSansSC`` -> ``Noto Sans SC``."""
-    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", stem)
+    """``NotoSansSC`` -> ``Noto Sans SC``; a family's own spelling where it has one."""
+    return FONT_NAMES.get(stem) or re.sub(r"(?<=[a-z])(?=[A-Z])", " ", stem)
+
+
+# Families whose name is not split at each capital ("DejaVu", not "Deja Vu").
+FONT_NAMES = {"DejaVu": "DejaVu Sans"}
 
 
 def fonts() -> list[Component]:
@@ -135,7 +140,8 @@ def fonts() -> list[Component]:
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         is_ofl = "OPEN FONT LICENSE" in text.upper() and "1.1" in text
-        licence = "OFL-1.1" if is_ofl else prefix
+        is_vera = "BITSTREAM VERA" in text.upper()  # DejaVu: Bitstream Vera licence (SPDX)
+        licence = "OFL-1.1" if is_ofl else "Bitstream-Vera" if is_vera else prefix
         found.append(Component(_spaced(family), "", licence, "font", text=text))
     return found
 

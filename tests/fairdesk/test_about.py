@@ -49,8 +49,11 @@ def test_every_desktop_dependency_has_its_licence_listed() -> None:
 def test_components_name_a_licence_for_each_font_and_library() -> None:
     items = about.components()
     fonts = [c for c in items if c.kind == "font"]
-    assert [f.name for f in fonts] == ["Noto Sans SC"]
-    assert fonts[0].licence == "OFL-1.1" and "SIL OPEN FONT LICENSE" in fonts[0].text.upper()
+    by_name = {f.name: f for f in fonts}
+    assert sorted(by_name) == ["DejaVu Sans", "Noto Sans SC"]
+    noto = by_name["Noto Sans SC"]
+    assert noto.licence == "OFL-1.1" and "SIL OPEN FONT LICENSE" in noto.text.upper()
+    assert by_name["DejaVu Sans"].licence == "Bitstream-Vera"
     libraries = {c.name.lower(): c for c in items if c.kind == "library"}
     assert "LGPL-3.0" in libraries["pyside6"].licence
     assert libraries["sqlcipher3"].licence == "Zlib"  # no licence in its metadata: override
