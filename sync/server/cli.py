@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sync.server import __version__, admin, queries, uploads
-from sync.server.blobstore import LocalBlobStore
+from sync.server.blobstore import open_store
 from sync.server.config import Settings
 from sync.server.console import cli_support as console_admin
 from sync.server.db import migrate, open_database
@@ -32,7 +32,11 @@ def _common() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument("--db", help="SQLAlchemy URL (default: SQLite in the data dir)")
     parent.add_argument("--data-dir", type=Path, help="data directory (default: per-user)")
-    parent.add_argument("--blobs", type=Path, help="blob folder (default: <data dir>/blobs)")
+    parent.add_argument(
+        "--blobs",
+        help="blob folder (default: <data dir>/blobs) or s3://bucket/prefix (endpoint and "
+        "credentials from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION)",
+    )
     parent.add_argument("--json", action="store_true", help="machine-readable output")
     return parent
 
@@ -160,7 +164,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
     if args.db:
         overrides["database_url"] = args.db
     if args.blobs is not None:
-        overrides["blobs_dir"] = args.blobs
+        if args.blobs.startswith("s3://"):
+            overrides["blobs_url"] = args.blobs
+        else:
+            overrides["blobs_dir"] = Path(args.blobs)
     return Settings(**overrides)
 
 
@@ -181,6 +188,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     os.environ["FAIRDESK_HQ_DATA_DIR"] = str(settings.data_dir)
     os.environ["FAIRDESK_HQ_DATABASE_URL"] = settings.resolved_database_url()
     os.environ["FAIRDESK_HQ_BLOBS_DIR"] = str(settings.resolved_blobs_dir())
+    os.environ["FAIRDESK_HQ_BLOBS_URL"] = settings.blobs_url
     # The TSA key is created once here, before the workers start (they only read it).
     from sync.server import tsa
 
@@ -364,7 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "uploads" and args.action == "expire":
             # Not one transaction: each upload's files are removed under that upload's lock.
-            store = LocalBlobStore(settings.resolved_blobs_dir())
+            store = open_store(settings)
             report = uploads.UploadService(db, store, settings).expire()
             _emit(
                 args,
