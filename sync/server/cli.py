@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sync.server import __version__, admin, queries, uploads
+from sync.server import __version__, admin, blobgc, queries, uploads
 from sync.server.blobstore import open_store
 from sync.server.config import Settings
 from sync.server.console import cli_support as console_admin
@@ -149,6 +149,13 @@ def build_parser() -> argparse.ArgumentParser:
     up_actions.add_parser(
         "expire", parents=[common], help="end lapsed reservations, remove leftover upload bytes"
     )
+
+    gc = sub.add_parser(
+        "gc",
+        parents=[common],
+        help="delete blobs no live record references (after the grace period)",
+    )
+    gc.add_argument("--dry-run", action="store_true", help="list what would go, change nothing")
 
     prune = sub.add_parser(
         "prune", parents=[common], help="drop superseded change-log rows and old tokens"
@@ -379,6 +386,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 asdict(report),
                 f"{report.expired} reservations expired, leftover bytes of "
                 f"{report.files_removed} uploads removed, {report.busy} busy (left for next time)",
+            )
+            return 0
+        if args.command == "gc":
+            gc_report = blobgc.collect(db, open_store(settings), settings, args.dry_run)
+            verb = "would delete" if args.dry_run else "deleted"
+            _emit(
+                args,
+                gc_report.as_json(),
+                f"{verb} {len(gc_report.objects_deleted)} objects ({gc_report.bytes_deleted} bytes)"
+                f" and released {len(gc_report.claims_released)} tenant claims; "
+                f"{gc_report.newly_unreferenced} newly unreferenced (grace "
+                f"{gc_report.grace_days:g} days starts now), {gc_report.kept_in_grace} in grace, "
+                f"{len(gc_report.kept_live_upload)} kept for a live upload"
+                + "".join(f"\n  {sha}" for sha in gc_report.objects_deleted),
             )
             return 0
         with db.writing() as session:
