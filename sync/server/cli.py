@@ -1,7 +1,7 @@
 """`fairdesk-hq`: run the HQ server and administer tenants, users, devices and HQ content.
 
-Every command takes `--db URL`, `--data-dir DIR`, `--blobs DIR` (or `FAIRDESK_HQ_*` environment
-variables) and `--json` for scripts; the schema is migrated automatically before anything runs.
+Every command takes `--db URL`, `--data-dir DIR`, `--blobs DIR|s3://bucket/prefix` (or
+`FAIRDESK_HQ_*` environment variables) and `--json` for scripts; the schema is migrated automatically before anything runs.
 """
 
 from __future__ import annotations
