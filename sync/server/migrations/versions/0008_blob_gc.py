@@ -1,7 +1,7 @@
 """Blob garbage collection: when a tenant's claim on a blob lost its last live reference.
 
 Revision ID: 0008g
-Revises: 0004h
+Revises: 0007c
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008g"
-down_revision: str | None = "0004h"
+down_revision: str | None = "0007c"
 branch_labels = None
 depends_on = None
 
