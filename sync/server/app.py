@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from sync.protocol import API_PREFIX, PROTOCOL_VERSION
 from sync.server import __version__, tsa
-from sync.server.blobstore import LocalBlobStore
+from sync.server.blobstore import open_store
 from sync.server.config import Settings
 from sync.server.console import routes as console
 from sync.server.db import migrate, open_database
@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     )
     app.state.settings = settings
     app.state.db = db
-    app.state.store = LocalBlobStore(settings.resolved_blobs_dir())
+    app.state.store = open_store(settings)
     app.state.tsa = tsa.load_or_create(settings.resolved_tsa_dir())  # generated at first start
     install_handlers(app)
     console.mount(app)

@@ -10,9 +10,8 @@ Every step that touches an upload's file runs under that upload's lock (`lock_up
 the step's database commit. The lock lives in its own file (`locks/<id>`), not on the data file,
 because promotion renames the data file away while the lock must stay put.
 
-An S3-compatible store would implement the same interface with a multipart upload per upload id
-(parts ≥ 5 MiB buffered locally), `CopyObject` to the content-addressed key on promotion, and
-`HeadObject` plus a streamed hash for the existing-object check; see `sync/server/README.md`.
+The S3-compatible store (`sync.server.s3store`) implements the same interface; `open_store`
+picks one from the settings.
 """
 
 from __future__ import annotations
@@ -22,8 +21,12 @@ import hashlib
 import os
 import re
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
+
+if TYPE_CHECKING:
+    from sync.server.config import Settings
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _READ_SIZE = 1024 * 1024
@@ -93,6 +96,16 @@ class BlobStore(Protocol):
     def hash_object(self, sha256: str) -> str | None: ...
 
     def open_object(self, sha256: str) -> BinaryIO: ...
+
+    def delete_object(self, sha256: str) -> None:
+        """Remove the object (garbage collection); absent is fine."""
+        ...
+
+    def object_size(self, sha256: str) -> int | None: ...
+
+    def object_names(self) -> Iterator[str]:
+        """The digests of every stored object (for garbage collection of orphans)."""
+        ...
 
 
 def _check_upload_id(upload_id: str) -> str:
@@ -249,3 +262,30 @@ class LocalBlobStore:
 
     def open_object(self, sha256: str) -> BinaryIO:
         return self._object_path(sha256).open("rb")
+
+    def delete_object(self, sha256: str) -> None:
+        path = self._object_path(sha256)
+        path.unlink(missing_ok=True)
+        if path.parent.exists():
+            _fsync_dir(path.parent)
+
+    def object_size(self, sha256: str) -> int | None:
+        try:
+            return self._object_path(sha256).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def object_names(self) -> Iterator[str]:
+        for path in self.objects.glob("??/*"):
+            if _HEX64.match(path.name):
+                yield path.name
+
+
+def open_store(settings: Settings) -> BlobStore:
+    """The folder store, or the S3 store when `blobs_url` is `s3://bucket/prefix` (uploads in
+    flight are then staged in the blob folder)."""
+    if settings.blobs_url:
+        from sync.server.s3store import S3BlobStore  # boto3 only loaded when used
+
+        return S3BlobStore(settings.blobs_url, settings.resolved_blobs_dir())
+    return LocalBlobStore(settings.resolved_blobs_dir())

@@ -1,7 +1,7 @@
 """`fairdesk-hq`: run the HQ server and administer tenants, users, devices and HQ content.
 
-Every command takes `--db URL`, `--data-dir DIR`, `--blobs DIR` (or `FAIRDESK_HQ_*` environment
-variables) and `--json` for scripts; the schema is migrated automatically before anything runs.
+Every command takes `--db URL`, `--data-dir DIR`, `--blobs DIR|s3://bucket/prefix` (or
+`FAIRDESK_HQ_*` environment variables) and `--json` for scripts; the schema is migrated automatically before anything runs.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sync.server import __version__, admin, queries, uploads
-from sync.server.blobstore import LocalBlobStore
+from sync.server import __version__, admin, blobgc, queries, uploads
+from sync.server.blobstore import open_store
 from sync.server.config import Settings
 from sync.server.console import cli_support as console_admin
 from sync.server.db import migrate, open_database
@@ -32,7 +32,11 @@ def _common() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument("--db", help="SQLAlchemy URL (default: SQLite in the data dir)")
     parent.add_argument("--data-dir", type=Path, help="data directory (default: per-user)")
-    parent.add_argument("--blobs", type=Path, help="blob folder (default: <data dir>/blobs)")
+    parent.add_argument(
+        "--blobs",
+        help="blob folder (default: <data dir>/blobs) or s3://bucket/prefix (endpoint and "
+        "credentials from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION)",
+    )
     parent.add_argument("--json", action="store_true", help="machine-readable output")
     return parent
 
@@ -146,6 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
         "expire", parents=[common], help="end lapsed reservations, remove leftover upload bytes"
     )
 
+    gc = sub.add_parser(
+        "gc",
+        parents=[common],
+        help="delete blobs no live record references (after the grace period)",
+    )
+    gc.add_argument("--dry-run", action="store_true", help="list what would go, change nothing")
+
     prune = sub.add_parser(
         "prune", parents=[common], help="drop superseded change-log rows and old tokens"
     )
@@ -160,7 +171,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
     if args.db:
         overrides["database_url"] = args.db
     if args.blobs is not None:
-        overrides["blobs_dir"] = args.blobs
+        if args.blobs.startswith("s3://"):
+            overrides["blobs_url"] = args.blobs
+        else:
+            overrides["blobs_dir"] = Path(args.blobs)
     return Settings(**overrides)
 
 
@@ -181,6 +195,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     os.environ["FAIRDESK_HQ_DATA_DIR"] = str(settings.data_dir)
     os.environ["FAIRDESK_HQ_DATABASE_URL"] = settings.resolved_database_url()
     os.environ["FAIRDESK_HQ_BLOBS_DIR"] = str(settings.resolved_blobs_dir())
+    os.environ["FAIRDESK_HQ_BLOBS_URL"] = settings.blobs_url
     # The TSA key is created once here, before the workers start (they only read it).
     from sync.server import tsa
 
@@ -364,13 +379,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "uploads" and args.action == "expire":
             # Not one transaction: each upload's files are removed under that upload's lock.
-            store = LocalBlobStore(settings.resolved_blobs_dir())
+            store = open_store(settings)
             report = uploads.UploadService(db, store, settings).expire()
             _emit(
                 args,
                 asdict(report),
                 f"{report.expired} reservations expired, leftover bytes of "
                 f"{report.files_removed} uploads removed, {report.busy} busy (left for next time)",
+            )
+            return 0
+        if args.command == "gc":
+            gc_report = blobgc.collect(db, open_store(settings), settings, args.dry_run)
+            verb = "would delete" if args.dry_run else "deleted"
+            _emit(
+                args,
+                gc_report.as_json(),
+                f"{verb} {len(gc_report.objects_deleted)} objects ({gc_report.bytes_deleted} bytes)"
+                f" and released {len(gc_report.claims_released)} tenant claims; "
+                f"{gc_report.newly_unreferenced} newly unreferenced (grace "
+                f"{gc_report.grace_days:g} days starts now), {gc_report.kept_in_grace} in grace, "
+                f"{len(gc_report.kept_live_upload)} kept for a live upload"
+                + "".join(f"\n  {sha}" for sha in gc_report.objects_deleted),
             )
             return 0
         with db.writing() as session:

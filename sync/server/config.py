@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     database_url: str = ""
     # Blob folder; empty means `<data_dir>/blobs`.
     blobs_dir: Path | None = None
+    # `s3://bucket/prefix`: objects in an S3-compatible bucket (endpoint and credentials from
+    # AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION); empty = folder.
+    blobs_url: str = ""
+    # Garbage collection keeps an unreferenced blob this long after it lost its last reference
+    # (or was uploaded), so a device that pushes the referencing change late still finds it.
+    blob_gc_grace_days: float = Field(default=7.0, ge=0)
     # RFC 3161 key and certificates (`sync.server.tsa`); empty means `<data_dir>/tsa`.
     tsa_dir: Path | None = None
 

@@ -234,6 +234,9 @@ class TenantBlob(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     refcount: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set by `fairdesk-hq gc` when it first finds no live reference (0008g); the grace period
+    # runs from here. Cleared when a reference comes back.
+    unreferenced_since: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class BlobLink(Base):

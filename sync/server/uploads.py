@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, NoReturn
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -153,6 +153,15 @@ def _insert_missing(session: Session, model: Any, **values: Any) -> bool:
     return int(getattr(result, "rowcount", 0)) == 1
 
 
+def lock_digest(session: Session, sha: str) -> None:
+    """Per-digest lock until the transaction ends, shared with garbage collection (`blobgc`):
+    an upload is added either before the collector looks at its digest or after the object is
+    gone. PostgreSQL advisory lock; SQLite serialises write transactions anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int(sha[:15], 16)  # 60 bits: fits a bigint
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
 def record_blob(session: Session, tenant_id: str, sha: str, size: int) -> None:
     """The verified object's rows: the blob and the tenant's claim on it (both idempotent)."""
     _insert_missing(session, Blob, sha256=sha, size=size, refcount=0, created_at=utcnow())
@@ -271,7 +280,15 @@ class UploadService:
             ).first()
             if existing is not None:
                 view = UploadView.of(existing)
-                if view.state in (UploadState.FAILED, UploadState.EXPIRED) or view.lapsed(now):
+                collected = (
+                    view.state == UploadState.COMPLETE
+                    and session.get(TenantBlob, (caller.tenant_id, sha)) is None
+                )
+                if (
+                    view.state in (UploadState.FAILED, UploadState.EXPIRED)
+                    or view.lapsed(now)
+                    or collected  # garbage collection released the blob: upload it afresh
+                ):
                     # Over for good: a new upload (new id) replaces it; leftover files of the
                     # old id are removed by `expire`.
                     session.delete(existing)
@@ -287,6 +304,7 @@ class UploadService:
                     return 200, view.status()
             if session.get(TenantBlob, (caller.tenant_id, sha)) is not None:
                 return 200, UploadStatus(upload_id="", offset=length, length=length, complete=True)
+            lock_digest(session, sha)
             # Locked so that two POSTs of one tenant cannot both fit in the last free bytes.
             tenant = session.get_one(Tenant, caller.tenant_id, with_for_update=True)
             stored = session.scalars(

@@ -34,6 +34,7 @@ from tests.sync.hq_harness import (  # noqa: E402
     PostgresUnavailable,
     enroll_codes,
     live_hq,
+    moto_s3_server,
     postgres_cluster,
 )
 
@@ -204,6 +205,60 @@ def bench_devices(hq: Any) -> dict[str, Any]:
     }
 
 
+S3_BLOB = 32 * 1024 * 1024
+S3_ROUNDS = 3
+
+
+def bench_s3_vs_folder(tmp: Path) -> dict[str, Any]:
+    """The same upload through `fairdesk-hq` with the folder store and with the S3 store (moto's
+    S3 server on 127.0.0.1), interleaved rounds in one run; ratio of medians (target ≥ 0.8)."""
+    import boto3
+
+    with moto_s3_server() as endpoint:
+        env = {
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_REGION": "us-east-1",
+        }
+        os.environ.update(env)
+        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(
+            Bucket="bench"
+        )
+        s3_env = {**env, "FAIRDESK_HQ_BLOBS_URL": "s3://bench/hq"}
+        seconds: dict[str, list[float]] = {"folder": [], "s3": []}
+        with (
+            live_hq(f"sqlite:///{tmp / 'folder.sqlite3'}", tmp / "folder") as folder,
+            live_hq(f"sqlite:///{tmp / 's3.sqlite3'}", tmp / "s3", env=s3_env) as s3,
+        ):
+            servers = {"folder": folder, "s3": s3}
+            devices = {}
+            clients = {name: hq.client(timeout=300) for name, hq in servers.items()}
+            for name, hq in servers.items():
+                hq.add_tenant("Bench")
+                devices[name] = DeviceClient.enroll(
+                    clients[name], enroll_codes(hq.db_url, "Bench")[0]
+                )
+            for _ in range(S3_ROUNDS):
+                data = os.urandom(S3_BLOB)
+                for name in ("folder", "s3"):
+                    started = time.perf_counter()
+                    assert devices[name].upload(data, chunk_size=8 * 1024 * 1024) == digest_of(data)
+                    seconds[name].append(time.perf_counter() - started)
+            for client in clients.values():
+                client.close()
+    mb_s = {name: S3_BLOB / statistics.median(v) / 1e6 for name, v in seconds.items()}
+    return {
+        "blob_bytes": S3_BLOB,
+        "rounds": S3_ROUNDS,
+        "s3_server": "moto_server (production: MinIO, Ceph RGW or AWS S3)",
+        "folder_upload_mb_s": round(mb_s["folder"], 1),
+        "s3_upload_mb_s": round(mb_s["s3"], 1),
+        "s3_over_folder_ratio": round(mb_s["s3"] / mb_s["folder"], 3),
+        "target_ratio": 0.8,
+    }
+
+
 def run_on(db_url: str, tmp: Path, with_blob: bool) -> dict[str, Any]:
     with live_hq(db_url, tmp / "hq") as hq:
         result: dict[str, Any] = {"records": bench_records(hq)}
@@ -222,6 +277,9 @@ def main() -> int:
             f"sqlite:///{tmp / 'sqlite' / 'hq.sqlite3'}", tmp / "sqlite", True
         )
         print("sqlite", json.dumps(report["sqlite"]), flush=True)
+        (tmp / "stores").mkdir()
+        report["s3_store"] = bench_s3_vs_folder(tmp / "stores")
+        print("s3_store", json.dumps(report["s3_store"]), flush=True)
         try:
             with postgres_cluster() as pg_url:
                 (tmp / "pg").mkdir()

@@ -16,7 +16,13 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from sync.server.app import create_app
 from sync.server.config import Settings
-from tests.sync.hq_harness import LiveHq, PostgresUnavailable, live_hq, postgres_cluster
+from tests.sync.hq_harness import (
+    LiveHq,
+    PostgresUnavailable,
+    live_hq,
+    moto_s3_server,
+    postgres_cluster,
+)
 
 with warnings.catch_warnings():
     # Starlette 1.x nudges towards `httpx2`; plain httpx works and is what we ship with.
@@ -79,9 +85,77 @@ def hq_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         _drop_pg_database(conninfo, db_url)
 
 
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """moto's S3-compatible server on 127.0.0.1 for the session (see `hq_harness`)."""
+    with moto_s3_server() as url:
+        yield url
+
+
 @pytest.fixture
-def hq_settings(hq_db_url: str, tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "hq", database_url=hq_db_url)
+def blob_store() -> str:
+    """Which blob store the HQ under test uses. Folder by default; blob and upload test modules
+    override this with `store_params` to run against S3 too."""
+    return "folder"
+
+
+def _s3_only_on_sqlite(items: list[pytest.Item]) -> list[pytest.Item]:
+    """S3 × PostgreSQL adds little over S3 × SQLite plus folder × PostgreSQL, except for the
+    upload races (where the database's row locking matters): those are marked `s3_postgres`."""
+    keep = []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if (
+            params.get("blob_store") == "s3"
+            and params.get("hq_db_url") == "postgresql"
+            and item.get_closest_marker("s3_postgres") is None
+        ):
+            continue
+        keep.append(item)
+    return keep
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    kept = _s3_only_on_sqlite(items)
+    if len(kept) != len(items):
+        dropped = [i for i in items if i not in kept]
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture
+def blob_env(
+    blob_store: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
+    """Environment for the chosen store: empty for the folder, bucket + endpoint for S3 (also
+    set in this process, so in-process apps and `LiveHq.store()` reach the same bucket)."""
+    if blob_store == "folder":
+        return {}
+    import boto3
+
+    endpoint = request.getfixturevalue("s3_endpoint")
+    env = {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    bucket = "hq-" + uuid.uuid4().hex[:12]
+    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
+    env["FAIRDESK_HQ_BLOBS_URL"] = f"s3://{bucket}/fairdesk"
+    monkeypatch.setenv("FAIRDESK_HQ_BLOBS_URL", env["FAIRDESK_HQ_BLOBS_URL"])
+    return env
+
+
+@pytest.fixture
+def hq_settings(hq_db_url: str, tmp_path: Path, blob_env: dict[str, str]) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "hq",
+        database_url=hq_db_url,
+        blobs_url=blob_env.get("FAIRDESK_HQ_BLOBS_URL", ""),
+    )
 
 
 @pytest.fixture
@@ -98,7 +172,8 @@ def hq_http(hq_app: FastAPI) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def live_server(hq_db_url: str, tmp_path: Path) -> Iterator[LiveHq]:
-    """A real `fairdesk-hq serve` subprocess on 127.0.0.1 over the parametrized database."""
-    with live_hq(hq_db_url, tmp_path / "hq") as server:
+def live_server(hq_db_url: str, tmp_path: Path, blob_env: dict[str, str]) -> Iterator[LiveHq]:
+    """A real `fairdesk-hq serve` subprocess on 127.0.0.1 over the parametrized database and
+    blob store."""
+    with live_hq(hq_db_url, tmp_path / "hq", env=blob_env) as server:
         yield server

@@ -33,6 +33,8 @@ from sync.protocol import (
     digest_of,
 )
 from sync.server import admin
+from sync.server.blobstore import BlobStore, LocalBlobStore, open_store
+from sync.server.config import Settings
 from sync.server.db import migrate, open_database
 
 GIB = 1024**3
@@ -227,6 +229,13 @@ class LiveHq:
             text=True,
             check=False,
             timeout=60,
+            env={**os.environ, **self.env},
+        )
+
+    def store(self) -> BlobStore:
+        """The server's blob store (folder or S3, as its environment says), for inspection."""
+        return open_store(
+            Settings(data_dir=self.data_dir, blobs_url=self.env.get("FAIRDESK_HQ_BLOBS_URL", ""))
         )
 
     def start(self, timeout: float = 30.0) -> None:
@@ -392,3 +401,65 @@ def postgres_cluster() -> Iterator[str]:
             check=False,
         )
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def stored_objects(store: BlobStore) -> dict[str, bytes]:
+    """Every object in the store, by digest (read through the store, so folder and S3 alike)."""
+    objects = {}
+    for sha in store.object_names():
+        with store.open_object(sha) as handle:
+            objects[sha] = handle.read()
+    return objects
+
+
+def put_object(store: BlobStore, sha: str, data: bytes) -> None:
+    """Overwrite an object with arbitrary bytes (a damaged object, for tests)."""
+    if isinstance(store, LocalBlobStore):
+        [path] = store.objects.rglob(sha)
+        path.write_bytes(data)
+        return
+    from sync.server.s3store import S3BlobStore
+
+    assert isinstance(store, S3BlobStore)
+    store.client.put_object(Bucket=store.bucket, Key=store._key(sha), Body=data)
+
+
+S3_ENV_KEYS = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION")
+
+
+@contextlib.contextmanager
+def moto_s3_server() -> Iterator[str]:
+    """moto's S3-compatible server (`moto_server`) as a subprocess on a free 127.0.0.1 port.
+
+    Production uses MinIO, Ceph RGW or AWS S3; moto speaks the same S3 API for the tests.
+    """
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    binary = Path(sys.executable).with_name("moto_server")
+    process = subprocess.Popen(
+        [str(binary), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        with httpx.Client(timeout=2, trust_env=False) as http:
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"moto_server exited early with {process.returncode}")
+                try:
+                    http.get(f"{url}/moto-api/")
+                    break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(url) from None
+                    time.sleep(0.05)
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)

@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import update
 
 from sync.protocol import digest_of
@@ -22,6 +23,12 @@ from sync.server.db import open_database
 from sync.server.models import Upload, utcnow
 from tests.sync.hq_harness import LiveHq
 from tests.sync.server.test_upload_races import together
+
+
+@pytest.fixture(params=["folder", "s3"])
+def blob_store(request: pytest.FixtureRequest) -> str:
+    """Every test here runs on the folder store and on S3 (moto's server; see conftest)."""
+    return str(request.param)
 
 
 def _json(result: subprocess.CompletedProcess[str]) -> Any:

@@ -21,6 +21,12 @@ from tests.sync.hq_harness import DeviceClient
 from tests.sync.server.helpers import count, database, device, tenant
 
 
+@pytest.fixture(params=["folder", "s3"])
+def blob_store(request: pytest.FixtureRequest) -> str:
+    """Every test here runs on the folder store and on S3 (moto's server; see conftest)."""
+    return str(request.param)
+
+
 def _files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file())
 
@@ -130,7 +136,7 @@ def test_blobs_are_per_tenant_and_deduplicated_on_disk(
     assert created.status_code == 201 and created.json()["complete"] is False
     r.upload(data)
     assert r.request("GET", f"/v1/blobs/{digest}").content == data
-    assert len(_files(tmp_path / "hq" / "blobs" / "objects")) == 1
+    assert len(list(hq_app.state.store.object_names())) == 1
     assert count(hq_app, TenantBlob) == 2 and count(hq_app, Upload) == 2
     for bad in ("sha256:../../etc/passwd", "sha256:" + "A" * 64, "md5:abc"):
         assert a.request("HEAD", f"/v1/blobs/{bad}").status_code in (404, 422)
