@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Text, and_, cast, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Text, and_, cast, func, literal_column, select
+from sqlalchemy.orm import Session, aliased
 
 from sync.server.console.i18n import resources_root
 from sync.server.models import (
@@ -70,11 +70,25 @@ class CaseFilter:
     limit: int = 200
 
 
-@dataclass
+@dataclass(eq=False)
 class _Row:
+    """A visible case: the few values sorting and filtering need, the rest decoded on demand."""
+
     tenant_id: str
     case_id: str
-    fields: dict[str, Any] = field(default_factory=dict)
+    fields_json: str | None
+    title: str
+    trigger: Any
+    level_override: Any
+    status: str
+    fair_id: Any
+    last_sync: tuple[datetime, str | None] | None = None
+    open_due: list[datetime] = field(default_factory=list)
+
+    @functools.cached_property
+    def fields(self) -> dict[str, Any]:
+        decoded = json.loads(self.fields_json) if self.fields_json else None
+        return decoded if isinstance(decoded, dict) else {}
 
 
 def _parse_utc(value: Any) -> datetime | None:
@@ -87,6 +101,7 @@ def _parse_utc(value: Any) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+@functools.lru_cache(maxsize=256)
 def _zone(name: str | None) -> ZoneInfo | None:
     try:
         return ZoneInfo(name) if name else None
@@ -102,19 +117,135 @@ def local_iso(moment: datetime | None, zone_name: str | None) -> str | None:
     return moment.astimezone(zone or UTC).isoformat()
 
 
-def _visible(session: Session, scope: Scope) -> list[_Row]:
-    query = select(Record.tenant_id, Record.entity_id, Record.fields).where(
-        Record.entity == "case", Record.deleted.is_(False)
+def _owners(session: Session, scope: Scope) -> list[str]:
+    if not scope.is_guidance:
+        return [scope.tenant_id]
+    found = session.scalars(
+        select(Escalation.tenant_id)
+        .where(Escalation.guidance_tenant_id == scope.tenant_id)
+        .distinct()
+    )
+    return sorted(found)
+
+
+def _chunks(items: list[str], size: int = 5000) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+
+
+def _json_text(dialect: str, column: Any, key: str) -> Any:
+    """A top-level JSON value as SQL text/scalar: the one place the two dialects differ."""
+    if dialect == "postgresql":
+        return column.op("->>")(key)
+    return func.json_extract(column, f"$.{key}")
+
+
+def _open_due_dates(dialect: str) -> Any:
+    """Every open deadline's `due_at` of the outer case, joined by U+001F (parsed in Python).
+
+    Not `min()` in SQL: devices may send different UTC offsets, and ISO strings with different
+    offsets do not sort as instants. `done` counts as open when absent, false, 0 or "".
+    """
+    deadline = aliased(Record)
+    due = _json_text(dialect, deadline.fields, "due_at")
+    done = _json_text(dialect, deadline.fields, "done")
+    if dialect == "postgresql":
+        still_open = func.coalesce(done, "false").in_(["false", "0", ""])
+    else:
+        # Literal SQL, not bound parameters: a typed bind would coerce "" to an integer.
+        still_open = func.coalesce(done, literal_column("0")).in_(
+            [literal_column("0"), literal_column("''")]
+        )
+    return (
+        select(func.aggregate_strings(due, _SEP))
+        .where(
+            deadline.tenant_id == Record.tenant_id,
+            deadline.case_id == Record.entity_id,
+            deadline.entity == "deadline",
+            deadline.deleted.is_(False),
+            still_open,
+        )
+        .correlate(Record)
+        .scalar_subquery()
+    )
+
+
+_SEP = "\x1f"
+_ROW_KEYS = ("title", "trigger", "level_override", "status", "fair_id")
+
+
+def _visible(session: Session, scope: Scope, case_ids: list[str] | None = None) -> list[_Row]:
+    """Visible cases (only `case_ids` when given) with open due dates and last device sync.
+
+    One statement: the per-case work (open deadlines, newest device change) is done by the
+    database on its indexes, so Python only turns rows into summaries.
+    """
+    dialect = session.get_bind().dialect.name
+    newer = aliased(ChangeLog)
+    last_seq = (
+        select(func.max(newer.server_seq))
+        .where(
+            newer.tenant_id == Record.tenant_id,
+            newer.case_id == Record.entity_id,
+            newer.device_id.is_not(None),
+        )
+        .correlate(Record)
+        .scalar_subquery()
+    )
+    base = (
+        select(
+            Record.tenant_id,
+            Record.entity_id,
+            # The JSON text, decoded only for the cases on the page (see `_Row.fields`).
+            cast(Record.fields, Text),
+            *(_json_text(dialect, Record.fields, key) for key in _ROW_KEYS),
+            ChangeLog.created_at,
+            ChangeLog.device_id,
+            _open_due_dates(dialect),
+        )
+        .outerjoin(ChangeLog, ChangeLog.server_seq == last_seq)
+        .where(Record.entity == "case", Record.deleted.is_(False))
     )
     if scope.is_guidance:
-        query = query.join(
+        base = base.join(
             Escalation,
             and_(Escalation.tenant_id == Record.tenant_id, Escalation.case_id == Record.entity_id),
         ).where(Escalation.guidance_tenant_id == scope.tenant_id)
     else:
-        query = query.where(Record.tenant_id == scope.tenant_id)
-    found: Any = session.execute(query)  # rows of (str, str, dict)
-    return [_Row(t, c, f or {}) for t, c, f in found]
+        base = base.where(Record.tenant_id == scope.tenant_id)
+    out: list[_Row] = []
+    for chunk in _chunks(case_ids) if case_ids is not None else [None]:
+        query = base if chunk is None else base.where(Record.entity_id.in_(chunk))
+        # Core, not ORM, execution: the rows are plain tuples, ORM row handling cost ~30 %.
+        found: Any = session.connection().execute(query)
+        for (
+            tenant_id,
+            case_id,
+            text,
+            title,
+            trigger,
+            override,
+            status,
+            fair,
+            at,
+            device,
+            dues,
+        ) in found:
+            parsed = [_parse_utc(d) for d in dues.split(_SEP)] if dues else []
+            out.append(
+                _Row(
+                    tenant_id,
+                    case_id,
+                    text,
+                    str(title or ""),
+                    trigger,
+                    override,
+                    str(status or "open"),
+                    fair,
+                    (at, device) if at is not None else None,
+                    [d for d in parsed if d is not None],
+                )
+            )
+    return out
 
 
 def owner_of(session: Session, scope: Scope, case_id: str) -> str:
@@ -159,9 +290,8 @@ def search_terms(query: str) -> list[str]:
     return [t.lower() for t in re.split(r"\s+", query[:MAX_QUERY_CHARS].strip()) if t][:MAX_TERMS]
 
 
-def _matching(session: Session, rows: list[_Row], query: str) -> set[tuple[str, str]]:
+def _matching(session: Session, owners: list[str], query: str) -> set[tuple[str, str]]:
     """(tenant, case) pairs where every term occurs in some field value of the case's records."""
-    owners = sorted({r.tenant_id for r in rows})
     result: set[tuple[str, str]] | None = None
     for term in search_terms(query):
         found: set[tuple[str, str]] = set()
@@ -175,7 +305,7 @@ def _matching(session: Session, rows: list[_Row], query: str) -> set[tuple[str, 
         )
         for tenant_id, case_id, fields in candidates:
             # The JSON text also holds the keys: a match must be in a value.
-            if case_id and _values_contain(fields, term):
+            if case_id and (tenant_id, case_id) not in found and _values_contain(fields, term):
                 found.add((tenant_id, case_id))
         result = found if result is None else result & found
         if not result:
@@ -229,39 +359,6 @@ def _fairs(session: Session, owners: list[str]) -> dict[tuple[str, str], dict[st
     return {(t, e): f or {} for t, e, f in rows}
 
 
-def _open_deadlines(session: Session, owners: list[str]) -> dict[tuple[str, str], list[datetime]]:
-    best: dict[tuple[str, str], list[datetime]] = defaultdict(list)
-    rows: Any = session.execute(
-        select(Record.tenant_id, Record.case_id, Record.fields).where(
-            Record.tenant_id.in_(owners), Record.entity == "deadline", Record.deleted.is_(False)
-        )
-    )
-    for tenant_id, case_id, fields in rows:
-        if not case_id or (fields or {}).get("done"):
-            continue
-        due = _parse_utc((fields or {}).get("due_at"))
-        if due is not None:
-            best[(tenant_id, case_id)].append(due)
-    return best
-
-
-def _last_sync(
-    session: Session, owners: list[str]
-) -> dict[tuple[str, str], tuple[datetime, str | None]]:
-    newest = (
-        select(ChangeLog.tenant_id, ChangeLog.case_id, func.max(ChangeLog.server_seq).label("seq"))
-        .where(ChangeLog.tenant_id.in_(owners), ChangeLog.device_id.is_not(None))
-        .group_by(ChangeLog.tenant_id, ChangeLog.case_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(
-            ChangeLog.tenant_id, ChangeLog.case_id, ChangeLog.created_at, ChangeLog.device_id
-        ).join(newest, newest.c.seq == ChangeLog.server_seq)
-    )
-    return {(t, c): (at, d) for t, c, at, d in rows if c}
-
-
 def _device_names(session: Session, owners: list[str]) -> dict[str, str]:
     return dict(
         session.execute(select(Device.id, Device.name).where(Device.tenant_id.in_(owners))).all()
@@ -297,36 +394,60 @@ def _situation(fields: dict[str, Any]) -> str:
     return "/".join(str(fields.get(k) or "") for k in ("trigger", "direction")).strip("/")
 
 
-def _summaries(session: Session, rows: list[_Row]) -> list[dict[str, Any]]:
-    owners = sorted({r.tenant_id for r in rows})
-    fairs = _fairs(session, owners)
-    deadlines = _open_deadlines(session, owners)
+@dataclass
+class _Assessed:
+    """What sorting and filtering need; the full summary is built only for the shown page."""
+
+    row: _Row
+    fair: dict[str, Any]
+    due: datetime | None
+    computed: str
+    rule: str
+    level: str
+    status: str
+
+
+def _assess_rows(session: Session, rows: list[_Row]) -> list[_Assessed]:
+    fairs = _fairs(session, sorted({r.tenant_id for r in rows}))
     now = datetime.now(UTC)
-    synced = _last_sync(session, owners)
+    out: list[_Assessed] = []
+    for row in rows:
+        computed, rule = assess(row.trigger, row.open_due, now)
+        out.append(
+            _Assessed(
+                row,
+                fair_fields(fairs, row.tenant_id, row.fair_id),
+                min(row.open_due) if row.open_due else None,
+                computed,
+                rule,
+                str(row.level_override or computed),
+                row.status,
+            )
+        )
+    return out
+
+
+def _summaries(session: Session, items: list[_Assessed]) -> list[dict[str, Any]]:
+    owners = sorted({i.row.tenant_id for i in items})
     devices = _device_names(session, owners)
     escalations = _escalations(session, owners)
     out: list[dict[str, Any]] = []
-    for row in rows:
+    for item in items:
+        row, fair, due = item.row, item.fair, item.due
         f = row.fields
-        key = (row.tenant_id, row.case_id)
-        fair = fair_fields(fairs, row.tenant_id, f.get("fair_id"))
         zone = fair.get("time_zone") or None
-        open_due = deadlines.get(key, [])
-        due = min(open_due) if open_due else None
-        last = synced.get(key)
-        computed, rule = assess(f.get("trigger"), open_due, now)
-        override = f.get("level_override")
+        last = row.last_sync
         out.append(
             {
                 "id": row.case_id,
                 "tenant_id": row.tenant_id,
                 "number": f.get("number") or "",
                 "title": str(f.get("title") or ""),
-                "level": str(override or computed),
-                "computed_level": computed,
-                "level_rule": rule,
-                "level_override": override,
-                "status": str(f.get("status") or "open"),
+                "level": item.level,
+                "computed_level": item.computed,
+                "level_rule": item.rule,
+                "level_override": f.get("level_override"),
+                "status": item.status,
                 "trigger": f.get("trigger"),
                 "direction": f.get("direction"),
                 "situation": _situation(f),
@@ -339,41 +460,54 @@ def _summaries(session: Session, rows: list[_Row]) -> list[dict[str, Any]]:
                 "device_id": last[1] if last else None,
                 "device": devices.get(last[1] or "") if last else None,
                 "last_sync": last[0].isoformat() if last else None,
-                "escalated_to": escalations.get(key),
+                "escalated_to": escalations.get((row.tenant_id, row.case_id)),
             }
         )
     return out
 
 
-def _wanted(case: dict[str, Any], flt: CaseFilter) -> bool:
-    if flt.level and case["level"] != flt.level:
+def _wanted(item: _Assessed, flt: CaseFilter) -> bool:
+    if flt.level and item.level != flt.level:
         return False
-    if flt.status and case["status"] != flt.status:
+    if flt.status and item.status != flt.status:
         return False
-    if flt.open_only and case["status"] in ("settled", "closed"):
+    if flt.open_only and item.status in ("settled", "closed"):
         return False
-    if flt.fair_id and case["fair_id"] != flt.fair_id:
+    if flt.fair_id and item.row.fair_id != flt.fair_id:
         return False
-    return not (flt.country and (case["country"] or "").upper() != flt.country.upper())
+    country = item.fair.get("country") or ""
+    return not (flt.country and country.upper() != flt.country.upper())
 
 
 def list_cases(
     session: Session, scope: Scope, flt: CaseFilter | None = None
 ) -> list[dict[str, Any]]:
-    """Visible cases, red first, then by the next open deadline; at most `flt.limit`."""
+    """Visible cases, red first, then by the next open deadline; at most `flt.limit`.
+
+    Sorting and filtering use only what `_assess_rows` computes; the summaries (zones, device
+    names, ISO strings) are built for the returned page only.
+    """
     flt = flt or CaseFilter()
-    rows = _visible(session, scope)
-    if rows and flt.search.strip():
-        keep = _matching(session, rows, flt.search)
-        rows = [r for r in rows if (r.tenant_id, r.case_id) in keep]
+    if flt.search.strip():
+        keep = _matching(session, _owners(session, scope), flt.search)
+        case_ids = sorted({c for _t, c in keep})
+        rows = [r for r in _visible(session, scope, case_ids) if (r.tenant_id, r.case_id) in keep]
+    else:
+        rows = _visible(session, scope)
     if not rows:
         return []
-    out = [c for c in _summaries(session, rows) if _wanted(c, flt)]
-    far = datetime.max.replace(tzinfo=UTC).isoformat()
-    out.sort(
-        key=lambda c: (LEVEL_ORDER.get(c["level"], 3), c["next_deadline_utc"] or far, c["title"])
+    kept = [i for i in _assess_rows(session, rows) if _wanted(i, flt)]
+    far = datetime.max.replace(tzinfo=UTC)
+    # The same order as sorting by the UTC ISO strings, as all due dates are UTC instants.
+    kept.sort(
+        key=lambda i: (
+            LEVEL_ORDER.get(i.level, 3),
+            i.due or far,
+            i.row.title,
+            i.row.case_id,  # ties in a stable order, whatever order the database returned
+        )
     )
-    return out[: max(1, flt.limit)]
+    return _summaries(session, kept[: max(1, flt.limit)])
 
 
 def _escalations(session: Session, owners: list[str]) -> dict[tuple[str, str], str]:
@@ -431,7 +565,8 @@ def show_case(session: Session, scope: Scope, case_id: str) -> dict[str, Any]:
             .order_by(Conflict.created_at)
         )
     ]
-    [summary] = _summaries(session, [_Row(owner, case_id, fields)])
+    [row] = [r for r in _visible(session, scope, [case_id]) if r.tenant_id == owner]
+    [summary] = _summaries(session, _assess_rows(session, [row]))
     return {
         **summary,
         "id": case_id,
