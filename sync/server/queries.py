@@ -36,6 +36,7 @@ from sync.server.models import (
 
 LEVEL_ORDER = {"red": 0, "yellow": 1, "blue": 2}
 MAX_QUERY_CHARS = 200
+PAGE_SIZE = 500  # cases on one console list page
 MAX_TERMS = 8
 CASE_ENTITIES = (
     "party",

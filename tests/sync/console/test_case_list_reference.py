@@ -42,7 +42,9 @@ def _fill(session: Session) -> tuple[str, str]:
     changes: list[dict[str, Any]] = []
     seq = 1
 
-    def add(owner: str, entity: str, case_id: str, fields: dict[str, Any], **kw: Any) -> None:
+    def add(
+        owner: str, entity: str, case_id: str | None, fields: dict[str, Any], **kw: Any
+    ) -> None:
         nonlocal seq
         entity_id = kw.get("entity_id") or str(uuid.uuid4())
         deleted = bool(kw.get("deleted"))
@@ -101,8 +103,8 @@ def _fill(session: Session) -> tuple[str, str]:
         if i % 11 == 0:
             fields["level_override"] = rnd.choice(["red", "yellow", "blue"])
         # Log 1 in 9 cases with no device (an HQ-side edit) and 1 in 13 not at all.
-        device = None if i % 9 == 0 else rnd.choice(devices).id
-        add(owner, "case", case_id, fields, entity_id=case_id, device=device, log=i % 13 != 0)
+        author = None if i % 9 == 0 else rnd.choice(devices).id
+        add(owner, "case", case_id, fields, entity_id=case_id, device=author, log=i % 13 != 0)
         for _k in range(rnd.randint(0, 4)):
             zone = timezone(timedelta(hours=rnd.choice([0, 1, 8, -5])))
             due = (now + timedelta(minutes=rnd.randint(-600, 60 * 24 * 20))).astimezone(zone)
