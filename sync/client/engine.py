@@ -167,6 +167,8 @@ def _attempt(
         report("pull")
         stats = pull.pull_all(store, transport, on_progress=lambda n: report("pull", "", n, 0))
         result.pulled += stats.changes
+        if stats.restored:
+            continue  # HQ restored from a backup: re-push what it lacks, then pull from 0
         if not push.unsent_count(store) and not blobs.pending_count(store):
             break
         blobs.enqueue_from_outbox(store)
