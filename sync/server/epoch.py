@@ -34,17 +34,19 @@ def current(session: Session) -> str:
     return _fmt(session.scalars(select(Counter.value).where(Counter.name == EPOCH_COUNTER)).first())
 
 
+def replace(session: Session) -> str:
+    """A new epoch id, in the caller's write transaction; returns it."""
+    value = secrets.randbits(62) + 1
+    if current(session):
+        session.execute(update(Counter).where(Counter.name == EPOCH_COUNTER).values(value=value))
+    else:
+        session.add(Counter(name=EPOCH_COUNTER, value=value))
+    session.flush()
+    return _fmt(value)
+
+
 def rotate(db: Database, seen: str) -> str:
     """Replace the epoch, unless another request already did since `seen` was read."""
     with db.writing() as session:
         now = current(session)
-        if now != seen:
-            return now
-        value = secrets.randbits(62) + 1
-        if now:
-            session.execute(
-                update(Counter).where(Counter.name == EPOCH_COUNTER).values(value=value)
-            )
-        else:
-            session.add(Counter(name=EPOCH_COUNTER, value=value))
-        return _fmt(value)
+        return now if now != seen else replace(session)
