@@ -15,7 +15,6 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -275,7 +274,3 @@ class SyncState(Base):
     last_acked_mutation_id: Mapped[int] = mapped_column(Integer, default=0)
     pull_cursor: Mapped[str] = mapped_column(String(100), default="")
     last_success_at: Mapped[datetime | None] = mapped_column(default=None)
-    # High-water mark of the paged snapshot being pulled after HQ pruned its log (0: none).
-    snapshot_until: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    # HQ's epoch id as last seen; HQ answers 410 to another one (restored from a backup).
-    hq_epoch: Mapped[str] = mapped_column(String(64), default="", server_default="")

@@ -66,10 +66,10 @@ def _pull_params(store: Store, limit: int) -> dict[str, int | str]:
         account = session.get(SyncAccount, 1)
         cursor = int(state.pull_cursor or 0) if state else 0
         params: dict[str, int | str] = {"cursor": cursor, "limit": limit}
-        if state is not None and cursor < state.snapshot_until:
-            params["snapshot"] = state.snapshot_until
-        if state is not None and state.hq_epoch:
-            params["epoch"] = state.hq_epoch
+        if account is not None and cursor < account.snapshot_until:
+            params["snapshot"] = account.snapshot_until
+        if account is not None and account.hq_epoch:
+            params["epoch"] = account.hq_epoch
         if state is not None and account is not None and account.device_id:
             params["acked"] = max(state.last_acked_mutation_id - account.mutation_base, 0)
     return params
@@ -107,9 +107,12 @@ def apply_page(store: Store, page: PullResponse) -> set[str]:
         state = session.get(SyncState, 1)
         assert state is not None
         state.pull_cursor = str(page.next_cursor)
-        state.snapshot_until = page.snapshot_until if page.next_cursor < page.snapshot_until else 0
-        if page.epoch:
-            state.hq_epoch = page.epoch
+        account = session.get(SyncAccount, 1)
+        if account is not None:
+            walking = page.next_cursor < page.snapshot_until
+            account.snapshot_until = page.snapshot_until if walking else 0
+            if page.epoch:
+                account.hq_epoch = page.epoch
     return touched
 
 
@@ -132,8 +135,8 @@ def restart_after_restore(store: Store, hq_next: int) -> None:
                 session.execute(table.update().values(version=0))
         state.last_acked_mutation_id = min(state.last_acked_mutation_id, hq_next - 1 + base)
         state.pull_cursor = "0"
-        state.snapshot_until = 0
-        state.hq_epoch = ""
+        account.snapshot_until = 0
+        account.hq_epoch = ""
 
 
 def _own_applied(

@@ -162,6 +162,14 @@ def hq_state(hq: LiveHq, tenant: str) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _local_only(key: str, row: dict[str, Any]) -> bool:
+    """Rows a device holds that never go to HQ: local timeline notes (renumbering) and the
+    fair catalogue seeded on every device (pushed only once edited, version 0 until then)."""
+    if key.startswith("timeline_event/"):
+        return True
+    return key.startswith("fair/") and not row.get("version")
+
+
 def hq_diff(hq: LiveHq, tenant: str, store: Store) -> list[str]:
     """Where a device's rows differ from HQ's, on the fields HQ holds ([] when they agree)."""
     theirs, ours = hq_state(hq, tenant), state(store)
@@ -169,8 +177,8 @@ def hq_diff(hq: LiveHq, tenant: str, store: Store) -> list[str]:
     for key in sorted(set(theirs) | {k for k in ours if not k.startswith("conflict/")}):
         hq_row, row = theirs.get(key), ours.get(key)
         if hq_row is None or row is None:
-            if key.startswith("timeline_event/") and row is not None and hq_row is None:
-                continue  # local-only timeline notes (renumbering) never go to HQ
+            if hq_row is None and row is not None and _local_only(key, row):
+                continue
             out.append(f"{key}: hq={hq_row!r} device={row!r}")
             continue
         differing = {f: (v, row.get(f)) for f, v in hq_row.items() if row.get(f) != v}
@@ -195,7 +203,7 @@ def view_hash(hq: LiveHq, tenant: str, store: Store) -> str:
             continue
         hq_row = theirs.get(key)
         if hq_row is None:
-            if key.startswith("timeline_event/"):
+            if _local_only(key, row):
                 continue
             view[key] = row
             continue

@@ -4,8 +4,8 @@ Revision ID: 0011_sync_fields
 Revises: 0008_fairs_parties
 
 (``outbox.acked_version``, which this revision first added too, came with 0008.)
-``sync_state.snapshot_until``: the high-water mark of a paged snapshot walk after a prune (pages
-below HQ's prune mark are accepted only within such a walk). ``sync_state.hq_epoch``: HQ's epoch
+``sync_account.snapshot_until``: the high-water mark of a paged snapshot walk after a prune (pages
+below HQ's prune mark are accepted only within such a walk). ``sync_account.hq_epoch``: HQ's epoch
 id; HQ answers 410 when a device's epoch differs (HQ restored from an older backup).
 """
 
@@ -21,7 +21,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("sync_state") as batch:
+    with op.batch_alter_table("sync_account") as batch:
         batch.add_column(
             sa.Column("snapshot_until", sa.BigInteger(), nullable=False, server_default="0")
         )
@@ -29,6 +29,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("sync_state") as batch:
+    with op.batch_alter_table("sync_account") as batch:
         batch.drop_column("hq_epoch")
         batch.drop_column("snapshot_until")
