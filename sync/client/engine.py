@@ -140,6 +140,7 @@ def sync_until_drained(
     backoff = backoff or Backoff(base=0.5, cap=15.0)
     deadline = time.monotonic() + max_time
     attempts = 0
+    left: tuple[int, int] | None = None
     while True:
         result = sync_once(store)
         attempts += 1
@@ -147,11 +148,13 @@ def sync_until_drained(
             on_result(result)
         if result.drained or not result.retryable:
             return result, attempts
-        if result.ok:
-            backoff.reset()  # progress without a fault (more than one attempt's worth of work)
-            delay = 0.0
-        else:
-            delay = backoff.next_delay()
+        now_left = (
+            (result.status.unsent, result.status.upload_bytes_pending) if result.status else None
+        )
+        if left is not None and now_left is not None and now_left < left:
+            backoff.reset()  # the attempt got something through: the link works, if badly
+        left = now_left
+        delay = 0.0 if result.ok else backoff.next_delay()
         if time.monotonic() + delay >= deadline:
             return result, attempts
         if delay:
