@@ -121,9 +121,7 @@ def bounded_page(
     return changes, last_seq, seen > limit
 
 
-def _parents_ahead(
-    session: Session, caller: Caller, rows: list[Change], end: int
-) -> list[Change]:
+def _parents_ahead(session: Session, caller: Caller, rows: list[Change], end: int) -> list[Change]:
     """Newest rows of the parents `rows` refer to that come after the page (parents first)."""
     if not rows:
         return []

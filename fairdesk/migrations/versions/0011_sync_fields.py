@@ -1,7 +1,7 @@
 """sync bookkeeping for convergence: snapshot walks after a prune, HQ's epoch
 
 Revision ID: 0011_sync_fields
-Revises: 0008_fairs_parties
+Revises: 0009_situation
 
 (``outbox.acked_version``, which this revision first added too, came with 0008.)
 ``sync_account.snapshot_until``: the high-water mark of a paged snapshot walk after a prune (pages
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_sync_fields"
-down_revision = "0008_fairs_parties"
+down_revision = "0009_situation"
 branch_labels = None
 depends_on = None
 
