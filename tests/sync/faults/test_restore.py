@@ -6,6 +6,10 @@ through the fault proxy, so their URL survives the new port). Y edits after the 
 HQ hands out again the change numbers X had already passed. HQ must notice (X's cursor and
 acknowledgements are ahead of what it holds), answer 410, and both devices must end where HQ is,
 with X's acknowledged edit re-pushed from X's own database.
+
+Between the backup and the restore the devices keep the access token they had at the backup
+(one transport each): HQ rotates refresh tokens, and one issued after the backup is unknown to
+the restored HQ (the device would have to enrol again — see the report of issue 20).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import sqlite3
 from pathlib import Path
 
 from fairdesk import cases
+from sync.client.engine import make_transport
 from tests.sync.devices import hq_diff, make_node, new_case
 from tests.sync.faultproxy import FaultProxy
 from tests.sync.hq_harness import LiveHq
@@ -45,12 +50,14 @@ def test_devices_ahead_of_a_restored_hq_repush_and_resync(
     x = make_node(hq, tmp_path, "x", tenant, url=proxy.url)
     y = make_node(hq, tmp_path, "y", tenant, url=proxy.url)
     case_id = new_case(x.store, "shared before the backup")
-    assert x.sync().drained and y.sync().drained
+    x_link = make_transport(x.store)
+    assert x.sync(x_link).drained and y.sync().drained
     backup = tmp_path / "hq-backup.sqlite3"
     _backup(hq.db_url, backup)
     cases.edit_case(x.store, case_id, {"summary": "X after the backup"})
     note = cases.add_note(x.store, case_id, "X's note after the backup")
-    assert x.sync().drained  # acknowledged by HQ ...
+    assert x.sync(x_link).drained  # acknowledged by HQ ...
+    x_link.close()
     _restore(hq, proxy, backup)  # ... which then loses it
     cases.edit_case(y.store, case_id, {"hall": "Y after the restore"})
     assert y.sync().drained  # reuses change numbers X has already passed
@@ -73,11 +80,14 @@ def test_new_epoch_after_a_restore_reaches_a_device_that_only_pulled(
     y = make_node(hq, tmp_path, "y", tenant, url=proxy.url)
     z = make_node(hq, tmp_path, "z", tenant, url=proxy.url)
     case_id = new_case(x.store, "shared")
-    assert x.sync().drained and y.sync().drained and z.sync().drained
+    x_link, z_link = make_transport(x.store), make_transport(z.store)
+    assert x.sync(x_link).drained and y.sync().drained and z.sync(z_link).drained
     backup = tmp_path / "hq-backup.sqlite3"
     _backup(hq.db_url, backup)
     cases.edit_case(x.store, case_id, {"booth": "lost at HQ"})
-    assert x.sync().drained and z.sync().drained  # z saw the change HQ will lose
+    assert x.sync(x_link).drained and z.sync(z_link).drained  # z saw what HQ will lose
+    x_link.close()
+    z_link.close()
     _restore(hq, proxy, backup)
     y_note = cases.add_note(y.store, case_id, "Y's note: its change number z has passed")
     for n in range(3):
