@@ -1,7 +1,7 @@
 """HQ's epoch id: a random number in `counters`, replaced when HQ finds it was restored.
 
 Revision ID: 0005e
-Revises: 0007c
+Revises: 0008g
 
 See `sync.server.epoch`: devices remember the epoch of the HQ they synced with; a device that
 shows another one is told (410 ``hq_restored``) to re-push what HQ lacks and pull everything.
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005e"
-down_revision: str | None = "0007c"
+down_revision: str | None = "0008g"
 branch_labels: str | None = None
 depends_on: str | None = None
 
