@@ -36,6 +36,11 @@ class SyncAccount(Base):
     enrolled_at: Mapped[datetime]
     last_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # High-water mark of the paged snapshot being pulled after HQ pruned its log (0: none);
+    # kept with the pull cursor in the same transaction (sync/client/pull.py).
+    snapshot_until: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # HQ's epoch id as last seen; HQ answers 410 to another one (restored from a backup).
+    hq_epoch: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class BlobQueueEntry(Base):

@@ -300,6 +300,13 @@ class PullResponse(_Wire):
     next_cursor: int
     has_more: bool
     last_mutation_id: int
+    # Set while the pages walk through the part of the log HQ pruned (newest row of each record
+    # only): the device sends it back as ``snapshot=`` until its cursor has passed it, so the
+    # walk is not mistaken for a cursor older than the prune (which gets 410).
+    snapshot_until: int = 0
+    # HQ's epoch id: a new one after HQ found it was restored from an older backup; a device
+    # that sends another one (``epoch=``) gets 410 ``hq_restored`` and re-pushes and re-pulls.
+    epoch: str = ""
 
 
 class UploadStatus(_Wire):

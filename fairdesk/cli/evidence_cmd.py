@@ -21,6 +21,7 @@ from fairdesk import cases
 from fairdesk.cli import case_cmd
 from fairdesk.cli.common import add_subcommand, open_from_args, print_json
 from fairdesk.evidence import service
+from fairdesk.evidence import verify as verify_module
 from fairdesk.evidence.export import default_file_name, export_case, kept_at_hq_text
 from fairdesk.evidence.rows import ItemRow
 from fairdesk.evidence.verify import verify
@@ -145,10 +146,14 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     try:
         case_id = _case_id(store, args.case) if args.case else None
         recovered = service.recover(store)
+        fetched = _fetch_held_elsewhere(store, case_id) if args.fetch else {}
         report = verify(store, case_id)
     finally:
         store.close()
     notes = sys.stderr if args.json else sys.stdout  # --json: stdout is only the JSON
+    for sha, why in fetched.items():
+        if why:
+            print(_("Not downloaded {sha}: {why}").format(sha=sha[:12], why=why), file=notes)
     for sha in recovered.restored:
         print(
             _(
@@ -176,11 +181,15 @@ def _cmd_verify(args: argparse.Namespace) -> int:
                 "quarantined": list(recovered.quarantined),
                 "restored": list(recovered.restored),
                 "kept_at_hq": [p.__dict__ for p in report.kept_at_hq],
+                "not_downloaded": [p.__dict__ for p in report.not_downloaded],
+                "fetched": sorted(sha for sha, why in fetched.items() if not why),
             }
         )
         return 0 if report.ok else 1
     for kept in report.kept_at_hq:  # removed for travel: a fact to show, not a problem
         print(kept.what + f" [item {kept.item_id}, sha256 {kept.sha256}]")
+    for remote in report.not_downloaded:  # pulled from HQ, not downloaded: not a problem
+        print(remote.what + f" [item {remote.item_id}, sha256 {remote.sha256}]")
     if report.database != "ok":
         print(_("DATABASE DAMAGED: {detail}").format(detail=report.database))
     for problem in report.problems:
@@ -202,6 +211,16 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         )
     )
     return 1
+
+
+def _fetch_held_elsewhere(store: Store, case_id: str | None) -> dict[str, str]:
+    """Download originals HQ holds that are not here (``verify --fetch``); {sha: why not}."""
+    wanted = verify_module.held_elsewhere(store, case_id)
+    if not wanted:
+        return {}
+    if verify_module.FETCH is None:
+        return dict.fromkeys(wanted, _("downloading needs the sync part of FairDesk."))
+    return verify_module.FETCH(store, wanted)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -284,6 +303,11 @@ def register(subparsers: Any) -> None:
     )
     ver.add_argument("case", metavar="CASE", nargs="?", help=_("only this case (id or number)"))
     ver.add_argument("--json", action="store_true", help=_("print JSON"))
+    ver.add_argument(
+        "--fetch",
+        action="store_true",
+        help=_("first download from HQ the originals held there and not on this computer"),
+    )
     ver.set_defaults(handler=_cmd_verify)
 
     exp = add_subcommand(subparsers, "export", _("export a case's evidence as a verifiable zip"))

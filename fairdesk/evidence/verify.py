@@ -3,6 +3,12 @@
 ``verify(store)`` re-hashes every original; ``startup_check(store)`` first quarantines crash
 leftovers, then re-hashes only recent items (a quick check the app runs at start-up). Both
 return a per-item problem list in words and update each row's local integrity flag.
+
+An original that another device imported and this one pulled from HQ is not downloaded until
+someone opens it: "held by HQ, not downloaded here" (flag ``remote``) is a fact, not a problem,
+and checking never turns it into ``missing``. Only an original this device imported, or one it
+had downloaded, and that is no longer in the vault, is missing. ``fairdesk verify --fetch``
+downloads them first (through :data:`FETCH`, which the sync package provides).
 """
 
 from __future__ import annotations
@@ -31,6 +37,10 @@ from fairdesk.timeutil import utcnow
 
 RECENT = timedelta(days=7)
 AT_HQ = "at_hq"  # integrity flag: the original was removed for travel; HQ holds it
+REMOTE = "remote"  # integrity flag: imported elsewhere, held by HQ, not downloaded here
+# Set by the sync package (sync/client/cli.py): downloads originals from HQ into the vault,
+# checking each SHA-256; returns {sha256: "" when fetched, else why not (one sentence)}.
+FETCH: Callable[[Store, list[str]], dict[str, str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,8 @@ class VerifyReport:
     full: bool = True
     # Originals removed for travel (custody ``travel_removed``): safe at HQ, not a problem.
     kept_at_hq: tuple[Problem, ...] = ()
+    # Originals imported on another device, held by HQ, never downloaded here: not a problem.
+    not_downloaded: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -84,6 +96,8 @@ def verify(
             EvidenceItem.original_name,
             EvidenceItem.case_id,
             EvidenceItem.size,
+            EvidenceItem.device_id,
+            EvidenceItem.integrity,
         ).where(EvidenceItem.purged_at.is_(None))
         if case_id:
             query = query.where(EvidenceItem.case_id == case_id)
@@ -100,7 +114,9 @@ def verify(
         away = removed_for_travel(session)
     flags: dict[str, str] = {}
     kept: list[Problem] = []
-    for index, (item_id, sha, name, item_case, _size) in enumerate(items):
+    elsewhere: list[Problem] = []
+    here = store.device.id
+    for index, (item_id, sha, name, item_case, _size, made_on, integrity) in enumerate(items):
         if cancel is not None and cancel.cancelled:
             break
         if progress is not None:
@@ -113,6 +129,17 @@ def verify(
             kept.append(
                 Problem(
                     _("“{name}”: kept at HQ (removed for travel).").format(name=shown),
+                    item_id,
+                    sha,
+                    shown,
+                    item_case,
+                )
+            )
+        elif actual is None and _held_by_hq(integrity, made_on, here):
+            flags[item_id] = REMOTE
+            elsewhere.append(
+                Problem(
+                    _("“{name}”: held by HQ, not downloaded to this computer.").format(name=shown),
                     item_id,
                     sha,
                     shown,
@@ -160,7 +187,7 @@ def verify(
                     item_case,
                 )
             )
-    item_names = {item_id: display_name(name) for item_id, _s, name, _c, _z in items}
+    item_names = {row[0]: display_name(row[2]) for row in items}
     for chain_problem in custody.check_chain(entries):
         entry = next(
             (
@@ -188,7 +215,7 @@ def verify(
                 if item is not None:
                     item.integrity = flag
                     item.integrity_checked_at = now
-    checked = sum(1 for flag in flags.values() if flag != AT_HQ)
+    checked = sum(1 for flag in flags.values() if flag not in (AT_HQ, REMOTE))
     return VerifyReport(
         database,
         checked,
@@ -196,7 +223,39 @@ def verify(
         tuple(problems),
         full=recent is None,
         kept_at_hq=tuple(kept),
+        not_downloaded=tuple(elsewhere),
     )
+
+
+def _held_by_hq(integrity: str, made_on: str, here: str) -> bool:
+    """Pulled from HQ and never downloaded here (or downloaded, then cleared as disposable).
+
+    An item imported on another device reached this one only through HQ, which received its
+    original from that device; ``missing`` written by an older version of this check for such
+    an item is read as what it was (the check must never downgrade an item).
+    """
+    return integrity == REMOTE or (made_on != here and integrity in ("missing", ""))
+
+
+def held_elsewhere(store: Store, case_id: str | None = None) -> list[str]:
+    """SHA-256s of originals held by HQ and not in this vault (what ``--fetch`` downloads)."""
+    vault = Vault(store.data_dir)
+    here = store.device.id
+    with store.read() as session:
+        query = select(EvidenceItem.sha256, EvidenceItem.device_id, EvidenceItem.integrity).where(
+            EvidenceItem.purged_at.is_(None)
+        )
+        if case_id:
+            query = query.where(EvidenceItem.case_id == case_id)
+        rows = list(session.execute(query))
+        away = removed_for_travel(session)
+    wanted: list[str] = []
+    for sha, made_on, integrity in rows:
+        if sha in away or sha in wanted or not _held_by_hq(integrity, made_on, here):
+            continue
+        if vault.stored_size(sha) is None:
+            wanted.append(sha)
+    return wanted
 
 
 def removed_for_travel(session: Session) -> set[str]:
@@ -229,4 +288,5 @@ def startup_check(store: Store) -> VerifyReport:
         recovered.quarantined,
         full=False,
         kept_at_hq=report.kept_at_hq,
+        not_downloaded=report.not_downloaded,
     )

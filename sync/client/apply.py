@@ -1,9 +1,14 @@
 """Applying rows pulled from HQ to the device's own tables, without creating outbox entries.
 
-Each pulled change is a full snapshot of a row (or a tombstone). Mutable rows take the server's
-fields and version; then any edit still waiting in this device's outbox for the same row is laid
-back on top, so a pull never hides work the user has not sent yet (HQ will judge it, and report
-a conflict if it clashes). Append-only rows are inserted once; only their annotation fields
+Each pulled change is a full snapshot of a row (or a tombstone). A field never moves backwards:
+a snapshot is taken only when its version is newer than the version the device holds for the
+row, and this device's own edits that HQ acknowledged at a newer version than the snapshot's
+(``OutboxEntry.acked_version``) are laid back on top — together that is the per-field rule "a
+field takes a pulled value only if it is newer than what the device holds for that field,
+counting its own acknowledged mutations". (HQ's snapshot made by another device *before* our
+acknowledged edit would otherwise undo that edit on our own screen.) Then any edit still waiting
+in this device's outbox for the same row is laid back on top too, so a pull never hides work the
+user has not sent yet (HQ will judge it, and report a conflict if it clashes). Append-only rows are inserted once; only their annotation fields
 (``sync.protocol.ANNOTATION_FIELDS``: an evidence item's caption, hidden flag, ...) are updated
 afterwards, with the same overlay of pending edits. Local-only columns (warning level, search
 index, "needs review") are recomputed here.
@@ -24,7 +29,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from fairdesk import search
@@ -193,7 +198,10 @@ class Applier:
         if entity in ("evidence_item",) and "integrity" in table.columns:
             values.setdefault("integrity", "remote")  # bytes on HQ until downloaded
         pk = table.c.id
-        exists = self.session.execute(select(pk).where(pk == entity_id)).first() is not None
+        held = self._held_version(table, entity_id, has_sync_version)
+        exists = held is not None
+        if exists and has_sync_version and version <= (held or 0):
+            return  # not newer than what this device holds: never move a field backwards
         if entity in APPEND_ONLY_ENTITIES:
             if exists:
                 annotations = ANNOTATION_FIELDS.get(entity, frozenset())
@@ -203,6 +211,7 @@ class Applier:
                 if update:
                     self.session.execute(table.update().where(pk == entity_id).values(**update))
                 if annotations:
+                    self._overlay_own(entity, entity_id, table, newer_than=version)
                     self._overlay_pending(entity, entity_id, table)
             else:
                 values["id"] = entity_id
@@ -248,7 +257,23 @@ class Applier:
         if entity in APPEND_ONLY_ENTITIES and "version" in WIRE_RENAMES.get(entity, {}):
             return  # "version" is the entity's own number there, not HQ's
         pk = table.c.id
-        self.session.execute(table.update().where(pk == entity_id).values(version=version))
+        # max(): an echo never takes the row below a newer snapshot already applied.
+        self.session.execute(
+            table.update()
+            .where(pk == entity_id)
+            .values(version=func.max(func.coalesce(table.c.version, 0), version))
+        )
+
+    def _held_version(self, table: Table, entity_id: str, has_sync_version: bool) -> int | None:
+        """HQ's version of the row as this device holds it (0 if unknown); None: no such row."""
+        pk = table.c.id
+        if not has_sync_version:
+            found = self.session.execute(select(pk).where(pk == entity_id)).first()
+            return None if found is None else 0
+        row = self.session.execute(select(table.c.version).where(pk == entity_id)).first()
+        if row is None:
+            return None
+        return int(row[0] or 0)
 
     def _free_number(self, case_id: str, number: str, exists: bool) -> str:
         """`number`, or a suffixed form when another local case already uses it."""

@@ -4,15 +4,20 @@ Upload (per blob): create (or find again: same ``Idempotency-Key``) the upload; 
 whether it already holds the blob (done, 0 bytes sent) and from which offset to send. PATCH
 chunks from *that* offset, each with its checksum; the last one carries ``Upload-Complete`` with
 the whole-file SHA-256 so HQ verifies and completes in the same request (a 5 MB photo is two
-round trips). Several blobs go in parallel (see ``sync.client.engine``). The chunk size adapts: large on a clean link, small right after a cut, so a
-flaky link re-sends little. The vault file is read only through ``fairdesk.evidence.vault``
+round trips). Several blobs go in parallel (see ``sync.client.engine``). The chunk size adapts:
+large on a clean link, small right after a cut, so a flaky link re-sends little; what it learnt
+is kept per server in the data folder (``sync-chunks.json``). ``bytes_sent`` counts the bytes HQ
+answered for (a chunk cut mid-way is not counted: HQ keeps no part of it). The vault file is read only through ``fairdesk.evidence.vault``
 (where encryption at rest will live) and re-hashed locally when HQ refuses the digest: a file
 damaged on this disk is reported, never uploaded as valid.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +26,7 @@ from typing import ClassVar
 from sqlalchemy import func, select
 
 from fairdesk.evidence.vault import Vault
+from fairdesk.fsutil import write_atomic
 from fairdesk.i18n import _
 from fairdesk.model import OutboxEntry
 from fairdesk.store import Store
@@ -50,13 +56,33 @@ ProgressFn = Callable[[str, int, int], None]  # (sha256, offset, size)
 
 
 class ChunkSizer:
-    """Big chunks on a good link; on a flaky one, small enough that a cut wastes little."""
+    """Big chunks on a good link; on a flaky one, small enough that a cut wastes little.
 
-    def __init__(self) -> None:
+    What it learnt (chunk size, bytes between cuts) is kept per server in the data folder
+    (:data:`SIZER_FILE`), so a drain retried as new processes (``fairdesk sync --once`` from a
+    script, the app restarted) does not start again at 256 KiB and grow into the next cut.
+    """
+
+    def __init__(self, on_change: Callable[[ChunkSizer], None] | None = None) -> None:
         self.size = START_CHUNK
         self.streak = 0
         self.since_failure = 0
         self.typical_run: float | None = None  # bytes that get through between cuts
+        self.on_change = on_change
+
+    def learnt(self) -> dict[str, float | int | None]:
+        return {"size": self.size, "typical_run": self.typical_run}
+
+    def restore(self, data: dict[str, object]) -> None:
+        size, run = data.get("size"), data.get("typical_run")
+        if isinstance(size, int) and MIN_CHUNK <= size <= MAX_CHUNK_BYTES:
+            self.size = size
+        if isinstance(run, (int, float)) and run >= 0:
+            self.typical_run = float(run)
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change(self)
 
     def failed(self) -> None:
         run = float(self.since_failure)
@@ -66,22 +92,63 @@ class ChunkSizer:
         self.size = max(self.size, MIN_CHUNK)
         self.streak = 0
         self.since_failure = 0
+        self._changed()
 
     def succeeded(self, sent: int = 0) -> None:
         self.since_failure += sent
         self.streak += 1
         good_link = self.typical_run is None or self.since_failure > 2 * self.typical_run
         if good_link and self.streak >= GROW_AFTER:
-            self.size = min(MAX_CHUNK_BYTES, self.size * 2)
+            grown = min(MAX_CHUNK_BYTES, self.size * 2)
             self.streak = 0
+            if grown != self.size:
+                self.size = grown
+                self._changed()
 
 
+# What the chunk sizer learnt, per server URL (JSON object), in the data folder.
+SIZER_FILE = "sync-chunks.json"
 _SIZERS: dict[str, ChunkSizer] = {}
+_SIZER_LOCK = threading.Lock()
+_SAVE_LOCK = threading.Lock()
+
+
+def _server_url(store: Store) -> str:
+    with store.read() as session:
+        account = session.get(SyncAccount, 1)
+        return account.server_url if account is not None else ""
+
+
+def _read_learnt(path: Path) -> dict[str, object]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # absent or damaged: start from the defaults (it is only a hint)
+    return data if isinstance(data, dict) else {}
 
 
 def sizer_for(store: Store) -> ChunkSizer:
-    """One sizer per data folder, kept across attempts: a flaky link stays "flaky" for a while."""
-    return _SIZERS.setdefault(str(store.data_dir), ChunkSizer())
+    """One sizer per data folder and server, kept across attempts and processes."""
+    url = _server_url(store)
+    key = f"{store.data_dir}\n{url}"
+    with _SIZER_LOCK:
+        if key in _SIZERS:
+            return _SIZERS[key]
+        path = Path(store.data_dir) / SIZER_FILE
+
+        def save(sizer: ChunkSizer) -> None:
+            # Parallel uploads share the sizer; a full or read-only folder must not stop them.
+            with _SAVE_LOCK, contextlib.suppress(OSError):
+                data = _read_learnt(path)
+                data[url] = sizer.learnt()
+                write_atomic(path, json.dumps(data, indent=1).encode())
+
+        sizer = ChunkSizer(save)
+        saved = _read_learnt(path).get(url)
+        if isinstance(saved, dict):
+            sizer.restore(saved)
+        _SIZERS[key] = sizer
+        return sizer
 
 
 def enqueue_from_outbox(store: Store) -> int:
@@ -293,8 +360,9 @@ class Uploader:
                         headers=headers,
                     )
                 except Offline:
+                    # Cut mid-chunk: HQ keeps no part of it and answered nothing, so nothing is
+                    # counted as sent (the counter holds what HQ acknowledged receiving).
                     self.sizer.failed()
-                    self._count(sha, len(chunk), None)
                     raise
                 if response.status_code in (201, 204):
                     offset = int(response.headers[UPLOAD_OFFSET])

@@ -15,6 +15,7 @@ from typing import Any
 
 from fairdesk.cli import case_cmd
 from fairdesk.cli.common import add_subcommand, open_from_args, print_json
+from fairdesk.evidence import verify as verify_module
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from fairdesk.syncmodel import conflict_json, open_conflicts
@@ -27,6 +28,36 @@ def _case_conflicts(store: Store, case_id: str) -> list[dict[str, Any]]:
 
 
 case_cmd.SHOW_EXTENSIONS["conflicts"] = _case_conflicts
+
+
+def _fetch_originals(store: Store, wanted: list[str]) -> dict[str, str]:
+    """``fairdesk verify --fetch``: download each original from HQ (SHA-256 checked on write).
+
+    Returns {sha256: ""} for each one fetched, else the reason in one sentence (not enrolled,
+    offline, HQ does not have it yet); the check that follows reports each as it stands.
+    """
+    from sync.client import blobs
+    from sync.client.engine import make_transport
+    from sync.client.errors import SyncError
+
+    try:
+        transport = make_transport(store)
+    except SyncError as exc:
+        return dict.fromkeys(wanted, str(exc))
+    out: dict[str, str] = {}
+    try:
+        for sha in wanted:
+            try:
+                blobs.download(store, transport, sha)
+                out[sha] = ""
+            except SyncError as exc:
+                out[sha] = str(exc)
+    finally:
+        transport.close()
+    return out
+
+
+verify_module.FETCH = _fetch_originals
 
 
 def register(subparsers: Any) -> None:
@@ -45,6 +76,13 @@ def register(subparsers: Any) -> None:
     )
     mode.add_argument("--status", action="store_true", help=_("show what is waiting"))
     sync.add_argument("--json", action="store_true", help=_("print JSON"))
+    sync.add_argument(
+        "--max-time",
+        type=float,
+        default=DEFAULT_MAX_TIME,
+        metavar="SECONDS",
+        help=_("with --once: keep retrying through network faults for at most this long"),
+    )
     sync.set_defaults(handler=_sync)
 
     conflicts = add_subcommand(subparsers, "conflicts", _("list and resolve sync conflicts"))
@@ -82,8 +120,12 @@ def _enroll(args: argparse.Namespace) -> int:
     return 0
 
 
+# `sync --once` retries through network faults for at most this long (seconds) by default.
+DEFAULT_MAX_TIME = 300.0
+
+
 def _sync(args: argparse.Namespace) -> int:
-    from sync.client.engine import sync_once
+    from sync.client.engine import SyncResult, sync_until_drained
     from sync.client.status import read_status
 
     store = open_from_args(args, create=False)
@@ -94,7 +136,13 @@ def _sync(args: argparse.Namespace) -> int:
         else:
             _print_status(status)
         return 0
-    result = sync_once(store)
+    totals = SyncResult(ok=True)
+
+    def add_up(one: SyncResult) -> None:
+        for name in ("pushed", "conflicts", "rejected", "pulled", "uploaded", "upload_bytes"):
+            setattr(totals, name, getattr(totals, name) + getattr(one, name))
+
+    result, attempts = sync_until_drained(store, max_time=args.max_time, on_result=add_up)
     status = result.status or read_status(store)
     reason = ""
     if not result.ok:
@@ -113,11 +161,12 @@ def _sync(args: argparse.Namespace) -> int:
                 "ok": not reason,
                 "error_kind": result.error_kind,
                 "reason": reason,
-                "pushed": result.pushed,
-                "conflicts": result.conflicts,
-                "rejected": result.rejected,
-                "pulled": result.pulled,
-                "uploaded": result.uploaded,
+                "pushed": totals.pushed,
+                "conflicts": totals.conflicts,
+                "rejected": totals.rejected,
+                "pulled": totals.pulled,
+                "uploaded": totals.uploaded,
+                "attempts": attempts,
                 "status": status.to_json(),
             }
         )

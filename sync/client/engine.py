@@ -46,6 +46,7 @@ class SyncResult:
     pulled: int = 0
     uploaded: int = 0
     upload_bytes: int = 0
+    retryable: bool = True  # False: retrying cannot help (device revoked, not enrolled)
     status: SyncStatus | None = None
     finished_at: float = field(default_factory=time.time)
 
@@ -113,12 +114,51 @@ def sync_once(
         result.ok = True
     except SyncError as exc:
         result.error_kind, result.error = exc.kind, str(exc)
+        result.retryable = exc.retryable
     finally:
         if own_transport and transport is not None:
             transport.close()
         _remember(store, result)
         result.status = read_status(store)
     return result
+
+
+def sync_until_drained(
+    store: Store,
+    *,
+    max_time: float,
+    on_result: Callable[[SyncResult], None] | None = None,
+    backoff: Backoff | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[SyncResult, int]:
+    """Sync again through transient faults until drained or ``max_time`` seconds have passed.
+
+    What ``fairdesk sync --once`` runs: a cut link, HQ restarting or a captive portal only
+    delays the drain (exponential backoff with jitter between attempts); a revoked or
+    unenrolled device stops at once. Returns the last result and the number of attempts.
+    """
+    backoff = backoff or Backoff(base=0.5, cap=15.0)
+    deadline = time.monotonic() + max_time
+    attempts = 0
+    left: tuple[int, int] | None = None
+    while True:
+        result = sync_once(store)
+        attempts += 1
+        if on_result is not None:
+            on_result(result)
+        if result.drained or not result.retryable:
+            return result, attempts
+        now_left = (
+            (result.status.unsent, result.status.upload_bytes_pending) if result.status else None
+        )
+        if left is not None and now_left is not None and now_left < left:
+            backoff.reset()  # the attempt got something through: the link works, if badly
+        left = now_left
+        delay = 0.0 if result.ok else backoff.next_delay()
+        if time.monotonic() + delay >= deadline:
+            return result, attempts
+        if delay:
+            sleep(delay)
 
 
 def _attempt(
@@ -167,6 +207,8 @@ def _attempt(
         report("pull")
         stats = pull.pull_all(store, transport, on_progress=lambda n: report("pull", "", n, 0))
         result.pulled += stats.changes
+        if stats.restored:
+            continue  # HQ restored from a backup: re-push what it lacks, then pull from 0
         if not push.unsent_count(store) and not blobs.pending_count(store):
             break
         blobs.enqueue_from_outbox(store)

@@ -85,6 +85,7 @@ def enroll(store: Store, server_url: str, code: str, device_name: str = "") -> E
         account.role = answer.role
         account.mutation_base = base
         account.blobs_scanned_through = 0
+        account.snapshot_until, account.hq_epoch = 0, ""  # a new HQ identity: nothing known
         account.enrolled_at = utcnow()
         account.last_error = ""
         state = session.get(SyncState, 1)

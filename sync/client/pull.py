@@ -1,9 +1,17 @@
 """Pulling HQ's changes by cursor: each page and the new cursor in ONE SQLite transaction.
 
 So a crash (or SIGKILL) at any instant leaves either the page applied with its cursor, or
-neither: the cursor is never ahead of the rows. A 410 means HQ no longer keeps (or never knew)
-our cursor: pull everything again from 0 — applying snapshots is idempotent and the outbox is
-not touched.
+neither: the cursor is never ahead of the rows. A 410 ``resync_required`` means HQ pruned its
+log past our cursor: pull everything again from 0 — applying snapshots is idempotent and the
+outbox is not touched. Pages from the pruned part of the log say ``snapshot_until``; it is kept
+with the cursor (same transaction) and sent back until the cursor passes it, so the walk is not
+taken for a stale cursor again, and resumes where it stopped after a crash.
+
+A 410 ``hq_restored`` means HQ was restored from an older backup (``sync.server.epoch``): in one
+transaction every mutation after the last one HQ holds from us goes back to "waiting" (the push
+re-sends it), HQ's versions this device held are forgotten (they were handed out again), and the
+cursor goes to 0. Each request carries the epoch and the last acknowledged mutation, so HQ can
+tell.
 
 This device's own edits come back in the pull too (HQ logs every write with its ``device_id``
 and ``mutation_id``). One that HQ acknowledged as applied is already in the local rows: only
@@ -15,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from fairdesk import events
@@ -25,7 +33,7 @@ from fairdesk.model import OutboxEntry, SyncState
 from fairdesk.store import Store
 from fairdesk.syncmodel import SyncAccount
 from sync.client import conflicts
-from sync.client.apply import Applier
+from sync.client.apply import WIRE_RENAMES, Applier, tables
 from sync.client.errors import ServerError
 from sync.client.transport import Transport
 from sync.protocol import CONFLICT_ENTITY, DEFAULT_PULL_LIMIT, PullResponse
@@ -36,6 +44,7 @@ class PullStats:
     changes: int = 0
     pages: int = 0
     resyncs: int = 0
+    restored: bool = False  # HQ was restored from a backup: push again, then pull again
 
 
 def cursor_of(store: Store) -> int:
@@ -49,6 +58,21 @@ def set_cursor(store: Store, cursor: int) -> None:
         state = session.get(SyncState, 1)
         assert state is not None
         state.pull_cursor = str(cursor)
+
+
+def _pull_params(store: Store, limit: int) -> dict[str, int | str]:
+    with store.read() as session:
+        state = session.get(SyncState, 1)
+        account = session.get(SyncAccount, 1)
+        cursor = int(state.pull_cursor or 0) if state else 0
+        params: dict[str, int | str] = {"cursor": cursor, "limit": limit}
+        if account is not None and cursor < account.snapshot_until:
+            params["snapshot"] = account.snapshot_until
+        if account is not None and account.hq_epoch:
+            params["epoch"] = account.hq_epoch
+        if state is not None and account is not None and account.device_id:
+            params["acked"] = max(state.last_acked_mutation_id - account.mutation_base, 0)
+    return params
 
 
 def apply_page(store: Store, page: PullResponse) -> set[str]:
@@ -83,7 +107,36 @@ def apply_page(store: Store, page: PullResponse) -> set[str]:
         state = session.get(SyncState, 1)
         assert state is not None
         state.pull_cursor = str(page.next_cursor)
+        account = session.get(SyncAccount, 1)
+        if account is not None:
+            walking = page.next_cursor < page.snapshot_until
+            account.snapshot_until = page.snapshot_until if walking else 0
+            if page.epoch:
+                account.hq_epoch = page.epoch
     return touched
+
+
+def restart_after_restore(store: Store, hq_next: int) -> None:
+    """HQ lost what it had acknowledged after mutation ``hq_next - 1`` (wire id): start over."""
+    with store.write() as session:
+        account = session.get(SyncAccount, 1)
+        state = session.get(SyncState, 1)
+        assert account is not None and state is not None
+        base = account.mutation_base
+        session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.mutation_id >= hq_next + base)
+            .values(state="waiting", last_error="", acked_version=None)
+        )
+        # Versions of the old epoch mean nothing now: every pulled snapshot is taken again.
+        session.execute(update(OutboxEntry).values(acked_version=None))
+        for entity, table in tables().items():
+            if "version" in table.columns and "version" not in WIRE_RENAMES.get(entity, {}):
+                session.execute(table.update().values(version=0))
+        state.last_acked_mutation_id = min(state.last_acked_mutation_id, hq_next - 1 + base)
+        state.pull_cursor = "0"
+        account.snapshot_until = 0
+        account.hq_epoch = ""
 
 
 def _own_applied(
@@ -132,13 +185,16 @@ def pull_all(
 ) -> PullStats:
     stats = PullStats()
     while max_pages is None or stats.pages < max_pages:
-        cursor = cursor_of(store)
-        response = transport.request("GET", "/sync/pull", params={"cursor": cursor, "limit": limit})
+        response = transport.request("GET", "/sync/pull", params=_pull_params(store, limit))
         body = response.json()
         if response.status_code == 410:
             stats.resyncs += 1
             if stats.resyncs > 2:
                 raise ServerError(_("HQ keeps asking this device to start over."), 410)
+            if body.get("error") == "hq_restored" and body.get("expected") is not None:
+                restart_after_restore(store, int(body["expected"]))
+                stats.restored = True
+                return stats  # the caller pushes what HQ lacks, then pulls from 0
             set_cursor(store, 0)
             continue
         if response.status_code != 200:

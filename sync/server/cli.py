@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sync.server import __version__, admin, blobgc, queries, uploads
+from sync.server import __version__, admin, blobgc, epoch, queries, uploads
 from sync.server.blobstore import open_store
 from sync.server.config import Settings
 from sync.server.console import cli_support as console_admin
@@ -161,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
         "prune", parents=[common], help="drop superseded change-log rows and old tokens"
     )
     prune.add_argument("--keep-days", type=int, default=90)
+
+    sub.add_parser(
+        "new-epoch",
+        parents=[common],
+        help="after restoring a backup: every device re-pushes what HQ lacks and pulls again",
+    )
     return parser
 
 
@@ -349,6 +355,9 @@ def _run_admin(args: argparse.Namespace, session: Session) -> tuple[Any, str]:
         return {"removed": removed, "tokens_removed": tokens}, (
             f"removed {removed} superseded change-log rows and {tokens} expired or spent tokens"
         )
+    if command == "new-epoch":
+        new = epoch.replace(session)
+        return {"epoch": new}, f"new epoch {new}: devices will re-push and resync"
     raise admin.AdminError(f"unknown command {command}")
 
 

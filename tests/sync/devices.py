@@ -124,3 +124,88 @@ def state_diff(first: Store, second: Store) -> list[str]:
         else:
             out.append(f"{key}: {a!r} != {b!r}")
     return out
+
+
+def hq_state(hq: LiveHq, tenant: str) -> dict[str, dict[str, Any]]:
+    """HQ's own current rows of `tenant` (its `records` table), as the columns a device stores.
+
+    Read straight from HQ's database, not through any device's pull, so that comparing a device
+    with it checks the device against what HQ really holds.
+    """
+    from sqlalchemy import create_engine
+
+    from sync.client.apply import row_values
+    from sync.server.models import Record, Tenant
+
+    engine = create_engine(hq.db_url)
+    out: dict[str, dict[str, Any]] = {}
+    table_of = tables()
+    try:
+        with engine.connect() as conn:
+            tenant_id = conn.execute(select(Tenant.id).where(Tenant.name == tenant)).scalar_one()
+            rows = conn.execute(
+                select(Record.entity, Record.entity_id, Record.fields, Record.deleted).where(
+                    Record.tenant_id == tenant_id
+                )
+            )
+            for entity, entity_id, fields, deleted in rows:
+                table = table_of.get(entity)
+                if table is None:
+                    continue
+                values = row_values(table, fields)
+                view = {k: _plain(v) for k, v in values.items() if k not in _SKIP}
+                if "deleted_at" in table.columns:
+                    view["_deleted"] = bool(deleted)
+                out[f"{entity}/{entity_id}"] = view
+    finally:
+        engine.dispose()
+    return out
+
+
+def _local_only(key: str, row: dict[str, Any]) -> bool:
+    """Rows a device holds that never go to HQ: local timeline notes (renumbering) and the
+    fair catalogue seeded on every device (pushed only once edited, version 0 until then)."""
+    if key.startswith("timeline_event/"):
+        return True
+    return key.startswith("fair/") and not row.get("version")
+
+
+def hq_diff(hq: LiveHq, tenant: str, store: Store) -> list[str]:
+    """Where a device's rows differ from HQ's, on the fields HQ holds ([] when they agree)."""
+    theirs, ours = hq_state(hq, tenant), state(store)
+    out = []
+    for key in sorted(set(theirs) | {k for k in ours if not k.startswith("conflict/")}):
+        hq_row, row = theirs.get(key), ours.get(key)
+        if hq_row is None or row is None:
+            if hq_row is None and row is not None and _local_only(key, row):
+                continue
+            out.append(f"{key}: hq={hq_row!r} device={row!r}")
+            continue
+        differing = {f: (v, row.get(f)) for f, v in hq_row.items() if row.get(f) != v}
+        if differing:
+            out.append(f"{key}: (hq, device) {differing!r}")
+    return out
+
+
+def hq_hash(hq: LiveHq, tenant: str) -> str:
+    """A hash of HQ's rows; equal to `view_hash` of a device that holds exactly HQ's state."""
+    return hashlib.sha256(
+        json.dumps(hq_state(hq, tenant), sort_keys=True, default=str).encode()
+    ).hexdigest()
+
+
+def view_hash(hq: LiveHq, tenant: str, store: Store) -> str:
+    """The device's rows projected onto the fields HQ holds for them, hashed like `hq_hash`."""
+    theirs, ours = hq_state(hq, tenant), state(store)
+    view: dict[str, Any] = {}
+    for key, row in ours.items():
+        if key.startswith("conflict/"):
+            continue
+        hq_row = theirs.get(key)
+        if hq_row is None:
+            if _local_only(key, row):
+                continue
+            view[key] = row
+            continue
+        view[key] = {f: row.get(f) for f in hq_row}
+    return hashlib.sha256(json.dumps(view, sort_keys=True, default=str).encode()).hexdigest()

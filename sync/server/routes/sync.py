@@ -14,8 +14,11 @@ from sync.protocol import (
     PushRequest,
     PushResponse,
 )
+from sync.server import epoch
+from sync.server.db import Database
 from sync.server.deps import CallerDep, DatabaseDep, ReadSessionDep, SettingsDep
 from sync.server.errors import ApiError, error_responses
+from sync.server.pull import Restored
 from sync.server.pull import pull as pull_changes
 from sync.server.push import apply_push
 
@@ -26,17 +29,53 @@ router = APIRouter(tags=["sync"])
 async def push(
     body: PushRequest, caller: CallerDep, db: DatabaseDep, settings: SettingsDep
 ) -> PushResponse:
-    return await run_in_threadpool(apply_push, db, settings, caller, body)
+    try:
+        return await run_in_threadpool(apply_push, db, settings, caller, body)
+    except ApiError as exc:
+        if exc.error == "mutation_gap":
+            # A device never skips ids: HQ lost mutations it had acknowledged (restored from a
+            # backup). A new epoch makes every device re-push and re-pull (sync.server.epoch).
+            await run_in_threadpool(_new_epoch_after_gap, db)
+        raise
+
+
+def _new_epoch_after_gap(db: Database) -> None:
+    with db.reading() as session:
+        seen = epoch.current(session)
+    epoch.rotate(db, seen)
 
 
 @router.get("/sync/pull", responses=error_responses(401, 410))
 def pull(
     caller: CallerDep,
     session: ReadSessionDep,
+    db: DatabaseDep,
     settings: SettingsDep,
     cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
+    snapshot: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    epoch_seen: Annotated[str, Query(alias="epoch", max_length=64)] = "",
+    acked: Annotated[int | None, Query(ge=0, le=2**62)] = None,
 ) -> PullResponse:
     if limit > settings.max_pull_limit:
         raise ApiError(422, "limit_too_large", f"at most {settings.max_pull_limit}")
-    return pull_changes(session, caller, cursor, limit, settings.max_pull_bytes)
+    try:
+        return pull_changes(
+            session,
+            caller,
+            cursor,
+            limit,
+            settings.max_pull_bytes,
+            snapshot=snapshot,
+            seen_epoch=epoch_seen,
+            acked=acked,
+        )
+    except Restored as restored:
+        if restored.proof:
+            epoch.rotate(db, restored.seen_epoch)
+        raise ApiError(
+            410,
+            "hq_restored",
+            "HQ was restored from an older backup: re-push after `expected` - 1, pull from 0",
+            expected=restored.last_mutation_id + 1,
+        ) from None

@@ -71,7 +71,8 @@ def test_cli_enroll_sync_status_and_exit_codes(hq: LiveHq, tenant: str, tmp_path
     assert after["uploads_pending"] == 0 and after["last_success_at"]
     hq.kill()  # HQ gone: the edit waits, and the exit code says so
     assert _cli(data, "case", "edit", case_id, "--title", "Edited offline").returncode == 0
-    offline = _cli(data, "sync", "--once")
+    # --max-time: how long --once keeps retrying through network faults (default 300 s).
+    offline = _cli(data, "sync", "--once", "--max-time", "0")
     assert offline.returncode != 0 and "cannot be reached" in offline.stderr
 
 

@@ -17,7 +17,7 @@ from fairdesk import cases
 from fairdesk.evidence.service import import_files
 from fairdesk.model import Note, OutboxEntry
 from fairdesk.syncmodel import SyncAccount
-from tests.sync.devices import Node, make_node, new_case, state_diff, state_hash
+from tests.sync.devices import Node, hq_diff, make_node, new_case, state_diff, state_hash
 from tests.sync.faultproxy import FaultProxy
 from tests.sync.hq_harness import LiveHq
 
@@ -102,6 +102,8 @@ def test_random_partitions_kills_and_pauses_then_quiet(
             _drain(node)
     hashes = {n.name: state_hash(n.store) for n in nodes}
     assert len(set(hashes.values())) == 1, [state_diff(office.store, n.store) for n in nodes]
+    for node in nodes:  # and equal to what HQ itself holds (issue 20), not just to each other
+        assert hq_diff(hq, tenant, node.store) == [], node.name
     for node in nodes:
         with node.store.read() as session:
             assert set(session.scalars(select(OutboxEntry.state))) <= {"sent", "conflict"}

@@ -7,6 +7,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select
 
+from sync.server import epoch
 from sync.server.db import alembic_config, downgrade, migrate, open_database
 from sync.server.models import Base, Counter
 
@@ -22,7 +23,11 @@ def test_upgrade_matches_models_and_downgrades_cleanly(hq_db_url: str) -> None:
             )
         assert diff == []
         with db.reading() as session:
-            assert session.scalars(select(Counter.value)).one() == 0
+            assert (
+                session.scalars(select(Counter.value).where(Counter.name == "server_seq")).one()
+                == 0
+            )
+            assert len(epoch.current(session)) == 16  # HQ's epoch id (0005e)
         downgrade(db.engine, "base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         migrate(db.engine)

@@ -32,7 +32,14 @@ def test_cursor_pages_through_everything_once(hq_http: TestClient, hq_app: FastA
             break
     assert seen == sorted(seen) and len(seen) == len(set(seen)) == 26
     empty = b.request("GET", "/v1/sync/pull", params={"cursor": cursor}).json()
-    assert empty == {"changes": [], "next_cursor": cursor, "has_more": False, "last_mutation_id": 0}
+    assert {k: v for k, v in empty.items() if k != "epoch"} == {
+        "changes": [],
+        "next_cursor": cursor,
+        "has_more": False,
+        "last_mutation_id": 0,
+        "snapshot_until": 0,
+    }
+    assert len(empty["epoch"]) == 16  # HQ's epoch id (sync.server.epoch)
     assert (
         a.request("GET", "/v1/sync/pull", params={"cursor": cursor}).json()["last_mutation_id"]
         == 26
