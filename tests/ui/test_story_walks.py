@@ -183,3 +183,10 @@ def test_booth_story_gets_the_situation_deadlines_and_documents_that_fit(
     qtbot.waitUntil(lambda: getattr(panel, "guidance", None) is not None and panel.isVisible())
     QApplication.processEvents()
     _shot(window, f"walk-{story.name}-{lang}-guidance")
+    first_hour = panel.next_hour.toPlainText()
+    if story.name == "cbp-ces":  # a detention is not an ITC complaint nor a TRO
+        assert "ITC" not in first_hour and "TRO" not in first_hour
+        assert "CBP" in first_hour and "12308" in first_hour
+    if story.name == "abmahnung-ifa":  # a letter, no order yet: the ZSSR is the next step
+        assert "ZSSR" in first_hour and "Widerspruch" not in first_hour
+    assert panel.checklist.isHidden()  # pre-fair lists are for watch items

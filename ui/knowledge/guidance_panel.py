@@ -92,6 +92,8 @@ def next_hour_entries(g: Guidance, library: Library) -> list[Entry]:
     if not g.country:
         return []
     cards = library.for_country(g.country, kinds=("next_hour",))
+    if g.situation is not None:  # only the steps and contacts for what happened
+        cards = [guidance.fit_to_event(card, g.situation.event) for card in cards]
     # The country's own card first, then those that also apply there (the UPC in DE...).
     cards.sort(key=lambda e: e.country != g.country)
     if g.venue is not None and g.venue.contacts:
@@ -146,6 +148,7 @@ class GuidancePanel(QScrollArea):
         self.next_hour.setOpenExternalLinks(True)
         self.next_hour.setMinimumHeight(320)
         self.next_hour_title = _section(_("Next hour and contacts"))
+        self.checklist_title = _section(_("Checklist"))
         for widget in (
             self.message,
             self.situation_note,
@@ -160,7 +163,7 @@ class GuidancePanel(QScrollArea):
             self.documents,
             _section(_("Procedure")),
             self.cards,
-            _section(_("Checklist")),
+            self.checklist_title,
             self.checklist,
         ):
             self.layout_.addWidget(widget)
@@ -207,6 +210,8 @@ class GuidancePanel(QScrollArea):
         self.cards.setHtml("<hr/>".join(cards) if cards else f"<p>{escape(g.message)}</p>")
         self.cards.setVisible(bool(cards) or not g.has_data)
         self.checklist.setHtml("<hr/>".join(entry_html(e, today=today) for e in g.checklists))
+        self.checklist.setVisible(bool(g.checklists))  # pre-fair lists: watch items only
+        self.checklist_title.setVisible(bool(g.checklists))
         self.next_hour.setHtml("<hr/>".join(entry_html(e, today=today) for e in first))
         self.next_hour.setVisible(bool(first))
         self.next_hour_title.setVisible(bool(first))
