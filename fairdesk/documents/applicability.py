@@ -51,6 +51,9 @@ class Declaration:
     countries: tuple[str, ...] = ()  # the fair's country, where that matters (phrase cards)
     right_kinds: tuple[str, ...] = ()  # RightKind values; empty = any
     right_offices: tuple[str, ...] = ()  # an office text must contain one of these, e.g. "EP"
+    # Offered only once such a right is recorded: a UPC protective letter is about a European
+    # or unitary patent, and with no right recorded nobody knows there is one.
+    needs_right: bool = False
     signer: str = "company"  # company | counsel | recipient | staff | none
     draft_for_counsel: bool = False
     addressee: str = ""  # whom it is sent to or filed with, in words for the cover sheet
@@ -67,6 +70,7 @@ class Declaration:
             "countries": list(self.countries),
             "right_kinds": list(self.right_kinds),
             "right_offices": list(self.right_offices),
+            "needs_right": self.needs_right,
             "signer": self.signer,
             "draft_for_counsel": self.draft_for_counsel,
             "addressee": self.addressee,
@@ -105,6 +109,7 @@ def declaration(kind: str, roots: Sequence[Path]) -> Declaration:
                 countries=tuple(c.upper() for c in _strings(applies.get("countries"))),
                 right_kinds=_strings(applies.get("right_kinds")),
                 right_offices=_strings(applies.get("right_offices")),
+                needs_right=applies.get("needs_right") is True,
                 signer=signer if signer in SIGNERS else "company",
                 draft_for_counsel=bool(data.get("draft_for_counsel", False)),
                 addressee=str(data.get("addressee", "")),
@@ -174,6 +179,16 @@ def refusal(decl: Declaration, facts: CaseFacts, title: str) -> str | None:
     if decl.events and sit.event.value not in decl.events:
         return _("{title} does not answer this case's situation ({event}).").format(
             title=title, event=_(EVENT_LABELS[sit.event])
+        )
+    if decl.needs_right and not facts.rights:
+        return _(
+            "{title} needs a right in issue ({needed}); none is recorded in this case: add it "
+            "on the Rights tab first."
+        ).format(
+            title=title,
+            needed=" / ".join(
+                [k.replace("_", " ") for k in decl.right_kinds] + list(decl.right_offices)
+            ),
         )
     if decl.right_kinds or decl.right_offices:
         for kind, office in facts.rights:

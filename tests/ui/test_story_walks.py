@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from fairdesk import cases
+from fairdesk.documents import service
 from fairdesk.i18n import _, set_language
 from fairdesk.knowledge.guidance import guidance_for_case
 from fairdesk.model import Direction, PartyRole, Trigger
@@ -172,6 +173,10 @@ def test_booth_story_gets_the_situation_deadlines_and_documents_that_fit(
         assert not {"panel_response", "non_infringement", "us_cbp_response"} & set(g.documents)
     if story.trigger is not Trigger.WARNING_LETTER:  # no pre-emptive letter once acted on
         assert not {d for d in g.documents if d.startswith("protective_letter")}
+    if story.name == "abmahnung-ifa":  # no right recorded: no sign of a European patent
+        assert "protective_letter_upc" not in g.documents
+        why = service.why_not(store, case_id, "protective_letter_upc")
+        assert why is not None and (lang != "en" or "Rights tab" in why)
     for proposal in g.deadlines:
         assert proposal.sources, proposal.spec_id  # every deadline says where it comes from
 
