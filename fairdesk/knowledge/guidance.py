@@ -469,6 +469,8 @@ def _proposals(
             )
         elif ref.anchor == "in_order":
             note = _("Enter the date stated in the order.")
+        elif ref.anchor == "in_letter":
+            note = _("Enter the deadline stated in the letter.")
         else:
             note = _("{anchor}: FairDesk does not know that date; add it from the papers.").format(
                 anchor=anchor[:1].upper() + anchor[1:]

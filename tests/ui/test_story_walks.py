@@ -55,7 +55,7 @@ STORIES = [
         "respondent/warning_letter/DE",
         "Warning letter received, Germany — you are the respondent",
         "de.warning-letter",
-        (("de-warning-same-day", "service"),),
+        (("de-warning-same-day", "in_letter"),),
         frozenset(
             {
                 "abmahnung_reply",

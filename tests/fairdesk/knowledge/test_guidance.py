@@ -109,9 +109,12 @@ def test_germany_zssr_injunction_and_upc(shipped: library.Library) -> None:
     assert "6 months" in _field(g, "de.protective-letter", "timing")
     assert "XJustiz" in _field(g, "de.protective-letter", "who_files")
     assert "€200" in _field(g, "upc.protective-letter", "prefiling")
+    # The letter states its own deadline: the user enters it, FairDesk computes none (QA:
+    # "due at the fair's closing time that day" was proposed instead).
     same_day = _proposal(g, "de-warning-same-day")
-    assert same_day.input is not None and same_day.input.rule is DeadlineRule.END_OF_FAIR_DAY
-    assert same_day.input.fair_day == NOW.date()
+    assert same_day.input is None and same_day.due_at is None
+    assert same_day.anchor == "in_letter" and "stated in the letter" in same_day.note
+    assert {s.ref for s in same_day.sources} == {8}
     # The Messe Frankfurt desk belongs to Frankfurt fairs, not to Hannover.
     assert "de.organiser" not in ids
 
@@ -282,7 +285,7 @@ def test_a_computed_deadline_says_what_it_counts_from_once(shipped: library.Libr
             set_language(lang)
             for country, trigger in (
                 ("CN", Trigger.COMPLAINT),
-                ("DE", Trigger.WARNING_LETTER),
+                ("FR", Trigger.SEIZURE),  # (the Abmahnung's deadline is the letter's own)
             ):
                 g = _guide(shipped, country, trigger)
                 assert g.deadlines, (country, trigger)
