@@ -61,6 +61,12 @@ class Declaration:
     # Words that identify the document's own deadline among the case's deadlines; a document
     # names only that one, never "the next deadline, whatever it is".
     deadline_words: tuple[str, ...] = ()
+    # The kind's title in interface languages it has no template in (a phrase card is written
+    # in German only, its title in the Chinese interface is Chinese): (language, title) pairs.
+    titles: tuple[tuple[str, str], ...] = ()
+
+    def title_in(self, language: str) -> str:
+        return next((t for lang, t in self.titles if lang == language), "")
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -115,6 +121,11 @@ def declaration(kind: str, roots: Sequence[Path]) -> Declaration:
                 addressee=str(data.get("addressee", "")),
                 sources=_strings(data.get("sources")),
                 deadline_words=_strings(data.get("deadline_words")),
+                titles=tuple(
+                    (str(lang), str(title))
+                    for lang, title in dict(data.get("titles", {})).items()
+                    if isinstance(title, str) and title.strip()
+                ),
             )
     return Declaration(kind=kind)
 

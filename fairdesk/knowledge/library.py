@@ -273,6 +273,18 @@ class Contact:
     hours: str = ""
     language: str = ""
     events: tuple[str, ...] = ()  # as ``Text.events``: empty means every event
+    # The phone's note ("12330 (inside China; ...)") and the hours in Chinese, for the Chinese
+    # interface; the number itself is the same.
+    phone_zh: str = ""
+    hours_zh: str = ""
+
+    def phone_in(self, language: str | None = None) -> str:
+        language = language or current_language()
+        return self.phone_zh if language.startswith("zh") and self.phone_zh else self.phone
+
+    def hours_in(self, language: str | None = None) -> str:
+        language = language or current_language()
+        return self.hours_zh if language.startswith("zh") and self.hours_zh else self.hours
 
 
 @dataclass(frozen=True)
@@ -556,7 +568,7 @@ def _events(ck: _Checker, where: str, value: Any) -> tuple[str, ...]:
 def _contact_extra(ck: _Checker, where: str, value: dict[str, Any]) -> dict[str, str]:
     """Phone, e-mail, address, hours and language of a contact (all optional, all checked)."""
     extra: dict[str, str] = {}
-    for name in ("phone", "email", "address", "hours", "language"):
+    for name in ("phone", "email", "address", "hours", "language", "phone_zh", "hours_zh"):
         item = value.get(name)
         if item is None:
             continue
@@ -567,6 +579,12 @@ def _contact_extra(ck: _Checker, where: str, value: dict[str, Any]) -> dict[str,
     phone = extra.get("phone")
     if phone and not _PHONE.match(phone):
         ck.fail(where, _("the phone number {value} is not a number").format(value=phone))
+    # The Chinese version only translates the note: the number must be the same.
+    phone_zh = extra.get("phone_zh")
+    if phone_zh and not (phone and phone_zh.startswith(phone.split(" (")[0])):
+        ck.fail(
+            where, _("the Chinese phone text {value} is not the same number").format(value=phone_zh)
+        )
     email = extra.get("email")
     if email and not _EMAIL.match(email):
         ck.fail(where, _("the e-mail address {value} is not valid").format(value=email))

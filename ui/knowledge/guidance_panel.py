@@ -82,6 +82,11 @@ def document_titles(store: Store, kinds: tuple[str, ...]) -> dict[str, str]:
         if not languages:
             titles[kind] = kind
             continue
+        if language not in languages:  # e.g. the German phrase card in the Chinese interface
+            own = service.declaration(kind, store).title_in(language)
+            if own:
+                titles[kind] = own
+                continue
         chosen = language if language in languages else languages[0]
         titles[kind] = service.kind_title(kind, chosen, store)
     return titles
