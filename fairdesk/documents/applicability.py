@@ -51,6 +51,9 @@ class Declaration:
     countries: tuple[str, ...] = ()  # the fair's country, where that matters (phrase cards)
     right_kinds: tuple[str, ...] = ()  # RightKind values; empty = any
     right_offices: tuple[str, ...] = ()  # an office text must contain one of these, e.g. "EP"
+    # Offered only once such a right is recorded: a UPC protective letter is about a European
+    # or unitary patent, and with no right recorded nobody knows there is one.
+    needs_right: bool = False
     signer: str = "company"  # company | counsel | recipient | staff | none
     draft_for_counsel: bool = False
     addressee: str = ""  # whom it is sent to or filed with, in words for the cover sheet
@@ -58,6 +61,12 @@ class Declaration:
     # Words that identify the document's own deadline among the case's deadlines; a document
     # names only that one, never "the next deadline, whatever it is".
     deadline_words: tuple[str, ...] = ()
+    # The kind's title in interface languages it has no template in (a phrase card is written
+    # in German only, its title in the Chinese interface is Chinese): (language, title) pairs.
+    titles: tuple[tuple[str, str], ...] = ()
+
+    def title_in(self, language: str) -> str:
+        return next((t for lang, t in self.titles if lang == language), "")
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -67,6 +76,7 @@ class Declaration:
             "countries": list(self.countries),
             "right_kinds": list(self.right_kinds),
             "right_offices": list(self.right_offices),
+            "needs_right": self.needs_right,
             "signer": self.signer,
             "draft_for_counsel": self.draft_for_counsel,
             "addressee": self.addressee,
@@ -105,11 +115,17 @@ def declaration(kind: str, roots: Sequence[Path]) -> Declaration:
                 countries=tuple(c.upper() for c in _strings(applies.get("countries"))),
                 right_kinds=_strings(applies.get("right_kinds")),
                 right_offices=_strings(applies.get("right_offices")),
+                needs_right=applies.get("needs_right") is True,
                 signer=signer if signer in SIGNERS else "company",
                 draft_for_counsel=bool(data.get("draft_for_counsel", False)),
                 addressee=str(data.get("addressee", "")),
                 sources=_strings(data.get("sources")),
                 deadline_words=_strings(data.get("deadline_words")),
+                titles=tuple(
+                    (str(lang), str(title))
+                    for lang, title in dict(data.get("titles", {})).items()
+                    if isinstance(title, str) and title.strip()
+                ),
             )
     return Declaration(kind=kind)
 
@@ -174,6 +190,16 @@ def refusal(decl: Declaration, facts: CaseFacts, title: str) -> str | None:
     if decl.events and sit.event.value not in decl.events:
         return _("{title} does not answer this case's situation ({event}).").format(
             title=title, event=_(EVENT_LABELS[sit.event])
+        )
+    if decl.needs_right and not facts.rights:
+        return _(
+            "{title} needs a right in issue ({needed}); none is recorded in this case: add it "
+            "on the Rights tab first."
+        ).format(
+            title=title,
+            needed=" / ".join(
+                [k.replace("_", " ") for k in decl.right_kinds] + list(decl.right_offices)
+            ),
         )
     if decl.right_kinds or decl.right_offices:
         for kind, office in facts.rights:

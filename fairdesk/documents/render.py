@@ -151,9 +151,8 @@ def _cover_blocks(
     if info.jurisdiction_notes:
         out.append(blk.Block("heading", text=words.get("cover_law", "Background"), level=1))
         out.extend(
-            blk.Block("paragraph", text=" ".join(p.split()))
-            for p in info.jurisdiction_notes.split("\n\n")
-            if p.strip()
+            blk.Block("paragraph", text=p)
+            for p in templates.unwrap(info.jurisdiction_notes).split("\n\n")
         )
     if info.declaration.sources:
         out.append(blk.Block("heading", text=words.get("cover_sources", "Sources"), level=1))

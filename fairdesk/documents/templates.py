@@ -13,6 +13,7 @@ template file and line, never a silently empty spot in a legal document.
 
 from __future__ import annotations
 
+import re
 import tomllib
 import traceback
 from collections.abc import Mapping, Sequence
@@ -301,3 +302,26 @@ def render_text(info: TemplateInfo, context: Mapping[str, Any]) -> str:
                 file=path, line=line or "?", error=exc
             )
         ) from exc
+
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def unwrap(text: str) -> str:
+    """Text written with hard line breaks (TOML notes) as paragraphs, one line each.
+
+    Paragraphs stay separated by a blank line; lines inside one are joined with a space,
+    except where Chinese meets Chinese (a space there is a visible gap).
+    """
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        joined = ""
+        for line in (part.strip() for part in block.splitlines()):
+            if not line:
+                continue
+            if joined and not (_CJK.match(joined[-1]) and _CJK.match(line[0])):
+                joined += " "
+            joined += line
+        if joined:
+            paragraphs.append(joined)
+    return "\n\n".join(paragraphs)

@@ -22,7 +22,7 @@ from datetime import date, datetime, time, timedelta
 from fairdesk import cases
 from fairdesk.cases import DeadlineInput
 from fairdesk.i18n import _
-from fairdesk.knowledge.levels import LevelHint, explain_level_hint
+from fairdesk.knowledge.levels import HINT_RULE, LevelHint, explain_level_hint
 from fairdesk.knowledge.library import (
     DeadlineSpec,
     Entry,
@@ -38,8 +38,8 @@ from fairdesk.knowledge.situation_rules import (
     SituationRule,
     rule_for,
 )
-from fairdesk.model import DeadlineRule, Direction, Trigger
-from fairdesk.situation import Situation, default_situation, describe, jurisdiction_label
+from fairdesk.model import DeadlineRule, Direction, Level, Trigger
+from fairdesk.situation import OurRole, Situation, default_situation, describe, jurisdiction_label
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow, zone
 
@@ -319,7 +319,13 @@ def guidance_for(
     if rule is not None:
         first = [e for card in rule.cards for e in cards if e.id == card]
         cards = first + [e for e in cards if e not in first]
-    checklists = [e for e in library.for_country(code, kinds=("checklist",))] if code else []
+    # The checklists are pre-fair lists (a protective letter in the ZSSR...): of use before
+    # anything happened, misleading once an order is served. Shown for a watch item, or as the
+    # general fallback where the library has nothing for the country.
+    pre_fair = situation.role is OurRole.WATCH
+    checklists = (
+        [e for e in library.for_country(code, kinds=("checklist",))] if code and pre_fair else []
+    )
     past = [e for e in library.for_country(code, kinds=("case",))] if code else []
     institutions = (
         [e for e in library.for_country(code, kinds=("institution", "policy"))] if code else []
@@ -371,7 +377,7 @@ def guidance_for(
         deadlines=tuple(proposals),
         documents=documents,
         level_hint=explain_level_hint(code, library) if code else None,
-        checklists=tuple(checklists + general),
+        checklists=tuple(checklists + general) if pre_fair or not has_data else (),
         past_cases=tuple(past),
         institutions=tuple(institutions),
         edition=library.edition,
@@ -463,6 +469,8 @@ def _proposals(
             )
         elif ref.anchor == "in_order":
             note = _("Enter the date stated in the order.")
+        elif ref.anchor == "in_letter":
+            note = _("Enter the deadline stated in the letter.")
         else:
             note = _("{anchor}: FairDesk does not know that date; add it from the papers.").format(
                 anchor=anchor[:1].upper() + anchor[1:]
@@ -503,7 +511,37 @@ def guidance_for_case(
         now=now,
         situation=situation,
     )
-    return replace(found, documents=_fitting_documents(store, case_id, found.documents))
+    hint = found.level_hint
+    if (
+        hint is not None
+        and _RANK[detail.case.level] >= _RANK[hint.level]
+        and detail.level_rule != HINT_RULE
+    ):
+        # "At least yellow" says nothing on a case a stronger rule already made yellow or red;
+        # it stays where it is the reason for the level (R6) or the level is overridden below.
+        hint = None
+    return replace(
+        found,
+        documents=_fitting_documents(store, case_id, found.documents),
+        level_hint=hint,
+    )
+
+
+_RANK = {Level.BLUE: 0, Level.YELLOW: 1, Level.RED: 2}
+
+
+def fit_to_event(entry: Entry, event: str) -> Entry:
+    """A next-hour card with only the steps and contacts for ``event`` (the situation's what
+    happened): a step or contact tagged with events applies to those only; untagged ones
+    (photograph everything, the consular hotline) to every event."""
+    items = tuple(i for i in entry.items if not i.events or event in i.events)
+    contacts = tuple(c for c in entry.contacts if not c.events or event in c.events)
+    # The card's source list then names only what the remaining steps and contacts cite.
+    cited = {r for text in (entry.summary, *items) for r in text.refs}
+    cited |= {r for _name, text in entry.fields for r in text.refs}
+    cited |= {r for c in contacts for r in c.refs}
+    sources = tuple(s for s in entry.sources if s.ref in cited)
+    return replace(entry, items=items, contacts=contacts, sources=sources)
 
 
 def _fitting_documents(store: Store, case_id: str, suggested: tuple[str, ...]) -> tuple[str, ...]:

@@ -43,7 +43,7 @@ import json
 import logging
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -232,6 +232,9 @@ class Text:
     refs: tuple[int, ...] = ()
     gap: bool = False
     unverified: bool = False  # the source itself says so: shown as low confidence
+    # The situations' events (``fairdesk.situation.Event``) a next-hour step applies to;
+    # empty: every event. A country's card covers several events, a step rarely all of them.
+    events: tuple[str, ...] = ()
 
     def get(self, language: str | None = None) -> str:
         """The text in ``language`` (default: the UI language); a gap reads as a gap."""
@@ -269,6 +272,19 @@ class Contact:
     address: str = ""
     hours: str = ""
     language: str = ""
+    events: tuple[str, ...] = ()  # as ``Text.events``: empty means every event
+    # The phone's note ("12330 (inside China; ...)") and the hours in Chinese, for the Chinese
+    # interface; the number itself is the same.
+    phone_zh: str = ""
+    hours_zh: str = ""
+
+    def phone_in(self, language: str | None = None) -> str:
+        language = language or current_language()
+        return self.phone_zh if language.startswith("zh") and self.phone_zh else self.phone
+
+    def hours_in(self, language: str | None = None) -> str:
+        language = language or current_language()
+        return self.hours_zh if language.startswith("zh") and self.hours_zh else self.hours
 
 
 @dataclass(frozen=True)
@@ -536,10 +552,23 @@ _PHONE = re.compile(r"^[+0-9][0-9 ()\-./]{2,40}(?: \(.{1,120}\))?(?: / [+0-9][0-
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
 
+def _events(ck: _Checker, where: str, value: Any) -> tuple[str, ...]:
+    """The optional ``events`` of an item or contact: known situation events only."""
+    from fairdesk.situation import Event
+
+    if value is None:
+        return ()
+    known = {e.value for e in Event}
+    if not isinstance(value, list) or not all(isinstance(v, str) and v in known for v in value):
+        ck.fail(where, _("events must be a list of known events"))
+        return ()
+    return tuple(value)
+
+
 def _contact_extra(ck: _Checker, where: str, value: dict[str, Any]) -> dict[str, str]:
     """Phone, e-mail, address, hours and language of a contact (all optional, all checked)."""
     extra: dict[str, str] = {}
-    for name in ("phone", "email", "address", "hours", "language"):
+    for name in ("phone", "email", "address", "hours", "language", "phone_zh", "hours_zh"):
         item = value.get(name)
         if item is None:
             continue
@@ -550,6 +579,12 @@ def _contact_extra(ck: _Checker, where: str, value: dict[str, Any]) -> dict[str,
     phone = extra.get("phone")
     if phone and not _PHONE.match(phone):
         ck.fail(where, _("the phone number {value} is not a number").format(value=phone))
+    # The Chinese version only translates the note: the number must be the same.
+    phone_zh = extra.get("phone_zh")
+    if phone_zh and not (phone and phone_zh.startswith(phone.split(" (")[0])):
+        ck.fail(
+            where, _("the Chinese phone text {value} is not the same number").format(value=phone_zh)
+        )
     email = extra.get("email")
     if email and not _EMAIL.match(email):
         ck.fail(where, _("the e-mail address {value} is not valid").format(value=email))
@@ -737,7 +772,8 @@ def _check_entry(ck: _Checker, raw: Any, index: int) -> Entry | None:
                 f"{where} item {n + 1}", value, allow_gap=False, source_refs=refs, need_refs=True
             )
             if text is not None:
-                items.append(text)
+                events = _events(ck, f"{where} item {n + 1}", value.get("events"))
+                items.append(replace(text, events=events) if events else text)
     contacts: list[Contact] = []
     for n, value in enumerate(raw.get("contacts", []) or []):
         cw = f"{where} contact {n + 1}"
@@ -766,6 +802,7 @@ def _check_entry(ck: _Checker, raw: Any, index: int) -> Entry | None:
                     url if isinstance(url, str) else None,
                     contact_refs,
                     **extra,
+                    events=_events(ck, cw, value.get("events")),
                 )
             )
     deadlines: list[DeadlineSpec] = []

@@ -43,6 +43,9 @@ ANCHORS: dict[str, str] = {
         "counted from the presentation of the goods for examination (ask customs for the date)"
     ),
     "in_order": N_("the date is stated in the order"),
+    # A warning letter sets its own deadline (often the same day): the letter's date, not one
+    # FairDesk computes from the fair's hours.
+    "in_letter": N_("the date is stated in the letter"),
     "filing": N_("counted from the filing date"),
     "none": N_("no date to count: for information"),
 }

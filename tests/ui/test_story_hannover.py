@@ -198,6 +198,15 @@ def test_hannover_injunction_story_on_a_fresh_install(
     attorney = {"en": "Power of Attorney", "zh_CN": "授权委托书"}[lang]
     assert objection in panel.documents.text() and attorney in panel.documents.text()
     assert "widerspruch" not in panel.documents.text()  # a title, not the kind's key
+    card = {"en": "Phrase Card for Booth Staff", "zh_CN": "展位人员应对短语卡"}[lang]
+    assert card in panel.documents.text() and "Sprachkarte" not in panel.documents.text()
+    # The order is served: no protective letter in the next hour, no pre-fair checklist, and
+    # no "at least yellow" hint on a red case; the phone numbers stay.
+    first_hour = panel.next_hour.toPlainText()
+    assert "ZSSR" not in first_hour and "Widerspruch" in first_hour
+    assert "+49 30 275880" in first_hour and "12308" in first_hour
+    assert panel.checklist.isHidden() and panel.checklist_title.isHidden()
+    assert panel.hint.isHidden()
     _shot(window, f"{lang}-04-case-guidance")
     bar = panel.verticalScrollBar()
     bar.setValue(bar.maximum())  # proposed deadlines and documents, as the user scrolls

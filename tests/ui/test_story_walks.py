@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from fairdesk import cases
+from fairdesk.documents import service
 from fairdesk.i18n import _, set_language
 from fairdesk.knowledge.guidance import guidance_for_case
 from fairdesk.model import Direction, PartyRole, Trigger
@@ -54,7 +55,7 @@ STORIES = [
         "respondent/warning_letter/DE",
         "Warning letter received, Germany — you are the respondent",
         "de.warning-letter",
-        (("de-warning-same-day", "service"),),
+        (("de-warning-same-day", "in_letter"),),
         frozenset(
             {
                 "abmahnung_reply",
@@ -172,6 +173,10 @@ def test_booth_story_gets_the_situation_deadlines_and_documents_that_fit(
         assert not {"panel_response", "non_infringement", "us_cbp_response"} & set(g.documents)
     if story.trigger is not Trigger.WARNING_LETTER:  # no pre-emptive letter once acted on
         assert not {d for d in g.documents if d.startswith("protective_letter")}
+    if story.name == "abmahnung-ifa":  # no right recorded: no sign of a European patent
+        assert "protective_letter_upc" not in g.documents
+        why = service.why_not(store, case_id, "protective_letter_upc")
+        assert why is not None and (lang != "en" or "Rights tab" in why)
     for proposal in g.deadlines:
         assert proposal.sources, proposal.spec_id  # every deadline says where it comes from
 
@@ -183,3 +188,10 @@ def test_booth_story_gets_the_situation_deadlines_and_documents_that_fit(
     qtbot.waitUntil(lambda: getattr(panel, "guidance", None) is not None and panel.isVisible())
     QApplication.processEvents()
     _shot(window, f"walk-{story.name}-{lang}-guidance")
+    first_hour = panel.next_hour.toPlainText()
+    if story.name == "cbp-ces":  # a detention is not an ITC complaint nor a TRO
+        assert "ITC" not in first_hour and "TRO" not in first_hour
+        assert "CBP" in first_hour and "12308" in first_hour
+    if story.name == "abmahnung-ifa":  # a letter, no order yet: the ZSSR is the next step
+        assert "ZSSR" in first_hour and "Widerspruch" not in first_hour
+    assert panel.checklist.isHidden()  # pre-fair lists are for watch items

@@ -132,7 +132,7 @@ class NewDocumentDialog(QDialog):
             self.render_button.setEnabled(False)
             return
         self.render_button.setEnabled(True)
-        self.notes.setText(info.jurisdiction_notes)
+        self.notes.setText(templates.unwrap(info.jurisdiction_notes))  # no TOML line breaks
         ui = ui_language()
         for name in (*info.required, *info.optional):
             fdef = info.fields[name]

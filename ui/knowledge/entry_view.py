@@ -117,7 +117,7 @@ def contact_html(contact: Contact) -> str:
     role = f" — {escape(contact.role.get())}" if contact.role.en else ""
     lines = [f"<b>{escape(contact.name.get())}</b>{role}"]
     if contact.phone:
-        lines.append(f"{escape(_('Phone'))}: <b>{escape(contact.phone)}</b>")
+        lines.append(f"{escape(_('Phone'))}: <b>{escape(contact.phone_in())}</b>")
     else:
         lines.append(
             f'<span style="color:#8D6E00">'
@@ -126,7 +126,7 @@ def contact_html(contact: Contact) -> str:
     for label, value in (
         (_("E-mail"), contact.email),
         (_("Address"), contact.address),
-        (_("Opening hours"), contact.hours),
+        (_("Opening hours"), contact.hours_in()),
         (_("Language"), contact.language),
     ):
         if value:

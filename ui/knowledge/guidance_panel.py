@@ -82,6 +82,11 @@ def document_titles(store: Store, kinds: tuple[str, ...]) -> dict[str, str]:
         if not languages:
             titles[kind] = kind
             continue
+        if language not in languages:  # e.g. the German phrase card in the Chinese interface
+            own = service.declaration(kind, store).title_in(language)
+            if own:
+                titles[kind] = own
+                continue
         chosen = language if language in languages else languages[0]
         titles[kind] = service.kind_title(kind, chosen, store)
     return titles
@@ -92,6 +97,8 @@ def next_hour_entries(g: Guidance, library: Library) -> list[Entry]:
     if not g.country:
         return []
     cards = library.for_country(g.country, kinds=("next_hour",))
+    if g.situation is not None:  # only the steps and contacts for what happened
+        cards = [guidance.fit_to_event(card, g.situation.event) for card in cards]
     # The country's own card first, then those that also apply there (the UPC in DE...).
     cards.sort(key=lambda e: e.country != g.country)
     if g.venue is not None and g.venue.contacts:
@@ -146,6 +153,7 @@ class GuidancePanel(QScrollArea):
         self.next_hour.setOpenExternalLinks(True)
         self.next_hour.setMinimumHeight(320)
         self.next_hour_title = _section(_("Next hour and contacts"))
+        self.checklist_title = _section(_("Checklist"))
         for widget in (
             self.message,
             self.situation_note,
@@ -160,7 +168,7 @@ class GuidancePanel(QScrollArea):
             self.documents,
             _section(_("Procedure")),
             self.cards,
-            _section(_("Checklist")),
+            self.checklist_title,
             self.checklist,
         ):
             self.layout_.addWidget(widget)
@@ -207,6 +215,8 @@ class GuidancePanel(QScrollArea):
         self.cards.setHtml("<hr/>".join(cards) if cards else f"<p>{escape(g.message)}</p>")
         self.cards.setVisible(bool(cards) or not g.has_data)
         self.checklist.setHtml("<hr/>".join(entry_html(e, today=today) for e in g.checklists))
+        self.checklist.setVisible(bool(g.checklists))  # pre-fair lists: watch items only
+        self.checklist_title.setVisible(bool(g.checklists))
         self.next_hour.setHtml("<hr/>".join(entry_html(e, today=today) for e in first))
         self.next_hour.setVisible(bool(first))
         self.next_hour_title.setVisible(bool(first))

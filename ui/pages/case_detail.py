@@ -138,6 +138,7 @@ class CaseDetailPage(QWidget):
         self.situation_button.clicked.connect(self.correct_situation)
         self.next_due = CountdownLabel()
         top = QHBoxLayout()
+        top.setSpacing(SPACING)  # the theme's zero spacing made "← Back" touch the number
         top.addWidget(self.back_button)
         top.addWidget(self.number)
         top.addStretch(1)
@@ -145,6 +146,7 @@ class CaseDetailPage(QWidget):
         grid.addLayout(top, 0, 0, 1, 3)
         grid.addWidget(self.title, 1, 0, 1, 3)
         level_row = QHBoxLayout()
+        level_row.setSpacing(SPACING)  # the badge must not touch "Rule: …"
         level_row.addWidget(self.badge)
         level_row.addWidget(self.level_rule, 1)
         level_row.addWidget(self.override_button)

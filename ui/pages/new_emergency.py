@@ -168,6 +168,9 @@ class NewEmergencyDialog(QDialog):
         self.court.field.setPlaceholderText(_("e.g. Landgericht Düsseldorf"))
         self.court_ref = FieldWithError(QLineEdit())
         self.court_ref.field.setPlaceholderText(_("File number, e.g. 4a O 12/26"))
+        # Wide enough for its whole placeholder (it was clipped to "File number, e.g. 4a …").
+        ref = self.court_ref.field
+        ref.setMinimumWidth(ref.fontMetrics().horizontalAdvance(ref.placeholderText()) + 24)
         court_row = QHBoxLayout()
         court_row.addWidget(self.court, 3)
         court_row.addWidget(self.court_ref, 2)

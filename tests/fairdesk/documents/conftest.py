@@ -203,6 +203,20 @@ def situation_cases(demo_store: Store) -> dict[str, str]:
                 RightInput(RightKind.DESIGN, "US D900,001 (example)", "US", asserted_by_us=True)
             ],
         ),
+        # Our own customs application (the only situation customs_request is offered in).
+        "our_customs_application": CaseInput(
+            "Our customs application: copied inverters at Hannover Messe",
+            Direction.BY_US,
+            Trigger.CUSTOMS_ACTION,
+            _fair(demo_store, "Hannover"),
+            products="Solar inverter copies (example)",
+            parties=[PartyInput(PartyRole.RESPONDENT, "Example Copy Inverter GmbH (fictional)")],
+            rights=[
+                RightInput(
+                    RightKind.INVENTION_PATENT, "EP 3 000 003 (example)", "EP", asserted_by_us=True
+                )
+            ],
+        ),
     }
     for name, spec in specs.items():
         out[name] = cases.create_case(demo_store, spec)

@@ -43,6 +43,8 @@ def _pdf_text(result: service.GenerationResult, path: Path, cover: bool = False)
         ("hannover_injunction", "panel_response", ["ex-parte court order"]),
         ("upc_utility_model", "protective_letter_upc", ["utility model", "invention patent"]),
         ("canton_respondent", "customs_request", ["respondent"]),
+        # Our complaint at the fair's desk is not a customs application (QA walk, issue 13).
+        ("canton_complainant", "customs_request", ["complaint at the fair"]),
         ("canton_complainant", "panel_response", ["complainant"]),
         ("ces_customs", "warning_letter", ["respondent"]),
     ],
@@ -84,7 +86,7 @@ def test_upc_letter_fits_a_european_patent_but_not_a_national_right(
         ("hannover_injunction", {"non_infringement", "evidence_report", "hq_notification"}),
         ("abmahnung", {"protective_letter_germany", "non_infringement"}),
         ("canton_respondent", {"panel_response", "non_infringement", "evidence_report"}),
-        ("canton_complainant", {"evidence_report", "customs_request", "desk_complaint"}),
+        ("canton_complainant", {"evidence_report", "desk_complaint"}),
         ("ces_copy", {"ces_notice", "desk_complaint", "evidence_record"}),
         ("hannover_injunction", {"widerspruch", "phrase_card_de", "power_of_attorney"}),
         ("abmahnung", {"abmahnung_reply"}),
@@ -315,3 +317,22 @@ def test_an_order_from_the_upc_gets_no_german_national_court_objection(
     assert "widerspruch" in service.kinds_for_case(
         demo_store, situation_cases["hannover_injunction"]
     )
+
+
+def test_declarations_follow_the_rules_table(demo_store: Store) -> None:
+    """Reviewed against resources/rules/situations.csv: a bailiff's seizure in Germany is made
+    under an injunction, answered by a Widerspruch (row respondent/bailiff_seizure/DE, [91]);
+    a protective letter is for a respondent before any order, never for a copy we spotted."""
+    from fairdesk.documents.applicability import CaseFacts, refusal
+    from fairdesk.situation import Event, OurRole, Situation
+
+    def fits(kind: str, role: OurRole, event: Event, where: str) -> bool:
+        facts = CaseFacts(Situation(role, event, where), where, ())
+        return refusal(service.declaration(kind, demo_store), facts, kind) is None
+
+    assert fits("widerspruch", OurRole.RESPONDENT, Event.BAILIFF_SEIZURE, "DE")
+    assert not fits("widerspruch", OurRole.RESPONDENT, Event.WARNING_LETTER, "DE")
+    for kind in ("protective_letter_germany", "protective_letter_spain"):
+        declared = service.declaration(kind, demo_store).events
+        assert "copy_spotted" not in declared and "warning_letter" in declared
+    assert service.declaration("customs_request", demo_store).events == ("our_customs_application",)

@@ -109,9 +109,12 @@ def test_germany_zssr_injunction_and_upc(shipped: library.Library) -> None:
     assert "6 months" in _field(g, "de.protective-letter", "timing")
     assert "XJustiz" in _field(g, "de.protective-letter", "who_files")
     assert "€200" in _field(g, "upc.protective-letter", "prefiling")
+    # The letter states its own deadline: the user enters it, FairDesk computes none (QA:
+    # "due at the fair's closing time that day" was proposed instead).
     same_day = _proposal(g, "de-warning-same-day")
-    assert same_day.input is not None and same_day.input.rule is DeadlineRule.END_OF_FAIR_DAY
-    assert same_day.input.fair_day == NOW.date()
+    assert same_day.input is None and same_day.due_at is None
+    assert same_day.anchor == "in_letter" and "stated in the letter" in same_day.note
+    assert {s.ref for s in same_day.sources} == {8}
     # The Messe Frankfurt desk belongs to Frankfurt fairs, not to Hannover.
     assert "de.organiser" not in ids
 
@@ -282,7 +285,7 @@ def test_a_computed_deadline_says_what_it_counts_from_once(shipped: library.Libr
             set_language(lang)
             for country, trigger in (
                 ("CN", Trigger.COMPLAINT),
-                ("DE", Trigger.WARNING_LETTER),
+                ("FR", Trigger.SEIZURE),  # (the Abmahnung's deadline is the letter's own)
             ):
                 g = _guide(shipped, country, trigger)
                 assert g.deadlines, (country, trigger)
@@ -291,3 +294,60 @@ def test_a_computed_deadline_says_what_it_counts_from_once(shipped: library.Libr
                     assert " 当天" not in proposal.note  # no Latin space inside Chinese
     finally:
         set_language("en")
+
+
+def _steps(entry: library.Entry) -> str:
+    return " | ".join(i.en for i in entry.items)
+
+
+def test_next_hour_cards_follow_what_happened(shipped: library.Library) -> None:
+    """The next-hour cards are per country; their steps and contacts are tagged with the
+    events they apply to (QA: a served German injunction was told to file a ZSSR protective
+    letter, a CBP detention at CES had the ITC as its first contact)."""
+    de = next(e for e in shipped.entries if e.id == "de.next-hour")
+    served = guidance.fit_to_event(de, "ex_parte_order_served")
+    assert "ZSSR" not in _steps(served) and "Not signing" not in _steps(served)
+    assert not any("ZSSR" in c.name.en for c in served.contacts)
+    assert "Widerspruch" in _steps(served)
+    assert any(c.phone == "+49 30 275880" for c in served.contacts)  # the embassy stays
+    letter = guidance.fit_to_event(de, "warning_letter")
+    assert "ZSSR" in _steps(letter) and "Widerspruch" not in _steps(letter)
+    assert any("ZSSR" in c.name.en for c in letter.contacts)
+
+    us = next(e for e in shipped.entries if e.id == "us.next-hour")
+    cbp = guidance.fit_to_event(us, "customs_detention_of_our_goods")
+    assert "ITC" not in _steps(cbp) and "TRO" not in _steps(cbp)
+    assert "CBP" in _steps(cbp)
+    assert [c.phone for c in cbp.contacts] == ["+86 10 12308 / +86 10 65612308"]
+    assert "TRO" in _steps(guidance.fit_to_event(us, "ex_parte_order_served"))
+
+
+def test_pre_fair_checklist_only_for_watch_items(shipped: library.Library) -> None:
+    from fairdesk.situation import Event, OurRole, Situation
+
+    def guide(role: OurRole, event: Event) -> guidance.Guidance:
+        return guidance.guidance_for(
+            shipped,
+            country="DE",
+            fair_name="Hannover Messe",
+            trigger=Trigger.COURT_ORDER,
+            fair_time_zone="Europe/Berlin",
+            now=NOW,
+            situation=Situation(role, event, "DE"),
+        )
+
+    assert guide(OurRole.RESPONDENT, Event.EX_PARTE_ORDER_SERVED).checklists == ()
+    watch = guide(OurRole.WATCH, Event.RISK_NOTICE)
+    assert [c.id for c in watch.checklists] == ["checklist.de", "checklist.general"]
+
+
+def test_ex_parte_hint_hidden_once_the_case_is_red(store: Store) -> None:
+    fair = cases.find_fair(store, "Hannover Messe").id
+    red = cases.create_case(
+        store, CaseInput("Order", Direction.AGAINST_US, Trigger.COURT_ORDER, fair, served_at=NOW)
+    )
+    assert cases.get_case(store, red).case.level is Level.RED
+    assert guidance.guidance_for_case(store, red, now=NOW).level_hint is None
+    watch = cases.create_case(store, CaseInput("Watch", Direction.AGAINST_US, Trigger.WATCH, fair))
+    assert cases.get_case(store, watch).level_rule == "R6"  # the hint is why it is yellow
+    assert guidance.guidance_for_case(store, watch, now=NOW).level_hint is not None

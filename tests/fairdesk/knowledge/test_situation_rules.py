@@ -25,7 +25,7 @@ from fairdesk.knowledge.situation_rules import (
     parse_rules,
     shipped_rules,
 )
-from fairdesk.model import DeadlineRule, Direction, Trigger
+from fairdesk.model import Direction, Trigger
 from fairdesk.situation import CaseFacts, OurRole, computed_situation, read_situation
 
 from .conftest import NOW
@@ -213,9 +213,8 @@ def test_computed_deadlines_count_from_the_recorded_service(shipped: library.Lib
     by_key = {(r.fair, r.direction, r.trigger): r for r in TABLE}
     letter = _guide(shipped, by_key[("hannover", A, Trigger.WARNING_LETTER)])
     (same_day,) = letter.deadlines
-    assert same_day.anchor == "service" and same_day.input is not None
-    assert same_day.input.rule is DeadlineRule.END_OF_FAIR_DAY
-    assert same_day.input.fair_day == NOW.date()
+    # The Abmahnung's deadline is the one the letter states: entered, never computed.
+    assert same_day.anchor == "in_letter" and same_day.input is None and same_day.due_at is None
     japan = _guide(shipped, by_key[("tokyo", A, Trigger.CUSTOMS_ACTION)])
     (objection,) = japan.deadlines
     assert objection.anchor == "customs_notice"

@@ -208,3 +208,22 @@ def test_library_shows_contacts_the_change_log_and_the_check_before_relying_mark
         assert first.startswith("\u26a0") and "check before relying" in first
     finally:
         clock().set_fixed(before)
+
+
+def test_guidance_centre_contact_reads_in_chinese(qtbot: QtBot, store: Store) -> None:
+    """QA walk: the 12330 hotline's phone note and hours were English in the Chinese UI."""
+    from ui.knowledge.library_page import LibraryPage
+
+    set_language("zh_CN")
+    try:
+        page = LibraryPage(store)
+        qtbot.addWidget(page)
+        qtbot.waitUntil(lambda: page.library is not None)
+        page.show_entry("cn.guidance-centre")
+        text = page.view.toPlainText()
+        assert "12330（中国境内" in text and "工作日" in text  # the number, its note in Chinese
+        assert "inside China" not in text and "working days" not in text
+    finally:
+        set_language("en")
+    page.show_entry("cn.guidance-centre")
+    assert "12330 (inside China" in page.view.toPlainText()  # English stays English
