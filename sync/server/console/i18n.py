@@ -2,7 +2,7 @@
 
 The server stands alone (it may not import the desktop core), so this is a small reader of the
 same `.po` files `fairdesk.i18n` reads: English source strings, Chinese from every
-`resources/translations/zh_CN/*.po` (the console's own are in `i15-hq-console.po`).
+`resources/translations/zh_CN/*.po` (the console's own are in `hq-console.po`).
 """
 
 from __future__ import annotations
