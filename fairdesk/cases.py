@@ -8,7 +8,7 @@ dataclasses, safe to hand to another thread.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -862,16 +862,7 @@ def edit_party(store: Store, party_id: str, changes: dict[str, Any]) -> None:
 
 def remove_party(store: Store, party_id: str, *, reason: str = "") -> None:
     """Tombstone a party (synced as a delete; an edit elsewhere meets it as a conflict)."""
-    why = clean_text(_("Reason"), reason, max_len=2_000, multiline=True)
-    now = utcnow()
-    with store.write() as session:
-        party = _live_row(session, Party, party_id)
-        _remove_row(session, party, "party", why, now)
-        case = party.case
-        _timeline(session, case, "party_removed", party.name, "", why)
-        search.reindex_case(session, case)
-        case_id = case.id
-    events.emit("case_changed", case_id)
+    _remove_case_row(store, Party, "party", party_id, reason, lambda p: p.name)
 
 
 def edit_right(store: Store, right_id: str, changes: dict[str, Any]) -> None:
@@ -912,13 +903,28 @@ def edit_right(store: Store, right_id: str, changes: dict[str, Any]) -> None:
 
 
 def remove_right(store: Store, right_id: str, *, reason: str = "") -> None:
+    """Tombstone a right, as ``remove_party`` does a party."""
+    _remove_case_row(
+        store, IpRight, "ip_right", right_id, reason, lambda r: r.number or r.kind.value
+    )
+
+
+def _remove_case_row(
+    store: Store,
+    model: type[Party] | type[IpRight],
+    table: str,
+    row_id: str,
+    reason: str,
+    label: Callable[[Any], str],
+) -> None:
+    """Tombstone a party or right with its outbox entry, timeline line and search update."""
     why = clean_text(_("Reason"), reason, max_len=2_000, multiline=True)
     now = utcnow()
     with store.write() as session:
-        right = _live_row(session, IpRight, right_id)
-        _remove_row(session, right, "ip_right", why, now)
-        case = right.case
-        _timeline(session, case, "right_removed", right.number or right.kind.value, "", why)
+        row = _live_row(session, model, row_id)
+        _remove_row(session, row, table, why, now)
+        case = row.case
+        _timeline(session, case, f"{table.removeprefix('ip_')}_removed", label(row), "", why)
         search.reindex_case(session, case)
         case_id = case.id
     events.emit("case_changed", case_id)

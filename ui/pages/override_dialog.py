@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
-    QPlainTextEdit,
     QWidget,
 )
 
@@ -25,7 +23,7 @@ from ui.formatting import label
 from ui.tasks import runner
 from ui.theme import level_icon
 from ui.widgets.combo import EnumCombo
-from ui.widgets.forms import ErrorLabel
+from ui.widgets.forms import add_reason_and_buttons
 
 
 class OverrideLevelDialog(QDialog):
@@ -49,19 +47,14 @@ class OverrideLevelDialog(QDialog):
         )
         self.level.set_value(detail.level_override)
         form.addRow(_("Level"), self.level)
-        self.reason = QPlainTextEdit()
-        self.reason.setPlaceholderText(_("Why? e.g. HQ decided to treat it as red"))
-        self.reason.setTabChangesFocus(True)
-        self.reason.setFixedHeight(90)
-        form.addRow(_("Reason"), self.reason)
-        self.error = ErrorLabel()
-        form.addRow(self.error)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self.reason, self.error, self.buttons = add_reason_and_buttons(
+            self,
+            form,
+            label=_("Reason"),
+            placeholder=_("Why? e.g. HQ decided to treat it as red"),
+            height=90,
+            on_ok=self.save,
         )
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-        form.addRow(self.buttons)
 
     def save(self) -> None:
         level = self.level.value()

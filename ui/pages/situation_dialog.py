@@ -10,11 +10,9 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QWidget,
 )
 
@@ -24,7 +22,7 @@ from fairdesk.i18n import _
 from fairdesk.situation import EVENT_LABELS, ROLE_LABELS, UPC, Situation, describe
 from fairdesk.store import Store
 from ui.tasks import runner
-from ui.widgets.forms import ErrorLabel
+from ui.widgets.forms import add_reason_and_buttons
 
 COMPUTED = "computed"
 
@@ -61,19 +59,14 @@ class SituationDialog(QDialog):
         form.addRow(_("What happened"), self.what_happened)
         form.addRow(_("Your side"), self.role)
         form.addRow(_("Where"), self.where)
-        self.reason = QPlainTextEdit()
-        self.reason.setPlaceholderText(_("Why? e.g. the order was issued by the UPC"))
-        self.reason.setTabChangesFocus(True)
-        self.reason.setFixedHeight(70)
-        form.addRow(_("Reason"), self.reason)
-        self.error = ErrorLabel()
-        form.addRow(self.error)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self.reason, self.error, self.buttons = add_reason_and_buttons(
+            self,
+            form,
+            label=_("Reason"),
+            placeholder=_("Why? e.g. the order was issued by the UPC"),
+            height=70,
+            on_ok=self.save,
         )
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-        form.addRow(self.buttons)
         self.mode.currentIndexChanged.connect(self._mode_changed)
         self._mode_changed()
 

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 W = TypeVar("W", bound=QWidget)
 
@@ -43,3 +52,32 @@ class FieldWithError(QWidget, Generic[W]):
         # Re-polish so the stylesheet's [invalid="true"] rule applies at once.
         self.field.style().unpolish(self.field)
         self.field.style().polish(self.field)
+
+
+def add_reason_and_buttons(
+    dialog: QDialog,
+    form: QFormLayout,
+    *,
+    label: str,
+    placeholder: str,
+    height: int,
+    on_ok: Callable[[], None],
+) -> tuple[QPlainTextEdit, ErrorLabel, QDialogButtonBox]:
+    """The foot of a dialog that records a decision: a reason box, its error line, OK/Cancel.
+
+    Tab leaves the reason box (it never types a tab); OK calls ``on_ok``, Cancel rejects.
+    """
+    reason = QPlainTextEdit()
+    reason.setPlaceholderText(placeholder)
+    reason.setTabChangesFocus(True)
+    reason.setFixedHeight(height)
+    form.addRow(label, reason)
+    error = ErrorLabel()
+    form.addRow(error)
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    buttons.accepted.connect(on_ok)
+    buttons.rejected.connect(dialog.reject)
+    form.addRow(buttons)
+    return reason, error, buttons
