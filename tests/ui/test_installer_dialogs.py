@@ -100,7 +100,10 @@ def test_about_lists_the_font_and_libraries_with_licence_text(
     dialog = show_about(parent)
     qtbot.waitUntil(lambda: dialog.table.rowCount() > 10)
     names = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
-    assert names[0] == "Noto Sans SC" and "PySide6" in names and "reportlab" in names
+    assert names[:2] == ["DejaVu Sans", "Noto Sans SC"]
+    assert "PySide6" in names and "reportlab" in names
+    assert "BITSTREAM VERA" in dialog.licence_text.toPlainText().upper()  # first row selected
+    dialog.table.selectRow(1)
     assert "SIL OPEN FONT LICENSE" in dialog.licence_text.toPlainText().upper()
     assert f"FairDesk {__version__}" in dialog.details()
     assert str(demo_store.data_dir) in dialog.facts.text()  # type: ignore[attr-defined]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -123,34 +122,3 @@ def test_unusable_folder_gives_a_dialog_in_chinese(tmp_path: Path) -> None:
     assert code == ui_app.EXIT_STORE_ERROR
     assert "未做任何更改" in message
     assert blocker.is_file()
-
-
-def test_main_opens_the_window_and_remembers_the_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    data = tmp_path / "data"
-    monkeypatch.setenv("FAIRDESK_FIRST_RUN", "empty")  # answer the first-start question
-    shown: list[MainWindow] = []
-
-    def quit_when_shown() -> None:
-        window = QApplication.activeWindow() or next(
-            (
-                w
-                for w in QApplication.topLevelWidgets()
-                if isinstance(w, MainWindow) and w.isVisible()
-            ),
-            None,
-        )
-        if isinstance(window, MainWindow):
-            shown.append(window)
-            window.close()
-            QApplication.quit()
-        else:
-            QTimer.singleShot(20, quit_when_shown)
-
-    QTimer.singleShot(0, quit_when_shown)
-    monkeypatch.setenv("FAIRDESK_FIRST_RUN", "empty")  # answers the first-start question
-    assert ui_app.main(["--data-dir", str(data)]) == 0
-    assert shown and shown[0].store.data_dir == data.resolve()
-    assert settings.LAST_DATA_DIR.get() == str(data.resolve())
-    assert (data / "fairdesk.sqlite3").exists()
