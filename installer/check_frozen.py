@@ -5,7 +5,8 @@
 With a throwaway data folder (and a throwaway HOME, so settings go there too):
   1. ``demo`` loads the demo data and exits 0;
   2. ``case list --json`` lists those cases;
-  3. ``doc render CASE --kind panel_response --lang zh`` makes a Chinese PDF whose fonts are
+  3. ``doc render CASE --kind panel_response --lang zh`` (on the demo's Canton Fair complaint
+     against us, the situation that kind answers) makes a Chinese PDF whose fonts are
      embedded Noto Sans SC and whose text is Chinese (fonts and templates are bundled);
      skipped with a note if this build has no ``doc render`` command;
   4. the app opens its main window (``FAIRDESK_SMOKE_EXIT_MS``, see ui/startup.py) and exits 0;
@@ -233,7 +234,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("1 demo data: ok")
             rows = check_case_list(run, data)
             print(f"2 case list --json: ok ({len(rows)} cases)")
-            rendered = check_render(run, data, str(rows[0]["id"]), base / "response-zh.pdf")
+            # The statement in reply fits a complaint at the fair's IP desk against us only.
+            desk = next(
+                r
+                for r in rows
+                if r["trigger"] in ("panel_summons", "complaint") and r["direction"] == "against_us"
+            )
+            rendered = check_render(run, data, str(desk["id"]), base / "response-zh.pdf")
             print(f"3 Chinese PDF: {rendered}")
             print(f"4 main window: {check_window(run, data)}")
             changed = sorted(set(snapshot(app_dir).items()) ^ set(before.items()))
