@@ -90,7 +90,7 @@ def _zone(name: str | None) -> ZoneInfo | None:
 
 
 def when(value: Any, zone_name: str | None = None) -> str:
-    """An instant shown in a zone with its abbreviation and name, e.g. 14:00 CEST (Europe/Berlin)."""
+    """An instant in a zone with its abbreviation (or offset where that is ambiguous) and name."""
     if not value:
         return "—"
     try:
@@ -103,7 +103,22 @@ def when(value: Any, zone_name: str | None = None) -> str:
     if zone is None:
         return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     local = moment.astimezone(zone)
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()} ({zone.key})"
+    return f"{local:%Y-%m-%d %H:%M} {_zone_label(local)} ({zone.key})"
+
+
+# Abbreviations that name more than one zone ("CST" is China, US Central and Cuba): shown as
+# the offset instead, as the desktop app does.
+_AMBIGUOUS = {"CST", "IST", "AST", "BST", "GST", "SST", "ECT", "CDT", "ADT"}
+
+
+def _zone_label(local: datetime) -> str:
+    abbreviation = local.tzname() or ""
+    if abbreviation.isalpha() and abbreviation not in _AMBIGUOUS:
+        return abbreviation
+    offset = local.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def qr_svg_data_uri(text: str) -> str:
