@@ -244,6 +244,18 @@ DOWNLOAD_MB = 64
 DOWNLOAD_RUNS = 7
 
 
+class _SignallingServer(uvicorn.Server):
+    """uvicorn's server that sets an event once its socket listens (no polling of ``started``)."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.listening = threading.Event()
+
+    async def startup(self, sockets: Any = None) -> None:
+        await super().startup(sockets=sockets)
+        self.listening.set()
+
+
 class _Server:
     """A uvicorn server for `app` on a free 127.0.0.1 port, in a thread (stopped on exit)."""
 
@@ -253,15 +265,13 @@ class _Server:
         self.port = sock.getsockname()[1]
         sock.close()
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
+        self.server = _SignallingServer(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> str:
         self.thread.start()
-        while not self.server.started:  # set by uvicorn once the socket listens
-            if not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
+        if not self.server.listening.wait(timeout=60):
+            raise RuntimeError("uvicorn did not start")
         return f"http://127.0.0.1:{self.port}"
 
     def __exit__(self, *_exc: object) -> None:

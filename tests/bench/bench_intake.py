@@ -255,12 +255,12 @@ def bench_throughput(files: list[Path], work: Path) -> dict[str, Any]:
 
 
 def bench_gui_stall(files: list[Path], work: Path) -> dict[str, Any]:
-    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QMetaObject, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from ui.evidence.panel import EvidencePanel
 
-    app = QApplication.instance() or QApplication([])
+    _app = QApplication.instance() or QApplication([])  # kept alive for the whole bench
     store, case_id = new_store(work / "gui")
     panel = EvidencePanel(store, case_id)
     panel.resize(1280, 800)
@@ -282,13 +282,23 @@ def bench_gui_stall(files: list[Path], work: Path) -> dict[str, Any]:
         timer.setTimerType(Qt.TimerType.PreciseTimer)
         timer.timeout.connect(lambda: beats.append(clock.nsecsElapsed() / 1e6))
         timer.start(5)
-        if busy is not None:
+        # A real event loop, as the app runs: it ends after idle_ms, or when the sender is
+        # done (the thread posts the quit to this loop itself).
+        loop = QEventLoop()
+        if busy is None:
+            QTimer.singleShot(idle_ms, loop.quit)
+        else:
+            work = busy.run
+
+            def run_then_quit() -> None:
+                try:
+                    work()
+                finally:
+                    QMetaObject.invokeMethod(loop, "quit", Qt.ConnectionType.QueuedConnection)
+
+            busy.run = run_then_quit  # type: ignore[method-assign]
             busy.start()
-        while (busy is not None and busy.is_alive()) or (
-            busy is None and clock.elapsed() < idle_ms
-        ):
-            app.processEvents()
-            time.sleep(0.001)
+        loop.exec()
         timer.stop()
         gaps = [b - a for a, b in pairwise(beats)]
         return gaps
@@ -297,10 +307,19 @@ def bench_gui_stall(files: list[Path], work: Path) -> dict[str, Any]:
     sender = threading.Thread(target=upload_intake, args=(files, server, pem))
     busy = measure(sender)
     # Let the gallery's last reload land before closing.
-    deadline = time.perf_counter() + 30
-    while panel.gallery.model().rowCount() < len(files) and time.perf_counter() < deadline:
-        app.processEvents()
-        time.sleep(0.01)
+    model = panel.gallery.model()
+    if model.rowCount() < len(files):
+        settled = QEventLoop()
+
+        def check() -> None:
+            if model.rowCount() >= len(files):
+                settled.quit()
+
+        model.rowsInserted.connect(check)
+        model.modelReset.connect(check)
+        model.layoutChanged.connect(check)
+        QTimer.singleShot(30_000, settled.quit)  # give up: the figure says how many arrived
+        settled.exec()
     shown = panel.gallery.model().rowCount()
     dialog.close()
     if dialog.last_server is not None:

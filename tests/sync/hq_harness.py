@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -441,25 +442,32 @@ def moto_s3_server() -> Iterator[str]:
     process = subprocess.Popen(
         [str(binary), "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
+    listening = threading.Event()
+
+    def read_log() -> None:
+        # werkzeug prints "Running on http://…" once the socket listens, then one line per
+        # request: the pipe is drained for the server's whole life so it never blocks.
+        assert process.stderr is not None
+        for line in process.stderr:
+            if "Running on" in line:
+                listening.set()
+        listening.set()  # EOF: the process ended; the check below says so
+
+    reader = threading.Thread(target=read_log, daemon=True)
+    reader.start()
     try:
-        deadline = time.monotonic() + 30
-        with httpx.Client(timeout=2, trust_env=False) as http:
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"moto_server exited early with {process.returncode}")
-                try:
-                    http.get(f"{url}/moto-api/")
-                    break
-                except httpx.TransportError:
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(url) from None
-                    time.sleep(0.05)
+        if not listening.wait(timeout=60) or process.poll() is not None:
+            raise RuntimeError(f"moto_server did not start (exit code {process.poll()})")
         yield url
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+        reader.join(timeout=10)  # EOF once the process is gone
+        assert process.stderr is not None
+        process.stderr.close()

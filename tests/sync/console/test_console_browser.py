@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -116,19 +115,14 @@ def _sign_out(driver: WebDriver) -> None:
     _wait(driver, lambda d: "/console/login" in d.current_url)
 
 
-def _wait_for_file(folder: Path, timeout: float = 30) -> Path:
-    """The finished download (Chromium writes *.crdownload first, then renames)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        done = [
-            p
-            for p in folder.iterdir()
-            if not p.name.startswith(".") and not p.name.endswith(".crdownload")
-        ]
-        if done:
-            return done[0]
-        time.sleep(0.1)
-    raise TimeoutError(f"no download in {folder}")
+def _finished_download(folder: Path) -> Path | None:
+    """The finished download, if any (Chromium writes *.crdownload first, then renames)."""
+    done = [
+        p
+        for p in folder.iterdir()
+        if not p.name.startswith(".") and not p.name.endswith(".crdownload")
+    ]
+    return done[0] if done else None
 
 
 def test_hq_lawyer_works_the_booth_case_in_a_browser(
@@ -184,7 +178,7 @@ def test_hq_lawyer_works_the_booth_case_in_a_browser(
             _shot(driver, f"evidence-{lang}", shots)
             if lang == "en":
                 driver.find_element(By.ID, "download").click()
-                got = _wait_for_file(downloads)
+                got = _wait(driver, lambda _d: _finished_download(downloads))
                 assert got.name == "booth-photo.jpg"
                 assert hashlib.sha256(got.read_bytes()).hexdigest() == expected_sha
 
