@@ -494,7 +494,7 @@ class IntakeSession:
             return
         self.closed_reason = reason
         # Files that fully arrived are still imported; then the staged bytes go.
-        self._imports.submit(shutil.rmtree, self.staging, ignore_errors=True)
+        self.staging_removed = self._imports.submit(shutil.rmtree, self.staging, ignore_errors=True)
         self._imports.shutdown(wait=False)
         self._emit("closed", reason)
 

@@ -257,6 +257,7 @@ def test_nothing_is_reachable_after_close(intake: Intake, intake_store: Store) -
         socket.create_connection(("127.0.0.1", port), timeout=5).close()
     with pytest.raises(requests.ConnectionError):
         intake.announce(key, "a.jpg", photo_bytes(11))
+    intake.session.staging_removed.result(timeout=60)  # removed on the import thread, after close
     assert not (intake.session.staging).exists()
 
 
