@@ -1,0 +1,55 @@
+"""`ui.app.main()` as a user starts it: opens the window and remembers the data folder.
+
+Run in a child process, as a real start is: after main() has run and quit in a process, the
+offscreen platform keeps its closed window as the focus window, so windows that later tests in
+the same process create could no longer be activated.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ui import settings
+
+# Quits once the main window is shown and prints the folder its store opened.
+_CHILD = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from ui import app as ui_app
+from ui.main_window import MainWindow
+
+def quit_when_shown():
+    window = next((w for w in QApplication.topLevelWidgets()
+                   if isinstance(w, MainWindow) and w.isVisible()), None)
+    if window is None:
+        QTimer.singleShot(20, quit_when_shown)
+        return
+    print("OPENED", window.store.data_dir, flush=True)
+    window.close()
+    QApplication.quit()
+
+QTimer.singleShot(0, quit_when_shown)
+sys.exit(ui_app.main(["--data-dir", sys.argv[1]]))
+"""
+
+
+def test_main_opens_the_window_and_remembers_the_folder(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = dict(os.environ, FAIRDESK_FIRST_RUN="empty", QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(data)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"OPENED {data.resolve()}" in done.stdout.splitlines()
+    # The child wrote the setting to the same isolated config folder this test process reads.
+    assert settings.LAST_DATA_DIR.get() == str(data.resolve())
+    assert (data / "fairdesk.sqlite3").exists()
