@@ -27,6 +27,7 @@ from fairdesk.errors import FairDeskError
 from fairdesk.i18n import _
 from fairdesk.resources import resource_path
 from ui.tasks import runner
+from ui.theme import RED
 
 
 class FirstRunDialog(QDialog):
@@ -136,7 +137,7 @@ class FirstRunDialog(QDialog):
             else _("The data folder could not be prepared ({error}).").format(error=exc)
         )
         self._set_busy(False, text)
-        self.status.setStyleSheet("color: #C62828;")
+        self.status.setStyleSheet(f"color: {RED};")
 
     def reject(self) -> None:
         if not self.busy:  # never walk away from a folder half-way through creation

@@ -13,10 +13,31 @@ from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPen, QP
 
 from fairdesk.enums import Level
 
-LEVEL_BACKGROUND = {Level.RED: "#C62828", Level.YELLOW: "#F9A825", Level.BLUE: "#1565C0"}
-LEVEL_FOREGROUND = {Level.RED: "#FFFFFF", Level.YELLOW: "#212121", Level.BLUE: "#FFFFFF"}
-OVERDUE_TEXT = "#C62828"
+# The palette: every colour the app draws with has a name here, so "error red" is one red.
+RED = "#C62828"  # errors, overdue, the red level
+AMBER = "#F9A825"  # the yellow level; too light for text on white
+AMBER_TEXT = "#8D6E00"  # warnings written on white
+BLUE = "#1565C0"  # the blue level, focus, primary buttons
+BLUE_DARK = "#0D47A1"
+GREEN = "#2E7D32"  # done, acknowledged, up to date
+INK = "#1F2933"  # body text and dark surfaces
+INK_SOFT = "#3E4C59"
 MUTED_TEXT = "#5F6368"
+FAINT_TEXT = "#8A9099"  # closed or disabled rows
+WHITE = "#FFFFFF"
+LINE = "#D9DDE3"
+PANEL = "#EEF1F4"  # header and placeholder backgrounds
+EMPTY_FILL = "#E4E7EB"  # map areas with no data
+WATER = "#F4F8FB"  # the sea behind a map
+ERROR_BACKGROUND = "#FDECEA"
+WARNING_BACKGROUND = "#FFF8E1"
+HEAT_LOW = "#FFF3E0"  # the light end of a heat scale whose dark end is RED
+VIEWER_BACKGROUND = "#1F2328"  # behind photos, so colours are judged on neutral dark
+VIEWER_TEXT = "#D0D7DE"
+
+LEVEL_BACKGROUND = {Level.RED: RED, Level.YELLOW: AMBER, Level.BLUE: BLUE}
+LEVEL_FOREGROUND = {Level.RED: WHITE, Level.YELLOW: INK, Level.BLUE: WHITE}
+OVERDUE_TEXT = RED
 SPACING = 12
 
 STYLESHEET = """
@@ -89,7 +110,7 @@ def level_pixmap(level: Level, size: int = 16) -> QPixmap:
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     rect = QRectF(0.5, 0.5, size - 1, size - 1)
-    painter.setPen(QPen(QColor("#FFFFFF") if level is not Level.YELLOW else QColor("#7A5C00"), 0.8))
+    painter.setPen(QPen(QColor(WHITE) if level is not Level.YELLOW else QColor(AMBER_TEXT), 0.8))
     painter.setBrush(QColor(LEVEL_BACKGROUND[level]))
     painter.drawPath(_shape(level, rect))
     font = QFont()

@@ -34,7 +34,7 @@ from ui.formatting import label
 from ui.pages.common import page_header, page_layout
 from ui.qt_events import bridge
 from ui.tasks import runner
-from ui.theme import LEVEL_BACKGROUND, LEVEL_FOREGROUND, level_icon
+from ui.theme import GREEN, LEVEL_BACKGROUND, LEVEL_FOREGROUND, MUTED_TEXT, level_icon
 
 # Strings used inside f-strings below (the extractor cannot see those), so that the
 # translation catalog and its completeness test cover them.
@@ -92,7 +92,7 @@ class AlertBanner(QFrame):
 def alert_html(alert: AlertRow) -> str:
     lines = [
         f"<h3>{escape(alert.title())}</h3>",
-        f'<p style="color:#5F6368">{escape(label(alert.level))} · '
+        f'<p style="color:{MUTED_TEXT}">{escape(label(alert.level))} · '
         f"{escape(_('Published {date}').format(date=alert.published_at.date().isoformat()))}",
     ]
     if alert.valid_until:
@@ -111,7 +111,7 @@ def alert_html(alert: AlertRow) -> str:
         lines.append(f"<p><b>{escape(_('Goods'))}:</b> {escape(', '.join(alert.goods))}</p>")
     if alert.acknowledged_at:
         lines.append(
-            f'<p style="color:#2E7D32">{escape(_("Acknowledged {when} by {user}").format(when=alert.acknowledged_at.strftime("%Y-%m-%d %H:%M UTC"), user=alert.acknowledged_by or "—"))}</p>'
+            f'<p style="color:{GREEN}">{escape(_("Acknowledged {when} by {user}").format(when=alert.acknowledged_at.strftime("%Y-%m-%d %H:%M UTC"), user=alert.acknowledged_by or "—"))}</p>'
         )
     return "".join(lines)
 

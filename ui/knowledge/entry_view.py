@@ -26,17 +26,18 @@ from fairdesk.knowledge.library import (
     Library,
     Text,
 )
+from ui.theme import AMBER_TEXT, BLUE, GREEN, INK_SOFT, MUTED_TEXT, PANEL, RED, WHITE
 
 FLAG_COLOURS = {
-    "old": "#8D6E00",
-    "single_source": "#8D6E00",
-    "unverified": "#C62828",
-    "sandbox_source": "#C62828",
-    "yearly": "#1565C0",
-    "gap": "#5F6368",
-    "outdated": "#C62828",
+    "old": AMBER_TEXT,
+    "single_source": AMBER_TEXT,
+    "unverified": RED,
+    "sandbox_source": RED,
+    "yearly": BLUE,
+    "gap": MUTED_TEXT,
+    "outdated": RED,
 }
-CONFIDENCE_COLOURS = {"high": "#2E7D32", "medium": "#8D6E00", "low": "#C62828"}
+CONFIDENCE_COLOURS = {"high": GREEN, "medium": AMBER_TEXT, "low": RED}
 
 # Strings used inside f-strings below (the extractor cannot see those), so that the
 # translation catalog and its completeness test cover them.
@@ -72,18 +73,18 @@ def _refs(text: Text) -> str:
         return ""
     marks = "".join(f"[{r}]" for r in text.refs)
     single = f" · {escape(_('single source'))}" if len(text.refs) == 1 else ""
-    return f' <span style="color:#5F6368; font-size:small">{marks}{single}</span>'
+    return f' <span style="color:{MUTED_TEXT}; font-size:small">{marks}{single}</span>'
 
 
 def text_html(text: Text) -> str:
     if text.gap:
         return (
-            f'<span style="color:#5F6368; background:#EEF1F4; font-style:italic">'
+            f'<span style="color:{MUTED_TEXT}; background:{PANEL}; font-style:italic">'
             f"{escape(text.get())}</span>"
         )
     body = escape(text.get())
     if text.unverified:
-        body += f' <b style="color:#C62828">({escape(_("unverified"))})</b>'
+        body += f' <b style="color:{RED}">({escape(_("unverified"))})</b>'
     return body + _refs(text)
 
 
@@ -92,7 +93,7 @@ def flag_badges(entry: Entry, today: date | None = None) -> str:
     if today is not None and entry.is_outdated(today):
         flags.append("outdated")
     return " ".join(
-        f'<span style="color:#FFFFFF; background:{FLAG_COLOURS[f]}; padding:1px 4px">'
+        f'<span style="color:{WHITE}; background:{FLAG_COLOURS[f]}; padding:1px 4px">'
         f"&nbsp;{escape(_(FLAG_LABELS[f]))}&nbsp;</span>"
         for f in flags
     )
@@ -107,8 +108,7 @@ def outdated_html(entry: Entry, today: date | None) -> str:
         "may have changed."
     ).format(date=entry.review_by)
     return (
-        f'<p style="color:#FFFFFF; background:#C62828; padding:4px">'
-        f"<b>&#9888; {escape(text)}</b></p>"
+        f'<p style="color:{WHITE}; background:{RED}; padding:4px"><b>&#9888; {escape(text)}</b></p>'
     )
 
 
@@ -120,7 +120,7 @@ def contact_html(contact: Contact) -> str:
         lines.append(f"{escape(_('Phone'))}: <b>{escape(contact.phone_in())}</b>")
     else:
         lines.append(
-            f'<span style="color:#8D6E00">'
+            f'<span style="color:{AMBER_TEXT}">'
             f"{escape(_('No verified phone number: use the official page or e-mail.'))}</span>"
         )
     for label, value in (
@@ -135,7 +135,7 @@ def contact_html(contact: Contact) -> str:
         lines.append(f'<a href="{escape(contact.url)}">{escape(contact.url)}</a>')
     marks = "".join(f"[{r}]" for r in contact.refs)
     lines.append(
-        f'<span style="color:#5F6368; font-size:small">{escape(_("Source"))} {marks}</span>'
+        f'<span style="color:{MUTED_TEXT}; font-size:small">{escape(_("Source"))} {marks}</span>'
     )
     return "<br/>".join(lines)
 
@@ -144,7 +144,7 @@ def header_html(entry: Entry, today: date | None = None) -> str:
     conf = CONFIDENCE_COLOURS[entry.confidence]
     return (
         f'<h3 style="margin-bottom:2px">{escape(entry.title.get())}</h3>'
-        f'<div style="color:#5F6368">{escape(_(KIND_LABELS[entry.kind]))} · {escape(entry.country)}'
+        f'<div style="color:{MUTED_TEXT}">{escape(_(KIND_LABELS[entry.kind]))} · {escape(entry.country)}'
         f" · {escape(_('As of {date}').format(date=entry.as_of or entry.checked))}"
         f" · {escape(_('Review by {date}').format(date=entry.review_by))}"
         f' · {escape(_("Confidence"))}: <b style="color:{conf}">'
@@ -160,7 +160,7 @@ def entry_html(entry: Entry, *, today: date | None = None, with_sources: bool = 
     parts = [header_html(entry, today), f"<p>{text_html(entry.summary)}</p>"]
     if entry.fields:
         rows = "".join(
-            f'<tr><td style="padding:3px 10px 3px 0; color:#3E4C59" valign="top"><b>'
+            f'<tr><td style="padding:3px 10px 3px 0; color:{INK_SOFT}" valign="top"><b>'
             f"{escape(_(FIELD_LABELS[name]))}</b></td><td>{text_html(text)}</td></tr>"
             for name, text in entry.fields
         )
@@ -183,13 +183,15 @@ def entry_html(entry: Entry, *, today: date | None = None, with_sources: bool = 
 
 def sources_html(entry: Entry) -> str:
     if not entry.sources:
-        return f'<p style="color:#5F6368">{escape(_("No source: this is a recorded gap."))}</p>'
+        return (
+            f'<p style="color:{MUTED_TEXT}">{escape(_("No source: this is a recorded gap."))}</p>'
+        )
     rows = []
     for s in entry.sources:
         published = _(PUBLISHED_UNKNOWN) if s.published == "unknown" else s.published
         rows.append(
             f'<li>[{s.ref}] <a href="{escape(s.url)}">{escape(s.title or s.url)}</a>'
-            f'<br/><span style="color:#5F6368; font-size:small">'
+            f'<br/><span style="color:{MUTED_TEXT}; font-size:small">'
             f"{escape(_(SOURCE_TYPE_LABELS[s.type]))} · {escape(_('published'))} "
             f"{escape(published)} · {escape(_('checked'))} {escape(s.checked)} · "
             f"{escape(_('confidence'))} {escape(_(CONFIDENCE_LABELS[s.confidence]))}</span></li>"
@@ -205,13 +207,13 @@ def changelog_html(lib: Library) -> str:
     for note in lib.changelog:
         parts.append(
             f"<h3>{escape(note.title.get())}</h3>"
-            f'<div style="color:#5F6368">{escape(note.published_at)}</div><ul>'
+            f'<div style="color:{MUTED_TEXT}">{escape(note.published_at)}</div><ul>'
         )
         for item in note.items:
             ids = ", ".join(item.entries)
             parts.append(
                 f'<li style="margin-bottom:4px">{escape(item.text.get())}<br/>'
-                f'<span style="color:#5F6368; font-size:small">{escape(ids)}</span></li>'
+                f'<span style="color:{MUTED_TEXT}; font-size:small">{escape(ids)}</span></li>'
             )
         parts.append("</ul>")
     return "".join(parts)

@@ -17,6 +17,7 @@ from fairdesk.geo import countries
 from fairdesk.i18n import _
 from fairdesk.knowledge.riskmaps import country_name
 from ui.knowledge.worldmap import TileWorldMap
+from ui.theme import EMPTY_FILL, MUTED_TEXT, WATER, WHITE
 
 LAT_TOP, LAT_BOTTOM = 84.0, -58.0  # Antarctica left out: no fairs there
 
@@ -73,19 +74,19 @@ class GeoWorldMap(TileWorldMap):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(self._map_rect(), QColor("#F4F8FB"))
-        painter.setPen(QPen(QColor("#FFFFFF"), 0.6))
+        painter.fillRect(self._map_rect(), QColor(WATER))
+        painter.setPen(QPen(QColor(WHITE), 0.6))
         painter.setClipRect(self._map_rect())
         for code, name, path in self.paths():
             if name == "Antarctica":  # below LAT_BOTTOM: would only be a stripe at the edge
                 continue
-            painter.setBrush(self.colour(code) if code else QColor("#E4E7EB"))
+            painter.setBrush(self.colour(code) if code else QColor(EMPTY_FILL))
             painter.drawPath(path)
         painter.setClipping(False)
         font = painter.font()
         font.setPixelSize(12)
         painter.setFont(font)
-        painter.setPen(QColor("#5F6368"))
+        painter.setPen(QColor(MUTED_TEXT))
         extra = self.not_drawn()
         lines = [_("Darker = higher risk score; grey = no cases or alerts. Hover for details.")]
         if extra:

@@ -38,6 +38,7 @@ from ui.formatting import local_time
 from ui.knowledge.entry_view import entry_html
 from ui.qt_events import bridge
 from ui.tasks import runner
+from ui.theme import AMBER, ERROR_BACKGROUND, MUTED_TEXT, RED, WARNING_BACKGROUND
 
 PARTY_LABELS = {
     "respondent": N_("Our deadline"),
@@ -128,12 +129,12 @@ class GuidancePanel(QScrollArea):
         self.gaps = QLabel()
         self.gaps.setWordWrap(True)
         self.gaps.setStyleSheet(
-            "background: #FDECEA; border: 1px solid #D93025; border-radius: 4px; padding: 6px;"
+            f"background: {ERROR_BACKGROUND}; border: 1px solid {RED}; border-radius: 4px; padding: 6px;"
         )
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet(
-            "background: #FFF8E1; border: 1px solid #F9A825; border-radius: 4px; padding: 6px;"
+            f"background: {WARNING_BACKGROUND}; border: 1px solid {AMBER}; border-radius: 4px; padding: 6px;"
         )
         self.error = QLabel()
         self.error.setObjectName("formError")
@@ -235,7 +236,7 @@ class GuidancePanel(QScrollArea):
             return
         for row, proposal in enumerate(g.deadlines):
             what = QLabel(
-                f"<b>{escape(proposal.what)}</b><br/><span style='color:#5F6368'>"
+                f"<b>{escape(proposal.what)}</b><br/><span style='color:{MUTED_TEXT}'>"
                 f"{escape(_(PARTY_LABELS[proposal.party]))} · {escape(proposal.note)} "
                 f"{''.join(f'[{s.ref}]' for s in proposal.sources)}</span>"
             )

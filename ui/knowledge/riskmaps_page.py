@@ -52,12 +52,13 @@ from ui.knowledge.worldmap import TileWorldMap
 from ui.pages.common import page_header, page_layout, table_view
 from ui.qt_events import bridge
 from ui.tasks import runner
+from ui.theme import AMBER, AMBER_TEXT, BLUE, MUTED_TEXT, RED
 
 CHART_ROWS = 10
 _Index = QModelIndex | QPersistentModelIndex
 
 
-LEVEL_COLOURS = {Level.RED: "#C62828", Level.YELLOW: "#F9A825", Level.BLUE: "#1565C0"}
+LEVEL_COLOURS = {Level.RED: RED, Level.YELLOW: AMBER, Level.BLUE: BLUE}
 _SPARK = "▁▂▃▄▅▆▇█"
 TREND_MONTHS = 24  # the table's trend shows the last two years; the tooltip lists every month
 
@@ -218,7 +219,7 @@ class MapView(QWidget):
         # Goods: the cases no HS chapter matched, shown apart with a prompt to classify.
         self.unclassified = QLabel()
         self.unclassified.setWordWrap(True)
-        self.unclassified.setStyleSheet("color:#8D6E00")
+        self.unclassified.setStyleSheet(f"color:{AMBER_TEXT}")
         self.unclassified.setVisible(False)
         layout.addWidget(self.unclassified)
 
@@ -227,7 +228,7 @@ class MapView(QWidget):
         months = riskmaps.months_span(risk_map)
         self.model.set_rows(list(risk_map.rows), months)
         self.empty.setVisible(not risk_map.rows)
-        colour = LEVEL_COLOURS[risk_map.level] if risk_map.rule else "#5F6368"
+        colour = LEVEL_COLOURS[risk_map.level] if risk_map.rule else MUTED_TEXT
         self.level.setText(
             _("Map level: {text}").format(text=riskmaps.level_text(risk_map))
             + (
@@ -263,7 +264,7 @@ class MapView(QWidget):
         # Enterprises: our exporters are ranked by open exposure, so the chart shows that.
         exposure = self.kind == "enterprises"
         bars = QBarSet(_("Open exposure") if exposure else _("Score"))
-        bars.setColor(QColor("#C62828"))
+        bars.setColor(QColor(RED))
         names = []
         # Horizontal bars leave room for long names; listed bottom-up, so reverse for rank 1 on top.
         for row in reversed(rows):
@@ -311,7 +312,7 @@ def exposure_html(risk_map: RiskMap, library: Library) -> str:
             name = escape(_(riskprofile.GOODS_ASPECTS[aspect.key]))
             if aspect.gap:
                 text = (
-                    "<span style='color:#8D6E00'>"
+                    f"<span style='color:{AMBER_TEXT}'>"
                     + escape(_("Gap: no sourced card in the library"))
                     + "</span>"
                 )
@@ -331,7 +332,7 @@ def profile_html(country: str, library: Library, fairs: list[FairRow], today: da
     for aspect in riskprofile.profile(country, library):
         if aspect.gap:
             cell = (
-                "<span style='color:#8D6E00'>"
+                f"<span style='color:{AMBER_TEXT}'>"
                 + escape(_("Gap: no sourced card in the library"))
                 + "</span>"
             )

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from fairdesk.i18n import _
 from fairdesk.knowledge.riskmaps import country_name
+from ui.theme import EMPTY_FILL, HEAT_LOW, INK_SOFT, MUTED_TEXT, RED, WHITE
 
 TILES: dict[str, tuple[int, int]] = {
     "CA": (1, 0),
@@ -57,7 +58,7 @@ TILES: dict[str, tuple[int, int]] = {
     "AU": (15, 6),
 }
 COLUMNS, ROWS = 17, 8
-LOW, HIGH, EMPTY = QColor("#FFF3E0"), QColor("#C62828"), QColor("#E4E7EB")
+LOW, HIGH, EMPTY = QColor(HEAT_LOW), QColor(RED), QColor(EMPTY_FILL)
 
 
 class TileWorldMap(QWidget):
@@ -114,13 +115,13 @@ class TileWorldMap(QWidget):
         for code, (col, row) in self.positions().items():
             rect = QRectF(col * cell + 1, row * cell + 1, cell - 2, cell - 2)
             fill = self.colour(code)
-            painter.setPen(QPen(QColor("#FFFFFF"), 1))
+            painter.setPen(QPen(QColor(WHITE), 1))
             painter.setBrush(fill)
             painter.drawRoundedRect(rect, 3, 3)
             dark = fill.lightnessF() < 0.55
-            painter.setPen(QColor("#FFFFFF") if dark else QColor("#3E4C59"))
+            painter.setPen(QColor(WHITE) if dark else QColor(INK_SOFT))
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, code)
-        painter.setPen(QColor("#5F6368"))
+        painter.setPen(QColor(MUTED_TEXT))
         legend = _(
             "Darker = higher risk score; grey = no cases or alerts. Hover a tile for details."
         )

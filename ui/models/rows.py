@@ -13,6 +13,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from fairdesk.i18n import _
+from ui.theme import FAINT_TEXT
 
 Index = QModelIndex | QPersistentModelIndex
 R = TypeVar("R")
@@ -62,5 +63,5 @@ class RowsTableModel(QAbstractTableModel, Generic[R]):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self.columns[index.column()][1](row)
         if role == Qt.ItemDataRole.ForegroundRole and self.muted is not None and self.muted(row):
-            return QBrush(QColor("#8A9099"))
+            return QBrush(QColor(FAINT_TEXT))
         return None

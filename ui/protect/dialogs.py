@@ -26,6 +26,7 @@ from fairdesk.errors import FairDeskError
 from fairdesk.i18n import _
 from fairdesk.protect import keys
 from ui.tasks import explain, runner
+from ui.theme import RED
 
 
 def _secret_field() -> QLineEdit:
@@ -49,7 +50,7 @@ class _Form(QDialog):
         self.layout_.addLayout(self.form)
         self.error = QLabel()
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b00020;")
+        self.error.setStyleSheet(f"color: {RED};")
         self.error.setObjectName("error")
         self.layout_.addWidget(self.error)
         self.buttons = QDialogButtonBox(

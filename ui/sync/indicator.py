@@ -17,14 +17,15 @@ from ui.sync.controller import (
     SyncController,
     state_text,
 )
+from ui.theme import AMBER, BLUE, GREEN, MUTED_TEXT, RED
 
 # A coloured dot *and* words: colour is never the only signal (docs/architecture.md, UI conventions).
 _DOTS = {
-    UP_TO_DATE: "#2E7D32",
-    SYNCING: "#1565C0",
-    OFFLINE: "#5F6368",
-    SIGN_IN: "#F9A825",
-    ATTENTION: "#C62828",
+    UP_TO_DATE: GREEN,
+    SYNCING: BLUE,
+    OFFLINE: MUTED_TEXT,
+    SIGN_IN: AMBER,
+    ATTENTION: RED,
 }
 
 
@@ -50,7 +51,7 @@ class SyncIndicator(QLabel):
         self.show_state(controller.state, controller.detail)
 
     def show_state(self, state: str, detail: str) -> None:
-        colour = _DOTS.get(state, "#5F6368")
+        colour = _DOTS.get(state, MUTED_TEXT)
         self.setText(f'<span style="color:{colour}">●</span> {state_text(state)}')
         self.setToolTip(detail or _("Click to open the Sync page"))
 
