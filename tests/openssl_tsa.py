@@ -151,7 +151,7 @@ def tamper_token(reply: bytes) -> bytes:
 def other_digest_request(request: bytes) -> bytes:
     """The same request (same nonce) but for another digest: a token for another head."""
     parsed = tsp.TimeStampReq.load(request)
-    return tsp.TimeStampReq(
+    request_for_other = tsp.TimeStampReq(
         {
             "version": "v1",
             "message_imprint": {
@@ -161,7 +161,8 @@ def other_digest_request(request: bytes) -> bytes:
             "nonce": parsed["nonce"].native,
             "cert_req": True,
         }
-    ).dump()
+    )
+    return bytes(request_for_other.dump())
 
 
 @dataclass

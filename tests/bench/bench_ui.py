@@ -248,10 +248,10 @@ def _bulk_fill(store: Store, count: int) -> None:
                     )
                 )
                 index_rows.append({"id": case_id, "body": search.index_text(body)})
-            conn.execute(insert(Case.__table__), case_rows)
-            conn.execute(insert(Party.__table__), party_rows)
+            conn.execute(insert(Case), case_rows)
+            conn.execute(insert(Party), party_rows)
             if deadline_rows:
-                conn.execute(insert(Deadline.__table__), deadline_rows)
+                conn.execute(insert(Deadline), deadline_rows)
             conn.execute(
                 text(
                     "INSERT INTO search_index(case_id, entity, entity_id, body) "
@@ -259,7 +259,7 @@ def _bulk_fill(store: Store, count: int) -> None:
                 ),
                 index_rows,
             )
-        conn.execute(update(Device.__table__).values(next_case_seq=count + 1))
+        conn.execute(update(Device).values(next_case_seq=count + 1))
     with store.engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE")
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -23,15 +24,16 @@ from fairdesk.model import (
     Status,
     Trigger,
 )
+from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
 
 
-def _count(store, model) -> int:
+def _count(store: Store, model: type[object]) -> int:
     with store.read() as session:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def _emergency(**overrides) -> CaseInput:
+def _emergency(**overrides: object) -> CaseInput:
     data = CaseInput(
         "Panel summons: juicer design",
         Direction.AGAINST_US,
@@ -47,12 +49,13 @@ def _emergency(**overrides) -> CaseInput:
     return data
 
 
-def test_new_emergency_is_saved_in_one_step_with_its_outbox(store) -> None:
+def test_new_emergency_is_saved_in_one_step_with_its_outbox(store: Store) -> None:
     case_id = cases.create_case(store, _emergency())
     detail = cases.get_case(store, case_id)
     assert detail.case.level is Level.RED  # 24 h from service, served an hour ago → R2
     assert detail.level_rule == "R2"
     assert [p.name for p in detail.parties] == ["示例家电有限公司（虚构）"]
+    assert detail.served_at is not None
     assert detail.deadlines[0].due_at == detail.served_at + timedelta(hours=24)
     assert detail.notes[0].text == "Photos of the exhibit taken"
     assert detail.case.number.startswith(store.device.short_code + "-")
@@ -79,7 +82,7 @@ def test_new_emergency_is_saved_in_one_step_with_its_outbox(store) -> None:
         ("served_at", utcnow() + timedelta(days=2), "future"),
     ],
 )
-def test_bad_input_saves_nothing(store, field: str, value: object, message: str) -> None:
+def test_bad_input_saves_nothing(store: Store, field: str, value: object, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         cases.create_case(store, _emergency(**{field: value}))
     assert _count(store, Case) == 0
@@ -87,19 +90,19 @@ def test_bad_input_saves_nothing(store, field: str, value: object, message: str)
     assert _count(store, OutboxEntry) == 0
 
 
-def test_unknown_time_zone_for_a_fair_is_refused(store) -> None:
+def test_unknown_time_zone_for_a_fair_is_refused(store: Store) -> None:
     with pytest.raises(ValidationError, match="Unknown time zone"):
         cases.create_fair(store, FairInput("Fair", "Europe/Atlantis"))
 
 
-def test_duplicate_case_number_is_refused(store) -> None:
+def test_duplicate_case_number_is_refused(store: Store) -> None:
     cases.create_case(store, _emergency(number="CANTON-0001"))
     with pytest.raises(ValidationError, match="already used"):
         cases.create_case(store, _emergency(number="CANTON-0001"))
     assert _count(store, Case) == 1
 
 
-def test_numbers_from_two_devices_never_collide(tmp_path) -> None:
+def test_numbers_from_two_devices_never_collide(tmp_path: Path) -> None:
     from fairdesk.store import open_store
 
     numbers = set()
@@ -113,7 +116,7 @@ def test_numbers_from_two_devices_never_collide(tmp_path) -> None:
     assert len(numbers) == 6
 
 
-def test_level_override_needs_a_reason_and_is_recorded(store) -> None:
+def test_level_override_needs_a_reason_and_is_recorded(store: Store) -> None:
     case_id = cases.create_case(store, _emergency(deadlines=[], trigger=Trigger.RISK_NOTICE))
     assert cases.get_case(store, case_id).case.level is Level.BLUE
     with pytest.raises(ValidationError, match="needs a reason"):
@@ -129,7 +132,7 @@ def test_level_override_needs_a_reason_and_is_recorded(store) -> None:
     assert cases.get_case(store, case_id).case.level is Level.BLUE
 
 
-def test_edit_records_base_version_and_only_changed_fields(store) -> None:
+def test_edit_records_base_version_and_only_changed_fields(store: Store) -> None:
     case_id = cases.create_case(store, _emergency())
     cases.edit_case(store, case_id, {"title": "New title", "booth": "", "status": "responding"})
     with store.read() as session:
@@ -144,7 +147,7 @@ def test_edit_records_base_version_and_only_changed_fields(store) -> None:
     assert "status" in kinds and "edit" in kinds
 
 
-def test_deadline_becoming_urgent_raises_the_level(store) -> None:
+def test_deadline_becoming_urgent_raises_the_level(store: Store) -> None:
     now = utcnow()
     case_id = cases.create_case(
         store,
@@ -162,7 +165,7 @@ def test_deadline_becoming_urgent_raises_the_level(store) -> None:
     assert cases.get_case(store, case_id).case.level is Level.YELLOW
 
 
-def test_deleted_case_disappears_from_lists_but_stays_on_disk(store) -> None:
+def test_deleted_case_disappears_from_lists_but_stays_on_disk(store: Store) -> None:
     case_id = cases.create_case(store, _emergency())
     cases.delete_case(store, case_id, reason="Recorded twice")
     assert cases.list_cases(store) == []
@@ -171,7 +174,7 @@ def test_deleted_case_disappears_from_lists_but_stays_on_disk(store) -> None:
     assert _count(store, Case) == 1
 
 
-def test_demo_set_covers_directions_levels_and_time_zones(store) -> None:
+def test_demo_set_covers_directions_levels_and_time_zones(store: Store) -> None:
     assert fill_demo(store) >= 12
     rows = cases.list_cases(store)
     assert {r.level for r in rows} == set(Level)
@@ -180,7 +183,7 @@ def test_demo_set_covers_directions_levels_and_time_zones(store) -> None:
     assert fill_demo(store) == 0  # never twice
 
 
-def test_list_filters_and_sorting(store) -> None:
+def test_list_filters_and_sorting(store: Store) -> None:
     fill_demo(store)
     reds = cases.list_cases(store, CaseFilter(levels=(Level.RED,)))
     assert reds and all(r.level is Level.RED for r in reds)

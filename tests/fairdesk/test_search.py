@@ -8,10 +8,11 @@ from fairdesk import cases
 from fairdesk.cases import CaseFilter, CaseInput, PartyInput, RightInput
 from fairdesk.model import Direction, PartyRole, RightKind, Trigger
 from fairdesk.search import build_match, index_text
+from fairdesk.store import Store
 
 
 @pytest.fixture
-def three_cases(store) -> dict[str, str]:
+def three_cases(store: Store) -> dict[str, str]:
     ids = {
         "zh": cases.create_case(
             store,
@@ -40,25 +41,25 @@ def three_cases(store) -> dict[str, str]:
     return ids
 
 
-def _found(store, text: str) -> set[str]:
+def _found(store: Store, text: str) -> set[str]:
     return {row.id for row in cases.list_cases(store, CaseFilter(search=text))}
 
 
-def test_two_character_chinese_word_inside_a_run(store, three_cases) -> None:
+def test_two_character_chinese_word_inside_a_run(store: Store, three_cases: dict[str, str]) -> None:
     assert _found(store, "专利") == {three_cases["zh"]}
     assert _found(store, "家电") == {three_cases["zh"]}
     assert _found(store, "利投") == {three_cases["zh"]}  # substring across words still matches
     assert _found(store, "专投") == set()  # not adjacent: no match
 
 
-def test_parties_rights_and_notes_are_searchable(store, three_cases) -> None:
+def test_parties_rights_and_notes_are_searchable(store: Store, three_cases: dict[str, str]) -> None:
     assert _found(store, "müller") == {three_cases["de"]}
     assert _found(store, "Muller") == {three_cases["de"]}  # diacritics folded
     assert _found(store, "30 2020") == {three_cases["de"]}
     assert _found(store, "李明") == {three_cases["en"]}
 
 
-def test_prefix_matches_while_typing(store, three_cases) -> None:
+def test_prefix_matches_while_typing(store: Store, three_cases: dict[str, str]) -> None:
     assert _found(store, "Abm") == {three_cases["de"]}
     assert _found(store, "smart lo") == {three_cases["en"]}
 
@@ -67,7 +68,7 @@ def test_prefix_matches_while_typing(store, three_cases) -> None:
     "query",
     ['"', "AND OR NOT", "*", "(((", "'; DROP TABLE case_file; --", "NEAR(", "x" * 5000, "\x00"],
 )
-def test_hostile_queries_never_fail(store, three_cases, query: str) -> None:
+def test_hostile_queries_never_fail(store: Store, three_cases: dict[str, str], query: str) -> None:
     cases.list_cases(store, CaseFilter(search=query))  # must not raise
     assert cases.count_cases(store) == 3
 
@@ -80,7 +81,7 @@ def test_index_text_separates_cjk_characters() -> None:
     assert index_text("专利ABC").split() == ["专", "利", "ABC"]
 
 
-def test_edits_update_the_index(store, three_cases) -> None:
+def test_edits_update_the_index(store: Store, three_cases: dict[str, str]) -> None:
     cases.edit_case(store, three_cases["en"], {"title": "Kopie eines Türschlosses"})
     assert _found(store, "Türschloss") == {three_cases["en"]}
     assert _found(store, "smart") == set()

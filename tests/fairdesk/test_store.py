@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from fairdesk import cases
 from fairdesk.cases import CaseInput
 from fairdesk.errors import StoreError
 from fairdesk.model import Direction, Trigger
-from fairdesk.store import DB_NAME, head_revision, open_store
+from fairdesk.store import DB_NAME, Store, head_revision, open_store
 
 
 def _digest(path: Path) -> str:
@@ -28,7 +29,7 @@ def _case(title: str = "Abmahnung") -> CaseInput:
     return CaseInput(title, Direction.AGAINST_US, Trigger.WARNING_LETTER)
 
 
-def test_new_store_uses_wal_full_sync_and_foreign_keys(store) -> None:
+def test_new_store_uses_wal_full_sync_and_foreign_keys(store: Store) -> None:
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar_one() == 2  # FULL
@@ -85,7 +86,7 @@ def test_missing_database_beside_evidence_is_not_recreated(data_dir: Path) -> No
 
 
 @pytest.fixture
-def read_only_folder(tmp_path: Path):
+def read_only_folder(tmp_path: Path) -> Iterator[Path]:
     """A folder nobody can write to: permissions for users, the immutable flag for root."""
     folder = tmp_path / "ro"
     folder.mkdir()

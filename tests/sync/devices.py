@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 
@@ -149,10 +149,10 @@ def hq_state(hq: LiveHq, tenant: str) -> dict[str, dict[str, Any]]:
                 )
             )
             for entity, entity_id, fields, deleted in rows:
-                table = table_of.get(entity)
+                table = table_of.get(str(entity))
                 if table is None:
                     continue
-                values = row_values(table, fields)
+                values = row_values(table, cast(dict[str, Any], fields))  # a JSON column
                 view = {k: _plain(v) for k, v in values.items() if k not in _SKIP}
                 if "deleted_at" in table.columns:
                     view["_deleted"] = bool(deleted)

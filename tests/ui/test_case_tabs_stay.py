@@ -13,6 +13,8 @@ from fairdesk.evidence import importer
 from fairdesk.store import Store
 from tests.fairdesk.evidence.conftest import new_case
 from tests.fairdesk.evidence.helpers import photo
+from ui.evidence.panel import EvidencePanel
+from ui.lazy import LazyWidget
 from ui.main_window import MainWindow
 
 
@@ -37,7 +39,10 @@ def test_tab_clicks_after_verify_stay_on_the_case(
     tabs = window.case_detail.tabs
     evidence = next(i for i in range(tabs.count()) if tabs.tabText(i) == "Evidence")
     _click_tab(qtbot, window, evidence)
-    panel = tabs.widget(evidence).ensure()  # type: ignore[attr-defined]
+    lazy = tabs.widget(evidence)
+    assert isinstance(lazy, LazyWidget)
+    panel = lazy.ensure()
+    assert isinstance(panel, EvidencePanel)
     qtbot.mouseClick(panel.verify_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.last_verify is not None)
     landed = []

@@ -99,7 +99,8 @@ def test_about_lists_the_font_and_libraries_with_licence_text(
     qtbot.addWidget(parent)
     dialog = show_about(parent)
     qtbot.waitUntil(lambda: dialog.table.rowCount() > 10)
-    names = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
+    items = [dialog.table.item(r, 0) for r in range(dialog.table.rowCount())]
+    names = [item.text() if item else "" for item in items]
     assert names[:2] == ["DejaVu Sans", "Noto Sans SC"]
     assert "PySide6" in names and "reportlab" in names
     assert "BITSTREAM VERA" in dialog.licence_text.toPlainText().upper()  # first row selected

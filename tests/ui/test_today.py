@@ -54,8 +54,13 @@ def test_countdown_ticks_without_querying_and_shows_overdue(
 ) -> None:
     page = TodayPage(fair_store)
     qtbot.addWidget(page)
-    calls = []
-    monkeypatch.setattr(fair_store.reader, "open_deadlines", lambda *a, **k: calls.append(1) or [])
+    calls: list[int] = []
+
+    def counted(*args: object, **kwargs: object) -> list[object]:
+        calls.append(1)
+        return []
+
+    monkeypatch.setattr(fair_store.reader, "open_deadlines", counted)
     clock().set_fixed(NOW + timedelta(hours=4, minutes=10))
     clock().set_fixed(NOW + timedelta(hours=4, minutes=10, seconds=1))
     assert calls == []  # ticks never reach the database

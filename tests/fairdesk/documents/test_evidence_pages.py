@@ -166,5 +166,6 @@ def test_docx_custody_log_is_a_table_with_a_repeating_header(
     log = max(document.tables, key=lambda t: len(t.rows))
     assert len(log.rows) > LOG_LENGTH
     assert [c.text for c in log.rows[0].cells] == ["时间", "操作", "操作人"]
-    assert log.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    header_row = log.rows[0]._tr.trPr
+    assert header_row is not None and header_row.find(qn("w:tblHeader")) is not None
     assert "UTC+08:00" in log.rows[-1].cells[0].text

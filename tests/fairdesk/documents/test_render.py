@@ -62,7 +62,11 @@ def test_pdf_text_fonts_and_structure_with_real_tools(
         demo_store, canton_case, "panel_response", lang, fields, fmt="docx", now=NOW
     )
     doc = docx.Document(io.BytesIO(word.data))
-    headings = [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
+    headings = [
+        p.text
+        for p in doc.paragraphs
+        if p.style is not None and str(p.style.name).startswith(("Heading", "Title"))
+    ]
     expected = [blocks.plain(b.text) for b in spec_blocks if b.kind in ("title", "heading")]
     assert headings == expected
     tables = [b for b in spec_blocks if b.kind == "table"]

@@ -96,6 +96,7 @@ def test_orientation_correct_thumbnail(vault_store: Store, case_id: str, files: 
         assert im.size[1] > im.size[0]  # upright: taller than wide
         right = im.convert("L").getpixel((im.size[0] - 2, im.size[1] // 2))
         left = im.convert("L").getpixel((1, im.size[1] // 2))
+        assert isinstance(right, int) and isinstance(left, int)  # one band: plain numbers
         assert right > 200 > 50 > left
 
 

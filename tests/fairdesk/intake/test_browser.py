@@ -10,6 +10,7 @@ import io
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -57,12 +58,13 @@ def wait_for_all(driver: object, count: int, timeout: float = 600) -> list[dict[
         " sha_text: li.querySelector('.sha').textContent}; });"
     )
 
-    def finished(drv: object) -> list[dict[str, str]] | bool:
-        rows: list[dict[str, str]] = drv.execute_script(script)  # type: ignore[attr-defined]
+    def finished(drv: Any) -> Any:  # selenium's driver type is generic over a private bound
+        rows: list[dict[str, str]] = drv.execute_script(script)
         done = len(rows) == count and all(r["state"] in ("done", "failed") for r in rows)
         return rows if done else False
 
-    rows: list[dict[str, str]] = WebDriverWait(driver, timeout, poll_frequency=0.25).until(finished)
+    wait: WebDriverWait[Any] = WebDriverWait(driver, timeout, poll_frequency=0.25)
+    rows: list[dict[str, str]] = wait.until(finished)
     return rows
 
 

@@ -359,7 +359,7 @@ def test_a_good_update_is_applied_atomically_and_shows_what_changed(
     assert library.history(store)[0].changes["removed"] == ["case.eicma-2007"]
 
     # Then changes on top of version 2: one entry replaced, one deleted.
-    incremental = {
+    incremental: dict[str, Any] = {
         "schema_version": 1,
         "library_version": v + 2,
         "edition": "test-3",

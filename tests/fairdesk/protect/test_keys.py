@@ -133,7 +133,7 @@ def test_damaged_or_missing_key_file(data_dir: Path, setup: keys.Setup) -> None:
 class _MemoryKeyring(KeyringBackend):
     """An in-process keychain: there is no OS keychain on this headless test machine."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
         super().__init__()

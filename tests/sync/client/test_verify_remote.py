@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from fairdesk.evidence.models import EvidenceItem
 from fairdesk.evidence.service import import_files
@@ -27,7 +28,7 @@ from tests.sync.hq_harness import LiveHq
 FAIRDESK = Path(sys.executable).with_name("fairdesk")
 
 
-def _verify(data_dir: Path, *extra: str) -> tuple[int, dict[str, object]]:
+def _verify(data_dir: Path, *extra: str) -> tuple[int, dict[str, Any]]:
     done = subprocess.run(
         [str(FAIRDESK), "--data-dir", str(data_dir), "verify", "--json", *extra],
         capture_output=True,
@@ -60,7 +61,7 @@ def test_verify_tells_held_by_hq_from_missing_and_fetch_downloads(
 
     code, report = _verify(b.store.data_dir)
     assert code == 0 and report["ok"] is True, report
-    assert [p["sha256"] for p in report["not_downloaded"]] == [sha]  # type: ignore[index]
+    assert [p["sha256"] for p in report["not_downloaded"]] == [sha]
     assert report["problems"] == []
     assert _integrity(b.store, sha) == "remote"  # checking never downgrades it
 
@@ -75,5 +76,5 @@ def test_verify_tells_held_by_hq_from_missing_and_fetch_downloads(
     Vault(a.store.data_dir).blob_path(sha).unlink()
     code, report = _verify(a.store.data_dir)
     assert code == 1
-    assert [p["sha256"] for p in report["problems"]] == [sha]  # type: ignore[index]
+    assert [p["sha256"] for p in report["problems"]] == [sha]
     assert _integrity(a.store, sha) == "missing"

@@ -15,7 +15,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -75,7 +75,10 @@ def browser(tmp_path: Path) -> Iterator[tuple[WebDriver, Path]]:
         driver.quit()
 
 
-def _wait(driver: WebDriver, check: Callable[[WebDriver], object], timeout: float = 30) -> object:
+T = TypeVar("T")
+
+
+def _wait(driver: WebDriver, check: Callable[[WebDriver], T], timeout: float = 30) -> T:
     return WebDriverWait(driver, timeout).until(check)
 
 
@@ -150,7 +153,7 @@ def test_hq_lawyer_works_the_booth_case_in_a_browser(
             driver.find_element(By.ID, "sign-in").click()
             message = _wait(driver, lambda d: d.find_element(By.ID, "message"))
             expected = "Wrong organisation" if lang == "en" else "组织、姓名、密码或验证码错误"
-            assert expected in message.text  # type: ignore[attr-defined]
+            assert expected in message.text
             _shot(driver, f"login-error-{lang}", shots)
 
         for lang in ("en", "zh_CN"):
@@ -179,7 +182,7 @@ def test_hq_lawyer_works_the_booth_case_in_a_browser(
             if lang == "en":
                 driver.find_element(By.ID, "download").click()
                 got = _wait(driver, lambda _d: _finished_download(downloads))
-                assert got.name == "booth-photo.jpg"
+                assert got is not None and got.name == "booth-photo.jpg"
                 assert hashlib.sha256(got.read_bytes()).hexdigest() == expected_sha
 
             # Publish an alert; the booth laptop pulls it, the responder acknowledges it.
@@ -212,7 +215,7 @@ def test_hq_lawyer_works_the_booth_case_in_a_browser(
             _sign_in(driver, base, "Acme Tools", "Admin")
             driver.find_element(By.ID, "nav-devices").click()
             driver.find_element(By.ID, "make-code").click()
-            code = _wait(driver, lambda d: d.find_element(By.ID, "code")).text  # type: ignore[attr-defined]
+            code = _wait(driver, lambda d: d.find_element(By.ID, "code")).text
             assert len(code.replace("-", "")) == 20
             qr = driver.find_element(By.ID, "qr")
             assert driver.execute_script("return arguments[0].naturalWidth", qr) > 0

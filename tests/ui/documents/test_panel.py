@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtPdf import QPdfDocument
+from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
 from fairdesk import cases
 from fairdesk.documents import service
 from fairdesk.i18n import set_language
 from fairdesk.store import Store
+from ui.documents.panel import DocumentsPanel
 from ui.extensions import CASE_PANELS
 
 
@@ -23,12 +25,14 @@ def test_panel_renders_via_dialog_and_previews(
     case_id = next(r.id for r in cases.list_cases(demo_store) if "榨汁机" in r.title)
     panel_def = next(p for p in CASE_PANELS if p.key == "documents")
     panel = panel_def.factory(demo_store, case_id)
+    assert isinstance(panel, DocumentsPanel)
     qtbot.addWidget(panel)
     panel.resize(1200, 800)
     dialog = panel.new_document()
     dialog.kind.setCurrentIndex(dialog.kind.findData("panel_response"))
     dialog.language.setCurrentIndex(dialog.language.findData("de"))
-    assert "complainant" in dialog.inputs and dialog.inputs["complainant"].text()  # from the case
+    complainant = dialog.inputs.get("complainant")
+    assert isinstance(complainant, QLineEdit) and complainant.text()  # from the case
     dialog.set_field("company_name", "Größe GmbH")
     dialog.generate()  # required fields missing: the dialog says which, nothing is stored
     assert dialog.isVisible() and "signatory_name" in dialog.status.text()
@@ -44,6 +48,7 @@ def test_panel_renders_via_dialog_and_previews(
     assert "Größe GmbH" in panel.pdf.getAllText(0).text()
     panel.grab().save(str(tmp_path / f"panel-{language}.png"))  # type: ignore[operator]
     dialog2 = panel.new_document()
-    assert dialog2.inputs["company_name"].text() == "Größe GmbH"  # remembered for this case
+    company = dialog2.inputs["company_name"]
+    assert isinstance(company, QLineEdit) and company.text() == "Größe GmbH"  # remembered
     dialog2.grab().save(str(tmp_path / f"dialog-{language}.png"))  # type: ignore[operator]
     dialog2.reject()

@@ -9,6 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from fairdesk import cases
 from fairdesk.store import Store
+from ui.documents.panel import DocumentsPanel
 from ui.extensions import CASE_PANELS
 
 
@@ -22,8 +23,8 @@ def _render(qtbot: QtBot, panel: object, company: str) -> None:
     qtbot.waitUntil(lambda: not dialog.isVisible())
 
 
-def _preview_text(panel: object) -> str:
-    pdf = panel.pdf  # type: ignore[attr-defined]
+def _preview_text(panel: DocumentsPanel) -> str:
+    pdf = panel.pdf
     assert pdf.status() == QPdfDocument.Status.Ready
     return "\n".join(pdf.getAllText(page).text() for page in range(pdf.pageCount()))
 
@@ -34,6 +35,7 @@ def test_preview_shows_the_document_just_rendered(qtbot: QtBot, demo_store: Stor
     case_id = next(r.id for r in cases.list_cases(demo_store) if "榨汁机" in r.title)
     panel_def = next(p for p in CASE_PANELS if p.key == "documents")
     panel = panel_def.factory(demo_store, case_id)
+    assert isinstance(panel, DocumentsPanel)
     qtbot.addWidget(panel)
     panel.resize(1200, 800)
     panel.show()
@@ -46,7 +48,8 @@ def test_preview_shows_the_document_just_rendered(qtbot: QtBot, demo_store: Stor
         pos=panel.table.visualRect(panel.table.model().index(0, 0)).center(),
     )
     _render(qtbot, panel, "Beta Export Ltd")
-    assert panel.current() is not None and panel.current().version == 2
+    current = panel.current()
+    assert current is not None and current.version == 2
     text = _preview_text(panel)
     assert "Beta Export Ltd" in text and "Alpha Trading GmbH" not in text
-    assert panel.current().sha256[:16] in panel.info.text() or "SHA-256" in panel.info.text()
+    assert current.sha256[:16] in panel.info.text() or "SHA-256" in panel.info.text()

@@ -160,9 +160,8 @@ def test_pages_render_in_chinese(qtbot: QtBot, demo_store: Store) -> None:
     maps_page = RiskMapsPage(demo_store)
     qtbot.addWidget(library_page)
     qtbot.addWidget(maps_page)
-    assert (
-        "参考资料库" in library_page.findChild(type(library_page.count_label), "pageTitle").text()
-    )
+    title = library_page.findChild(type(library_page.count_label), "pageTitle")
+    assert title is not None and "参考资料库" in title.text()
     assert maps_page.tabs.tabText(0) == "高风险企业（我方出海企业）"
     assert (
         maps_page.views["destinations"].model.data(

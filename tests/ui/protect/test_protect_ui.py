@@ -49,7 +49,8 @@ def test_first_run_setup_then_recovery_key(qtbot: QtBot, data_dir: Path, tmp_pat
     assert keys.unlock_with_passphrase(data_dir, PASS) == dialog.result_key
     shown = RecoveryKeyDialog(dialog.recovery_key)
     qtbot.addWidget(shown)
-    assert dialog.recovery_key in shown.findChild(QLabel, "recoveryKey").text()
+    label = shown.findChild(QLabel, "recoveryKey")
+    assert label is not None and dialog.recovery_key in label.text()
     shown.save_to(tmp_path / "key.txt")
     saved = (tmp_path / "key.txt").read_text(encoding="utf-8")
     assert keys.unlock_with_recovery_key(data_dir, saved.splitlines()[-1]) == dialog.result_key
