@@ -613,7 +613,7 @@ def create_case(store: Store, data: CaseInput, *, now: datetime | None = None) -
                 _("Case number {number} is already used by another case.").format(number=number)
             ) from exc
         case_id = case.id
-    events.emit("case_changed", case_id)
+    events.emit(events.Change.CASE, case_id)
     return case_id
 
 
@@ -731,7 +731,7 @@ def edit_case(
         if edited:
             _timeline(session, case, "edit", "", ", ".join(edited), reason)
         search.reindex_case(session, case)
-    events.emit("case_changed", case_id)
+    events.emit(events.Change.CASE, case_id)
 
 
 def delete_case(store: Store, case_id: str, *, reason: str) -> None:
@@ -752,7 +752,7 @@ def delete_case(store: Store, case_id: str, *, reason: str) -> None:
         )
         _timeline(session, case, "deleted", "", "", why)
         search.reindex_case(session, case)
-    events.emit("case_changed", case_id)
+    events.emit(events.Change.CASE, case_id)
 
 
 def add_party(store: Store, case_id: str, data: PartyInput) -> str:
@@ -765,7 +765,7 @@ def add_party(store: Store, case_id: str, data: PartyInput) -> str:
         session.refresh(case, ["parties"])
         _relevel(session, case, now, library)  # a court party can move the situation (UPC)
         search.reindex_case(session, case)
-    events.emit("case_changed", case_id)
+    events.emit(events.Change.CASE, case_id)
     return party_id
 
 
@@ -779,7 +779,7 @@ def add_right(store: Store, case_id: str, data: RightInput) -> str:
         session.refresh(case, ["rights"])
         _relevel(session, case, now, library)  # a unitary patent can move the situation (UPC)
         search.reindex_case(session, case)
-    events.emit("case_changed", case_id)
+    events.emit(events.Change.CASE, case_id)
     return right_id
 
 
@@ -857,7 +857,7 @@ def edit_party(store: Store, party_id: str, changes: dict[str, Any]) -> None:
             _timeline(session, case, "party_edited", "", f"{party.name}: {', '.join(edited)}")
             search.reindex_case(session, case)
         case_id = case.id
-    events.emit("case_changed", case_id)
+    events.emit(events.Change.CASE, case_id)
 
 
 def remove_party(store: Store, party_id: str, *, reason: str = "") -> None:
@@ -899,7 +899,7 @@ def edit_right(store: Store, right_id: str, changes: dict[str, Any]) -> None:
             )
             search.reindex_case(session, case)
         case_id = case.id
-    events.emit("case_changed", case_id)
+    events.emit(events.Change.CASE, case_id)
 
 
 def remove_right(store: Store, right_id: str, *, reason: str = "") -> None:
@@ -927,7 +927,7 @@ def _remove_case_row(
         _timeline(session, case, f"{table.removeprefix('ip_')}_removed", label(row), "", why)
         search.reindex_case(session, case)
         case_id = case.id
-    events.emit("case_changed", case_id)
+    events.emit(events.Change.CASE, case_id)
 
 
 def add_deadline(
@@ -944,7 +944,7 @@ def add_deadline(
         case = _find_case(session, case_id)
         deadline_id = _add_deadline(session, case, data, now, allow_past=allow_past).id
         _relevel(session, case, now, library)
-    events.emit("case_changed", case_id)
+    events.emit(events.Change.CASE, case_id)
     return deadline_id
 
 
@@ -975,7 +975,7 @@ def set_deadline_done(store: Store, deadline_id: str, done: bool = True) -> None
         )
         _relevel(session, case, now, library)
         case_id = case.id
-    events.emit("case_changed", case_id)
+    events.emit(events.Change.CASE, case_id)
 
 
 def add_note(store: Store, case_id: str, text_value: str) -> str:
@@ -984,7 +984,7 @@ def add_note(store: Store, case_id: str, text_value: str) -> str:
         case = _find_case(session, case_id)
         note_id = _add_note(session, case, text_value, now).id
         search.reindex_case(session, case)
-    events.emit("case_changed", case_id)
+    events.emit(events.Change.CASE, case_id)
     return note_id
 
 
@@ -1034,7 +1034,7 @@ def refresh_levels(store: Store, now: datetime | None = None, *, full: bool = Fa
             if before != (case.level, case.computed_level, case.level_reason):
                 changed.add(case.id)
     if changed:
-        events.emit("levels_changed", "")
+        events.emit(events.Change.LEVELS, "")
     return len(changed)
 
 

@@ -9,8 +9,24 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from enum import StrEnum
 
-Listener = Callable[[str, str], None]  # (event kind, id)
+
+class Change(StrEnum):
+    """What changed; the id passed with it names the case (or fair, alert, library version)."""
+
+    CASE = "case_changed"  # a case's own fields, parties, rights, deadlines or notes
+    LEVELS = "levels_changed"  # warning levels were recomputed (id empty: possibly every case)
+    FAIR = "fair_changed"
+    ALERTS = "alerts_changed"
+    REFERENCE = "reference_updated"  # a new reference library edition is in use (id: version)
+    EVIDENCE = "evidence_changed"  # id: the case
+    CUSTODY = "custody_changed"  # id: the case
+    DOCUMENT = "document_added"  # id: the case
+    TIMESTAMPS = "timestamps_changed"  # new RFC 3161 tokens were stored (id empty)
+
+
+Listener = Callable[[Change, str], None]  # (what changed, id)
 
 _lock = threading.Lock()
 _listeners: list[Listener] = []
@@ -28,7 +44,7 @@ def unsubscribe(listener: Listener) -> None:
             _listeners.remove(listener)
 
 
-def emit(kind: str, object_id: str = "") -> None:
+def emit(kind: Change, object_id: str = "") -> None:
     with _lock:
         listeners = list(_listeners)
     for listener in listeners:

@@ -325,7 +325,7 @@ def create_fair(store: Store, data: FairInput) -> str:
             changes={name: getattr(fair, name) for name in FAIR_FIELDS},
         )
         fair_id = fair.id
-    events.emit("fair_changed", fair_id)
+    events.emit(events.Change.FAIR, fair_id)
     return fair_id
 
 
@@ -387,7 +387,7 @@ def edit_fair(store: Store, fair_id: str, changes: dict[str, Any]) -> FairRow:
                 changes=changed,
             )
         row = fair_row(fair)
-    events.emit("fair_changed", fair_id)
+    events.emit(events.Change.FAIR, fair_id)
     return row
 
 

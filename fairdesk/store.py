@@ -105,7 +105,7 @@ class Store:
 
         added = seed_catalogue(self.engine)
         if added:
-            events.emit("fair_changed")
+            events.emit(events.Change.FAIR)
         return added
 
     @property

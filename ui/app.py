@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from fairdesk import firstrun
 from fairdesk.errors import StoreError
+from fairdesk.events import Change
 from fairdesk.i18n import LANGUAGES, _, set_language
 from fairdesk.paths import resolve_data_dir
 from fairdesk.protect import keys
@@ -171,7 +172,7 @@ class Application:
         self.refresh_levels(full=True)
 
     def _core_changed(self, kind: str, _object_id: str) -> None:
-        if kind == "reference_updated":  # R6 reads the library: re-level every case
+        if kind == Change.REFERENCE:  # R6 reads the library: re-level every case
             self.refresh_levels(full=True)
 
     def refresh_levels(self, full: bool = False) -> None:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from fairdesk import __version__
+from fairdesk.events import Change
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from ui import about, extensions
@@ -276,9 +277,9 @@ class MainWindow(QMainWindow):
             self.case_detail.reload()
 
     def _core_changed(self, kind: str, object_id: str) -> None:
-        if kind in ("case_changed", "levels_changed", "fair_changed") or kind.startswith("sync"):
+        if kind in (Change.CASE, Change.LEVELS, Change.FAIR):
             self._reload_timer.start()
-        if kind == "case_changed" and self.showing_case() and object_id == self.case_detail.case_id:
+        if kind == Change.CASE and self.showing_case() and object_id == self.case_detail.case_id:
             self.case_detail.reload()
 
     def about(self) -> None:

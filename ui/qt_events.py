@@ -22,8 +22,8 @@ class EventBridge(QObject):
         self._relay.connect(self.changed, Qt.ConnectionType.QueuedConnection)
         events.subscribe(self._listener)
 
-    def _listener(self, kind: str, object_id: str) -> None:
-        self._relay.emit(kind, object_id)
+    def _listener(self, kind: events.Change, object_id: str) -> None:
+        self._relay.emit(str(kind), object_id)
 
     def close(self) -> None:
         events.unsubscribe(self._listener)

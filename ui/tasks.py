@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, SignalInstance, Slot
 
 from fairdesk.errors import FairDeskError
 from fairdesk.i18n import _
@@ -62,9 +62,21 @@ class _Job(QRunnable):
         try:
             result = self.fn()
         except BaseException as exc:  # delivered to on_error on the GUI thread
-            self.relay.failed.emit(exc)
+            self._deliver(self.relay.failed, exc)
         else:
-            self.relay.done.emit(result)
+            self._deliver(self.relay.done, result)
+
+    @staticmethod
+    def _deliver(signal: SignalInstance, value: object) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError:
+            # The relay is deleted only when the application is quitting: nobody is left to
+            # tell, and the work itself has completed (it committed before returning).
+            if isinstance(value, BaseException):
+                log.warning("task failed after the application quit", exc_info=value)
+            else:
+                log.debug("task finished after the application quit")
 
 
 class TaskRunner(QObject):

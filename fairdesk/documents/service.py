@@ -255,7 +255,7 @@ def render_document(
     cover_row = (
         _store(store, prepared, cover, fmt, paper, cover_of=row) if cover is not None else None
     )
-    events.emit("document_added", prepared.case_id)
+    events.emit(events.Change.DOCUMENT, prepared.case_id)
     return GenerationResult(
         row,
         rendered.data,

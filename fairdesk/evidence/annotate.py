@@ -85,7 +85,7 @@ def _save(
             )
             item.hall, item.booth = source.hall, source.booth
             row = item_row(item)
-    events.emit("evidence_changed", source.case_id)
+    events.emit(events.Change.EVIDENCE, source.case_id)
     return row
 
 

@@ -480,7 +480,7 @@ def import_file(
                 return _reject(path, str(exc), blob.sha256)
     finally:
         handle.close()
-    events.emit("evidence_changed", case_id)
+    events.emit(events.Change.EVIDENCE, case_id)
     return ImportOutcome(shown, name, IMPORTED, blob.sha256, described.note, item_id)
 
 

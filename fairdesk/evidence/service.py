@@ -285,7 +285,7 @@ def record_custody(
         row = record_custody_in(
             session, action=action, sha256=sha256, case_id=case_id, item_id=item_id, details=details
         )
-    events.emit("custody_changed", case_id)
+    events.emit(events.Change.CUSTODY, case_id)
     return row
 
 
@@ -337,7 +337,7 @@ def edit_item(store: Store, item_id: str, changes: dict[str, Any]) -> ItemRow:
             changes=clean,
         )
         row = item_row(item)
-    events.emit("evidence_changed", row.case_id)
+    events.emit(events.Change.EVIDENCE, row.case_id)
     return row
 
 
@@ -367,7 +367,7 @@ def hide_item(store: Store, item_id: str, reason: str) -> ItemRow:
             details={"reason": why},
         )
         row = item_row(item)
-    events.emit("evidence_changed", row.case_id)
+    events.emit(events.Change.EVIDENCE, row.case_id)
     return row
 
 
@@ -392,7 +392,7 @@ def restore_item(store: Store, item_id: str) -> ItemRow:
             session, action=RESTORE, item_sha256=item.sha256, item_id=item.id, case_id=item.case_id
         )
         row = item_row(item)
-    events.emit("evidence_changed", row.case_id)
+    events.emit(events.Change.EVIDENCE, row.case_id)
     return row
 
 
@@ -439,7 +439,7 @@ def purge_item(store: Store, item_id: str, reason: str) -> ItemRow:
         sha = item.sha256
     if others is None:  # after the commit: a crash in between leaves bytes, never a lie
         vault.purge(sha)
-    events.emit("evidence_changed", row.case_id)
+    events.emit(events.Change.EVIDENCE, row.case_id)
     return row
 
 

@@ -51,7 +51,6 @@ HEAD_FORMAT = "fairdesk-custody-head/1"
 HQ_TSA_NAME = "HQ"
 CONFIG_NAME = "timestamps.json"  # in the data folder: the public TSAs the company trusts
 TSA_DIR = "timestamps"  # in the data folder: HQ's pinned TSA root
-CHANGED_EVENT = "timestamps_changed"  # fairdesk.events: new tokens were stored
 QUERY_TYPE = "application/timestamp-query"
 REPLY_TYPE = "application/timestamp-reply"
 _DIGESTS: dict[str, type[hashes.HashAlgorithm]] = {

@@ -183,7 +183,7 @@ def store_alerts(store: Store, alerts: list[dict[str, Any]]) -> StoreResult:
                     setattr(row, key, value)
                 updated += 1
     if stored or updated:
-        events.emit("alerts_changed", "")
+        events.emit(events.Change.ALERTS, "")
     return StoreResult(stored, updated, tuple(skipped))
 
 
@@ -257,7 +257,7 @@ def acknowledge(store: Store, alert_id: str, *, now: datetime | None = None) -> 
                 },
             )
         row = _row(alert)
-    events.emit("alerts_changed", alert_id)
+    events.emit(events.Change.ALERTS, alert_id)
     return row
 
 

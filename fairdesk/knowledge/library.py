@@ -1181,7 +1181,7 @@ def apply_reference_update(store: Store, payload: dict[str, Any]) -> AppliedUpda
     _active_cache[(str(store.data_dir), new.library_version)] = new
     from fairdesk import events  # late: events has no dependencies, this only keeps imports flat
 
-    events.emit("reference_updated", str(new.library_version))
+    events.emit(events.Change.REFERENCE, str(new.library_version))
     return AppliedUpdate(new.library_version, new.edition, current.library_version, changes)
 
 

@@ -185,7 +185,7 @@ def resolve(
                 )
         mutation_id = entry.mutation_id
     if case_id:
-        events.emit("case_changed", case_id)
+        events.emit(events.Change.CASE, case_id)
     return mutation_id
 
 

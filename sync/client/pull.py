@@ -210,7 +210,7 @@ def pull_all(
         stats.pages += 1
         stats.changes += len(page.changes)
         for case_id in touched:
-            events.emit("case_changed", case_id)
+            events.emit(events.Change.CASE, case_id)
         if on_progress is not None:
             on_progress(len(page.changes))
         if not page.has_more:

@@ -172,5 +172,5 @@ def stamp_pending(store: Store, transport: Transport) -> StampReport:
             timestamps.save_token(session, pending, name, url, verified)
         report.stored += 1
     if report.stored:
-        events.emit(timestamps.CHANGED_EVENT)  # the evidence tab recounts what is covered
+        events.emit(events.Change.TIMESTAMPS)  # the evidence tab recounts what is covered
     return report

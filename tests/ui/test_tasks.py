@@ -62,3 +62,21 @@ def test_explain_gives_one_sentence_for_each_kind_of_failure() -> None:
     assert "Traceback" not in explain(RuntimeError("boom")) and "boom" not in explain(
         RuntimeError("boom")
     )
+
+
+def test_a_task_that_ends_after_its_relay_is_gone_says_so_in_the_log_and_does_not_raise(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """At quit, Qt deletes the relays while a worker may still be finishing a saved change."""
+    import shiboken6
+
+    from ui.tasks import _Job, _Relay
+
+    gone = _Relay()
+    shiboken6.delete(gone)
+    with caplog.at_level(logging.DEBUG, logger="ui.tasks"):
+        _Job(lambda: 42, gone).run()  # raised RuntimeError("Signal source has been deleted")
+        _Job(lambda: _crash(1), gone).run()
+    messages = [(r.levelno, r.getMessage()) for r in caplog.records]
+    assert (logging.DEBUG, "task finished after the application quit") in messages
+    assert (logging.WARNING, "task failed after the application quit") in messages

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fairdesk.events import Change
 from fairdesk.evidence import inbox, service, timestamps
 from fairdesk.evidence.export import (
     ExportResult,
@@ -325,8 +326,8 @@ class EvidencePanel(QWidget):
 
     def _on_event(self, kind: str, object_id: str) -> None:
         if (
-            kind in ("evidence_changed", "custody_changed") and object_id == self.case_id
-        ) or kind == timestamps.CHANGED_EVENT:
+            kind in (Change.EVIDENCE, Change.CUSTODY) and object_id == self.case_id
+        ) or kind == Change.TIMESTAMPS:
             self.schedule_reload()
 
     def select(self, item_id: str) -> None:

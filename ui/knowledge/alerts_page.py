@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fairdesk.events import Change
 from fairdesk.i18n import N_, _
 from fairdesk.knowledge import alerts
 from fairdesk.knowledge.alerts import AlertRow
@@ -152,7 +153,7 @@ class AlertsPage(QWidget):
         self.reload()
 
     def _core_changed(self, kind: str, _id: str) -> None:
-        if kind == "alerts_changed":
+        if kind == Change.ALERTS:
             self.reload()
 
     def reload(self) -> None:

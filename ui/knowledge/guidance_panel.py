@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from fairdesk import cases
 from fairdesk.cases import CaseDetail
+from fairdesk.events import Change
 from fairdesk.i18n import N_, _, current_language
 from fairdesk.knowledge import guidance
 from fairdesk.knowledge.guidance import Guidance, ProposedDeadline
@@ -179,7 +180,7 @@ class GuidancePanel(QScrollArea):
         self.reload()
 
     def _core_changed(self, kind: str, object_id: str) -> None:
-        if kind == "reference_updated" or (kind == "case_changed" and object_id == self.case_id):
+        if kind == Change.REFERENCE or (kind == Change.CASE and object_id == self.case_id):
             self.reload()
 
     def reload(self) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fairdesk.events import Change
 from fairdesk.i18n import _
 from fairdesk.knowledge import library
 from fairdesk.knowledge.library import KIND_LABELS, Entry, Library
@@ -93,7 +94,7 @@ class LibraryPage(QWidget):
         runner().run(library.load_active, self.store, on_done=self._loaded, pool="read")
 
     def _core_changed(self, kind: str, _id: str) -> None:
-        if kind == "reference_updated":
+        if kind == Change.REFERENCE:
             self.reload()
 
     def _loaded(self, lib: Library) -> None:

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from fairdesk.errors import ValidationError
+from fairdesk.events import Change
 from fairdesk.fairs import FairRow, list_fairs
 from fairdesk.i18n import N_, _, current_language
 from fairdesk.knowledge import riskletter, riskmaps, riskprofile
@@ -425,7 +426,7 @@ class RiskMapsPage(QWidget):
         return RiskFilter(since=since, right_kind=RightKind(kind) if kind else None)
 
     def _core_changed(self, kind: str, _id: str) -> None:
-        if kind in ("case_changed", "alerts_changed", "levels_changed"):
+        if kind in (Change.CASE, Change.ALERTS, Change.LEVELS):
             self.reload()
 
     def reload(self) -> None:

@@ -85,7 +85,7 @@ def test_evidence_tab_shows_covered_and_waiting_items(
 
         # New tokens stored by a sync are announced; the tab recounts without a click.
         _stamp(store, tmp_path / "tsa2")
-        events.emit(timestamps.CHANGED_EVENT)
+        events.emit(events.Change.TIMESTAMPS)
         qtbot.waitUntil(  # type: ignore[attr-defined]
             lambda: (
                 panel.timestamp_label.text() == timestamps.case_coverage(store, case_id).summary()
