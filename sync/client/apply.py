@@ -22,8 +22,6 @@ That local number is kept on later pulls of the same case and never sent back.
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import logging
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -33,30 +31,43 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from fairdesk import search
+from fairdesk.documents.model import GeneratedDocument
+from fairdesk.evidence.models import CustodyEvent, EvidenceItem
 from fairdesk.i18n import _
 from fairdesk.ids import new_id
 from fairdesk.knowledge.levels import assess_stored_case
 from fairdesk.knowledge.library import Library
-from fairdesk.model import Base, Case, Device, Level, OutboxEntry, TimelineEvent
+from fairdesk.model import (
+    Base,
+    Case,
+    Deadline,
+    Device,
+    Fair,
+    IpRight,
+    Level,
+    Note,
+    OutboxEntry,
+    Party,
+    TimelineEvent,
+)
 from fairdesk.timeutil import utcnow
 from sync.protocol import ANNOTATION_FIELDS, APPEND_ONLY_ENTITIES
 
 log = logging.getLogger(__name__)
 
-# Wire entity -> local table. Tables of features that are not installed are skipped.
-ENTITY_TABLES = {
-    "fair": "fair",
-    "case": "case_file",
-    "party": "party",
-    "ip_right": "ip_right",
-    "deadline": "deadline",
-    "note": "note",
-    "timeline_event": "timeline_event",
-    "evidence_item": "evidence_item",
-    "custody_event": "custody_event",
-    "document": "documents",
+# Wire entity -> local model. Every synced entity ships with the app, so all are always here.
+ENTITY_MODELS: dict[str, type[Base]] = {
+    "fair": Fair,
+    "case": Case,
+    "party": Party,
+    "ip_right": IpRight,
+    "deadline": Deadline,
+    "note": Note,
+    "timeline_event": TimelineEvent,
+    "evidence_item": EvidenceItem,
+    "custody_event": CustodyEvent,
+    "document": GeneratedDocument,
 }
-_FEATURE_MODELS = ("fairdesk.evidence.models", "fairdesk.documents.model")
 # Columns each node computes for itself: never taken from the wire.
 LOCAL_ONLY = frozenset(
     {
@@ -77,14 +88,12 @@ WIRE_RENAMES: dict[str, dict[str, str]] = {"document": {"version": "doc_version"
 
 
 def tables() -> dict[str, Table]:
-    for name in _FEATURE_MODELS:
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
+    """Wire entity -> its local table."""
     found = {}
-    for entity, table_name in ENTITY_TABLES.items():
-        table = Base.metadata.tables.get(table_name)
-        if table is not None:
-            found[entity] = table
+    for entity, model in ENTITY_MODELS.items():
+        table = model.__table__
+        assert isinstance(table, Table)  # declarative models map to plain tables
+        found[entity] = table
     return found
 
 
