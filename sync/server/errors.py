@@ -10,6 +10,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from sync.protocol import SERVER_HEADER, SERVER_HEADER_VALUE, ErrorBody
 
@@ -77,7 +78,24 @@ async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
         body = ErrorBody(
             error=_STATUS_NAMES.get(exc.status_code, "error"), detail=safe_text(str(exc.detail))
         )
-    return error_response(exc.status_code, body, dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return error_response(exc.status_code, body, headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this address (RFC 9110: `Allow` on a 405).
+
+    Starlette names only the first route whose path matches, so `/v1/blobs/{digest}` (a HEAD
+    route and a GET route) answered `Allow: HEAD` and a client never learnt that GET exists.
+    """
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        route_methods = getattr(route, "methods", None)
+        if route_methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods.update(route_methods)
+    return sorted(methods)
 
 
 def safe_text(value: str, limit: int = 200) -> str:
@@ -135,5 +153,7 @@ def install_handlers(app: FastAPI) -> None:
 
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` entry documenting ErrorBody for the given status codes."""
+    """OpenAPI `responses=` entry documenting ErrorBody for the given status codes.
+
+    422 is documented for every route by `sync.server.openapi` (two possible shapes)."""
     return {code: {"model": ErrorBody} for code in codes}
