@@ -7,6 +7,10 @@ fuzzing in positive and negative mode, and stateful sequences that follow the li
 (create an upload → PATCH → complete). Every finding fails the test, except the documented ones
 (sync/server/README.md, "Known schemathesis findings"), which schemathesis.toml and the check
 in schemathesis_hooks.py allow per operation, status and `error` code only.
+
+On PostgreSQL only the fuzzing and stateful phases run: the coverage phase (about half the run)
+checks declarations and validation, which do not depend on the database, and the pair stays well
+under a minute on a loaded machine.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ SEED = 20261204
 REVOKE = r"/revoke$"
 
 
-def _run_st(server: LiveHq, token: str, workdir: Path, name: str, *select: str) -> dict[str, Any]:
+def _run_st(server: LiveHq, token: str, workdir: Path, name: str, *options: str) -> dict[str, Any]:
     report = workdir / f"{name}.json"
     env = {
         **os.environ,
@@ -49,7 +53,7 @@ def _run_st(server: LiveHq, token: str, workdir: Path, name: str, *select: str) 
             "json",
             "--report-json-path",
             str(report),
-            *select,
+            *options,
         ],
         cwd=workdir,  # st's .hypothesis and .schemathesis folders stay in tmp_path
         env=env,
@@ -76,16 +80,20 @@ def test_api_conforms_to_its_schema(live_server: LiveHq, tmp_path: Path) -> None
         fuzzer.upload(b"an evidence photo")
         operations = sum(len(item) for item in http.get("/openapi.json").json()["paths"].values())
 
+    phases = ["fuzzing", "stateful"]
+    if not live_server.db_url.startswith("postgresql"):
+        phases.insert(0, "coverage")
+    only = ("--phases", ",".join(phases))
     main = _run_st(
-        live_server, fuzzer.access_token, tmp_path, "main", "--exclude-path-regex", REVOKE
+        live_server, fuzzer.access_token, tmp_path, "main", *only, "--exclude-path-regex", REVOKE
     )
     revoke = _run_st(
-        live_server, revoker.access_token, tmp_path, "revoke", "--include-path-regex", REVOKE
+        live_server, revoker.access_token, tmp_path, "revoke", *only, "--include-path-regex", REVOKE
     )
 
     assert main["operations"]["tested"] + revoke["operations"]["tested"] == operations >= 19
     for report in (main, revoke):
         assert report["complete"] is True
-        for phase in ("coverage", "fuzzing"):
-            assert report["phases"][phase]["status"] == "success", report["phases"]
-    assert main["phases"]["stateful"]["status"] == "success", main["phases"]
+        for phase in phases:
+            if phase != "stateful" or report is main:  # revoking alone links nowhere
+                assert report["phases"][phase]["status"] == "success", report["phases"]
