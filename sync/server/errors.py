@@ -10,9 +10,9 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from sync.protocol import SERVER_HEADER, SERVER_HEADER_VALUE, ErrorBody
+from sync.server.openapi import methods_by_path
 
 log = logging.getLogger(__name__)
 
@@ -80,22 +80,25 @@ async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
         )
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
-        headers["Allow"] = ", ".join(allowed_methods(request))
+        allowed = published_methods(request)
+        if allowed:
+            headers["Allow"] = ", ".join(allowed)
     return error_response(exc.status_code, body, headers)
 
 
-def allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at this address (RFC 9110: `Allow` on a 405).
+def published_methods(request: Request) -> list[str]:
+    """The methods `/openapi.json` lists for this address (RFC 9110: `Allow` on a 405).
 
-    Starlette names only the first route whose path matches, so `/v1/blobs/{digest}` (a HEAD
+    Starlette named only the first route whose path matched, so `/v1/blobs/{digest}` (a HEAD
     route and a GET route) answered `Allow: HEAD` and a client never learnt that GET exists.
+    Taken from the published schema, `Allow` and the schema cannot disagree. Empty for an
+    address the schema does not list (the console): Starlette's own header stays.
     """
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        route_methods = getattr(route, "methods", None)
-        if route_methods and route.matches(request.scope)[0] is not Match.NONE:
-            methods.update(route_methods)
-    return sorted(methods)
+    table = getattr(request.app.state, "methods_by_path", None)
+    if table is None:
+        table = request.app.state.methods_by_path = methods_by_path(request.app.openapi())
+    path = request.scope["path"]
+    return next((methods for pattern, methods in table if pattern.fullmatch(path)), [])
 
 
 def safe_text(value: str, limit: int = 200) -> str:

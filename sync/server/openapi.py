@@ -9,6 +9,7 @@ schema-driven clients and fuzzers (tests/sync/server/test_schemathesis.py) see t
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI
@@ -104,3 +105,17 @@ def _settings_limits(path: str, method: str, operation: dict[str, Any], settings
             schema["maximum"] = settings.max_upload_bytes
         elif path.endswith("/sync/pull") and name == "limit":
             schema["maximum"] = settings.max_pull_limit
+
+
+def methods_by_path(schema: dict[str, Any]) -> list[tuple[re.Pattern[str], list[str]]]:
+    """Each published path as a pattern (`{name}` is one path segment, as Starlette's default
+    `str` parameters are) with the methods listed for it, upper case and sorted."""
+    table = []
+    for path, item in schema.get("paths", {}).items():
+        segments = [
+            "[^/]+" if part.startswith("{") and part.endswith("}") else re.escape(part)
+            for part in path.split("/")
+        ]
+        methods = sorted(method.upper() for method in item if method in _METHODS)
+        table.append((re.compile("/".join(segments)), methods))
+    return table
