@@ -9,6 +9,11 @@ Recognising the server
     the fair venue) and must be treated as "offline". ``GET /v1/health`` needs no token and answers
     ``{"name": "fairdesk-hq", "version": ..., "protocol": 1}``. Use :func:`is_server_response`.
 
+Numbers and the schema
+    Every integer a request carries (ids, versions, cursors, lengths, offsets) is at most
+    :data:`MAX_WIRE_INT` (2**53 - 1, exact in every JSON implementation). ``/openapi.json``
+    publishes the contract, including the server's configured limits.
+
 Enrolment and tokens
     ``POST /v1/devices/enroll`` with a one-time code printed by ``fairdesk-hq enroll-code`` returns
     the device id, a long-lived *refresh* token (keep it in the OS keychain) and a short-lived
@@ -71,8 +76,9 @@ Blobs (content addressed, SHA-256, tus-like resumable upload, verified at the en
     ``HEAD /v1/uploads/{id}`` gives ``Upload-Offset``. ``PATCH /v1/uploads/{id}`` with
     ``Upload-Offset`` and ``Upload-Checksum: sha256 <base64>`` (:func:`chunk_checksum`) and at
     most :data:`MAX_CHUNK_BYTES` of body: 204 with the new ``Upload-Offset``, 409 on an offset
-    mismatch, 460 on a bad checksum. ``POST /v1/uploads/{id}/complete?digest=sha256:<hex>`` makes
-    the server re-hash everything it stored: 201 and the blob exists, or 422 and the bytes are
+    mismatch, 460 on a bad checksum (422 on a malformed header).
+    ``POST /v1/uploads/{id}/complete?digest=sha256:<hex>`` makes the server re-hash everything
+    it stored: 201 and the blob exists, or 422 and the bytes are
     discarded; that upload is then over for good (PATCH answers 409 ``upload_failed``, HEAD 404):
     ``POST /v1/uploads`` again gives a new upload id from offset 0. 409 ``upload_busy`` (with
     ``Retry-After``) means another request of the same upload is writing or verifying: retry.
