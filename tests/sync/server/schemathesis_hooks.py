@@ -2,10 +2,13 @@
 
 The two binary request bodies of the API (a PATCH chunk, an RFC 3161 query) are sent as raw
 bytes, like `application/octet-stream`; without the alias Schemathesis cannot serialise them
-and skips those operations' positive cases.
+and skips those operations' positive cases. Two checks of our own: `documented_rejection` (a
+relaxed status must carry its documented reason) and `allow_on_every_405`.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import schemathesis
 
@@ -35,7 +38,7 @@ DOCUMENTED_REJECTIONS: dict[str, dict[int, frozenset[str]]] = {
 
 @schemathesis.check
 def documented_rejection(
-    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
 ) -> bool | None:
     """A schema-valid request refused with a relaxed status must carry a documented reason."""
     meta = case.meta
@@ -53,4 +56,26 @@ def documented_rejection(
             f"{response.status_code} for schema-valid data with error {error!r}; "
             f"documented: {sorted(allowed)}"
         )
+    return True
+
+
+@schemathesis.check
+def allow_on_every_405(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
+) -> bool | None:
+    """Every 405 names exactly the published methods of its address in `Allow` (RFC 9110).
+
+    The built-in `allow_header_conformance` looks at OPTIONS only and passes an empty `Allow`.
+    """
+    if response.status_code != 405:
+        return None
+    allow = ", ".join(response.headers.get("allow", []))
+    advertised = {method.strip().upper() for method in allow.split(",") if method.strip()}
+    declared = {
+        method.upper()
+        for method in case.operation.schema[case.operation.path]
+        if method.lower() in {"get", "head", "post", "put", "patch", "delete", "options", "trace"}
+    }
+    if advertised != declared:
+        raise AssertionError(f"405 with `Allow: {allow}`; the schema lists {sorted(declared)}")
     return True
