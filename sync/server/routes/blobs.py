@@ -27,6 +27,7 @@ from sync.protocol import (
     UPLOAD_LENGTH,
     UPLOAD_OFFSET,
     BlobInfo,
+    ErrorBody,
     UploadStatus,
 )
 from sync.server.db import Database
@@ -187,7 +188,7 @@ def _parse_checksum(value: str) -> bytes:
             "description": "last chunk stored and the upload completed",
             "headers": {UPLOAD_OFFSET: _OFFSET_HEADER},
         },
-        CHUNK_CHECKSUM_STATUS: {"description": "chunk checksum mismatch", "model": None},
+        CHUNK_CHECKSUM_STATUS: {"description": "chunk checksum mismatch", "model": ErrorBody},
         # 422 (invalid headers, or with Upload-Complete stored bytes that do not match the
         # digest) is documented for every route by `sync.server.openapi`.
         **error_responses(400, 401, 404, 409, 413),

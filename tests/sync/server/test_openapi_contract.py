@@ -144,9 +144,9 @@ def test_raw_bodies_are_declared(http: TestClient) -> None:
     assert tsa["required"] is True and list(tsa["content"]) == ["application/timestamp-query"]
     chunk = paths["/v1/uploads/{upload_id}"]["patch"]["requestBody"]
     assert list(chunk["content"]) == ["application/offset+octet-stream"]
-    assert (
-        "Upload-Offset" in paths["/v1/uploads/{upload_id}"]["patch"]["responses"]["204"]["headers"]
-    )
+    patch = paths["/v1/uploads/{upload_id}"]["patch"]["responses"]
+    assert "Upload-Offset" in patch["204"]["headers"]
+    assert patch["460"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
 
 
 def test_optional_parameters_are_not_nullable(http: TestClient, admin: DeviceClient) -> None:
