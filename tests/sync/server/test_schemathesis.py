@@ -1,5 +1,5 @@
 """Schemathesis against a live `fairdesk-hq` on SQLite and PostgreSQL: every check, a fixed seed,
-bounded examples (schemathesis.toml), all four phases.
+bounded examples (schemathesis.toml); coverage, fuzzing and stateful phases.
 
 The `st` command line runs as a subprocess against the real server, as an attacker's tool would:
 the coverage phase (boundary values, missing headers, unsupported methods with their `Allow`),
