@@ -9,6 +9,11 @@ Recognising the server
     the fair venue) and must be treated as "offline". ``GET /v1/health`` needs no token and answers
     ``{"name": "fairdesk-hq", "version": ..., "protocol": 1}``. Use :func:`is_server_response`.
 
+Numbers and the schema
+    Every integer a request carries (ids, versions, cursors, lengths, offsets) is at most
+    :data:`MAX_WIRE_INT` (2**53 - 1, exact in every JSON implementation). ``/openapi.json``
+    publishes the contract, including the server's configured limits.
+
 Enrolment and tokens
     ``POST /v1/devices/enroll`` with a one-time code printed by ``fairdesk-hq enroll-code`` returns
     the device id, a long-lived *refresh* token (keep it in the OS keychain) and a short-lived
@@ -71,8 +76,9 @@ Blobs (content addressed, SHA-256, tus-like resumable upload, verified at the en
     ``HEAD /v1/uploads/{id}`` gives ``Upload-Offset``. ``PATCH /v1/uploads/{id}`` with
     ``Upload-Offset`` and ``Upload-Checksum: sha256 <base64>`` (:func:`chunk_checksum`) and at
     most :data:`MAX_CHUNK_BYTES` of body: 204 with the new ``Upload-Offset``, 409 on an offset
-    mismatch, 460 on a bad checksum. ``POST /v1/uploads/{id}/complete?digest=sha256:<hex>`` makes
-    the server re-hash everything it stored: 201 and the blob exists, or 422 and the bytes are
+    mismatch, 460 on a bad checksum (422 on a malformed header).
+    ``POST /v1/uploads/{id}/complete?digest=sha256:<hex>`` makes the server re-hash everything
+    it stored: 201 and the blob exists, or 422 and the bytes are
     discarded; that upload is then over for good (PATCH answers 409 ``upload_failed``, HEAD 404):
     ``POST /v1/uploads`` again gives a new upload id from offset 0. 409 ``upload_busy`` (with
     ``Retry-After``) means another request of the same upload is writing or verifying: retry.
@@ -124,6 +130,11 @@ SERVER_HEADER = "X-FairDesk-Server"
 SERVER_HEADER_VALUE = f"{SERVER_NAME}/{PROTOCOL_VERSION}"
 
 MAX_MUTATIONS_PER_PUSH = 500
+# Largest integer in any request field (ids, versions, cursors, lengths, offsets): 2**53 - 1,
+# the largest that every JSON implementation carries exactly (RFC 8259 section 6, I-JSON). The
+# former 2**62 was exact in Python's JSON but a double (JavaScript, schema tools) reads it as
+# 4611686018427388000, so tools sent 2**62 + 95 as "valid" and got 422.
+MAX_WIRE_INT = 2**53 - 1
 MAX_PULL_LIMIT = 1000
 DEFAULT_PULL_LIMIT = 500
 # Deepest nesting of objects/arrays accepted in `changes` (level 1 = `changes` itself); far below
@@ -191,8 +202,18 @@ def _storable_text(value: str) -> str:
     return value
 
 
+# The NUL half of that rule as a JSON Schema pattern, so the published schema says what is
+# refused (only published: `_storable_text` checks). Lone surrogates need no pattern: they are
+# not Unicode text, which JSON strings must be (RFC 7493, I-JSON), and a surrogate range is a
+# pattern that Rust-based validators (jsonschema-rs, used by Schemathesis) cannot compile.
+STORABLE_TEXT_PATTERN = r"^[^\u0000]*$"
+
 # A request string the server stores or looks up (names, ids, tokens): refused with 422 otherwise.
-Text = Annotated[str, AfterValidator(_storable_text)]
+Text = Annotated[
+    str,
+    AfterValidator(_storable_text),
+    Field(json_schema_extra={"pattern": STORABLE_TEXT_PATTERN}),
+]
 
 
 class _Wire(BaseModel):
@@ -245,13 +266,13 @@ class TokenResponse(_Wire):
 
 
 class Mutation(_Wire):
-    mutation_id: int = Field(ge=1, le=2**62)
+    mutation_id: int = Field(ge=1, le=MAX_WIRE_INT)
     # entity and entity_id are checked by the server per mutation, so that one bad mutation is
     # rejected on its own instead of blocking the whole queue with a 422.
     entity: str = Field(max_length=64)
     entity_id: str = Field(max_length=64)
     op: MutationOp
-    base_version: int | None = Field(default=None, ge=0, le=2**62)
+    base_version: int | None = Field(default=None, ge=0, le=MAX_WIRE_INT)
     changes: dict[str, Any] = Field(default_factory=dict)
     blob_refs: list[str] = Field(default_factory=list, max_length=100)
     client_time: str = Field(default="", max_length=64)

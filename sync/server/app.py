@@ -16,6 +16,7 @@ from sync.server.console import routes as console
 from sync.server.db import migrate, open_database
 from sync.server.errors import install_handlers
 from sync.server.middleware import HqMiddleware
+from sync.server.openapi import install as install_openapi
 from sync.server.routes import blobs, cases, devices, health, reference, sync
 from sync.server.routes import tsa as tsa_routes
 
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.store = open_store(settings)
     app.state.tsa = tsa.load_or_create(settings.resolved_tsa_dir())  # generated at first start
     install_handlers(app)
+    install_openapi(app, settings)
     console.mount(app)
     for module in (health, devices, sync, cases, blobs, reference, tsa_routes):
         app.include_router(module.router, prefix=API_PREFIX)

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sync.protocol import SERVER_HEADER, SERVER_HEADER_VALUE, ErrorBody
+from sync.server.openapi import methods_by_path
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,27 @@ async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
         body = ErrorBody(
             error=_STATUS_NAMES.get(exc.status_code, "error"), detail=safe_text(str(exc.detail))
         )
-    return error_response(exc.status_code, body, dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        allowed = published_methods(request)
+        if allowed:
+            headers["Allow"] = ", ".join(allowed)
+    return error_response(exc.status_code, body, headers)
+
+
+def published_methods(request: Request) -> list[str]:
+    """The methods `/openapi.json` lists for this address (RFC 9110: `Allow` on a 405).
+
+    Starlette named only the first route whose path matched, so `/v1/blobs/{digest}` (a HEAD
+    route and a GET route) answered `Allow: HEAD` and a client never learnt that GET exists.
+    Taken from the published schema, `Allow` and the schema cannot disagree. Empty for an
+    address the schema does not list (the console): Starlette's own header stays.
+    """
+    table = getattr(request.app.state, "methods_by_path", None)
+    if table is None:
+        table = request.app.state.methods_by_path = methods_by_path(request.app.openapi())
+    path = request.scope["path"]
+    return next((methods for pattern, methods in table if pattern.fullmatch(path)), [])
 
 
 def safe_text(value: str, limit: int = 200) -> str:
@@ -135,5 +156,7 @@ def install_handlers(app: FastAPI) -> None:
 
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` entry documenting ErrorBody for the given status codes."""
+    """OpenAPI `responses=` entry documenting ErrorBody for the given status codes.
+
+    422 is documented for every route by `sync.server.openapi` (two possible shapes)."""
     return {code: {"model": ErrorBody} for code in codes}

@@ -22,10 +22,12 @@ from starlette.requests import ClientDisconnect
 from sync.protocol import (
     CHUNK_CHECKSUM_STATUS,
     DIGEST_PATTERN,
+    MAX_WIRE_INT,
     UPLOAD_COMPLETE,
     UPLOAD_LENGTH,
     UPLOAD_OFFSET,
     BlobInfo,
+    ErrorBody,
     UploadStatus,
 )
 from sync.server.db import Database
@@ -39,6 +41,11 @@ router = APIRouter(tags=["blobs"])
 
 Digest = Annotated[str, Path(pattern=DIGEST_PATTERN, max_length=71)]
 UploadId = Annotated[str, Path(max_length=64)]
+# `sha256 ` and the base64 of 32 bytes (tus checksum extension), as `chunk_checksum` makes it.
+CHECKSUM_PATTERN = r"^sha256 [A-Za-z0-9+/]{43}=$"
+_OFFSET_HEADER = {"description": "bytes of the upload HQ holds", "schema": {"type": "integer"}}
+_LENGTH_HEADER = {"description": "length in bytes", "schema": {"type": "integer"}}
+_CHUNK_BODY = "application/offset+octet-stream"
 
 
 # --- reading blobs -------------------------------------------------------------------------
@@ -70,7 +77,15 @@ def _visible_blob(db: Database, caller: Caller, sha: str) -> int | None:
         return size
 
 
-@router.head("/blobs/{digest}", responses=error_responses(401, 404))
+@router.head(
+    "/blobs/{digest}",
+    # A HEAD answer has no body and so no content type: none is documented.
+    response_class=Response,
+    responses={
+        200: {"description": "HQ holds the blob", "headers": {UPLOAD_LENGTH: _LENGTH_HEADER}},
+        **error_responses(401, 404),
+    },
+)
 def head_blob(digest: Digest, caller: CallerDep, db: DatabaseDep) -> Response:
     size = _visible_blob(db, caller, digest.removeprefix("sha256:"))
     if size is None:
@@ -116,21 +131,31 @@ ServiceDep = Annotated[UploadService, Depends(_service)]
 @router.post(
     "/uploads",
     status_code=201,
-    responses={200: {"model": UploadStatus}, **error_responses(401, 409, 413, 422)},
+    responses={200: {"model": UploadStatus}, **error_responses(401, 409, 413)},
 )
 async def create_upload(
     response: Response,
     caller: CallerDep,
     uploads: ServiceDep,
     idempotency_key: Annotated[str, Header(pattern=DIGEST_PATTERN, max_length=71)],
-    upload_length: Annotated[int, Header(ge=0, le=2**62)],
+    upload_length: Annotated[int, Header(ge=0, le=MAX_WIRE_INT)],
 ) -> UploadStatus:
     status, body = await run_in_threadpool(uploads.create, caller, idempotency_key, upload_length)
     response.status_code = status
     return body
 
 
-@router.head("/uploads/{upload_id}", responses=error_responses(401, 404))
+@router.head(
+    "/uploads/{upload_id}",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "where to resume",
+            "headers": {UPLOAD_OFFSET: _OFFSET_HEADER, UPLOAD_LENGTH: _LENGTH_HEADER},
+        },
+        **error_responses(401, 404),
+    },
+)
 def upload_offset(upload_id: UploadId, caller: CallerDep, uploads: ServiceDep) -> Response:
     upload = uploads.status(caller, upload_id)
     return Response(
@@ -155,25 +180,25 @@ def _parse_checksum(value: str) -> bytes:
 @router.patch(
     "/uploads/{upload_id}",
     status_code=204,
+    response_class=Response,
     responses={
-        201: {"model": BlobInfo, "description": "last chunk stored and the upload completed"},
-        CHUNK_CHECKSUM_STATUS: {"description": "chunk checksum mismatch", "model": None},
-        **error_responses(400, 401, 404, 409, 413),
-        # Either a malformed header (FastAPI's validation body) or, with Upload-Complete,
-        # stored bytes that do not match the digest (ErrorBody).
-        422: {
-            "description": "invalid headers, or the completed file does not match its digest",
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "anyOf": [
-                            {"$ref": "#/components/schemas/ErrorBody"},
-                            {"$ref": "#/components/schemas/HTTPValidationError"},
-                        ]
-                    }
-                }
-            },
+        204: {"description": "chunk stored", "headers": {UPLOAD_OFFSET: _OFFSET_HEADER}},
+        201: {
+            "model": BlobInfo,
+            "description": "last chunk stored and the upload completed",
+            "headers": {UPLOAD_OFFSET: _OFFSET_HEADER},
         },
+        CHUNK_CHECKSUM_STATUS: {"description": "chunk checksum mismatch", "model": ErrorBody},
+        # 422 (invalid headers, or with Upload-Complete stored bytes that do not match the
+        # digest) is documented for every route by `sync.server.openapi`.
+        **error_responses(400, 401, 404, 409, 413),
+    },
+    # The body is read as a stream, so FastAPI cannot see it: declared here.
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {_CHUNK_BODY: {"schema": {"type": "string", "format": "binary"}}},
+        }
     },
 )
 async def upload_chunk(
@@ -181,8 +206,8 @@ async def upload_chunk(
     request: Request,
     caller: CallerDep,
     uploads: ServiceDep,
-    upload_offset: Annotated[int, Header(ge=0, le=2**62)],
-    upload_checksum: Annotated[str, Header(max_length=100)],
+    upload_offset: Annotated[int, Header(ge=0, le=MAX_WIRE_INT)],
+    upload_checksum: Annotated[str, Header(pattern=CHECKSUM_PATTERN, max_length=51)],
     upload_complete: Annotated[
         str | None, Header(alias=UPLOAD_COMPLETE, pattern=DIGEST_PATTERN, max_length=71)
     ] = None,
@@ -238,7 +263,7 @@ async def upload_chunk(
 @router.post(
     "/uploads/{upload_id}/complete",
     status_code=201,
-    responses=error_responses(401, 404, 409, 422),
+    responses=error_responses(401, 404, 409),
 )
 async def complete_upload(
     upload_id: UploadId,

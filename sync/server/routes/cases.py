@@ -11,6 +11,7 @@ from sync.protocol import (
     CONFLICT_ENTITY,
     DEFAULT_PULL_LIMIT,
     MAX_PULL_LIMIT,
+    MAX_WIRE_INT,
     CaseView,
     Change,
     EscalateRequest,
@@ -33,7 +34,7 @@ def get_case(
     caller: CallerDep,
     session: ReadSessionDep,
     settings: SettingsDep,
-    cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    cursor: Annotated[int, Query(ge=0, le=MAX_WIRE_INT)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
 ) -> CaseView:
     """The case's records in pages (by `server_seq`, like pull: `limit` rows and a byte budget);

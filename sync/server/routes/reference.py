@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import or_, select
 
-from sync.protocol import MAX_PULL_LIMIT, AlertPage, ReferenceItem, ReferencePage
+from sync.protocol import MAX_PULL_LIMIT, MAX_WIRE_INT, AlertPage, ReferenceItem, ReferencePage
 from sync.server import alerts as alerts_mod
 from sync.server.deps import CallerDep, ReadSessionDep
 from sync.server.errors import error_responses
@@ -15,7 +15,7 @@ from sync.server.models import ReferenceEntry, RiskAlert
 
 router = APIRouter(tags=["reference"])
 
-Since = Annotated[int, Query(ge=0, le=2**62)]
+Since = Annotated[int, Query(ge=0, le=MAX_WIRE_INT)]
 Limit = Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)]
 
 

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from sync.protocol import (
     DEFAULT_PULL_LIMIT,
     MAX_PULL_LIMIT,
+    MAX_WIRE_INT,
     PullResponse,
     PushRequest,
     PushResponse,
@@ -51,11 +52,11 @@ def pull(
     session: ReadSessionDep,
     db: DatabaseDep,
     settings: SettingsDep,
-    cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    cursor: Annotated[int, Query(ge=0, le=MAX_WIRE_INT)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
-    snapshot: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    snapshot: Annotated[int, Query(ge=0, le=MAX_WIRE_INT)] = 0,
     epoch_seen: Annotated[str, Query(alias="epoch", max_length=64)] = "",
-    acked: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+    acked: Annotated[int | None, Query(ge=0, le=MAX_WIRE_INT)] = None,
 ) -> PullResponse:
     if limit > settings.max_pull_limit:
         raise ApiError(422, "limit_too_large", f"at most {settings.max_pull_limit}")

@@ -29,6 +29,15 @@ def _authority(request: Request) -> tsa.Authority:
         200: {"content": {tsa.REPLY_TYPE: {}}, "description": "DER TimeStampResp"},
     },
     response_class=Response,
+    # Read raw below, so FastAPI cannot see it; without this the schema said "no body" and a
+    # schema-driven client got 415 for a request the schema called valid.
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "DER TimeStampReq (RFC 3161)",
+            "content": {tsa.QUERY_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
 )
 async def timestamp(request: Request, caller: CallerDep, db: DatabaseDep) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -78,8 +78,10 @@ def test_bad_chunk_checksum_is_460_and_discarded(
     assert a.request("HEAD", f"/v1/uploads/{upload_id}").headers["upload-offset"] == "20000"
     [partial] = _files(tmp_path / "hq" / "blobs" / "uploads")
     assert partial.stat().st_size == 20_000  # the bad bytes are gone
+    # A malformed header is refused by its published pattern, like every other bad header.
     bad_header = a.patch(upload_id, 20_000, data[20_000:], checksum="md5 abc")
-    assert bad_header.status_code == 400
+    assert bad_header.status_code == 422
+    assert bad_header.json()["detail"][0]["loc"] == ["header", "upload-checksum"]
     assert a.patch(upload_id, 20_000, data[20_000:]).status_code == 204
     assert a.complete(upload_id, digest_of(data)).status_code == 201
 
