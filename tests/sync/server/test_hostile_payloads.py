@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 
 from sync.protocol import MAX_CHANGES_DEPTH, is_server_response
 from sync.server import admin
-from sync.server.db import take_sequence
+from sync.server.db import advance_streams, lock_streams
 from sync.server.models import ChangeLog, Record, utcnow
 from tests.sync.hq_harness import DeviceClient
 from tests.sync.server.helpers import count, database, device, tenant
@@ -204,9 +204,12 @@ def test_pull_skips_and_logs_a_stored_row_it_cannot_send(
     poison = {"case_id": case, **_nested(300)}
     note_id = str(uuid.uuid4())
     with database(hq_app).writing() as session:
-        seq = take_sequence(session, 1)
+        heads = lock_streams(session, {a.tenant_id})
+        seq = heads[a.tenant_id] + 1
+        advance_streams(session, heads, {a.tenant_id: seq})
         session.add(
             ChangeLog(
+                stream_id=a.tenant_id,
                 server_seq=seq,
                 tenant_id=a.tenant_id,
                 entity="note",
