@@ -116,6 +116,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 PROTOCOL_VERSION = 1
 SERVER_NAME = "fairdesk-hq"
@@ -244,18 +245,36 @@ class TokenResponse(_Wire):
     refresh_token: str | None = None
 
 
+def _at_most(limit: int) -> Any:
+    """`max_length` checked in Python: pydantic's own check refuses a lone surrogate first."""
+
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise PydanticCustomError(
+                "string_too_long",
+                "String should have at most {max_length} characters",
+                {"max_length": limit},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+# A mutation's strings: their text (NUL, lone surrogates) is checked by the server per mutation,
+# so that one bad mutation is rejected on its own instead of blocking the queue with a 422.
+MutationText = Annotated[str, _at_most(64), Field(json_schema_extra={"maxLength": 64})]
+
+
 class Mutation(_Wire):
     mutation_id: int = Field(ge=1, le=2**62)
-    # entity and entity_id are checked by the server per mutation, so that one bad mutation is
-    # rejected on its own instead of blocking the whole queue with a 422.
-    entity: str = Field(max_length=64)
-    entity_id: str = Field(max_length=64)
+    entity: MutationText
+    entity_id: MutationText
     op: MutationOp
     base_version: int | None = Field(default=None, ge=0, le=2**62)
     changes: dict[str, Any] = Field(default_factory=dict)
     blob_refs: list[str] = Field(default_factory=list, max_length=100)
-    client_time: str = Field(default="", max_length=64)
-    resolves_conflict_id: str | None = Field(default=None, max_length=64)
+    client_time: MutationText = ""
+    resolves_conflict_id: MutationText | None = None
 
 
 class PushRequest(_Wire):
