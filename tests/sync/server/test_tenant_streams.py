@@ -380,3 +380,67 @@ def test_upgrade_keeps_every_cursor_and_the_centres_feed(hq_db_url: str) -> None
             assert sorted(copies) == sorted([acme, centre])
     finally:
         db.dispose()
+
+
+# --- a company and its guidance centre writing one escalated case at once ---------------
+
+
+def test_company_and_centre_write_an_escalated_case_at_once(live_server: LiveHq) -> None:
+    """Both sides lock both streams (in one order: no deadlock), a case escalated while its
+    company is pushing into it reaches the centre whole, and each stream stays gap-free."""
+    hq = live_server
+    hq.add_tenant("Acme")
+    hq.add_tenant("Desk", kind="guidance")
+    rounds = 30
+    with hq.client() as http:
+        legal = hq.enroll_device(http, "Acme", role="legal")
+        writers = [hq.enroll_device(http, "Acme") for _ in range(2)]
+        desk = hq.enroll_device(http, "Desk")
+        shared, later = legal.new_case(title="shared"), legal.new_case(title="escalated later")
+        answer = legal.request(
+            "POST", f"/v1/cases/{shared}/escalate", json={"guidance_centre": "Desk"}
+        )
+        assert answer.status_code == 200, answer.text
+
+    def write(device: DeviceClient, case: str, label: str) -> list[str]:
+        written = []
+        with hq.client() as own:
+            device.http = own
+            for n in range(rounds):
+                note = _note(device, case, f"{label} {n}")
+                response = device.push_raw([note])
+                assert response.status_code == 200, response.text
+                assert response.json()["results"][0]["status"] == "applied"
+                written.append(note["entity_id"])
+        return written
+
+    def escalate_midway() -> None:
+        with hq.client() as own:
+            legal.http = own
+            response = legal.request(
+                "POST", f"/v1/cases/{later}/escalate", json={"guidance_centre": "Desk"}
+            )
+            assert response.status_code == 200, response.text
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        jobs = [
+            pool.submit(write, writers[0], shared, "company"),
+            pool.submit(write, desk, shared, "centre"),
+            pool.submit(write, writers[1], later, "before or after"),
+            pool.submit(escalate_midway),
+        ]
+        company_notes, centre_notes, later_notes, _ = (job.result(timeout=300) for job in jobs)
+    with hq.client() as http:
+        desk.http = http
+        legal.http = http
+        seen = desk.pull_all()
+        mine = legal.pull_all()
+    for feed in (seen, mine):
+        numbers = [c["server_seq"] for c in feed]
+        assert numbers == list(range(1, len(numbers) + 1))  # one gap-free stream each
+    centre_ids = {c["entity_id"] for c in seen}
+    assert set(company_notes) | set(centre_notes) | set(later_notes) <= centre_ids
+    assert {shared, later} <= centre_ids
+    assert set(company_notes) | set(centre_notes) | set(later_notes) <= {
+        c["entity_id"] for c in mine
+    }
