@@ -63,6 +63,8 @@ Pull (``GET /v1/sync/pull?cursor=&limit=``)
     entity ``sync_conflict``. Store ``next_cursor`` in the same transaction that applies the rows.
     ``410`` with error ``resync_required`` means the cursor is older than the server keeps (or
     newer than the server knows, after a restore): pull again from cursor 0, outbox untouched.
+    Cursors and ``server_seq`` numbers belong to the caller's tenant's own stream (a guidance
+    centre's: the copies of its escalated cases' rows), so they say nothing about other tenants.
 
 Blobs (content addressed, SHA-256, tus-like resumable upload, verified at the end)
     ``HEAD /v1/blobs/sha256:<hex>`` 200 means the server already holds it: skip.
@@ -347,6 +349,7 @@ class EscalateRequest(_Wire):
 class EscalationInfo(_Wire):
     case_id: str
     guidance_centre: str
+    # The escalating company's own stream position at escalation (never the centre's).
     server_seq: int
 
 

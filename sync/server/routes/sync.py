@@ -34,7 +34,7 @@ async def push(
     except ApiError as exc:
         if exc.error == "mutation_gap":
             # A device never skips ids: HQ lost mutations it had acknowledged (restored from a
-            # backup). A new epoch makes every device re-push and re-pull (sync.server.epoch).
+            # backup). A new epoch for the tenant makes its devices re-push and re-pull.
             await run_in_threadpool(_new_epoch_after_gap, db, caller.tenant_id)
         raise
 
