@@ -164,12 +164,17 @@ def content_hash(m: Mutation) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def streams_written(session: Session, caller: Caller, mutations: list[Mutation]) -> set[str]:
-    """The change-log streams a push may write to, read before any lock is taken.
+def streams_written(
+    session: Session, caller: Caller, mutations: list[Mutation]
+) -> tuple[set[str], bool]:
+    """The change-log streams a push may write to, read before any lock is taken, and whether
+    any case it may write can be escalated at all.
 
     Always the caller's own; for a company also the guidance centre of every escalated case the
     push touches, for a guidance centre the owner of every case it writes to. A superset is
     harmless (one more row locked); what was missed is found under the locks (`_MoreStreams`).
+    A company with no escalated case cannot get one while it holds its own stream's lock
+    (`admin.escalate` takes it), so its push then skips every per-case escalation lookup.
     """
     cases = {m.changes.get("case_id") for m in mutations}
     cases |= {m.entity_id for m in mutations if m.entity == "case"}
@@ -181,12 +186,9 @@ def streams_written(session: Session, caller: Caller, mutations: list[Mutation])
                 Escalation.case_id.in_(case_ids),
             )
         )
-        return {caller.tenant_id, *owners}
-    escalated = session.scalars(
-        select(Escalation.case_id).where(Escalation.tenant_id == caller.tenant_id).limit(1)
-    ).first()
-    if escalated is None:
-        return {caller.tenant_id}
+        return {caller.tenant_id, *owners}, True
+    if not _has_escalation(session, caller.tenant_id):
+        return {caller.tenant_id}, False
     ids = sorted({m.entity_id for m in mutations if canonical_uuid(m.entity_id)})
     case_ids += session.scalars(
         select(Record.case_id).where(
@@ -200,7 +202,16 @@ def streams_written(session: Session, caller: Caller, mutations: list[Mutation])
             Escalation.tenant_id == caller.tenant_id, Escalation.case_id.in_(case_ids)
         )
     )
-    return {caller.tenant_id, *centres}
+    return {caller.tenant_id, *centres}, True
+
+
+def _has_escalation(session: Session, tenant_id: str) -> bool:
+    return (
+        session.scalars(
+            select(Escalation.case_id).where(Escalation.tenant_id == tenant_id).limit(1)
+        ).first()
+        is not None
+    )
 
 
 @dataclass
@@ -210,6 +221,8 @@ class _Applier:
     settings: Settings
     # Last number handed out in each locked stream (see `sync.server.db.lock_streams`).
     heads: dict[str, int]
+    # False when no case of the caller's tenant is escalated (see `streams_written`).
+    escalations: bool = True
     records: dict[tuple[str, str, str], Record | None] = field(default_factory=dict)
     escalated: dict[str, str | None] = field(default_factory=dict)
     # (owner tenant, case id) → guidance centre the case is escalated to, if any.
@@ -224,7 +237,7 @@ class _Applier:
 
     def centre_of(self, tenant_id: str, case_id: str | None) -> str | None:
         """The guidance centre `case_id` of `tenant_id` is escalated to, if any."""
-        if case_id is None:
+        if case_id is None or not self.escalations:
             return None
         key = (tenant_id, case_id)
         if key not in self.centres:
@@ -688,10 +701,15 @@ def _push_once(
         fresh = [m for m in request.mutations if m.mutation_id > last]
         # Only the streams this push writes are locked (in a fixed order), so one tenant's
         # pushes never wait for another's. A replay or an empty push locks nothing.
-        streams = streams_written(session, caller, fresh) | extra if fresh else set()
-        heads = lock_streams(session, streams)
-        if streams:
-            # Another push of this device may have committed while we waited for the lock.
+        streams, escalations = streams_written(session, caller, fresh) if fresh else (set(), False)
+        heads = lock_streams(session, streams | extra)
+        if streams and not escalations and not caller.is_guidance:
+            # Looked at before the lock: an escalation may have committed since. Now that the
+            # tenant's lock is held, none can appear until this push commits.
+            escalations = _has_escalation(session, caller.tenant_id)
+        if streams and session.get_bind().dialect.name != "sqlite":
+            # Another push of this device may have committed while we waited for the lock
+            # (on SQLite the first read above already ran under `BEGIN IMMEDIATE`).
             session.refresh(device)
             last = device.last_mutation_id
             fresh = [m for m in request.mutations if m.mutation_id > last]
@@ -704,18 +722,27 @@ def _push_once(
                     409, "mutation_gap", f"expected mutation {last + 1}", expected=last + 1
                 )
             expected += 1
-        stored = {
-            row.mutation_id: row
-            for row in session.scalars(
-                select(MutationLog).where(
-                    MutationLog.device_id == caller.device_id,
-                    MutationLog.mutation_id.in_(
-                        [m.mutation_id for m in request.mutations if m.mutation_id <= last]
-                    ),
+        replayed = [m.mutation_id for m in request.mutations if m.mutation_id <= last]
+        stored = (
+            {
+                row.mutation_id: row
+                for row in session.scalars(
+                    select(MutationLog).where(
+                        MutationLog.device_id == caller.device_id,
+                        MutationLog.mutation_id.in_(replayed),
+                    )
                 )
-            )
-        }
-        applier = _Applier(session=session, caller=caller, settings=settings, heads=dict(heads))
+            }
+            if replayed
+            else {}
+        )
+        applier = _Applier(
+            session=session,
+            caller=caller,
+            settings=settings,
+            heads=dict(heads),
+            escalations=escalations or bool(extra),
+        )
         if fresh and not caller.is_guidance:
             applier.preload(fresh)
         results: list[MutationResult] = []
