@@ -2,9 +2,9 @@
 
 A restore from an older backup takes HQ back in time: sequence numbers and devices' mutation ids
 it had already handed out are handed out again for other changes. The devices cannot see that
-from the numbers alone, so HQ keeps a random epoch id in its own database (the ``epoch`` row of
-``counters``; a backup restores the old one) and replaces it as soon as it sees proof that it
-was restored — a device whose pull cursor is beyond HQ's sequence, a device that says HQ
+from the numbers alone, so HQ keeps a random epoch id in its own database (one per tenant in
+``tenant_sequences.epoch``; a backup restores the old ones) and replaces it as soon as it sees
+proof that it was restored — a device whose pull cursor is beyond its tenant's sequence, a device that says HQ
 acknowledged mutations HQ does not hold, a push that leaves a gap after what HQ holds — or when
 the operator says so (``fairdesk-hq new-epoch``, step 4 of the restore procedure in the server
 README). Every pull answer carries the epoch; a device showing another one gets 410
