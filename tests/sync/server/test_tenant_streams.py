@@ -22,14 +22,14 @@ from typing import Any
 import httpx
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, Table, create_engine, select, text
+from sqlalchemy import MetaData, Table, create_engine, inspect, select, text
 
 from sync.protocol import PushRequest
-from sync.server import epoch
+from sync.server import admin, epoch
 from sync.server.config import Settings
-from sync.server.db import alembic_config, migrate, open_database
+from sync.server.db import alembic_config, downgrade, migrate, open_database
 from sync.server.deps import Caller
-from sync.server.models import ChangeLog, TenantSequence
+from sync.server.models import ChangeLog, Device, TenantSequence
 from sync.server.pull import pull
 from sync.server.push import apply_push
 from tests.sync.hq_harness import DeviceClient, LiveHq
@@ -444,3 +444,76 @@ def test_company_and_centre_write_an_escalated_case_at_once(live_server: LiveHq)
     assert set(company_notes) | set(centre_notes) | set(later_notes) <= {
         c["entity_id"] for c in mine
     }
+
+
+def test_downgrade_renumbers_into_one_sequence(hq_db_url: str) -> None:
+    """Going back below 0009s: each tenant's own rows, renumbered HQ-wide above every number
+    handed out (streams may share numbers), records still point at their newest row."""
+    before = ScriptDirectory.from_config(alembic_config()).get_revision("0009s").down_revision
+    assert isinstance(before, str)
+    db = open_database(hq_db_url)
+    try:
+        migrate(db.engine)
+        with db.writing() as session:
+            tenants = [admin.add_tenant(session, n, "company", 1).id for n in ("A", "B")]
+            centre = admin.add_tenant(session, "C", "guidance", 1).id
+        company = [Caller(str(uuid.uuid4()), t, "company", "legal", None) for t in tenants]
+        with db.writing() as session:
+            for caller in company:
+                session.add(
+                    Device(
+                        id=caller.device_id,
+                        tenant_id=caller.tenant_id,
+                        role="legal",
+                        name="",
+                        last_mutation_id=0,
+                    )
+                )
+        settings = Settings(database_url=hq_db_url)
+        cases = {}
+        for caller in company:  # both streams hand out 1 and 2
+            cases[caller.tenant_id] = str(uuid.uuid4())
+            mutations = [
+                {
+                    "mutation_id": 1,
+                    "entity": "case",
+                    "entity_id": cases[caller.tenant_id],
+                    "op": "insert",
+                    "changes": {"title": "t"},
+                },
+                {
+                    "mutation_id": 2,
+                    "entity": "case",
+                    "entity_id": cases[caller.tenant_id],
+                    "op": "update",
+                    "base_version": 1,
+                    "changes": {"title": "u"},
+                },
+            ]
+            request = PushRequest.model_validate(
+                {"device_id": caller.device_id, "mutations": mutations}
+            )
+            assert [r.server_seq for r in apply_push(db, settings, caller, request).results] == [
+                1,
+                2,
+            ]
+        with db.writing() as session:
+            admin.escalate(session, tenants[0], cases[tenants[0]], "C")
+        downgrade(db.engine, before)
+        assert "tenant_sequences" not in inspect(db.engine).get_table_names()
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT server_seq, tenant_id FROM changes ORDER BY server_seq")
+            ).all()
+            assert [seq for seq, _t in rows] == [3, 4, 5, 6]  # above the old head (2)
+            assert centre not in {t for _s, t in rows}  # the centre's copies are gone
+            updated = dict(
+                conn.execute(
+                    text("SELECT tenant_id, updated_seq FROM records WHERE entity = 'case'")
+                ).all()
+            )
+            newest = {t: s for s, t in rows}
+            assert updated == newest
+        migrate(db.engine)  # and up again
+    finally:
+        db.dispose()
