@@ -255,7 +255,11 @@ class _Applier:
         seq = self.next_seq(tenant_id)
         self.session.add(
             ChangeLog(
-                stream_id=tenant_id, server_seq=seq, tenant_id=tenant_id, case_id=case_id, **values
+                stream_id=tenant_id,
+                server_seq=seq,
+                tenant_id=tenant_id,
+                case_id=case_id,
+                **self._for(tenant_id, values),
             )
         )
         mine = seq
@@ -268,12 +272,23 @@ class _Applier:
                     server_seq=copy,
                     tenant_id=tenant_id,
                     case_id=case_id,
-                    **values,
+                    **self._for(centre, values),
                 )
             )
             if centre == self.caller.tenant_id:
                 mine = copy
         return seq, mine
+
+    def _for(self, stream: str, values: dict[str, Any]) -> dict[str, Any]:
+        """The row as `stream`'s tenant may see it: a device's mutation numbers count all its
+        writes, so another tenant gets none (only the writer's own devices need them, to
+        recognise their echoes)."""
+        if stream == self.caller.tenant_id:
+            return values
+        fields = values["fields"]
+        if values["entity"] == CONFLICT_ENTITY:
+            fields = {**fields, "mutation_id": None}
+        return {**values, "mutation_id": None, "fields": fields}
 
     def record(self, tenant_id: str, entity: str, entity_id: str) -> Record | None:
         key = (tenant_id, entity, entity_id)

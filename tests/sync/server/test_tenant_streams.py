@@ -438,6 +438,15 @@ def test_company_and_centre_write_an_escalated_case_at_once(live_server: LiveHq)
     for feed in (seen, mine):
         numbers = [c["server_seq"] for c in feed]
         assert numbers == list(range(1, len(numbers) + 1))  # one gap-free stream each
+    # Mutation numbers count all of a device's writes: only its own tenant sees them.
+    centre_wrote = set(centre_notes)
+    for change in seen:
+        if change["entity_id"] in centre_wrote:
+            assert change["mutation_id"] is not None
+        else:
+            assert change["mutation_id"] is None, change
+    for change in mine:
+        assert (change["mutation_id"] is None) == (change["entity_id"] in centre_wrote), change
     centre_ids = {c["entity_id"] for c in seen}
     assert set(company_notes) | set(centre_notes) | set(later_notes) <= centre_ids
     assert {shared, later} <= centre_ids
