@@ -77,7 +77,14 @@ LIBRARIES: tuple[str, ...] = (
 )
 
 # Requirements of `fairdesk` that only the HQ server uses: left out of the desktop build.
-SERVER_ONLY: tuple[str, ...] = ("fastapi", "uvicorn", "pydantic-settings", "psycopg", "boto3")
+SERVER_ONLY: tuple[str, ...] = (
+    "fastapi",
+    "uvicorn",
+    "httptools",
+    "pydantic-settings",
+    "psycopg",
+    "boto3",
+)
 
 # Distributions whose metadata names no licence; checked by hand against their LICENSE file.
 LICENCE_OVERRIDES = {"sqlcipher3": "Zlib"}

@@ -68,6 +68,8 @@ Pull (``GET /v1/sync/pull?cursor=&limit=``)
     entity ``sync_conflict``. Store ``next_cursor`` in the same transaction that applies the rows.
     ``410`` with error ``resync_required`` means the cursor is older than the server keeps (or
     newer than the server knows, after a restore): pull again from cursor 0, outbox untouched.
+    Cursors and ``server_seq`` numbers belong to the caller's tenant's own stream (a guidance
+    centre's: the copies of its escalated cases' rows), so they say nothing about other tenants.
 
 Blobs (content addressed, SHA-256, tus-like resumable upload, verified at the end)
     ``HEAD /v1/blobs/sha256:<hex>`` 200 means the server already holds it: skip.
@@ -122,6 +124,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 PROTOCOL_VERSION = 1
 SERVER_NAME = "fairdesk-hq"
@@ -265,18 +268,38 @@ class TokenResponse(_Wire):
     refresh_token: str | None = None
 
 
+def _at_most(limit: int) -> Any:
+    """`max_length` checked in Python: pydantic's own check refuses a lone surrogate first."""
+
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise PydanticCustomError(
+                "string_too_long",
+                "String should have at most {max_length} characters",
+                {"max_length": limit},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+# A mutation's strings: their text (NUL, lone surrogates) is checked by the server per mutation,
+# so that one bad mutation is rejected on its own instead of blocking the queue with a 422.
+MutationText = Annotated[str, _at_most(64), Field(json_schema_extra={"maxLength": 64})]
+
+
 class Mutation(_Wire):
     mutation_id: int = Field(ge=1, le=MAX_WIRE_INT)
     # entity and entity_id are checked by the server per mutation, so that one bad mutation is
     # rejected on its own instead of blocking the whole queue with a 422.
-    entity: str = Field(max_length=64)
-    entity_id: str = Field(max_length=64)
+    entity: MutationText
+    entity_id: MutationText
     op: MutationOp
     base_version: int | None = Field(default=None, ge=0, le=MAX_WIRE_INT)
     changes: dict[str, Any] = Field(default_factory=dict)
     blob_refs: list[str] = Field(default_factory=list, max_length=100)
-    client_time: str = Field(default="", max_length=64)
-    resolves_conflict_id: str | None = Field(default=None, max_length=64)
+    client_time: MutationText = ""
+    resolves_conflict_id: MutationText | None = None
 
 
 class PushRequest(_Wire):
@@ -349,6 +372,7 @@ class EscalateRequest(_Wire):
 class EscalationInfo(_Wire):
     case_id: str
     guidance_centre: str
+    # The escalating company's own stream position at escalation (never the centre's).
     server_seq: int
 
 

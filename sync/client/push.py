@@ -4,12 +4,15 @@ Entries go waiting → sending (committed *before* the request, so a crash leave
 "sending" and they are simply sent again: HQ answers ``duplicate``) → sent | rejected(reason) |
 conflict. A rejected entry stays on the Sync page with HQ's reason and the queue moves on. A 409
 gap (HQ lost mutations it had acknowledged, e.g. restored from a backup) re-queues from the id
-HQ expects.
+HQ expects. A 422 ``mutation_id_reused`` (HQ holds other content under an id this device sent
+again, e.g. after the device was restored from an old backup) rejects that one entry with a
+reason the user sees, and the rest of the outbox goes on.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -189,6 +192,27 @@ def _outcome(result: MutationResult) -> tuple[str, str]:
     return "sent", ""
 
 
+_REUSED = re.compile(r"\bmutation (\d+)\b")
+
+
+def _reused_id(body: dict[str, Any], wire: list[dict[str, Any]]) -> int | None:
+    """The wire id HQ says it holds with other content (named in its `detail`), if in `wire`."""
+    match = _REUSED.search(str(body.get("detail") or ""))
+    if match is None:
+        return None
+    wire_id = int(match.group(1))
+    return wire_id if any(int(w["mutation_id"]) == wire_id for w in wire) else None
+
+
+def _reject(store: Store, local_id: int, reason: str) -> None:
+    with store.write() as session:
+        session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.mutation_id == local_id)
+            .values(state="rejected", last_error=reason)
+        )
+
+
 def _requeue_from(store: Store, local_id: int) -> None:
     with store.write() as session:
         session.execute(
@@ -227,6 +251,21 @@ def push_all(
                 raise ServerError(_("HQ and this device disagree about what was sent."), 409)
             _requeue_from(store, expected + base)
             continue
+        if response.status_code == 422 and body.get("error") == "mutation_id_reused":
+            reused = _reused_id(body, wire)
+            if reused is not None:
+                # Sending it again can never succeed: HQ keeps what it first received under
+                # this number. That entry alone is set aside, shown with the reason.
+                _reject(
+                    store,
+                    reused + base,
+                    _(
+                        "HQ already holds a different change under this change's number, "
+                        "so it was not applied. Enter it again if it is still needed."
+                    ),
+                )
+                stats.rejected += 1
+                continue
         if response.status_code != 200:
             raise ServerError(
                 _("HQ refused the upload of changes ({status}: {error}).").format(

@@ -10,9 +10,9 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from sync.protocol import AlertAckInfo, DeviceInfo, EscalationInfo
-from sync.server import alerts, payload, uploads
+from sync.server import alerts, epoch, payload, uploads
 from sync.server.accounts import as_role
-from sync.server.db import take_sequence
+from sync.server.db import advance_streams, lock_streams, take_sequence
 from sync.server.errors import ApiError, not_found
 from sync.server.models import (
     ChangeLog,
@@ -25,6 +25,7 @@ from sync.server.models import (
     ReferenceEntry,
     RiskAlert,
     Tenant,
+    TenantSequence,
     User,
     utcnow,
 )
@@ -63,6 +64,9 @@ def add_tenant(session: Session, name: str, kind: str, quota_bytes: int) -> Tena
         raise AdminError(f"tenant {name!r} exists")
     tenant = Tenant(name=name, kind=kind, quota_bytes=quota_bytes, pruned_through_seq=0)
     session.add(tenant)
+    session.flush()
+    # Its own change-log stream, from 1, with its own epoch (see `sync.server.db`).
+    session.add(TenantSequence(tenant_id=tenant.id, value=0, epoch=epoch.fresh()))
     session.flush()
     return tenant
 
@@ -156,12 +160,15 @@ def escalate(session: Session, tenant_id: str, case_id: str, guidance_name: str)
     case = session.get(Record, (tenant_id, "case", case_id))
     if case is None:
         raise not_found("unknown case")
+    # Both streams locked first (the company's, so no push of the case slips between the copy
+    # and the escalation; the centre's, which receives the copies), in the fixed order.
+    heads = lock_streams(session, {tenant_id, guidance.id})
     existing = session.get(Escalation, (tenant_id, case_id))
     if existing is not None:
         if existing.guidance_tenant_id != guidance.id:
             raise ApiError(409, "already_escalated", "case is escalated to another centre")
         return EscalationInfo(
-            case_id=case_id, guidance_centre=guidance.name, server_seq=existing.server_seq
+            case_id=case_id, guidance_centre=guidance.name, server_seq=heads[tenant_id]
         )
     records = list(
         session.scalars(
@@ -175,8 +182,7 @@ def escalate(session: Session, tenant_id: str, case_id: str, guidance_name: str)
             select(Conflict).where(Conflict.tenant_id == tenant_id, Conflict.case_id == case_id)
         )
     )
-    seq = take_sequence(session, len(records) + len(conflicts))
-    # Checked under the sequence lock, so two escalations cannot both pass it.
+    # Checked under the centre's lock, so two escalations cannot both pass it.
     if shared_id_clashes(session, guidance.id, tenant_id, [rec.entity_id for rec in records]):
         # The centre's devices key rows by id: another company's shared rows would be merged.
         raise ApiError(
@@ -185,10 +191,12 @@ def escalate(session: Session, tenant_id: str, case_id: str, guidance_name: str)
             "this case holds an id the guidance centre already has from elsewhere; "
             "it cannot be escalated there",
         )
-    first = seq
+    # Copies go to the centre's stream only: the company's devices hold these rows already.
+    seq = first = heads[guidance.id] + 1
     for rec in records:
         session.add(
             ChangeLog(
+                stream_id=guidance.id,
                 server_seq=seq,
                 tenant_id=tenant_id,
                 entity=rec.entity,
@@ -205,6 +213,7 @@ def escalate(session: Session, tenant_id: str, case_id: str, guidance_name: str)
     for conflict in conflicts:
         session.add(
             ChangeLog(
+                stream_id=guidance.id,
                 server_seq=seq,
                 tenant_id=tenant_id,
                 entity="sync_conflict",
@@ -226,7 +235,11 @@ def escalate(session: Session, tenant_id: str, case_id: str, guidance_name: str)
             server_seq=first,
         )
     )
-    return EscalationInfo(case_id=case_id, guidance_centre=guidance.name, server_seq=first)
+    advance_streams(session, heads, {guidance.id: seq - 1})
+    # The company learns its own stream's position, never the centre's (another tenant's).
+    return EscalationInfo(
+        case_id=case_id, guidance_centre=guidance.name, server_seq=heads[tenant_id]
+    )
 
 
 def publish_alert(
@@ -319,30 +332,37 @@ def publish_reference(
 def prune(session: Session, keep_days: int) -> int:
     """Drop superseded change-log rows older than `keep_days`; older cursors then get 410.
 
-    The newest row of every record is kept, so a pull from cursor 0 still rebuilds everything.
+    Each stream is pruned on its own, up to its own newest row older than the cutoff (its
+    tenant's prune mark), so the mark a device meets says nothing about other tenants. The
+    newest row of every record is kept, so a pull from cursor 0 still rebuilds everything.
     """
     cutoff = utcnow() - timedelta(days=keep_days)
-    newest = (
-        select(func.max(ChangeLog.server_seq))
-        .group_by(ChangeLog.tenant_id, ChangeLog.entity, ChangeLog.entity_id)
-        .scalar_subquery()
-    )
-    watermark = session.scalars(
-        select(func.max(ChangeLog.server_seq)).where(ChangeLog.created_at < cutoff)
-    ).one()
-    if watermark is None:
-        return 0
-    result = session.execute(
-        delete(ChangeLog).where(
-            ChangeLog.server_seq <= watermark, ChangeLog.server_seq.not_in(newest)
+    removed = 0
+    for stream in session.scalars(select(TenantSequence.tenant_id)).all():
+        in_stream = ChangeLog.stream_id == stream
+        watermark = session.scalars(
+            select(func.max(ChangeLog.server_seq)).where(in_stream, ChangeLog.created_at < cutoff)
+        ).one()
+        if watermark is None:
+            continue
+        newest = (
+            select(func.max(ChangeLog.server_seq))
+            .where(in_stream)
+            .group_by(ChangeLog.tenant_id, ChangeLog.entity, ChangeLog.entity_id)
+            .scalar_subquery()
         )
-    )
-    session.execute(
-        update(Tenant)
-        .where(Tenant.pruned_through_seq < watermark)
-        .values(pruned_through_seq=watermark)
-    )
-    return int(getattr(result, "rowcount", 0))
+        result = session.execute(
+            delete(ChangeLog).where(
+                in_stream, ChangeLog.server_seq <= watermark, ChangeLog.server_seq.not_in(newest)
+            )
+        )
+        session.execute(
+            update(Tenant)
+            .where(Tenant.id == stream, Tenant.pruned_through_seq < watermark)
+            .values(pruned_through_seq=watermark)
+        )
+        removed += int(getattr(result, "rowcount", 0))
+    return removed
 
 
 def prune_tokens(session: Session, keep_days: int) -> int:

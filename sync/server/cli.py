@@ -356,8 +356,10 @@ def _run_admin(args: argparse.Namespace, session: Session) -> tuple[Any, str]:
             f"removed {removed} superseded change-log rows and {tokens} expired or spent tokens"
         )
     if command == "new-epoch":
-        new = epoch.replace(session)
-        return {"epoch": new}, f"new epoch {new}: devices will re-push and resync"
+        count = epoch.replace_all(session)
+        return {"tenants": count}, (
+            f"new epoch for {count} tenants: every device will re-push and resync"
+        )
     raise admin.AdminError(f"unknown command {command}")
 
 

@@ -1,9 +1,10 @@
-"""Engines, sessions, migrations and the server sequence.
+"""Engines, sessions, migrations and the change-log streams' sequences.
 
-Write transactions must serialise so that `server_seq` order equals commit order:
+Writers of one stream must serialise so that `server_seq` order equals commit order within it:
 on SQLite every write session starts with `BEGIN IMMEDIATE` (one writer at a time, decided at
-BEGIN rather than at the first write, so no deadlock-and-retry); on PostgreSQL the single counter
-row is locked `FOR UPDATE` before a sequence number is taken and stays locked until commit.
+BEGIN rather than at the first write, so no deadlock-and-retry); on PostgreSQL the row of each
+stream written (`tenant_sequences`, one per tenant) is locked `FOR UPDATE` before a number is
+taken and stays locked until commit, so tenants never wait for each other.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy import Engine, create_engine, event, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
-from sync.server.models import Counter
+from sync.server.models import Counter, TenantSequence
 
 SEQ_COUNTER = "server_seq"
 _WRITE_OPTION = "fairdesk_write"
@@ -109,10 +110,11 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 def take_sequence(session: Session, count: int) -> int:
-    """Reserve `count` consecutive sequence numbers; returns the first one.
+    """Reserve `count` consecutive numbers of operator publications (alerts, reference data).
 
     The counter row stays locked until the surrounding transaction ends, so no later-committing
-    transaction can hold a smaller number than an earlier-committing one.
+    transaction can hold a smaller number than an earlier-committing one. Not the change log's
+    numbering: that is per tenant (`lock_streams`).
     """
     current = session.scalars(
         select(Counter.value).where(Counter.name == SEQ_COUNTER).with_for_update()
@@ -123,12 +125,35 @@ def take_sequence(session: Session, count: int) -> int:
     return current + 1
 
 
-def lock_sequence(session: Session) -> int:
-    """Take the sequence lock up front (first statement of a push) and return the current value."""
+def lock_streams(session: Session, tenant_ids: set[str]) -> dict[str, int]:
+    """Lock the sequence rows of `tenant_ids` and return their values.
+
+    Rows are locked one by one in sorted order, so two transactions that need the same streams
+    (a company and the guidance centre it escalated to) never deadlock.
+    """
+    heads: dict[str, int] = {}
+    for tenant_id in sorted(tenant_ids):
+        heads[tenant_id] = session.scalars(
+            select(TenantSequence.value)
+            .where(TenantSequence.tenant_id == tenant_id)
+            .with_for_update()
+        ).one()
+    return heads
+
+
+def advance_streams(session: Session, before: dict[str, int], after: dict[str, int]) -> None:
+    """Store the new values of the streams (locked by `lock_streams`) that moved."""
+    for tenant_id, value in after.items():
+        if value != before.get(tenant_id):
+            session.execute(
+                update(TenantSequence)
+                .where(TenantSequence.tenant_id == tenant_id)
+                .values(value=value)
+            )
+
+
+def stream_head(session: Session, tenant_id: str) -> int:
+    """The last number handed out in `tenant_id`'s stream (no lock)."""
     return session.scalars(
-        select(Counter.value).where(Counter.name == SEQ_COUNTER).with_for_update()
+        select(TenantSequence.value).where(TenantSequence.tenant_id == tenant_id)
     ).one()
-
-
-def current_sequence(session: Session) -> int:
-    return session.scalars(select(Counter.value).where(Counter.name == SEQ_COUNTER)).one()

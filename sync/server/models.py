@@ -124,11 +124,27 @@ class DeviceToken(Base):
 
 
 class Counter(Base):
-    """Single-row sequence: locked FOR UPDATE so server_seq order equals commit order."""
+    """Named HQ-wide numbers: `server_seq` numbers operator publications (alerts, reference
+    data); `epoch` is the pre-0009s epoch, kept for downgrades. Not the change log's sequence."""
 
     __tablename__ = "counters"
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
+
+
+class TenantSequence(Base):
+    """One change-log stream per tenant (0009s): its sequence and its epoch.
+
+    A push locks the row of every stream it writes to (`sync.server.db.lock_streams`), so
+    `server_seq` order equals commit order within a stream while tenants never wait for each
+    other, and nothing a device sees is numbered by another tenant's activity.
+    """
+
+    __tablename__ = "tenant_sequences"
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+    # This tenant's view of HQ's epoch (`sync.server.epoch`).
+    epoch: Mapped[int] = mapped_column(BigInteger)
 
 
 class Record(Base):
@@ -149,12 +165,20 @@ class Record(Base):
 
 
 class ChangeLog(Base):
+    """The change log: one stream per reading tenant (`stream_id`), numbered by its own sequence.
+
+    A row of tenant T is written to T's stream; a row of a case escalated to a guidance centre
+    is also copied, identical but for `stream_id` and `server_seq`, to the centre's stream. The
+    history of a record is therefore the rows with ``stream_id == tenant_id``.
+    """
+
     __tablename__ = "changes"
     __table_args__ = (
         Index("ix_changes_tenant_seq", "tenant_id", "server_seq"),
         Index("ix_changes_case_seq", "tenant_id", "case_id", "server_seq"),
         Index("ix_changes_row", "tenant_id", "entity", "entity_id", "version"),
     )
+    stream_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
     server_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
     entity: Mapped[str] = mapped_column(String(32))

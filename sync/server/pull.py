@@ -11,6 +11,10 @@ never meets a child before its parent. The parent's row comes again at its own p
 the device skips it there (same version).
 
 A pull also checks HQ's epoch (`sync.server.epoch`): see :class:`Restored`.
+
+Every tenant reads its own stream (`ChangeLog.stream_id`, numbered by its own sequence): a
+company its rows, a guidance centre the copies of its escalated cases' rows. Cursors,
+`snapshot_until`, the epoch and every 410 depend only on the caller's own stream.
 """
 
 from __future__ import annotations
@@ -19,15 +23,15 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from sync.protocol import Change, PullResponse
 from sync.server import epoch, payload
-from sync.server.db import current_sequence
+from sync.server.db import stream_head
 from sync.server.deps import Caller
 from sync.server.errors import ApiError
-from sync.server.models import ChangeLog, Device, Escalation, Tenant
+from sync.server.models import ChangeLog, Device, Tenant
 
 log = logging.getLogger(__name__)
 
@@ -50,19 +54,9 @@ class Restored(Exception):
 
 
 def visible_changes(caller: Caller) -> Select[ChangeLog]:
-    """Company devices see their tenant's log; a guidance centre sees escalated cases only."""
-    query = select(ChangeLog)
-    if caller.is_guidance:
-        return query.join(
-            Escalation,
-            and_(
-                Escalation.tenant_id == ChangeLog.tenant_id,
-                Escalation.case_id == ChangeLog.case_id,
-                # Older rows were re-published at escalation time; skip the originals.
-                ChangeLog.server_seq >= Escalation.server_seq,
-            ),
-        ).where(Escalation.guidance_tenant_id == caller.tenant_id)
-    return query.where(ChangeLog.tenant_id == caller.tenant_id)
+    """The caller's stream: a company's own rows; for a guidance centre, the copies of the rows
+    of cases escalated to it (made at escalation and with every later write)."""
+    return select(ChangeLog).where(ChangeLog.stream_id == caller.tenant_id)
 
 
 def to_change(row: ChangeLog) -> Change:
@@ -180,10 +174,10 @@ def pull(
 ) -> PullResponse:
     tenant = session.get_one(Tenant, caller.tenant_id)
     device = session.get_one(Device, caller.device_id)
-    now_epoch = epoch.current(session)
+    now_epoch = epoch.current(session, caller.tenant_id)
     if seen_epoch and now_epoch and seen_epoch != now_epoch:
         raise Restored(now_epoch, device.last_mutation_id, proof=False)
-    if cursor > current_sequence(session) or (
+    if cursor > stream_head(session, caller.tenant_id) or (
         acked is not None and acked > device.last_mutation_id
     ):
         # The device saw changes or acknowledgements HQ no longer holds: restored from backup.

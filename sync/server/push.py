@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync.protocol import (
@@ -35,14 +35,13 @@ from sync.protocol import (
 )
 from sync.server import alerts, payload
 from sync.server.config import Settings
-from sync.server.db import SEQ_COUNTER, Database, lock_sequence
+from sync.server.db import Database, advance_streams, lock_streams
 from sync.server.deps import Caller
 from sync.server.errors import ApiError, forbidden
 from sync.server.models import (
     BlobLink,
     ChangeLog,
     Conflict,
-    Counter,
     Device,
     Escalation,
     MutationLog,
@@ -59,6 +58,18 @@ GUIDANCE_WRITABLE = frozenset({"note", "timeline_event"})
 
 class Rejected(Exception):
     """A permanent per-mutation failure; the message is shown to the user."""
+
+
+class _MoreStreams(Exception):
+    """The push must also write to `stream`, which it has not locked: start again with it."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.stream = stream
+
+
+# A push retries with more streams locked only when an escalation raced its first look.
+_LOCK_ATTEMPTS = 4
 
 
 def canonical_uuid(value: object) -> str | None:
@@ -153,21 +164,131 @@ def content_hash(m: Mutation) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def streams_written(
+    session: Session, caller: Caller, mutations: list[Mutation]
+) -> tuple[set[str], bool]:
+    """The change-log streams a push may write to, read before any lock is taken, and whether
+    any case it may write can be escalated at all.
+
+    Always the caller's own; for a company also the guidance centre of every escalated case the
+    push touches, for a guidance centre the owner of every case it writes to. A superset is
+    harmless (one more row locked); what was missed is found under the locks (`_MoreStreams`).
+    A company with no escalated case cannot get one while it holds its own stream's lock
+    (`admin.escalate` takes it), so its push then skips every per-case escalation lookup.
+    """
+    cases = {m.changes.get("case_id") for m in mutations}
+    cases |= {m.entity_id for m in mutations if m.entity == "case"}
+    case_ids = sorted(c for c in cases if isinstance(c, str) and canonical_uuid(c))
+    if caller.is_guidance:
+        owners = session.scalars(
+            select(Escalation.tenant_id).where(
+                Escalation.guidance_tenant_id == caller.tenant_id,
+                Escalation.case_id.in_(case_ids),
+            )
+        )
+        return {caller.tenant_id, *owners}, True
+    if not _has_escalation(session, caller.tenant_id):
+        return {caller.tenant_id}, False
+    ids = sorted({m.entity_id for m in mutations if canonical_uuid(m.entity_id)})
+    case_ids += session.scalars(
+        select(Record.case_id).where(
+            Record.tenant_id == caller.tenant_id,
+            Record.entity_id.in_(ids),
+            Record.case_id.is_not(None),
+        )
+    )
+    centres = session.scalars(
+        select(Escalation.guidance_tenant_id).where(
+            Escalation.tenant_id == caller.tenant_id, Escalation.case_id.in_(case_ids)
+        )
+    )
+    return {caller.tenant_id, *centres}, True
+
+
+def _has_escalation(session: Session, tenant_id: str) -> bool:
+    return (
+        session.scalars(
+            select(Escalation.case_id).where(Escalation.tenant_id == tenant_id).limit(1)
+        ).first()
+        is not None
+    )
+
+
 @dataclass
 class _Applier:
     session: Session
     caller: Caller
     settings: Settings
-    seq: int
+    # Last number handed out in each locked stream (see `sync.server.db.lock_streams`).
+    heads: dict[str, int]
+    # False when no case of the caller's tenant is escalated (see `streams_written`).
+    escalations: bool = True
     records: dict[tuple[str, str, str], Record | None] = field(default_factory=dict)
     escalated: dict[str, str | None] = field(default_factory=dict)
     # (owner tenant, case id) → guidance centre the case is escalated to, if any.
     centres: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
     # --- helpers -------------------------------------------------------------------------
-    def next_seq(self) -> int:
-        self.seq += 1
-        return self.seq
+    def next_seq(self, stream: str) -> int:
+        if stream not in self.heads:
+            raise _MoreStreams(stream)
+        self.heads[stream] += 1
+        return self.heads[stream]
+
+    def centre_of(self, tenant_id: str, case_id: str | None) -> str | None:
+        """The guidance centre `case_id` of `tenant_id` is escalated to, if any."""
+        if case_id is None or not self.escalations:
+            return None
+        key = (tenant_id, case_id)
+        if key not in self.centres:
+            self.centres[key] = self.session.scalars(
+                select(Escalation.guidance_tenant_id).where(
+                    Escalation.tenant_id == tenant_id, Escalation.case_id == case_id
+                )
+            ).first()
+        return self.centres[key]
+
+    def publish(self, tenant_id: str, case_id: str | None, **values: Any) -> tuple[int, int]:
+        """Write a change-log row to its tenant's stream, and a copy to the stream of the
+        guidance centre its case is escalated to. Returns (number in the tenant's stream,
+        number in the caller's stream)."""
+        seq = self.next_seq(tenant_id)
+        self.session.add(
+            ChangeLog(
+                stream_id=tenant_id,
+                server_seq=seq,
+                tenant_id=tenant_id,
+                case_id=case_id,
+                **self._for(tenant_id, values),
+            )
+        )
+        mine = seq
+        centre = self.centre_of(tenant_id, case_id)
+        if centre is not None:
+            copy = self.next_seq(centre)
+            self.session.add(
+                ChangeLog(
+                    stream_id=centre,
+                    server_seq=copy,
+                    tenant_id=tenant_id,
+                    case_id=case_id,
+                    **self._for(centre, values),
+                )
+            )
+            if centre == self.caller.tenant_id:
+                mine = copy
+        return seq, mine
+
+    def _for(self, stream: str, values: dict[str, Any]) -> dict[str, Any]:
+        """The row as `stream`'s tenant may see it: a device's mutation numbers count all its
+        writes, so another tenant gets none (only the writer's own devices need them, to
+        recognise their echoes)."""
+        if stream == self.caller.tenant_id:
+            return values
+        fields = values["fields"]
+        if values["entity"] == CONFLICT_ENTITY:
+            fields = {**fields, "mutation_id": None}
+        return {**values, "mutation_id": None, "fields": fields}
 
     def record(self, tenant_id: str, entity: str, entity_id: str) -> Record | None:
         key = (tenant_id, entity, entity_id)
@@ -193,38 +314,32 @@ class _Applier:
             self.records.setdefault((self.caller.tenant_id, "case", case_id), None)
 
     def log(self, rec: Record, mutation: Mutation) -> int:
-        seq = self.next_seq()
-        rec.updated_seq = seq
-        self.session.add(
-            ChangeLog(
-                server_seq=seq,
-                tenant_id=rec.tenant_id,
-                entity=rec.entity,
-                entity_id=rec.entity_id,
-                case_id=rec.case_id,
-                version=rec.version,
-                fields=rec.fields,
-                deleted=rec.deleted,
-                device_id=self.caller.device_id,
-                mutation_id=mutation.mutation_id,
-            )
+        """Log the record's new version; returns its number in the caller's stream."""
+        seq, mine = self.publish(
+            rec.tenant_id,
+            rec.case_id,
+            entity=rec.entity,
+            entity_id=rec.entity_id,
+            version=rec.version,
+            fields=rec.fields,
+            deleted=rec.deleted,
+            device_id=self.caller.device_id,
+            mutation_id=mutation.mutation_id,
         )
-        return seq
+        rec.updated_seq = seq
+        return mine
 
     def log_conflict(self, conflict: Conflict, mutation_id: int, version: int) -> None:
-        self.session.add(
-            ChangeLog(
-                server_seq=self.next_seq(),
-                tenant_id=conflict.tenant_id,
-                entity=CONFLICT_ENTITY,
-                entity_id=conflict.id,
-                case_id=conflict.case_id,
-                version=version,
-                fields=conflict_snapshot(conflict),
-                deleted=False,
-                device_id=self.caller.device_id,
-                mutation_id=mutation_id,
-            )
+        self.publish(
+            conflict.tenant_id,
+            conflict.case_id,
+            entity=CONFLICT_ENTITY,
+            entity_id=conflict.id,
+            version=version,
+            fields=conflict_snapshot(conflict),
+            deleted=False,
+            device_id=self.caller.device_id,
+            mutation_id=mutation_id,
         )
 
     # --- validation ----------------------------------------------------------------------
@@ -350,14 +465,7 @@ class _Applier:
         A guidance centre's devices key rows by id: without this, a company that learnt another
         company's escalated ids could have its rows merged into theirs at the centre.
         """
-        key = (tenant_id, case_id)
-        if key not in self.centres:
-            self.centres[key] = self.session.scalars(
-                select(Escalation.guidance_tenant_id).where(
-                    Escalation.tenant_id == tenant_id, Escalation.case_id == case_id
-                )
-            ).first()
-        centre = self.centres[key]
+        centre = self.centre_of(tenant_id, case_id)
         return centre is not None and bool(
             shared_id_clashes(self.session, centre, tenant_id, [m.entity_id])
         )
@@ -590,11 +698,36 @@ def apply_push(
         raise forbidden("device_id does not match the token")
     if len(request.mutations) > settings.max_mutations_per_push:
         raise ApiError(413, "too_many_mutations", f"at most {settings.max_mutations_per_push}")
+    extra: set[str] = set()
+    for _attempt in range(_LOCK_ATTEMPTS):
+        try:
+            return _push_once(db, settings, caller, request, extra)
+        except _MoreStreams as more:
+            extra.add(more.stream)
+    raise ApiError(503, "busy", "the push kept meeting new escalations: send it again")
+
+
+def _push_once(
+    db: Database, settings: Settings, caller: Caller, request: PushRequest, extra: set[str]
+) -> PushResponse:
     with db.writing() as session:
-        # First statement: the sequence lock serialises every change-log writer until commit.
-        start_seq = lock_sequence(session)
         device = session.get_one(Device, caller.device_id)
         last = device.last_mutation_id
+        fresh = [m for m in request.mutations if m.mutation_id > last]
+        # Only the streams this push writes are locked (in a fixed order), so one tenant's
+        # pushes never wait for another's. A replay or an empty push locks nothing.
+        streams, escalations = streams_written(session, caller, fresh) if fresh else (set(), False)
+        heads = lock_streams(session, streams | extra)
+        if streams and not escalations and not caller.is_guidance:
+            # Looked at before the lock: an escalation may have committed since. Now that the
+            # tenant's lock is held, none can appear until this push commits.
+            escalations = _has_escalation(session, caller.tenant_id)
+        if streams and session.get_bind().dialect.name != "sqlite":
+            # Another push of this device may have committed while we waited for the lock
+            # (on SQLite the first read above already ran under `BEGIN IMMEDIATE`).
+            session.refresh(device)
+            last = device.last_mutation_id
+            fresh = [m for m in request.mutations if m.mutation_id > last]
         expected = last + 1
         for mutation in request.mutations:
             if mutation.mutation_id <= last:
@@ -604,19 +737,27 @@ def apply_push(
                     409, "mutation_gap", f"expected mutation {last + 1}", expected=last + 1
                 )
             expected += 1
-        fresh = [m for m in request.mutations if m.mutation_id > last]
-        stored = {
-            row.mutation_id: row
-            for row in session.scalars(
-                select(MutationLog).where(
-                    MutationLog.device_id == caller.device_id,
-                    MutationLog.mutation_id.in_(
-                        [m.mutation_id for m in request.mutations if m.mutation_id <= last]
-                    ),
+        replayed = [m.mutation_id for m in request.mutations if m.mutation_id <= last]
+        stored = (
+            {
+                row.mutation_id: row
+                for row in session.scalars(
+                    select(MutationLog).where(
+                        MutationLog.device_id == caller.device_id,
+                        MutationLog.mutation_id.in_(replayed),
+                    )
                 )
-            )
-        }
-        applier = _Applier(session=session, caller=caller, settings=settings, seq=start_seq)
+            }
+            if replayed
+            else {}
+        )
+        applier = _Applier(
+            session=session,
+            caller=caller,
+            settings=settings,
+            heads=dict(heads),
+            escalations=escalations or bool(extra),
+        )
         if fresh and not caller.is_guidance:
             applier.preload(fresh)
         results: list[MutationResult] = []
@@ -664,8 +805,5 @@ def apply_push(
         if fresh:
             device.last_mutation_id = fresh[-1].mutation_id
         device.last_seen_at = utcnow()
-        if applier.seq != start_seq:
-            session.execute(
-                update(Counter).where(Counter.name == SEQ_COUNTER).values(value=applier.seq)
-            )
+        advance_streams(session, heads, applier.heads)
         return PushResponse(results=results, last_mutation_id=device.last_mutation_id)

@@ -185,6 +185,7 @@ def _visible(session: Session, scope: Scope, case_ids: list[str] | None = None) 
     last_seq = (
         select(func.max(newer.server_seq))
         .where(
+            newer.stream_id == Record.tenant_id,
             newer.tenant_id == Record.tenant_id,
             newer.case_id == Record.entity_id,
             newer.device_id.is_not(None),
@@ -203,7 +204,10 @@ def _visible(session: Session, scope: Scope, case_ids: list[str] | None = None) 
             ChangeLog.device_id,
             _open_due_dates(dialect),
         )
-        .outerjoin(ChangeLog, ChangeLog.server_seq == last_seq)
+        .outerjoin(
+            ChangeLog,
+            and_(ChangeLog.stream_id == Record.tenant_id, ChangeLog.server_seq == last_seq),
+        )
         .where(Record.entity == "case", Record.deleted.is_(False))
     )
     if scope.is_guidance:

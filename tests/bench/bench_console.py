@@ -137,6 +137,7 @@ def _fill(db_url: str) -> str:
                 )
                 changes.append(
                     {
+                        "stream_id": tenant,
                         "server_seq": seq,
                         "tenant_id": tenant,
                         "entity": entity,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 
 from sync.protocol import (
     CONFLICT_ENTITY,
@@ -51,25 +51,36 @@ def get_case(
         owner = escalated
     if session.get(Record, (owner, "case", case_id)) is None:
         raise not_found("unknown case")
-    # The newest change-log row of each record is its current state in wire form.
-    rows = session.scalars(
-        select(ChangeLog)
-        .join(
+    # The newest change-log row of each record is its current state in wire form, numbered in
+    # the caller's own stream (a guidance centre reads its copies: the company's numbers
+    # would tell it how much the company writes).
+    stream = caller.tenant_id
+    query = select(ChangeLog)
+    if caller.is_guidance:
+        newest = (
+            select(func.max(ChangeLog.server_seq))
+            .where(
+                ChangeLog.stream_id == stream,
+                ChangeLog.tenant_id == owner,
+                ChangeLog.case_id == case_id,
+                ChangeLog.entity != CONFLICT_ENTITY,
+            )
+            .group_by(ChangeLog.entity, ChangeLog.entity_id)
+        )
+        query = query.where(ChangeLog.stream_id == stream, ChangeLog.server_seq.in_(newest))
+    else:
+        query = query.join(
             Record,
             and_(
                 Record.tenant_id == ChangeLog.tenant_id,
                 Record.entity == ChangeLog.entity,
                 Record.entity_id == ChangeLog.entity_id,
                 Record.updated_seq == ChangeLog.server_seq,
+                ChangeLog.stream_id == Record.tenant_id,
             ),
-        )
-        .where(
-            Record.tenant_id == owner,
-            Record.case_id == case_id,
-            ChangeLog.server_seq > cursor,
-        )
-        .order_by(ChangeLog.server_seq)
-        .limit(limit + 1)
+        ).where(Record.tenant_id == owner, Record.case_id == case_id)
+    rows = session.scalars(
+        query.where(ChangeLog.server_seq > cursor).order_by(ChangeLog.server_seq).limit(limit + 1)
     )
     records, last_seq, has_more = bounded_page(rows, limit, settings.max_pull_bytes)
     open_conflicts: list[Change] = []
@@ -77,6 +88,7 @@ def get_case(
         conflicts = session.scalars(
             select(ChangeLog)
             .where(
+                ChangeLog.stream_id == stream,
                 ChangeLog.tenant_id == owner,
                 ChangeLog.case_id == case_id,
                 ChangeLog.entity == CONFLICT_ENTITY,

@@ -35,15 +35,15 @@ async def push(
     except ApiError as exc:
         if exc.error == "mutation_gap":
             # A device never skips ids: HQ lost mutations it had acknowledged (restored from a
-            # backup). A new epoch makes every device re-push and re-pull (sync.server.epoch).
-            await run_in_threadpool(_new_epoch_after_gap, db)
+            # backup). A new epoch for the tenant makes its devices re-push and re-pull.
+            await run_in_threadpool(_new_epoch_after_gap, db, caller.tenant_id)
         raise
 
 
-def _new_epoch_after_gap(db: Database) -> None:
+def _new_epoch_after_gap(db: Database, tenant_id: str) -> None:
     with db.reading() as session:
-        seen = epoch.current(session)
-    epoch.rotate(db, seen)
+        seen = epoch.current(session, tenant_id)
+    epoch.rotate(db, tenant_id, seen)
 
 
 @router.get("/sync/pull", responses=error_responses(401, 410))
@@ -73,7 +73,7 @@ def pull(
         )
     except Restored as restored:
         if restored.proof:
-            epoch.rotate(db, restored.seen_epoch)
+            epoch.rotate(db, caller.tenant_id, restored.seen_epoch)
         raise ApiError(
             410,
             "hq_restored",

@@ -64,6 +64,7 @@ def _fill(session: Session) -> tuple[str, str]:
         if kw.get("log", True):
             changes.append(
                 {
+                    "stream_id": owner,
                     "server_seq": seq,
                     "tenant_id": owner,
                     "entity": entity,

@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 
 from sync.protocol import MAX_CHANGES_DEPTH, is_server_response
 from sync.server import admin
-from sync.server.db import take_sequence
+from sync.server.db import advance_streams, lock_streams
 from sync.server.models import ChangeLog, Record, utcnow
 from tests.sync.hq_harness import DeviceClient
 from tests.sync.server.helpers import count, database, device, tenant
@@ -127,18 +127,21 @@ def test_bad_text_outside_changes_is_rejected_per_mutation(
     results = response.json()["results"]
     assert [r["status"] for r in results] == ["rejected"] * len(mutations)
     assert all(r["reason"] and "\x00" not in r["reason"] for r in results)
-    # A lone surrogate in a typed string of a mutation fails request validation (no device
-    # writes one): a 422 that does not repeat it, and nothing of the batch is applied.
-    last = a.next_mutation
+    # A lone surrogate in a typed string of a mutation is rejected with that mutation alone
+    # (it was a 422 for the whole push: the device's queue stuck behind it), never repeated.
     for field in ("entity", "entity_id", "client_time", "resolves_conflict_id"):
         m = a.mutation("note", str(uuid.uuid4()), changes={"case_id": case})
-        a.next_mutation -= 1
         m[field] = "x\ud800"
-        refused = _push_text(a, json.dumps([m]))
-        assert refused.status_code == 422 and is_server_response(refused.headers)
-        assert b"\\ud800" not in refused.content.lower()
-        assert refused.json()["detail"][0]["loc"][-1] == field
-    assert a.next_mutation == last
+        after = a.mutation("note", str(uuid.uuid4()), changes={"case_id": case})
+        answer = _push_text(a, json.dumps([m, after]))
+        assert answer.status_code == 200, answer.text
+        assert b"\\ud800" not in answer.content.lower()
+        rejected, applied = answer.json()["results"]
+        assert rejected["status"] == "rejected", rejected
+        assert rejected["reason"].startswith(field) and "Unicode" in rejected["reason"]
+        assert applied["status"] == "applied"
+        again = _push_text(a, json.dumps([m, after]))
+        assert [r["status"] for r in again.json()["results"]] == ["duplicate", "duplicate"]
     ok = a.mutation("alert_ack", alert, changes={"alert_id": alert, "user": "li"})
     assert a.push([ok])[0]["status"] == "applied"
 
@@ -204,9 +207,12 @@ def test_pull_skips_and_logs_a_stored_row_it_cannot_send(
     poison = {"case_id": case, **_nested(300)}
     note_id = str(uuid.uuid4())
     with database(hq_app).writing() as session:
-        seq = take_sequence(session, 1)
+        heads = lock_streams(session, {a.tenant_id})
+        seq = heads[a.tenant_id] + 1
+        advance_streams(session, heads, {a.tenant_id: seq})
         session.add(
             ChangeLog(
+                stream_id=a.tenant_id,
                 server_seq=seq,
                 tenant_id=a.tenant_id,
                 entity="note",

@@ -109,15 +109,15 @@ def test_an_unexpected_error_of_a_real_server_is_its_own_json(live_server: LiveH
         with hq.client() as http:
             laptop = hq.enroll_device(http, "Acme")
             with db.engine.begin() as conn:  # an operator's mistake: a table gone missing
-                conn.execute(text("ALTER TABLE counters RENAME TO counters_away"))
+                conn.execute(text("ALTER TABLE tenant_sequences RENAME TO seq_away"))
             try:
                 broken = laptop.request("GET", "/v1/sync/pull")
             finally:
                 with db.engine.begin() as conn:
-                    conn.execute(text("ALTER TABLE counters_away RENAME TO counters"))
+                    conn.execute(text("ALTER TABLE seq_away RENAME TO tenant_sequences"))
             assert broken.status_code == 500
             assert _own_json(broken)["error"] == "internal_error"
-            assert "counters" not in broken.text  # no internals in the answer
+            assert "tenant_sequences" not in broken.text  # no internals in the answer
             assert broken.headers["connection"] == "close"  # uvicorn closes it after an error
             assert laptop.request("GET", "/v1/sync/pull").status_code == 200
     finally:

@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select
 
-from sync.server import epoch
+from sync.server import admin, epoch
 from sync.server.db import alembic_config, downgrade, migrate, open_database
 from sync.server.models import Base, Counter
 
@@ -27,7 +27,10 @@ def test_upgrade_matches_models_and_downgrades_cleanly(hq_db_url: str) -> None:
                 session.scalars(select(Counter.value).where(Counter.name == "server_seq")).one()
                 == 0
             )
-            assert len(epoch.current(session)) == 16  # HQ's epoch id (0005e)
+        with db.writing() as session:
+            tenant = admin.add_tenant(session, "Acme", "company", 1)
+        with db.reading() as session:
+            assert len(epoch.current(session, tenant.id)) == 16  # its own epoch (0009s)
         downgrade(db.engine, "base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         migrate(db.engine)
