@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from fairdesk import quickread
 from fairdesk.errors import StoreError
 from fairdesk.i18n import _
-from fairdesk.ids import new_id
 from fairdesk.protect import keys as protect_keys
 from fairdesk.protect import session as protect_session
 from fairdesk.protect import sqlcipher
@@ -433,6 +432,8 @@ def _ensure_device(engine: Engine) -> None:
         return
     with Session(engine) as session, session.begin():
         if session.scalars(select(Device)).first() is None:
+            from fairdesk.ids import new_id  # uuid imports platform: not on the usual start
+
             device_id = new_id()
             # 4 characters of base32 from the random tail: readable, and unique enough that two
             # devices of one company collide with probability ~1e-6; numbers also carry the date.

@@ -27,13 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-from argon2.low_level import Type, hash_secret_raw
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.hashes import SHA256
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
+# argon2, cryptography and platformdirs are imported where they are used: every start asks
+# ``is_encrypted`` before the window opens, and a plain folder needs none of them (~25 ms).
 from fairdesk.errors import FairDeskError, ValidationError
 from fairdesk.fsutil import fsync_dir, write_atomic
 from fairdesk.i18n import _
@@ -109,6 +104,8 @@ def key_id(data_key: bytes) -> str:
 
 
 def derive_passphrase_kek(passphrase: str, salt: bytes, params: KdfParams) -> bytes:
+    from argon2.low_level import Type, hash_secret_raw
+
     return hash_secret_raw(
         normalize_passphrase(passphrase),
         salt,
@@ -122,6 +119,9 @@ def derive_passphrase_kek(passphrase: str, salt: bytes, params: KdfParams) -> by
 
 def _recovery_kek(recovery: bytes, salt: bytes) -> bytes:
     # The recovery key is 240 random bits: a fast KDF is enough, Argon2 would add nothing.
+    from cryptography.hazmat.primitives.hashes import SHA256
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(SHA256(), KEY_BYTES, salt, b"fairdesk recovery kek v1").derive(recovery)
 
 
@@ -149,12 +149,17 @@ def parse_recovery_key(text: str) -> bytes:
 
 
 def _wrap(kek: bytes, data_key: bytes, slot: str) -> dict[str, str]:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     nonce = secrets.token_bytes(12)
     sealed = AESGCM(kek).encrypt(nonce, data_key, f"fairdesk data key v1:{slot}".encode())
     return {"nonce": _b64(nonce), "ciphertext": _b64(sealed)}
 
 
 def _unwrap(kek: bytes, wrapped: dict[str, Any], slot: str) -> bytes | None:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     try:
         return AESGCM(kek).decrypt(
             _unb64(wrapped["nonce"]),
@@ -320,6 +325,8 @@ class AttemptGuard:
         state_dir: Path | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        import platformdirs
+
         folder = state_dir or Path(platformdirs.user_state_dir("FairDesk", "FairDesk"))
         name = hashlib.sha256(str(Path(data_dir).resolve()).encode()).hexdigest()[:16]
         self.path = folder / f"unlock-{name}.json"
