@@ -8,7 +8,7 @@ Every figure is a ratio against a baseline measured in the same run on the same 
   case workspace alone (``ui.app.FEATURE_PACKAGES`` emptied), to show what each part costs;
 * search as you type over 100,000 cases: per keystroke, the query the Cases table runs
   (``ui.models.cases.load_ids_and_first_rows``: ids in display order plus the first screen
-  of rows) vs the raw FTS5 ``MATCH`` on the same database (target <= 2x); and the longest
+  of rows) vs the raw FTS5 ``MATCH`` on the same database (target <= 1.5x); and the longest
   stall of the GUI thread while typing, measured with a 2 ms QTimer heartbeat (target <= 50 ms);
 * peak RSS with 10,000 cases in the list vs the bare window (reported).
 
@@ -454,7 +454,7 @@ def bench_search(data_dir: Path) -> dict[str, Any]:
         "search_ratio_worst": round(max(ratios), 2),
         "search_app_ms_median": round(statistics.median(k["app_ms"] for k in per_key), 1),
         "search_raw_fts_ms_median": round(statistics.median(k["raw_fts_ms"] for k in per_key), 1),
-        "search_target_ratio": 2.0,
+        "search_target_ratio": 1.5,
     }
 
 

@@ -30,6 +30,9 @@ FILTERS = (
     CaseFilter(statuses=(Status.CLOSED, Status.SETTLED)),
     CaseFilter(search="Messe"),
     CaseFilter(search="专利"),
+    # Search joined with the other filters: the match parameter binds before theirs.
+    CaseFilter(search="Messe", include_closed=False),
+    CaseFilter(search="Messe", levels=(Level.RED, Level.YELLOW), directions=(Direction.BY_US,)),
     CaseFilter(search="nothing-matches-this-zzz"),
     CaseFilter(search="!!!"),  # nothing searchable: no rows, no error
 )
