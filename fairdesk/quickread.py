@@ -291,23 +291,60 @@ class Reader:
 
     # -- queries ----------------------------------------------------------------------------
 
-    def case_ids(
-        self, flt: CaseFilter = CaseFilter(), *, sort: str = "level", descending: bool = False
-    ) -> list[str]:
-        """The matching ids in display order (as ``fairdesk.cases.case_ids``)."""
+    def _ids_sql(
+        self, flt: CaseFilter, sort: str, descending: bool
+    ) -> tuple[str, str, list[Any]] | None:
+        """The ordered id query and the count query for ``flt``, with their parameters."""
         if sort not in _ORDER:
             raise ValueError(f"cannot sort by {sort}")
         where = _where(flt)
         if where is None:
-            return []
+            return None
         clause, params, match = where
         direction = " DESC" if descending else " ASC"
         order = ", ".join(term + direction for term in _ORDER[sort])
-        join = " LEFT OUTER JOIN fair f ON c.fair_id = f.id" if sort == "fair" else ""
+        search_join = _SEARCH_JOIN if match is not None else ""
+        fair_join = " LEFT OUTER JOIN fair f ON c.fair_id = f.id" if sort == "fair" else ""
         if match is not None:
-            join, params = _SEARCH_JOIN + join, [match, *params]
-        sql = f"SELECT c.id FROM case_file c{join} WHERE {clause} ORDER BY {order}, c.id ASC"
-        return [row[0] for row in self._all(sql, params)]
+            params = [match, *params]
+        ordered = (
+            f"SELECT c.id FROM case_file c{search_join}{fair_join} WHERE {clause} "
+            f"ORDER BY {order}, c.id ASC"
+        )
+        count = f"SELECT count(*) FROM case_file c{search_join} WHERE {clause}"
+        return ordered, count, params
+
+    def case_ids(
+        self, flt: CaseFilter = CaseFilter(), *, sort: str = "level", descending: bool = False
+    ) -> list[str]:
+        """The matching ids in display order (as ``fairdesk.cases.case_ids``)."""
+        queries = self._ids_sql(flt, sort, descending)
+        if queries is None:
+            return []
+        ordered, _count, params = queries
+        return [row[0] for row in self._all(ordered, params)]
+
+    def first_ids(
+        self,
+        flt: CaseFilter = CaseFilter(),
+        *,
+        sort: str = "level",
+        descending: bool = False,
+        limit: int = 40,
+    ) -> tuple[int, list[str]]:
+        """How many cases match, and the first ``limit`` ids of :meth:`case_ids` (same order).
+
+        Ordering every match is most of a list query (~0.4 s for 100,000 cases on a slow
+        machine); SQLite keeps only the best ``limit`` rows for ``ORDER BY ... LIMIT``, and a
+        count needs no order, so the first screen comes in a fraction of that.
+        """
+        queries = self._ids_sql(flt, sort, descending)
+        if queries is None:
+            return 0, []
+        ordered, count, params = queries
+        total = int(self._all(count, params)[0][0])
+        ids = [row[0] for row in self._all(f"{ordered} LIMIT ?", [*params, limit])]
+        return total, ids
 
     def rows_by_id(self, ids: Sequence[str]) -> dict[str, CaseRow]:
         """The rows of these cases (as ``fairdesk.cases.rows_by_id``)."""
