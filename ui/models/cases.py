@@ -115,10 +115,16 @@ class CaseTableModel(QAbstractTableModel):
         store, flt_now, key, desc = self.store, self.filter, self.sort_key, self.descending
         self.loading = True
 
+        # Each step first looks whether a newer reload was started meanwhile (typing): then
+        # it skips its query, so the read threads are free for the newest one.
         def first() -> tuple[int, list[str], dict[str, CaseRow]]:
+            if generation != self._generation:
+                return 0, [], {}
             return load_first_screen(store, flt_now, key, desc)
 
         def every_id() -> list[str]:
+            if generation != self._generation:
+                return []
             return store.reader.case_ids(flt_now, sort=key, descending=desc)
 
         runner().run(
