@@ -29,12 +29,13 @@ ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("sqlalchemy", "alembic", "fairdesk.cases", "fairdesk.model", "fairdesk.knowledge", "sync")
 # Not needed for a plain folder's first paint either (issue 16): the key derivation and the
 # SQLCipher driver (encrypted folders only), package metadata (About, crash reports), the
-# first-start dialog, the About dialog, Babel, and uuid (new ids are made on the first write,
-# not to show the lists).
+# first-start dialog, the About dialog, Babel, uuid (new ids are made on the first write, not
+# to show the lists), and OpenSSL through hashlib (~4 MB of the first paint's memory).
 DEFERRED = (
     "cryptography",
     "argon2",
     "sqlcipher3",
+    "_hashlib",
     "importlib.metadata",
     "ui.first_run",
     "ui.about",
