@@ -386,6 +386,9 @@ def _quick_check(db_path: Path, connect: ConnectFactory) -> str:
     connection = connect(db_path)
     try:
         cursor = connection.cursor()
+        # The check reads every page once: a small page cache does it as fast, and the default
+        # 2 MB would be filled and counted in the first paint's peak memory.
+        cursor.execute("PRAGMA cache_size = -256")
         row = cursor.execute("PRAGMA quick_check").fetchone()
         cursor.close()
     finally:
