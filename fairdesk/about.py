@@ -9,12 +9,13 @@ in ``resources/fonts``.
 
 from __future__ import annotations
 
-import importlib.metadata as metadata
-import platform
 import re
 import sys
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    import importlib.metadata as metadata
 
 from fairdesk import __version__
 from fairdesk.resources import resource_path
@@ -120,6 +121,10 @@ def is_frozen() -> bool:
 
 def build_info() -> dict[str, str]:
     """Facts support asks for first; none of them is about the user's cases."""
+    # platform and importlib.metadata load here, not with the module: the crash reporter is
+    # installed at every start, before the window, and needs them only to write a report.
+    import platform
+
     return {
         "version": __version__,
         "python": platform.python_version(),
@@ -211,6 +216,8 @@ def _url(dist: metadata.Distribution) -> str:
 
 def libraries() -> list[Component]:
     """The bundled libraries that are installed here, in the order of :data:`LIBRARIES`."""
+    import importlib.metadata as metadata
+
     found = []
     for name in LIBRARIES:
         try:
@@ -232,6 +239,8 @@ def libraries() -> list[Component]:
 
 def components() -> list[Component]:
     """Everything the About dialog lists: fonts, the Python runtime, then libraries."""
+    import platform
+
     python = Component(
         "Python", platform.python_version(), "PSF-2.0", "runtime", url="https://www.python.org"
     )

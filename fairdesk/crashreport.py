@@ -43,14 +43,16 @@ NATIVE_FILE = "native-crash.txt"
 Notify = Callable[[Path], None]
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
-_QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|‘[^’\n]*’|“[^”\n]*”|「[^」\n]*」")
-_SQL_PARAMETERS = re.compile(r"\[parameters: .*?\](?=\s*(\(|\[|$))", re.DOTALL)
+# Patterns, not compiled objects: the reporter is installed before the first paint of every
+# start and scrubs only when it writes a report (``re`` compiles and caches them then).
+_QUOTED = r"'[^'\n]*'|\"[^\"\n]*\"|‘[^’\n]*’|“[^”\n]*”|「[^」\n]*」"
+_SQL_PARAMETERS = r"\[parameters: .*?\](?=\s*(\(|\[|$))"
 
 
 def scrub(message: str) -> str:
     """An exception message without what might be the user's content."""
-    text = _SQL_PARAMETERS.sub("[parameters: …]", message)
-    text = _QUOTED.sub("'…'", text)
+    text = re.sub(_SQL_PARAMETERS, "[parameters: …]", message, flags=re.DOTALL)
+    text = re.sub(_QUOTED, "'…'", text)
     if len(text) > MAX_MESSAGE:
         text = text[:MAX_MESSAGE] + " […]"
     return text

@@ -206,10 +206,26 @@ def _case_row(row: Sequence[Any]) -> CaseRow:
     )
 
 
-def _where(flt: CaseFilter) -> tuple[str, list[Any]] | None:
-    """The WHERE clause for ``flt`` (case_file as ``c``), or None when nothing can match."""
+# What a search joins to: the rows of the FTS5 index that match, read from its content table
+# (FTS5's documented shadow table ``<name>_content``: ``id`` is the index rowid, ``c0`` the
+# first column, ``case_id``). ``SELECT case_id ... MATCH`` makes FTS5 load each matching row
+# whole, the long ``body`` included; the MATCH itself only yields rowids, and the case id is
+# read from the content row's first column. Measured over 100,000 cases this is what put a
+# keystroke at ~1.2x the raw FTS5 query instead of ~1.8x (tests/bench/bench_ui.py). A join, not
+# ``IN``: ``search.reindex_case`` keeps exactly one index row per case, so no case repeats.
+_SEARCH_JOIN = (
+    " JOIN search_index_content s ON s.c0 = c.id"
+    " AND s.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?)"
+)
+
+
+def _where(flt: CaseFilter) -> tuple[str, list[Any], str | None] | None:
+    """The WHERE clause for ``flt`` (case_file as ``c``) and its parameters, plus the FTS5 match
+    expression the query joins through (:data:`_SEARCH_JOIN`, its parameter comes first), or
+    None when nothing can match."""
     clauses: list[str] = ["c.deleted_at IS NULL"]
     params: list[Any] = []
+    match: str | None = None
 
     def among(column: str, values: Sequence[str], negate: bool = False) -> None:
         marks = ", ".join("?" * len(values))
@@ -231,9 +247,7 @@ def _where(flt: CaseFilter) -> tuple[str, list[Any]] | None:
         match = search.build_match(flt.search)
         if match is None:
             return None
-        clauses.append(f"c.id IN ({search.MATCHING_CASE_IDS_SQL.replace(':match', '?')})")
-        params.append(match)
-    return " AND ".join(clauses), params
+    return " AND ".join(clauses), params, match
 
 
 class Reader:
@@ -277,21 +291,60 @@ class Reader:
 
     # -- queries ----------------------------------------------------------------------------
 
-    def case_ids(
-        self, flt: CaseFilter = CaseFilter(), *, sort: str = "level", descending: bool = False
-    ) -> list[str]:
-        """The matching ids in display order (as ``fairdesk.cases.case_ids``)."""
+    def _ids_sql(
+        self, flt: CaseFilter, sort: str, descending: bool
+    ) -> tuple[str, str, list[Any]] | None:
+        """The ordered id query and the count query for ``flt``, with their parameters."""
         if sort not in _ORDER:
             raise ValueError(f"cannot sort by {sort}")
         where = _where(flt)
         if where is None:
-            return []
-        clause, params = where
+            return None
+        clause, params, match = where
         direction = " DESC" if descending else " ASC"
         order = ", ".join(term + direction for term in _ORDER[sort])
-        join = " LEFT OUTER JOIN fair f ON c.fair_id = f.id" if sort == "fair" else ""
-        sql = f"SELECT c.id FROM case_file c{join} WHERE {clause} ORDER BY {order}, c.id ASC"
-        return [row[0] for row in self._all(sql, params)]
+        search_join = _SEARCH_JOIN if match is not None else ""
+        fair_join = " LEFT OUTER JOIN fair f ON c.fair_id = f.id" if sort == "fair" else ""
+        if match is not None:
+            params = [match, *params]
+        ordered = (
+            f"SELECT c.id FROM case_file c{search_join}{fair_join} WHERE {clause} "
+            f"ORDER BY {order}, c.id ASC"
+        )
+        count = f"SELECT count(*) FROM case_file c{search_join} WHERE {clause}"
+        return ordered, count, params
+
+    def case_ids(
+        self, flt: CaseFilter = CaseFilter(), *, sort: str = "level", descending: bool = False
+    ) -> list[str]:
+        """The matching ids in display order (as ``fairdesk.cases.case_ids``)."""
+        queries = self._ids_sql(flt, sort, descending)
+        if queries is None:
+            return []
+        ordered, _count, params = queries
+        return [row[0] for row in self._all(ordered, params)]
+
+    def first_ids(
+        self,
+        flt: CaseFilter = CaseFilter(),
+        *,
+        sort: str = "level",
+        descending: bool = False,
+        limit: int = 40,
+    ) -> tuple[int, list[str]]:
+        """How many cases match, and the first ``limit`` ids of :meth:`case_ids` (same order).
+
+        Ordering every match is most of a list query (~0.4 s for 100,000 cases on a slow
+        machine); SQLite keeps only the best ``limit`` rows for ``ORDER BY ... LIMIT``, and a
+        count needs no order, so the first screen comes in a fraction of that.
+        """
+        queries = self._ids_sql(flt, sort, descending)
+        if queries is None:
+            return 0, []
+        ordered, count, params = queries
+        total = int(self._all(count, params)[0][0])
+        ids = [row[0] for row in self._all(f"{ordered} LIMIT ?", [*params, limit])]
+        return total, ids
 
     def rows_by_id(self, ids: Sequence[str]) -> dict[str, CaseRow]:
         """The rows of these cases (as ``fairdesk.cases.rows_by_id``)."""

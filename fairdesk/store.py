@@ -15,7 +15,7 @@ import shutil
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from fairdesk import quickread
 from fairdesk.errors import StoreError
 from fairdesk.i18n import _
-from fairdesk.ids import new_id
 from fairdesk.protect import keys as protect_keys
 from fairdesk.protect import session as protect_session
 from fairdesk.protect import sqlcipher
@@ -66,19 +65,48 @@ class Store:
         *,
         connect: ConnectFactory | None = None,
         device: DeviceInfo | None = None,
+        integrity: Future[str] | None = None,
     ) -> None:
         self.data_dir = data_dir
         self._connect = connect or plain_connect
         self._engine = engine
         self._sessions: sessionmaker[Session] | None = None
         self._lock = threading.Lock()
+        self._integrity = integrity
         self.data_key: bytes | None = None  # set by open_store for an encrypted folder
         self.reader = quickread.Reader(data_dir / DB_NAME, self._connect)
         self.device = device if device is not None else _read_device(self.engine)
 
+    def verify(self) -> None:
+        """Wait for the integrity check a deferred open left running; StoreError if it failed.
+
+        ``open_store(defer_orm=True)`` starts ``PRAGMA quick_check`` on its own connection and
+        returns at once (on 100,000 cases the check takes longer than building the window).
+        The engine is only created after it said "ok", so nothing is written, through the ORM
+        or SQLAlchemy core, to a database that failed it; the lists read before that go
+        through the read-only ``reader``. The app calls this right after the window is shown
+        and closes with the same message as before if the check failed.
+        """
+        check = self._integrity
+        if check is None:
+            return
+        try:
+            ok = check.result()
+        except (sqlite3.Error, sqlcipher.DriverError) as exc:
+            ok = str(exc)
+        if ok != "ok":
+            raise StoreError(
+                _(
+                    "The database {path} is damaged ({detail}). Nothing was "
+                    "changed; restore it from backups/."
+                ).format(path=self.db_path, detail=ok)
+            )
+        self._integrity = None
+
     @property
     def engine(self) -> Engine:
         if self._engine is None:
+            self.verify()
             with self._lock:
                 if self._engine is None:
                     self._engine = _engine(self.db_path, self._connect)
@@ -358,6 +386,9 @@ def _quick_check(db_path: Path, connect: ConnectFactory) -> str:
     connection = connect(db_path)
     try:
         cursor = connection.cursor()
+        # The check reads every page once: a small page cache does it as fast, and the default
+        # 2 MB would be filled and counted in the first paint's peak memory.
+        cursor.execute("PRAGMA cache_size = -256")
         row = cursor.execute("PRAGMA quick_check").fetchone()
         cursor.close()
     finally:
@@ -372,22 +403,18 @@ def _dbapi_error() -> type[Exception]:
 
 
 def _current_device(db_path: Path, connect: ConnectFactory) -> DeviceInfo | None:
-    """This device, if the database is intact, at the schema head and initialised; else None.
+    """This device, if the database is at the schema head and initialised; else None.
 
-    Plain DB-API (no SQLAlchemy): the checks the full path makes before any write, for the
-    usual start. None sends the caller to the full path, which says what is wrong.
+    Plain DB-API (no SQLAlchemy): the schema checks the full path makes before any write, for
+    the usual start (the integrity check runs beside it, see :meth:`Store.verify`). None sends
+    the caller to the full path, which says what is wrong.
     """
     try:
         connection = connect(db_path)
         try:
             cursor = connection.cursor()
             try:
-                ok = cursor.execute("PRAGMA quick_check").fetchone()
-                if (
-                    ok is None
-                    or ok[0] != "ok"
-                    or not quickread.schema_is_current(connection, quick_head_revision())
-                ):
+                if not quickread.schema_is_current(connection, quick_head_revision()):
                     return None
                 state = cursor.execute("SELECT 1 FROM sync_state WHERE id = 1").fetchone()
                 device = cursor.execute(
@@ -433,6 +460,8 @@ def _ensure_device(engine: Engine) -> None:
         return
     with Session(engine) as session, session.begin():
         if session.scalars(select(Device)).first() is None:
+            from fairdesk.ids import new_id  # uuid imports platform: not on the usual start
+
             device_id = new_id()
             # 4 characters of base32 from the random tail: readable, and unique enough that two
             # devices of one company collide with probability ~1e-6; numbers also carry the date.
@@ -526,22 +555,24 @@ def open_store(
             )
     for name in SUBFOLDERS:
         (data_dir / name).mkdir(exist_ok=True)
-    if defer_orm and not fresh:
-        device = _current_device(db_path, connect)
-        if device is not None:
-            store = Store(data_dir, connect=connect, device=device)
-            if data_key is not None:
-                store.data_key = data_key
-                protect_session.register(data_dir, data_key)
-            return store
-    # The integrity check is C work that releases the GIL (20-100 ms on 10,000 cases): it runs
-    # on its own connection while the engine is created (~60 ms of Python), and its answer is
-    # awaited before anything (migration, first-start rows) may write.
+    # The integrity check is C work that releases the GIL (20-100 ms on 10,000 cases, several
+    # hundred on 100,000): it runs on its own connection while the engine is created (~60 ms of
+    # Python) or, on a deferred open, while the window is built and its lists are read; its
+    # answer is awaited before anything (migration, first-start rows, any use of the engine)
+    # may write.
     check = None
     if not fresh:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quick-check")
         check = pool.submit(_quick_check, db_path, connect)
         pool.shutdown(wait=False)  # the thread ends with the check
+    if defer_orm and check is not None:
+        device = _current_device(db_path, connect)
+        if device is not None:
+            store = Store(data_dir, connect=connect, device=device, integrity=check)
+            if data_key is not None:
+                store.data_key = data_key
+                protect_session.register(data_dir, data_key)
+            return store
     engine = _engine(db_path, connect)
     try:
         if check is not None:

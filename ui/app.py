@@ -154,11 +154,26 @@ class Application:
         QTimer.singleShot(FIRST_LEVEL_REFRESH_MS, self._after_first_paint)
         clock().start()
         window = self.build_window()
+        # The integrity check of a deferred open is still running (fairdesk.store.Store.verify);
+        # first on the single writer, so every write queued there waits for its answer.
+        runner().run(self.store.verify, pool="db", on_error=self._store_unusable)
         # Everything created so far lives as long as the app: move it out of the garbage
         # collector's reach, so a full collection while the user types takes a few ms,
         # not tens of ms (a full pass over Qt wrappers and SQLAlchemy's caches).
         gc.freeze()
         return window
+
+    def _store_unusable(self, exc: BaseException) -> None:
+        """The database failed the integrity check: the same dialog as before the window, then
+        the app closes; nothing was written (the engine is never created)."""
+        if not isinstance(exc, StoreError):
+            log.warning("the integrity check could not run: %s", exc)
+            return
+        self.level_timer.stop()
+        if self.window is not None:
+            self.window.hide()
+        store_error_dialog(str(exc))
+        self.app.exit(EXIT_STORE_ERROR)
 
     def _after_first_paint(self) -> None:
         # On the single writer, in this order: the ORM and the engine load (the store was

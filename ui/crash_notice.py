@@ -7,13 +7,15 @@ queued signal. One notice at a time: an error repeating in a loop must not stack
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QObject, Qt, Signal
 
 from fairdesk.crashreport import message_for
 from fairdesk.i18n import _
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
 
 
 class CrashNotifier(QObject):
@@ -31,6 +33,12 @@ class CrashNotifier(QObject):
         self.reported.emit(str(path))
 
     def _show(self, path_text: str) -> None:
+        # The dialog's classes load here: the notifier is created at every start, before the
+        # window, and most runs never show it.
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
         path = Path(path_text)
         self.shown.append(path)
         if self.box is not None and self.box.isVisible():

@@ -29,7 +29,7 @@ from fairdesk import __version__
 from fairdesk.events import Change
 from fairdesk.i18n import _
 from fairdesk.store import Store
-from ui import about, extensions
+from ui import extensions
 from ui.lazy import LazyWidget, ensure_built, page_failure
 from ui.pages.cases import CasesPage
 from ui.pages.settings import SettingsPage
@@ -167,6 +167,11 @@ class MainWindow(QMainWindow):
         action.triggered.connect(slot)
         return action
 
+    def _show_about(self) -> None:
+        from ui import about  # its dialog's widgets: on first use, not before the first paint
+
+        about.show_about(self)
+
     def _build_menus(self) -> None:
         menu = self.menuBar()
         file_menu = menu.addMenu(_("&File"))
@@ -191,7 +196,7 @@ class MainWindow(QMainWindow):
                 )
             )
         help_menu = menu.addMenu(_("&Help"))
-        help_menu.addAction(self._action(_("About FairDesk"), "", lambda: about.show_about(self)))
+        help_menu.addAction(self._action(_("About FairDesk"), "", self._show_about))
 
     # -- navigation -------------------------------------------------------------------------
 

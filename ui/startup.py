@@ -18,9 +18,8 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow
 
-from fairdesk import crashreport
+from fairdesk import crashreport, firstrun
 from ui.crash_notice import CrashNotifier
-from ui.first_run import ask_first_run
 
 SMOKE_ENV = "FAIRDESK_SMOKE_EXIT_MS"
 EXIT_SMOKE_NO_WINDOW = 3
@@ -36,8 +35,11 @@ def prepare(app: QApplication, data_dir: Path) -> bool:
     reporter = crashreport.install(data_dir, notify=_notifier)
     if reporter.recovered is not None:
         _notifier(reporter.recovered)
-    if not ask_first_run(data_dir):
-        return False
+    if firstrun.needs_first_run(data_dir):
+        from ui.first_run import ask_first_run  # its dialog's widgets: only on a first start
+
+        if not ask_first_run(data_dir):
+            return False
     arm_smoke_exit(app)
     return True
 

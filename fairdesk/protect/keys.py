@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
 import json
 import os
-import secrets
 import shutil
 import time
 import unicodedata
@@ -27,13 +25,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-from argon2.low_level import Type, hash_secret_raw
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.hashes import SHA256
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
+# argon2, cryptography, platformdirs and hashlib are imported where they are used: every start
+# asks ``is_encrypted`` before the window opens, and a plain folder needs none of them (~25 ms;
+# hashlib alone initialises OpenSSL, ~4 MB of the first paint's memory). Random bytes come
+# from os.urandom, which is what secrets.token_bytes returns.
 from fairdesk.errors import FairDeskError, ValidationError
 from fairdesk.fsutil import fsync_dir, write_atomic
 from fairdesk.i18n import _
@@ -105,10 +100,14 @@ def normalize_passphrase(passphrase: str) -> bytes:
 
 def key_id(data_key: bytes) -> str:
     """A public fingerprint of the data key: tells a right key from a wrong one, reveals nothing."""
+    import hashlib
+
     return hashlib.sha256(b"fairdesk key id v1\x00" + data_key).hexdigest()[:32]
 
 
 def derive_passphrase_kek(passphrase: str, salt: bytes, params: KdfParams) -> bytes:
+    from argon2.low_level import Type, hash_secret_raw
+
     return hash_secret_raw(
         normalize_passphrase(passphrase),
         salt,
@@ -122,6 +121,9 @@ def derive_passphrase_kek(passphrase: str, salt: bytes, params: KdfParams) -> by
 
 def _recovery_kek(recovery: bytes, salt: bytes) -> bytes:
     # The recovery key is 240 random bits: a fast KDF is enough, Argon2 would add nothing.
+    from cryptography.hazmat.primitives.hashes import SHA256
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(SHA256(), KEY_BYTES, salt, b"fairdesk recovery kek v1").derive(recovery)
 
 
@@ -149,12 +151,17 @@ def parse_recovery_key(text: str) -> bytes:
 
 
 def _wrap(kek: bytes, data_key: bytes, slot: str) -> dict[str, str]:
-    nonce = secrets.token_bytes(12)
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = os.urandom(12)
     sealed = AESGCM(kek).encrypt(nonce, data_key, f"fairdesk data key v1:{slot}".encode())
     return {"nonce": _b64(nonce), "ciphertext": _b64(sealed)}
 
 
 def _unwrap(kek: bytes, wrapped: dict[str, Any], slot: str) -> bytes | None:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     try:
         return AESGCM(kek).decrypt(
             _unb64(wrapped["nonce"]),
@@ -229,7 +236,7 @@ def check_new_passphrase(passphrase: str) -> None:
 
 
 def _passphrase_slot(passphrase: str, data_key: bytes, params: KdfParams) -> dict[str, Any]:
-    salt = secrets.token_bytes(16)
+    salt = os.urandom(16)
     kek = derive_passphrase_kek(passphrase, salt, params)
     return {
         "kdf": "argon2id",
@@ -257,9 +264,9 @@ def create_keyfile(
     data_dir = Path(data_dir)
     if is_encrypted(data_dir):
         raise ProtectError(_("This data folder is already protected."))
-    data_key = data_key or secrets.token_bytes(KEY_BYTES)
-    recovery = secrets.token_bytes(RECOVERY_BYTES)
-    recovery_salt = secrets.token_bytes(16)
+    data_key = data_key or os.urandom(KEY_BYTES)
+    recovery = os.urandom(RECOVERY_BYTES)
+    recovery_salt = os.urandom(16)
     payload = {
         "format": FORMAT,
         "version": VERSION,
@@ -284,8 +291,8 @@ def new_recovery_key(data_dir: Path, data_key: bytes) -> str:
     payload = load_keyfile(data_dir)
     if _checked(payload, data_key) is None:
         raise WrongPassphrase(_("The key does not belong to this data folder; nothing changed."))
-    recovery = secrets.token_bytes(RECOVERY_BYTES)
-    salt = secrets.token_bytes(16)
+    recovery = os.urandom(RECOVERY_BYTES)
+    salt = os.urandom(16)
     payload["slots"]["recovery"] = {
         "kdf": "hkdf-sha256",
         "salt": _b64(salt),
@@ -320,7 +327,11 @@ class AttemptGuard:
         state_dir: Path | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        import platformdirs
+
         folder = state_dir or Path(platformdirs.user_state_dir("FairDesk", "FairDesk"))
+        import hashlib
+
         name = hashlib.sha256(str(Path(data_dir).resolve()).encode()).hexdigest()[:16]
         self.path = folder / f"unlock-{name}.json"
         self.clock = clock

@@ -10,12 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlcipher3
+if TYPE_CHECKING:
+    # Raised by the driver itself (e.g. a wrong key inside a connect event, before SQLAlchemy
+    # wraps). Resolved on first use by __getattr__ below: the store names it only in ``except``
+    # clauses, which are evaluated when an error arrives, so a plain folder never loads the
+    # driver before the window is shown.
+    DriverError: type[Exception]
 
-# Raised by the driver itself (e.g. a wrong key inside a connect event, before SQLAlchemy wraps).
-DriverError: type[Exception] = sqlcipher3.dbapi2.Error
+
+def __getattr__(name: str) -> Any:
+    if name == "DriverError":
+        import sqlcipher3
+
+        return sqlcipher3.dbapi2.Error
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _key_pragma(data_key: bytes) -> str:
@@ -25,6 +35,8 @@ def _key_pragma(data_key: bytes) -> str:
 
 
 def connect(path: Path, data_key: bytes) -> Any:
+    import sqlcipher3
+
     con = sqlcipher3.connect(str(path), check_same_thread=False, timeout=10)
     try:
         # Silences "ERROR CORE ... hmac check failed" on stderr; a wrong key still raises.

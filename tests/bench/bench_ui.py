@@ -2,13 +2,14 @@
 
 Every figure is a ratio against a baseline measured in the same run on the same machine:
 
-* start-up to a usable main window (window shown, Today and Cases loaded) on 10,000 cases
+* start-up to a usable main window (window shown, Today loaded, Cases showing its count and
+  first screen; every id of the list follows, reported as ``startup_app_all_case_ids_s``) on 10,000 cases
   (and again on 100,000, target <= 2x), vs a bare PySide6 window with one QTableView of 10,000 rows; separate subprocesses,
   median of several alternating runs (target <= 1.5x); measured for the whole app and for the
   case workspace alone (``ui.app.FEATURE_PACKAGES`` emptied), to show what each part costs;
-* search as you type over 100,000 cases: per keystroke, the query the Cases table runs
+* search as you type over 100,000 cases (and 10,000, ``*_10k``): per keystroke, the query the Cases table runs
   (``ui.models.cases.load_ids_and_first_rows``: ids in display order plus the first screen
-  of rows) vs the raw FTS5 ``MATCH`` on the same database (target <= 2x); and the longest
+  of rows) vs the raw FTS5 ``MATCH`` on the same database (target <= 1.5x); and the longest
   stall of the GUI thread while typing, measured with a 2 ms QTimer heartbeat (target <= 50 ms);
 * peak RSS with 10,000 cases in the list vs the bare window (reported).
 
@@ -314,13 +315,22 @@ def poll():
             and window.cases.model.rowCount() > 0 and window.today.model.rowCount() > 0):
         app.processEvents()
         print("READY", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)
-        window.cases.view.scrollToBottom()  # and it stays usable at the far end of the list
-        app.processEvents()
-        print("RSS_AFTER_SCROLL", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)
-        window.close()
-        app.quit()
+        all_ids(window)
     else:
         QTimer.singleShot(2, poll)
+
+def all_ids(window):
+    # The Cases table shows its count and first screen first, every id a moment later.
+    model = window.cases.model
+    if len(model.ids()) < model.rowCount():
+        QTimer.singleShot(2, lambda: all_ids(window))
+        return
+    print("ALL_IDS", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)
+    window.cases.view.scrollToBottom()  # and it stays usable at the far end of the list
+    app.processEvents()
+    print("RSS_AFTER_SCROLL", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)
+    window.close()
+    app.quit()
 
 QTimer.singleShot(0, poll)
 if sys.argv[2:] == ["core"]:  # the case workspace alone, without the feature packages
@@ -329,7 +339,11 @@ sys.exit(ui_app.main(["--data-dir", sys.argv[1]]))
 """
 
 
-def _run_child(code: str, *args: str, env: dict[str, str]) -> tuple[float, dict[str, int]]:
+def _run_child(
+    code: str, *args: str, env: dict[str, str], seconds: dict[str, float] | None = None
+) -> tuple[float, dict[str, int]]:
+    """Seconds from start to the READY line; the figures printed (RSS); the time of every
+    line into ``seconds`` if given."""
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-c", code, *args],
@@ -346,7 +360,9 @@ def _run_child(code: str, *args: str, env: dict[str, str]) -> tuple[float, dict[
         key, _, value = line.strip().partition(" ")
         if key == "READY":
             elapsed = time.perf_counter() - started
-        if key in ("READY", "RSS_AFTER_SCROLL"):
+        if seconds is not None:
+            seconds[key] = time.perf_counter() - started
+        if key in ("READY", "ALL_IDS", "RSS_AFTER_SCROLL"):
             figures[key] = int(value)
     proc.wait(timeout=120)
     if elapsed is None:
@@ -363,9 +379,14 @@ def bench_startup(data_dir: Path) -> dict[str, Any]:
             PYTHONPATH=str(ROOT),
             FAIRDESK_LANG="en",
         )
-        _run_child(_BARE, env=env)  # warm the OS file cache for both before timing
+        # Both sides run from bytecode, as installed: Qt's and the standard library's .pyc
+        # files ship compiled, and an installed or frozen FairDesk has its own. With
+        # PYTHONDONTWRITEBYTECODE set (as in some shells and CI), the app alone would compile
+        # ~50 modules from source on every start (~30 ms) and be measured at a handicap.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        _run_child(_BARE, env=env)  # warm the OS file cache (and write the .pyc files) first
         _run_child(_APP, str(data_dir), env=env)
-        times: dict[str, list[float]] = {"bare": [], "app": [], "core": []}
+        times: dict[str, list[float]] = {"bare": [], "app": [], "core": [], "all_ids": []}
         rss: dict[str, list[int]] = {"bare": [], "app": [], "core": [], "scrolled": []}
         for _ in range(STARTUP_RUNS):
             for name, code, args in (
@@ -373,17 +394,22 @@ def bench_startup(data_dir: Path) -> dict[str, Any]:
                 ("app", _APP, (str(data_dir),)),
                 ("core", _APP, (str(data_dir), "core")),
             ):
-                seconds, figures = _run_child(code, *args, env=env)
+                lines: dict[str, float] = {}
+                seconds, figures = _run_child(code, *args, env=env, seconds=lines)
                 times[name].append(seconds)
                 rss[name].append(figures["READY"])
                 if name == "app":
                     rss["scrolled"].append(figures["RSS_AFTER_SCROLL"])
+                    times["all_ids"].append(lines["ALL_IDS"])
     t = {name: statistics.median(values) for name, values in times.items()}
     m = {name: statistics.median(values) / 1024 for name, values in rss.items()}
     return {
         "startup_bare_window_s": round(t["bare"], 3),
         "startup_app_10k_cases_s": round(t["app"], 3),
         "startup_ratio": round(t["app"] / t["bare"], 2),
+        # Until every id of the Cases list is known (the first screen and count come first).
+        "startup_app_all_case_ids_s": round(t["all_ids"], 3),
+        "startup_all_case_ids_ratio": round(t["all_ids"] / t["bare"], 2),
         "startup_core_ui_only_s": round(t["core"], 3),
         "startup_core_ui_only_ratio": round(t["core"] / t["bare"], 2),
         "startup_target_ratio": 1.5,
@@ -449,7 +475,7 @@ def bench_search(data_dir: Path) -> dict[str, Any]:
         "search_ratio_worst": round(max(ratios), 2),
         "search_app_ms_median": round(statistics.median(k["app_ms"] for k in per_key), 1),
         "search_raw_fts_ms_median": round(statistics.median(k["raw_fts_ms"] for k in per_key), 1),
-        "search_target_ratio": 2.0,
+        "search_target_ratio": 1.5,
     }
 
 
@@ -598,6 +624,7 @@ def main() -> int:
             "startup_app_100k_cases_s": large_startup["startup_app_10k_cases_s"],
             "startup_bare_window_100k_run_s": large_startup["startup_bare_window_s"],
             "startup_ratio_100k": large_startup["startup_ratio"],
+            "startup_all_case_ids_ratio_100k": large_startup["startup_all_case_ids_ratio"],
             "startup_target_ratio_100k": 2.0,
             "peak_rss_app_100k_cases_mib": large_startup["peak_rss_app_10k_cases_mib"],
             "peak_rss_ratio_100k": large_startup["peak_rss_ratio"],
@@ -605,6 +632,16 @@ def main() -> int:
     )
     print("bench_ui: search as you type, 100,000 cases")
     results.update(bench_search(large))
+    print("bench_ui: search as you type, 10,000 cases")
+    small_search = bench_search(small)
+    results.update(
+        {
+            "search_ratio_median_10k": small_search["search_ratio_median"],
+            "search_ratio_worst_10k": small_search["search_ratio_worst"],
+            "search_app_ms_median_10k": small_search["search_app_ms_median"],
+            "search_raw_fts_ms_median_10k": small_search["search_raw_fts_ms_median"],
+        }
+    )
     print(
         f"bench_ui: GUI stalls while typing, 100,000 cases (load average {os.getloadavg()[0]:.1f})"
     )

@@ -30,6 +30,9 @@ FILTERS = (
     CaseFilter(statuses=(Status.CLOSED, Status.SETTLED)),
     CaseFilter(search="Messe"),
     CaseFilter(search="专利"),
+    # Search joined with the other filters: the match parameter binds before theirs.
+    CaseFilter(search="Messe", include_closed=False),
+    CaseFilter(search="Messe", levels=(Level.RED, Level.YELLOW), directions=(Direction.BY_US,)),
     CaseFilter(search="nothing-matches-this-zzz"),
     CaseFilter(search="!!!"),  # nothing searchable: no rows, no error
 )
@@ -167,3 +170,16 @@ def test_a_deferred_open_of_a_current_folder_imports_no_sqlalchemy(tmp_path: Pat
     )
     assert "LOADED []" in result.stdout, result.stdout + result.stderr
     assert "ENGINE True" in result.stdout
+
+
+@pytest.mark.parametrize("flt", FILTERS, ids=lambda f: repr(f)[:60])
+def test_the_first_screen_is_the_head_of_the_full_order(filled: Store, flt: CaseFilter) -> None:
+    """The Cases table shows ``first_ids`` before every id arrives (issue 16): the count and
+    the first rows must be exactly those of ``case_ids``, for every sort and direction."""
+    reader = filled.reader
+    for sort in quickread.SORT_COLUMNS:
+        for descending in (False, True):
+            every = reader.case_ids(flt, sort=sort, descending=descending)
+            for limit in (1, 5, 40):
+                total, first = reader.first_ids(flt, sort=sort, descending=descending, limit=limit)
+                assert (total, first) == (len(every), every[:limit]), (sort, descending, limit)

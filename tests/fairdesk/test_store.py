@@ -193,3 +193,56 @@ def test_damaged_pages_found_by_the_background_check_refuse_the_folder(data_dir:
         open_store(data_dir)
     assert db.read_bytes() == bytes(raw)
     assert sorted(p.name for p in data_dir.iterdir()) == before
+
+
+def damage_case_table(data_dir: Path) -> bytes:
+    """Overwrite one leaf page of ``case_file``: the schema, device and sync rows stay readable
+    (so a deferred open gets past its schema check) but ``PRAGMA quick_check`` fails."""
+    store = open_store(data_dir)
+    for i in range(30):
+        cases.create_case(
+            store,
+            CaseInput(
+                f"Abmahnung {i}", Direction.AGAINST_US, Trigger.WARNING_LETTER, summary="x" * 1500
+            ),
+        )
+    store.close()
+    db = data_dir / DB_NAME
+    for suffix in ("-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    with sqlite3.connect(db) as connection:
+        page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+        leaf = connection.execute(
+            "SELECT pageno FROM dbstat WHERE name = 'case_file' AND pagetype = 'leaf' "
+            "ORDER BY pageno LIMIT 1 OFFSET 2"
+        ).fetchone()[0]
+    connection.close()
+    raw = bytearray(db.read_bytes())
+    raw[(leaf - 1) * page_size : leaf * page_size] = b"\xa5" * page_size
+    db.write_bytes(bytes(raw))
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT count(*) FROM device").fetchone()[0] == 1
+        with pytest.raises(sqlite3.DatabaseError, match="malformed"):
+            connection.execute("PRAGMA quick_check").fetchone()
+    connection.close()
+    return bytes(raw)
+
+
+def test_a_deferred_open_never_writes_to_a_database_that_fails_the_integrity_check(
+    data_dir: Path,
+) -> None:
+    """The window's open returns before ``quick_check`` has answered (issue 16); the engine,
+    and so every write, waits for it and is refused with the same sentence as before."""
+    raw = damage_case_table(data_dir)
+    store = open_store(data_dir, defer_orm=True)
+    try:
+        with pytest.raises(StoreError, match=r"is damaged .*Nothing was changed"):
+            store.verify()
+        with pytest.raises(StoreError, match="is damaged"):
+            cases.create_case(store, _case("written to a damaged file"))
+        with pytest.raises(StoreError, match="is damaged"):
+            store.engine  # noqa: B018  # every later use is refused too
+    finally:
+        store.close()
+    assert (data_dir / DB_NAME).read_bytes() == raw
+    assert not Path(str(data_dir / DB_NAME) + "-wal").exists()

@@ -70,6 +70,45 @@ def test_case_model_fetches_rows_lazily(demo_store: Store, monkeypatch: pytest.M
     assert sum(fetched) < 14  # rows never looked at were never read
 
 
+def test_case_model_shows_the_first_screen_before_every_id(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16: the count and the first screen come first (a LIMIT query), every id after;
+    in between, rows below the first screen read as empty and cannot be opened."""
+    monkeypatch.setattr(case_models, "FIRST_SCREEN", 3)
+    real = demo_store.reader.case_ids
+    expected = real()
+    model = CaseTableModel(demo_store)
+    seen: dict[str, object] = {}
+
+    def every_id(*args: object, **kwargs: object) -> list[str]:
+        # Runs when the table already shows the first step's answer.
+        seen["rows"], seen["loading"] = model.rowCount(), model.loading
+        seen["first_ids"] = [
+            model.data(model.index(r, 0), Qt.ItemDataRole.UserRole) for r in range(3)
+        ]
+        seen["below"] = model.data(model.index(5, 2))
+        seen["below_id"] = model.data(model.index(5, 0), Qt.ItemDataRole.UserRole)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(demo_store.reader, "case_ids", every_id)
+    counted: list[int] = []
+    loaded: list[int] = []
+    model.counted.connect(counted.append)
+    model.loaded.connect(loaded.append)
+    model.reload()
+    assert seen == {
+        "rows": 14,
+        "loading": False,
+        "first_ids": expected[:3],
+        "below": None,
+        "below_id": None,
+    }
+    assert counted == [14] and loaded == [14]
+    assert model.ids() == expected
+    assert all(_column(model, "title"))  # every row readable once every id is known
+
+
 def test_case_model_drops_stale_results(demo_store: Store, qtbot: object) -> None:
     from pytestqt.qtbot import QtBot
 

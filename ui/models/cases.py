@@ -1,9 +1,16 @@
 """The Cases table: ids in display order plus a row cache filled lazily (Anki's browser model).
 
-Sorting and filtering happen in SQL (``store.reader.case_ids``: plain sqlite3, no ORM objects,
-see fairdesk/quickread.py), off the GUI thread on the ``read`` pool; only the rows the view
+Sorting and filtering happen in SQL (``store.reader``: plain sqlite3, no ORM objects, see
+fairdesk/quickread.py), off the GUI thread on the ``read`` pool; only the rows the view
 actually paints are fetched (``store.reader.rows_by_id``), a block at a time. Each reload carries a generation number and results of superseded queries are dropped,
 so a slow query for "ab" can never overwrite the results for "abc".
+
+A reload answers in two steps: first the number of matches and the first screen of rows
+(``first_ids``: SQLite keeps only the best rows of the order), then every id in order
+(``case_ids``: ordering all of 100,000 cases takes ~0.4 s). The view is filled and usable
+after the first; the rows below the first screen have their ids a moment later (until then
+they read as empty and cannot be opened). ``loading`` ends with the first step, ``loaded``
+is emitted after the second, with every id known.
 """
 
 from __future__ import annotations
@@ -71,8 +78,18 @@ def load_ids_and_first_rows(
     return ids, store.reader.rows_by_id(ids[:FIRST_SCREEN])
 
 
+def load_first_screen(
+    store: Store, flt: CaseFilter, sort: str, descending: bool
+) -> tuple[int, list[str], dict[str, CaseRow]]:
+    """The first step of a (re)load, off the GUI thread: how many match, the first screen's
+    ids in order and their rows."""
+    total, ids = store.reader.first_ids(flt, sort=sort, descending=descending, limit=FIRST_SCREEN)
+    return total, ids, store.reader.rows_by_id(ids)
+
+
 class CaseTableModel(QAbstractTableModel):
-    loaded = Signal(int)  # number of matching cases, after each (re)load
+    counted = Signal(int)  # number of matching cases, as soon as the first screen is shown
+    loaded = Signal(int)  # number of matching cases, after each (re)load, every id known
     failed = Signal(str)
 
     def __init__(self, store: Store, parent: Any = None) -> None:
@@ -82,6 +99,7 @@ class CaseTableModel(QAbstractTableModel):
         self.sort_key = "level"
         self.descending = False
         self._ids: list[str] = []
+        self._count = 0  # rows shown; more than len(_ids) between the two steps of a reload
         self._cache: dict[str, CaseRow] = {}
         self._generation = 0
         self.loading = False
@@ -97,24 +115,65 @@ class CaseTableModel(QAbstractTableModel):
         store, flt_now, key, desc = self.store, self.filter, self.sort_key, self.descending
         self.loading = True
 
-        def query() -> tuple[list[str], dict[str, CaseRow]]:
-            return load_ids_and_first_rows(store, flt_now, key, desc)
+        # Each step first looks whether a newer reload was started meanwhile (typing): then
+        # it skips its query, so the read threads are free for the newest one.
+        def first() -> tuple[int, list[str], dict[str, CaseRow]]:
+            if generation != self._generation:
+                return 0, [], {}
+            return load_first_screen(store, flt_now, key, desc)
+
+        def every_id() -> list[str]:
+            if generation != self._generation:
+                return []
+            return store.reader.case_ids(flt_now, sort=key, descending=desc)
 
         runner().run(
-            query,
+            first,
             pool="read",
-            on_done=lambda result: self._apply(generation, *result),
+            on_done=lambda result: self._apply_first(generation, *result),
+            on_error=lambda exc: self._failed(generation, exc),
+        )
+        # Queued at once: the read pool has two threads and SQLite releases the GIL.
+        runner().run(
+            every_id,
+            pool="read",
+            on_done=lambda ids: self._apply_all(generation, ids),
             on_error=lambda exc: self._failed(generation, exc),
         )
 
-    def _apply(self, generation: int, ids: list[str], first: dict[str, CaseRow]) -> None:
-        if generation != self._generation:
-            return  # a newer query was started; this answer is stale
+    def _apply_first(
+        self, generation: int, total: int, ids: list[str], rows: dict[str, CaseRow]
+    ) -> None:
+        if generation != self._generation or not self.loading:
+            return  # stale, or every id already arrived (then this adds nothing)
         self.beginResetModel()
         self._ids = ids
-        self._cache = dict(first)
+        self._count = max(total, len(ids))
+        self._cache = dict(rows)
         self.endResetModel()
         self.loading = False
+        self.counted.emit(self._count)
+
+    def _apply_all(self, generation: int, ids: list[str]) -> None:
+        if generation != self._generation:
+            return  # a newer query was started; this answer is stale
+        known = len(self._ids)
+        if not self.loading and len(ids) == self._count and ids[:known] == self._ids:
+            # The usual case: the first screen stays as it is, the rows below get their ids.
+            self._ids = ids
+            if known < len(ids):
+                self.dataChanged.emit(
+                    self.index(known, 0), self.index(len(ids) - 1, len(COLUMNS) - 1)
+                )
+        else:  # the first step has not answered, or the data changed in between
+            first = {i: self._cache[i] for i in ids[:FIRST_SCREEN] if i in self._cache}
+            self.beginResetModel()
+            self._ids = ids
+            self._count = len(ids)
+            self._cache = first
+            self.endResetModel()
+            self.loading = False
+            self.counted.emit(self._count)
         self.loaded.emit(len(ids))
 
     def _failed(self, generation: int, exc: BaseException) -> None:
@@ -123,6 +182,8 @@ class CaseTableModel(QAbstractTableModel):
             self.failed.emit(explain(exc))
 
     def _row(self, row: int) -> CaseRow | None:
+        if row >= len(self._ids):
+            return None  # below the first screen, before every id arrived
         case_id = self._ids[row]
         cached = self._cache.get(case_id)
         if cached is None:
@@ -145,7 +206,7 @@ class CaseTableModel(QAbstractTableModel):
         return list(self._ids)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._ids)
+        return 0 if parent.isValid() else self._count
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
@@ -163,7 +224,7 @@ class CaseTableModel(QAbstractTableModel):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
-            return None
+            return None  # (rows below the first screen, before every id arrived, too)
         if role not in (
             Qt.ItemDataRole.DisplayRole,
             Qt.ItemDataRole.DecorationRole,

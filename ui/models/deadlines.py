@@ -29,6 +29,17 @@ COLUMNS = (
     ("home_time", N_("Home time")),
 )
 COUNTDOWN_COLUMN = 1
+# Roles this model answers; Qt asks each cell for a dozen more on every paint and size hint.
+_ROLES = frozenset(
+    (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.UserRole,
+    )
+)
 
 
 def today_order(rows: list[DeadlineRow]) -> list[DeadlineRow]:
@@ -42,10 +53,14 @@ class DeadlineTableModel(QAbstractTableModel):
         self.home_zone = home_zone
         self.now = now
         self._rows: list[DeadlineRow] = []
+        # The two time columns of each row, formatted once: Qt asks for a cell's text several
+        # times per paint (size hints, elision), and a zone-aware format is the costly part.
+        self._times: dict[tuple[int, str], str] = {}
 
     def set_rows(self, rows: list[DeadlineRow]) -> None:
         self.beginResetModel()
         self._rows = today_order(rows)
+        self._times.clear()
         self.endResetModel()
 
     def rows(self) -> list[DeadlineRow]:
@@ -66,6 +81,7 @@ class DeadlineTableModel(QAbstractTableModel):
 
     def set_home_zone(self, home_zone: str) -> None:
         self.home_zone = home_zone
+        self._times.clear()
         self.tick(self.now)
 
     def overdue_count(self) -> int:
@@ -88,8 +104,15 @@ class DeadlineTableModel(QAbstractTableModel):
             return _(COLUMNS[section][1])
         return None
 
+    def _time(self, row_number: int, row: DeadlineRow, key: str) -> str:
+        text = self._times.get((row_number, key))
+        if text is None:
+            zone = row.fair_time_zone if key == "fair_time" else self.home_zone
+            text = self._times[(row_number, key)] = local_time(row.due_at, zone, year=False)
+        return text
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        if role not in _ROLES or not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         row = self._rows[index.row()]
         key = COLUMNS[index.column()][0]
@@ -103,9 +126,7 @@ class DeadlineTableModel(QAbstractTableModel):
                 return f"{row.case_number}  {row.case_title}"
             if key == "what":
                 return row.what
-            if key == "fair_time":
-                return local_time(row.due_at, row.fair_time_zone, year=False)
-            return local_time(row.due_at, self.home_zone, year=False)
+            return self._time(index.row(), row, key)  # fair_time, home_time
         if role == Qt.ItemDataRole.DecorationRole and key == "level":
             return level_icon(row.case_level)
         if role == Qt.ItemDataRole.ForegroundRole and overdue and key in ("countdown", "what"):

@@ -58,7 +58,7 @@ class CasesPage(QWidget):
         layout.addLayout(bar)
 
         self.model = CaseTableModel(store, self)
-        self.model.loaded.connect(self._loaded)
+        self.model.counted.connect(self._loaded)
         self.model.failed.connect(lambda message: self.summary.setText(message))
         self.view = table_view()
         self.view.setModel(self.model)
@@ -140,5 +140,7 @@ class CasesPage(QWidget):
         )
 
     def _activated(self, index: QModelIndex) -> None:
-        if index.isValid():
-            self.open_case.emit(self.model.case_id(index.row()))
+        # None for a row whose id has not arrived yet (see ui.models.cases): nothing to open.
+        case_id = self.model.data(index, Qt.ItemDataRole.UserRole) if index.isValid() else None
+        if case_id:
+            self.open_case.emit(case_id)
