@@ -127,6 +127,7 @@ class _Sender:
         self.mpu = mpu
         self._last: Future[None] | None = None
         self._guard = threading.Lock()
+        self._mpu_guard = threading.Lock()
 
     def submit(self, number: int, prefix: tuple[int, int] | None, body: bytes) -> Future[None]:
         future: Future[None] = Future()
@@ -156,16 +157,30 @@ class _Sender:
                 body = handle.read(prefix[1] - prefix[0]) + body
         if len(body) != PART_BYTES:
             raise ValueError(f"part {number} has {len(body)} bytes")  # a bug: never sent
-        if self.mpu is None:
-            made = self.store.client.create_multipart_upload(Bucket=self.store.bucket, Key=self.key)
-            self.mpu = made["UploadId"]
         self.store.client.upload_part(
             Bucket=self.store.bucket,
             Key=self.key,
-            UploadId=self.mpu,
+            UploadId=self.multipart(),
             PartNumber=number,
             Body=body,
         )
+
+    def multipart(self) -> str:
+        """The multipart upload's id, made on first use (by a part, or by `finish` recording it
+        without waiting for that part)."""
+        with self._mpu_guard:
+            if self.mpu is None:
+                made = self.store.client.create_multipart_upload(
+                    Bucket=self.store.bucket, Key=self.key
+                )
+                self.mpu = made["UploadId"]
+            return self.mpu
+
+    def adopt(self, mpu: str) -> None:
+        """Use the multipart upload another process made and recorded (if none is made here)."""
+        with self._mpu_guard:
+            if self.mpu is None:
+                self.mpu = mpu
 
     def drain(self) -> None:
         """Wait until every part handed over so far was sent (or failed)."""
@@ -234,11 +249,12 @@ class _S3Chunk:
                 future.result()
         if self._sender is None:
             return
-        if self._futures and self._sender.mpu is None:
-            with contextlib.suppress(Exception):
-                self._futures[-1].result()  # it creates the multipart upload: record its id
-        mpu = self._sender.mpu
-        if mpu is not None and mpu != self._saved:  # so that expiry can abort it
+        try:
+            mpu = self._sender.multipart()
+        except ClientError as exc:  # S3 unreachable: promotion sends the staged file whole
+            log.warning("upload %s: no multipart upload (%s)", self._id, exc)
+            return
+        if mpu != self._saved:  # recorded so that expiry and a mismatch can abort it
             self._store._save_parts(self._id, _PartState(self._sender.key, mpu))
 
     def abort(self) -> None:
@@ -287,8 +303,8 @@ class S3BlobStore:
             sender = self._senders.get(upload_id)
             if sender is None or sender.key != key:
                 sender = self._senders[upload_id] = _Sender(self, upload_id, key, mpu)
-            elif sender.mpu is None:
-                sender.mpu = mpu
+            elif mpu is not None:
+                sender.adopt(mpu)
             return sender
 
     def _end_sender(self, upload_id: str) -> _Sender | None:
