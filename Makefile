@@ -21,8 +21,8 @@ run: $(STAMP)
 	$(VENV)/bin/fairdesk --data-dir $(DEMO_DIR)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check fairdesk ui sync tests
-	$(VENV)/bin/ruff format --check fairdesk ui sync tests
+	$(VENV)/bin/ruff check fairdesk ui sync bundle tests
+	$(VENV)/bin/ruff format --check fairdesk ui sync bundle tests
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy

@@ -6,15 +6,15 @@ deleting, editing or reordering an entry breaks it exactly there. The Merkle tre
 the same leaves (``0x01`` for inner nodes) is what an export signs, so HQ or a court expert
 holding an older head can check that the log only grew.
 
-The verifier in exported bundles re-implements :func:`canonical` and :func:`check_chain`
+The hashing lives in :mod:`bundle.custody` (shared with HQ). The verifier in exported
+bundles re-implements :func:`canonical` and :func:`check_chain`
 with the standard library only; keep the two in step (a test runs both on the same log).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +22,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+# The hashing is the bundle format's: one definition for the device, HQ and export bundles.
+from bundle.custody import GENESIS as GENESIS
+from bundle.custody import HASHED_FIELDS as HASHED_FIELDS
+from bundle.custody import canonical as canonical
+from bundle.custody import head as head
+from bundle.custody import leaf_hash as leaf_hash
+from bundle.custody import merkle_root as merkle_root
 from fairdesk import outbox
 from fairdesk.evidence import timestamps
 from fairdesk.evidence.models import ACTIONS, CustodyEvent
@@ -29,47 +36,6 @@ from fairdesk.i18n import _
 from fairdesk.ids import new_id
 from fairdesk.model import Device
 from fairdesk.timeutil import utcnow
-
-GENESIS = "0" * 64
-HASHED_FIELDS = (
-    "seq",
-    "device_id",
-    "action",
-    "item_sha256",
-    "item_id",
-    "case_id",
-    "actor",
-    "at",
-    "details",
-    "prev_hash",
-)
-
-
-def canonical(fields: dict[str, Any]) -> bytes:
-    """The exact bytes that are hashed for one entry (sorted keys, no spaces, UTF-8)."""
-    body = {name: fields[name] for name in HASHED_FIELDS}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def leaf_hash(fields: dict[str, Any]) -> str:
-    return hashlib.sha256(b"\x00" + canonical(fields)).hexdigest()
-
-
-def merkle_root(leaves: Sequence[str]) -> str:
-    """RFC 6962 Merkle Tree Hash over hex leaf hashes (already ``H(0x00 || entry)``)."""
-    if not leaves:
-        return hashlib.sha256(b"").hexdigest()
-    nodes = [bytes.fromhex(leaf) for leaf in leaves]
-
-    def mth(items: list[bytes]) -> bytes:
-        if len(items) == 1:
-            return items[0]
-        split = 1
-        while split * 2 < len(items):
-            split *= 2
-        return hashlib.sha256(b"\x01" + mth(items[:split]) + mth(items[split:])).digest()
-
-    return mth(nodes).hex()
 
 
 def entry_fields(event: CustodyEvent) -> dict[str, Any]:
@@ -193,14 +159,3 @@ def check_chain(entries: Iterable[dict[str, Any]]) -> list[ChainProblem]:
 def all_entries(session: Session) -> list[dict[str, Any]]:
     rows = session.scalars(select(CustodyEvent).order_by(CustodyEvent.device_id, CustodyEvent.seq))
     return [entry_fields(row) for row in rows]
-
-
-def head(entries: Sequence[dict[str, Any]], device_id: str) -> dict[str, Any]:
-    """The tree head of one device's log: size, last hash, Merkle root."""
-    chain = sorted((e for e in entries if e["device_id"] == device_id), key=lambda e: e["seq"])
-    return {
-        "device_id": device_id,
-        "tree_size": len(chain),
-        "last_entry_hash": chain[-1]["entry_hash"] if chain else GENESIS,
-        "merkle_root": merkle_root([e["entry_hash"] for e in chain]),
-    }

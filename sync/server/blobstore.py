@@ -69,8 +69,10 @@ class BlobStore(Protocol):
         """Take the upload's lock without waiting; raises UploadBusy if someone else holds it."""
         ...
 
-    def open_chunk(self, upload_id: str, offset: int) -> ChunkWriter:
-        """Open the upload for writing at `offset` (the caller holds its lock)."""
+    def open_chunk(self, upload_id: str, offset: int, sha256: str = "") -> ChunkWriter:
+        """Open the upload for writing at `offset` (the caller holds its lock). `sha256` is the
+        digest the upload claims (a store may start sending bytes to where they will go; nothing
+        becomes visible before `promote`)."""
         ...
 
     def upload_size(self, upload_id: str) -> int: ...
@@ -200,7 +202,7 @@ class LocalBlobStore:
     def lock_upload(self, upload_id: str) -> UploadLock:
         return _FileLock(self.locks / _check_upload_id(upload_id))
 
-    def open_chunk(self, upload_id: str, offset: int) -> ChunkWriter:
+    def open_chunk(self, upload_id: str, offset: int, sha256: str = "") -> ChunkWriter:
         return _FileChunk(self._upload_path(upload_id), offset)
 
     def upload_size(self, upload_id: str) -> int:

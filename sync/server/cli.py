@@ -21,7 +21,7 @@ from sync.server import __version__, admin, blobgc, epoch, queries, uploads
 from sync.server.blobstore import open_store
 from sync.server.config import Settings
 from sync.server.console import cli_support as console_admin
-from sync.server.db import migrate, open_database
+from sync.server.db import Database, migrate, open_database
 from sync.server.errors import ApiError
 from sync.server.uploads import LIVE_STATES
 
@@ -93,6 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
     c_show = case.add_parser("show", parents=[common])
     c_show.add_argument("case_id")
     c_show.add_argument("--tenant", required=True, help="company or guidance centre")
+    c_export = case.add_parser(
+        "export",
+        parents=[common],
+        help="verifiable evidence bundle (zip) signed by HQ's key; verify.py inside checks it",
+    )
+    c_export.add_argument("case_id")
+    c_export.add_argument("--tenant", required=True, help="company or guidance centre")
+    c_export.add_argument("--out", required=True, type=Path, help="the zip file to write")
 
     code = sub.add_parser("enroll-code", parents=[common], help="one-time device enrolment code")
     code.add_argument("--tenant", required=True)
@@ -376,6 +384,52 @@ def _prompt_password() -> str:
     return first
 
 
+def _export(args: argparse.Namespace, settings: Settings, db: Database) -> int:
+    """`case export`: the bundle, then one line in the console's audit log."""
+    from sync.server import bundles
+    from sync.server.console import audit
+
+    store = open_store(settings)
+    with db.reading() as session:
+        scope = console_admin.scope_of(session, args.tenant)
+        try:
+            result = bundles.export_case(
+                session,
+                store,
+                scope,
+                args.case_id,
+                args.out,
+                data_dir=settings.data_dir,
+                exported_by="fairdesk-hq case export",
+            )
+        except queries.CaseNotFound:
+            raise admin.AdminError(f"no case {args.case_id!r} for this tenant") from None
+        except bundles.ExportRefused as exc:
+            raise admin.AdminError(exc.message) from None
+        except OSError as exc:
+            raise admin.AdminError(
+                f"the bundle could not be written to {args.out} ({exc.strerror or exc}); "
+                "nothing was exported"
+            ) from None
+    with db.writing() as session:
+        audit.record(
+            session,
+            None,
+            "export case",
+            args.case_id,
+            f"sha256={result.sha256} key={result.key_fingerprint}",
+            tenant_id=scope.tenant_id,
+            user_name="command line",
+        )
+    _emit(
+        args,
+        json.loads(bundles.summary_json(result)),
+        f"{result.path}: {result.items} originals, {result.documents} documents, SHA-256 "
+        f"{result.sha256}\nsigned by HQ key {result.key_fingerprint}",
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = settings_from(args)
@@ -399,6 +453,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{report.files_removed} uploads removed, {report.busy} busy (left for next time)",
             )
             return 0
+        if args.command == "case" and args.action == "export":
+            return _export(args, settings, db)
         if args.command == "gc":
             gc_report = blobgc.collect(db, open_store(settings), settings, args.dry_run)
             verb = "would delete" if args.dry_run else "deleted"

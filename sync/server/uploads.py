@@ -364,7 +364,7 @@ class UploadService:
             if upload.state not in LIVE_STATES:
                 self._close(upload, lock)
             check(upload)
-            return Chunk(upload, lock, self.store.open_chunk(upload.id, upload.offset))
+            return Chunk(upload, lock, self.store.open_chunk(upload.id, upload.offset, upload.sha))
         except BaseException:
             lock.release()
             raise

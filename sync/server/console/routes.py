@@ -11,7 +11,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote
@@ -19,8 +19,10 @@ from urllib.parse import parse_qs, quote
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy import or_, select
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 
-from sync.server import admin, alerts, queries
+from sync.server import admin, alerts, bundles, queries
 from sync.server.blobstore import BlobStore
 from sync.server.config import Settings
 from sync.server.console import audit, auth, web
@@ -269,7 +271,75 @@ def case_page(request: Request, case_id: str) -> Response:
             )
         )
     _audit(request, staff, "view case", case_id)
-    return _page(request, staff, "case.html", case=case, centres=centres)
+    settings: Settings = request.app.state.settings
+    return _page(
+        request,
+        staff,
+        "case.html",
+        case=case,
+        centres=centres,
+        hq_key=bundles.hq_fingerprint(settings.data_dir),
+    )
+
+
+@router.post("/cases/{case_id}/export")
+async def export(request: Request, case_id: str) -> Response:
+    """The case's verifiable bundle (zip), signed by HQ's key; written to a temporary file in
+    the data folder, sent, then removed."""
+    staff = _staff(request)
+    await _form(request, staff)
+    settings: Settings = request.app.state.settings
+    folder = settings.data_dir / "console-exports"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    out = folder / f"{secrets.token_hex(8)}.zip"
+
+    def write() -> bundles.ExportResult:
+        with _db(request).reading() as session:
+            return bundles.export_case(
+                session,
+                request.app.state.store,
+                _scope(staff),
+                _check_id(case_id),
+                out,
+                data_dir=settings.data_dir,
+                exported_by=f"{staff.name} (console)",
+            )
+
+    try:
+        result = await run_in_threadpool(write)
+    except queries.CaseNotFound:
+        raise _Refused(404, N_("Not found.")) from None
+    except bundles.ExportRefused as exc:
+        raise _Refused(
+            409,
+            N_(
+                "An original or document of this case has not reached HQ yet; export again "
+                "after the device has synced it. No bundle was written."
+            )
+            if exc.missing
+            else N_(
+                "An original or document held by HQ does not match its recorded SHA-256; no "
+                "bundle was written."
+            ),
+        ) from None
+    _audit(
+        request,
+        staff,
+        "export case",
+        case_id,
+        f"sha256={result.sha256} key={result.key_fingerprint}",
+    )
+    day = datetime.now(UTC).date().isoformat()
+    name = safe_filename(f"{result.case_number}-evidence-HQ-{day}.zip", f"{case_id}.zip")
+    return FileResponse(
+        out,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": _disposition("attachment", name),
+            "X-Content-SHA256": result.sha256,
+        },
+        background=BackgroundTask(out.unlink, missing_ok=True),
+    )
 
 
 def _item(

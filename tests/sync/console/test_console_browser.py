@@ -2,7 +2,8 @@
 `fairdesk-hq` process (SQLite and PostgreSQL) and a real `fairdesk` booth laptop.
 
 Sign in, find the Hannover Messe case the booth synced (searching in Chinese), open the photo,
-download the original and check its SHA-256, publish an alert and see the booth laptop
+download the original and check its SHA-256, download the HQ-signed bundle and run its
+verify.py, publish an alert and see the booth laptop
 acknowledge it, make an enrolment code (text + QR), revoke the laptop and see its next sync
 refused. The SQLite run saves a screenshot of every page in English and Chinese under
 build/screenshots/hq/. Skipped only when Chromium is missing and CI is not set.
@@ -13,6 +14,9 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
+import sys
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -118,12 +122,14 @@ def _sign_out(driver: WebDriver) -> None:
     _wait(driver, lambda d: "/console/login" in d.current_url)
 
 
-def _finished_download(folder: Path) -> Path | None:
+def _finished_download(folder: Path, suffix: str = "") -> Path | None:
     """The finished download, if any (Chromium writes *.crdownload first, then renames)."""
     done = [
         p
         for p in folder.iterdir()
-        if not p.name.startswith(".") and not p.name.endswith(".crdownload")
+        if not p.name.startswith(".")
+        and not p.name.endswith(".crdownload")
+        and p.name.endswith(suffix)
     ]
     return done[0] if done else None
 
@@ -184,6 +190,25 @@ def test_hq_lawyer_works_the_booth_case_in_a_browser(
                 got = _wait(driver, lambda _d: _finished_download(downloads))
                 assert got is not None and got.name == "booth-photo.jpg"
                 assert hashlib.sha256(got.read_bytes()).hexdigest() == expected_sha
+                # The verifiable bundle, signed by HQ: its own verify.py passes on it.
+                driver.back()
+                _wait(driver, lambda d: d.find_element(By.ID, "export"))
+                driver.find_element(By.ID, "export").click()
+                bundle = _wait(driver, lambda _d: _finished_download(downloads, ".zip"))
+                assert isinstance(bundle, Path)
+                unpacked = tmp_path / "bundle"
+                with zipfile.ZipFile(bundle) as archive:
+                    archive.extractall(unpacked)
+                checked = subprocess.run(
+                    [sys.executable, "verify.py"],
+                    cwd=unpacked,
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                    timeout=120,
+                )
+                assert checked.returncode == 0, checked.stdout
+                assert "ALL CHECKS PASSED" in checked.stdout
 
             # Publish an alert; the booth laptop pulls it, the responder acknowledges it.
             driver.find_element(By.ID, "nav-alerts").click()
