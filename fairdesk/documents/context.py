@@ -82,6 +82,12 @@ class Formatter:
         table = self.labels.get(section, {})
         return str(table.get(str(key), str(key).replace("_", " ")))
 
+    def office(self, token: str) -> str:
+        """The granting office as a lawyer writes it ("European Patent Office (EP)"); an
+        office the labels do not know is printed as recorded."""
+        names = self.labels.get("office", {})
+        return str(names.get(token.strip().upper(), token.strip()))
+
     def _parts(self, moment: date) -> dict[str, Any]:
         months = list(self.formats.get("months", [])) or [str(i) for i in range(1, 13)]
         return {
@@ -288,6 +294,8 @@ def case_values(
             "kind": fmt.label("right_kind", r.kind),
             "number": r.number,
             "office": r.office,
+            # As a lawyer writes it: "European Patent Office (EP)", not the bare token.
+            "office_name": fmt.office(r.office),
             "owner": r.owner,
             "status": fmt.label("right_status", r.right_status or "-"),
             "valid_from": fmt.date(r.valid_from),
@@ -382,6 +390,10 @@ def case_values(
         "customs_authority": _first(parties, PartyRole.CUSTOMS),
         "rights": [right(r) for r in detail.rights],
         "rights_asserted": [right(r) for r in theirs],
+        # The right the other side may assert, from the case, unless the user words it.
+        "right_in_issue": "; ".join(
+            " – ".join(p for p in (r.number, right(r)["office_name"]) if p) for r in theirs
+        ),
         "our_rights": [right(r) for r in ours],
         "deadlines": deadlines,
         "open_deadlines": [d for d in deadlines if not d["done"]],
