@@ -62,6 +62,13 @@ class NewDocumentDialog(QDialog):
         for code, name in DOC_LANGUAGES:
             self.language.addItem(name, code)
         self.language.setCurrentIndex(1 if lang == "en" else 0)
+        # A second language gives both versions side by side in one document (zh | de), so
+        # staff understand what they hand over; a note in it says which version governs.
+        self.second = QComboBox()
+        self.second.setObjectName("second_language")
+        self.second.addItem(_("— none —"), "")
+        for code, name in DOC_LANGUAGES:
+            self.second.addItem(name, code)
         self.format = QComboBox()
         self.format.addItem(_("PDF (to hand over)"), "pdf")
         self.format.addItem(_("DOCX (for the lawyer to edit)"), "docx")
@@ -73,6 +80,7 @@ class NewDocumentDialog(QDialog):
         top = QFormLayout()
         top.addRow(_("Kind"), self.kind)
         top.addRow(_("Document language"), self.language)
+        top.addRow(_("Side by side with"), self.second)
         top.addRow(_("Format"), self.format)
         top.addRow(_("Paper"), self.paper)
 
@@ -104,6 +112,7 @@ class NewDocumentDialog(QDialog):
         layout.addWidget(self.buttons)
         self.kind.currentIndexChanged.connect(self._rebuild)
         self.language.currentIndexChanged.connect(self._rebuild)
+        self.second.currentIndexChanged.connect(self._rebuild)
         self._rebuild()
 
     # -- the field form --------------------------------------------------------------------
@@ -125,7 +134,12 @@ class NewDocumentDialog(QDialog):
         self.inputs.clear()
         self.from_case.clear()
         try:
-            info = templates.load(self.kind_code(), self.language_code(), self.store.data_dir)
+            first = str(self.language.currentData())
+            info = templates.load(self.kind_code(), first, self.store.data_dir)
+            if "+" in self.language_code():  # the second version must exist too
+                templates.load(
+                    self.kind_code(), str(self.second.currentData()), self.store.data_dir
+                )
             prepared = service.check(self.store, self.case_id, info.kind, info.language)
         except FairDeskError as exc:
             self.status.setText(str(exc))
@@ -166,7 +180,9 @@ class NewDocumentDialog(QDialog):
         return str(self.kind.currentData())
 
     def language_code(self) -> str:
-        return str(self.language.currentData())
+        """``zh``, or ``zh+de`` when a different second language is chosen."""
+        first, second = str(self.language.currentData()), str(self.second.currentData())
+        return f"{first}+{second}" if second and second != first else first
 
     def set_field(self, name: str, value: str) -> None:
         widget = self.inputs[name]

@@ -111,7 +111,8 @@ class DocumentsPanel(QWidget):
         for r, doc in enumerate(self.rows):
             values = [
                 doc.title,
-                LANG_NAMES.get(doc.language, doc.language),
+                # "zh+de" (side by side) reads "中文 | Deutsch".
+                " | ".join(LANG_NAMES.get(code, code) for code in doc.language.split("+")),
                 doc.format.upper(),
                 f"v{doc.version}",
                 local_time(doc.created_at, settings.HOME_TIME_ZONE.get()),
