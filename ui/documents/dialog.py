@@ -26,13 +26,25 @@ from PySide6.QtWidgets import (
 )
 
 from fairdesk.documents import service, templates
-from fairdesk.documents.context import ui_language
+from fairdesk.documents.context import Prepared, ui_language
+from fairdesk.documents.templates import TemplateInfo
 from fairdesk.errors import FairDeskError
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from ui.tasks import runner
 
 DOC_LANGUAGES = (("zh", "中文"), ("en", "English"), ("de", "Deutsch"))
+
+
+def _read_form(
+    store: Store, case_id: str, kind: str, language: str, second: str
+) -> tuple[TemplateInfo, Prepared]:
+    """On a worker thread: the template (and that the second version exists) and the case's
+    values for the form. Raises FairDeskError with a sentence for the dialog."""
+    info = templates.load(kind, language, store.data_dir)
+    if second:
+        templates.load(kind, second, store.data_dir)
+    return info, service.check(store, case_id, info.kind, info.language)
 
 
 class NewDocumentDialog(QDialog):
@@ -49,6 +61,7 @@ class NewDocumentDialog(QDialog):
         self.inputs: dict[str, QLineEdit | QPlainTextEdit] = {}
         self.from_case: dict[str, str] = {}
         self.previous = service.last_fields(store, case_id)
+        self._generation = 0  # the latest form read asked for; older answers are dropped
 
         self.kind = QComboBox()
         lang = ui_language()
@@ -128,23 +141,50 @@ class NewDocumentDialog(QDialog):
         return out
 
     def _rebuild(self) -> None:
+        """Read the template and the case for the chosen kind and language off the GUI thread
+        (the case may be in an encrypted database), then build the form from the result."""
         typed = {**self.previous, **self._current_values()}
+        self._generation += 1
+        generation = self._generation
+        self.render_button.setEnabled(False)
+        self.status.setText(_("Reading the case…"))
+        second = str(self.second.currentData()) if "+" in self.language_code() else ""
+        runner().run(
+            _read_form,
+            self.store,
+            self.case_id,
+            self.kind_code(),
+            str(self.language.currentData()),
+            second,
+            on_done=lambda result: self._show_form(generation, typed, result),
+            on_error=lambda exc: self._form_failed(generation, exc),
+            owner=self,
+            pool="read",
+        )
+
+    def _form_failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return  # an older choice of kind or language: its answer no longer matters
+        self._clear_form()
+        self.status.setText(
+            str(exc)
+            if isinstance(exc, FairDeskError)
+            else _("The document could not be prepared: {error}").format(error=exc)
+        )
+
+    def _clear_form(self) -> None:
         while self.form.rowCount():
             self.form.removeRow(0)
         self.inputs.clear()
         self.from_case.clear()
-        try:
-            first = str(self.language.currentData())
-            info = templates.load(self.kind_code(), first, self.store.data_dir)
-            if "+" in self.language_code():  # the second version must exist too
-                templates.load(
-                    self.kind_code(), str(self.second.currentData()), self.store.data_dir
-                )
-            prepared = service.check(self.store, self.case_id, info.kind, info.language)
-        except FairDeskError as exc:
-            self.status.setText(str(exc))
-            self.render_button.setEnabled(False)
-            return
+
+    def _show_form(
+        self, generation: int, typed: dict[str, str], result: tuple[TemplateInfo, Prepared]
+    ) -> None:
+        if generation != self._generation:
+            return  # the user changed kind or language meanwhile; a newer read is under way
+        info, prepared = result
+        self._clear_form()
         self.render_button.setEnabled(True)
         self.notes.setText(templates.unwrap(info.jurisdiction_notes))  # no TOML line breaks
         ui = ui_language()
