@@ -93,5 +93,7 @@ def test_the_drawn_qr_code_matches_the_matrix_module_for_module(tmp_path: Path) 
         for x in range(n):
             px = round((10 + (x + 0.5) * module) * scale)
             py = round((10 + (y + 0.5) * module) * scale)
-            dark = raster.getpixel((px, py)) < 128
+            value = raster.getpixel((px, py))
+            assert isinstance(value, int)
+            dark = value < 128
             assert dark == matrix[y][x], (x, y)

@@ -75,7 +75,10 @@ def test_preview_is_read_and_decrypted_off_the_gui_thread(
         allow_blanks=True,
     )
     monkeypatch.setattr(service, "read_document", _recording(service.read_document, real_threads))
+    from ui.documents.panel import DocumentsPanel
+
     panel = next(p for p in CASE_PANELS if p.key == "documents").factory(demo_store, case_id)
+    assert isinstance(panel, DocumentsPanel)
     qtbot.addWidget(panel)
     panel.show()
     qtbot.mouseClick(
