@@ -416,9 +416,10 @@ def write_bilingual(spec: BilingualSpec) -> Rendered:
             if a.kind == "pagebreak":
                 doc.add_page_break()
                 table = None
-            elif a.kind == "evidence":  # one photo, full width, as in the PDF
-                left.box = doc
-                left.block(a)
+            elif a.kind == "evidence":  # one photo, full width, in the governing language
+                writer, block = (left, a) if spec.governing == spec.left.language else (right, b)
+                writer.box = doc
+                writer.block(block)
                 table = None
             else:
                 if table is None:

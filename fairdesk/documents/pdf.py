@@ -792,8 +792,11 @@ def _bilingual_story(
         if a.kind == "pagebreak":
             story.append(PageBreak())
         elif a.kind == "evidence":
-            # One photo, full width, described in the left language: the same item in both.
-            story += left.flow(a)
+            # One photo, full width (the same item in both), described in the language of
+            # the version that governs.
+            story += (left if spec.governing == spec.left.language else right).flow(
+                a if spec.governing == spec.left.language else b
+            )
         elif a.kind == "table" and not (
             table_fits(a.rows, col - CELL_PADDING) and table_fits(b.rows, col - CELL_PADDING)
         ):

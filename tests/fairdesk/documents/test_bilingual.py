@@ -224,3 +224,44 @@ def test_docx_draws_section_sign_and_quotes_of_german_text_from_dejavu_sans(
     assert german.get("§") == {"DejaVu Sans"}, german
     chinese = punct_fonts("zh")
     assert all("DejaVu Sans" not in f for f in chinese.values()), chinese
+
+
+def test_a_photo_is_shown_once_and_described_in_the_governing_language(
+    demo_store: Store, hannover_case: str, tmp_path: Path
+) -> None:
+    import hashlib
+
+    from PIL import Image
+
+    from fairdesk.documents.evidence_view import EvidenceView
+
+    photo = tmp_path / "booth.jpg"
+    Image.new("RGB", (800, 600), (30, 120, 200)).save(photo, "JPEG")
+    view = EvidenceView(
+        id="e1",
+        sha256=hashlib.sha256(photo.read_bytes()).hexdigest(),
+        original_name=photo.name,
+        caption="Stand B21",
+        path=photo,
+    )
+    fields = {"company_name": "Example Ltd", "signatory_name": "A. Example"}
+    for fmt in ("pdf", "docx"):
+        result = service.render_document(
+            demo_store,
+            hannover_case,
+            "evidence_report",
+            "zh+de",
+            fields,
+            fmt=fmt,
+            evidence=[view],
+            allow_blanks=True,
+            save=False,
+        )
+        if fmt == "pdf":
+            path = tmp_path / "ev.pdf"
+            path.write_bytes(result.data)
+            text = normalise(pdftotext(path))
+            assert result.data.count(b"/DCTDecode") == 1  # one photo, not one per column
+        else:
+            text = normalise(_docx_text(result.data))
+        assert "AnlageE1" in text and "证据E1" not in text, fmt  # German governs in Hannover
