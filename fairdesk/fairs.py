@@ -239,9 +239,25 @@ def _text(value: Any) -> str:
 
 
 @cache
+def _raw_catalogue() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(
+        resource_path("fairs", "catalogue.json").read_text(encoding="utf-8")
+    )
+    return data
+
+
+def catalogue_entry(key: str) -> dict[str, Any] | None:
+    """The catalogue's own entry for ``key`` with every language it holds (names, city,
+    IP desk), or None for a fair the user added. Documents pick their language from it."""
+    if not key:
+        return None
+    return next((e for e in _raw_catalogue()["fairs"] if e["key"] == key), None)
+
+
+@cache
 def load_catalogue() -> Catalogue:
     """The shipped catalogue, each entry checked like a user's input."""
-    raw = json.loads(resource_path("fairs", "catalogue.json").read_text(encoding="utf-8"))
+    raw = _raw_catalogue()
     entries = []
     for item in raw["fairs"]:
         desk = item.get("ip_desk") or {}

@@ -21,6 +21,8 @@ from fairdesk.errors import ValidationError
 from fairdesk.i18n import _
 
 EXIT_MISSING = 1  # the CLI contract: every error exits with 1
+# templates.DOC_LANGUAGES, spelt out so that building the parser imports no document code.
+_DOC_LANGS = ("zh", "en", "de")
 
 
 def _documents_json(store: Any, case_id: str) -> Any:
@@ -234,16 +236,23 @@ def register(subparsers: Any) -> None:
     render.add_argument("case", metavar="CASE", help=_("case id or number"))
     render.add_argument("--kind", required=True, help=_("document kind (see `fairdesk doc kinds`)"))
     language = render.add_mutually_exclusive_group(required=True)
+    # Two languages joined by "+" (zh+de) give both versions side by side in one document.
+    codes = [*_DOC_LANGS, *(f"{a}+{b}" for a in _DOC_LANGS for b in _DOC_LANGS if a != b)]
     language.add_argument(
         "--doc-lang",
         dest="lang_doc",
-        choices=("zh", "en", "de"),
-        help=_("language of the document"),
+        choices=codes,
+        metavar="LANG",
+        help=_(
+            "language of the document: zh, en or de; two joined by + (e.g. zh+de) give both "
+            "versions side by side in one document, with a note on which version governs"
+        ),
     )
     language.add_argument(
         "--lang",
         dest="lang_doc",
-        choices=("zh", "en", "de"),
+        choices=codes,
+        metavar="LANG",
         help=_("the same as --doc-lang (older spelling)"),
     )
     render.add_argument(

@@ -22,6 +22,7 @@ from fairdesk import cases
 from fairdesk.documents import templates
 from fairdesk.documents.blocks import blank_mark
 from fairdesk.documents.evidence_view import EvidenceView, list_evidence
+from fairdesk.documents.placenames import fair_texts
 from fairdesk.documents.templates import FieldDef, TemplateInfo
 from fairdesk.errors import ValidationError
 from fairdesk.i18n import _, current_language
@@ -80,6 +81,12 @@ class Formatter:
         key = getattr(value, "value", value)
         table = self.labels.get(section, {})
         return str(table.get(str(key), str(key).replace("_", " ")))
+
+    def office(self, token: str) -> str:
+        """The granting office as a lawyer writes it ("European Patent Office (EP)"); an
+        office the labels do not know is printed as recorded."""
+        names = self.labels.get("office", {})
+        return str(names.get(token.strip().upper(), token.strip()))
 
     def _parts(self, moment: date) -> dict[str, Any]:
         months = list(self.formats.get("months", [])) or [str(i) for i in range(1, 13)]
@@ -268,10 +275,16 @@ def case_values(
     fmt: Formatter,
     now: datetime,
     evidence: Sequence[EvidenceView],
+    language: str = "en",
 ) -> dict[str, Any]:
-    """Everything a template can use from the case, already formatted for the document."""
+    """Everything a template can use from the case, already formatted for the document.
+
+    The fair's name, city, venue and IP desk are in the document's ``language`` (see
+    :mod:`placenames`): never "Guangzhou" in a Chinese complaint or 广州 in a German one.
+    """
     c = detail.case
     fair = detail.fair
+    place = fair_texts(fair, language)
     parties = detail.parties
     ours = [r for r in detail.rights if r.asserted_by_us]
     theirs = [r for r in detail.rights if not r.asserted_by_us]
@@ -281,6 +294,8 @@ def case_values(
             "kind": fmt.label("right_kind", r.kind),
             "number": r.number,
             "office": r.office,
+            # As a lawyer writes it: "European Patent Office (EP)", not the bare token.
+            "office_name": fmt.office(r.office),
             "owner": r.owner,
             "status": fmt.label("right_status", r.right_status or "-"),
             "valid_from": fmt.date(r.valid_from),
@@ -331,10 +346,10 @@ def case_values(
         "time_since_served": fmt.duration(now - detail.served_at) if detail.served_at else "",
         "generated_at": fmt.when(now),
         "today": fmt.date(now.astimezone(fmt.zone)),
-        "fair_name": fair.name if fair else "",
-        "fair_city": fair.city if fair else "",
+        "fair_name": place.name,
+        "fair_city": place.city,
         "fair_country": fair.country if fair else "",
-        "fair_venue": fair.venue if fair else "",
+        "fair_venue": place.venue,
         "fair_time_zone": fmt.tz,
         "fair_dates": (
             f"{fmt.date(fair.starts_on)} – {fmt.date(fair.ends_on)}"
@@ -357,7 +372,9 @@ def case_values(
         "opponent": _first(parties, opponent_role),
         "their_counsel": _first(parties, PartyRole.THEIR_COUNSEL),
         "our_counsel": _first(parties, PartyRole.OUR_COUNSEL),
-        "organiser_desk": _first(parties, PartyRole.ORGANISER_IP_DESK),
+        # The desk recorded on the case, else the catalogue's desk of this fair (in the
+        # document's language), else empty: the template shows a blank, never a guess.
+        "organiser_desk": _first(parties, PartyRole.ORGANISER_IP_DESK) or place.desk,
         "court": _first(parties, PartyRole.COURT),
         # The court's or authority's file number (Aktenzeichen, 案号) as recorded on the case.
         "court_file_number": next(
@@ -373,6 +390,10 @@ def case_values(
         "customs_authority": _first(parties, PartyRole.CUSTOMS),
         "rights": [right(r) for r in detail.rights],
         "rights_asserted": [right(r) for r in theirs],
+        # The right the other side may assert, from the case, unless the user words it.
+        "right_in_issue": "; ".join(
+            " – ".join(p for p in (r.number, right(r)["office_name"]) if p) for r in theirs
+        ),
         "our_rights": [right(r) for r in ours],
         "deadlines": deadlines,
         "open_deadlines": [d for d in deadlines if not d["done"]],
@@ -472,7 +493,7 @@ def prepare(
     fmt = Formatter(lab, tz)
     if evidence is None:
         evidence = list_evidence(store, detail.case.id, evidence_ids) if info.uses_evidence else []
-    values = case_values(store, detail, fmt, now, evidence)
+    values = case_values(store, detail, fmt, now, evidence, language)
     values.update(_own_deadline(info, detail, fmt, now))
     user = {k: v for k, v in (fields or {}).items() if v is not None}
     unknown = [k for k in user if k not in info.fields]

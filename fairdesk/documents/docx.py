@@ -9,6 +9,9 @@ default Heading/Title styles must be removed or they override the font
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from docx import Document
@@ -21,6 +24,8 @@ from docx.shared import Cm, Inches, Pt, RGBColor
 
 from fairdesk.documents import blocks as blk
 from fairdesk.documents import images
+from fairdesk.documents.bilingual import BilingualSpec
+from fairdesk.documents.fonts import LATIN_PUNCT
 from fairdesk.documents.render import (
     DocumentSpec,
     EvidenceEntry,
@@ -32,6 +37,8 @@ from fairdesk.documents.render import (
 from fairdesk.i18n import _
 
 FONT_NAME = "Noto Sans SC"
+PUNCT_FONT_NAME = "DejaVu Sans"  # the family of the bundled DejaVuSans.ttf (PDF does the same)
+_PUNCT_SPLIT = re.compile("([" + re.escape("".join(sorted(LATIN_PUNCT))) + "]+)")
 LANG_TAGS = {"zh": "zh-CN", "de": "de-DE", "en": "en-GB"}
 PAGE = {"a4": (Cm(21.0), Cm(29.7)), "letter": (Inches(8.5), Inches(11))}
 BLANK_RGB = RGBColor(0xB0, 0x00, 0x20)
@@ -54,7 +61,42 @@ def set_cjk_font(style: Any, language: str, name: str = FONT_NAME) -> None:
     lang.set(qn("w:val"), LANG_TAGS.get(language, "en-GB"))
 
 
-def _add_runs(paragraph: Any, text: str, *, bold: bool = False, size: float | None = None) -> None:
+def _punct_font(run: Any) -> None:
+    """Draw this run from DejaVu Sans in every font slot (Word takes “ ” and § from the East
+    Asian slot when the East Asian language is Chinese, and Noto Sans SC draws them
+    full-width: "§ § 936", „Schuldnerin “)."""
+    fonts = run._r.get_or_add_rPr().get_or_add_rFonts()
+    for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(slot), PUNCT_FONT_NAME)
+
+
+def _add_line(paragraph: Any, line: str, *, bold: bool, size: float | None, latin: bool) -> Any:
+    pieces = _PUNCT_SPLIT.split(line) if latin else [line]
+    run = None
+    for k, piece in enumerate(pieces):
+        if not piece and (k or len(pieces) > 1):
+            continue
+        run = paragraph.add_run(piece)
+        run.bold = bold
+        if size:
+            run.font.size = Pt(size)
+        if latin and piece and piece[0] in LATIN_PUNCT:
+            _punct_font(run)
+    return run
+
+
+def _add_runs(
+    paragraph: Any,
+    text: str,
+    *,
+    bold: bool = False,
+    size: float | None = None,
+    latin: bool = False,
+) -> None:
+    """Add ``text`` (bold markup, blank markers, line breaks) to ``paragraph``.
+
+    ``latin``: a German or English text, whose § and quotes come from DejaVu Sans.
+    """
     for run_text, run_bold in blk.runs(text):
         for i, piece in enumerate(blk.split_blanks(run_text)):
             if i % 2:
@@ -64,11 +106,8 @@ def _add_runs(paragraph: Any, text: str, *, bold: bool = False, size: float | No
                 continue
             lines = piece.split("\n")
             for j, line in enumerate(lines):
-                run = paragraph.add_run(line)
-                run.bold = bold or run_bold
-                if size:
-                    run.font.size = Pt(size)
-                if j < len(lines) - 1:
+                run = _add_line(paragraph, line, bold=bold or run_bold, size=size, latin=latin)
+                if run is not None and j < len(lines) - 1:
                     run.add_break()
 
 
@@ -100,10 +139,19 @@ def _field(paragraph: Any, instruction: str) -> None:
 
 
 class _DocxWriter:
-    def __init__(self, spec: DocumentSpec) -> None:
+    """Writes one language's blocks into ``box``: the document, or a cell of a side-by-side
+    table (``doc`` given: a second writer on the same document)."""
+
+    def __init__(self, spec: DocumentSpec, doc: Any = None) -> None:
         self.spec = spec
-        self.doc = Document()
+        self.latin = spec.language != "zh"
         self.warnings: list[str] = []
+        if doc is not None:
+            self.doc = doc
+            self.box: Any = doc
+            return
+        self.doc = Document()
+        self.box = self.doc
         section = self.doc.sections[0]
         width, height = PAGE.get(spec.paper, PAGE["a4"])
         section.orientation = WD_ORIENT.PORTRAIT
@@ -137,6 +185,23 @@ class _DocxWriter:
         props.language = LANG_TAGS.get(spec.language, "en")
         self._footer()
 
+    def runs(
+        self, paragraph: Any, text: str, *, bold: bool = False, size: float | None = None
+    ) -> None:
+        _add_runs(paragraph, text, bold=bold, size=size, latin=self.latin)
+
+    def para(self, style: str | None = None) -> Any:
+        return self.box.add_paragraph(style=style)
+
+    def heading(self, level: int) -> Any:
+        # Document.add_heading works on the body only; a cell takes the same styles.
+        return self.para("Title" if level == 0 else f"Heading {level}")
+
+    def add_table(self, rows: int, cols: int) -> Any:
+        if self.box is self.doc:
+            return self.doc.add_table(rows=rows, cols=cols)
+        return self.box.add_table(rows, cols)
+
     def _footer(self) -> None:
         words = self.spec.words
         footer = self.doc.sections[0].footer
@@ -156,7 +221,7 @@ class _DocxWriter:
     def table(self, b: blk.Block) -> None:
         rows = b.rows
         ncols = max(len(r) for r in rows)
-        table = self.doc.add_table(rows=len(rows), cols=ncols)
+        table = self.add_table(len(rows), ncols)
         table.style = self.doc.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.LEFT
         # Row by row: ``table.cell(i, j)`` rebuilds the cell grid each call, which made a
@@ -167,7 +232,7 @@ class _DocxWriter:
                 cell = cells[j]
                 header = b.header and i == 0
                 label = not b.header and ncols == 2 and j == 0
-                _add_runs(
+                self.runs(
                     cell.paragraphs[0],
                     row[j] if j < len(row) else "",
                     bold=header or label,
@@ -180,41 +245,42 @@ class _DocxWriter:
             repeat = OxmlElement("w:tblHeader")
             repeat.set(qn("w:val"), "true")
             tr_pr.append(repeat)
-        self.doc.add_paragraph()
+        self.para()
 
     def evidence(self, sha: str) -> None:
         entry = self.spec.evidence.get(sha)
         words = self.spec.words
         if entry is None:
-            self.doc.add_paragraph(
-                words.get("evidence_not_selected", "Evidence {sha}").format(sha=sha[:16])
+            self.runs(
+                self.para(),
+                words.get("evidence_not_selected", "Evidence {sha}").format(sha=sha[:16]),
             )
             return
-        self.doc.add_heading(evidence_heading(entry, words), level=3)
-        top = self.doc.add_table(rows=1, cols=2)
+        self.runs(self.heading(3), evidence_heading(entry, words))
+        top = self.add_table(1, 2)
         top.style = self.doc.styles["Table Grid"]
         self._photo(top.cell(0, 0), entry)
         qr_cell = top.cell(0, 1)
         qr_cell.paragraphs[0].add_run().add_picture(
             io.BytesIO(images.qr_png(images.evidence_qr_text(entry.view.sha256))), width=Cm(3.2)
         )
-        _add_runs(
+        self.runs(
             qr_cell.add_paragraph(),
             f"SHA-256\n{entry.view.sha256[:32]}\n{entry.view.sha256[32:]}",
             size=7,
         )
-        meta = self.doc.add_table(rows=0, cols=2)
+        meta = self.add_table(0, 2)
         meta.style = self.doc.styles["Table Grid"]
         for label, value in evidence_rows(entry, words):
             cells = meta.add_row().cells
-            _add_runs(cells[0].paragraphs[0], label, bold=True, size=9)
-            _add_runs(cells[1].paragraphs[0], value, size=9)
+            self.runs(cells[0].paragraphs[0], label, bold=True, size=9)
+            self.runs(cells[1].paragraphs[0], value, size=9)
         log = custody_table(entry, words)
         if log:
-            _add_runs(self.doc.add_paragraph(), words.get("custody", "Custody"), bold=True, size=9)
+            self.runs(self.para(), words.get("custody", "Custody"), bold=True, size=9)
             self.table(blk.Block("table", rows=tuple(log), header=True))
             return
-        self.doc.add_paragraph()
+        self.para()
 
     def _photo(self, cell: Any, entry: EvidenceEntry) -> None:
         view = entry.view
@@ -228,7 +294,7 @@ class _DocxWriter:
                 if view.path is not None
                 else words.get("original_missing", "")
             )
-            _add_runs(cell.paragraphs[0], f"□ {reason}\n{words.get('original_in_vault', '')}")
+            self.runs(cell.paragraphs[0], f"□ {reason}\n{words.get('original_in_vault', '')}")
             return
         result = images.print_photo(
             view.opener or view.path,
@@ -244,7 +310,7 @@ class _DocxWriter:
                     "instead. The original in the vault is unchanged."
                 ).format(n=entry.values.get("n", "?"), name=view.original_name or view.sha256[:16])
             )
-            _add_runs(
+            self.runs(
                 cell.paragraphs[0],
                 f"□ {words.get('photo_unreadable', '')}\n{words.get('original_in_vault', '')}",
             )
@@ -257,51 +323,58 @@ class _DocxWriter:
     def signature(self, b: blk.Block) -> None:
         name, role, place = ([*list(b.items), "", "", ""])[:3]
         if place:
-            _add_runs(self.doc.add_paragraph(), place)
-        self.doc.add_paragraph()
-        self.doc.add_paragraph("_" * 40)
-        _add_runs(self.doc.add_paragraph(), name, bold=True)
+            self.runs(self.para(), place)
+        self.para()
+        self.runs(self.para(), "_" * 40)
+        self.runs(self.para(), name, bold=True)
         if role:
-            _add_runs(self.doc.add_paragraph(), role, size=8.5)
+            self.runs(self.para(), role, size=8.5)
 
     def note(self, b: blk.Block) -> None:
-        box = self.doc.add_table(rows=1, cols=1)
+        box = self.add_table(1, 1)
         box.style = self.doc.styles["Table Grid"]
-        _add_runs(box.cell(0, 0).paragraphs[0], b.text, size=9.5)
+        self.runs(box.cell(0, 0).paragraphs[0], b.text, size=9.5)
         _shade(box.cell(0, 0), "FFF8E1")
-        self.doc.add_paragraph()
+        self.para()
 
-    def build(self) -> bytes:
-        for b in self.spec.blocks:
-            if b.kind == "title":
-                heading = self.doc.add_heading(level=0)
-                heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
-                _add_runs(heading, b.text)
-            elif b.kind == "heading":
-                _add_runs(self.doc.add_heading(level=b.level), b.text)
-            elif b.kind == "paragraph":
-                _add_runs(self.doc.add_paragraph(), b.text)
-            elif b.kind in ("bullets", "numbered"):
-                style = "List Number" if b.kind == "numbered" else "List Bullet"
-                for item in b.items:
-                    _add_runs(self.doc.add_paragraph(style=style), item)
-            elif b.kind == "table":
-                self.table(b)
-            elif b.kind == "note":
-                self.note(b)
-            elif b.kind == "pagebreak":
-                self.doc.add_page_break()  # type: ignore[no-untyped-call]
-            elif b.kind == "evidence":
-                self.evidence(b.text)
-            elif b.kind == "signature":
-                self.signature(b)
-            elif b.kind == "qr":
-                self.doc.add_paragraph().add_run().add_picture(
-                    io.BytesIO(images.qr_png(b.text)), width=Cm(3)
-                )
+    def block(self, b: blk.Block) -> None:
+        if b.kind == "title":
+            heading = self.heading(0)
+            heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            self.runs(heading, b.text)
+        elif b.kind == "heading":
+            self.runs(self.heading(b.level), b.text)
+        elif b.kind == "paragraph":
+            self.runs(self.para(), b.text)
+        elif b.kind in ("bullets", "numbered"):
+            style = "List Number" if b.kind == "numbered" else "List Bullet"
+            for item in b.items:
+                self.runs(self.para(style=style), item)
+        elif b.kind == "table":
+            self.table(b)
+        elif b.kind == "note":
+            self.note(b)
+        elif b.kind == "pagebreak":
+            self.doc.add_page_break()
+        elif b.kind == "evidence":
+            self.evidence(b.text)
+        elif b.kind == "signature":
+            self.signature(b)
+        elif b.kind == "qr":
+            self.para().add_run().add_picture(io.BytesIO(images.qr_png(b.text)), width=Cm(3))
+
+    def blocks(self, blocks: Sequence[blk.Block]) -> None:
+        for b in blocks:
+            self.block(b)
+
+    def save(self) -> bytes:
         out = io.BytesIO()
         self.doc.save(out)
         return out.getvalue()
+
+    def build(self) -> bytes:
+        self.blocks(self.spec.blocks)
+        return self.save()
 
 
 def write(spec: DocumentSpec) -> Rendered:
@@ -312,4 +385,55 @@ def write(spec: DocumentSpec) -> Rendered:
         format="docx",
         doc_ref=spec.doc_ref,
         warnings=tuple(spec.warnings) + tuple(writer.warnings),
+    )
+
+
+def _drop_leading_empty(cell: Any) -> None:
+    """A new cell starts with an empty paragraph; drop it once the cell has content."""
+    paragraphs = cell.paragraphs
+    if len(paragraphs) > 1 and not paragraphs[0].text and not paragraphs[0].runs:
+        cell._tc.remove(paragraphs[0]._p)
+
+
+def write_bilingual(spec: BilingualSpec) -> Rendered:
+    """Both versions in one DOCX: a two-column table, one row per pair of blocks, where the
+    versions align; otherwise each version in full, one after the other."""
+    governing = spec.left if spec.governing == spec.left.language else spec.right
+    frame = _DocxWriter(replace(governing, title=spec.title, doc_ref=spec.doc_ref))
+    doc = frame.doc
+    left, right = _DocxWriter(spec.left, doc), _DocxWriter(spec.right, doc)
+    notes = [blk.Block("note", text=spec.notes[0]), blk.Block("note", text=spec.notes[1])]
+    if not spec.side_by_side:
+        left.note(notes[0])
+        right.note(notes[1])
+        left.blocks(spec.left.blocks)
+        doc.add_page_break()
+        right.blocks(spec.right.blocks)
+    else:
+        half = frame.text_width // 2
+        table: Any = None
+        for a, b in [(notes[0], notes[1]), *spec.pairs]:
+            if a.kind == "pagebreak":
+                doc.add_page_break()
+                table = None
+            elif a.kind == "evidence":  # one photo, full width, in the governing language
+                writer, block = (left, a) if spec.governing == spec.left.language else (right, b)
+                writer.box = doc
+                writer.block(block)
+                table = None
+            else:
+                if table is None:
+                    table = doc.add_table(rows=0, cols=2)
+                    table.alignment = WD_TABLE_ALIGNMENT.LEFT
+                cells = table.add_row().cells
+                for writer, block, cell in ((left, a, cells[0]), (right, b, cells[1])):
+                    cell.width = half
+                    writer.box = cell
+                    writer.block(block)
+                    _drop_leading_empty(cell)
+    return Rendered(
+        data=frame.save(),
+        format="docx",
+        doc_ref=spec.doc_ref,
+        warnings=tuple(dict.fromkeys((*spec.warnings, *left.warnings, *right.warnings))),
     )

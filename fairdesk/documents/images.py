@@ -11,6 +11,7 @@ error text for a placeholder; the document goes on.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import tempfile
@@ -149,12 +150,17 @@ def _read_all(opener: Callable[[], BinaryIO]) -> bytes:
         return handle.read()
 
 
-def qr_matrix(text: str) -> list[list[bool]]:
-    """The QR code modules for ``text`` (with the quiet zone), medium error correction."""
+@functools.lru_cache(maxsize=4096)
+def qr_matrix(text: str) -> tuple[tuple[bool, ...], ...]:
+    """The QR code modules for ``text`` (with the quiet zone), medium error correction.
+
+    Cached by text (an evidence item's code is its SHA-256): choosing the best mask pattern
+    took about a third of a 100-photo report's own time, again for every new version.
+    """
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
     qr.add_data(text)
     qr.make(fit=True)
-    return [list(map(bool, row)) for row in qr.get_matrix()]
+    return tuple(tuple(map(bool, row)) for row in qr.get_matrix())
 
 
 def qr_png(text: str, module_px: int = 8) -> bytes:

@@ -9,17 +9,23 @@ be decoded becomes a framed placeholder and a warning.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import io
 import re
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -39,6 +45,7 @@ from reportlab.platypus.doctemplate import LayoutError
 
 from fairdesk.documents import blocks as blk
 from fairdesk.documents import cjkbreak, fonts, images
+from fairdesk.documents.bilingual import BilingualSpec
 from fairdesk.documents.render import (
     DocumentSpec,
     EvidenceEntry,
@@ -74,6 +81,15 @@ def _styles() -> dict[str, ParagraphStyle]:
             fontSize=17,
             leading=23,
             spaceAfter=10,
+            alignment=TA_CENTER,
+        ),
+        "title_narrow": ParagraphStyle(
+            "title_narrow",
+            parent=base,
+            fontName=fonts.BOLD,
+            fontSize=14,
+            leading=19,
+            spaceAfter=8,
             alignment=TA_CENTER,
         ),
         "h1": ParagraphStyle(
@@ -175,19 +191,10 @@ def _unbreakable(text: str) -> list[str]:
     return pieces
 
 
-def column_widths(
-    rows: Sequence[Sequence[str]],
-    ncols: int,
-    frame_w: float,
-    font: str = fonts.FAMILY,
-    size: float = 9.5,
-) -> list[float]:
-    """Widths that never split a word or number: each column gets at least its longest
-    unbreakable piece; the rest is shared by how much text each column holds.
-
-    If even the minimums do not fit (a table with very many columns), they are scaled down
-    proportionally — the only case in which a word may still be split.
-    """
+def _measure(
+    rows: Sequence[Sequence[str]], ncols: int, font: str, size: float
+) -> tuple[list[float], list[float]]:
+    """Per column: the width of its longest unbreakable piece and of its widest line."""
     bold_first = len(rows) > 0
     minimum: list[float] = []
     natural: list[float] = []
@@ -203,6 +210,31 @@ def column_widths(
         )
         minimum.append(max(longest_piece, size * 2) + CELL_PADDING)
         natural.append(max(widest_line, size * 2) + CELL_PADDING)
+    return minimum, natural
+
+
+def table_fits(
+    rows: Sequence[Sequence[str]], width: float, font: str = fonts.FAMILY, size: float = 9.5
+) -> bool:
+    """Can the table be ``width`` wide without splitting a word or number?"""
+    ncols = max((len(r) for r in rows), default=0)
+    return sum(_measure(rows, ncols, font, size)[0]) < width
+
+
+def column_widths(
+    rows: Sequence[Sequence[str]],
+    ncols: int,
+    frame_w: float,
+    font: str = fonts.FAMILY,
+    size: float = 9.5,
+) -> list[float]:
+    """Widths that never split a word or number: each column gets at least its longest
+    unbreakable piece; the rest is shared by how much text each column holds.
+
+    If even the minimums do not fit (a table with very many columns), they are scaled down
+    proportionally — the only case in which a word may still be split.
+    """
+    minimum, natural = _measure(rows, ncols, font, size)
     if sum(minimum) >= frame_w:
         return [frame_w * m / sum(minimum) for m in minimum]
     if sum(natural) <= frame_w:
@@ -233,38 +265,67 @@ def column_widths(
     return widths
 
 
+class _JpegReader(ImageReader):  # type: ignore[misc]
+    """A print copy embedded as the JPEG it is (DCT passthrough), named by its digest.
+
+    reportlab names an ``ImageReader`` image by the MD5 of its decoded pixels, so it decoded
+    every photo in full only to name it (the JPEG bytes themselves are embedded unchanged);
+    a photo's SHA-256 and size name it as well and cost nothing.
+    """
+
+    def __init__(self, data: bytes, identity: str) -> None:
+        super().__init__(io.BytesIO(data))
+        self._identity = identity.encode("ascii")
+
+    def getRGBData(self) -> bytes:  # reportlab's name
+        if getattr(self._image, "format", None) != "JPEG":
+            return bytes(super().getRGBData())  # not passed through: reportlab needs pixels
+        self._dataA = None  # no alpha channel: drawImage reads it beside the name
+        return self._identity
+
+
+@functools.lru_cache(maxsize=4096)
+def _qr_path(text: str, size: float) -> str:
+    """The PDF path operators of a QR code: one rectangle per run of dark modules, filled.
+
+    Formatted once per code (reportlab's own ``rect`` formats each number in pure Python:
+    thousands of calls per page of photos).
+    """
+    matrix = images.qr_matrix(text)
+    n = len(matrix)
+    module = size / n
+    ops: list[str] = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < n:
+            if row[x]:
+                start = x
+                while x < n and row[x]:
+                    x += 1
+                ops.append(
+                    f"{start * module:.3f} {size - (y + 1) * module:.3f} "
+                    f"{(x - start) * module:.3f} {module:.3f} re"
+                )
+            else:
+                x += 1
+    return "\n".join(ops) + "\nf"
+
+
 class QrFlowable(Flowable):  # type: ignore[misc]
     """A QR code drawn as vector squares: sharp at any zoom and a few hundred bytes."""
 
     def __init__(self, text: str, size: float) -> None:
         super().__init__()
-        self.matrix = images.qr_matrix(text)
+        self.text = text
         self.size = size
         self.width = self.height = size
 
     def draw(self) -> None:
-        n = len(self.matrix)
-        module = self.size / n
         c = self.canv
+        c.saveState()
         c.setFillColor(colors.black)
-        c.setStrokeColor(colors.black)
-        for y, row in enumerate(self.matrix):
-            x = 0
-            while x < n:  # one rectangle per run of dark modules keeps the PDF small
-                if row[x]:
-                    start = x
-                    while x < n and row[x]:
-                        x += 1
-                    c.rect(
-                        start * module,
-                        self.size - (y + 1) * module,
-                        (x - start) * module,
-                        module,
-                        stroke=0,
-                        fill=1,
-                    )
-                else:
-                    x += 1
+        c.addLiteral(_qr_path(self.text, self.size))
+        c.restoreState()
 
 
 def _footer_canvas(spec: DocumentSpec, missing: set[str]) -> Callable[..., Canvas]:
@@ -472,6 +533,7 @@ class _Writer:
         img = Image(
             io.BytesIO(result.data), width=result.width * scale, height=result.height * scale
         )
+        img._img = _JpegReader(result.data, f"{view.sha256}:{result.width}x{result.height}")
         img.hAlign = "CENTER"
         return img
 
@@ -505,7 +567,8 @@ class _Writer:
         space = len(rows) - (3 if role else 2)
         heights: list[float | None] = [None] * len(rows)
         heights[space] = 1.5 * cm
-        block = Table(rows, colWidths=[8.5 * cm], rowHeights=heights, hAlign="LEFT")
+        width = min(8.5 * cm, self.frame_w)  # a column of a side-by-side document is narrower
+        block = Table(rows, colWidths=[width], rowHeights=heights, hAlign="LEFT")
         block.setStyle(
             TableStyle(
                 [
@@ -537,44 +600,47 @@ class _Writer:
         )
         return [box, Spacer(1, 8)]
 
+    def flow(self, b: blk.Block) -> list[Flowable]:
+        """The flowables of one block."""
+        if b.kind == "title":
+            # In a column of a side-by-side document the title is smaller (half the width).
+            narrow = self.frame_w < self.page_w / 2
+            return [self.p(b.text, "title_narrow" if narrow else "title")]
+        if b.kind == "heading":
+            return [self.p(b.text, f"h{b.level}")]
+        if b.kind == "paragraph":
+            return [self.p(b.text)]
+        if b.kind in ("bullets", "numbered"):
+            items = [ListItem(self.p(item, "bullet"), leftIndent=14) for item in b.items]
+            kwargs: dict[str, Any] = (
+                {"bulletType": "1", "bulletFormat": "%s."}
+                if b.kind == "numbered"
+                else {"bulletType": "bullet", "start": "•"}
+            )
+            return [
+                ListFlowable(
+                    items, leftIndent=16, bulletFontName=fonts.FAMILY, bulletFontSize=10, **kwargs
+                ),
+                Spacer(1, 4),
+            ]
+        if b.kind == "table":
+            return self.table(b)
+        if b.kind == "note":
+            return self.note(b)
+        if b.kind == "pagebreak":
+            return [PageBreak()]
+        if b.kind == "evidence":
+            return self.evidence(b.text)
+        if b.kind == "signature":
+            return self.signature(b)
+        if b.kind == "qr":
+            return [QrFlowable(b.text, 3 * cm)]
+        return []
+
     def story(self) -> list[Flowable]:
         out: list[Flowable] = []
         for b in self.spec.blocks:
-            if b.kind == "title":
-                out.append(self.p(b.text, "title"))
-            elif b.kind == "heading":
-                out.append(self.p(b.text, f"h{b.level}"))
-            elif b.kind == "paragraph":
-                out.append(self.p(b.text))
-            elif b.kind in ("bullets", "numbered"):
-                items = [ListItem(self.p(item, "bullet"), leftIndent=14) for item in b.items]
-                kwargs: dict[str, Any] = (
-                    {"bulletType": "1", "bulletFormat": "%s."}
-                    if b.kind == "numbered"
-                    else {"bulletType": "bullet", "start": "•"}
-                )
-                out.append(
-                    ListFlowable(
-                        items,
-                        leftIndent=16,
-                        bulletFontName=fonts.FAMILY,
-                        bulletFontSize=10,
-                        **kwargs,
-                    )
-                )
-                out.append(Spacer(1, 4))
-            elif b.kind == "table":
-                out += self.table(b)
-            elif b.kind == "note":
-                out += self.note(b)
-            elif b.kind == "pagebreak":
-                out.append(PageBreak())
-            elif b.kind == "evidence":
-                out += self.evidence(b.text)
-            elif b.kind == "signature":
-                out += self.signature(b)
-            elif b.kind == "qr":
-                out.append(QrFlowable(b.text, 3 * cm))
+            out += self.flow(b)
         return out
 
 
@@ -603,9 +669,35 @@ def _pdf_lang(language: str) -> str:
     return {"zh": "zh-CN", "de": "de-DE"}.get(language, "en")
 
 
+_STREAMS_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _binary_streams() -> Iterator[None]:
+    """While building: streams binary (Flate / DCT only), not ASCII85 as reportlab's default.
+
+    ASCII85 makes every photo and font 25 % larger for 7-bit mail transports no PDF reader
+    needs, and reportlab encodes it in pure Python: in a 100-photo evidence report it was
+    about half of the time. ``rl_config`` is process-wide, so it is set for our build only
+    and restored (other PDF code in the process keeps reportlab's defaults).
+    """
+    with _STREAMS_LOCK:
+        before = rl_config.useA85
+        rl_config.useA85 = 0
+        try:
+            yield
+        finally:
+            rl_config.useA85 = before
+
+
 def write(spec: DocumentSpec) -> Rendered:
     """Render ``spec`` as PDF bytes (font registered on first use)."""
     fonts.register()
+    with _binary_streams():
+        return _write(spec)
+
+
+def _write(spec: DocumentSpec) -> Rendered:
     cjkbreak.install()  # no line starts with closing punctuation
     try:
         data, pages, warnings = _build(spec, tables_as_text=False)
@@ -634,3 +726,163 @@ def write(spec: DocumentSpec) -> Rendered:
         warnings=tuple(spec.warnings) + tuple(warnings),
         pages=pages,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Two languages in one PDF (see :mod:`fairdesk.documents.bilingual`)
+
+GUTTER = 16.0  # between the two columns, with a thin rule in the middle
+
+
+def _unwrap(flowables: Sequence[Flowable]) -> list[Flowable]:
+    """KeepTogether cannot sit in a table cell (the cell keeps its content together anyway)."""
+    out: list[Flowable] = []
+    for f in flowables:
+        if isinstance(f, KeepTogether):
+            out += _unwrap(f._content)
+        else:
+            out.append(f)
+    return out
+
+
+def _bilingual_story(
+    spec: BilingualSpec, left: _Writer, right: _Writer, *, side_by_side: bool
+) -> list[Flowable]:
+    frame_w = left.frame_w
+    notes = [blk.Block("note", text=spec.notes[0]), blk.Block("note", text=spec.notes[1])]
+    if not side_by_side:
+        # The whole document in each language, one after the other, each from a new page.
+        return [
+            *left.note(notes[0]),
+            *right.note(notes[1]),
+            *left.story(),
+            PageBreak(),
+            *right.story(),
+        ]
+    col = (frame_w - GUTTER) / 2
+
+    def pair(a: list[Flowable], b: list[Flowable]) -> Table:
+        table = Table([[a, b]], colWidths=[col + GUTTER / 2] * 2, hAlign="LEFT")
+        table.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), fonts.FAMILY),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (0, 0), 0),
+                    ("RIGHTPADDING", (0, 0), (0, 0), GUTTER / 2),
+                    ("LEFTPADDING", (1, 0), (1, 0), GUTTER / 2),
+                    ("RIGHTPADDING", (1, 0), (1, 0), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 0),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                    ("LINEAFTER", (0, 0), (0, 0), 0.4, RULE),
+                ]
+            )
+        )
+        return table
+
+    def column(writer: _Writer, block: blk.Block) -> list[Flowable]:
+        writer.frame_w = col
+        try:
+            return _unwrap(writer.flow(block))
+        finally:
+            writer.frame_w = frame_w
+
+    story: list[Flowable] = [pair(column(left, notes[0]), column(right, notes[1])), Spacer(1, 6)]
+    for a, b in spec.pairs:
+        if a.kind == "pagebreak":
+            story.append(PageBreak())
+        elif a.kind == "evidence":
+            # One photo, full width (the same item in both), described in the language of
+            # the version that governs.
+            story += (left if spec.governing == spec.left.language else right).flow(
+                a if spec.governing == spec.left.language else b
+            )
+        elif a.kind == "table" and not (
+            table_fits(a.rows, col - CELL_PADDING) and table_fits(b.rows, col - CELL_PADDING)
+        ):
+            # Too many columns for half a page (words would split): one above the other.
+            story += [*left.flow(a), *right.flow(b)]
+        else:
+            row = pair(column(left, a), column(right, b))
+            # A heading stays with what follows it, as in a one-language document.
+            row.keepWithNext = a.kind in ("title", "heading")
+            story.append(row)
+    return story
+
+
+def _build_bilingual(
+    spec: BilingualSpec, *, side_by_side: bool, tables_as_text: bool
+) -> tuple[bytes, int, list[str]]:
+    left = _Writer(spec.left, tables_as_text=tables_as_text)
+    right = _Writer(spec.right, tables_as_text=tables_as_text)
+    governing = spec.left if spec.governing == spec.left.language else spec.right
+    frame = replace(governing, title=spec.title, doc_ref=spec.doc_ref)
+    missing = left.missing | right.missing
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=PAGE_SIZES.get(spec.left.paper, A4),
+        leftMargin=MARGIN_X,
+        rightMargin=MARGIN_X,
+        topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM,
+        title=fonts.replace_missing(f"{spec.title} – {spec.left.case_number}", missing),
+        author="FairDesk",
+        subject=spec.doc_ref,
+        creator="FairDesk",
+        initialFontName=fonts.FAMILY,
+        lang=_pdf_lang(spec.governing),
+    )
+    story = _bilingual_story(spec, left, right, side_by_side=side_by_side)
+    doc.build(story, canvasmaker=_footer_canvas(frame, missing))
+    return buffer.getvalue(), doc.page, [*left.warnings, *right.warnings]
+
+
+def write_bilingual(spec: BilingualSpec) -> Rendered:
+    """Both versions in one PDF: in two columns where they align, else one after the other."""
+    fonts.register()
+    with _binary_streams():
+        return _write_bilingual(spec)
+
+
+def _write_bilingual(spec: BilingualSpec) -> Rendered:
+    cjkbreak.install()
+    warnings: list[str] = []
+    attempts = [(True, False)] if spec.side_by_side else []
+    attempts += [(False, False), (False, True)]
+    for n, (side_by_side, as_text) in enumerate(attempts):
+        try:
+            data, pages, found = _build_bilingual(
+                spec, side_by_side=side_by_side, tables_as_text=as_text
+            )
+        except LayoutError as exc:
+            if n == len(attempts) - 1:
+                raise FairDeskError(
+                    _(
+                        "The PDF cannot be laid out: one piece of text is taller than a page. "
+                        "Shorten the longest field or use DOCX; nothing was saved."
+                    )
+                ) from exc
+            continue
+        if not side_by_side:
+            warnings.append(
+                _(
+                    "The two language versions do not match paragraph by paragraph, so the "
+                    "document gives the whole text in each language, one after the other."
+                )
+            )
+        if as_text:
+            warnings.append(
+                _(
+                    "A table cell was longer than a page, so tables are printed as "
+                    "lists in this PDF. The DOCX keeps the tables."
+                )
+            )
+        return Rendered(
+            data=data,
+            format="pdf",
+            doc_ref=spec.doc_ref,
+            warnings=tuple(dict.fromkeys((*spec.warnings, *found, *warnings))),
+            pages=pages,
+        )
+    raise AssertionError("unreachable")  # the loop returns or raises

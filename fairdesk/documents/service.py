@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from fairdesk import cases, events, outbox
-from fairdesk.documents import applicability, context, docx, pdf, templates
+from fairdesk.documents import applicability, bilingual, context, docx, pdf, templates
 from fairdesk.documents import store as blobs
 from fairdesk.documents.context import MissingField, Prepared
 from fairdesk.documents.evidence_view import EvidenceView
@@ -203,6 +203,24 @@ def _render(
     return writer(spec), cover
 
 
+def _render_bilingual(
+    versions: Sequence[Prepared],
+    fmt: str,
+    paper: str,
+    cache_dir: Path | None,
+    cache_key: bytes | None,
+) -> tuple[Rendered, Rendered | None, Prepared]:
+    """Both versions in one file; the cover sheet (ours only) in the governing language."""
+    specs = [build_spec(p, paper=paper, cache_dir=cache_dir, cache_key=cache_key) for p in versions]
+    country = str(versions[0].values.get("fair_country", ""))
+    spec = bilingual.combine(specs[0], specs[1], country)
+    index = 0 if spec.governing == specs[0].language else 1
+    writer = pdf.write if fmt == "pdf" else docx.write
+    both = pdf.write_bilingual if fmt == "pdf" else docx.write_bilingual
+    cover = writer(cover_spec(specs[index])) if specs[index].cover else None
+    return both(spec), cover, versions[index]
+
+
 def render_document(
     store: Store,
     case_id: str,
@@ -230,28 +248,41 @@ def render_document(
             _("Unknown paper size {paper}; use a4 or letter.").format(paper=paper)
         )
     _refuse_unless_fits(store, case_id, kind)
-    prepared = context.prepare(
-        store,
-        case_id,
-        kind,
-        language,
-        fields,
-        evidence_ids=evidence_ids,
-        evidence=evidence,
-        allow_blanks=allow_blanks,
-        now=now,
-    )
-    if prepared.missing and not allow_blanks:
-        raise MissingFieldsError(prepared.missing)
+    both = bilingual.split(language)  # "zh+de": both versions in one document
+    versions = [
+        context.prepare(
+            store,
+            case_id,
+            kind,
+            lang,
+            fields,
+            evidence_ids=evidence_ids,
+            evidence=evidence,
+            allow_blanks=allow_blanks,
+            now=now,
+        )
+        for lang in (both or (language,))
+    ]
+    prepared = versions[0]
+    if not allow_blanks:
+        missing = {m.describe(): m for p in versions for m in p.missing}
+        if missing:
+            raise MissingFieldsError(list(missing.values()))
     # Print copies of photos are cached; encrypted with the data key in an encrypted folder.
     cache = store.data_dir / "thumbs" / "print"
-    rendered, cover = _render(prepared, fmt, paper, cache, blobs.data_key(store.data_dir))
+    key = blobs.data_key(store.data_dir)
+    if both:
+        rendered, cover, prepared = _render_bilingual(versions, fmt, paper, cache, key)
+    else:
+        rendered, cover = _render(prepared, fmt, paper, cache, key)
     cover_data = cover.data if cover else b""
     if not save:
         return GenerationResult(
             None, rendered.data, rendered.warnings, rendered.doc_ref, rendered.pages, cover_data
         )
-    row = _store(store, prepared, rendered, fmt, paper)
+    # A side-by-side document is stored as language "zh+de", titled in both languages.
+    title = " / ".join(p.info.title for p in versions)
+    row = _store(store, prepared, rendered, fmt, paper, language=language, title=title)
     cover_row = (
         _store(store, prepared, cover, fmt, paper, cover_of=row) if cover is not None else None
     )
@@ -275,14 +306,17 @@ def _store(
     paper: str,
     *,
     cover_of: DocumentRow | None = None,
+    language: str | None = None,
+    title: str | None = None,
 ) -> DocumentRow:
     sha = blobs.write_blob(store.data_dir, rendered.data)  # durable before the row exists
     info = prepared.info
     kind = info.kind + COVER_SUFFIX if cover_of else info.kind
+    language = info.language if cover_of or not language else language
     title = (
         str(prepared.labels.get("words", {}).get("cover_title", "Cover sheet")) + f" – {info.title}"
         if cover_of
-        else info.title
+        else title or info.title
     )
     # The cover sheet shows no evidence, so it adds no custody entries.
     evidence_shas = [] if cover_of else [e.sha256 for e in prepared.evidence]
@@ -292,7 +326,7 @@ def _store(
             select(func.max(GeneratedDocument.version)).where(
                 GeneratedDocument.case_id == prepared.case_id,
                 GeneratedDocument.kind == kind,
-                GeneratedDocument.language == info.language,
+                GeneratedDocument.language == language,
                 GeneratedDocument.format == fmt,
             )
         )
@@ -301,7 +335,7 @@ def _store(
             case_id=prepared.case_id,
             kind=kind,
             title=title,
-            language=info.language,
+            language=language,
             format=fmt,
             paper=paper,
             version=(last or 0) + 1,

@@ -50,6 +50,27 @@ def test_new_emergency_file_number_placeholder_is_not_clipped(
 
 
 @pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_new_emergency_who_served_it_placeholder_is_not_clipped(
+    qtbot: QtBot, store: Store, lang: str
+) -> None:
+    set_language(lang)
+    try:
+        window = _window(qtbot, store)
+        dialog = window.new_emergency()
+        assert isinstance(dialog, NewEmergencyDialog)
+        QApplication.processEvents()
+        who = dialog.served_by.field
+        assert who.isVisible()  # against us by default: the row is shown
+        assert _placeholder_fits(who), (who.width(), who.placeholderText())
+        # … and the field itself is inside the dialog, not cut off at its right edge.
+        right = who.mapTo(dialog, who.rect().topRight()).x()
+        assert right <= dialog.width(), (right, dialog.width())
+        _save(dialog, f"layout-who-served-{lang}")
+    finally:
+        set_language("en")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
 def test_case_header_widgets_do_not_touch(qtbot: QtBot, store: Store, lang: str) -> None:
     set_language(lang)
     try:

@@ -26,13 +26,25 @@ from PySide6.QtWidgets import (
 )
 
 from fairdesk.documents import service, templates
-from fairdesk.documents.context import ui_language
+from fairdesk.documents.context import Prepared, ui_language
+from fairdesk.documents.templates import TemplateInfo
 from fairdesk.errors import FairDeskError
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from ui.tasks import runner
 
 DOC_LANGUAGES = (("zh", "中文"), ("en", "English"), ("de", "Deutsch"))
+
+
+def _read_form(
+    store: Store, case_id: str, kind: str, language: str, second: str
+) -> tuple[TemplateInfo, Prepared]:
+    """On a worker thread: the template (and that the second version exists) and the case's
+    values for the form. Raises FairDeskError with a sentence for the dialog."""
+    info = templates.load(kind, language, store.data_dir)
+    if second:
+        templates.load(kind, second, store.data_dir)
+    return info, service.check(store, case_id, info.kind, info.language)
 
 
 class NewDocumentDialog(QDialog):
@@ -49,6 +61,7 @@ class NewDocumentDialog(QDialog):
         self.inputs: dict[str, QLineEdit | QPlainTextEdit] = {}
         self.from_case: dict[str, str] = {}
         self.previous = service.last_fields(store, case_id)
+        self._generation = 0  # the latest form read asked for; older answers are dropped
 
         self.kind = QComboBox()
         lang = ui_language()
@@ -62,6 +75,13 @@ class NewDocumentDialog(QDialog):
         for code, name in DOC_LANGUAGES:
             self.language.addItem(name, code)
         self.language.setCurrentIndex(1 if lang == "en" else 0)
+        # A second language gives both versions side by side in one document (zh | de), so
+        # staff understand what they hand over; a note in it says which version governs.
+        self.second = QComboBox()
+        self.second.setObjectName("second_language")
+        self.second.addItem(_("— none —"), "")
+        for code, name in DOC_LANGUAGES:
+            self.second.addItem(name, code)
         self.format = QComboBox()
         self.format.addItem(_("PDF (to hand over)"), "pdf")
         self.format.addItem(_("DOCX (for the lawyer to edit)"), "docx")
@@ -73,6 +93,7 @@ class NewDocumentDialog(QDialog):
         top = QFormLayout()
         top.addRow(_("Kind"), self.kind)
         top.addRow(_("Document language"), self.language)
+        top.addRow(_("Side by side with"), self.second)
         top.addRow(_("Format"), self.format)
         top.addRow(_("Paper"), self.paper)
 
@@ -104,6 +125,7 @@ class NewDocumentDialog(QDialog):
         layout.addWidget(self.buttons)
         self.kind.currentIndexChanged.connect(self._rebuild)
         self.language.currentIndexChanged.connect(self._rebuild)
+        self.second.currentIndexChanged.connect(self._rebuild)
         self._rebuild()
 
     # -- the field form --------------------------------------------------------------------
@@ -119,18 +141,50 @@ class NewDocumentDialog(QDialog):
         return out
 
     def _rebuild(self) -> None:
+        """Read the template and the case for the chosen kind and language off the GUI thread
+        (the case may be in an encrypted database), then build the form from the result."""
         typed = {**self.previous, **self._current_values()}
+        self._generation += 1
+        generation = self._generation
+        self.render_button.setEnabled(False)
+        self.status.setText(_("Reading the case…"))
+        second = str(self.second.currentData()) if "+" in self.language_code() else ""
+        runner().run(
+            _read_form,
+            self.store,
+            self.case_id,
+            self.kind_code(),
+            str(self.language.currentData()),
+            second,
+            on_done=lambda result: self._show_form(generation, typed, result),
+            on_error=lambda exc: self._form_failed(generation, exc),
+            owner=self,
+            pool="read",
+        )
+
+    def _form_failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return  # an older choice of kind or language: its answer no longer matters
+        self._clear_form()
+        self.status.setText(
+            str(exc)
+            if isinstance(exc, FairDeskError)
+            else _("The document could not be prepared: {error}").format(error=exc)
+        )
+
+    def _clear_form(self) -> None:
         while self.form.rowCount():
             self.form.removeRow(0)
         self.inputs.clear()
         self.from_case.clear()
-        try:
-            info = templates.load(self.kind_code(), self.language_code(), self.store.data_dir)
-            prepared = service.check(self.store, self.case_id, info.kind, info.language)
-        except FairDeskError as exc:
-            self.status.setText(str(exc))
-            self.render_button.setEnabled(False)
-            return
+
+    def _show_form(
+        self, generation: int, typed: dict[str, str], result: tuple[TemplateInfo, Prepared]
+    ) -> None:
+        if generation != self._generation:
+            return  # the user changed kind or language meanwhile; a newer read is under way
+        info, prepared = result
+        self._clear_form()
         self.render_button.setEnabled(True)
         self.notes.setText(templates.unwrap(info.jurisdiction_notes))  # no TOML line breaks
         ui = ui_language()
@@ -166,7 +220,9 @@ class NewDocumentDialog(QDialog):
         return str(self.kind.currentData())
 
     def language_code(self) -> str:
-        return str(self.language.currentData())
+        """``zh``, or ``zh+de`` when a different second language is chosen."""
+        first, second = str(self.language.currentData()), str(self.second.currentData())
+        return f"{first}+{second}" if second and second != first else first
 
     def set_field(self, name: str, value: str) -> None:
         widget = self.inputs[name]

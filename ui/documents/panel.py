@@ -34,6 +34,7 @@ from ui import settings
 from ui.documents.dialog import NewDocumentDialog
 from ui.documents.printing import print_pdf
 from ui.formatting import local_time
+from ui.tasks import runner
 
 log = logging.getLogger(__name__)
 LANG_NAMES = {"zh": "中文", "en": "English", "de": "Deutsch"}
@@ -111,7 +112,8 @@ class DocumentsPanel(QWidget):
         for r, doc in enumerate(self.rows):
             values = [
                 doc.title,
-                LANG_NAMES.get(doc.language, doc.language),
+                # "zh+de" (side by side) reads "中文 | Deutsch".
+                " | ".join(LANG_NAMES.get(code, code) for code in doc.language.split("+")),
                 doc.format.upper(),
                 f"v{doc.version}",
                 local_time(doc.created_at, settings.HOME_TIME_ZONE.get()),
@@ -152,11 +154,28 @@ class DocumentsPanel(QWidget):
             self.pdf.close()
 
     def preview(self, doc: DocumentRow) -> None:
-        try:
-            data = service.read_document(self.store, doc)  # decrypted if the folder is
-        except (FairDeskError, OSError) as exc:
+        """Read (and, in an encrypted folder, decrypt) the file off the GUI thread, then show
+        it if it is still the selected document."""
+        self.pdf.close()  # never leave another document's pages on screen meanwhile
+        runner().run(
+            service.read_document,
+            self.store,
+            doc,
+            on_done=lambda data: self._show_pdf(doc, data),
+            on_error=lambda exc: self._preview_failed(doc, exc),
+            owner=self,
+            pool="read",
+        )
+
+    def _preview_failed(self, doc: DocumentRow, exc: BaseException) -> None:
+        current = self.current()
+        if current is not None and current.id == doc.id:
             self.info.setText(str(exc))
-            return
+
+    def _show_pdf(self, doc: DocumentRow, data: bytes) -> None:
+        current = self.current()
+        if current is None or current.id != doc.id:
+            return  # another document was selected meanwhile
         self.pdf.close()
         # Loaded from memory: a decrypted copy never touches the disk for a preview.
         self.buffer = QBuffer(self)

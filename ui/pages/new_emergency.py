@@ -158,7 +158,10 @@ class NewEmergencyDialog(QDialog):
         # Who served it and which court or authority: only when we were served.
         self.served_by_role: EnumCombo[PartyRole] = EnumCombo(PartyRole, members=SERVED_BY_ROLES)
         self.served_by = FieldWithError(QLineEdit())
-        self.served_by.field.setPlaceholderText(_("Name, e.g. Gerichtsvollzieher K. Weber"))
+        self.served_by.field.setPlaceholderText(_("e.g. Gerichtsvollzieher K. Weber"))
+        # Wide enough for its whole placeholder (it was clipped beside the role box).
+        who = self.served_by.field
+        who.setMinimumWidth(who.fontMetrics().horizontalAdvance(who.placeholderText()) + 24)
         served_by_row = QHBoxLayout()
         served_by_row.addWidget(self.served_by_role, 2)
         served_by_row.addWidget(self.served_by, 3)
