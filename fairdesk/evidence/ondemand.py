@@ -25,10 +25,11 @@ from fairdesk.errors import FairDeskError
 from fairdesk.evidence.models import EvidenceItem
 from fairdesk.evidence.rows import display_name
 from fairdesk.evidence.vault import CancelLike, Vault
-from fairdesk.evidence.verify import held_elsewhere
+from fairdesk.evidence.verify import REMOTE, held_elsewhere
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from fairdesk.syncmodel import SyncAccount
+from fairdesk.timeutil import utcnow
 
 # Roles that read a case beyond what this device made (docs: issue 15): HQ legal staff and
 # admins read their company's cases, a guidance centre the cases escalated to it. HQ enforces
@@ -166,7 +167,23 @@ def fetch(
             "devices made; open the case on an HQ device."
         ).format(role=this_role or _("not enrolled"))
         return {w.sha256: Missed(Failure.NOT_AVAILABLE, why) for w in wanted}
-    return _fetcher(store, wanted, progress, cancel)
+    missed = _fetcher(store, wanted, progress, cancel)
+    fetched = [w.sha256 for w in wanted if w.sha256 not in missed]
+    if fetched:
+        _mark_downloaded(store, fetched)
+    return missed
+
+
+def _mark_downloaded(store: Store, shas: list[str]) -> None:
+    """The items whose original was just downloaded (SHA-256 checked on write) are "ok" here."""
+    now = utcnow()
+    with store.write() as session:
+        for item in session.scalars(
+            select(EvidenceItem).where(
+                EvidenceItem.sha256.in_(shas), EvidenceItem.integrity.in_((REMOTE, "missing", ""))
+            )
+        ):
+            item.integrity, item.integrity_checked_at = "ok", now
 
 
 def missed_sentence(missed: dict[str, Missed], names: dict[str, str]) -> str:

@@ -132,7 +132,7 @@ def verify(
                     item_case,
                 )
             )
-        elif actual is None and _held_by_hq(integrity, made_on, here):
+        elif actual is None and held_by_hq(integrity, made_on, here):
             flags[item_id] = REMOTE
             elsewhere.append(
                 Problem(
@@ -224,7 +224,7 @@ def verify(
     )
 
 
-def _held_by_hq(integrity: str, made_on: str, here: str) -> bool:
+def held_by_hq(integrity: str, made_on: str, here: str) -> bool:
     """Pulled from HQ and never downloaded here (or downloaded, then cleared as disposable).
 
     An item imported on another device reached this one only through HQ, which received its
@@ -248,7 +248,7 @@ def held_elsewhere(store: Store, case_id: str | None = None) -> list[str]:
         away = removed_for_travel(session)
     wanted: list[str] = []
     for sha, made_on, integrity in rows:
-        if sha in away or sha in wanted or not _held_by_hq(integrity, made_on, here):
+        if sha in away or sha in wanted or not held_by_hq(integrity, made_on, here):
             continue
         if vault.stored_size(sha) is None:
             wanted.append(sha)
