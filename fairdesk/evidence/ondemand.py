@@ -241,5 +241,6 @@ def ensure_one(
     wanted = Wanted(sha256, name or sha256[:12], size)
     missed = fetch(store, [wanted], progress, cancel)
     if missed:
-        raise NotDownloaded(missed[sha256].why, missed, {sha256: wanted.name})
+        names = {sha256: wanted.name}
+        raise NotDownloaded(missed_sentence(missed, names), missed, names)
     return True

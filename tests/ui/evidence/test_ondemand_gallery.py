@@ -172,3 +172,47 @@ def test_progress_line_says_this_file_and_the_whole_batch() -> None:
         )
     finally:
         set_language("en")
+
+
+@pytest.mark.qt_log_ignore("does not support QPlatformServices", "propagateSizeHints")
+def test_a_document_made_at_the_booth_opens_on_the_legal_device(
+    qtbot: QtBot, hq: LiveHq, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtPdf import QPdfDocument
+    from PySide6.QtWidgets import QFileDialog
+
+    from fairdesk.documents import service as documents
+    from ui.documents.panel import DocumentsPanel
+
+    booth = make_node(hq, tmp_path, "booth", "Acme Tools", "responder")
+    case_id = new_case(booth.store, "Warning letter at the booth")
+    letter = documents.render_document(
+        booth.store, case_id, "evidence_report", "en", {}, allow_blanks=True
+    ).document
+    assert letter is not None and booth.sync().drained
+    legal = make_node(hq, tmp_path, "legal", "Acme Tools", "legal")
+    offline = make_node(hq, tmp_path, "offline", "Acme Tools", "legal")
+    assert legal.sync().drained and offline.sync().drained
+    try:
+        panel = DocumentsPanel(legal.store, case_id)
+        qtbot.addWidget(panel)
+        panel.refresh(select_id=letter.id)
+        qtbot.waitUntil(lambda: panel.pdf.status() == QPdfDocument.Status.Ready, timeout=30_000)
+        assert Vault(legal.store.data_dir).hash_blob(letter.sha256) == letter.sha256
+        chosen = tmp_path / "saved.pdf"
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(chosen), ""))
+        panel.save_as()
+        assert hashlib.sha256(chosen.read_bytes()).hexdigest() == letter.sha256
+
+        # With HQ stopped: said as held at HQ and offline, never "restore from a backup".
+        hq.kill()
+        away = DocumentsPanel(offline.store, case_id)
+        qtbot.addWidget(away)
+        away.refresh(select_id=letter.id)
+        qtbot.waitUntil(lambda: "offline" in away.info.text())
+        assert "backup" not in away.info.text()
+
+    finally:
+        booth.close()
+        legal.close()
+        offline.close()
