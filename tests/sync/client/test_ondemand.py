@@ -306,3 +306,32 @@ def test_a_byte_changed_by_the_network_is_refused_and_nothing_enters_the_vault(
         finally:
             legal.close()
     booth.close()
+
+
+def test_a_guidance_centre_fetches_only_the_escalated_case(
+    hq: LiveHq, tenant: str, tmp_path: Path
+) -> None:
+    from sync.client.hq import escalate
+
+    hq.add_tenant("Guidance Centre", kind="guidance")
+    booth, case_id, shas = _booth_case(hq, tenant, tmp_path)
+    other_case = new_case(booth.store, "Not escalated")
+    import_files(booth.store, other_case, [photo(tmp_path / "private.jpg", seed=9)])
+    private = hashlib.sha256((tmp_path / "private.jpg").read_bytes()).hexdigest()
+    assert booth.sync().drained
+    office = make_node(hq, tmp_path, "office", tenant, "legal")
+    centre = make_node(hq, tmp_path, "centre", "Guidance Centre", "guidance")
+    assert office.sync().drained
+    escalate(office.store, case_id, "Guidance Centre", reason="needs experts")
+    assert office.sync().drained and centre.sync().drained
+
+    assert ondemand.ensure_case(centre.store, case_id) != []
+    assert all(Vault(centre.store.data_dir).hash_blob(sha) == sha for sha in shas)
+    # A blob of a case HQ never escalated to the centre: HQ answers 404, said in words.
+    with pytest.raises(ondemand.NotDownloaded) as refused:
+        ondemand.ensure_one(centre.store, private, "private.jpg")
+    assert refused.value.missed[private].failure is ondemand.Failure.NOT_AVAILABLE
+    assert "Not available to this device" in str(refused.value)
+    assert not Vault(centre.store.data_dir).exists(private)
+    for node in (booth, office, centre):
+        node.close()
