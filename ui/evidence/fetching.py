@@ -37,6 +37,10 @@ class Fetch(enum.Enum):
 
 
 WAITING = (Fetch.QUEUED, Fetch.FETCHING)
+# Originals waiting for download at most: tiles scrolled past long ago are dropped (and asked
+# for again if they come back on screen), so a fast scroll through 5,000 items does not queue
+# 5,000 downloads in front of the one the user stopped at.
+QUEUE_LIMIT = 60
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,11 @@ class HqFetches(QObject):
         self._queue.append(row)
         self._batch_files += 1
         self._batch_bytes += row.size
+        if len(self._queue) > QUEUE_LIMIT:  # scrolled past long ago: asked again when shown
+            dropped = self._queue.pop(0)
+            self._states.pop(dropped.sha256, None)
+            self._batch_files -= 1
+            self._batch_bytes -= dropped.size
         # Asked from a model's data() or a paint: start after it returns, never inside it.
         QTimer.singleShot(0, self, self._next)
         return queued
@@ -133,7 +142,7 @@ class HqFetches(QObject):
             self._batch_done_files = self._batch_done_bytes = 0
             self.progress.emit("")
             return
-        row = self._queue.pop(0)
+        row = self._queue.pop()  # the latest asked for first: what is on screen now
         self._busy = True
         self._set(row.sha256, FetchState(Fetch.FETCHING, size=row.size))
 

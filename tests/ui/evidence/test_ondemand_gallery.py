@@ -216,3 +216,50 @@ def test_a_document_made_at_the_booth_opens_on_the_legal_device(
         booth.close()
         legal.close()
         offline.close()
+
+
+def test_fetch_queue_serves_what_is_on_screen_first_and_forgets_what_scrolled_away(
+    qtbot: QtBot, store: Store, tmp_path: Path
+) -> None:
+    """The queue policy alone (no HQ needed): the latest tile asked for is fetched first, and
+    requests scrolled past long ago are dropped, to be asked for again when shown."""
+    import dataclasses
+
+    from fairdesk.evidence import ondemand
+    from fairdesk.evidence.service import list_items
+    from fairdesk.syncmodel import SyncAccount
+    from fairdesk.timeutil import utcnow
+    from ui.evidence.fetching import QUEUE_LIMIT, HqFetches
+
+    case_id = new_case(store)
+    import_files(store, case_id, [photo(tmp_path / "one.jpg")])
+    with store.write() as session:  # enrolled as HQ legal staff (no request is made here)
+        session.add(
+            SyncAccount(
+                id=1, server_url="http://127.0.0.1:9", device_id="d", tenant_id="t",
+                role="legal", enrolled_at=utcnow(),
+            )
+        )  # fmt: skip
+    base = list_items(store, case_id)[0]
+    rows = [dataclasses.replace(base, sha256=f"{n:064x}", size=1) for n in range(QUEUE_LIMIT + 10)]
+    asked: list[str] = []
+
+    def recording(
+        store: Store, wanted: object, progress: object, cancel: object
+    ) -> dict[str, ondemand.Missed]:
+        asked.extend(w.sha256 for w in wanted)  # type: ignore[attr-defined]
+        return {}
+
+    ondemand.install(recording)
+    try:
+        fetches = HqFetches(store)
+        for row in rows:  # one scroll through every tile, before the event loop runs
+            fetches.want(row)
+        qtbot.waitUntil(lambda: len(asked) == QUEUE_LIMIT)
+        assert asked[0] == rows[-1].sha256  # what is on screen now comes first
+        assert rows[0].sha256 not in asked and fetches.state(rows[0].sha256) is None
+        assert fetches.want(rows[0]).state is Fetch.QUEUED  # back on screen: asked again
+        qtbot.waitUntil(lambda: len(asked) == QUEUE_LIMIT + 1)
+        assert asked[-1] == rows[0].sha256
+    finally:
+        client_ondemand.install()
