@@ -20,8 +20,7 @@ from typing import Any
 from fairdesk import cases
 from fairdesk.cli import case_cmd
 from fairdesk.cli.common import add_subcommand, open_from_args, print_json
-from fairdesk.evidence import service
-from fairdesk.evidence import verify as verify_module
+from fairdesk.evidence import ondemand, service
 from fairdesk.evidence.export import default_file_name, export_case, kept_at_hq_text
 from fairdesk.evidence.rows import ItemRow
 from fairdesk.evidence.verify import verify
@@ -146,14 +145,13 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     try:
         case_id = _case_id(store, args.case) if args.case else None
         recovered = service.recover(store)
-        fetched = _fetch_held_elsewhere(store, case_id) if args.fetch else {}
+        fetched, not_fetched = (
+            ([], "") if args.no_fetch else _fetch_held_elsewhere(store, case_id, args.fetch)
+        )
         report = verify(store, case_id)
     finally:
         store.close()
     notes = sys.stderr if args.json else sys.stdout  # --json: stdout is only the JSON
-    for sha, why in fetched.items():
-        if why:
-            print(_("Not downloaded {sha}: {why}").format(sha=sha[:12], why=why), file=notes)
     for sha in recovered.restored:
         print(
             _(
@@ -182,10 +180,13 @@ def _cmd_verify(args: argparse.Namespace) -> int:
                 "restored": list(recovered.restored),
                 "kept_at_hq": [p.__dict__ for p in report.kept_at_hq],
                 "not_downloaded": [p.__dict__ for p in report.not_downloaded],
-                "fetched": sorted(sha for sha, why in fetched.items() if not why),
+                "fetched": sorted(fetched),
+                "not_fetched": not_fetched or None,
             }
         )
-        return 0 if report.ok else 1
+        if not_fetched:
+            print(not_fetched, file=sys.stderr)
+        return 0 if report.ok and not not_fetched else 1
     for kept in report.kept_at_hq:  # removed for travel: a fact to show, not a problem
         print(kept.what + f" [item {kept.item_id}, sha256 {kept.sha256}]")
     for remote in report.not_downloaded:  # pulled from HQ, not downloaded: not a problem
@@ -197,6 +198,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             _("PROBLEM: {what}").format(what=problem.what)
             + (f" [item {problem.item_id}, sha256 {problem.sha256}]" if problem.item_id else "")
         )
+    if not_fetched:  # what is here may check out, but the case is not complete here
+        print(not_fetched, file=sys.stderr)
+        return 1
     if report.ok:
         print(
             _(
@@ -213,14 +217,21 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 1
 
 
-def _fetch_held_elsewhere(store: Store, case_id: str | None) -> dict[str, str]:
-    """Download originals HQ holds that are not here (``verify --fetch``); {sha: why not}."""
-    wanted = verify_module.held_elsewhere(store, case_id)
-    if not wanted:
-        return {}
-    if verify_module.FETCH is None:
-        return dict.fromkeys(wanted, _("downloading needs the sync part of FairDesk."))
-    return verify_module.FETCH(store, wanted)
+def _fetch_held_elsewhere(
+    store: Store, case_id: str | None, explicit: bool
+) -> tuple[list[str], str]:
+    """Download the originals and documents HQ holds that are not here, before checking.
+
+    A device whose role reads the case does so by itself; on another one only ``--fetch``
+    asks (and is told why not). Returns (SHA-256s fetched, one sentence about the rest or "").
+    """
+    wanted = ondemand.missing(store, case_id)
+    if not wanted or not (explicit or ondemand.may_fetch(store)):
+        return [], ""
+    missed = ondemand.fetch(store, wanted)
+    names = {w.sha256: w.name for w in wanted}
+    sentence = ondemand.missed_sentence(missed, names) if missed else ""
+    return [w.sha256 for w in wanted if w.sha256 not in missed], sentence
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -303,10 +314,19 @@ def register(subparsers: Any) -> None:
     )
     ver.add_argument("case", metavar="CASE", nargs="?", help=_("only this case (id or number)"))
     ver.add_argument("--json", action="store_true", help=_("print JSON"))
-    ver.add_argument(
+    fetching = ver.add_mutually_exclusive_group()
+    fetching.add_argument(
         "--fetch",
         action="store_true",
-        help=_("first download from HQ the originals held there and not on this computer"),
+        help=_(
+            "first download from HQ the originals held there and not on this computer (an HQ "
+            "device does this by itself)"
+        ),
+    )
+    fetching.add_argument(
+        "--no-fetch",
+        action="store_true",
+        help=_("check only what is on this computer; download nothing"),
     )
     ver.set_defaults(handler=_cmd_verify)
 

@@ -10,7 +10,7 @@ in it. Results are frozen dataclasses, safe to hand to another thread.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +33,7 @@ from fairdesk.documents.render import (
     cover_spec,
 )
 from fairdesk.errors import NotFoundError, StoreError, ValidationError
+from fairdesk.evidence import ondemand
 from fairdesk.evidence.export import DOCUMENT_PROVIDERS, ExportFile
 from fairdesk.evidence.vault import Vault
 from fairdesk.i18n import _
@@ -81,6 +82,7 @@ class DocumentRow:
     blanks: tuple[str, ...]
     created_by: str
     created_at: datetime
+    device_id: str = ""  # the device that rendered it (another one's file is held at HQ)
 
     def file_name(self, case_number: str = "") -> str:
         stem = "-".join(p for p in (case_number, self.kind, self.language, f"v{self.version}") if p)
@@ -119,6 +121,7 @@ def _row(d: GeneratedDocument) -> DocumentRow:
         tuple(d.blanks or ()),
         d.created_by,
         d.created_at,
+        d.device_id,
     )
 
 
@@ -431,6 +434,13 @@ def document_path(store: Store, document: DocumentRow) -> Path:
     """Where the stored file is (read-only; encrypted in an encrypted folder — read it with
     :func:`read_document`). Raises StoreError if it is missing."""
     path = blobs.blob_path(store.data_dir, document.sha256)
+    if not path.is_file() and held_at_hq(store, document):
+        raise StoreError(
+            _(
+                "{title} version {version} was made on another device and is held at HQ; it "
+                "is not downloaded to this computer yet."
+            ).format(title=document.title, version=document.version)
+        )
     if not path.is_file():
         raise StoreError(
             _(
@@ -439,6 +449,25 @@ def document_path(store: Store, document: DocumentRow) -> Path:
             ).format(title=document.title, version=document.version)
         )
     return path
+
+
+def held_at_hq(store: Store, document: DocumentRow) -> bool:
+    """Made on another device and not in this vault: HQ holds it (never "restore a backup")."""
+    made_elsewhere = bool(document.device_id) and document.device_id != store.device.id
+    return made_elsewhere and not blobs.blob_path(store.data_dir, document.sha256).is_file()
+
+
+def fetch_document(
+    store: Store,
+    document: DocumentRow,
+    progress: Callable[[ondemand.Progress], None] | None = None,
+) -> bool:
+    """Download a document HQ holds (devices whose role reads the case); True when it is here.
+
+    Raises :class:`ondemand.NotDownloaded` with the sentence to show when it could not be.
+    """
+    name = _("{title} version {version}").format(title=document.title, version=document.version)
+    return ondemand.ensure_one(store, document.sha256, name, document.size, progress)
 
 
 def read_document(store: Store, document: DocumentRow) -> bytes:
@@ -530,7 +559,9 @@ __all__ = [
     "document_path",
     "documents_json",
     "export_entries",
+    "fetch_document",
     "get_document",
+    "held_at_hq",
     "kind_group",
     "kind_title",
     "kinds",

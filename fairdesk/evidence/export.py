@@ -30,7 +30,7 @@ import bundle as bundle_format
 from bundle import writer
 from fairdesk import __version__, cases
 from fairdesk.errors import FairDeskError, ValidationError
-from fairdesk.evidence import custody, signing, timestamps
+from fairdesk.evidence import custody, ondemand, signing, timestamps
 from fairdesk.evidence.metadata import extension_for
 from fairdesk.evidence.models import EXPORT
 from fairdesk.evidence.rows import ItemRow
@@ -167,8 +167,13 @@ def export_case(
     cancel: CancelLike | None = None,
     progress: Callable[[int, int], None] | None = None,
     password: str | None = None,
+    fetch_progress: Callable[[ondemand.Progress], None] | None = None,
 ) -> ExportResult:
     """Write the bundle to ``out`` (atomically: a temp file renamed at the end).
+
+    On a device whose role reads the case (HQ legal, admin, guidance), the originals and
+    documents only HQ holds are downloaded first (``fetch_progress`` reports it); if some
+    cannot be, :class:`ondemand.NotDownloaded` says which, and nothing is written.
 
     With ``password`` the finished zip is encrypted into ``F.zip.fdenc`` (see
     :func:`protected_path`) with ``F.zip.fdenc.HOW-TO-OPEN.txt`` beside it; the plain zip
@@ -181,6 +186,7 @@ def export_case(
         out = final.with_name(f".{final.name}.{uuid.uuid4().hex}.plain.zip")
     detail = cases.get_case(store, case_id)
     case_id = detail.case.id
+    ondemand.ensure_case(store, case_id, fetch_progress, cancel)
     items = list_items(store, case_id, ItemFilter())
     vault = Vault(store.data_dir)
     key = signing.load_or_create(store.data_dir)

@@ -7,8 +7,8 @@ return a per-item problem list in words and update each row's local integrity fl
 An original that another device imported and this one pulled from HQ is not downloaded until
 someone opens it: "held by HQ, not downloaded here" (flag ``remote``) is a fact, not a problem,
 and checking never turns it into ``missing``. Only an original this device imported, or one it
-had downloaded, and that is no longer in the vault, is missing. ``fairdesk verify --fetch``
-downloads them first (through :data:`FETCH`, which the sync package provides).
+had downloaded, and that is no longer in the vault, is missing. On a device whose role reads
+such cases, ``fairdesk verify`` downloads them first (:mod:`fairdesk.evidence.ondemand`).
 """
 
 from __future__ import annotations
@@ -38,9 +38,6 @@ from fairdesk.timeutil import utcnow
 RECENT = timedelta(days=7)
 AT_HQ = "at_hq"  # integrity flag: the original was removed for travel; HQ holds it
 REMOTE = "remote"  # integrity flag: imported elsewhere, held by HQ, not downloaded here
-# Set by the sync package (sync/client/cli.py): downloads originals from HQ into the vault,
-# checking each SHA-256; returns {sha256: "" when fetched, else why not (one sentence)}.
-FETCH: Callable[[Store, list[str]], dict[str, str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -135,7 +132,7 @@ def verify(
                     item_case,
                 )
             )
-        elif actual is None and _held_by_hq(integrity, made_on, here):
+        elif actual is None and held_by_hq(integrity, made_on, here):
             flags[item_id] = REMOTE
             elsewhere.append(
                 Problem(
@@ -227,7 +224,7 @@ def verify(
     )
 
 
-def _held_by_hq(integrity: str, made_on: str, here: str) -> bool:
+def held_by_hq(integrity: str, made_on: str, here: str) -> bool:
     """Pulled from HQ and never downloaded here (or downloaded, then cleared as disposable).
 
     An item imported on another device reached this one only through HQ, which received its
@@ -251,7 +248,7 @@ def held_elsewhere(store: Store, case_id: str | None = None) -> list[str]:
         away = removed_for_travel(session)
     wanted: list[str] = []
     for sha, made_on, integrity in rows:
-        if sha in away or sha in wanted or not _held_by_hq(integrity, made_on, here):
+        if sha in away or sha in wanted or not held_by_hq(integrity, made_on, here):
             continue
         if vault.stored_size(sha) is None:
             wanted.append(sha)

@@ -15,7 +15,6 @@ damaged on this disk is reported, never uploaded as valid.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import threading
 from collections.abc import Callable
@@ -23,9 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+import requests
 from sqlalchemy import func, select
 
-from fairdesk.evidence.vault import Vault
+from fairdesk.evidence.vault import Cancelled, CancelLike, DigestMismatch, Vault
 from fairdesk.fsutil import write_atomic
 from fairdesk.i18n import _
 from fairdesk.model import OutboxEntry
@@ -404,34 +404,102 @@ class Uploader:
                     row.state, row.done_at = "done", utcnow()
 
 
-def download(store: Store, transport: Transport, sha256: str) -> Path:
-    """Fetch an original HQ holds into this computer's vault (HQ machines, on demand)."""
+DOWNLOAD_CHUNK = 256 * 1024  # bytes appended to the partial file at a time
+DownloadProgressFn = Callable[[int, int], None]  # (bytes here, size)
+
+
+class NotAvailable(ServerError):
+    """HQ answered 404: it does not hold the file for this device (yet, or at all)."""
+
+
+class Mismatch(ServerError):
+    """HQ sent bytes that do not hash to the file's SHA-256; they were not kept."""
+
+
+def download(
+    store: Store,
+    transport: Transport,
+    sha256: str,
+    *,
+    on_progress: DownloadProgressFn | None = None,
+    cancel: CancelLike | None = None,
+) -> Path:
+    """Fetch an original or document HQ holds into this computer's vault.
+
+    Resumable: the bytes received so far are kept (``Vault.partial``, encrypted in an
+    encrypted folder) and the next attempt asks only for the rest (``Range: bytes=N-``). The
+    whole file is hashed on its way into the vault (``write_stream(expect=…)``): bytes that do
+    not match are refused there and dropped, so nothing unverified ever enters the vault.
+    Raises Offline on a cut (resume by calling again), NotAvailable on 404, Mismatch.
+    """
     vault = Vault(store.data_dir)
     if vault.exists(sha256):
         return vault.blob_path(sha256)
-    response = transport.request("GET", f"/blobs/sha256:{sha256}", expect_json=False, stream=True)
-    if response.status_code != 200:
-        raise ServerError(
-            _("HQ does not have this file yet ({status}).").format(status=response.status_code),
-            response.status_code,
+    partial = vault.partial(sha256)
+    for _attempt in range(3):
+        have = partial.size()
+        headers = {"Range": f"bytes={have}-"} if have else {}
+        response = transport.request(
+            "GET", f"/blobs/sha256:{sha256}", expect_json=False, stream=True, headers=headers
         )
-
-    class _Reader:
-        def __init__(self) -> None:
-            self.chunks = response.iter_content(1024 * 1024)
-            self.hasher = hashlib.sha256()
-
-        def read(self, _n: int = -1) -> bytes:
-            chunk = next(self.chunks, b"")
-            self.hasher.update(chunk)
-            return chunk
-
-    try:
-        written = vault.write_stream(_Reader())  # type: ignore[arg-type]
-    except Exception as exc:
-        raise Offline(_("The download was interrupted; try again.")) from exc
-    finally:
-        response.close()
-    if written.sha256 != sha256:
-        raise ServerError(_("The file from HQ does not match its fingerprint; it was not kept."))
-    return vault.blob_path(sha256)
+        try:
+            status = response.status_code
+            if status == 404:
+                raise NotAvailable(
+                    _(
+                        "Not available to this device: HQ does not hold this file for it (not "
+                        "uploaded yet by the device that made it, or outside this device's cases)."
+                    ),
+                    404,
+                )
+            if status == 416 or (status == 200 and have):
+                partial.discard()  # HQ's copy is shorter than ours, or it ignored the range
+                if status == 416:
+                    continue
+                have = 0
+            elif status == 206 and not response.headers.get("Content-Range", "").startswith(
+                f"bytes {have}-"
+            ):
+                partial.discard()
+                continue
+            elif status not in (200, 206):
+                raise ServerError(
+                    _("HQ refused the download of a file ({status}).").format(status=status),
+                    status,
+                )
+            size = have + int(response.headers.get("Content-Length", 0))
+            received = have
+            try:
+                for chunk in response.iter_content(DOWNLOAD_CHUNK):
+                    if cancel is not None and cancel.cancelled:
+                        raise Cancelled(_("Download cancelled; the bytes so far are kept."))
+                    partial.append(chunk)
+                    received += len(chunk)
+                    if on_progress is not None:
+                        on_progress(received, size)
+            except (requests.RequestException, OSError) as exc:
+                raise Offline(
+                    _(
+                        "The download from HQ was cut; it resumes from the bytes already here "
+                        "next time."
+                    )
+                ) from exc
+            finally:
+                partial.sync()
+        finally:
+            response.close()
+        if received < size:
+            raise Offline(
+                _("The download from HQ was cut; it resumes from the bytes already here next time.")
+            )
+        try:
+            with partial.reader() as source:
+                vault.write_stream(source, expect=sha256)
+        except DigestMismatch as exc:
+            partial.discard()
+            raise Mismatch(
+                _("The file from HQ does not match its fingerprint (SHA-256); it was not kept.")
+            ) from exc
+        partial.discard()
+        return vault.blob_path(sha256)
+    raise ServerError(_("HQ could not send a file after several attempts."))

@@ -15,11 +15,11 @@ from typing import Any
 
 from fairdesk.cli import case_cmd
 from fairdesk.cli.common import add_subcommand, open_from_args, print_json
-from fairdesk.evidence import verify as verify_module
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from fairdesk.syncmodel import conflict_json, open_conflicts
 from fairdesk.timeutil import format_local
+from sync.client import ondemand
 
 
 def _case_conflicts(store: Store, case_id: str) -> list[dict[str, Any]]:
@@ -30,34 +30,7 @@ def _case_conflicts(store: Store, case_id: str) -> list[dict[str, Any]]:
 case_cmd.SHOW_EXTENSIONS["conflicts"] = _case_conflicts
 
 
-def _fetch_originals(store: Store, wanted: list[str]) -> dict[str, str]:
-    """``fairdesk verify --fetch``: download each original from HQ (SHA-256 checked on write).
-
-    Returns {sha256: ""} for each one fetched, else the reason in one sentence (not enrolled,
-    offline, HQ does not have it yet); the check that follows reports each as it stands.
-    """
-    from sync.client import blobs
-    from sync.client.engine import make_transport
-    from sync.client.errors import SyncError
-
-    try:
-        transport = make_transport(store)
-    except SyncError as exc:
-        return dict.fromkeys(wanted, str(exc))
-    out: dict[str, str] = {}
-    try:
-        for sha in wanted:
-            try:
-                blobs.download(store, transport, sha)
-                out[sha] = ""
-            except SyncError as exc:
-                out[sha] = str(exc)
-    finally:
-        transport.close()
-    return out
-
-
-verify_module.FETCH = _fetch_originals
+ondemand.install()  # verify, export and document commands fetch what only HQ holds
 
 
 def register(subparsers: Any) -> None:

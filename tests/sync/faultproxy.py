@@ -10,7 +10,10 @@ Knobs, settable from the test thread at any time:
   server answered (so after it committed): the device never learns the outcome;
 - ``flip_at``: cumulative client→server offsets at which one bit of the stream is flipped;
 - ``reset_connections``: the next N connections are reset at once;
-- ``portal``: answer everything with a captive portal's ``200`` HTML page.
+- ``portal``: answer everything with a captive portal's ``200`` HTML page;
+- ``cut_down_at`` / ``flip_down_at``: the same as ``cut_at`` / ``flip_at`` on the
+  server→device stream (cumulative ``bytes_down`` offsets): a download cut mid-way, a byte
+  changed on its way from HQ.
 
 ``bytes_up`` counts every byte the device sent (including those cut off), ``bytes_down``
 every byte forwarded back.
@@ -39,6 +42,8 @@ class FaultProxy:
         self.cut_gaps: list[int] = []
         self._next_gap_cut: int | None = None
         self.flip_at: list[int] = []
+        self.cut_down_at: list[int] = []
+        self.flip_down_at: list[int] = []
         self.drop_responses = 0
         self.reset_connections = 0
         self.portal = False
@@ -171,6 +176,23 @@ class FaultProxy:
                 server.transport.abort()
                 return
             await self._pace(len(data))
+            start = self.bytes_down
+            while self.flip_down_at and self.flip_down_at[0] < start + len(data):
+                position = self.flip_down_at.pop(0) - start
+                if position >= 0:
+                    buf = bytearray(data)
+                    buf[position] ^= 0x01
+                    data = bytes(buf)
+            if self.cut_down_at and self.cut_down_at[0] < start + len(data):
+                cut = max(0, self.cut_down_at.pop(0) - start)
+                self.bytes_down += cut
+                dst.write(data[:cut])
+                with contextlib.suppress(Exception):
+                    await dst.drain()
+                self.cuts_done += 1
+                dst.transport.abort()
+                server.transport.abort()
+                return
             self.bytes_down += len(data)
             dst.write(data)
             await dst.drain()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +29,19 @@ from fairdesk.cases import get_case
 from fairdesk.documents import service
 from fairdesk.documents.service import DocumentRow
 from fairdesk.errors import FairDeskError
+from fairdesk.evidence import ondemand
 from fairdesk.i18n import _
 from fairdesk.store import Store
+from sync.client import ondemand as device_fetcher
 from ui import settings
 from ui.documents.dialog import NewDocumentDialog
 from ui.documents.printing import print_pdf
 from ui.formatting import local_time
-from ui.tasks import runner
+from ui.tasks import explain, runner
 
 log = logging.getLogger(__name__)
+# Documents made on another device are downloaded from HQ when opened (HQ staff devices).
+device_fetcher.install()
 LANG_NAMES = {"zh": "中文", "en": "English", "de": "Deutsch"}
 
 
@@ -153,9 +158,52 @@ class DocumentsPanel(QWidget):
         else:
             self.pdf.close()
 
+    def _with_file(self, doc: DocumentRow, then: Callable[[], None]) -> bool:
+        """A document made on another device is downloaded from HQ first (network pool, with
+        progress in the info line), then ``then()`` runs; False when it is here already."""
+        if not service.held_at_hq(self.store, doc):
+            return False
+        wanted = doc.id
+
+        def moved(update: object) -> None:
+            if isinstance(update, ondemand.Progress) and self._current_id() == wanted:
+                self.info.setText(
+                    _("Downloading from HQ…") + f" {update.done * 100 // max(update.size, 1)} %"
+                )
+
+        def done(here: bool) -> None:
+            if here:
+                then()
+            elif self._current_id() == wanted:
+                self.info.setText(_("Held at HQ — not downloaded to this device"))
+
+        def failed(exc: BaseException) -> None:
+            if self._current_id() == wanted:
+                self.info.setText(explain(exc))
+
+        self.info.setText(_("Downloading from HQ…"))
+        self.pdf.close()  # never another document's pages while this one is on its way
+        runner().run(
+            service.fetch_document,
+            self.store,
+            doc,
+            on_done=done,
+            on_error=failed,
+            on_progress=moved,
+            pool="network",
+            owner=self,
+        )
+        return True
+
+    def _current_id(self) -> str | None:
+        doc = self.current()
+        return doc.id if doc is not None else None
+
     def preview(self, doc: DocumentRow) -> None:
-        """Read (and, in an encrypted folder, decrypt) the file off the GUI thread, then show
-        it if it is still the selected document."""
+        """Fetch it first if only HQ holds it; then read (and, in an encrypted folder, decrypt)
+        the file off the GUI thread and show it if it is still the selected document."""
+        if self._with_file(doc, lambda: self._preview_if_current(doc)):
+            return
         self.pdf.close()  # never leave another document's pages on screen meanwhile
         runner().run(
             service.read_document,
@@ -170,7 +218,7 @@ class DocumentsPanel(QWidget):
     def _preview_failed(self, doc: DocumentRow, exc: BaseException) -> None:
         current = self.current()
         if current is not None and current.id == doc.id:
-            self.info.setText(str(exc))
+            self.info.setText(explain(exc))
 
     def _show_pdf(self, doc: DocumentRow, data: bytes) -> None:
         current = self.current()
@@ -184,6 +232,11 @@ class DocumentsPanel(QWidget):
         self.pdf.load(self.buffer)
         if self.pdf.status() == QPdfDocument.Status.Error:
             self.info.setText(_("The PDF could not be shown here; open it in the viewer."))
+
+    def _preview_if_current(self, doc: DocumentRow) -> None:
+        if self._current_id() == doc.id:
+            self.info.setText(f"SHA-256 {doc.sha256}")
+            self.preview(doc)
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -200,7 +253,7 @@ class DocumentsPanel(QWidget):
 
     def open_external(self) -> None:
         doc = self.current()
-        if doc is None:
+        if doc is None or self._with_file(doc, self.open_external):
             return
         try:
             # The vault copy is read-only; the viewer gets a copy in exports/ to be safe.
@@ -235,7 +288,7 @@ class DocumentsPanel(QWidget):
 
     def save_as(self) -> None:
         doc = self.current()
-        if doc is None:
+        if doc is None or self._with_file(doc, self.save_as):
             return
         name, _filter = QFileDialog.getSaveFileName(
             self, _("Save document as"), str(Path.home() / doc.file_name(self.case_number))

@@ -35,8 +35,10 @@ from PySide6.QtWidgets import QApplication, QStyle
 from fairdesk.evidence import service, timestamps
 from fairdesk.evidence.models import KIND_LABELS
 from fairdesk.evidence.rows import ItemRow
+from fairdesk.evidence.verify import held_by_hq
 from fairdesk.i18n import _
 from fairdesk.store import Store
+from ui.evidence.fetching import WAITING, Fetch, FetchState, HqFetches, held_text
 from ui.tasks import Pool, runner
 
 log = logging.getLogger(__name__)
@@ -168,6 +170,28 @@ def kind_icon(kind: str, size: int = ICON_SIZE) -> QIcon:
     return QIcon(pixmap)
 
 
+def held_icon(text: str, size: int = ICON_SIZE) -> QIcon:
+    """A tile for an original only HQ holds: a standard icon and what is happening, wrapped."""
+    style = QApplication.style()
+    pixmap = QPixmap(size, size)
+    pixmap.fill(QColor("#f4efe2"))
+    painter = QPainter(pixmap)
+    style.standardIcon(QStyle.StandardPixmap.SP_DriveNetIcon).paint(
+        painter, size // 2 - 20, 10, 40, 40
+    )
+    painter.setPen(QColor("#5b4a1f"))
+    painter.drawText(
+        6,
+        56,
+        size - 12,
+        size - 60,
+        Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+        text,
+    )
+    painter.end()
+    return QIcon(pixmap)
+
+
 PageFetch = Callable[[int, int], list[ItemRow]]  # (offset, limit) → rows, run off the GUI thread
 
 
@@ -182,11 +206,19 @@ class GalleryModel(QAbstractListModel):
 
     page_loaded = Signal()
 
-    def __init__(self, store: Store, parent: QObject | None = None) -> None:
+    def __init__(
+        self, store: Store, parent: QObject | None = None, fetches: HqFetches | None = None
+    ) -> None:
         super().__init__(parent)
         self._rows: list[ItemRow | None] = []
+        self.store = store
         self.loader = ThumbLoader(store)
         self.loader.loaded.connect(self._on_loaded)
+        # Originals only HQ holds are fetched when their tile is shown (then thumbnailed here).
+        self.fetches = fetches
+        if fetches is not None:
+            fetches.changed.connect(self._fetch_changed)
+        self._held_icons: dict[str, QIcon] = {}
         self._cache: OrderedDict[str, QPixmap | None] = OrderedDict()
         self._rows_by_sha: dict[str, list[int]] = {}
         self._placeholders: dict[str, QIcon] = {}
@@ -331,6 +363,9 @@ class GalleryModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DecorationRole:
             if row.kind != "image":
                 return self._placeholder(row.kind)
+            held = self._held(row)
+            if held is not None and held.state is not Fetch.HERE:
+                return self._held_icon(held)
             if row.sha256 in self._cache:
                 self._cache.move_to_end(row.sha256)
                 pixmap = self._cache[row.sha256]
@@ -344,12 +379,41 @@ class GalleryModel(QAbstractListModel):
                 tip += "\n" + timestamps.cover_text(self.covers[row.id])
             if row.hidden_at is not None:
                 tip += "\n" + _("Hidden: {reason}").format(reason=row.hidden_reason)
+            held = self._held(row) if row.kind == "image" else None
+            if held is not None and held.state is not Fetch.HERE:
+                tip += "\n" + (held.text or held_text(held))
             return tip
         if role == ItemRole:
             return row
         if role == Qt.ItemDataRole.SizeHintRole:
             return QSize(ICON_SIZE + 24, ICON_SIZE + 40)
         return None
+
+    def _held(self, row: ItemRow) -> FetchState | None:
+        """The fetch state of an original only HQ holds (asked for now); None if it is here."""
+        if self.fetches is None or not held_by_hq(
+            row.integrity, row.device_id, self.store.device.id
+        ):
+            return None
+        return self.fetches.want(row)
+
+    def _held_icon(self, state: FetchState) -> QIcon:
+        # While downloading the tile says so without a percentage: one icon for all of them.
+        text = _("Downloading from HQ…") if state.state in WAITING else held_text(state)
+        if text not in self._held_icons:
+            self._held_icons[text] = held_icon(text)
+        return self._held_icons[text]
+
+    def _fetch_changed(self, sha256: str) -> None:
+        state = self.fetches.state(sha256) if self.fetches is not None else None
+        if state is not None and state.state is Fetch.FETCHING and state.done:
+            return  # progress within one file: the tile does not change
+        self._cache.pop(sha256, None)
+        for number in self._rows_by_sha.get(sha256, ()):
+            index = self.index(number)
+            self.dataChanged.emit(
+                index, index, [Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ToolTipRole]
+            )
 
     def set_timestamps(self, covers: dict[str, timestamps.Cover | None]) -> None:
         """Which items a timestamp covers: shown in each item's tooltip."""

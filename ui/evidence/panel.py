@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from fairdesk.events import Change
-from fairdesk.evidence import inbox, service, timestamps
+from fairdesk.evidence import inbox, ondemand, service, timestamps
 from fairdesk.evidence.export import (
     ExportResult,
     default_file_name,
@@ -53,6 +53,7 @@ from fairdesk.i18n import _
 from fairdesk.store import Store
 from ui.evidence.annotate_dialog import AnnotateDialog
 from ui.evidence.export_dialog import ExportDialog
+from ui.evidence.fetching import HqFetches, progress_line
 from ui.evidence.gallery import ICON_SIZE, PAGE_SIZE, GalleryModel, read_pool
 from ui.evidence.intake_dialog import IntakeDialog
 from ui.evidence.item_actions import ReasonDialog, hide_dialog, hide_then_purge, purge_dialog
@@ -74,6 +75,7 @@ class EvidencePanel(QWidget):
         self.last_report: ImportReport | None = None
         self.last_verify: VerifyReport | None = None
         self.last_export: ExportResult | None = None
+        self._not_fetched = ""  # the sentence of the last verify's download step
         self._select_after_reload: str | None = None
         self.setAcceptDrops(True)
 
@@ -162,7 +164,13 @@ class EvidencePanel(QWidget):
         self.details.setMaximumHeight(110)
         self.details.hide()
 
-        self.model = GalleryModel(store, self)
+        # Originals only HQ holds: fetched as they are shown, one line of progress.
+        self.fetches = HqFetches(store, self)
+        self.fetch_label = QLabel()
+        self.fetch_label.setObjectName("subtitle")
+        self.fetch_label.hide()
+        self.fetches.progress.connect(self._fetch_progress)
+        self.model = GalleryModel(store, self, self.fetches)
         self.gallery = QListView()
         self.gallery.setViewMode(QListView.ViewMode.IconMode)
         self.gallery.setMovement(QListView.Movement.Static)
@@ -187,6 +195,7 @@ class EvidencePanel(QWidget):
         self.gallery.doubleClicked.connect(self.open_photo)
         self.photo_viewer: PhotoViewer | None = None
         self.viewer = ItemViewer(store)
+        self.viewer.set_fetches(self.fetches)
         self.viewer.picture_gate = self.model.after_thumbnails
         self.viewer.picture.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.viewer.picture.customContextMenuRequested.connect(self._viewer_menu)
@@ -211,6 +220,7 @@ class EvidencePanel(QWidget):
         layout.addLayout(tools)
         layout.addLayout(filters)
         layout.addWidget(self.progress_row)
+        layout.addWidget(self.fetch_label)
         layout.addWidget(self.timestamp_label)
         layout.addWidget(self.summary)
         layout.addWidget(self.details)
@@ -242,6 +252,7 @@ class EvidencePanel(QWidget):
 
     def reload(self) -> None:
         """Read the count and the first screenful now; the model reads the rest page by page."""
+        self.fetches.retry()  # an original that was offline a moment ago is asked for again
         flt = self._filter()
         store, case_id = self.store, self.case_id
 
@@ -349,7 +360,9 @@ class EvidencePanel(QWidget):
         shown = self.photo_viewer
         if shown is not None and shiboken6.isValid(shown) and shown.isVisible():
             return shown  # activated and double-clicked both fired for one double-click
-        viewer = PhotoViewer(self.store, self.model.row_at, self.model.rowCount, index.row(), self)
+        viewer = PhotoViewer(
+            self.store, self.model.row_at, self.model.rowCount, index.row(), self, self.fetches
+        )
         viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.photo_viewer = viewer
         viewer.open()
@@ -598,17 +611,74 @@ class EvidencePanel(QWidget):
             self._select_after_reload = row.id
             self.reload()
 
+    def _fetch_progress(self, text: str) -> None:
+        self.fetch_label.setText(text)
+        self.fetch_label.setVisible(bool(text))
+
+    def _case_fetch_progress(self, update: object) -> None:
+        """Progress of "fetch what only HQ holds" before verify or export: file and whole case."""
+        if isinstance(update, ondemand.Progress):
+            self._fetch_progress(
+                progress_line(
+                    update.name,
+                    update.done,
+                    update.size,
+                    update.index + 1,
+                    update.count,
+                    update.all_done,
+                    update.all_size,
+                )
+            )
+
+    def _fetch_case_then(self, then: Callable[[str], None]) -> None:
+        """Download the case's files only HQ holds (network pool), then ``then(sentence)``:
+        "" when everything is here, else the one sentence saying what is not downloaded."""
+
+        def fetched(_shas: list[str]) -> None:
+            self._fetch_progress("")
+            then("")
+
+        def not_fetched(exc: BaseException) -> None:
+            self._fetch_progress("")
+            if isinstance(exc, ondemand.NotDownloaded):
+                then(str(exc))
+            else:
+                self._failed(exc)
+                self.verify_button.setEnabled(True)
+
+        runner().run(
+            ondemand.ensure_case,
+            self.store,
+            self.case_id,
+            on_done=fetched,
+            on_error=not_fetched,
+            on_progress=self._case_fetch_progress,
+            pool="network",
+            owner=self,
+        )
+
     def run_verify(self) -> None:
         self.verify_button.setEnabled(False)
         self.show_summary(_("Verifying: re-hashing every original of this case…"), "")
-        runner().run(
-            verify, self.store, self.case_id, on_done=self._verified, on_error=self._failed
-        )
+
+        def check(not_fetched: str) -> None:
+            self._not_fetched = not_fetched
+            runner().run(
+                verify, self.store, self.case_id, on_done=self._verified, on_error=self._failed
+            )
+
+        self._fetch_case_then(check)
 
     def _verified(self, report: object) -> None:
         assert isinstance(report, VerifyReport)
         self.verify_button.setEnabled(True)
         self.last_verify = report
+        not_fetched, self._not_fetched = self._not_fetched, ""
+        if not_fetched:  # offline: what is here was checked, the rest is not downloaded yet
+            lines = [p.what for p in report.problems] + [r.what for r in report.not_downloaded]
+            self.show_summary(not_fetched, "\n".join(lines), problem=True)
+            self.schedule_reload()
+            return
         kept = "\n".join(k.what for k in report.kept_at_hq)  # removed for travel: not a problem
         if report.ok:
             self.show_summary(
@@ -669,6 +739,16 @@ class EvidencePanel(QWidget):
         self.export_button.setEnabled(False)
         self.show_summary(_("Exporting…"), "")
 
+        def write(not_fetched: str) -> None:
+            if not_fetched:  # nothing is written without every file of the case
+                self._update_buttons()
+                self.show_summary(not_fetched, "", problem=True)
+                return
+            self._write_export(path, password)
+
+        self._fetch_case_then(write)
+
+    def _write_export(self, path: Path, password: str | None) -> None:
         def done(result: object) -> None:
             assert isinstance(result, ExportResult)
             self.last_export = result

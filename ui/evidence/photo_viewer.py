@@ -31,8 +31,10 @@ from PySide6.QtWidgets import (
 from fairdesk.evidence import service
 from fairdesk.evidence.models import KIND_LABELS
 from fairdesk.evidence.rows import ItemRow
+from fairdesk.evidence.verify import held_by_hq
 from fairdesk.i18n import _
 from fairdesk.store import Store
+from ui.evidence.fetching import Fetch, HqFetches, held_text
 from ui.evidence.gallery import image_from_bytes
 from ui.evidence.viewer import capture_text, human_size
 from ui.tasks import runner
@@ -115,9 +117,14 @@ class PhotoViewer(QDialog):
         count: Callable[[], int],
         index: int,
         parent: QWidget | None = None,
+        fetches: HqFetches | None = None,
     ) -> None:
         super().__init__(parent)
         self.store = store
+        # Originals only HQ holds are downloaded when shown (progress on the canvas).
+        self.fetches = fetches
+        if fetches is not None:
+            fetches.changed.connect(self._fetch_changed)
         self.row_at, self.count = row_at, count
         self.index = index
         self.row: ItemRow | None = None
@@ -239,8 +246,24 @@ class PhotoViewer(QDialog):
         self.previous_button.setEnabled(index > 0)
         self.next_button.setEnabled(index < total - 1)
         self._show_meta(row, index, total)
-        self.canvas.set_picture(None, _("Loading…"))
         self._update_zoom_label()
+        self._show_picture(row)
+
+    def _fetch_changed(self, sha256: str) -> None:
+        if self.row is not None and self.row.sha256 == sha256:
+            self._show_picture(self.row)
+
+    def _show_picture(self, row: ItemRow) -> None:
+        if (
+            self.fetches is not None
+            and row.kind == "image"
+            and held_by_hq(row.integrity, row.device_id, self.store.device.id)
+        ):
+            held = self.fetches.want(row)
+            if held.state is not Fetch.HERE:
+                self.canvas.set_picture(None, held_text(held))
+                return
+        self.canvas.set_picture(None, _("Loading…"))
         wanted = row.sha256
 
         def shown(image: QImage | None) -> None:

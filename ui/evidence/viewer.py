@@ -29,10 +29,11 @@ from PySide6.QtWidgets import (
 from fairdesk.evidence import service, timestamps
 from fairdesk.evidence.models import KIND_LABELS
 from fairdesk.evidence.rows import ItemRow
-from fairdesk.evidence.verify import AT_HQ
+from fairdesk.evidence.verify import AT_HQ, REMOTE, held_by_hq
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from ui import settings
+from ui.evidence.fetching import Fetch, HqFetches, held_text
 from ui.evidence.gallery import image_from_bytes, read_pool
 from ui.formatting import local_time
 from ui.tasks import explain, runner
@@ -111,6 +112,7 @@ class ItemViewer(QWidget):
         # When the large picture may be read: the panel lets the gallery's first screen of
         # thumbnails go first (GalleryModel.after_thumbnails).
         self.picture_gate: Callable[[Callable[[], None]], None] = lambda load: load()
+        self.fetches: HqFetches | None = None  # set by the panel: originals only HQ holds
         self.picture = _Picture()
         self.meta = QFormLayout()
         self.meta_labels: dict[str, QLabel] = {}
@@ -239,6 +241,10 @@ class ItemViewer(QWidget):
             note = _("Kept at HQ (removed for travel); not on this computer.") + (
                 " " + note if note else ""
             )
+        elif row.integrity == REMOTE:  # imported on another device: a fact, not a problem
+            note = _("Imported on another device; the original is held at HQ.") + (
+                " " + note if note else ""
+            )
         elif row.integrity != "ok":
             note = _("INTEGRITY PROBLEM: the original is {state}. Run Verify.").format(
                 state=_("missing") if row.integrity == "missing" else _("changed or damaged")
@@ -261,6 +267,24 @@ class ItemViewer(QWidget):
                 None, _("No preview for this file; the original is kept byte-exact.")
             )
             return
+        self._show_picture(row)
+
+    def set_fetches(self, fetches: HqFetches) -> None:
+        self.fetches = fetches
+        fetches.changed.connect(self._fetch_changed)
+
+    def _fetch_changed(self, sha256: str) -> None:
+        if self.row is not None and self.row.sha256 == sha256 and self.row.kind == "image":
+            self._show_picture(self.row)
+
+    def _show_picture(self, row: ItemRow) -> None:
+        if self.fetches is not None and held_by_hq(
+            row.integrity, row.device_id, self.store.device.id
+        ):
+            held = self.fetches.want(row)
+            if held.state is not Fetch.HERE:
+                self.picture.show_pixmap(None, held_text(held))
+                return
         self.picture.show_pixmap(None, _("Loading…"))
         wanted = row.sha256
 

@@ -93,30 +93,68 @@ def head_blob(digest: Digest, caller: CallerDep, db: DatabaseDep) -> Response:
     return Response(status_code=200, headers={UPLOAD_LENGTH: str(size)})
 
 
+def _range_start(header: str | None, size: int) -> int:
+    """The first byte asked for by ``Range: bytes=N-`` (a device resuming a download); 0 for
+    no header or a form devices never send (multi-range, suffix: answered with all bytes,
+    which RFC 9110 allows). Past the end → 416."""
+    if not header:
+        return 0
+    unit, _eq, spec = header.partition("=")
+    first, dash, last = spec.strip().partition("-")
+    if unit.strip() != "bytes" or not dash or last or "," in spec or not first.isdigit():
+        return 0
+    start = int(first)
+    if start >= size:
+        raise ApiError(416, "range_not_satisfiable", headers={"Content-Range": f"bytes */{size}"})
+    return start
+
+
 @router.get(
     "/blobs/{digest}",
     responses={
         200: {"content": {"application/octet-stream": {}}},
-        **error_responses(401, 404),
+        206: {"content": {"application/octet-stream": {}}},
+        **error_responses(401, 404, 416),
     },
     response_class=StreamingResponse,
 )
-def get_blob(digest: Digest, caller: CallerDep, db: DatabaseDep, store: StoreDep) -> Response:
+def get_blob(
+    digest: Digest,
+    caller: CallerDep,
+    db: DatabaseDep,
+    store: StoreDep,
+    range_header: Annotated[str | None, Header(alias="Range", max_length=100)] = None,
+) -> Response:
+    """The blob's bytes; ``Range: bytes=N-`` resumes a cut download from byte N (206)."""
     sha = digest.removeprefix("sha256:")
     size = _visible_blob(db, caller, sha)
     if size is None:
         raise not_found("unknown blob")
+    start = _range_start(range_header, size)
     handle = store.open_object(sha)
 
     def chunks() -> Iterator[bytes]:
         with handle:
+            skip = start
+            if skip and getattr(handle, "seekable", lambda: False)():
+                handle.seek(skip)
+                skip = 0
+            while skip > 0:  # a store whose objects only stream (S3): read past the start
+                passed = handle.read(min(skip, 1024 * 1024))
+                if not passed:
+                    return
+                skip -= len(passed)
             while block := handle.read(1024 * 1024):
                 yield block
 
+    headers = {"Content-Length": str(size - start), "Accept-Ranges": "bytes"}
+    if start:
+        headers["Content-Range"] = f"bytes {start}-{size - 1}/{size}"
     return StreamingResponse(
         chunks(),
+        status_code=206 if start else 200,
         media_type="application/octet-stream",
-        headers={"Content-Length": str(size)},
+        headers=headers,
     )
 
 

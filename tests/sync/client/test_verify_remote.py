@@ -1,9 +1,10 @@
 """Issue 20, finding 4: `fairdesk verify` knows what HQ holds.
 
-Device A imports a real JPEG and syncs it to a real `fairdesk-hq`; device B pulls the item but not
-its original. `fairdesk verify` on B (the real command, in a subprocess) must call that "held by
-HQ, not downloaded here" — not a problem, exit 0 — and leave the item's flag at ``remote``;
-`verify --fetch` downloads the original, checks its SHA-256 and marks the item ``ok``. An
+Device A imports a real JPEG and syncs it to a real `fairdesk-hq`; device B (HQ legal staff)
+pulls the item but not its original. `fairdesk verify --no-fetch` on B (the real command, in a
+subprocess) must call that "held by HQ, not downloaded here" — not a problem, exit 0 — and leave
+the item's flag at ``remote``; plain `verify` on such a device downloads the original first
+(issue 15), checks its SHA-256 and marks the item ``ok``. An
 original A imported and then lost from its own vault is still reported missing.
 """
 
@@ -51,7 +52,7 @@ def test_verify_tells_held_by_hq_from_missing_and_fetch_downloads(
     hq: LiveHq, tenant: str, tmp_path: Path
 ) -> None:
     a = make_node(hq, tmp_path, "a", tenant)
-    b = make_node(hq, tmp_path, "b", tenant)
+    b = make_node(hq, tmp_path, "b", tenant, "legal")
     case_id = new_case(a.store)
     picture = photo(tmp_path / "booth.jpg", seed=4)
     sha = hashlib.sha256(picture.read_bytes()).hexdigest()
@@ -59,13 +60,13 @@ def test_verify_tells_held_by_hq_from_missing_and_fetch_downloads(
     assert a.sync().drained and b.sync().drained
     assert _integrity(b.store, sha) == "remote"
 
-    code, report = _verify(b.store.data_dir)
+    code, report = _verify(b.store.data_dir, "--no-fetch")
     assert code == 0 and report["ok"] is True, report
     assert [p["sha256"] for p in report["not_downloaded"]] == [sha]
     assert report["problems"] == []
     assert _integrity(b.store, sha) == "remote"  # checking never downgrades it
 
-    code, report = _verify(b.store.data_dir, "--fetch")
+    code, report = _verify(b.store.data_dir)
     assert code == 0 and report["fetched"] == [sha] and report["not_downloaded"] == [], report
     assert report["items_checked"] == 1
     assert _integrity(b.store, sha) == "ok"
