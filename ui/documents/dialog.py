@@ -32,6 +32,7 @@ from fairdesk.errors import FairDeskError
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from ui.tasks import runner
+from ui.theme import RED
 
 DOC_LANGUAGES = (("zh", "中文"), ("en", "English"), ("de", "Deutsch"))
 
@@ -262,7 +263,7 @@ class NewDocumentDialog(QDialog):
             for missing in exc.missing:
                 widget = self.inputs.get(missing.name)
                 if widget is not None:
-                    widget.setStyleSheet("border: 2px solid #b00020;")
+                    widget.setStyleSheet(f"border: 2px solid {RED};")
             self.status.setText(str(exc))
         elif isinstance(exc, FairDeskError):
             self.status.setText(str(exc))

@@ -29,6 +29,7 @@ from fairdesk.cases import get_case
 from fairdesk.documents import service
 from fairdesk.documents.service import DocumentRow
 from fairdesk.errors import FairDeskError
+from fairdesk.events import Change
 from fairdesk.evidence import ondemand
 from fairdesk.i18n import _
 from fairdesk.store import Store
@@ -37,6 +38,7 @@ from ui import settings
 from ui.documents.dialog import NewDocumentDialog
 from ui.documents.printing import print_pdf
 from ui.formatting import local_time
+from ui.qt_events import bridge
 from ui.tasks import explain, runner
 
 log = logging.getLogger(__name__)
@@ -102,6 +104,16 @@ class DocumentsPanel(QWidget):
         layout.addWidget(splitter)
 
         self.refresh()
+        bridge().changed.connect(self._core_changed)
+
+    def _core_changed(self, kind: str, object_id: str) -> None:
+        # A document of this case saved elsewhere (another window, the command line's pull,
+        # a pull from HQ, which announces the case) joins the list without reopening the tab.
+        if kind not in (Change.DOCUMENT, Change.CASE) or object_id != self.case_id:
+            return
+        listed = [doc.id for doc in service.list_documents(self.store, self.case_id)]
+        if listed != [doc.id for doc in self.rows]:  # else the preview is left as it is
+            self.refresh()
 
     # -- list ------------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from fairdesk.i18n import _
 from fairdesk.store import Store
 from ui.evidence.gallery import image_from_bytes
 from ui.tasks import explain, runner
+from ui.theme import VIEWER_BACKGROUND
 
 CROP, ARROWS, SIDE_BY_SIDE = "crop", "arrows", "side_by_side"
 
@@ -64,7 +65,7 @@ class Canvas(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect_widget(), QColor("#1f2328"))
+        painter.fillRect(self.rect_widget(), QColor(VIEWER_BACKGROUND))
         if self.image is not None and not self.image.isNull():
             painter.drawImage(self.picture_rect(), self.image)
         pen = QPen(QColor(230, 30, 30), 3)

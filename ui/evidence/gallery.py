@@ -40,6 +40,7 @@ from fairdesk.i18n import _
 from fairdesk.store import Store
 from ui.evidence.fetching import WAITING, Fetch, FetchState, HqFetches, held_text
 from ui.tasks import Pool, runner
+from ui.theme import AMBER_TEXT, INK_SOFT, PANEL, WARNING_BACKGROUND
 
 log = logging.getLogger(__name__)
 
@@ -154,10 +155,10 @@ def kind_icon(kind: str, size: int = ICON_SIZE) -> QIcon:
         "image": QStyle.StandardPixmap.SP_FileDialogContentsView,
     }[kind if kind in ("video", "pdf", "file", "image") else "file"]
     pixmap = QPixmap(size, size)
-    pixmap.fill(QColor("#eef1f5"))
+    pixmap.fill(QColor(PANEL))
     painter = QPainter(pixmap)
     style.standardIcon(standard).paint(painter, size // 2 - 24, size // 2 - 34, 48, 48)
-    painter.setPen(QColor("#44505c"))
+    painter.setPen(QColor(INK_SOFT))
     painter.drawText(
         0,
         size // 2 + 20,
@@ -174,12 +175,12 @@ def held_icon(text: str, size: int = ICON_SIZE) -> QIcon:
     """A tile for an original only HQ holds: a standard icon and what is happening, wrapped."""
     style = QApplication.style()
     pixmap = QPixmap(size, size)
-    pixmap.fill(QColor("#f4efe2"))
+    pixmap.fill(QColor(WARNING_BACKGROUND))
     painter = QPainter(pixmap)
     style.standardIcon(QStyle.StandardPixmap.SP_DriveNetIcon).paint(
         painter, size // 2 - 20, 10, 40, 40
     )
-    painter.setPen(QColor("#5b4a1f"))
+    painter.setPen(QColor(AMBER_TEXT))
     painter.drawText(
         6,
         56,

@@ -43,6 +43,7 @@ from fairdesk.i18n import _
 from fairdesk.intake.server import IntakeServer
 from fairdesk.intake.session import IntakeSession, Phone, Received, Refused
 from fairdesk.store import Store
+from ui.theme import RED
 
 LOOPBACK = "127.0.0.1"
 QR_MODULE_PX = 5
@@ -333,6 +334,6 @@ class IntakeDialog(QDialog):
             item = QTableWidgetItem(text)
             item.setToolTip(text)
             if received.status in ("refused", "rejected"):
-                item.setForeground(QColor("#b91c1c"))
+                item.setForeground(QColor(RED))
             self.files.setItem(row, column, item)
         self.files.scrollToBottom()

@@ -61,6 +61,7 @@ from ui.evidence.photo_viewer import PhotoViewer
 from ui.evidence.viewer import ItemViewer
 from ui.qt_events import bridge
 from ui.tasks import CancelToken, explain, runner
+from ui.theme import RED
 
 _checked_at_startup: set[Path] = set()
 STARTUP_CHECK_DELAY_MS = 5000
@@ -470,7 +471,7 @@ class EvidencePanel(QWidget):
 
     def show_summary(self, text: str, details: str, *, problem: bool = False) -> None:
         self.summary.setText(text)
-        self.summary.setStyleSheet("color: #b42318; font-weight: bold;" if problem else "")
+        self.summary.setStyleSheet(f"color: {RED}; font-weight: bold;" if problem else "")
         self.details.setPlainText(details)
         self.details.setVisible(bool(details))
 

@@ -38,7 +38,7 @@ from ui.evidence.fetching import Fetch, HqFetches, held_text
 from ui.evidence.gallery import image_from_bytes
 from ui.evidence.viewer import capture_text, human_size
 from ui.tasks import runner
-from ui.theme import SPACING
+from ui.theme import SPACING, VIEWER_TEXT
 
 DISPLAY_SIZE = 4096  # long side of the display copy: sharp on a 4K screen at 100 %
 ZOOM_STEP = 1.25
@@ -66,7 +66,7 @@ class _Canvas(QGraphicsView):
         self.setObjectName("photoCanvas")
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys go to the viewer (previous/next)
         self.message = QLabel(self)
-        self.message.setStyleSheet("color: #d0d7de;")
+        self.message.setStyleSheet(f"color: {VIEWER_TEXT};")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.fitted = True
 

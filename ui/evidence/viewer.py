@@ -37,6 +37,7 @@ from ui.evidence.fetching import Fetch, HqFetches, held_text
 from ui.evidence.gallery import image_from_bytes, read_pool
 from ui.formatting import local_time
 from ui.tasks import explain, runner
+from ui.theme import VIEWER_BACKGROUND, VIEWER_TEXT
 
 VIEW_SIZE = 1024
 
@@ -73,7 +74,9 @@ class _Picture(QLabel):
         self.setMinimumSize(240, 200)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setObjectName("evidencePicture")
-        self.setStyleSheet("#evidencePicture { background: #1f2328; color: #d0d7de; }")
+        self.setStyleSheet(
+            f"#evidencePicture {{ background: {VIEWER_BACKGROUND}; color: {VIEWER_TEXT}; }}"
+        )
         self._pixmap: QPixmap | None = None
 
     def show_pixmap(self, pixmap: QPixmap | None, text: str = "") -> None:

@@ -52,3 +52,13 @@ def test_panel_renders_via_dialog_and_previews(
     assert isinstance(company, QLineEdit) and company.text() == "Größe GmbH"  # remembered
     dialog2.grab().save(str(tmp_path / f"dialog-{language}.png"))  # type: ignore[operator]
     dialog2.reject()
+
+
+def test_a_document_saved_elsewhere_joins_the_open_list(qtbot: QtBot, demo_store: Store) -> None:
+    """Rendered by another window or pulled from HQ: the open tab shows it without a reopen."""
+    case_id = next(r.id for r in cases.list_cases(demo_store) if "榨汁机" in r.title)
+    panel = DocumentsPanel(demo_store, case_id)
+    qtbot.addWidget(panel)
+    assert panel.table.rowCount() == 0
+    service.render_document(demo_store, case_id, "panel_response", "en", allow_blanks=True)
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from pytestqt.qtbot import QtBot
 
 from fairdesk.evidence.service import import_files
@@ -26,6 +26,7 @@ from tests.sync.devices import Node, make_node, new_case
 from tests.sync.hq_harness import LiveHq, live_hq
 from ui.evidence.fetching import Fetch, progress_line
 from ui.evidence.panel import EvidencePanel
+from ui.theme import WARNING_BACKGROUND
 
 SHOTS = Path(__file__).resolve().parents[3] / "build" / "screenshots" / "ondemand"
 
@@ -140,7 +141,9 @@ def test_offline_gallery_says_held_at_hq_and_verify_export_say_offline(
         note = panel.viewer.meta_labels["note"].text()
         assert ("another device" in note) if language == "en" else ("另一台设备" in note)
         tile = _tile(panel, 0)
-        assert tile.pixelColor(2, 2).name() == "#f4efe2"  # the held-at-HQ tile, not a photo
+        assert (
+            tile.pixelColor(2, 2).name() == QColor(WARNING_BACKGROUND).name()
+        )  # the held-at-HQ tile
         SHOTS.mkdir(parents=True, exist_ok=True)
         assert panel.grab().save(str(SHOTS / f"legal-gallery-offline-{language}.png"))
 
