@@ -38,11 +38,23 @@ from fairdesk.model import (
     Trigger,
 )
 from fairdesk.situation import SituationReading, describe
+from fairdesk.store import Store
 from fairdesk.timeutil import format_local, parse_instant, utcnow
 
-# Extra keys for `case show --json` that other parts of the app add (evidence, documents,
-# conflicts); each provider gets the open store and the case id.
+# Keys for `case show --json` added by the packages above the core (device sync's conflicts),
+# which plug in through the `fairdesk.cli` entry point; each gets the store and the case id.
 SHOW_EXTENSIONS: dict[str, Any] = {}
+
+
+def _case_sections(store: Store, case_id: str) -> dict[str, Any]:
+    """The case's documents, evidence and guidance, as `case show --json` adds them."""
+    from fairdesk.cli import doc_cmd, evidence_cmd, kb_cmd  # they import this module
+
+    return {
+        "documents": doc_cmd.documents_json(store, case_id),
+        "evidence": evidence_cmd.evidence_json(store, case_id),
+        "guidance": kb_cmd.case_guidance_json(store, case_id),
+    }
 
 
 def _values(enum_cls: Any) -> list[str]:
@@ -516,7 +528,7 @@ def _cmd_case_list(args: argparse.Namespace) -> int:
 def _cmd_case_show(args: argparse.Namespace) -> int:
     store = open_from_args(args, create=False)
     detail = cases.get_case(store, args.id)
-    payload = case_detail_json(detail)
+    payload = case_detail_json(detail) | _case_sections(store, detail.case.id)
     for key, provider in SHOW_EXTENSIONS.items():
         payload[key] = provider(store, detail.case.id)
     if args.json:

@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from fairdesk.cli import case_cmd
 from fairdesk.cli.common import add_subcommand, open_from_args, print_json
 from fairdesk.errors import ValidationError
 from fairdesk.i18n import _
@@ -25,13 +24,10 @@ EXIT_MISSING = 1  # the CLI contract: every error exits with 1
 _DOC_LANGS = ("zh", "en", "de")
 
 
-def _documents_json(store: Any, case_id: str) -> Any:
+def documents_json(store: Any, case_id: str) -> Any:
     from fairdesk.documents import service
 
     return service.documents_json(store, case_id)
-
-
-case_cmd.SHOW_EXTENSIONS["documents"] = _documents_json
 
 
 def _parse_fields(pairs: list[str]) -> dict[str, str]:

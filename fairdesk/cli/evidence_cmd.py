@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from fairdesk import cases
-from fairdesk.cli import case_cmd
 from fairdesk.cli.common import add_subcommand, open_from_args, print_json
 from fairdesk.evidence import ondemand, service
 from fairdesk.evidence.export import default_file_name, export_case, kept_at_hq_text
@@ -279,12 +278,9 @@ def _print_kept(count: int) -> None:
         print(kept_at_hq_text(count))
 
 
-def show_extension(store: Store, case_id: str) -> dict[str, Any]:
+def evidence_json(store: Store, case_id: str) -> dict[str, Any]:
     rows = service.list_items(store, case_id)
     return {"count": len(rows), "items": [item_json(r) for r in rows]}
-
-
-case_cmd.SHOW_EXTENSIONS["evidence"] = show_extension
 
 
 def register(subparsers: Any) -> None:

@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from fairdesk.cli.case_cmd import SHOW_EXTENSIONS
 from fairdesk.cli.common import add_subcommand, open_from_args, print_json
 from fairdesk.errors import NotFoundError, ValidationError
 from fairdesk.i18n import N_, _
@@ -169,11 +168,8 @@ def guidance_json(g: guidance.Guidance) -> dict[str, Any]:
     }
 
 
-def _case_guidance(store: Store, case_id: str) -> dict[str, Any]:
+def case_guidance_json(store: Store, case_id: str) -> dict[str, Any]:
     return guidance_json(guidance.guidance_for_case(store, case_id))
-
-
-SHOW_EXTENSIONS["guidance"] = _case_guidance
 
 
 # ---------------------------------------------------------------------------------------------
