@@ -243,7 +243,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
     try:
         case_id = _case_id(store, args.case)
         out = Path(args.out) if args.out else Path.cwd() / default_file_name(store, case_id)
-        result = export_case(store, case_id, out, password=password)
+        from fairdesk.documents.service import export_entries  # loads the template engine
+
+        result = export_case(store, case_id, out, documents=export_entries, password=password)
     finally:
         store.close()
     if result.how_to_open is not None:

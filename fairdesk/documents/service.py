@@ -34,7 +34,7 @@ from fairdesk.documents.render import (
 )
 from fairdesk.errors import NotFoundError, StoreError, ValidationError
 from fairdesk.evidence import ondemand
-from fairdesk.evidence.export import DOCUMENT_PROVIDERS, ExportFile
+from fairdesk.evidence.export import ExportFile
 from fairdesk.evidence.vault import Vault
 from fairdesk.i18n import _
 from fairdesk.ids import new_id
@@ -526,8 +526,8 @@ def documents_json(store: Store, case_id: str) -> list[dict[str, Any]]:
 def export_entries(store: Store, case_id: str) -> list[ExportFile]:
     """Every document of a case for an export bundle: file name, a decrypting opener, hash.
 
-    Registered in :data:`fairdesk.evidence.export.DOCUMENT_PROVIDERS` (below), so
-    ``fairdesk export CASE`` and the app's Export bundle them under ``documents/``.
+    Passed as ``documents=`` to :func:`fairdesk.evidence.export.export_case` by
+    ``fairdesk export CASE`` and the app's Export, which bundle them under ``documents/``.
     """
     from fairdesk.cases import get_case
 
@@ -542,10 +542,6 @@ def export_entries(store: Store, case_id: str) -> list[ExportFile]:
         )
         for doc in reversed(list_documents(store, case_id))  # oldest first, as versions grew
     ]
-
-
-if export_entries not in DOCUMENT_PROVIDERS:  # a re-import must not bundle documents twice
-    DOCUMENT_PROVIDERS.append(export_entries)
 
 
 __all__ = [

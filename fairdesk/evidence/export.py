@@ -1,23 +1,20 @@
 """Exporting a case's evidence as a bundle anyone can verify without FairDesk.
 
 The zip holds ``originals/`` (named by SHA-256, never by the received name), ``documents/``
-(generated documents, when the documents feature provides them), ``manifest.json`` (every
+(the case's generated documents), ``manifest.json`` (every
 item's hash and metadata, the case summary, every file's hash, the custody tree heads),
 ``custody-log.jsonl`` (this device's chain; entries about other cases are redacted to their
 hashes so the chain still checks), ``HOW-TO-VERIFY.txt`` (Chinese and English), ``verify.py``
 (standard library only), ``public_key.pem`` and ``manifest.sig`` (Ed25519 over the manifest).
 
-Documents: another feature registers a provider in :data:`DOCUMENT_PROVIDERS` returning
-:class:`ExportFile` objects; they are copied into ``documents/`` and listed in the manifest.
-The documents feature (``fairdesk.documents.service``) registers itself when imported;
-:func:`export_case` imports it lazily (it sits above this module) so that every export, from
-the command line or the app, includes the case's generated documents.
+Documents: the caller passes ``documents``, a function giving the case's generated documents
+as :class:`ExportFile` objects (``fairdesk.documents.service.export_entries``; that package sits
+above this one). They are copied into ``documents/`` and listed in the manifest. The argument
+is required, so no export can leave the documents out by forgetting to register them.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import re
 import uuid
 from collections.abc import Callable, Iterable
@@ -59,15 +56,7 @@ class ExportFile:
     sha256: str = ""  # the recorded hash, when known: a file that no longer has it stops export
 
 
-DocumentProvider = Callable[[Store, str], Iterable[ExportFile]]
-DOCUMENT_PROVIDERS: list[DocumentProvider] = []
-_OPTIONAL_PROVIDERS = ("fairdesk.documents.service",)  # register themselves on import
-
-
-def _load_providers() -> None:
-    for module in _OPTIONAL_PROVIDERS:
-        with contextlib.suppress(ImportError):  # a build without that feature exports without
-            importlib.import_module(module)
+DocumentSource = Callable[[Store, str], Iterable[ExportFile]]
 
 
 @dataclass(frozen=True)
@@ -164,6 +153,7 @@ def export_case(
     case_id: str,
     out: Path | str,
     *,
+    documents: DocumentSource,
     cancel: CancelLike | None = None,
     progress: Callable[[int, int], None] | None = None,
     password: str | None = None,
@@ -198,7 +188,7 @@ def export_case(
     at_hq = {r.sha256 for r in items if r.sha256 in travelled and not vault.exists(r.sha256)}
     kept = sum(1 for r in items if r.sha256 in at_hq)
     manifest_items: list[dict[str, Any]] = []
-    documents: list[dict[str, Any]] = []
+    listed_documents: list[dict[str, Any]] = []
 
     def check() -> None:
         if cancel is not None and cancel.cancelled:
@@ -235,23 +225,21 @@ def export_case(
                             ).format(name=row.display_name)
                         )
                 manifest_items.append(_item_json(row, name))
-            _load_providers()
-            for provider in DOCUMENT_PROVIDERS:
-                for doc in provider(store, case_id):
-                    name = f"documents/{_safe_member(doc.name)}"
-                    if name in bundle.files:  # two documents with one name: keep both
-                        stem, dot, ext = name.rpartition(".")
-                        name = f"{stem}-{doc.sha256[:8] or len(bundle.files)}{dot}{ext}"
-                    with doc.open() as source:
-                        sha, _size = bundle.add_stream(name, source)
-                    if doc.sha256 and sha != doc.sha256:
-                        raise FairDeskError(
-                            _(
-                                "Export stopped: the document “{name}” is damaged (its SHA-256 "
-                                "no longer matches). No bundle was written."
-                            ).format(name=doc.name)
-                        )
-                    documents.append({"file": name, "sha256": sha, "kind": doc.kind})
+            for doc in documents(store, case_id):
+                name = f"documents/{_safe_member(doc.name)}"
+                if name in bundle.files:  # two documents with one name: keep both
+                    stem, dot, ext = name.rpartition(".")
+                    name = f"{stem}-{doc.sha256[:8] or len(bundle.files)}{dot}{ext}"
+                with doc.open() as source:
+                    sha, _size = bundle.add_stream(name, source)
+                if doc.sha256 and sha != doc.sha256:
+                    raise FairDeskError(
+                        _(
+                            "Export stopped: the document “{name}” is damaged (its SHA-256 "
+                            "no longer matches). No bundle was written."
+                        ).format(name=doc.name)
+                    )
+                listed_documents.append({"file": name, "sha256": sha, "kind": doc.kind})
             heads = bundle.add_custody(entries, case_id)
             with store.read() as session:  # RFC 3161 tokens covering the items, and their heads
                 stamps = timestamps.for_bundle(session, [row.id for row in items])
@@ -284,7 +272,7 @@ def export_case(
                     "summary": detail.summary,
                 },
                 "items": manifest_items,
-                "documents": documents,
+                "documents": listed_documents,
                 "custody": {"file": "custody-log.jsonl", "heads": heads},
                 "timestamps": stamps.records,
             }
@@ -325,4 +313,4 @@ def export_case(
                 case_id=case_id,
                 details=details | {"original": KEPT_AT_HQ} if row.sha256 in at_hq else details,
             )
-    return ExportResult(final, digest, len(items), len(documents), fingerprint, how_to, kept)
+    return ExportResult(final, digest, len(items), len(listed_documents), fingerprint, how_to, kept)

@@ -784,8 +784,10 @@ class EvidencePanel(QWidget):
                 details,
             )
 
+        from fairdesk.documents.service import export_entries  # loads the template engine
+
         runner().run(
-            functools.partial(export_case, password=password),
+            functools.partial(export_case, documents=export_entries, password=password),
             self.store,
             self.case_id,
             path,

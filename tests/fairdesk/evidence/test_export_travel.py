@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from fairdesk.cli import main
+from fairdesk.documents.service import export_entries
 from fairdesk.errors import FairDeskError
 from fairdesk.evidence import export, service
 from fairdesk.evidence.models import EXPORT
@@ -93,6 +94,6 @@ def test_an_original_missing_without_travel_still_stops_the_export(
     Vault(store.data_dir).blob_path(sha.sha256).unlink()
     target = tmp_path / "bundle.zip"
     with pytest.raises(FairDeskError, match="missing from the evidence folder") as caught:
-        export.export_case(store, case_id, target)
+        export.export_case(store, case_id, target, documents=export_entries)
     assert "could not be written" not in str(caught.value)
     assert not target.exists() and list(tmp_path.glob(".bundle.zip*")) == []

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from fairdesk.documents.service import export_entries
 from fairdesk.evidence import custody, export, service
 from fairdesk.evidence.models import INCLUDED_IN_DOCUMENT
 from fairdesk.evidence.verify import startup_check, verify
@@ -157,18 +158,13 @@ def _run_verifier(folder: Path, *flags: str) -> subprocess.CompletedProcess[str]
 def test_export_bundle_verifies_with_only_python(
     filled: Store, case_id: str, tmp_path: Path
 ) -> None:
-    export.DOCUMENT_PROVIDERS.append(
-        lambda store, cid: [
-            export.ExportFile(
-                "../../letter.pdf",
-                lambda: open(minimal_pdf(tmp_path / "letter.pdf"), "rb"),  # noqa: SIM115
-            )
-        ]
+    letter = export.ExportFile(
+        "../../letter.pdf",
+        lambda: open(minimal_pdf(tmp_path / "letter.pdf"), "rb"),  # noqa: SIM115
     )
-    try:
-        result = export.export_case(filled, case_id, tmp_path / "out" / "bundle.zip")
-    finally:
-        export.DOCUMENT_PROVIDERS.pop()
+    result = export.export_case(
+        filled, case_id, tmp_path / "out" / "bundle.zip", documents=lambda _s, _c: [letter]
+    )
     assert result.items == 5 and result.documents == 1
     folder = _unpack(result.path, tmp_path / "unpacked")
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -204,7 +200,7 @@ def test_bundle_custody_tampering_and_signature(
 ) -> None:
     other = new_case(filled, "Another case")
     service.import_paths(filled, other, [photo(tmp_path / "o.jpg", seed=99)])
-    result = export.export_case(filled, case_id, tmp_path / "b.zip")
+    result = export.export_case(filled, case_id, tmp_path / "b.zip", documents=export_entries)
     folder = _unpack(result.path, tmp_path / "u")
     lines = (folder / "custody-log.jsonl").read_text(encoding="utf-8").splitlines()
     assert any('"redacted": true' in line for line in lines)  # other case hidden, chain intact
@@ -231,7 +227,7 @@ def test_damaged_original_stops_export(filled: Store, case_id: str, tmp_path: Pa
     blob.chmod(0o644)
     blob.write_bytes(blob.read_bytes()[:-1] + b"\x00")
     with pytest.raises(Exception, match="damaged"):
-        export.export_case(filled, case_id, tmp_path / "x.zip")
+        export.export_case(filled, case_id, tmp_path / "x.zip", documents=export_entries)
     assert not list(tmp_path.glob("*.zip")) and not list(tmp_path.glob(".*part"))
 
 

@@ -23,6 +23,7 @@ from asn1crypto import tsp
 from sqlalchemy import select
 
 from fairdesk.documents import service as documents
+from fairdesk.documents.service import export_entries
 from fairdesk.evidence import export, service, timestamps
 from fairdesk.evidence.timestamps import TimestampQueue, TimestampToken
 from tests.fairdesk.documents.conftest import normalise, pdftotext
@@ -186,7 +187,9 @@ def test_an_export_after_one_sync_carries_tokens_that_verify_py_and_openssl_acce
         assert text.count(waiting.replace(" ", "")) == 1
         assert text.count("RFC3161") >= 15
 
-    result = export.export_case(node.store, case_id, tmp_path / "out" / "bundle.zip")
+    result = export.export_case(
+        node.store, case_id, tmp_path / "out" / "bundle.zip", documents=export_entries
+    )
     folder = tmp_path / "unpacked"
     with zipfile.ZipFile(result.path) as archive:
         archive.extractall(folder)
