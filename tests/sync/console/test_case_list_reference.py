@@ -350,7 +350,7 @@ def test_summary_follows_random_pushes_edits_deletes_and_escalations(
                             {"status": rnd.choice(["open", "closed", "settled"])},
                             {"fair_id": rnd.choice([*fairs, None])},
                         ]
-                    ),
+                    ),  # type: ignore[arg-type]  # mypy joins the dicts' value types to object
                 )
             if kind < 0.5:
                 deadline = str(uuid.uuid4())
