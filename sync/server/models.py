@@ -372,7 +372,11 @@ class CaseSummary(Base):
     status: Mapped[str] = mapped_column(Text)
     trigger: Mapped[str | None] = mapped_column(Text)
     direction: Mapped[str | None] = mapped_column(Text)
+    # The situation in force as a key ("respondent/ex_parte_order_served/DE"), see
+    # `sync.server.situation`; the trigger rules R1-R5 read, and the country of the R6 floor.
     situation: Mapped[str] = mapped_column(Text)
+    rule_trigger: Mapped[str | None] = mapped_column(Text)
+    floor_country: Mapped[str | None] = mapped_column(Text)
     level_override: Mapped[str | None] = mapped_column(Text)
     fair_id: Mapped[str | None] = mapped_column(Text)
     fair_name: Mapped[str | None] = mapped_column(Text)

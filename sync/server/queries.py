@@ -26,8 +26,10 @@ from sqlalchemy import (
     and_,
     case,
     column,
+    false,
     func,
     literal_column,
+    or_,
     select,
     table,
     text,
@@ -35,13 +37,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from sync.server import summary
+from sync.server import situation, summary
 from sync.server.models import (
     CaseSummary,
     Conflict,
     Device,
     Escalation,
     Record,
+    ReferenceEntry,
     Tenant,
     TenantBlob,
 )
@@ -161,17 +164,19 @@ def _device_names(session: Session, ids: list[str]) -> dict[str, str]:
     return dict(session.execute(select(Device.id, Device.name).where(Device.id.in_(ids))).all())
 
 
-# The warning rules R1-R5 of `fairdesk/triage.py`, applied at HQ because devices keep the level
-# local (it depends on the clock). tests/sync/console/test_case_cli.py checks both agree.
-# R6 (a country's ex-parte floor from the reference library) is not applied here: the rule id
-# says which rule gave the level, so the page never presents it as the device's full answer.
+# The warning rules R1-R6 of `fairdesk/triage.py`, applied at HQ because devices keep the level
+# local (it depends on the clock and the library). R1-R5 read the trigger of the situation in
+# force and R6 the library's ex-parte countries (`sync.server.situation`, a port of the device's
+# reading; tests/sync/client/test_hq_levels.py checks that a device and HQ agree).
 _COERCIVE = {"court_order", "seizure", "customs_action"}
 _MUST_ANSWER = {"complaint", "warning_letter", "panel_summons"}
 URGENT_HOURS = 24
 
 
-def assess(trigger: Any, open_deadlines: list[datetime], now: datetime) -> tuple[str, str]:
-    """(level, rule) by the rules R1-R5."""
+def assess(
+    trigger: Any, open_deadlines: list[datetime], now: datetime, floor: bool = False
+) -> tuple[str, str]:
+    """(level, rule) by the rules R1-R6; `floor`: the case is against us in an ex-parte country."""
     if trigger in _COERCIVE:
         return "red", "R1"
     if any((due - now).total_seconds() <= URGENT_HOURS * 3600 for due in open_deadlines):
@@ -180,24 +185,52 @@ def assess(trigger: Any, open_deadlines: list[datetime], now: datetime) -> tuple
         return "yellow", "R3"
     if trigger == "copy_spotted":
         return "yellow", "R4"
-    return "blue", "R5"
+    return ("yellow", "R6") if floor else ("blue", "R5")
 
 
-def _level_columns(now: datetime) -> tuple[Any, Any, Any]:
-    """(computed level, rule, level) as SQL over the summary: `assess` R1-R5, then the override."""
+def ex_parte_countries(session: Session, tenant_id: str) -> frozenset[str]:
+    """The R6 countries of the library a device of `tenant_id` has (shipped + HQ's updates)."""
+    published: Any = session.scalars(
+        select(ReferenceEntry.data).where(
+            ReferenceEntry.kind == "library",
+            ReferenceEntry.deleted.is_(False),
+            or_(ReferenceEntry.tenant_id.is_(None), ReferenceEntry.tenant_id == tenant_id),
+        )
+    ).all()
+    return situation.ex_parte_countries([p for p in published if isinstance(p, dict)])
+
+
+def _floor(session: Session, owners: list[str]) -> Any:
+    """SQL: the case is against us in a country whose courts act ex parte (rule R6)."""
+    s = CaseSummary
+    by_library: dict[frozenset[str], list[str]] = defaultdict(list)
+    for owner in owners:
+        by_library[ex_parte_countries(session, owner)].append(owner)
+    clauses = [
+        and_(s.tenant_id.in_(tenants), s.floor_country.in_(sorted(countries)))
+        for countries, tenants in by_library.items()
+        if countries
+    ]
+    return or_(*clauses) if clauses else false()
+
+
+def _level_columns(now: datetime, floor: Any) -> tuple[Any, Any, Any]:
+    """(computed level, rule, level) as SQL over the summary: `assess`, then the override."""
     s = CaseSummary
     urgent = s.next_due_at <= now + timedelta(hours=URGENT_HOURS)
     rule = case(
-        (s.trigger.in_(sorted(_COERCIVE)), "R1"),
+        (s.rule_trigger.in_(sorted(_COERCIVE)), "R1"),
         (urgent, "R2"),
-        (s.trigger.in_(sorted(_MUST_ANSWER)), "R3"),
-        (s.trigger == "copy_spotted", "R4"),
+        (s.rule_trigger.in_(sorted(_MUST_ANSWER)), "R3"),
+        (s.rule_trigger == "copy_spotted", "R4"),
+        (floor, "R6"),
         else_="R5",
     )
     computed = case(
-        (s.trigger.in_(sorted(_COERCIVE)), "red"),
+        (s.rule_trigger.in_(sorted(_COERCIVE)), "red"),
         (urgent, "red"),
-        (s.trigger.in_(sorted(_MUST_ANSWER | {"copy_spotted"})), "yellow"),
+        (s.rule_trigger.in_(sorted(_MUST_ANSWER | {"copy_spotted"})), "yellow"),
+        (floor, "yellow"),
         else_="blue",
     )
     return computed, rule, func.coalesce(s.level_override, computed)
@@ -228,11 +261,22 @@ def _term_clause(session: Session, dialect: str, term: str, fts: bool) -> Any:
 
 def _summary_rows(
     session: Session, scope: Scope, flt: CaseFilter, case_id: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[Any]:
     s = CaseSummary
     dialect = session.get_bind().dialect.name
-    computed, rule, level = _level_columns(datetime.now(UTC))
-    query = select(s, computed.label("computed"), rule.label("rule"), level.label("level"))
+    if scope.is_guidance:
+        owners = sorted(
+            session.scalars(
+                select(Escalation.tenant_id)
+                .where(Escalation.guidance_tenant_id == scope.tenant_id)
+                .distinct()
+            )
+        )
+    else:
+        owners = [scope.tenant_id]
+    computed, rule, level = _level_columns(datetime.now(UTC), _floor(session, owners))
+    columns = [c for c in CaseSummary.__table__.c if c.key != "search_text"]
+    query = select(*columns, computed.label("computed"), rule.label("rule"), level.label("level"))
     if scope.is_guidance:
         query = query.join(
             Escalation,
@@ -261,19 +305,23 @@ def _summary_rows(
     title = s.title.collate("C") if dialect == "postgresql" else s.title
     ident = s.case_id.collate("C") if dialect == "postgresql" else s.case_id
     query = query.order_by(order, s.next_due_at.asc().nulls_last(), title, ident)
-    found = session.execute(query.limit(max(1, flt.limit))).all()
-    return [{"row": row, "computed": c, "rule": r, "level": lv} for row, c, r, lv in found]
+    # Core, not ORM, execution: plain rows (ORM entities cost several times the query).
+    return list(session.connection().execute(query.limit(max(1, flt.limit))))
 
 
-def _summaries(session: Session, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None or moment.tzinfo is UTC:
+        return moment
+    return moment.astimezone(UTC)
+
+
+def _summaries(session: Session, rows: list[Any]) -> list[dict[str, Any]]:
     """The list's dictionaries for the rows of one page (device and centre names looked up)."""
-    rows: list[CaseSummary] = [f["row"] for f in found]
     devices = _device_names(session, sorted({r.last_device_id for r in rows if r.last_device_id}))
     escalations = _escalations(session, [(r.tenant_id, r.case_id) for r in rows])
     out: list[dict[str, Any]] = []
-    for item, row in zip(found, rows, strict=True):
-        due = row.next_due_at.astimezone(UTC) if row.next_due_at else None
-        last = row.last_sync_at.astimezone(UTC) if row.last_sync_at else None
+    for row in rows:
+        due, last = _utc(row.next_due_at), _utc(row.last_sync_at)
         zone = row.fair_time_zone
         out.append(
             {
@@ -281,9 +329,9 @@ def _summaries(session: Session, found: list[dict[str, Any]]) -> list[dict[str, 
                 "tenant_id": row.tenant_id,
                 "number": row.number or "",
                 "title": row.title,
-                "level": item["level"],
-                "computed_level": item["computed"],
-                "level_rule": item["rule"],
+                "level": row.level,
+                "computed_level": row.computed,
+                "level_rule": row.rule,
                 "level_override": row.level_override,
                 "status": row.status,
                 "trigger": row.trigger,
@@ -378,7 +426,7 @@ def show_case(session: Session, scope: Scope, case_id: str) -> dict[str, Any]:
     [row] = [
         r
         for r in _summary_rows(session, scope, CaseFilter(limit=10), case_id)
-        if r["row"].tenant_id == owner
+        if r.tenant_id == owner
     ]
     [summary] = _summaries(session, [row])
     return {

@@ -30,6 +30,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select, tuple_
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from sync.server import situation
 from sync.server.console.i18n import resources_root
 from sync.server.models import CaseSummary, ChangeLog, Record
 
@@ -98,9 +99,10 @@ def search_values(value: Any) -> Iterator[str]:
 
 
 def situation_of(fields: dict[str, Any]) -> str:
-    situation = fields.get("situation")
-    if isinstance(situation, str) and situation:
-        return situation
+    """The raw facts, for a case whose trigger or direction no device writes."""
+    value = fields.get("situation")
+    if isinstance(value, str) and value:
+        return value
     return "/".join(str(fields.get(k) or "") for k in ("trigger", "direction")).strip("/")
 
 
@@ -129,6 +131,7 @@ def _row(
     ]
     open_due = [d for d in due if d is not None]
     fair = fair_fields(fairs, tenant_id, case.get("fair_id"))
+    reading = situation.read(case, str(fair.get("country") or ""), records)
     override = case.get("level_override")
     return {
         "tenant_id": tenant_id,
@@ -138,7 +141,9 @@ def _row(
         "status": str(case.get("status") or "open"),
         "trigger": _text(case.get("trigger")),
         "direction": _text(case.get("direction")),
-        "situation": situation_of(case),
+        "situation": reading.key() if reading else situation_of(case),
+        "rule_trigger": reading.rule_trigger if reading else _text(case.get("trigger")),
+        "floor_country": reading.floor_country if reading else None,
         "level_override": (override if isinstance(override, str) else str(override))
         if override
         else None,

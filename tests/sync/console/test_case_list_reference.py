@@ -19,7 +19,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from sync.protocol import Mutation, PushRequest
-from sync.server import admin, queries, summary
+from sync.server import admin, queries, situation, summary
 from sync.server.config import Settings
 from sync.server.db import migrate, open_database
 from sync.server.deps import Caller
@@ -162,6 +162,7 @@ def _reference(session: Session, scope: queries.Scope, flt: queries.CaseFilter) 
         if r.entity == "fair" and not r.deleted
     }
     terms = queries.search_terms(flt.search)
+    ex_parte = {r.tenant_id: queries.ex_parte_countries(session, r.tenant_id) for r in everything}
     now = datetime.now(UTC)
     out = []
     for case in everything:
@@ -179,10 +180,16 @@ def _reference(session: Session, scope: queries.Scope, flt: queries.CaseFilter) 
             if r.entity == "deadline" and not r.fields.get("done")
         ]
         open_due = [d for d in dues if d is not None]
-        computed, rule = queries.assess(case.fields.get("trigger"), open_due, now)
+        fair = queries.fair_fields(fairs, case.tenant_id, case.fields.get("fair_id"))
+        # The situation in force (its port is checked against devices in test_hq_levels.py).
+        reading = situation.read(
+            case.fields, str(fair.get("country") or ""), [(r.entity, r.fields) for r in mine]
+        )
+        trigger = reading.rule_trigger if reading else case.fields.get("trigger")
+        floor = bool(reading and reading.floor_country in ex_parte[case.tenant_id])
+        computed, rule = queries.assess(trigger, open_due, now, floor)
         level = str(case.fields.get("level_override") or computed)
         status = str(case.fields.get("status") or "open")
-        fair = queries.fair_fields(fairs, case.tenant_id, case.fields.get("fair_id"))
         if flt.level and level != flt.level:
             continue
         if flt.open_only and status in ("settled", "closed"):

@@ -55,6 +55,8 @@ def upgrade() -> None:
         sa.Column("trigger", sa.Text(), nullable=True),
         sa.Column("direction", sa.Text(), nullable=True),
         sa.Column("situation", sa.Text(), nullable=False),
+        sa.Column("rule_trigger", sa.Text(), nullable=True),
+        sa.Column("floor_country", sa.Text(), nullable=True),
         sa.Column("level_override", sa.Text(), nullable=True),
         sa.Column("fair_id", sa.Text(), nullable=True),
         sa.Column("fair_name", sa.Text(), nullable=True),
