@@ -325,6 +325,8 @@ class RiskAlert(Base):
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
     # title_zh, body_zh, countries, fairs, goods, valid_from, valid_until (migration 0002).
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # The guidance centre that published it to `tenant_id` (0010cs); None: the company or HQ.
+    publisher_tenant_id: Mapped[str | None] = mapped_column(ID, default=None)
 
 
 class AlertAck(Base):

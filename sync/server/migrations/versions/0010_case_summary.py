@@ -1,4 +1,5 @@
-"""Case summary table for the console's case list, and a search index over it.
+"""Case summary table for the console's case list, a search index over it, and the guidance
+centre that published an alert.
 
 SQLite: an FTS5 table with the trigram tokenizer (`case_summary_fts`, external content = the
 summary, kept by triggers). PostgreSQL: a `pg_trgm` GIN index on `search_text`; when the role
@@ -70,6 +71,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("tenant_id", "case_id"),
     )
+    # A guidance centre's alerts to the companies that escalated to it (console, issue 15).
+    with op.batch_alter_table("alerts") as batch:
+        batch.add_column(sa.Column("publisher_tenant_id", sa.String(length=36), nullable=True))
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
         try:
@@ -108,3 +112,5 @@ def downgrade() -> None:
     elif bind.dialect.name == "postgresql":
         op.execute(f"DROP INDEX IF EXISTS {PG_TRGM_INDEX}")
     op.drop_table("case_summary")
+    with op.batch_alter_table("alerts") as batch:
+        batch.drop_column("publisher_tenant_id")
