@@ -276,11 +276,11 @@ def test_hq_lawyer_works_the_booth_case_in_a_browser(
             _wait(driver, lambda d: "/console/alerts" in d.current_url)
             assert booth.node.sync().drained
             title = f"Customs watch at Hannover ({lang})"
-            [mine] = [a for a in list_alerts(booth.node.store) if a.title_en == title]
-            acknowledge(booth.node.store, mine.id)
+            [sent] = [a for a in list_alerts(booth.node.store) if a.title_en == title]
+            acknowledge(booth.node.store, sent.id)
             assert booth.node.sync().drained
             driver.refresh()
-            card = driver.find_element(By.ID, f"alert-{mine.id}")
+            card = driver.find_element(By.ID, f"alert-{sent.id}")
             assert "booth" in card.find_element(By.CLASS_NAME, "acks").text
             assert "Acme Tools" in card.find_element(By.CLASS_NAME, "company").text
             _shot(driver, f"guidance-alerts-{lang}", shots)
