@@ -196,7 +196,12 @@ def _reference(session: Session, scope: queries.Scope, flt: queries.CaseFilter) 
             continue
         if flt.country and (fair.get("country") or "").upper() != flt.country.upper():
             continue
-        by_device = [c for c in log if (c.tenant_id, c.case_id) == key and c.device_id]
+        by_device = [
+            c
+            for c in log
+            # The tenant's own stream: a guidance centre's stream holds renumbered copies.
+            if (c.stream_id, c.tenant_id, c.case_id) == (key[0], *key) and c.device_id
+        ]
         last = by_device[-1] if by_device else None
         due = min(open_due) if open_due else None
         out.append(
