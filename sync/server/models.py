@@ -325,6 +325,8 @@ class RiskAlert(Base):
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
     # title_zh, body_zh, countries, fairs, goods, valid_from, valid_until (migration 0002).
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # The guidance centre that published it to `tenant_id` (0010cs); None: the company or HQ.
+    publisher_tenant_id: Mapped[str | None] = mapped_column(ID, default=None)
 
 
 class AlertAck(Base):
@@ -353,3 +355,38 @@ class TsaToken(Base):
     imprint: Mapped[str] = mapped_column(String(128))  # hex of the hashed message
     gen_time: Mapped[datetime] = mapped_column()
     reply_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class CaseSummary(Base):
+    """One row per live case with what the case list shows (0010cs; see `sync.server.summary`).
+
+    Written only by `summary.refresh` (in the push transaction) and the migration's backfill.
+    `id` is an INTEGER PRIMARY KEY so that on SQLite it is the rowid the FTS5 index refers to.
+    """
+
+    __tablename__ = "case_summary"
+    __table_args__ = (UniqueConstraint("tenant_id", "case_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    case_id: Mapped[str] = mapped_column(ID)
+    number: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)
+    trigger: Mapped[str | None] = mapped_column(Text)
+    direction: Mapped[str | None] = mapped_column(Text)
+    # The situation in force as a key ("respondent/ex_parte_order_served/DE"), see
+    # `sync.server.situation`; the trigger rules R1-R5 read, and the country of the R6 floor.
+    situation: Mapped[str] = mapped_column(Text)
+    rule_trigger: Mapped[str | None] = mapped_column(Text)
+    floor_country: Mapped[str | None] = mapped_column(Text)
+    level_override: Mapped[str | None] = mapped_column(Text)
+    fair_id: Mapped[str | None] = mapped_column(Text)
+    fair_name: Mapped[str | None] = mapped_column(Text)
+    country: Mapped[str | None] = mapped_column(Text)
+    fair_time_zone: Mapped[str | None] = mapped_column(Text)
+    # The earliest open deadline as a UTC instant (devices send various offsets).
+    next_due_at: Mapped[datetime | None]
+    # The newest change a device made to the case (HQ-side changes do not count).
+    last_sync_at: Mapped[datetime | None]
+    last_device_id: Mapped[str | None] = mapped_column(ID)
+    search_text: Mapped[str] = mapped_column(Text)

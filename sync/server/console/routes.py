@@ -29,7 +29,7 @@ from sync.server.console import audit, auth, web
 from sync.server.console.i18n import LANGUAGES, N_, resources_root
 from sync.server.db import Database
 from sync.server.errors import ApiError
-from sync.server.models import AlertAck, Device, RiskAlert, Tenant
+from sync.server.models import AlertAck, Device, Escalation, RiskAlert, Tenant
 
 PREFIX = "/console"
 SESSION_COOKIE = "fdhq_session"
@@ -598,6 +598,18 @@ async def revoke(request: Request, device_id: str) -> Response:
 # --- alerts ----------------------------------------------------------------------------------
 
 
+def escalated_companies(session: Any, centre_id: str) -> dict[str, str]:
+    """{tenant id: name} of the companies that escalated at least one case to this centre."""
+    rows = session.execute(
+        select(Tenant.id, Tenant.name)
+        .join(Escalation, Escalation.tenant_id == Tenant.id)
+        .where(Escalation.guidance_tenant_id == centre_id)
+        .distinct()
+        .order_by(Tenant.name)
+    )
+    return {tenant_id: name for tenant_id, name in rows}
+
+
 def _alerts_page(
     request: Request,
     staff: auth.Staff,
@@ -606,20 +618,28 @@ def _alerts_page(
     status: int = 200,
 ) -> Response:
     with _db(request).reading() as session:
+        companies = escalated_companies(session, staff.tenant_id) if staff.is_guidance else {}
+        if staff.is_guidance:
+            # A centre sees the alerts it published (one per company) and their acknowledgements.
+            mine = RiskAlert.publisher_tenant_id == staff.tenant_id
+        else:
+            mine = or_(RiskAlert.tenant_id.is_(None), RiskAlert.tenant_id == staff.tenant_id)
         rows = list(
-            session.scalars(
-                select(RiskAlert)
-                .where(or_(RiskAlert.tenant_id.is_(None), RiskAlert.tenant_id == staff.tenant_id))
-                .order_by(RiskAlert.seq.desc())
-                .limit(200)
-            )
+            session.scalars(select(RiskAlert).where(mine).order_by(RiskAlert.seq.desc()).limit(200))
         )
-        acks = session.execute(
-            select(AlertAck, Device.name)
-            .join(Device, Device.id == AlertAck.device_id)
-            .where(AlertAck.tenant_id == staff.tenant_id)
-            .order_by(AlertAck.received_at)
-        ).all()
+        acked = select(AlertAck, Device.name).join(Device, Device.id == AlertAck.device_id)
+        if staff.is_guidance:
+            acked = acked.where(AlertAck.alert_id.in_([a.id for a in rows]))
+        else:
+            acked = acked.where(AlertAck.tenant_id == staff.tenant_id)
+        acks = session.execute(acked.order_by(AlertAck.received_at)).all()
+        names = dict(
+            session.execute(
+                select(Tenant.id, Tenant.name).where(
+                    Tenant.id.in_({a.tenant_id for a in rows if a.tenant_id})
+                )
+            ).all()
+        )
     by_alert: dict[str, list[dict[str, Any]]] = {}
     for ack, device_name in acks:
         by_alert.setdefault(ack.alert_id, []).append(
@@ -628,7 +648,8 @@ def _alerts_page(
     items = [
         {
             "wire": alerts.to_wire(a),
-            "own": a.tenant_id == staff.tenant_id,
+            "own": a.tenant_id == staff.tenant_id or staff.is_guidance,
+            "company": names.get(a.tenant_id or "") if staff.is_guidance else None,
             "acks": by_alert.get(a.id, []),
         }
         for a in rows
@@ -636,14 +657,22 @@ def _alerts_page(
     return web.render(
         request,
         "alerts.html",
-        {"staff": staff, "alerts": items, "message": message, "form": form or {}},
+        {
+            "staff": staff,
+            "alerts": items,
+            "message": message,
+            "form": form or {},
+            "companies": companies,
+        },
         status,
     )
 
 
 def _may_publish(staff: auth.Staff) -> None:
-    # Company legal staff and admins warn their own devices; a guidance centre sees no alerts here.
-    if staff.is_guidance or staff.role not in ("legal", "admin"):
+    # Company legal staff and admins warn their own devices; a guidance centre's staff warn the
+    # devices of the companies that escalated a case to it (see `publish`).
+    allowed = ("guidance", "admin") if staff.is_guidance else ("legal", "admin")
+    if staff.role not in allowed:
         raise _Refused(404, N_("Not found."))
 
 
@@ -666,23 +695,40 @@ async def publish(request: Request) -> Response:
 
     try:
         with _db(request).writing() as session:
-            alert = admin.publish_alert(
-                session,
-                form.get("title", ""),
-                form.get("body", ""),
-                None,
-                None,
-                staff.tenant_name,
-                level=form.get("level") or None,
-                title_zh=form.get("title_zh", ""),
-                body_zh=form.get("body_zh", ""),
-                countries=items("countries"),
-                fairs=items("fairs"),
-                goods=items("goods"),
-                valid_from=form.get("valid_from") or None,
-                valid_until=form.get("valid_until") or None,
-            )
-            audit.record(session, staff, "publish alert", alert.id, alert.title, _ip(request))
+            if staff.is_guidance:
+                companies = escalated_companies(session, staff.tenant_id)
+                chosen = form.get("company", "")
+                if chosen and chosen not in companies:
+                    # A company that never escalated to this centre: as if it did not exist.
+                    raise _Refused(404, N_("Not found."))
+                targets = [companies[chosen]] if chosen else list(companies.values())
+                if not targets:
+                    raise admin.AdminError(
+                        N_("No company has escalated a case to this centre yet.")
+                    )
+            else:
+                targets = [staff.tenant_name]
+            for target in targets:
+                alert = admin.publish_alert(
+                    session,
+                    form.get("title", ""),
+                    form.get("body", ""),
+                    None,
+                    None,
+                    target,
+                    level=form.get("level") or None,
+                    title_zh=form.get("title_zh", ""),
+                    body_zh=form.get("body_zh", ""),
+                    countries=items("countries"),
+                    fairs=items("fairs"),
+                    goods=items("goods"),
+                    valid_from=form.get("valid_from") or None,
+                    valid_until=form.get("valid_until") or None,
+                )
+                if staff.is_guidance:
+                    alert.publisher_tenant_id = staff.tenant_id
+                detail = f"{alert.title} → {target}" if staff.is_guidance else alert.title
+                audit.record(session, staff, "publish alert", alert.id, detail, _ip(request))
     except admin.AdminError as exc:
         return _alerts_page(request, staff, str(exc), form, 400)
     return RedirectResponse(f"{PREFIX}/alerts", status_code=303)

@@ -20,6 +20,7 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from sync.server import situation
 from sync.server.console.i18n import LANGUAGES, resources_root, translate
 
 LANG_COOKIE = "fdhq_lang"
@@ -145,6 +146,8 @@ def render(
         lang=lang,
         languages=LANGUAGES,
         when=when,
+        # "respondent/ex_parte_order_served/DE" as the device words it, in the page's language.
+        situation_words=lambda key: situation.describe(key, lang),
         hq_zone=hq_zone().key,
         path=request.url.path,
         **context,

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import pytest
 
 from fairdesk.knowledge.alerts import acknowledge, list_alerts
+from sync.server.console.i18n import translate
 from tests.sync.console.helpers import PASSWORD, add_staff, booth_case, hq_device_id
 from tests.sync.hq_harness import live_hq
 
@@ -170,7 +171,11 @@ def test_hq_lawyer_works_the_booth_case_in_a_browser(
             driver.find_element(By.ID, "filter").click()
             _wait(driver, lambda d: "q=" in d.current_url)
             link = driver.find_element(By.CLASS_NAME, "case-link")
-            assert "Hannover Messe" in driver.find_element(By.ID, "cases").text
+            listed = driver.find_element(By.ID, "cases").text
+            assert "Hannover Messe" in listed
+            # The situation in words, as the device says it (never "warning_letter/against_us").
+            words = translate("Warning letter received", lang)
+            assert words in listed and "against_us" not in listed, listed
             _shot(driver, f"cases-{lang}", shots)
             link.click()
             _wait(driver, lambda d: d.find_element(By.ID, "case-title"))
@@ -251,6 +256,34 @@ def test_hq_lawyer_works_the_booth_case_in_a_browser(
             _shot(driver, f"audit-{lang}", shots)
             driver.get(f"{base}/console/cases/00000000-0000-0000-0000-000000000000")
             _shot(driver, f"not-found-{lang}", shots)
+            _sign_out(driver)
+
+        # The guidance centre alerts the company that escalated the case to it.
+        add_staff(hq.db_url, "维权援助中心", "advisor", "guidance")
+        done = hq.cli(
+            "escalate", "--tenant", "Acme Tools", "--case", booth.case_id, "--to", "维权援助中心"
+        )
+        assert done.returncode == 0, done.stderr
+        for lang in ("en", "zh_CN"):
+            driver.get(f"{base}/console/lang/{lang}?next=/console/login")
+            _sign_in(driver, base, "维权援助中心", "advisor")
+            driver.find_element(By.ID, "nav-alerts").click()
+            options = driver.find_element(By.ID, "company").text
+            assert "Acme Tools" in options
+            driver.find_element(By.ID, "title").send_keys(f"Customs watch at Hannover ({lang})")
+            driver.find_element(By.ID, "title_zh").send_keys("汉诺威海关重点监控")
+            driver.find_element(By.ID, "publish").click()
+            _wait(driver, lambda d: "/console/alerts" in d.current_url)
+            assert booth.node.sync().drained
+            title = f"Customs watch at Hannover ({lang})"
+            [sent] = [a for a in list_alerts(booth.node.store) if a.title_en == title]
+            acknowledge(booth.node.store, sent.id)
+            assert booth.node.sync().drained
+            driver.refresh()
+            card = driver.find_element(By.ID, f"alert-{sent.id}")
+            assert "booth" in card.find_element(By.CLASS_NAME, "acks").text
+            assert "Acme Tools" in card.find_element(By.CLASS_NAME, "company").text
+            _shot(driver, f"guidance-alerts-{lang}", shots)
             _sign_out(driver)
 
         device_id = hq_device_id(hq.db_url, "Acme Tools", "booth")

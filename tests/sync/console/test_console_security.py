@@ -21,9 +21,11 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from fairdesk.knowledge.alerts import acknowledge, list_alerts
+from sync.server import admin
 from sync.server.console.models import ConsoleSession
 from sync.server.db import open_database
-from sync.server.models import utcnow
+from sync.server.models import RiskAlert, Tenant, utcnow
 from tests.sync.console.helpers import (
     XSS,
     BoothCase,
@@ -127,7 +129,8 @@ def test_a_guidance_centre_sees_a_case_only_once_it_is_escalated(world: World) -
         # Still nothing of the company's other case.
         assert centre.get(f"/console/cases/{world.hostile.case_id}").status_code == 404
         # Admin pages are not the centre's to see either.
-        assert centre.get("/console/alerts").status_code == 404
+        assert centre.get("/console/devices").status_code == 404
+        assert centre.get("/console/audit").status_code == 404
 
 
 def test_no_session_expired_session_and_wrong_csrf_are_refused(world: World) -> None:
@@ -243,3 +246,81 @@ def test_repeated_wrong_passwords_lock_the_account_with_a_growing_delay(world: W
         locked = sign_in(http, "Acme Tools", "lawyer")
         assert locked.status_code == 429
         assert int(locked.headers["retry-after"]) > first_wait
+
+
+def _alert_rows(hq: LiveHq) -> list[tuple[str, str | None, str | None]]:
+    db = open_database(hq.db_url)
+    try:
+        with db.reading() as session:
+            names = {t.id: t.name for t in session.query(Tenant)}
+            return [
+                (a.title, names.get(a.tenant_id or ""), names.get(a.publisher_tenant_id or ""))
+                for a in session.query(RiskAlert).order_by(RiskAlert.seq)
+            ]
+    finally:
+        db.dispose()
+
+
+def _tenant_id(hq: LiveHq, name: str) -> str:
+    db = open_database(hq.db_url)
+    try:
+        with db.reading() as session:
+            return admin.tenant_by_name(session, name).id
+    finally:
+        db.dispose()
+
+
+def _publish(http: httpx.Client, title: str, **extra: str) -> httpx.Response:
+    page = http.get("/console/alerts")
+    assert page.status_code == 200, page.text[:300]
+    form = {"csrf": csrf_of(page.text), "title": title, "body": "Call us first.", "level": "red"}
+    return http.post("/console/alerts", data={**form, **extra}, follow_redirects=True)
+
+
+def test_a_guidance_centre_alerts_only_the_companies_that_escalated_to_it(world: World) -> None:
+    """Issue 15: a centre publishes to the companies that escalated a case to it, sees who
+    acknowledged, and cannot reach a company that never escalated to it (same 404 as unknown)."""
+    rival = _tenant_id(world.hq, "Rival GmbH")
+    with _client(world.hq) as centre:
+        sign_in(centre, "维权援助中心", "advisor")
+        refused = _publish(centre, "Nobody to tell yet")
+        assert refused.status_code == 400
+        assert "No company has escalated a case to this centre yet." in refused.text
+        assert _alert_rows(world.hq) == []
+
+        with _client(world.hq) as lawyer:
+            sign_in(lawyer, "Acme Tools", "lawyer")
+            page = lawyer.get(f"/console/cases/{world.case.case_id}")
+            lawyer.post(
+                f"/console/cases/{world.case.case_id}/escalate",
+                data={"csrf": csrf_of(page.text), "centre": "维权援助中心"},
+            )
+        page = centre.get("/console/alerts")
+        assert "Acme Tools" in page.text and "Rival GmbH" not in page.text
+        # Naming a company that never escalated here: refused, nothing stored.
+        assert _publish(centre, "Sneaky", company=rival).status_code == 404
+        assert _publish(centre, "Sneaky", company="not-a-tenant").status_code == 404
+        assert _alert_rows(world.hq) == []
+
+        done = _publish(centre, "Customs raids at Hannover")
+        assert done.status_code == 200
+        assert _alert_rows(world.hq) == [
+            ("Customs raids at Hannover", "Acme Tools", "维权援助中心")
+        ]
+        # The company's booth laptop gets it and acknowledges; the centre sees the acknowledgement.
+        node = world.case.node
+        assert node.sync().drained
+        [alert] = [a for a in list_alerts(node.store) if a.title_en == "Customs raids at Hannover"]
+        acknowledge(node.store, alert.id)
+        assert node.sync().drained
+        card = centre.get("/console/alerts").text
+        assert f'id="alert-{alert.id}"' in card and "booth" in card
+        assert "Acme Tools" in card
+
+    # The other company's staff never see the centre's alert; Acme's lawyer does.
+    with _client(world.hq) as other:
+        sign_in(other, "Rival GmbH", "other")
+        assert "Customs raids at Hannover" not in other.get("/console/alerts").text
+    with _client(world.hq) as lawyer:
+        sign_in(lawyer, "Acme Tools", "lawyer")
+        assert "Customs raids at Hannover" in lawyer.get("/console/alerts").text

@@ -12,6 +12,12 @@ from sync.server.db import alembic_config, downgrade, migrate, open_database
 from sync.server.models import Base, Counter
 
 
+def _modelled(obj: object, name: str | None, kind: str, reflected: bool, other: object) -> bool:
+    """Leave out the search index of 0010cs, which no model describes: the FTS5 table and its
+    shadow tables on SQLite, the pg_trgm GIN index on PostgreSQL."""
+    return not (name or "").startswith(("case_summary_fts", "ix_case_summary_search_trgm"))
+
+
 def test_upgrade_matches_models_and_downgrades_cleanly(hq_db_url: str) -> None:
     db = open_database(hq_db_url)
     try:
@@ -19,7 +25,10 @@ def test_upgrade_matches_models_and_downgrades_cleanly(hq_db_url: str) -> None:
         migrate(db.engine)  # idempotent: a second start changes nothing
         with db.engine.connect() as conn:
             diff = compare_metadata(
-                MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+                MigrationContext.configure(
+                    conn, opts={"compare_type": True, "include_object": _modelled}
+                ),
+                Base.metadata,
             )
         assert diff == []
         with db.reading() as session:
