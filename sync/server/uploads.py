@@ -33,6 +33,7 @@ from enum import StrEnum
 from typing import Any, NoReturn
 
 from sqlalchemy import func, select, text, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -149,8 +150,13 @@ def _insert_missing(session: Session, model: Any, **values: Any) -> bool:
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return int(getattr(result, "rowcount", 0)) == 1
+    # A returned key, not rowcount: psycopg reports -1 for this statement, which left
+    # Blob.refcount at 0 on PostgreSQL however many tenants held the bytes.
+    key = sa_inspect(model).primary_key[0]
+    inserted = session.execute(
+        insert(model).values(**values).on_conflict_do_nothing().returning(key)
+    )
+    return inserted.first() is not None
 
 
 def lock_digest(session: Session, sha: str) -> None:

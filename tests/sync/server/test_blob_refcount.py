@@ -6,9 +6,8 @@ a re-upload by the same tenant, and after the collector's recount.
 Cause (PostgreSQL only): `uploads._insert_missing` decides "this transaction inserted the row"
 from `CursorResult.rowcount`, which SQLAlchemy documents as reliable only for UPDATE/DELETE; for
 `insert(Model).values(...).on_conflict_do_nothing()` on psycopg 3 it is -1, so `record_blob`
-never adds the tenant to `Blob.refcount` (SQLite reports 1 and counts right). The fix belongs in
-uploads.py, which this branch may not touch: the PostgreSQL case is a strict xfail until it is
-fixed (`.returning(<primary key>)` and "a row came back"), or the column is dropped.
+never adds the tenant to `Blob.refcount` (SQLite reports 1 and counts right). Fixed by
+`.returning(<primary key>)` and "a row came back".
 """
 
 from __future__ import annotations
@@ -34,13 +33,6 @@ def _counts(app: FastAPI, sha: str) -> tuple[int, int]:
 def test_two_tenants_uploading_the_same_bytes_count_two(
     hq_http: TestClient, hq_app: FastAPI, hq_db_url: str, request: pytest.FixtureRequest
 ) -> None:
-    if hq_db_url.startswith("postgresql"):
-        # Runs, and must fail until uploads.py is fixed (then strict xfail turns red: remove it).
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True, reason="uploads._insert_missing trusts rowcount (-1 on psycopg)"
-            )
-        )
     tenant(hq_app, "Acme")
     tenant(hq_app, "Rival")
     a, r = device(hq_http, hq_app, "Acme"), device(hq_http, hq_app, "Rival")
