@@ -1,0 +1,189 @@
+"""Issue 16: how a drain uses the link — one request per photo, fallbacks, records first.
+
+A real data folder with real photos drains into a real `fairdesk-hq`; a recording transport
+notes every request the device makes. Against a server that offers it, a photo that fits one
+chunk goes as a single `PUT /v1/blobs/{digest}`; against one that does not (switched off, which
+answers as a server that predates the protocol addition), and after a downgrade, the device uses
+POST/PATCH and still drains. A note typed while photos are in flight reaches HQ before the
+remaining photos.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from fairdesk import cases
+from fairdesk.evidence.service import import_files
+from sync.client import blobs
+from sync.client.engine import PARALLEL_UPLOADS, make_transport, sync_once
+from sync.client.transport import Transport
+from tests.sync.devices import Node, make_node, new_case
+from tests.sync.faultproxy import fault_proxy
+from tests.sync.hq_harness import LiveHq, live_hq, sha256_file
+
+PHOTO_BYTES = 200_000  # below the first chunk size (256 KiB): one chunk from the start
+
+
+class Recording(Transport):
+    """The app's transport, noting (method, path) of every request before it is sent."""
+
+    def __init__(self, inner: Transport) -> None:
+        super().__init__(
+            inner.base_url,
+            device_id=inner.device_id,
+            refresh_token=inner._refresh_token,
+            store_refresh_token=inner._store_refresh_token,
+        )
+        self.calls: list[tuple[str, str]] = []
+        self.before_send: list[Any] = []
+        self._calls_lock = threading.Lock()
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        with self._calls_lock:
+            self.calls.append((method, path))
+        for hook in self.before_send:
+            hook(method, path)
+        return super().request(method, path, **kwargs)
+
+    def uploads(self) -> list[tuple[str, str]]:
+        return [c for c in self.calls if c[1].startswith(("/uploads", "/blobs"))]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_learning() -> Iterator[None]:
+    """What a process learnt about servers (`Upload-Single-Max`) stays within the test."""
+    blobs._SINGLE_MAX.clear()
+    blobs._SINGLE_TRIED.clear()
+    yield
+    blobs._SINGLE_MAX.clear()
+    blobs._SINGLE_TRIED.clear()
+
+
+def _photos(node: Node, tmp: Path, count: int) -> tuple[str, list[str]]:
+    case_id = new_case(node.store)
+    shas = []
+    tmp.mkdir(exist_ok=True)
+    for i in range(count):
+        path = tmp / f"IMG_{i}.jpg"
+        path.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(PHOTO_BYTES - 4))
+        shas.append(sha256_file(path))
+        import_files(node.store, case_id, [path])
+    return case_id, shas
+
+
+def _drain(node: Node) -> Recording:
+    transport = Recording(make_transport(node.store))
+    try:
+        for _attempt in range(3):
+            result = sync_once(node.store, transport)
+            if result.drained:
+                return transport
+        raise AssertionError(result)
+    finally:
+        transport.close()
+
+
+def _hq_holds(hq: LiveHq, shas: list[str]) -> None:
+    objects = hq.store()
+    for sha in shas:
+        with objects.open_object(sha) as handle:
+            assert len(handle.read()) == PHOTO_BYTES
+
+
+def test_a_photo_that_fits_one_chunk_goes_as_one_request(
+    hq: LiveHq, tenant: str, tmp_path: Path
+) -> None:
+    node = make_node(hq, tmp_path, "laptop", tenant)
+    _case, shas = _photos(node, tmp_path, 5)
+    transport = _drain(node)
+    calls = transport.uploads()
+    methods = [m for m, _p in calls]
+    # The photos started before HQ's first answer learn that HQ offers it (POST, then the
+    # whole file as one PATCH); every later photo is exactly one PUT carrying its digest.
+    assert calls[0] == ("POST", "/uploads")
+    assert methods.count("POST") == methods.count("PATCH") <= PARALLEL_UPLOADS
+    assert methods.count("PUT") + methods.count("POST") == len(shas), calls
+    assert methods.count("PUT") >= len(shas) - PARALLEL_UPLOADS
+    put_shas = [path.removeprefix("/blobs/sha256:") for m, path in calls if m == "PUT"]
+    assert len(set(put_shas)) == len(put_shas) and set(put_shas) <= set(shas)
+    _hq_holds(hq, shas)
+    node.close()
+
+
+def test_against_a_server_without_it_the_device_uses_post_and_patch(
+    tmp_path: Path,
+) -> None:
+    env = {"FAIRDESK_HQ_SINGLE_REQUEST_UPLOADS": "false"}
+    with live_hq(f"sqlite:///{tmp_path / 'hq.sqlite3'}", tmp_path / "hq", env=env) as hq:
+        hq.add_tenant("Acme")
+        node = make_node(hq, tmp_path, "laptop", "Acme")
+        _case, shas = _photos(node, tmp_path, 4)
+        transport = _drain(node)
+        methods = [m for m, _p in transport.uploads()]
+        assert "PUT" not in methods
+        assert methods.count("POST") == 4 and methods.count("PATCH") == 4
+        _hq_holds(hq, shas)
+        node.close()
+
+
+def test_after_a_downgrade_the_device_falls_back_and_still_drains(tmp_path: Path) -> None:
+    with (
+        live_hq(f"sqlite:///{tmp_path / 'hq.sqlite3'}", tmp_path / "hq") as hq,
+        fault_proxy(hq.base_url) as link,  # the same address for the device after the restart
+    ):
+        hq.add_tenant("Acme")
+        node = make_node(hq, tmp_path, "laptop", "Acme", url=link.url)
+        _case, first = _photos(node, tmp_path / "1", 1)
+        assert [m for m, _p in _drain(node).uploads()] == ["POST", "PATCH"]
+        # HQ restarts without the feature (as an older version would): the device still
+        # believes it is offered, gets 405 once, and goes on with POST/PATCH.
+        hq.env["FAIRDESK_HQ_SINGLE_REQUEST_UPLOADS"] = "false"
+        hq.restart()
+        link.retarget("127.0.0.1", int(hq.base_url.rsplit(":", 1)[1]))
+        _case, second = _photos(node, tmp_path / "2", 1)
+        assert [m for m, _p in _drain(node).uploads()] == ["PUT", "POST", "PATCH"]
+        _case, third = _photos(node, tmp_path / "3", 1)
+        assert [m for m, _p in _drain(node).uploads()] == ["POST", "PATCH"]
+        _hq_holds(hq, first + second + third)
+        node.close()
+
+
+def test_a_note_typed_while_photos_upload_goes_before_the_remaining_photos(
+    hq: LiveHq, tenant: str, tmp_path: Path
+) -> None:
+    node = make_node(hq, tmp_path, "laptop", tenant)
+    case_id, _shas = _photos(node, tmp_path, 8)
+    transport = Recording(make_transport(node.store))
+    noted: list[int] = []
+
+    def type_a_note(method: str, path: str) -> None:
+        # While the first photo is being sent, the responder adds a note.
+        if not noted and path.startswith(("/uploads", "/blobs")):
+            noted.append(1)
+            cases.add_note(node.store, case_id, "Bailiff left at 14:20")
+
+    transport.before_send.append(type_a_note)
+    try:
+        # The photos' own outbox entries go first: push them before the clock of interest.
+        assert sync_once(node.store, transport).drained
+    finally:
+        transport.close()
+    pushes = [i for i, call in enumerate(transport.calls) if call == ("POST", "/sync/push")]
+    uploads = [
+        i for i, call in enumerate(transport.calls) if call[1].startswith(("/uploads", "/blobs"))
+    ]
+    assert noted and len(pushes) >= 2, transport.calls
+    # The note's push comes while photos are still waiting: not after the last one.
+    assert pushes[1] < uploads[-1], transport.calls
+    with hq.client() as http:
+        office = hq.enroll_device(http, tenant)
+        assert "Bailiff left at 14:20" in json.dumps(office.pull_all(), ensure_ascii=False)
+    node.close()
