@@ -187,3 +187,52 @@ def test_a_note_typed_while_photos_upload_goes_before_the_remaining_photos(
         office = hq.enroll_device(http, tenant)
         assert "Bailiff left at 14:20" in json.dumps(office.pull_all(), ensure_ascii=False)
     node.close()
+
+
+class _Gate:
+    """A stand-in uploader for the scheduler: notes how many uploads overlap."""
+
+    def __init__(self, sizer: blobs.ChunkSizer, wait_for: int, patience: float) -> None:
+        self.sizer = sizer
+        self.wait_for, self.patience = wait_for, patience
+        self.inflight = self.most = 0
+        self.cond = threading.Condition()
+
+    def upload(self, _entry: blobs.QueuedBlob) -> bool:
+        with self.cond:
+            self.inflight += 1
+            self.most = max(self.most, self.inflight)
+            self.cond.notify_all()
+            # Wait (bounded) for others to join: they can only if the scheduler let them start.
+            self.cond.wait_for(lambda: self.most >= self.wait_for, timeout=self.patience)
+            self.inflight -= 1
+        return True
+
+
+def _queue(count: int) -> list[blobs.QueuedBlob]:
+    return [blobs.QueuedBlob(f"{i:064x}", 10, 0, 0) for i in range(count)]
+
+
+def test_uploads_run_in_parallel_on_a_clean_link_and_one_at_a_time_after_cuts() -> None:
+    from sync.client.engine import SyncResult, _upload_all, parallel_uploads
+
+    clean = blobs.ChunkSizer()
+    gate = _Gate(clean, PARALLEL_UPLOADS, patience=30)
+    result = SyncResult(ok=False)
+    _upload_all(gate, _queue(6), result, lambda: None)  # type: ignore[arg-type]
+    assert gate.most == PARALLEL_UPLOADS and result.uploaded == 6
+
+    lossy = blobs.ChunkSizer()
+    for _cut in range(3):  # ~1 MB gets through between cuts
+        lossy.succeeded(1024 * 1024)
+        lossy.failed()
+    assert parallel_uploads(lossy) == 1
+    gate = _Gate(lossy, 2, patience=0.3)  # a second upload in flight would be seen at once
+    result = SyncResult(ok=False)
+    _upload_all(gate, _queue(3), result, lambda: None)  # type: ignore[arg-type]
+    assert gate.most == 1 and result.uploaded == 3
+
+    # A long clean run after the cuts grows the chunks back, and with them the parallelism.
+    for _chunk in range(40):
+        lossy.succeeded(lossy.size)
+    assert lossy.size > blobs.START_CHUNK and parallel_uploads(lossy) == PARALLEL_UPLOADS
