@@ -14,7 +14,9 @@ same run:
 
 Each ratio is the median of ``--runs N`` (default 3) alternating pairs (baseline, then ours, each
 pair in the same minute), so a burst of load from elsewhere hits one pair, not one side.
-Writes build/bench/sync.json. ``--small`` runs a tenth of the backlog (a quick check).
+Writes build/bench/sync.json. ``--small`` runs a tenth of the backlog (a quick check);
+``--compare-old`` adds, to each pair, a drain against a server without one-request uploads
+(POST + PATCH per photo, as before issue 16).
 """
 
 from __future__ import annotations
@@ -53,6 +55,10 @@ from tests.sync.hq_harness import live_hq  # noqa: E402
 
 SMALL = "--small" in sys.argv
 RUNS = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 3
+# Also drain against a server without one-request uploads (the protocol before issue 16), in
+# the same alternation: what that change bought, measured in the same minutes.
+COMPARE_OLD = "--compare-old" in sys.argv
+OLD_PROTOCOL = {"FAIRDESK_HQ_SINGLE_REQUEST_UPLOADS": "false"}
 MUTATIONS = 500 if SMALL else 5000
 PHOTOS = 30 if SMALL else 300
 PHOTO_BYTES = 5 * 1024 * 1024
@@ -239,9 +245,14 @@ def gui_drain(store: Store) -> tuple[float, float]:
 
 
 def run(
-    name: str, template: Path, tmp: Path, proxy_setup: Any = None, gui: bool = False
+    name: str,
+    template: Path,
+    tmp: Path,
+    proxy_setup: Any = None,
+    gui: bool = False,
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    with live_hq(f"sqlite:///{tmp / name / 'hq.sqlite3'}", tmp / name / "hq") as hq:
+    with live_hq(f"sqlite:///{tmp / name / 'hq.sqlite3'}", tmp / name / "hq", env=env) as hq:
         hq.add_tenant("Bench")
         with fault_proxy(hq.base_url) as proxy:
             store = fresh_copy(template, tmp / name / "device")
@@ -330,11 +341,18 @@ def main() -> int:
         upload_ratios: list[float] = []
         put_all: list[float] = []
         put_photos: list[float] = []
+        olds: list[dict[str, Any]] = []
+        old_ratios: list[float] = []
         for i in range(RUNS):
             put_all.append(baseline_puts(template, check, tmp))
             cleans.append(run(f"clean{i}", template, tmp, gui=True))
             drain_ratios.append(cleans[-1]["seconds"] / put_all[-1])
             print("plain PUTs", round(put_all[-1], 2), "drain", cleans[-1], flush=True)
+            if COMPARE_OLD:
+                olds.append(run(f"old{i}", template, tmp, gui=True, env=OLD_PROTOCOL))
+                old_ratios.append(olds[-1]["seconds"] / put_all[-1])
+                print("drain, old protocol", olds[-1], flush=True)
+                shutil.rmtree(tmp / f"old{i}", ignore_errors=True)
             put_photos.append(baseline_puts(template, check, tmp, records=False))
             uploads.append(upload_only(f"upload{i}", template, tmp))
             upload_ratios.append(put_photos[-1] / uploads[-1]["seconds"])
@@ -373,6 +391,10 @@ def main() -> int:
             "gui_longest_stall_ms": max(c["gui_longest_stall_ms"] for c in cleans),
             "target_gui_stall_ms": 50,
         }
+        if COMPARE_OLD:
+            report["old_protocol_drain_seconds"] = [o["seconds"] for o in olds]
+            report["old_protocol_time_ratios"] = [round(x, 3) for x in old_ratios]
+            report["old_protocol_time_ratio"] = round(statistics.median(old_ratios), 3)
         name = "sync-small.json" if SMALL else "sync.json"
         (OUT / name).write_text(json.dumps(report, indent=2))
         print(json.dumps(report, indent=2))
