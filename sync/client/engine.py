@@ -1,14 +1,15 @@
 """One sync attempt, and the retry rhythm around it.
 
-:func:`sync_once` pushes the outbox, uploads evidence (pushing any new records between files,
-so records never wait behind photos) and pulls HQ's changes until nothing is left or something
-fails; it never raises for network trouble but returns a :class:`SyncResult` saying why it
+:func:`sync_once` pushes the outbox while it uploads evidence (pushing any new records between
+files, so records never wait behind photos) and pulls HQ's changes until nothing is left or
+something fails; it never raises for network trouble but returns a :class:`SyncResult` saying why it
 stopped. :class:`Backoff` gives the scheduler exponential delays with jitter, forever.
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -199,26 +200,40 @@ def _attempt(
         elapsed = max(now - started, 1e-3)
         on_progress(Progress(phase, detail, done, total, result.upload_bytes / elapsed))
 
-    def push_now() -> None:
-        total = push.unsent_count(store)
-        if not total:
+    push_lock = threading.Lock()
+
+    def push_now(wait: bool = True) -> None:
+        # One push at a time (the first one runs beside the uploads). `wait=False`: a push
+        # already running takes edits made meanwhile with it (it pushes batches until the
+        # outbox is empty), or the next photo to finish pushes them.
+        if not push_lock.acquire(blocking=wait):
             return
-        report("push", "", 0, total)
-        stats = push.push_all(store, transport, on_progress=lambda n: report("push", "", n, total))
-        result.pushed += stats.sent
-        result.conflicts += stats.conflicts
-        result.rejected += stats.rejected
+        try:
+            total = push.unsent_count(store)
+            if not total:
+                return
+            report("push", "", 0, total)
+            stats = push.push_all(
+                store, transport, on_progress=lambda n: report("push", "", n, total)
+            )
+            result.pushed += stats.sent
+            result.conflicts += stats.conflicts
+            result.rejected += stats.rejected
+        finally:
+            push_lock.release()
 
     for _round in range(rounds):
         blobs.enqueue_from_outbox(store)
-        push_now()
         queue = blobs.pending(store)
 
         def upload_progress(sha: str, offset: int, size: int) -> None:
             report("upload", sha, offset, size)
 
         uploader = blobs.Uploader(store, transport, sizer, upload_progress)
-        _upload_all(uploader, queue, result, push_now)
+        if not queue:
+            push_now()
+        else:
+            _push_beside_uploads(push_now, uploader, queue, result)
         report("pull")
         stats = pull.pull_all(store, transport, on_progress=lambda n: report("pull", "", n, 0))
         result.pulled += stats.changes
@@ -229,6 +244,31 @@ def _attempt(
         blobs.enqueue_from_outbox(store)
     reference.pull_feeds(store, transport)  # HQ's alerts and library updates (own cursors)
     timestamps.stamp_pending(store, transport)  # RFC 3161 tokens for the custody log's head
+
+
+def _push_beside_uploads(
+    push_now: Callable[..., None],
+    uploader: blobs.Uploader,
+    queue: list[blobs.QueuedBlob],
+    result: SyncResult,
+) -> None:
+    """The outbox's records go while the first photos stream, not before them.
+
+    HQ applies a batch of records while photo bytes arrive, so neither waits for the other (a
+    week of notes took a third of a drain when pushed first). Records still never wait behind
+    photos: they start at once, and edits made meanwhile go whenever a photo finishes. A push
+    failure is raised first, as when records went first.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="fairdesk-push") as records:
+        first = records.submit(push_now)
+        upload_error: Exception | None = None
+        try:
+            _upload_all(uploader, queue, result, lambda: push_now(wait=False))
+        except Exception as exc:
+            upload_error = exc
+        first.result()
+        if upload_error is not None:
+            raise upload_error
 
 
 def _upload_all(

@@ -43,6 +43,8 @@ class Recording(Transport):
             store_refresh_token=inner._store_refresh_token,
         )
         self.calls: list[tuple[str, str]] = []
+        self.answered: list[tuple[str, str]] = []
+        self._answer_index: list[tuple[tuple[str, str], int]] = []  # (call, len(calls) then)
         self.before_send: list[Any] = []
         self._calls_lock = threading.Lock()
 
@@ -51,7 +53,15 @@ class Recording(Transport):
             self.calls.append((method, path))
         for hook in self.before_send:
             hook(method, path)
-        return super().request(method, path, **kwargs)
+        response = super().request(method, path, **kwargs)
+        with self._calls_lock:
+            self.answered.append((method, path))
+            self._answer_index.append(((method, path), len(self.calls)))
+        return response
+
+    def answered_at(self, call: tuple[str, str]) -> int:
+        """How many requests had been started when `call` was first answered."""
+        return next(n for c, n in self._answer_index if c == call)
 
     def uploads(self) -> list[tuple[str, str]]:
         return [c for c in self.calls if c[1].startswith(("/uploads", "/blobs"))]
@@ -160,32 +170,55 @@ def test_a_note_typed_while_photos_upload_goes_before_the_remaining_photos(
     hq: LiveHq, tenant: str, tmp_path: Path
 ) -> None:
     node = make_node(hq, tmp_path, "laptop", tenant)
-    case_id, _shas = _photos(node, tmp_path, 8)
+    case_id, _shas = _photos(node, tmp_path, 12)
     transport = Recording(make_transport(node.store))
-    noted: list[int] = []
+    noted: list[int] = []  # index in transport.calls when the note was typed
 
     def type_a_note(method: str, path: str) -> None:
-        # While the first photo is being sent, the responder adds a note.
-        if not noted and path.startswith(("/uploads", "/blobs")):
-            noted.append(1)
+        # While photos are being sent, and once the first push (the photos' own records, sent
+        # beside the first photos) has been answered, the responder adds a note.
+        if noted or not path.startswith(("/uploads", "/blobs")):
+            return
+        if transport.answered.count(("POST", "/sync/push")):
+            noted.append(len(transport.calls))
             cases.add_note(node.store, case_id, "Bailiff left at 14:20")
 
     transport.before_send.append(type_a_note)
     try:
-        # The photos' own outbox entries go first: push them before the clock of interest.
         assert sync_once(node.store, transport).drained
     finally:
         transport.close()
-    pushes = [i for i, call in enumerate(transport.calls) if call == ("POST", "/sync/push")]
-    uploads = [
-        i for i, call in enumerate(transport.calls) if call[1].startswith(("/uploads", "/blobs"))
-    ]
-    assert noted and len(pushes) >= 2, transport.calls
-    # The note's push comes while photos are still waiting: not after the last one.
-    assert pushes[1] < uploads[-1], transport.calls
+    assert noted, transport.calls
+    calls = transport.calls
+    pushes = [i for i, call in enumerate(calls) if call == ("POST", "/sync/push")]
+    uploads = [i for i, call in enumerate(calls) if call[1].startswith(("/uploads", "/blobs"))]
+    # The note's push goes while photos are still waiting: not after the last one.
+    assert [i for i in pushes if noted[0] <= i < uploads[-1]], calls
     with hq.client() as http:
         office = hq.enroll_device(http, tenant)
         assert "Bailiff left at 14:20" in json.dumps(office.pull_all(), ensure_ascii=False)
+    node.close()
+
+
+def test_records_go_beside_the_first_photos_not_before_them(
+    hq: LiveHq, tenant: str, tmp_path: Path
+) -> None:
+    """The first push is sent while the first photos are in flight (HQ applies the records
+    while the bytes stream): the first upload request does not wait for the push's answer."""
+    node = make_node(hq, tmp_path, "laptop", tenant)
+    case_id, _shas = _photos(node, tmp_path, 3)
+    for i in range(600):  # more than one push batch of records
+        cases.add_note(node.store, case_id, f"observation {i}")
+    transport = Recording(make_transport(node.store))
+    try:
+        assert sync_once(node.store, transport).drained
+    finally:
+        transport.close()
+    first_upload = next(
+        i for i, c in enumerate(transport.calls) if c[1].startswith(("/uploads", "/blobs"))
+    )
+    first_push_answered = transport.answered_at(("POST", "/sync/push"))
+    assert first_upload < first_push_answered, transport.calls
     node.close()
 
 
