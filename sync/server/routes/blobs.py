@@ -202,9 +202,26 @@ async def _discard_body(request: Request) -> None:
 @router.put(
     "/blobs/{digest}",
     status_code=201,
+    response_class=Response,
     responses={
+        201: {
+            "model": BlobInfo,
+            "description": "stored, verified and recorded",
+            "headers": {UPLOAD_OFFSET: _OFFSET_HEADER},
+        },
         200: {"model": BlobInfo, "description": "the tenant already holds the blob"},
-        **error_responses(400, 401, 405, 409, 413, 422),
+        # 422 (invalid headers, or bytes that do not match the digest) is documented for every
+        # route by `sync.server.openapi`.
+        **error_responses(400, 401, 405, 409, 413),
+    },
+    # The body is read as a stream, so FastAPI cannot see it: declared here.
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
     },
 )
 async def put_blob(
@@ -222,10 +239,18 @@ async def put_blob(
     """
     try:
         if not settings.single_request_uploads:
-            raise ApiError(405, "method_not_allowed", "send the file with POST/PATCH /uploads")
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) != upload_length:
-            raise ApiError(400, "length_mismatch", "Content-Length differs from Upload-Length")
+            raise ApiError(
+                405,
+                "method_not_allowed",
+                "send the file with POST/PATCH /uploads",
+                headers={"Allow": "GET, HEAD"},
+            )
+        if upload_length > settings.max_chunk_bytes:
+            raise ApiError(
+                413, "upload_too_large", f"at most {settings.max_chunk_bytes} bytes in one request"
+            )
+        # A body longer than Upload-Length is refused while it streams (413 beyond_length), a
+        # shorter one keeps its bytes for a resumable upload (409 upload_incomplete).
         chunk = await run_in_threadpool(uploads.begin_whole, caller, digest, upload_length)
     except ApiError:
         await _discard_body(request)
