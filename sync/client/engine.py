@@ -201,26 +201,34 @@ def _attempt(
         on_progress(Progress(phase, detail, done, total, result.upload_bytes / elapsed))
 
     push_lock = threading.Lock()
+    push_again = threading.Event()
+
+    def push_outbox() -> None:
+        total = push.unsent_count(store)
+        if not total:
+            return
+        report("push", "", 0, total)
+        stats = push.push_all(store, transport, on_progress=lambda n: report("push", "", n, total))
+        result.pushed += stats.sent
+        result.conflicts += stats.conflicts
+        result.rejected += stats.rejected
 
     def push_now(wait: bool = True) -> None:
-        # One push at a time (the first one runs beside the uploads). `wait=False`: a push
-        # already running takes edits made meanwhile with it (it pushes batches until the
-        # outbox is empty), or the next photo to finish pushes them.
-        if not push_lock.acquire(blocking=wait):
-            return
-        try:
-            total = push.unsent_count(store)
-            if not total:
+        # One push at a time (the first one runs beside the uploads). With `wait=False` a call
+        # that finds a push running asks it to go round once more instead of waiting, so an
+        # edit made while that push was finishing is not left for after the last photo.
+        while True:
+            if not push_lock.acquire(blocking=wait):
+                push_again.set()
                 return
-            report("push", "", 0, total)
-            stats = push.push_all(
-                store, transport, on_progress=lambda n: report("push", "", n, total)
-            )
-            result.pushed += stats.sent
-            result.conflicts += stats.conflicts
-            result.rejected += stats.rejected
-        finally:
-            push_lock.release()
+            try:
+                push_again.clear()
+                push_outbox()
+            finally:
+                push_lock.release()
+            if not push_again.is_set():
+                return
+            wait = False
 
     for _round in range(rounds):
         blobs.enqueue_from_outbox(store)

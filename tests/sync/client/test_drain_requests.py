@@ -46,6 +46,7 @@ class Recording(Transport):
         self.answered: list[tuple[str, str]] = []
         self._answer_index: list[tuple[tuple[str, str], int]] = []  # (call, len(calls) then)
         self.before_send: list[Any] = []
+        self.pushed = threading.Event()  # a push has been answered
         self._calls_lock = threading.Lock()
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
@@ -54,6 +55,8 @@ class Recording(Transport):
         for hook in self.before_send:
             hook(method, path)
         response = super().request(method, path, **kwargs)
+        if (method, path) == ("POST", "/sync/push"):
+            self.pushed.set()
         with self._calls_lock:
             self.answered.append((method, path))
             self._answer_index.append(((method, path), len(self.calls)))
@@ -175,13 +178,15 @@ def test_a_note_typed_while_photos_upload_goes_before_the_remaining_photos(
     noted: list[int] = []  # index in transport.calls when the note was typed
 
     def type_a_note(method: str, path: str) -> None:
-        # While photos are being sent, and once the first push (the photos' own records, sent
-        # beside the first photos) has been answered, the responder adds a note.
-        if noted or not path.startswith(("/uploads", "/blobs")):
+        # When the second photo starts (ten still to go), once the first push (the photos' own
+        # records, sent beside the first photos) has been answered, the responder adds a note.
+        if noted or (method, path) not in (("POST", "/uploads"), ("PUT", path)):
             return
-        if transport.answered.count(("POST", "/sync/push")):
-            noted.append(len(transport.calls))
-            cases.add_note(node.store, case_id, "Bailiff left at 14:20")
+        if not path.startswith(("/uploads", "/blobs")) or len(transport.uploads()) < 2:
+            return
+        assert transport.pushed.wait(timeout=60)
+        noted.append(len(transport.calls))
+        cases.add_note(node.store, case_id, "Bailiff left at 14:20")
 
     transport.before_send.append(type_a_note)
     try:
