@@ -97,6 +97,18 @@ Blobs (content addressed, SHA-256, tus-like resumable upload, verified at the en
     stored bytes (the file was cut to 0 first, every byte hashed was written, then fsynced), so it
     is not read back; otherwise the stored file is re-hashed as before. A server that predates
     the header ignores it and answers 204: the device then calls ``complete``.
+    One request per photo (additive, optional): a server that offers it answers every
+    ``POST /v1/uploads`` with ``Upload-Single-Max: <bytes>`` (:data:`UPLOAD_SINGLE_MAX`). A
+    device may then send a whole file of at most that many bytes as ``PUT
+    /v1/blobs/sha256:<hex>`` with ``Upload-Length`` and the file as the body: the server creates
+    (or finds again) the upload exactly as ``POST /v1/uploads`` does, writes the body from offset
+    0 under the upload's lock and completes it with the ``Upload-Complete`` rules, all in that
+    request. 201 :class:`BlobInfo` (recorded from this request's own hashed bytes), 200 when the
+    tenant already held the blob (the body is read and dropped), 422 ``digest_mismatch`` (the
+    upload is ``failed``, nothing recorded), 409 when a resumable upload of the digest already
+    has bytes (``offset_mismatch``, ``upload_busy``): the device continues that one with
+    ``POST``/``PATCH``. A server without the header (older, or switched off) answers the PUT
+    405; the device then uses ``POST``/``PATCH`` only.
 
 Reference data and alerts
     ``GET /v1/reference?since=`` and ``GET /v1/alerts?since=`` page read-only items published by
@@ -152,6 +164,7 @@ UPLOAD_LENGTH = "Upload-Length"
 UPLOAD_OFFSET = "Upload-Offset"
 UPLOAD_CHECKSUM = "Upload-Checksum"
 UPLOAD_COMPLETE = "Upload-Complete"
+UPLOAD_SINGLE_MAX = "Upload-Single-Max"
 
 MUTABLE_ENTITIES = frozenset({"fair", "case", "party", "ip_right", "deadline"})
 APPEND_ONLY_ENTITIES = frozenset(

@@ -4,7 +4,9 @@ Upload (per blob): create (or find again: same ``Idempotency-Key``) the upload; 
 whether it already holds the blob (done, 0 bytes sent) and from which offset to send. PATCH
 chunks from *that* offset, each with its checksum; the last one carries ``Upload-Complete`` with
 the whole-file SHA-256 so HQ verifies and completes in the same request (a 5 MB photo is two
-round trips). Several blobs go in parallel (see ``sync.client.engine``). The chunk size adapts:
+round trips). A server that offers it (``Upload-Single-Max``, learnt from the first POST) takes a
+file that fits in one chunk as a single ``PUT /blobs/{digest}``: create, bytes and completion in
+one round trip, on the same state machine. Several blobs go in parallel (see ``sync.client.engine``). The chunk size adapts:
 large on a clean link, small right after a cut, so a flaky link re-sends little; what it learnt
 is kept per server in the data folder (``sync-chunks.json``). ``bytes_sent`` counts the bytes HQ
 answered for (a chunk cut mid-way is not counted: HQ keeps no part of it). The vault file is read only through ``fairdesk.evidence.vault``
@@ -42,6 +44,7 @@ from sync.protocol import (
     UPLOAD_COMPLETE,
     UPLOAD_LENGTH,
     UPLOAD_OFFSET,
+    UPLOAD_SINGLE_MAX,
     chunk_checksum,
 )
 
@@ -151,6 +154,15 @@ def sizer_for(store: Store) -> ChunkSizer:
         return sizer
 
 
+# Servers that offered one-request uploads (`Upload-Single-Max` on POST /uploads): base URL →
+# the largest file they take that way. Learnt per process from the first POST's answer.
+_SINGLE_MAX: dict[str, int] = {}
+# Blobs already tried as one request in this process (data folder, digest): a retry after a cut
+# goes through POST /uploads, which says "done" without resending when HQ finished it.
+_SINGLE_TRIED: set[tuple[str, str]] = set()
+_SINGLE_LOCK = threading.Lock()
+
+
 def enqueue_from_outbox(store: Store) -> int:
     """Queue every blob an outbox entry refers to (once); returns how many were added."""
     added = 0
@@ -256,12 +268,18 @@ class Uploader:
                 last_error=_("The file is missing on this computer."),
             )
             return False
+        if self._single_request_fits(entry):
+            whole = self._put_whole(vault, sha, size)
+            if whole is not None:
+                return whole
         for _round in range(3):
             # The answer says whether HQ already holds the blob (complete) and from which offset
             # to send: no blob HEAD and no offset HEAD needed (one round trip instead of three).
-            status, body = self.transport.json(
+            created = self.transport.request(
                 "POST", "/uploads", headers={IDEMPOTENCY_KEY: digest, UPLOAD_LENGTH: str(size)}
             )
+            self._learn_single_max(created.headers.get(UPLOAD_SINGLE_MAX))
+            status, body = created.status_code, Transport._json(created)
             if status not in (200, 201):
                 raise ServerError(
                     _("HQ refused the upload of a file ({status}: {error}).").format(
@@ -299,21 +317,80 @@ class Uploader:
                 continue
             if outcome == 422:
                 if vault.hash_blob(sha) != sha:
-                    _update(
-                        self.store,
-                        sha,
-                        state="failed",
-                        last_error=_(
-                            "The file on this computer no longer matches its fingerprint; it "
-                            'was not sent. Check it with "fairdesk verify".'
-                        ),
-                    )
+                    self._mark_damaged(sha)
                     return False
                 continue  # HQ lost or damaged bytes it had confirmed: it starts over from 0
             raise ServerError(
                 _("HQ refused the upload of a file ({status}).").format(status=outcome), outcome
             )
         raise ServerError(_("HQ could not store a file after several attempts."))
+
+    # -- one request per file (protocol: `PUT /v1/blobs/{digest}`) ------------------------------
+    def _learn_single_max(self, header: str | None) -> None:
+        with _SINGLE_LOCK:
+            if header is not None and header.isdigit():
+                _SINGLE_MAX[self.transport.base_url] = int(header)
+            else:  # not offered (an older server, or switched off)
+                _SINGLE_MAX.pop(self.transport.base_url, None)
+
+    def _single_request_fits(self, entry: QueuedBlob) -> bool:
+        """HQ offers it, nothing of this blob was sent yet, and the file is one chunk's worth.
+
+        The sizer's chunk size is what the link carries between cuts: on a flaky link the file
+        goes as resumable chunks instead, so a cut costs a chunk, not the file.
+        """
+        key = (str(self.store.data_dir), entry.sha256)
+        with _SINGLE_LOCK:
+            limit = _SINGLE_MAX.get(self.transport.base_url)
+            if limit is None or entry.offset or key in _SINGLE_TRIED:
+                return False
+            if entry.size > min(limit, self.sizer.size):
+                return False
+            _SINGLE_TRIED.add(key)
+            return True
+
+    def _put_whole(self, vault: Vault, sha: str, size: int) -> bool | None:
+        """Create, send and complete in one request. True: HQ holds the blob; False: the local
+        file is damaged (recorded); None: use the resumable upload (HQ declined or an older
+        server). Network errors propagate; the retry then goes through POST /uploads."""
+        with vault.open_original_for_read(sha) as handle:
+            data = handle.read(size + 1)
+        if len(data) != size:
+            return None  # the resumable path reports a file shorter or longer than recorded
+        try:
+            response = self.transport.request(
+                "PUT",
+                f"/blobs/sha256:{sha}",
+                data=data,
+                expect_json=False,
+                headers={UPLOAD_LENGTH: str(size), "Content-Type": "application/octet-stream"},
+            )
+        except Offline:
+            self.sizer.failed()
+            raise
+        status = response.status_code
+        response.close()
+        if status in (200, 201):
+            self.sizer.succeeded(size)
+            self._count(sha, size, size, done=True)
+            return True
+        if status in (404, 405):  # the server no longer offers it (e.g. downgraded)
+            self._learn_single_max(None)
+        if status == 422 and vault.hash_blob(sha) != sha:
+            self._mark_damaged(sha)
+            return False
+        return None  # 409 (a resumable upload has bytes), 422 (damaged on the way), …
+
+    def _mark_damaged(self, sha: str) -> None:
+        _update(
+            self.store,
+            sha,
+            state="failed",
+            last_error=_(
+                "The file on this computer no longer matches its fingerprint; it "
+                'was not sent. Check it with "fairdesk verify".'
+            ),
+        )
 
     def _hq_has(self, digest: str) -> bool:
         head = self.transport.request("HEAD", f"/blobs/{digest}", expect_json=False)

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     # An unfinished upload's length counts against the quota until this long after its last
     # activity (then it lapses; `fairdesk-hq uploads expire` removes its bytes).
     upload_reservation_hours: float = Field(default=24.0, gt=0)
+    # `PUT /v1/blobs/{digest}`: a whole file of at most `max_chunk_bytes` in one request (create,
+    # bytes and completion). Off: the server answers like one that predates it (405, no
+    # `Upload-Single-Max` header), e.g. behind a proxy that must see every upload as PATCHes.
+    single_request_uploads: bool = True
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -15,6 +15,7 @@ from sync.server.errors import ApiError, error_response
 
 # Room for headers-in-body framing is not needed: the cap applies to the body bytes alone.
 _UPLOAD_PATH = API_PREFIX + "/uploads/"
+_BLOB_PATH = API_PREFIX + "/blobs/"
 
 
 class BodyTooLarge(ApiError):
@@ -31,6 +32,8 @@ class HqMiddleware:
     def _limit(self, scope: Scope) -> int:
         if scope["method"] == "PATCH" and scope["path"].startswith(_UPLOAD_PATH):
             return self.max_chunk_bytes
+        if scope["method"] == "PUT" and scope["path"].startswith(_BLOB_PATH):
+            return self.max_chunk_bytes  # a whole file in one request (routes/blobs.py)
         return self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -103,6 +103,8 @@ def _settings_limits(path: str, method: str, operation: dict[str, Any], settings
         if method == "post" and path.endswith("/uploads") and name == UPLOAD_LENGTH.lower():
             # `maximum` is not the only bound: the tenant's free quota is checked too (413).
             schema["maximum"] = settings.max_upload_bytes
+        elif method == "put" and "/blobs/" in path and name == UPLOAD_LENGTH.lower():
+            schema["maximum"] = settings.max_chunk_bytes  # a whole file in one request
         elif path.endswith("/sync/pull") and name == "limit":
             schema["maximum"] = settings.max_pull_limit
 

@@ -346,6 +346,20 @@ class UploadService:
             raise not_found("upload is over; start a new one")
         return upload
 
+    # --- one request (PUT /blobs/{digest}) ----------------------------------------------------
+    def begin_whole(self, caller: Caller, key: str, length: int) -> Chunk | None:
+        """A whole file in one request: `create`, then `begin_chunk` at offset 0.
+
+        None when the tenant already holds the blob. Otherwise the caller streams the body into
+        the returned chunk and calls `finish_chunk(..., complete=key)`: the same steps, lock
+        and checks as POST + PATCH with `Upload-Complete`, so the blob is recorded only from
+        the bytes this request wrote and hashed.
+        """
+        _code, status = self.create(caller, key, length)
+        if status.complete:
+            return None
+        return self.begin_chunk(caller, status.upload_id, 0, length)
+
     # --- PATCH -----------------------------------------------------------------------------
     def begin_chunk(
         self, caller: Caller, upload_id: str, offset: int, declared: int | None

@@ -7,10 +7,16 @@ same run:
 
 - time to drain vs the same bytes sent as plain HTTP PUTs to a trivial server (target ≤ 1.25×);
   both go through the same byte-counting proxy in clean mode, so the extra hop is on both sides;
+- upload throughput: the photos alone (records pushed before the clock starts) through the app's
+  uploader vs plain PUTs of the same photos (target ≥ 0.9×);
 - bytes on the wire vs payload on a clean link (≤ 1.02×) and with five random cuts (≤ 1.1×);
 - the longest GUI-thread stall while the Qt sync worker drains the backlog (≤ 50 ms).
 
-Writes build/bench/sync.json. ``--small`` runs a tenth of the backlog (a quick check).
+Each ratio is the median of ``--runs N`` (default 3) alternating pairs (baseline, then ours, each
+pair in the same minute), so a burst of load from elsewhere hits one pair, not one side.
+Writes build/bench/sync.json. ``--small`` runs a tenth of the backlog (a quick check);
+``--compare-old`` adds, to each pair, a drain against a server without one-request uploads
+(POST + PATCH per photo, as before issue 16).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import sys
 import tempfile
 import threading
@@ -47,6 +54,11 @@ from tests.sync.faultproxy import FaultProxy, fault_proxy  # noqa: E402
 from tests.sync.hq_harness import live_hq  # noqa: E402
 
 SMALL = "--small" in sys.argv
+RUNS = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 3
+# Also drain against a server without one-request uploads (the protocol before issue 16), in
+# the same alternation: what that change bought, measured in the same minutes.
+COMPARE_OLD = "--compare-old" in sys.argv
+OLD_PROTOCOL = {"FAIRDESK_HQ_SINGLE_REQUEST_UPLOADS": "false"}
 MUTATIONS = 500 if SMALL else 5000
 PHOTOS = 30 if SMALL else 300
 PHOTO_BYTES = 5 * 1024 * 1024
@@ -148,25 +160,25 @@ class _Put(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def baseline_puts(template: Path, store: Store, tmp: Path) -> float:
+def baseline_puts(template: Path, store: Store, tmp: Path, *, records: bool = True) -> float:
     """The same bytes (photos, and the mutations as one JSON body) as plain PUTs.
 
     Sent through the same fault proxy as the drain, in clean mode (no faults): the drain pays
     the proxy's extra loopback hop (~14 % of the bytes' time here), so the baseline does too.
     """
-    folder = tmp / "put"
-    folder.mkdir()
+    folder = Path(tempfile.mkdtemp(prefix="put-", dir=tmp))
     _Put.folder = folder
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Put)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     with fault_proxy(f"http://127.0.0.1:{server.server_address[1]}") as proxy:
         try:
-            return _timed_puts(proxy.url, template, store)
+            return _timed_puts(proxy.url, template, store, records)
         finally:
             server.shutdown()
+            shutil.rmtree(folder, ignore_errors=True)
 
 
-def _timed_puts(url: str, template: Path, store: Store) -> float:
+def _timed_puts(url: str, template: Path, store: Store, with_records: bool) -> float:
     from fairdesk.evidence.vault import Vault
 
     vault = Vault(template)
@@ -176,7 +188,8 @@ def _timed_puts(url: str, template: Path, store: Store) -> float:
     client = requests.Session()
     client.trust_env = False
     start = time.perf_counter()
-    client.put(url + "/records", data=records).raise_for_status()
+    if with_records:
+        client.put(url + "/records", data=records).raise_for_status()
     for sha in shas:
         with vault.open_original_for_read(sha) as handle:
             client.put(url + f"/{sha}", data=handle).raise_for_status()
@@ -232,9 +245,14 @@ def gui_drain(store: Store) -> tuple[float, float]:
 
 
 def run(
-    name: str, template: Path, tmp: Path, proxy_setup: Any = None, gui: bool = False
+    name: str,
+    template: Path,
+    tmp: Path,
+    proxy_setup: Any = None,
+    gui: bool = False,
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    with live_hq(f"sqlite:///{tmp / name / 'hq.sqlite3'}", tmp / name / "hq") as hq:
+    with live_hq(f"sqlite:///{tmp / name / 'hq.sqlite3'}", tmp / name / "hq", env=env) as hq:
         hq.add_tenant("Bench")
         with fault_proxy(hq.base_url) as proxy:
             store = fresh_copy(template, tmp / name / "device")
@@ -268,6 +286,38 @@ def run(
             return result
 
 
+def upload_only(name: str, template: Path, tmp: Path) -> dict[str, Any]:
+    """The photos alone through the app's uploader (records pushed before the clock starts)."""
+    from sync.client import blobs, push
+    from sync.client.engine import SyncResult, _upload_all, make_transport
+
+    with live_hq(f"sqlite:///{tmp / name / 'hq.sqlite3'}", tmp / name / "hq") as hq:
+        hq.add_tenant("Bench")
+        with fault_proxy(hq.base_url) as proxy:
+            store = fresh_copy(template, tmp / name / "device")
+            enroll(store, proxy.url, hq.enroll_code("Bench"), "bench")
+            blobs.enqueue_from_outbox(store)
+            transport = make_transport(store)
+            try:
+                push.push_all(store, transport)
+                queue = blobs.pending(store)
+                uploader = blobs.Uploader(store, transport, blobs.sizer_for(store))
+                result = SyncResult(ok=False)
+                start_bytes = proxy.bytes_up
+                start = time.perf_counter()
+                _upload_all(uploader, queue, result, lambda: None)
+                seconds = time.perf_counter() - start
+                assert result.uploaded == len(queue), (result.uploaded, len(queue))
+                return {
+                    "seconds": round(seconds, 2),
+                    "wire_bytes": proxy.bytes_up - start_bytes,
+                    "blob_bytes": sum(entry.size for entry in queue),
+                }
+            finally:
+                transport.close()
+                store.close()
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -275,50 +325,76 @@ def main() -> int:
     print(f"backlog ready in {time.perf_counter() - t0:.1f}s", flush=True)
     tmp = Path(tempfile.mkdtemp(prefix="bench-sync-", dir=OUT))
     try:
-        clean = run("clean", template, tmp, gui=True)
-        print("clean", clean, flush=True)
-        ref = open_store(template, create=False)
-        try:
-            from sync.client.blobs import enqueue_from_outbox
+        check = fresh_copy(template, tmp / "put-copy")
+        from fairdesk.syncmodel import SyncAccount
+        from fairdesk.timeutil import utcnow
+        from sync.client.blobs import enqueue_from_outbox
 
-            check = fresh_copy(template, tmp / "put-copy")
-            from fairdesk.syncmodel import SyncAccount
-            from fairdesk.timeutil import utcnow
-
-            with check.write() as session:  # enqueue needs an account row; no server is used
-                session.add(
-                    SyncAccount(
-                        id=1, server_url="", device_id="", tenant_id="", enrolled_at=utcnow()
-                    )
-                )
-            enqueue_from_outbox(check)
-            put_seconds = baseline_puts(template, check, tmp)
-            check.close()
-        finally:
-            ref.close()
-        print("plain PUTs", put_seconds, flush=True)
+        with check.write() as session:  # enqueue needs an account row; no server is used
+            session.add(
+                SyncAccount(id=1, server_url="", device_id="", tenant_id="", enrolled_at=utcnow())
+            )
+        enqueue_from_outbox(check)
+        cleans: list[dict[str, Any]] = []
+        uploads: list[dict[str, Any]] = []
+        drain_ratios: list[float] = []
+        upload_ratios: list[float] = []
+        put_all: list[float] = []
+        put_photos: list[float] = []
+        olds: list[dict[str, Any]] = []
+        old_ratios: list[float] = []
+        for i in range(RUNS):
+            put_all.append(baseline_puts(template, check, tmp))
+            cleans.append(run(f"clean{i}", template, tmp, gui=True))
+            drain_ratios.append(cleans[-1]["seconds"] / put_all[-1])
+            print("plain PUTs", round(put_all[-1], 2), "drain", cleans[-1], flush=True)
+            if COMPARE_OLD:
+                olds.append(run(f"old{i}", template, tmp, gui=True, env=OLD_PROTOCOL))
+                old_ratios.append(olds[-1]["seconds"] / put_all[-1])
+                print("drain, old protocol", olds[-1], flush=True)
+                shutil.rmtree(tmp / f"old{i}", ignore_errors=True)
+            put_photos.append(baseline_puts(template, check, tmp, records=False))
+            uploads.append(upload_only(f"upload{i}", template, tmp))
+            upload_ratios.append(put_photos[-1] / uploads[-1]["seconds"])
+            print("plain photo PUTs", round(put_photos[-1], 2), "upload", uploads[-1], flush=True)
+            shutil.rmtree(tmp / f"clean{i}", ignore_errors=True)
+            shutil.rmtree(tmp / f"upload{i}", ignore_errors=True)
+        check.close()
 
         def five_cuts(proxy: FaultProxy, total: int) -> None:
             proxy.random_cuts(random.Random(5), 5, total // 2)  # all five fall inside the drain
 
         cut = run("cuts", template, tmp, proxy_setup=five_cuts)
         print("five cuts", cut, flush=True)
+        clean = cleans[0]
         report = {
             "mutations": MUTATIONS,
             "photos": PHOTOS,
             "photo_bytes": PHOTO_BYTES,
+            "runs": RUNS,
             "clean": clean,
-            "plain_put_seconds": round(put_seconds, 2),
-            "time_ratio_vs_plain_put": round(clean["seconds"] / put_seconds, 3),
+            "drain_seconds": [c["seconds"] for c in cleans],
+            "plain_put_seconds": [round(x, 2) for x in put_all],
+            "time_ratios_vs_plain_put": [round(x, 3) for x in drain_ratios],
+            "time_ratio_vs_plain_put": round(statistics.median(drain_ratios), 3),
             "target_time_ratio": 1.25,
-            "wire_over_payload_clean": clean["wire_over_payload"],
+            "upload_seconds": [u["seconds"] for u in uploads],
+            "plain_photo_put_seconds": [round(x, 2) for x in put_photos],
+            "upload_ratios_vs_plain_put": [round(x, 3) for x in upload_ratios],
+            "upload_ratio_vs_plain_put": round(statistics.median(upload_ratios), 3),
+            "target_upload_ratio": 0.9,
+            "wire_over_payload_clean": max(c["wire_over_payload"] for c in cleans),
             "target_wire_clean": 1.02,
             "five_cuts": cut,
             "wire_over_payload_five_cuts": cut["wire_over_payload"],
             "target_wire_cuts": 1.1,
-            "gui_longest_stall_ms": clean["gui_longest_stall_ms"],
+            "gui_longest_stall_ms": max(c["gui_longest_stall_ms"] for c in cleans),
             "target_gui_stall_ms": 50,
         }
+        if COMPARE_OLD:
+            report["old_protocol_drain_seconds"] = [o["seconds"] for o in olds]
+            report["old_protocol_time_ratios"] = [round(x, 3) for x in old_ratios]
+            report["old_protocol_time_ratio"] = round(statistics.median(old_ratios), 3)
         name = "sync-small.json" if SMALL else "sync.json"
         (OUT / name).write_text(json.dumps(report, indent=2))
         print(json.dumps(report, indent=2))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import logging
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from sync.protocol import (
     UPLOAD_COMPLETE,
     UPLOAD_LENGTH,
     UPLOAD_OFFSET,
+    UPLOAD_SINGLE_MAX,
     BlobInfo,
     ErrorBody,
     UploadStatus,
@@ -34,7 +36,7 @@ from sync.server.db import Database
 from sync.server.deps import Caller, CallerDep, DatabaseDep, SettingsDep, StoreDep
 from sync.server.errors import ApiError, error_responses, not_found
 from sync.server.models import BlobLink, Escalation, TenantBlob
-from sync.server.uploads import UploadService
+from sync.server.uploads import Chunk, UploadService
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["blobs"])
@@ -175,12 +177,103 @@ async def create_upload(
     response: Response,
     caller: CallerDep,
     uploads: ServiceDep,
+    settings: SettingsDep,
     idempotency_key: Annotated[str, Header(pattern=DIGEST_PATTERN, max_length=71)],
     upload_length: Annotated[int, Header(ge=0, le=MAX_WIRE_INT)],
 ) -> UploadStatus:
     status, body = await run_in_threadpool(uploads.create, caller, idempotency_key, upload_length)
     response.status_code = status
+    if settings.single_request_uploads:  # the device may send small files as one PUT
+        response.headers[UPLOAD_SINGLE_MAX] = str(settings.max_chunk_bytes)
     return body
+
+
+async def _discard_body(request: Request) -> None:
+    """Read and drop a body the answer does not need.
+
+    Answering before the body is read would make the server close the connection while the
+    device is still sending: the device would see a cut link, not the answer.
+    """
+    with contextlib.suppress(ClientDisconnect):
+        async for _piece in request.stream():
+            pass
+
+
+@router.put(
+    "/blobs/{digest}",
+    status_code=201,
+    response_class=Response,
+    responses={
+        201: {
+            "model": BlobInfo,
+            "description": "stored, verified and recorded",
+            "headers": {UPLOAD_OFFSET: _OFFSET_HEADER},
+        },
+        200: {"model": BlobInfo, "description": "the tenant already holds the blob"},
+        # 422 (invalid headers, or bytes that do not match the digest) is documented for every
+        # route by `sync.server.openapi`.
+        **error_responses(400, 401, 405, 409, 413),
+    },
+    # The body is read as a stream, so FastAPI cannot see it: declared here.
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    },
+)
+async def put_blob(
+    digest: Digest,
+    request: Request,
+    caller: CallerDep,
+    uploads: ServiceDep,
+    settings: SettingsDep,
+    upload_length: Annotated[int, Header(ge=0, le=MAX_WIRE_INT)],
+) -> Response:
+    """A whole file in one request: create, write and complete (protocol: one request per photo).
+
+    The same state machine as POST /uploads + PATCH with Upload-Complete (see
+    `UploadService.begin_whole`); a device falls back to those when this answers 405 or 409.
+    """
+    try:
+        if not settings.single_request_uploads:
+            raise ApiError(
+                405,
+                "method_not_allowed",
+                "send the file with POST/PATCH /uploads",
+                headers={"Allow": "GET, HEAD"},
+            )
+        if upload_length > settings.max_chunk_bytes:
+            raise ApiError(
+                413, "upload_too_large", f"at most {settings.max_chunk_bytes} bytes in one request"
+            )
+        # A body longer than Upload-Length is refused while it streams (413 beyond_length), a
+        # shorter one keeps its bytes for a resumable upload (409 upload_incomplete).
+        chunk = await run_in_threadpool(uploads.begin_whole, caller, digest, upload_length)
+    except ApiError:
+        await _discard_body(request)
+        raise
+    if chunk is None:
+        await _discard_body(request)
+        return Response(
+            status_code=200,
+            content=BlobInfo(digest=digest, size=upload_length).model_dump_json(),
+            media_type="application/json",
+        )
+    received = await _receive(request, uploads, chunk, None)
+    if received is None:
+        return Response(status_code=400)
+    result = await run_in_threadpool(uploads.finish_chunk, chunk, *received, digest)
+    if result.completed is None:  # a shorter body than announced: the bytes are kept
+        raise ApiError(409, "upload_incomplete", "send the remaining bytes", expected=result.offset)
+    return Response(
+        status_code=201,
+        content=result.completed.model_dump_json(),
+        media_type="application/json",
+        headers={UPLOAD_OFFSET: str(result.offset)},
+    )
 
 
 @router.head(
@@ -213,6 +306,42 @@ def _parse_checksum(value: str) -> bytes:
     if len(digest) != 32:
         raise ApiError(400, "bad_checksum_header", "use 'sha256 <base64 digest>'")
     return digest
+
+
+async def _receive(
+    request: Request, uploads: UploadService, chunk: Chunk, expected_digest: bytes | None
+) -> tuple[int, str] | None:
+    """Stream the body into the locked chunk: (bytes, their SHA-256); None if the client left.
+
+    `expected_digest` is the chunk's `Upload-Checksum` (None for a whole-file PUT, whose digest
+    is checked when it completes).
+    """
+    start, length = chunk.upload.offset, chunk.upload.length
+    received = 0
+    chunk_hash = hashlib.sha256()
+    # From offset 0 the chunk hash is also the whole-file hash the service checks.
+    try:
+        chunk.writer.start()
+        async for piece in request.stream():
+            received += len(piece)
+            if start + received > length:
+                raise ApiError(413, "beyond_length", "chunk goes past Upload-Length")
+            chunk_hash.update(piece)
+            chunk.writer.write(piece)
+        if expected_digest is not None and chunk_hash.digest() != expected_digest:
+            raise ApiError(CHUNK_CHECKSUM_STATUS, "chunk_checksum_mismatch", "chunk discarded")
+    except ClientDisconnect:
+        # Expected on hotel Wi-Fi: the partial chunk cannot be checked, so it is dropped and
+        # the device resumes from the acknowledged offset. One line, not a traceback.
+        uploads.abort_chunk(chunk)  # quick (truncate, close); not awaited, see below
+        log.info("upload %s: client went away mid-chunk at offset %d", chunk.upload.id, start)
+        return None
+    except BaseException:
+        # Synchronously: after a cancellation an await here would be cancelled too, and the
+        # upload would stay locked.
+        uploads.abort_chunk(chunk)
+        raise
+    return received, chunk_hash.hexdigest()
 
 
 @router.patch(
@@ -259,34 +388,10 @@ async def upload_chunk(
         upload_offset,
         int(declared) if declared is not None and declared.isdigit() else None,
     )
-    start, length = chunk.upload.offset, chunk.upload.length
-    received = 0
-    chunk_hash = hashlib.sha256()
-    # From offset 0 the chunk hash is also the whole-file hash the service checks.
-    try:
-        chunk.writer.start()
-        async for piece in request.stream():
-            received += len(piece)
-            if start + received > length:
-                raise ApiError(413, "beyond_length", "chunk goes past Upload-Length")
-            chunk_hash.update(piece)
-            chunk.writer.write(piece)
-        if chunk_hash.digest() != expected_digest:
-            raise ApiError(CHUNK_CHECKSUM_STATUS, "chunk_checksum_mismatch", "chunk discarded")
-    except ClientDisconnect:
-        # Expected on hotel Wi-Fi: the partial chunk cannot be checked, so it is dropped and
-        # the device resumes from the acknowledged offset. One line, not a traceback.
-        uploads.abort_chunk(chunk)  # quick (truncate, close); not awaited, see below
-        log.info("upload %s: client went away mid-chunk at offset %d", upload_id, start)
+    received = await _receive(request, uploads, chunk, expected_digest)
+    if received is None:
         return Response(status_code=400)
-    except BaseException:
-        # Synchronously: after a cancellation an await here would be cancelled too, and the
-        # upload would stay locked.
-        uploads.abort_chunk(chunk)
-        raise
-    result = await run_in_threadpool(
-        uploads.finish_chunk, chunk, received, chunk_hash.hexdigest(), upload_complete
-    )
+    result = await run_in_threadpool(uploads.finish_chunk, chunk, *received, upload_complete)
     headers = {UPLOAD_OFFSET: str(result.offset)}
     if result.completed is None:
         return Response(status_code=204, headers=headers)

@@ -32,6 +32,10 @@ DOCUMENTED_REJECTIONS: dict[str, dict[int, frozenset[str]]] = {
         422: frozenset({"idempotency_key_reused"}),
     },
     "POST /v1/uploads/{upload_id}/complete": {422: frozenset({"digest_mismatch"})},
+    "PUT /v1/blobs/{digest}": {
+        413: frozenset({"beyond_length", "quota_exceeded"}),
+        422: frozenset({"digest_mismatch", "idempotency_key_reused"}),
+    },
     "POST /v1/sync/push": {422: frozenset({"mutation_id_reused"})},
 }
 

@@ -77,9 +77,10 @@ def test_integer_bounds_are_exact_in_any_json(http: TestClient, admin: DeviceCli
 
 
 def test_405_allow_names_every_method_at_the_address(http: TestClient) -> None:
-    """`/v1/blobs/{digest}` has a HEAD and a GET route; Starlette named only the first."""
+    """`/v1/blobs/{digest}` has HEAD, GET and (issue 16) PUT routes; Starlette named only the
+    first."""
     for path, allowed in (
-        (f"/v1/blobs/{ZERO_DIGEST}", "GET, HEAD"),
+        (f"/v1/blobs/{ZERO_DIGEST}", "GET, HEAD, PUT"),
         ("/v1/uploads/some-upload", "HEAD, PATCH"),
         ("/v1/health", "GET"),
     ):
