@@ -7,9 +7,12 @@ request's headers must be complete within :data:`HEADER_TIMEOUT` seconds of the 
 opening (first request) or of its first byte (later requests on a keep-alive connection);
 otherwise the connection is closed (with a 408 if part of a request came).
 
-h11 turns headers over its buffer limit into a plain-text 400 (or a reset): here headers over
-:data:`MAX_HEADER_BYTES` get the server's own JSON 431 with the marker header, then the
-connection closes. The h11 buffer is set above that limit in ``fairdesk-hq serve``.
+uvicorn's parsers turn huge headers into a plain-text 400 or a reset (h11), or hold them in
+memory (httptools): here headers over :data:`MAX_HEADER_BYTES` get the server's own JSON 431
+with the marker header, then the connection closes. Where one request's headers begin and end
+comes from the httptools parser's callbacks (httptools is a server dependency; under h11 only
+a connection's first request is counted). The h11 buffer is set above the limit in
+``fairdesk-hq serve``.
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ class HqHTTPProtocol(NoDelayHTTPProtocol):
         self._in_headers = True
         self._header_bytes = 0
         self._tail = b""
+        self._requests = 0
+        self._chunk = b""
         self._header_timer: asyncio.TimerHandle | None = None
         self._arm_header_timer()
 
@@ -74,9 +79,8 @@ class HqHTTPProtocol(NoDelayHTTPProtocol):
         self.transport.close()
 
     def data_received(self, data: bytes) -> None:
+        self._chunk = data
         if self._in_headers:
-            if self._header_bytes == 0 and self._header_timer is None:
-                self._arm_header_timer()  # a later request on a kept-alive connection began
             seen = self._tail + data
             end = seen.find(_END_OF_HEADERS)
             if end >= 0:
@@ -103,13 +107,25 @@ class HqHTTPProtocol(NoDelayHTTPProtocol):
                 self._tail = seen[-(len(_END_OF_HEADERS) - 1) :]
         super().data_received(data)
 
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        # The next request's headers are counted from its first byte (keep-alive governs the
-        # idle time before it).
-        self._in_headers = True
-        self._header_bytes = 0
-        self._tail = b""
+    # The parser says where each request's headers begin and end. Counting restarted when the
+    # previous *response* completed, but by then the next request (sent as soon as the answer
+    # left, or pipelined) may already be partly read: its body was counted as headers → 431.
+
+    def on_message_begin(self) -> None:
+        if self._requests:  # a later request on a kept-alive connection: its own deadline
+            self._in_headers = True
+            self._header_bytes = 0
+            # This read was not scanned (the previous request's headers were done); if these
+            # headers end in the next read, "\r\n\r\n" may straddle the two.
+            self._tail = self._chunk[-(len(_END_OF_HEADERS) - 1) :]
+            self._arm_header_timer()
+        self._requests += 1
+        super().on_message_begin()
+
+    def on_headers_complete(self) -> None:
+        self._in_headers = False
+        self._cancel_header_timer()
+        super().on_headers_complete()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_header_timer()

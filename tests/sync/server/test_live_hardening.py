@@ -5,10 +5,11 @@ every answer is the server's own (marker header, JSON), never a 500 for bad inpu
 from __future__ import annotations
 
 import json
+import re
 import socket
 import uuid
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, suppress
 from pathlib import Path
 
 import httpx
@@ -193,3 +194,31 @@ def test_silent_slow_and_oversized_headers_are_cut_off(guarded: LiveHq) -> None:
             assert laptop.request("GET", "/v1/sync/pull").status_code == 200
         big_but_fine = laptop.request("GET", "/v1/sync/pull", headers={"X-Note": "b" * 8000})
         assert big_but_fine.status_code == 200
+
+
+def test_a_body_sent_right_behind_the_previous_request_is_never_taken_for_headers(
+    live_server: LiveHq,
+) -> None:
+    """Keep-alive with the next request already on its way (pipelined, or sent the instant the
+    previous answer left): its body was counted as headers once the previous response completed,
+    and a large upload got 431 `headers_too_large` (seen about once in ten drains)."""
+    hq = live_server
+    hq.add_tenant("Acme")
+    body = b"x" * 300_000  # several socket reads: some arrive after the first answer is done
+    request = (
+        b"POST /v1/devices/enroll HTTP/1.1\r\nHost: hq\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    with closing(_connect(hq)) as sock:
+        sock.sendall(b"GET /v1/health HTTP/1.1\r\nHost: hq\r\n\r\n" + request)
+        answers = b""
+        with suppress(ConnectionResetError):  # a server that closes early resets the rest
+            while len(re.findall(rb"HTTP/1\.1 \d{3} ", answers)) < 2 and (
+                chunk := sock.recv(65536)
+            ):
+                answers += chunk
+    statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", answers)
+    assert statuses[0] == b"200"
+    assert b"431" not in statuses, answers[:600]
+    assert len(statuses) == 2  # the second request was read as a request, whatever its answer
