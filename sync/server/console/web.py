@@ -21,6 +21,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from sync.server import situation
+from sync.server.console import labels
 from sync.server.console.i18n import LANGUAGES, resources_root, translate
 
 LANG_COOKIE = "fdhq_lang"
@@ -146,6 +147,7 @@ def render(
         lang=lang,
         languages=LANGUAGES,
         when=when,
+        label=labels.label,  # "open" → "Open", then translated by _
         # "respondent/ex_parte_order_served/DE" as the device words it, in the page's language.
         situation_words=lambda key: situation.describe(key, lang),
         hq_zone=hq_zone().key,

@@ -11,8 +11,9 @@ from sync.server.console.i18n import catalog
 
 ROOT = Path(__file__).resolve().parents[3]
 PLACEHOLDER = re.compile(r"\{[a-z_]*\}")
-# Values shown through _() that no call site spells out (roles and levels from the database).
-DYNAMIC = ("red", "yellow", "blue", "legal", "admin", "guidance", "responder")
+# Values shown through _() that no call site spells out (staff roles from the database; the
+# stored vocabularies go through `labels.label`, tested in test_console_labels.py).
+DYNAMIC = ("legal", "admin", "guidance", "responder")
 
 
 def _strings() -> set[str]:
