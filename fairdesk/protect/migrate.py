@@ -27,6 +27,7 @@ from pathlib import Path
 
 import sqlcipher3
 
+from fairdesk.evidence.vault import PARTIAL_DIR
 from fairdesk.fsutil import fsync_dir
 from fairdesk.i18n import _
 from fairdesk.protect import blobcrypt, keys, sqlcipher
@@ -213,6 +214,9 @@ def protect_existing_folder(
     for thumb in (data_dir / "thumbs").rglob("*"):
         if thumb.is_file() and not thumb.name.endswith(".enc"):
             thumb.unlink()  # disposable; remade encrypted on first use
+    for partial in (data_dir / PARTIAL_DIR).rglob("*"):
+        if partial.is_file():
+            partial.unlink()  # the plain first bytes of a file HQ holds; refetched sealed
     for old in sorted((data_dir / "backups").glob("*.sqlite3")):
         if _is_plain_db(old):
             temp = old.with_name(old.name + ".encrypting")

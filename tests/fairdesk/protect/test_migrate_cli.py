@@ -13,7 +13,7 @@ from PIL import Image
 
 from fairdesk import cases
 from fairdesk.evidence import service
-from fairdesk.evidence.vault import Vault
+from fairdesk.evidence.vault import PARTIAL_DIR, Vault
 from fairdesk.model import Direction, Trigger
 from fairdesk.protect import keys, migrate, travel
 from fairdesk.store import Store, open_store
@@ -44,6 +44,9 @@ def _plain_folder(data_dir: Path, tmp_path: Path) -> tuple[str, list[str]]:
 
 def test_migration_encrypts_everything_and_verifies(data_dir: Path, tmp_path: Path) -> None:
     case_id, shas = _plain_folder(data_dir, tmp_path)
+    # A download from HQ cut half-way in the plain folder: its first bytes, in plain.
+    (data_dir / PARTIAL_DIR).mkdir()
+    (data_dir / PARTIAL_DIR / f"{'ab' * 32}.part").write_bytes(CANARY_BYTES[:64])
     assert _hits(data_dir, [CANARY_BYTES])  # the test can see plaintext before...
     result = migrate.protect_existing_folder(data_dir, PASS, params=keys.TEST_KDF)
     assert result.items_verified == 2 and result.files_encrypted == 2
