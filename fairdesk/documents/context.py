@@ -26,6 +26,7 @@ from fairdesk.documents.placenames import fair_texts
 from fairdesk.documents.templates import FieldDef, TemplateInfo
 from fairdesk.errors import ValidationError
 from fairdesk.i18n import _, current_language
+from fairdesk.knowledge.riskmaps import country_name
 from fairdesk.model import Direction, PartyRole
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
@@ -348,7 +349,8 @@ def case_values(
         "today": fmt.date(now.astimezone(fmt.zone)),
         "fair_name": place.name,
         "fair_city": place.city,
-        "fair_country": fair.country if fair else "",
+        "fair_country": fair.country if fair else "",  # the ISO code, for the templates' tests
+        "fair_country_name": country_name(fair.country, language) if fair else "",
         "fair_venue": place.venue,
         "fair_time_zone": fmt.tz,
         "fair_dates": (

@@ -12,6 +12,7 @@ from fairdesk.documents import service
 from fairdesk.errors import ValidationError
 from fairdesk.knowledge import riskletter, riskmaps
 from fairdesk.knowledge.library import load_shipped
+from fairdesk.model import Direction, Trigger
 from fairdesk.store import Store
 from tests.fairdesk.knowledge.test_riskmaps_plan import YEAR_2020, _fill
 
@@ -65,3 +66,24 @@ def test_a_country_without_a_catalogue_fair_is_refused_with_a_sentence(demo_stor
     assert not [f for f in cases.list_fairs(demo_store) if f.country == "BR"]
     with pytest.raises(ValidationError, match="No fair in Brazil is in the catalogue"):
         riskletter.reminder_for_row(demo_store, m, row, load_shipped(), "en", SIGNER)
+
+
+def test_a_country_the_library_has_no_card_for_is_named_in_the_letters_language(
+    demo_store: Store,
+) -> None:
+    """The gap line named the fair's country by its ISO code ("FR") in Chinese and English."""
+    paris = next(f for f in cases.list_fairs(demo_store) if f.country == "FR")
+    case_id = cases.create_case(
+        demo_store,
+        cases.CaseInput("出展提醒", Direction.BY_US, Trigger.RISK_NOTICE, fair_id=paris.id),
+    )
+    zh = service.render_document(
+        demo_store, case_id, "risk_reminder", "zh", SIGNER, allow_blanks=True
+    )
+    en = service.render_document(
+        demo_store, case_id, "risk_reminder", "en", SIGNER, allow_blanks=True
+    )
+    zh_text, en_text = " ".join(_text(zh.data).split()), " ".join(_text(en.data).split())
+    assert "没有 法国 的展会程序资料" in zh_text or "没有法国的展会程序资料" in zh_text
+    assert "no data on fair procedures in France" in en_text
+    assert " FR " not in f" {zh_text} " and " FR:" not in en_text
