@@ -11,10 +11,9 @@ showed every tenant how much the others wrote.
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -95,7 +94,9 @@ def _wait_until_blocked_by(engine: Any, holder: Any, push: Future[httpx.Response
             watch.rollback()
             if waiting:
                 return
-            time.sleep(0.005)  # polling the event "a backend waits for us", not a timing guess
+            # PostgreSQL announces no lock wait, so look again; meanwhile wait on the push
+            # itself, which ends the loop the moment it finishes (a push that never blocked).
+            wait([push], timeout=0.01)
     raise AssertionError(f"the push finished without waiting: {push.result().text}")
 
 
