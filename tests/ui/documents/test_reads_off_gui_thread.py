@@ -62,8 +62,7 @@ def test_form_is_read_off_the_gui_thread_on_every_change(
 def test_preview_is_read_and_decrypted_off_the_gui_thread(
     qtbot: QtBot, demo_store: Store, real_threads: list[bool], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ui.documents  # noqa: F401 - registers the panel
-    from ui.extensions import CASE_PANELS
+    from ui.features import CASE_PANELS
 
     case_id = next(r.id for r in cases.list_cases(demo_store) if "Verfügung" in r.title)
     service.render_document(
