@@ -213,3 +213,22 @@ def test_a_broken_panel_says_so_in_its_tab_and_the_case_still_works(
     ]
     page.tabs.setCurrentIndex(titles.index("Notes"))  # the rest of the case still works
     assert page.new_note.isEnabled()
+
+
+def test_an_unexpected_failure_of_a_write_is_a_sentence_not_the_raw_error(
+    qtbot: QtBot, fair_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = _open(qtbot, fair_store, "Injunction: hydraulic pump")
+
+    def broken(*_args: object) -> None:
+        raise KeyError("internal_column_name")  # a bug, not a message for the user
+
+    monkeypatch.setattr(cases, "add_note", broken)
+    page.tabs.setCurrentIndex(_tab_titles(page).index("Notes"))
+    qtbot.keyClicks(page.new_note, "Bailiff left at 10:40")
+    qtbot.mouseClick(page.add_note_button, Qt.MouseButton.LeftButton)
+    assert page.note_error.text() == (
+        "Something went wrong (KeyError); nothing already saved was lost. The details are in "
+        "the log."
+    )
+    assert page.new_note.toPlainText() == "Bailiff left at 10:40"  # what was typed is kept

@@ -28,10 +28,9 @@ from PySide6.QtWidgets import (
 from fairdesk.documents import service, templates
 from fairdesk.documents.context import Prepared, ui_language
 from fairdesk.documents.templates import TemplateInfo
-from fairdesk.errors import FairDeskError
 from fairdesk.i18n import _
 from fairdesk.store import Store
-from ui.tasks import runner
+from ui.tasks import explain, runner
 from ui.theme import RED
 
 DOC_LANGUAGES = (("zh", "中文"), ("en", "English"), ("de", "Deutsch"))
@@ -167,11 +166,7 @@ class NewDocumentDialog(QDialog):
         if generation != self._generation:
             return  # an older choice of kind or language: its answer no longer matters
         self._clear_form()
-        self.status.setText(
-            str(exc)
-            if isinstance(exc, FairDeskError)
-            else _("The document could not be prepared: {error}").format(error=exc)
-        )
+        self.status.setText(explain(exc, _("The document could not be prepared.")))
 
     def _clear_form(self) -> None:
         while self.form.rowCount():
@@ -265,7 +260,5 @@ class NewDocumentDialog(QDialog):
                 if widget is not None:
                     widget.setStyleSheet(f"border: 2px solid {RED};")
             self.status.setText(str(exc))
-        elif isinstance(exc, FairDeskError):
-            self.status.setText(str(exc))
         else:
-            self.status.setText(_("The document could not be generated: {error}").format(error=exc))
+            self.status.setText(explain(exc, _("The document could not be generated.")))

@@ -46,7 +46,7 @@ from ui.pages.common import table_view
 from ui.pages.override_dialog import OverrideLevelDialog
 from ui.pages.party_editors import PartiesEditor, RightsEditor
 from ui.pages.situation_dialog import SituationDialog
-from ui.tasks import runner
+from ui.tasks import explain, runner
 from ui.theme import SPACING
 from ui.widgets.combo import EnumCombo
 from ui.widgets.countdown import CountdownLabel
@@ -497,7 +497,9 @@ class CaseDetailPage(QWidget):
                 done()
             self.reload()
 
-        runner().run(fn, *args, on_done=finished, on_error=lambda exc: error.show_error(str(exc)))
+        runner().run(
+            fn, *args, on_done=finished, on_error=lambda exc: error.show_error(explain(exc))
+        )
 
     def save_fields(self) -> None:
         assert isinstance(self.edit_title.field, QLineEdit)
