@@ -49,6 +49,9 @@ def test_form_is_read_off_the_gui_thread_on_every_change(
     from ui.documents.dialog import NewDocumentDialog
 
     monkeypatch.setattr(service, "check", _recording(service.check, real_threads))
+    opening: list[bool] = []
+    for name in ("kinds_for_case", "last_fields"):
+        monkeypatch.setattr(service, name, _recording(getattr(service, name), opening))
     case_id = next(r.id for r in cases.list_cases(demo_store) if "Verfügung" in r.title)
     dialog = NewDocumentDialog(demo_store, case_id)
     qtbot.addWidget(dialog)
@@ -57,6 +60,7 @@ def test_form_is_read_off_the_gui_thread_on_every_change(
     dialog.language.setCurrentIndex(dialog.language.findData("de"))
     qtbot.waitUntil(lambda: "complainant" in dialog.inputs and len(real_threads) >= 3)
     assert real_threads and not any(real_threads), real_threads
+    assert opening == [False, False]  # the fitting kinds and earlier values, when it opened
     label = dialog.form.labelForField(dialog.inputs["complainant"])
     assert label is not None and dialog.render_button.isEnabled()
 
