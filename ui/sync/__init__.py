@@ -52,7 +52,7 @@ def start_with_window(window: QMainWindow, store: Store) -> None:
         layout = getattr(window, "status_layout", None)
         if layout is not None:
             message = QLabel(unavailable_text(exc))
-            message.setObjectName("error")
+            message.setObjectName("fieldError")  # the red of every error sentence
             layout.addWidget(message)
             message.show()
 
