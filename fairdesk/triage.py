@@ -44,7 +44,7 @@ RULE_TEXT: dict[str, str] = {
 @dataclass(frozen=True)
 class Assessment:
     level: Level
-    rule: str  # R1..R5, see RULE_TEXT
+    rule: str  # R1..R6, see RULE_TEXT
 
 
 def assess(

@@ -3,15 +3,16 @@
 Order matters: the Qt application and the bundled font first (so even the error dialog shows
 Chinese), then the language, then the data folder. A folder that cannot be used safely
 (read-only, full, newer schema, damaged) gives a dialog in words and a non-zero exit; nothing
-is created in its place. Feature packages are imported if present so their panels register.
+is created in its place. Every part of the app (evidence, documents, knowledge, sync,
+security) always ships and is imported plainly through the main window (``ui.features``); an
+installation missing one of them gets a dialog saying so at start, not a window with a tab
+silently missing.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import importlib
-import importlib.util
 import logging
 import os
 import sys
@@ -40,15 +41,21 @@ from fairdesk.store import Store, open_store
 from ui import settings, startup
 from ui.clock import clock
 from ui.fonts import apply_app_font
-from ui.main_window import MainWindow
 from ui.qt_events import bridge
 from ui.tasks import runner
+
+_broken_install: ImportError | None = None
+try:
+    # The window and, through ui.features and ui.sync, every part it lists. Caught so that a
+    # damaged installation is told in a dialog (main), which needs the Qt application first.
+    from ui.main_window import MainWindow
+except ImportError as exc:
+    _broken_install = exc
 
 if _gc_was_enabled:
     gc.enable()
 
 log = logging.getLogger(__name__)
-FEATURE_PACKAGES = ("ui.evidence", "ui.documents", "ui.sync", "ui.knowledge", "ui.protect")
 LEVEL_REFRESH_MS = 60_000
 # The first level refresh waits this long after the window is shown. Levels are already stored
 # (every edit re-levels its case), so only cases whose deadline came within 24 h while the app
@@ -57,6 +64,7 @@ LEVEL_REFRESH_MS = 60_000
 # reference library and held the single writer/GIL while Today and Cases were being read.
 FIRST_LEVEL_REFRESH_MS = 2_000
 EXIT_STORE_ERROR = 2
+EXIT_BROKEN_INSTALL = 3
 
 
 def _refresh_levels(store: Store, *, full: bool) -> int:
@@ -104,20 +112,6 @@ def apply_language(app: QApplication, language: str) -> None:
     QLocale.setDefault(QLocale(language))
 
 
-def load_feature_packages() -> list[str]:
-    """Import the optional feature UIs that are installed; returns the ones loaded."""
-    loaded = []
-    for name in FEATURE_PACKAGES:
-        try:
-            if importlib.util.find_spec(name) is None:
-                continue
-            importlib.import_module(name)
-            loaded.append(name)
-        except Exception:  # a broken feature must not keep the responder out of their cases
-            log.exception("feature package %s failed to load", name)
-    return loaded
-
-
 def create_application(argv: Sequence[str] = ()) -> QApplication:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(["fairdesk", *argv])
@@ -126,6 +120,18 @@ def create_application(argv: Sequence[str] = ()) -> QApplication:
     app.setWindowIcon(QIcon(str(resource_path("icons", "fairdesk.svg"))))
     apply_app_font(app)
     return app
+
+
+def broken_install_dialog(error: ImportError) -> None:
+    box = QMessageBox(
+        QMessageBox.Icon.Critical,
+        _("FairDesk is not installed completely"),
+        _(
+            "Part of FairDesk is missing from this computer ({error}). Reinstall FairDesk; your "
+            "data folder was not opened and nothing in it was changed."
+        ).format(error=error),
+    )
+    box.exec()
 
 
 def store_error_dialog(message: str) -> None:
@@ -228,6 +234,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     app = create_application()
     apply_language(app, choose_language(args.lang))
+    if _broken_install is not None:
+        log.error("the app is incomplete", exc_info=_broken_install)
+        broken_install_dialog(_broken_install)
+        return EXIT_BROKEN_INSTALL
     data_dir = resolve_data_dir(args.data_dir)
     asked_first_run = firstrun.needs_first_run(data_dir) and firstrun.preset() is None
     if not startup.prepare(app, data_dir):  # crash reports, first-start question, smoke exit
@@ -247,7 +257,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         store_error_dialog(str(exc))
         return EXIT_STORE_ERROR
     settings.LAST_DATA_DIR.set(str(store.data_dir))
-    load_feature_packages()
     controller = Application(app, store)
     controller.start()
     if store.data_key is not None:

@@ -23,10 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from fairdesk import firstrun
-from fairdesk.errors import FairDeskError
 from fairdesk.i18n import _
 from fairdesk.resources import resource_path
-from ui.tasks import runner
+from ui.tasks import explain, runner
 from ui.theme import RED
 
 
@@ -130,12 +129,7 @@ class FirstRunDialog(QDialog):
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:
-        # FairDeskError messages are complete sentences; anything else gets a frame around it.
-        text = (
-            str(exc)
-            if isinstance(exc, FairDeskError)
-            else _("The data folder could not be prepared ({error}).").format(error=exc)
-        )
+        text = explain(exc, _("The data folder could not be prepared."))
         self._set_busy(False, text)
         self.status.setStyleSheet(f"color: {RED};")
 

@@ -1,6 +1,6 @@
 """A placeholder that builds its real widget the first time it is shown.
 
-Feature pages and case panels are created through factories (``ui.extensions``); building them
+Feature pages and case panels are created through factories (``ui.features``); building them
 all while the main window opens imported every feature's modules (sync alone: requests and
 pydantic, ~1.4 s) before the user saw anything. The main window and the case page put a
 ``LazyWidget`` in their stack / tab widget instead and call :meth:`LazyWidget.ensure` when it
@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from fairdesk.i18n import _
+from ui.tasks import explain
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +57,23 @@ class LazyWidget(QWidget):
         return self.content
 
 
+def _incomplete(exc: Exception) -> str:
+    return _(
+        "This installation of FairDesk is incomplete ({error}); reinstall it. Your cases and "
+        "evidence are not affected."
+    ).format(error=exc)
+
+
 def page_failure(exc: Exception) -> str:
-    return _("This page could not be shown: {error}").format(error=exc)
+    if isinstance(exc, ImportError):  # a module or a library it needs is missing
+        return _incomplete(exc)
+    return _("This page could not be shown: {error}").format(error=explain(exc))
 
 
 def panel_failure(exc: Exception) -> str:
-    return _("This panel could not be shown: {error}").format(error=exc)
+    if isinstance(exc, ImportError):
+        return _incomplete(exc)
+    return _("This panel could not be shown: {error}").format(error=explain(exc))
 
 
 def ensure_built(widget: QWidget | None) -> None:

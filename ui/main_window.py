@@ -1,7 +1,7 @@
 """The main window: navigation on the left, pages on the right, menus with shortcuts, a status
 bar with a slot (``status_area``) where other parts of the app (sync) add their indicators.
 
-Pages: Today, Cases, the pages registered in ``ui.extensions.PAGES``, Settings; the case page
+Pages: Today, Cases, the feature pages listed in ``ui.features.PAGES``, Settings; the case page
 opens from any list. Core change events arrive through ``ui.qt_events`` on the GUI thread.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
@@ -29,7 +28,7 @@ from fairdesk import __version__
 from fairdesk.events import Change
 from fairdesk.i18n import _
 from fairdesk.store import Store
-from ui import extensions
+from ui import features, sync
 from ui.lazy import LazyWidget, ensure_built, page_failure
 from ui.pages.cases import CasesPage
 from ui.pages.settings import SettingsPage
@@ -44,7 +43,6 @@ if TYPE_CHECKING:
     from ui.pages.fairs_dialog import FairsDialog
     from ui.pages.new_emergency import NewEmergencyDialog
 
-log = logging.getLogger(__name__)
 DEFAULT_SIZE = QSize(1280, 800)
 MINIMUM_SIZE = QSize(960, 620)
 
@@ -103,7 +101,7 @@ class MainWindow(QMainWindow):
             ("today", _("Today"), self.today),
             ("cases", _("Cases"), self.cases),
         ]
-        for page in extensions.PAGES:
+        for page in features.PAGES:
             # Built when first opened: creating every feature page here imported all their
             # libraries before the window appeared (seconds on a slow laptop).
             lazy = LazyWidget(functools.partial(page.factory, store), page_failure)
@@ -134,11 +132,7 @@ class MainWindow(QMainWindow):
         self._reload_timer.timeout.connect(self.refresh_lists)
         bridge().changed.connect(self._core_changed)
         self.navigation.setCurrentRow(0)
-        for key, hook in extensions.WINDOW_HOOKS.items():
-            try:
-                hook(self, store)
-            except Exception:  # a broken feature must not stop the app from starting
-                log.exception("window hook %s failed", key)
+        sync.start_with_window(self, store)  # the indicator and worker, after the first paint
 
     # -- building ---------------------------------------------------------------------------
 

@@ -163,20 +163,30 @@ def _name(fn: Callable[..., Any]) -> str:
     return getattr(fn, "__qualname__", None) or repr(fn)
 
 
-def explain(exc: BaseException) -> str:
+def explain(exc: BaseException, not_done: str = "") -> str:
     """The sentence a responder sees for a failed task: a FairDeskError's own words, a file
     system refusal with its reason, and for anything else a promise that nothing saved was lost
-    (the traceback is in the log; see :meth:`TaskRunner.run`)."""
+    (the traceback is in the log; see :meth:`TaskRunner.run`). Every handler in ``ui`` shows
+    failures through this one function, never a raw ``str(exc)`` of an unexpected error.
+
+    ``not_done`` says what did not happen ("The case was not saved."); it leads the sentence
+    unless the error is a FairDeskError, whose words already say it.
+    """
     if isinstance(exc, FairDeskError):
         return str(exc)
     if isinstance(exc, OSError):
-        return _(
+        reason = _(
             "The computer refused the operation ({error}); nothing already saved was lost."
         ).format(error=exc.strerror or exc.__class__.__name__)
-    return _(
-        "Something went wrong ({error}); nothing already saved was lost. The details are in "
-        "the log."
-    ).format(error=exc.__class__.__name__)
+    else:
+        reason = _(
+            "Something went wrong ({error}); nothing already saved was lost. The details are in "
+            "the log."
+        ).format(error=exc.__class__.__name__)
+    if not not_done:
+        return reason
+    # Chinese runs sentences together after 。; English needs the space.
+    return not_done + ("" if not_done.endswith("。") else " ") + reason
 
 
 def _deliver(callback: Callable[[T], None], value: T) -> None:

@@ -3,7 +3,9 @@
 Each group of subcommands lives in its own module with a ``register(subparsers)`` function.
 The core never imports ``ui`` or ``sync``: the packages that sit above it plug in through
 entry points declared in pyproject.toml — group ``fairdesk.cli`` adds subcommands (device
-sync), group ``fairdesk.gui`` names the window to open when no subcommand is given.
+sync), group ``fairdesk.gui`` names the window to open when no subcommand is given. These two
+are the only plug-in points left (issue 17): every other part always ships and is imported
+plainly.
 """
 
 from __future__ import annotations
@@ -56,7 +58,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(args_list)
     common.apply_language(args)
     if not getattr(args, "command", None):
-        windows = _plugged_in("fairdesk.gui")  # loaded only here: scripting never loads Qt
+        try:
+            windows = _plugged_in("fairdesk.gui")  # loaded only here: scripting never loads Qt
+        except ImportError as exc:  # a damaged install (Qt or a part of the app missing)
+            print(
+                _(
+                    "fairdesk: the window cannot be opened: this installation is incomplete "
+                    "({error}). Reinstall FairDesk; the commands (fairdesk --help) still work."
+                ).format(error=exc),
+                file=sys.stderr,
+            )
+            return 1
         if not windows:
             parser.print_help()
             return 2

@@ -43,6 +43,9 @@ from fairdesk.timeutil import format_local, parse_instant, utcnow
 
 # Keys for `case show --json` added by the packages above the core (device sync's conflicts),
 # which plug in through the `fairdesk.cli` entry point; each gets the store and the case id.
+# This stays a registry although sync always ships: the core must not import `sync` (the
+# import-linter contract "The domain core knows nothing of the UI, sync or Qt"), so sync adds
+# its section from above (sync/client/cli.py) when the `fairdesk.cli` entry point loads it.
 SHOW_EXTENSIONS: dict[str, Any] = {}
 
 

@@ -2,13 +2,12 @@
 
 The evidence engine (``fairdesk.evidence``) owns items, originals and the custody log; this
 module adapts its records to a small frozen view so that the document code does not depend
-on every column of theirs, and so that documents still render (without evidence) on a
-build where the evidence engine is absent.
+on every column of theirs. The engine always ships: it is imported plainly (a broken install
+fails loudly instead of rendering documents that silently leave the evidence out).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from fairdesk.evidence import service, timestamps
 from fairdesk.store import Store
 
 log = logging.getLogger(__name__)
@@ -50,16 +50,8 @@ class EvidenceView:
     opener: Callable[[], BinaryIO] | None = field(default=None, compare=False)
 
 
-def _service() -> Any | None:
-    try:
-        return importlib.import_module("fairdesk.evidence.service")
-    except ImportError:
-        return None
-
-
 def _view(
     store: Store,
-    service: Any,
     item: Any,
     custody: dict[str, list[tuple[str, str, str]]],
     stamps: dict[str, tuple[datetime, str]],
@@ -102,16 +94,11 @@ def _view(
     )
 
 
-def _custody_by_item(
-    store: Store, service: Any, case_id: str
-) -> dict[str, list[tuple[str, str, str]]]:
+def _custody_by_item(store: Store, case_id: str) -> dict[str, list[tuple[str, str, str]]]:
     """Custody entries of the case grouped by item id and by SHA-256: (time, action, actor)."""
-    reader = getattr(service, "custody_log", None)
     out: dict[str, list[tuple[str, str, str]]] = {}
-    if reader is None:
-        return out
     try:
-        rows = reader(store, case_id)
+        rows = service.custody_log(store, case_id)
     except Exception:  # the log is shown where readable; the document does not depend on it
         log.warning("custody log of case %s not readable", case_id, exc_info=True)
         return out
@@ -127,34 +114,26 @@ def _custody_by_item(
     return out
 
 
-def evidence_available() -> bool:
-    return _service() is not None
-
-
 def list_evidence(
     store: Store, case_id: str, ids: Sequence[str] | None = None
 ) -> list[EvidenceView]:
     """The case's visible evidence items (optionally only ``ids``, in that order)."""
-    service = _service()
-    if service is None:
-        return []
     if ids is not None:
         items = list(service.list_items(store, case_id, service.ItemFilter(include_hidden=True)))
         by_id = {str(getattr(i, "id", "")): i for i in items}
         items = [by_id[i] for i in ids if i in by_id]
     else:
         items = list(service.list_items(store, case_id))
-    custody = _custody_by_item(store, service, case_id)
+    custody = _custody_by_item(store, case_id)
     stamps = _timestamps(store, [str(getattr(i, "id", "")) for i in items])
-    return [_view(store, service, item, custody, stamps) for item in items]
+    return [_view(store, item, custody, stamps) for item in items]
 
 
 def _timestamps(store: Store, item_ids: list[str]) -> dict[str, tuple[datetime, str]]:
     """Each item's earliest covering RFC 3161 token (time, TSA), where one exists."""
     try:
-        module = importlib.import_module("fairdesk.evidence.timestamps")
         with store.read() as session:
-            covers = module.coverage(session, item_ids)
+            covers = timestamps.coverage(session, item_ids)
     except Exception:  # the line is left out where unreadable; the document does not depend on it
         log.warning("timestamps not readable", exc_info=True)
         return {}

@@ -6,7 +6,7 @@ Every figure is a ratio against a baseline measured in the same run on the same 
   first screen; every id of the list follows, reported as ``startup_app_all_case_ids_s``) on 10,000 cases
   (and again on 100,000, target <= 2x), vs a bare PySide6 window with one QTableView of 10,000 rows; separate subprocesses,
   median of several alternating runs (target <= 1.5x); measured for the whole app and for the
-  case workspace alone (``ui.app.FEATURE_PACKAGES`` emptied), to show what each part costs;
+  case workspace alone (``ui.features`` lists emptied, sync not started), to show what each part costs;
 * search as you type over 100,000 cases (and 10,000, ``*_10k``): per keystroke, the query the Cases table runs
   (``ui.models.cases.load_ids_and_first_rows``: ids in display order plus the first screen
   of rows) vs the raw FTS5 ``MATCH`` on the same database (target <= 1.5x); and the longest
@@ -333,8 +333,10 @@ def all_ids(window):
     app.quit()
 
 QTimer.singleShot(0, poll)
-if sys.argv[2:] == ["core"]:  # the case workspace alone, without the feature packages
-    ui_app.FEATURE_PACKAGES = ()
+if sys.argv[2:] == ["core"]:  # the case workspace alone, without the feature parts
+    import ui.features, ui.sync
+    ui.features.PAGES = ui.features.CASE_PANELS = ()
+    ui.sync.start_with_window = lambda window, store: None
 sys.exit(ui_app.main(["--data-dir", sys.argv[1]]))
 """
 

@@ -147,3 +147,38 @@ def test_chinese_messages(demo_dir: Path) -> None:
     result = fairdesk("--lang", "zh_CN", "case", "show", "nope", data_dir=demo_dir, ok=False)
     assert "Traceback" not in result.stderr
     assert any("\u4e00" <= ch <= "\u9fff" for ch in result.stderr)
+
+
+def test_no_window_on_a_damaged_install_is_one_sentence_and_the_commands_still_work(
+    tmp_path: Path,
+) -> None:
+    # `fairdesk` with no command where Qt is missing (PySide6 cannot be imported).
+    child = (
+        "import sys; sys.modules['PySide6'] = None\n"
+        "from fairdesk.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    data = tmp_path / "data"
+    done = subprocess.run(
+        [sys.executable, "-c", child, "--data-dir", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith(
+        "fairdesk: the window cannot be opened: this installation is incomplete ("
+    )
+    assert "PySide6" in done.stderr and "fairdesk --help" in done.stderr
+    assert not data.exists()
+    helped = subprocess.run(
+        [sys.executable, "-c", child, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert helped.returncode == 0, helped.stderr
+    assert "case" in helped.stdout and "evidence" in helped.stdout

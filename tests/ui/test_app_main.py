@@ -53,3 +53,40 @@ def test_main_opens_the_window_and_remembers_the_folder(tmp_path: Path) -> None:
     # The child wrote the setting to the same isolated config folder this test process reads.
     assert settings.LAST_DATA_DIR.get() == str(data.resolve())
     assert (data / "fairdesk.sqlite3").exists()
+
+
+# A damaged installation: one part of the app (here sync) cannot be imported. The dialog's
+# text is printed instead of waiting for a click.
+_BROKEN_CHILD = """
+import sys
+sys.modules["ui.sync"] = None  # what a missing package looks like to the import system
+from PySide6.QtWidgets import QMessageBox
+
+def show(box):
+    print("DIALOG", box.windowTitle(), "|", box.text(), flush=True)
+    return 0
+
+QMessageBox.exec = show
+from ui import app as ui_app
+sys.exit(ui_app.main(["--data-dir", sys.argv[1]]))
+"""
+
+
+def test_a_missing_part_is_said_at_start_and_the_folder_is_not_touched(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = dict(os.environ, FAIRDESK_FIRST_RUN="empty", QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run(
+        [sys.executable, "-c", _BROKEN_CHILD, str(data)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 3, done.stderr  # ui.app.EXIT_BROKEN_INSTALL
+    dialogs = [line for line in done.stdout.splitlines() if line.startswith("DIALOG ")]
+    assert len(dialogs) == 1, done.stdout
+    assert dialogs[0].startswith("DIALOG FairDesk is not installed completely | ")
+    assert "ui.sync" in dialogs[0] and "Reinstall FairDesk" in dialogs[0]
+    assert "nothing in it was changed" in dialogs[0]
+    assert not data.exists()  # no folder created, no window with a tab silently missing

@@ -1,10 +1,13 @@
 """Case page: header with level and rule, add note and deadline, mark done, override the
-level (refused without a reason), edit fields; checks both the screen and the store."""
+level (refused without a reason), edit fields, the feature tabs (the real Evidence and
+Documents panels, built when first opened; a broken one says so in its tab); checks both the
+screen and the store."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
 from datetime import timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,22 +17,16 @@ from pytestqt.qtbot import QtBot
 
 from fairdesk import cases
 from fairdesk.cases import CaseFilter
+from fairdesk.evidence import service as evidence_service
 from fairdesk.model import DeadlineRule, Level, Status
 from fairdesk.store import Store
+from tests.fairdesk.evidence.helpers import photo
 from tests.ui.conftest import NOW
-from ui.extensions import CASE_PANELS, CasePanel, register_case_panel
+from ui.documents.panel import DocumentsPanel
+from ui.evidence.panel import EvidencePanel
 from ui.lazy import LazyWidget
 from ui.pages.case_detail import CaseDetailPage
 from ui.widgets.deadline_editor import to_qdatetime
-
-
-@pytest.fixture(autouse=True)
-def _no_feature_panels() -> Iterator[None]:
-    """Feature packages imported by other tests register panels; start from none here."""
-    saved = list(CASE_PANELS)
-    CASE_PANELS.clear()
-    yield
-    CASE_PANELS[:] = saved
 
 
 def _open(qtbot: QtBot, store: Store, title: str) -> CaseDetailPage:
@@ -55,7 +52,10 @@ def test_header_shows_level_rule_and_place(qtbot: QtBot, fair_store: Store) -> N
     assert page.next_due.text() == "in 2h 00m"
     assert page.parties_model.rowCount() == 1
     assert page.rights_model.data(page.rights_model.index(0, 1)) == "EP 3 000 001"
-    assert _tab_titles(page)[-2:] == ["Evidence", "Documents"]  # placeholders
+    assert _tab_titles(page) == [
+        *("Details", "Parties", "Rights", "Deadlines", "Notes", "Timeline"),
+        *("Guidance", "Evidence", "Documents", "Conflicts"),
+    ]
 
 
 def test_add_note_appends_and_stores(qtbot: QtBot, fair_store: Store) -> None:
@@ -156,33 +156,79 @@ def test_edit_fields_validates_and_saves(qtbot: QtBot, fair_store: Store) -> Non
     assert page.title.text() == "Warning letter: LED work lamp WL-9"
 
 
-def test_registered_panel_replaces_placeholder(qtbot: QtBot, fair_store: Store) -> None:
-    register_case_panel(
-        CasePanel(
-            "evidence",
-            lambda: "Evidence (3)",
-            lambda store, case_id: QLabel(f"photos of {case_id}"),
-        )
+def test_evidence_and_documents_tabs_are_the_real_panels(
+    qtbot: QtBot, fair_store: Store, tmp_path: Path
+) -> None:
+    case_id = next(
+        r.id
+        for r in cases.list_cases(fair_store, CaseFilter())
+        if r.title == "Injunction: hydraulic pump"
     )
+    photos = [photo(tmp_path / f"IMG_{i}.JPG", (320, 240), seed=i) for i in range(2)]
+    evidence_service.import_files(fair_store, case_id, photos)
     page = _open(qtbot, fair_store, "Injunction: hydraulic pump")
     titles = _tab_titles(page)
-    assert "Evidence (3)" in titles and "Evidence" not in titles and "Documents" in titles
-    placeholder = page.tabs.widget(titles.index("Evidence (3)"))
-    assert isinstance(placeholder, LazyWidget) and not placeholder.built  # built when first shown
-    page.tabs.setCurrentIndex(titles.index("Evidence (3)"))
-    widget = placeholder.content
-    assert isinstance(widget, QLabel) and widget.text() == f"photos of {page.case_id}"
+    evidence_tab = page.tabs.widget(titles.index("Evidence"))
+    documents_tab = page.tabs.widget(titles.index("Documents"))
+    # Built the first time the user opens them, not with the page.
+    assert isinstance(evidence_tab, LazyWidget) and not evidence_tab.built
+    assert isinstance(documents_tab, LazyWidget) and not documents_tab.built
+
+    page.tabs.setCurrentIndex(titles.index("Evidence"))
+    evidence = evidence_tab.content
+    assert isinstance(evidence, EvidencePanel) and evidence.case_id == case_id
+    qtbot.waitUntil(lambda: evidence.count_label.text() == "2 of 2 items")
+    qtbot.waitUntil(evidence.import_files_button.isVisible)  # shown, not only built
+
+    page.tabs.setCurrentIndex(titles.index("Documents"))
+    documents = documents_tab.content
+    assert isinstance(documents, DocumentsPanel) and documents.case_id == case_id
+    qtbot.waitUntil(documents.new_button.isVisible)
+    assert documents.table.rowCount() == 0  # none rendered yet for this case
+    assert documents.new_button.isEnabled() and documents.new_button.text() == "New document…"
 
 
-def test_failing_panel_shows_its_error_in_its_tab(qtbot: QtBot, fair_store: Store) -> None:
+def test_a_broken_panel_says_so_in_its_tab_and_the_case_still_works(
+    qtbot: QtBot, fair_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A damaged installation: the documents panel's module is missing.
+    monkeypatch.setitem(sys.modules, "ui.documents.panel", None)
+
     def broken(store: Store, case_id: str) -> QLabel:
         raise RuntimeError("no camera driver")
 
-    register_case_panel(CasePanel("broken", lambda: "Broken", broken, order=200))
+    monkeypatch.setattr("ui.evidence.panel.EvidencePanel", broken)
     page = _open(qtbot, fair_store, "Injunction: hydraulic pump")
     titles = _tab_titles(page)
-    page.tabs.setCurrentIndex(titles.index("Broken"))
+    page.tabs.setCurrentIndex(titles.index("Documents"))
     texts = [label.text() for label in page.tabs.currentWidget().findChildren(QLabel)]
-    assert texts == ["This panel could not be shown: no camera driver"]
+    assert len(texts) == 1
+    assert texts[0].startswith("This installation of FairDesk is incomplete (")
+    assert texts[0].endswith("reinstall it. Your cases and evidence are not affected.")
+    page.tabs.setCurrentIndex(titles.index("Evidence"))
+    texts = [label.text() for label in page.tabs.currentWidget().findChildren(QLabel)]
+    assert texts == [
+        "This panel could not be shown: Something went wrong (RuntimeError); nothing already "
+        "saved was lost. The details are in the log."
+    ]
     page.tabs.setCurrentIndex(titles.index("Notes"))  # the rest of the case still works
     assert page.new_note.isEnabled()
+
+
+def test_an_unexpected_failure_of_a_write_is_a_sentence_not_the_raw_error(
+    qtbot: QtBot, fair_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = _open(qtbot, fair_store, "Injunction: hydraulic pump")
+
+    def broken(*_args: object) -> None:
+        raise KeyError("internal_column_name")  # a bug, not a message for the user
+
+    monkeypatch.setattr(cases, "add_note", broken)
+    page.tabs.setCurrentIndex(_tab_titles(page).index("Notes"))
+    qtbot.keyClicks(page.new_note, "Bailiff left at 10:40")
+    qtbot.mouseClick(page.add_note_button, Qt.MouseButton.LeftButton)
+    assert page.note_error.text() == (
+        "Something went wrong (KeyError); nothing already saved was lost. The details are in "
+        "the log."
+    )
+    assert page.new_note.toPlainText() == "Bailiff left at 10:40"  # what was typed is kept

@@ -15,17 +15,13 @@ from fairdesk.cases import CaseFilter
 from fairdesk.i18n import set_language
 from fairdesk.knowledge import guidance
 from fairdesk.store import Store
-from ui.extensions import CASE_PANELS
 from ui.pages.case_detail import CaseDetailPage
 from ui.pages.situation_dialog import SituationDialog
 
 
 @pytest.fixture(autouse=True)
-def _no_feature_panels() -> Iterator[None]:
-    saved = list(CASE_PANELS)
-    CASE_PANELS.clear()
+def _english_after() -> Iterator[None]:
     yield
-    CASE_PANELS[:] = saved
     set_language("en")
 
 

@@ -26,7 +26,6 @@ def _click_tab(qtbot: QtBot, window: MainWindow, index: int) -> None:
 def test_tab_clicks_after_verify_stay_on_the_case(
     qtbot: QtBot, store: Store, tmp_path: Path
 ) -> None:
-    import ui.evidence  # noqa: F401 - registers the Evidence tab
 
     case_id = new_case(store)
     importer.import_paths(store, case_id, [photo(tmp_path / "booth.jpg", (320, 240), seed=1)])

@@ -3,10 +3,8 @@ offscreen, synchronous tasks); each step is checked on the screen and in the sto
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -15,20 +13,11 @@ from fairdesk import cases, fairs
 from fairdesk.cases import CaseFilter
 from fairdesk.model import PartyRole, RightKind
 from fairdesk.store import Store
-from ui.extensions import CASE_PANELS
 from ui.main_window import MainWindow
 from ui.pages.case_detail import CaseDetailPage
 from ui.pages.fairs_dialog import FairsDialog
 
 INJUNCTION = "Injunction: hydraulic pump"
-
-
-@pytest.fixture(autouse=True)
-def _no_feature_panels() -> Iterator[None]:
-    saved = list(CASE_PANELS)
-    CASE_PANELS.clear()
-    yield
-    CASE_PANELS[:] = saved
 
 
 def _case_id(store: Store, title: str = INJUNCTION) -> str:

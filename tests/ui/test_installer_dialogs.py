@@ -15,6 +15,7 @@ from fairdesk import __version__, cases, crashreport, firstrun
 from fairdesk.store import DB_NAME, open_store
 from ui import app as ui_app
 from ui import startup
+from ui import sync as ui_sync
 from ui.about import AboutDialog, show_about
 from ui.crash_notice import CrashNotifier
 from ui.first_run import FirstRunDialog, ask_first_run
@@ -27,10 +28,10 @@ def _no_crash_hooks_left() -> Iterator[None]:
 
 
 @pytest.fixture
-def no_feature_packages(monkeypatch: pytest.MonkeyPatch) -> None:
-    # main() imports the feature UIs, which register pages for the whole test session;
-    # other tests count the navigation entries, so the in-process start-ups here skip that.
-    monkeypatch.setattr(ui_app, "load_feature_packages", lambda: [])
+def no_sync_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The window starts the sync worker 1.5 s after it is shown; these start-ups quit after
+    # 50 ms and close their store, so it must not start later in another test's event loop.
+    monkeypatch.setattr(ui_sync, "start_with_window", lambda _window, _store: None)
 
 
 def _case_count(data_dir: Path) -> int:
@@ -140,7 +141,7 @@ def test_crash_notice_from_a_worker_thread_shows_one_dialog(qtbot: QtBot, tmp_pa
     notifier.box.close()
 
 
-@pytest.mark.usefixtures("no_feature_packages")
+@pytest.mark.usefixtures("no_sync_start")
 def test_smoke_start_opens_the_window_and_exits_zero(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -158,7 +159,7 @@ def test_smoke_start_opens_the_window_and_exits_zero(
         widget.close()
 
 
-@pytest.mark.usefixtures("no_feature_packages")
+@pytest.mark.usefixtures("no_sync_start")
 def test_smoke_start_fails_when_a_crash_was_reported(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -65,8 +65,6 @@ def _type(qtbot: QtBot, widget: QWidget, text: str) -> None:
 
 
 def _window(qtbot: QtBot, store: Store) -> MainWindow:
-    import ui.documents  # registers the Documents tab, as the app does
-    import ui.knowledge  # noqa: F401 - registers the Guidance tab, as the app does
 
     window = MainWindow(store)
     qtbot.addWidget(window)

@@ -128,7 +128,6 @@ def test_booth_story_gets_the_situation_deadlines_and_documents_that_fit(
     qtbot: QtBot, store: Store, story: Story, lang: str
 ) -> None:
     set_language(lang)
-    import ui.knowledge  # noqa: F401 - registers the Guidance tab, as the app does
 
     window = _window(qtbot, store)
     dialog = window.new_emergency()

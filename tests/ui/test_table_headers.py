@@ -62,3 +62,38 @@ def test_cases_and_today_headers_fit(qtbot: QtBot, store: Store, language: str) 
     finally:
         set_language("en")
         QApplication.instance().setStyleSheet("")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_documents_and_about_headers_fit(qtbot: QtBot, demo_store: Store, language: str) -> None:
+    """Where "Documen" and "Versior" were seen: the case's Documents tab (and About's list)."""
+    from fairdesk import cases
+    from fairdesk.documents import service
+    from ui.about import AboutDialog
+    from ui.documents.panel import DocumentsPanel
+
+    QApplication.instance().setStyleSheet(STYLESHEET)  # type: ignore[union-attr]
+    set_language(language)
+    try:
+        case_id = next(r.id for r in cases.list_cases(demo_store) if "Verfügung" in r.title)
+        service.render_document(
+            demo_store, case_id, "non_infringement", "de", {"company_name": "X"}, allow_blanks=True
+        )
+        panel = DocumentsPanel(demo_store, case_id)
+        qtbot.addWidget(panel)
+        panel.resize(1200, 700)
+        panel.show()
+        qtbot.waitUntil(lambda: panel.table.rowCount() == 1)
+        columns = list(range(panel.table.columnCount() - 1))  # the last one stretches
+        assert _cut_headers(panel.table, columns, sortable=False) == []
+        about = AboutDialog()
+        qtbot.addWidget(about)
+        about.show()
+        views = about.findChildren(QTableView)
+        assert views
+        for view in views:
+            columns = list(range(view.model().columnCount() - 1))
+            assert _cut_headers(view, columns, sortable=view.isSortingEnabled()) == []
+    finally:
+        set_language("en")
+        QApplication.instance().setStyleSheet("")  # type: ignore[union-attr]

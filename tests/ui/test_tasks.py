@@ -8,6 +8,7 @@ import logging
 import pytest
 
 from fairdesk.errors import FairDeskError, ValidationError
+from fairdesk.i18n import _, set_language
 from ui.tasks import explain, runner
 
 
@@ -62,6 +63,24 @@ def test_explain_gives_one_sentence_for_each_kind_of_failure() -> None:
     assert "Traceback" not in explain(RuntimeError("boom")) and "boom" not in explain(
         RuntimeError("boom")
     )
+    # What did not happen leads the sentence, unless the core's own words already say it.
+    assert explain(KeyError("action"), "The fair was not saved.") == (
+        "The fair was not saved. Something went wrong (KeyError); nothing already saved was "
+        "lost. The details are in the log."
+    )
+    assert explain(FairDeskError("Name is required."), "The fair was not saved.") == (
+        "Name is required."
+    )
+
+
+def test_explain_in_chinese_joins_the_sentences_without_a_space() -> None:
+    set_language("zh_CN")
+    try:
+        text = explain(RuntimeError("boom"), _("The case was not saved."))
+    finally:
+        set_language("en")
+    assert text.startswith("案件未保存。") and not text.startswith("案件未保存。 ")
+    assert "RuntimeError" in text and "boom" not in text
 
 
 def test_a_task_that_ends_after_its_relay_is_gone_says_so_in_the_log_and_does_not_raise(

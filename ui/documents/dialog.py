@@ -3,7 +3,9 @@
 The form shows every field the template uses, required ones first and marked, pre-filled
 from the case and from what the user typed for this case's earlier documents. Rendering
 runs on the db pool of ``ui.tasks.runner()``; the dialog stays responsive and shows the
-missing fields or the template error in words, never a traceback.
+missing fields or the template error in words, never a traceback. Nothing is read on the GUI
+thread: the fitting kinds and earlier values when the dialog opens, and the template and case
+values at every change of kind or language, are read on the read pool.
 """
 
 from __future__ import annotations
@@ -28,10 +30,9 @@ from PySide6.QtWidgets import (
 from fairdesk.documents import service, templates
 from fairdesk.documents.context import Prepared, ui_language
 from fairdesk.documents.templates import TemplateInfo
-from fairdesk.errors import FairDeskError
 from fairdesk.i18n import _
 from fairdesk.store import Store
-from ui.tasks import runner
+from ui.tasks import explain, runner
 from ui.theme import RED
 
 DOC_LANGUAGES = (("zh", "中文"), ("en", "English"), ("de", "Deutsch"))
@@ -48,6 +49,18 @@ def _read_form(
     return info, service.check(store, case_id, info.kind, info.language)
 
 
+def _read_choices(
+    store: Store, case_id: str, language: str
+) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """On a worker thread: what the user typed for this case's earlier documents, and the
+    kinds that fit the case as (title in ``language`` where the kind has it, kind)."""
+    kinds = [
+        (service.kind_title(kind, language if language in langs else langs[0], store), kind)
+        for kind, langs in service.kinds_for_case(store, case_id).items()
+    ]
+    return service.last_fields(store, case_id), kinds
+
+
 class NewDocumentDialog(QDialog):
     """Emits ``generated(GenerationResult)`` after a document was rendered and stored."""
 
@@ -61,17 +74,12 @@ class NewDocumentDialog(QDialog):
         self.resize(640, 720)
         self.inputs: dict[str, QLineEdit | QPlainTextEdit] = {}
         self.from_case: dict[str, str] = {}
-        self.previous = service.last_fields(store, case_id)
+        self.previous: dict[str, str] = {}  # read with the kinds (_read_choices)
         self._generation = 0  # the latest form read asked for; older answers are dropped
+        self._choices_loaded = False
 
-        self.kind = QComboBox()
+        self.kind = QComboBox()  # filled when the case's fitting kinds arrive
         lang = ui_language()
-        # Only the kinds that fit this case (our side, situation, country, rights).
-        for kind, _langs in service.kinds_for_case(store, case_id).items():
-            self.kind.addItem(
-                service.kind_title(kind, lang if lang in _langs else _langs[0], store), kind
-            )
-        self.kind.setCurrentIndex(max(0, self.kind.findData("panel_response")))
         self.language = QComboBox()
         for code, name in DOC_LANGUAGES:
             self.language.addItem(name, code)
@@ -127,6 +135,30 @@ class NewDocumentDialog(QDialog):
         self.kind.currentIndexChanged.connect(self._rebuild)
         self.language.currentIndexChanged.connect(self._rebuild)
         self.second.currentIndexChanged.connect(self._rebuild)
+        self.render_button.setEnabled(False)
+        self.status.setText(_("Reading the case…"))
+        runner().run(
+            _read_choices,
+            store,
+            case_id,
+            lang,
+            on_done=self._show_choices,
+            on_error=lambda exc: self.status.setText(
+                explain(exc, _("The document could not be prepared."))
+            ),
+            owner=self,
+            pool="read",
+        )
+
+    def _show_choices(self, result: tuple[dict[str, str], list[tuple[str, str]]]) -> None:
+        self.previous, kinds = result
+        self._choices_loaded = True
+        self.kind.blockSignals(True)
+        # Only the kinds that fit this case (our side, situation, country, rights).
+        for title, kind in kinds:
+            self.kind.addItem(title, kind)
+        self.kind.setCurrentIndex(max(0, self.kind.findData("panel_response")))
+        self.kind.blockSignals(False)
         self._rebuild()
 
     # -- the field form --------------------------------------------------------------------
@@ -144,6 +176,8 @@ class NewDocumentDialog(QDialog):
     def _rebuild(self) -> None:
         """Read the template and the case for the chosen kind and language off the GUI thread
         (the case may be in an encrypted database), then build the form from the result."""
+        if not self._choices_loaded:
+            return  # a language chosen before the kinds arrived: they rebuild when they do
         typed = {**self.previous, **self._current_values()}
         self._generation += 1
         generation = self._generation
@@ -167,11 +201,7 @@ class NewDocumentDialog(QDialog):
         if generation != self._generation:
             return  # an older choice of kind or language: its answer no longer matters
         self._clear_form()
-        self.status.setText(
-            str(exc)
-            if isinstance(exc, FairDeskError)
-            else _("The document could not be prepared: {error}").format(error=exc)
-        )
+        self.status.setText(explain(exc, _("The document could not be prepared.")))
 
     def _clear_form(self) -> None:
         while self.form.rowCount():
@@ -265,7 +295,5 @@ class NewDocumentDialog(QDialog):
                 if widget is not None:
                     widget.setStyleSheet(f"border: 2px solid {RED};")
             self.status.setText(str(exc))
-        elif isinstance(exc, FairDeskError):
-            self.status.setText(str(exc))
         else:
-            self.status.setText(_("The document could not be generated: {error}").format(error=exc))
+            self.status.setText(explain(exc, _("The document could not be generated.")))

@@ -1,4 +1,9 @@
-"""The case page's Documents panel: versions list, in-app preview, open, save as, print."""
+"""The case page's Documents panel: versions list, in-app preview, open, save as, print.
+
+Nothing here reads the database or a stored file on the GUI thread: the list, the preview
+(decrypted in an encrypted folder) and the copies for the viewer and Save as are made on the
+``read`` pool of ``ui.tasks.runner()`` and shown when they arrive.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +33,6 @@ from PySide6.QtWidgets import (
 from fairdesk.cases import get_case
 from fairdesk.documents import service
 from fairdesk.documents.service import DocumentRow
-from fairdesk.errors import FairDeskError
 from fairdesk.events import Change
 from fairdesk.evidence import ondemand
 from fairdesk.i18n import _
@@ -52,7 +56,8 @@ class DocumentsPanel(QWidget):
         super().__init__(parent)
         self.store = store
         self.case_id = case_id
-        self.case_number = get_case(store, case_id).case.number
+        self.case_number = ""  # for file names; read with the list (_read_list)
+        self._generation = 0  # the newest list read; older answers are dropped
         self.rows: list[DocumentRow] = []
         self.last_dialog: NewDocumentDialog | None = None
         self.last_notice: QMessageBox | None = None
@@ -111,15 +116,38 @@ class DocumentsPanel(QWidget):
         # a pull from HQ, which announces the case) joins the list without reopening the tab.
         if kind not in (Change.DOCUMENT, Change.CASE) or object_id != self.case_id:
             return
-        listed = [doc.id for doc in service.list_documents(self.store, self.case_id)]
-        if listed != [doc.id for doc in self.rows]:  # else the preview is left as it is
-            self.refresh()
+        self.refresh(only_if_changed=True)
 
     # -- list ------------------------------------------------------------------------------
 
-    def refresh(self, select_id: str | None = None) -> None:
+    def refresh(self, select_id: str | None = None, *, only_if_changed: bool = False) -> None:
+        """Re-read the list off the GUI thread, then show it and select ``select_id`` (else
+        what was selected). ``only_if_changed``: leave the list and the preview as they are
+        when the same documents are listed."""
+        self._generation += 1
+        generation = self._generation
+
+        def arrived(found: tuple[str, list[DocumentRow]]) -> None:
+            if generation != self._generation:
+                return  # a newer read was started meanwhile
+            self.case_number, rows = found
+            if only_if_changed and [d.id for d in rows] == [d.id for d in self.rows]:
+                return
+            self._show_rows(rows, select_id)
+
+        runner().run(
+            _read_list,
+            self.store,
+            self.case_id,
+            on_done=arrived,
+            on_error=lambda exc: self.info.setText(explain(exc)),
+            pool="read",
+            owner=self,
+        )
+
+    def _show_rows(self, rows: list[DocumentRow], select_id: str | None) -> None:
         keep = self.current()
-        self.rows = service.list_documents(self.store, self.case_id)
+        self.rows = rows
         # The selection is by row number: a new version arrives at the top (newest first), so
         # the row number selected before now holds another document. Clear it while the rows
         # are replaced, then select by id and show what is selected.
@@ -267,15 +295,30 @@ class DocumentsPanel(QWidget):
         doc = self.current()
         if doc is None or self._with_file(doc, self.open_external):
             return
-        try:
-            # The vault copy is read-only; the viewer gets a copy in exports/ to be safe.
-            target = self.store.data_dir / "exports" / doc.file_name(self.case_number)
-            service.save_copy(self.store, doc, target)
-        except (FairDeskError, OSError) as exc:
-            QMessageBox.warning(self, _("Documents"), str(exc))
-            return
-        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(target))):
-            self.no_viewer_notice(target)
+        # The vault copy is read-only; the viewer gets a copy in exports/ to be safe.
+        target = self.store.data_dir / "exports" / doc.file_name(self.case_number)
+
+        def copied(path: Path) -> None:
+            if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+                self.no_viewer_notice(path)
+
+        self._copy(doc, target, copied)
+
+    def _copy(self, doc: DocumentRow, target: Path, then: Callable[[Path], None]) -> None:
+        """Copy (and in an encrypted folder decrypt) the stored file off the GUI thread."""
+        runner().run(
+            service.save_copy,
+            self.store,
+            doc,
+            target,
+            on_done=then,
+            on_error=self._copy_failed,
+            pool="read",
+            owner=self,
+        )
+
+    def _copy_failed(self, exc: BaseException) -> None:
+        QMessageBox.warning(self, _("Documents"), explain(exc))
 
     def no_viewer_notice(self, target: Path) -> QMessageBox:
         """No application opens this file type here (a fresh PC, a locked-down laptop): say so
@@ -307,10 +350,7 @@ class DocumentsPanel(QWidget):
         )
         if not name:
             return
-        try:
-            service.save_copy(self.store, doc, Path(name))
-        except (FairDeskError, OSError) as exc:
-            QMessageBox.warning(self, _("Documents"), str(exc))
+        self._copy(doc, Path(name), lambda _path: None)
 
     def print_document(self) -> None:
         doc = self.current()
@@ -319,3 +359,8 @@ class DocumentsPanel(QWidget):
         message = print_pdf(self.pdf, self)
         if message:
             QMessageBox.information(self, _("Print"), message)
+
+
+def _read_list(store: Store, case_id: str) -> tuple[str, list[DocumentRow]]:
+    """The case number (for file names) and the case's documents, newest first."""
+    return get_case(store, case_id).case.number, service.list_documents(store, case_id)

@@ -38,7 +38,7 @@ from ui.clock import clock
 from ui.formatting import local_time
 from ui.knowledge.entry_view import entry_html
 from ui.qt_events import bridge
-from ui.tasks import runner
+from ui.tasks import explain, runner
 from ui.theme import AMBER, ERROR_BACKGROUND, MUTED_TEXT, RED, WARNING_BACKGROUND
 
 PARTY_LABELS = {
@@ -189,7 +189,7 @@ class GuidancePanel(QScrollArea):
         )
 
     def _failed(self, exc: BaseException) -> None:
-        self.error.setText(str(exc))
+        self.error.setText(explain(exc))
         self.error.show()
 
     def _loaded(self, result: tuple[Guidance, CaseDetail, list[Entry], dict[str, str]]) -> None:
@@ -276,7 +276,7 @@ class GuidancePanel(QScrollArea):
 
     def _add_failed(self, proposal: ProposedDeadline):  # type: ignore[no-untyped-def]
         def failed(exc: BaseException) -> None:
-            self.error.setText(str(exc))
+            self.error.setText(explain(exc))
             self.error.show()
             button = self.add_buttons.get(proposal.spec_id)
             if button is not None:

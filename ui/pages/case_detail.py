@@ -1,9 +1,9 @@
 """One case: header (number, title, level with the rule that set it, status, fair, booth) and
 tabs for details, parties, rights, deadlines, notes, timeline and the feature panels.
 
-Feature packages add tabs through ``ui.extensions.CASE_PANELS``; Evidence and Documents get a
-placeholder tab only while no panel is registered for them. Every write goes to the ``db``
-pool; the page re-reads the case when the core announces that it changed.
+The feature tabs (guidance, evidence, documents, conflicts) are ``ui.features.CASE_PANELS``,
+each built when first shown. Every write goes to the ``db`` pool; the page re-reads the case
+when the core announces that it changed.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from fairdesk.model import Level, Status
 from fairdesk.situation import describe
 from fairdesk.store import Store
 from fairdesk.triage import RULE_TEXT
-from ui import extensions, settings
+from ui import features, settings
 from ui.clock import clock
 from ui.formatting import countdown, label, local_time
 from ui.lazy import LazyWidget, ensure_built, panel_failure
@@ -46,7 +46,7 @@ from ui.pages.common import table_view
 from ui.pages.override_dialog import OverrideLevelDialog
 from ui.pages.party_editors import PartiesEditor, RightsEditor
 from ui.pages.situation_dialog import SituationDialog
-from ui.tasks import runner
+from ui.tasks import explain, runner
 from ui.theme import SPACING
 from ui.widgets.combo import EnumCombo
 from ui.widgets.countdown import CountdownLabel
@@ -69,10 +69,6 @@ TIMELINE_KINDS = {
     "right_removed": N_("Right removed"),
     "situation": N_("Situation corrected"),
 }
-PLACEHOLDER_PANELS = (
-    ("evidence", N_("Evidence"), N_("Evidence photos and files will appear here.")),
-    ("documents", N_("Documents"), N_("Generated response documents will appear here.")),
-)
 
 
 def _utc_text(moment: datetime) -> str:
@@ -100,7 +96,6 @@ class CaseDetailPage(QWidget):
         self.tabs.currentChanged.connect(lambda index: ensure_built(self.tabs.widget(index)))
         outer.addWidget(self.tabs, 1)
         self._build_tabs()
-        self._extension_widgets: list[QWidget] = []
 
     # -- building ---------------------------------------------------------------------------
 
@@ -472,19 +467,12 @@ class CaseDetailPage(QWidget):
             self.tabs.removeTab(self._fixed_tab_count)
             if widget is not None:
                 widget.deleteLater()
-        registered = {panel.key for panel in extensions.CASE_PANELS}
-        for panel in extensions.CASE_PANELS:
+        for panel in features.CASE_PANELS:
             # Built when its tab is first shown (ui.lazy): most visits never open most panels.
             lazy = LazyWidget(
                 functools.partial(panel.factory, self.store, self.case_id), panel_failure
             )
             self.tabs.addTab(lazy, panel.title())
-        for key, title, text in PLACEHOLDER_PANELS:
-            if key not in registered:
-                placeholder = QLabel(_(text))
-                placeholder.setObjectName("subtitle")
-                placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-                self.tabs.addTab(placeholder, _(title))
 
     def _tick(self, _now: datetime) -> None:
         if self.isVisible() and self.deadlines_model.rowCount():
@@ -509,7 +497,9 @@ class CaseDetailPage(QWidget):
                 done()
             self.reload()
 
-        runner().run(fn, *args, on_done=finished, on_error=lambda exc: error.show_error(str(exc)))
+        runner().run(
+            fn, *args, on_done=finished, on_error=lambda exc: error.show_error(explain(exc))
+        )
 
     def save_fields(self) -> None:
         assert isinstance(self.edit_title.field, QLineEdit)

@@ -28,13 +28,13 @@ from PySide6.QtWidgets import (
 )
 
 from fairdesk import fairs
-from fairdesk.errors import FairDeskError, ValidationError
+from fairdesk.errors import ValidationError
 from fairdesk.fairs import FairInput, FairRow
 from fairdesk.i18n import N_, _, current_language
 from fairdesk.store import Store
 from ui.models.rows import RowsTableModel
 from ui.pages.common import table_view, time_zone_names
-from ui.tasks import runner
+from ui.tasks import explain, runner
 from ui.theme import SPACING
 from ui.widgets.forms import ErrorLabel
 
@@ -272,7 +272,4 @@ class FairsDialog(QDialog):
         self.changed.emit(fair_id)
 
     def _failed(self, exc: BaseException) -> None:
-        if isinstance(exc, FairDeskError):
-            self.error.show_error(str(exc))
-        else:
-            self.error.show_error(_("The fair was not saved: {error}").format(error=exc))
+        self.error.show_error(explain(exc, _("The fair was not saved.")))

@@ -37,7 +37,7 @@ from fairdesk.timeutil import zone
 from fairdesk.validation import TITLE_MAX, clean_text
 from ui.clock import clock
 from ui.formatting import label
-from ui.tasks import runner
+from ui.tasks import explain, runner
 from ui.theme import SPACING
 from ui.widgets.combo import EnumCombo
 from ui.widgets.deadline_editor import DATETIME_FORMAT, DeadlineEditor, from_qdatetime, to_qdatetime
@@ -487,7 +487,7 @@ class NewEmergencyDialog(QDialog):
     def _failed(self, exc: BaseException) -> None:
         self.save_button.setEnabled(True)
         if not isinstance(exc, FairDeskError):
-            self.form_error.show_error(_("The case was not saved: {error}").format(error=exc))
+            self.form_error.show_error(explain(exc, _("The case was not saved.")))
             return
         message = str(exc)
         # The core names the field in its sentence; show it there as well as below the form.

@@ -20,7 +20,7 @@ from fairdesk.model import Level
 from fairdesk.store import Store
 from fairdesk.triage import RULE_TEXT
 from ui.formatting import label
-from ui.tasks import runner
+from ui.tasks import explain, runner
 from ui.theme import level_icon
 from ui.widgets.combo import EnumCombo
 from ui.widgets.forms import add_reason_and_buttons
@@ -72,4 +72,4 @@ class OverrideLevelDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)
-        self.error.show_error(str(exc))
+        self.error.show_error(explain(exc))

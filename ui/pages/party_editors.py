@@ -29,13 +29,12 @@ from PySide6.QtWidgets import (
 
 from fairdesk import cases
 from fairdesk.cases import PartyInput, PartyRow, RightInput, RightRow
-from fairdesk.errors import FairDeskError
 from fairdesk.i18n import _
 from fairdesk.model import PartyRole, RightKind
 from fairdesk.store import Store
 from ui.models.rows import RowsTableModel
 from ui.pages.common import table_view
-from ui.tasks import runner
+from ui.tasks import explain, runner
 from ui.theme import SPACING
 from ui.widgets.combo import EnumCombo
 from ui.widgets.forms import ErrorLabel
@@ -184,10 +183,7 @@ class _RowsEditor(QWidget, Generic[R]):
             self.saved.emit()
 
         def failed(exc: BaseException) -> None:
-            if isinstance(exc, FairDeskError):
-                self.error.show_error(str(exc))
-            else:
-                self.error.show_error(_("Not saved: {error}").format(error=exc))
+            self.error.show_error(explain(exc, _("Not saved.")))
 
         runner().run(fn, *args, on_done=finished, on_error=failed)
 

@@ -21,7 +21,7 @@ from fairdesk.cases import CaseDetail
 from fairdesk.i18n import _
 from fairdesk.situation import EVENT_LABELS, ROLE_LABELS, UPC, Situation, describe
 from fairdesk.store import Store
-from ui.tasks import runner
+from ui.tasks import explain, runner
 from ui.widgets.forms import add_reason_and_buttons
 
 COMPUTED = "computed"
@@ -102,4 +102,4 @@ class SituationDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)
-        self.error.show_error(str(exc))
+        self.error.show_error(explain(exc))

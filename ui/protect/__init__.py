@@ -1,6 +1,6 @@
 """Protection in the desktop app: first-run set-up, unlock at start, app lock, Security page.
 
-``ui/app.py`` needs two calls (the rest registers itself through ``ui.extensions``)::
+``ui/app.py`` needs two calls (the Security page is listed in ``ui.features``)::
 
     data_key = ui.protect.unlock_or_setup(data_dir)      # before open_store; None = plain
     if data_key is ui.protect.CANCELLED: return 0
@@ -16,10 +16,8 @@ from typing import TYPE_CHECKING, Final
 
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
-from fairdesk.i18n import _
 from fairdesk.protect import keys
 from fairdesk.store import DB_NAME, Store
-from ui.extensions import Page, register_page
 
 if TYPE_CHECKING:
     from ui.protect.lock import LockController
@@ -75,12 +73,3 @@ def uninstall() -> None:
 def lock_now() -> None:
     if _controller is not None:
         _controller.lock()
-
-
-def _security_page(store: Store) -> QWidget:
-    from ui.protect.page import SecurityPage
-
-    return SecurityPage(store)
-
-
-register_page(Page("security", lambda: _("Security"), _security_page, order=900))

@@ -1,14 +1,14 @@
 """Sync in the desktop app: the Sync page, the status-bar indicator, the background worker and
-the conflicts panel on the case page. Importing this package registers them (ui.extensions)."""
+the conflicts panel on the case page. The main window calls :func:`start_with_window`; the page
+and the panel are listed in ``ui.features``."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QMainWindow, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
 
 from fairdesk.i18n import _
 from fairdesk.store import Store
-from ui import extensions
 from ui.tasks import runner
 
 # Sync is not needed in the first seconds of a start (offline-first: edits queue in the
@@ -40,17 +40,35 @@ def _attach(window: QWidget, store: Store) -> None:
     controller.start()
 
 
-def _start_with_window(window: QMainWindow, store: Store) -> None:
+def start_with_window(window: QMainWindow, store: Store) -> None:
+    """Add the status-bar indicator and start the worker, a moment after ``window`` is shown."""
+
     def imported(_result: object) -> None:
         _attach(window, store)
 
+    def failed(exc: BaseException) -> None:
+        # A broken install (a library sync needs is missing): said where the indicator would
+        # be, instead of a status bar that silently never shows sync.
+        layout = getattr(window, "status_layout", None)
+        if layout is not None:
+            message = QLabel(unavailable_text(exc))
+            message.setObjectName("fieldError")  # the red of every error sentence
+            layout.addWidget(message)
+            message.show()
+
     def load() -> None:
-        runner().run(_import_sync_modules, pool="network", on_done=imported, owner=window)
+        runner().run(
+            _import_sync_modules, pool="network", on_done=imported, on_error=failed, owner=window
+        )
 
     QTimer.singleShot(START_DELAY_MS, window, load)
 
 
-def _sync_page(store: Store) -> QWidget:
+def unavailable_text(exc: BaseException) -> str:
+    return _("Sync is unavailable: this installation is incomplete ({error}).").format(error=exc)
+
+
+def sync_page(store: Store) -> QWidget:
     from ui.sync.controller import controller_for
     from ui.sync.page import SyncPage
 
@@ -58,20 +76,3 @@ def _sync_page(store: Store) -> QWidget:
     # Opened before the delayed start: attach now (the page is in the window by then).
     QTimer.singleShot(0, page, lambda: _attach(page.window(), store))
     return page
-
-
-def _conflicts_panel(store: Store, case_id: str) -> QWidget:
-    from ui.sync.conflicts import ConflictsPanel
-
-    return ConflictsPanel(store, case_id)
-
-
-extensions.register_page(
-    extensions.Page(key="sync", title=lambda: _("Sync"), factory=_sync_page, order=80)
-)
-extensions.register_window_hook("sync", _start_with_window)
-extensions.register_case_panel(
-    extensions.CasePanel(
-        key="conflicts", title=lambda: _("Conflicts"), factory=_conflicts_panel, order=90
-    )
-)

@@ -27,7 +27,7 @@ from fairdesk.i18n import N_, _
 from fairdesk.model import LABELS
 from fairdesk.store import Store
 from sync.client.conflicts import list_conflicts, resolve
-from ui.tasks import runner
+from ui.tasks import explain, runner
 
 # Labels of every synced field a person can edit (case texts come from fairdesk.cases).
 FIELD_LABELS: dict[str, str] = {
@@ -185,7 +185,7 @@ class ConflictDialog(QDialog):
             self.store,
             self.conflict["id"],
             on_done=lambda _mid: self.accept(),
-            on_error=lambda exc: self.error.setText(str(exc)),
+            on_error=lambda exc: self.error.setText(explain(exc)),
             **kwargs,
         )
 

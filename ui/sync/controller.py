@@ -22,7 +22,7 @@ from fairdesk.i18n import _
 from fairdesk.store import Store
 from sync.client.engine import Backoff, SyncResult, sync_once
 from sync.client.status import SyncStatus, read_status
-from ui.tasks import runner
+from ui.tasks import explain, runner
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ class SyncController(QObject):
         self.running = False
         log.error("sync attempt crashed", exc_info=exc)
         self._next_at = time.monotonic() + self.backoff.next_delay()
-        self._set_state(ATTENTION, str(exc))
+        self._set_state(ATTENTION, explain(exc))
 
     def refresh_status(self) -> None:
         runner().run(

@@ -30,7 +30,7 @@ from ui import settings
 from ui.formatting import local_time
 from ui.sync.controller import SyncController, controller_for, state_text
 from ui.sync.indicator import human_bytes
-from ui.tasks import runner
+from ui.tasks import explain, runner
 
 STATE_LABELS = {
     "waiting": lambda: _("Waiting"),
@@ -271,7 +271,7 @@ class SyncPage(QWidget):
 
     def _enrol_failed(self, exc: BaseException) -> None:
         self.enrol_button.setEnabled(True)
-        self.enrol_message.setText(str(exc))
+        self.enrol_message.setText(explain(exc))
 
     def _load_qr(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(

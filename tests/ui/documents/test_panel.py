@@ -12,14 +12,13 @@ from fairdesk.documents import service
 from fairdesk.i18n import set_language
 from fairdesk.store import Store
 from ui.documents.panel import DocumentsPanel
-from ui.extensions import CASE_PANELS
+from ui.features import CASE_PANELS
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 def test_panel_renders_via_dialog_and_previews(
     qtbot: QtBot, demo_store: Store, language: str, tmp_path: object
 ) -> None:
-    import ui.documents  # noqa: F401 - registers the panel
 
     set_language(language)
     case_id = next(r.id for r in cases.list_cases(demo_store) if "榨汁机" in r.title)

@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 from fairdesk import cases
 from fairdesk.store import Store
 from ui.documents.panel import DocumentsPanel
-from ui.extensions import CASE_PANELS
+from ui.features import CASE_PANELS
 
 
 def _render(qtbot: QtBot, panel: object, company: str) -> None:
@@ -30,7 +30,6 @@ def _preview_text(panel: DocumentsPanel) -> str:
 
 
 def test_preview_shows_the_document_just_rendered(qtbot: QtBot, demo_store: Store) -> None:
-    import ui.documents  # noqa: F401 - registers the panel
 
     case_id = next(r.id for r in cases.list_cases(demo_store) if "榨汁机" in r.title)
     panel_def = next(p for p in CASE_PANELS if p.key == "documents")

@@ -12,13 +12,12 @@ from pytestqt.qtbot import QtBot
 
 from fairdesk import cases
 from fairdesk.store import Store
-from ui.extensions import CASE_PANELS
+from ui.features import CASE_PANELS
 
 
 def test_dialog_renders_both_languages_in_one_pdf_and_the_list_says_so(
     qtbot: QtBot, demo_store: Store, tmp_path: Path
 ) -> None:
-    import ui.documents  # noqa: F401 - registers the panel
 
     case_id = next(r.id for r in cases.list_cases(demo_store) if "Verfügung" in r.title)
     panel = next(p for p in CASE_PANELS if p.key == "documents").factory(demo_store, case_id)

@@ -18,10 +18,6 @@ from ui.evidence.panel import EvidencePanel
 
 @pytest.fixture
 def panel(qtbot: object, store: Store) -> EvidencePanel:
-    import ui.evidence  # noqa: F401 - registration
-    from ui.extensions import CASE_PANELS
-
-    assert "evidence" in {p.key for p in CASE_PANELS}
     widget = EvidencePanel(store, new_case(store))
     qtbot.addWidget(widget)  # type: ignore[attr-defined]
     widget.resize(1100, 700)

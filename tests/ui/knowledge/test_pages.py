@@ -14,14 +14,12 @@ from fairdesk.i18n import set_language
 from fairdesk.knowledge import alerts
 from fairdesk.model import Direction, OutboxEntry, Trigger
 from fairdesk.store import Store
-from ui import extensions
+from ui import features
 
 
-def test_pages_and_case_panel_are_registered() -> None:
-    import ui.knowledge  # noqa: F401 - registration happens on import
-
-    assert {"library", "riskmaps", "alerts"} <= {p.key for p in extensions.PAGES}
-    assert "guidance" in {p.key for p in extensions.CASE_PANELS}
+def test_pages_and_case_panel_are_listed() -> None:
+    assert {"library", "riskmaps", "alerts"} <= {p.key for p in features.PAGES}
+    assert "guidance" in {p.key for p in features.CASE_PANELS}
 
 
 def test_library_search_in_chinese_and_gap_display(qtbot: QtBot, store: Store) -> None:

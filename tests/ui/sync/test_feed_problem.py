@@ -34,7 +34,6 @@ def hq(tmp_path: Path) -> Iterator[LiveHq]:
 def test_sync_page_says_why_it_needs_attention(  # type: ignore[no-untyped-def]
     qtbot, hq: LiveHq, tmp_path: Path, language: str
 ) -> None:
-    import ui.sync  # noqa: F401 - registers the page
     from ui.main_window import MainWindow
     from ui.sync.controller import ATTENTION, controller_for
     from ui.sync.page import SyncPage

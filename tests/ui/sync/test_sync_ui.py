@@ -26,7 +26,6 @@ def hq(tmp_path: Path) -> Iterator[LiveHq]:
 
 
 def _window(store: Store):  # type: ignore[no-untyped-def]
-    import ui.sync  # noqa: F401 - registers the page and the case panel
     from ui.main_window import MainWindow
 
     window = MainWindow(store)
