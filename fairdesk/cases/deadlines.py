@@ -1,0 +1,125 @@
+"""Deadlines of a case: resolve their rule to an instant, add them, mark them done."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from fairdesk import events, outbox
+from fairdesk.cases.inputs import DeadlineInput
+from fairdesk.cases.levels import _library, _relevel
+from fairdesk.cases.records import _find_case, _row_changes
+from fairdesk.cases.timeline import _timeline
+from fairdesk.deadlines import resolve_due
+from fairdesk.errors import NotFoundError, ValidationError
+from fairdesk.i18n import _
+from fairdesk.ids import new_id
+from fairdesk.model import Case, Deadline, DeadlineRule, Fair
+from fairdesk.store import Store
+from fairdesk.timeutil import format_local, utcnow
+from fairdesk.validation import clean_text
+
+_DEADLINE_FIELDS = ("case_id", "what", "due_at", "rule", "rule_hours", "source", "done")
+
+
+def _resolve_deadline(
+    d: DeadlineInput, case: Case, fair: Fair | None, now: datetime, *, allow_past: bool
+) -> tuple[str, datetime]:
+    what = clean_text(_("Deadline"), d.what, required=True, max_len=500)
+    due = resolve_due(
+        DeadlineRule(d.rule),
+        due_at=d.due_at,
+        served_at=case.served_at,
+        hours=d.hours,
+        fair_day=d.fair_day,
+        fair_time_zone=fair.time_zone if fair else "UTC",
+        closing_time=fair.closing_time if fair else "",  # no fair: no closing time to guess
+    )
+    if not allow_past and due < now - timedelta(minutes=1):
+        raise ValidationError(
+            _(
+                "The deadline {when} is already in the past. Check the date, or record it as "
+                "already passed from the case page."
+            ).format(when=format_local(due, fair.time_zone if fair else "UTC"))
+        )
+    if due > now + timedelta(days=3 * 365):
+        raise ValidationError(_("The deadline is more than three years away; check the date."))
+    return what, due
+
+
+def _add_deadline(
+    session: Session, case: Case, d: DeadlineInput, now: datetime, *, allow_past: bool
+) -> Deadline:
+    what, due = _resolve_deadline(d, case, case.fair, now, allow_past=allow_past)
+    deadline = Deadline(
+        id=new_id(),
+        case_id=case.id,
+        what=what,
+        due_at=due,
+        rule=DeadlineRule(d.rule),
+        rule_hours=d.hours,
+        source=clean_text(_("Source"), d.source, max_len=500),
+        done=False,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(deadline)
+    case.deadlines.append(deadline)
+    outbox.record(
+        session,
+        entity="deadline",
+        entity_id=deadline.id,
+        op="insert",
+        case_id=case.id,
+        changes=_row_changes(deadline, _DEADLINE_FIELDS),
+    )
+    return deadline
+
+
+def add_deadline(
+    store: Store,
+    case_id: str,
+    data: DeadlineInput,
+    *,
+    allow_past: bool = False,
+    now: datetime | None = None,
+) -> str:
+    now = now or utcnow()
+    library = _library(store)
+    with store.write() as session:
+        case = _find_case(session, case_id)
+        deadline_id = _add_deadline(session, case, data, now, allow_past=allow_past).id
+        _relevel(session, case, now, library)
+    events.emit(events.Change.CASE, case_id)
+    return deadline_id
+
+
+def set_deadline_done(store: Store, deadline_id: str, done: bool = True) -> None:
+    now = utcnow()
+    library = _library(store)
+    with store.write() as session:
+        deadline = session.get(Deadline, deadline_id)
+        if deadline is None or deadline.deleted_at is not None:
+            raise NotFoundError(_("No deadline with id {id}.").format(id=deadline_id))
+        if deadline.done == done:
+            return
+        base = deadline.version
+        deadline.done = done
+        deadline.updated_at = now
+        outbox.record(
+            session,
+            entity="deadline",
+            entity_id=deadline.id,
+            op="update",
+            case_id=deadline.case_id,
+            base_version=base,
+            changes={"done": done},
+        )
+        case = deadline.case
+        _timeline(
+            session, case, "deadline_done" if done else "deadline_reopened", "", deadline.what
+        )
+        _relevel(session, case, now, library)
+        case_id = case.id
+    events.emit(events.Change.CASE, case_id)

@@ -1,0 +1,284 @@
+"""Cases themselves: create (with first parties, rights, deadlines, note), edit, delete."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from fairdesk import events, outbox, search, triage
+from fairdesk.cases.deadlines import _add_deadline
+from fairdesk.cases.inputs import EDITABLE_TEXT, CaseInput
+from fairdesk.cases.levels import _library, _relevel
+from fairdesk.cases.notes import _add_note
+from fairdesk.cases.parties import _add_party, _check_party
+from fairdesk.cases.records import _find_case, _row_changes
+from fairdesk.cases.rights import _add_right, _check_right
+from fairdesk.cases.timeline import _timeline
+from fairdesk.errors import NotFoundError, ValidationError
+from fairdesk.i18n import _
+from fairdesk.ids import new_id
+from fairdesk.model import Case, Device, Direction, Fair, Level, Status, Trigger
+from fairdesk.store import Store
+from fairdesk.timeutil import utcnow
+from fairdesk.validation import LONG_MAX, TITLE_MAX, clean_text
+
+_CASE_FIELDS = (
+    "number",
+    "title",
+    "direction",
+    "trigger",
+    "status",
+    "fair_id",
+    "hall",
+    "booth",
+    "products",
+    "summary",
+    "served_at",
+    "level_override",
+    "override_reason",
+    "situation_override",
+)
+
+
+def _check_situation(value: object) -> str:
+    """A situation correction as stored: a valid key, or "" to use the computed situation."""
+    from fairdesk.situation import parse_key
+
+    if value is None or str(value).strip().lower() in ("", "auto", "computed"):
+        return ""
+    try:
+        return parse_key(str(value)).key()
+    except ValueError as exc:
+        raise ValidationError(
+            _(
+                "Not a situation FairDesk knows: {value} ({problem}). Write it as "
+                "role/event/country, e.g. respondent/ex_parte_order_served/DE."
+            ).format(value=value, problem=exc)
+        ) from exc
+
+
+def _next_number(session: Session) -> str:
+    device = session.scalars(select(Device)).one()
+    while True:
+        number = f"{device.short_code}-{device.next_case_seq:04d}"
+        device.next_case_seq += 1
+        if session.scalars(select(Case.id).where(Case.number == number)).first() is None:
+            return number
+
+
+def create_case(store: Store, data: CaseInput, *, now: datetime | None = None) -> str:
+    """Record a new case with its first parties, rights, deadlines and note, in one step."""
+    now = now or utcnow()
+    library = _library(store)
+    title = clean_text(_("Title"), data.title, required=True, max_len=TITLE_MAX)
+    parties = [_check_party(p) for p in data.parties]
+    rights = [_check_right(r) for r in data.rights]
+    if data.served_at and data.served_at > now + timedelta(minutes=5):
+        raise ValidationError(_("The time of service is in the future; check the date."))
+    with store.write() as session:
+        fair = session.get(Fair, data.fair_id) if data.fair_id else None
+        if data.fair_id and fair is None:
+            raise NotFoundError(_("No fair with id {id}.").format(id=data.fair_id))
+        if data.number:
+            number = clean_text(_("Case number"), data.number, max_len=40, required=True)
+            if session.scalars(select(Case.id).where(Case.number == number)).first():
+                raise ValidationError(
+                    _("Case number {number} is already used by another case.").format(number=number)
+                )
+        else:
+            number = _next_number(session)
+        case = Case(
+            id=new_id(),
+            number=number,
+            title=title,
+            direction=Direction(data.direction),
+            trigger=Trigger(data.trigger),
+            status=Status(data.status),
+            fair_id=data.fair_id,
+            hall=clean_text(_("Hall"), data.hall, max_len=100),
+            booth=clean_text(_("Booth"), data.booth, max_len=100),
+            products=clean_text(
+                _("Products concerned"), data.products, max_len=5_000, multiline=True
+            ),
+            summary=clean_text(_("Summary"), data.summary, max_len=LONG_MAX, multiline=True),
+            served_at=data.served_at,
+            created_at=now,
+            updated_at=now,
+            level=Level.BLUE,
+            computed_level=Level.BLUE,
+        )
+        case.fair = fair
+        session.add(case)
+        outbox.record(
+            session,
+            entity="case",
+            entity_id=case.id,
+            op="insert",
+            case_id=case.id,
+            changes=_row_changes(case, _CASE_FIELDS),
+        )
+        for p in parties:
+            _add_party(session, case, p, now)
+        for r in rights:
+            _add_right(session, case, r, now)
+        for d in data.deadlines:
+            _add_deadline(session, case, d, now, allow_past=False)
+        if data.note.strip():
+            _add_note(session, case, data.note, now)
+        _relevel(session, case, now, library, quiet=True)  # the first assessment is not a "change"
+        _timeline(
+            session, case, "created", "", case.level.value, triage.RULE_TEXT[case.level_reason]
+        )
+        session.flush()
+        search.reindex_case(session, case)
+        try:
+            session.flush()
+        except IntegrityError as exc:
+            raise ValidationError(
+                _("Case number {number} is already used by another case.").format(number=number)
+            ) from exc
+        case_id = case.id
+    events.emit(events.Change.CASE, case_id)
+    return case_id
+
+
+def edit_case(
+    store: Store,
+    case_id: str,
+    changes: dict[str, Any],
+    *,
+    reason: str = "",
+    now: datetime | None = None,
+) -> None:
+    """Change fields of a case. ``level`` (an override, or None to lift it) needs ``reason``.
+
+    Accepted keys: title, hall, booth, products, summary, status, direction, trigger, fair_id,
+    served_at, level, situation (a ``fairdesk.situation`` key correcting the computed
+    situation, or "" / None to go back to the computed one).
+    """
+    now = now or utcnow()
+    allowed = set(EDITABLE_TEXT) | {
+        "status",
+        "direction",
+        "trigger",
+        "fair_id",
+        "served_at",
+        "level",
+        "situation",
+    }
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be edited: {names}").format(names=", ".join(sorted(unknown)))
+        )
+    situation_key = _check_situation(changes["situation"]) if "situation" in changes else None
+    library = _library(store)
+    with store.write() as session:
+        case = _find_case(session, case_id)
+        changed: dict[str, Any] = {}
+        if situation_key is not None and situation_key != case.situation_override:
+            changed["situation_override"] = situation_key
+        for name, (label, limit) in EDITABLE_TEXT.items():
+            if name in changes:
+                value = clean_text(
+                    _(label),
+                    changes[name],
+                    max_len=limit,
+                    required=name == "title",
+                    multiline=name in ("summary", "products"),
+                )
+                if value != getattr(case, name):
+                    changed[name] = value
+        for name, enum_cls in (("status", Status), ("direction", Direction), ("trigger", Trigger)):
+            if name in changes and changes[name] is not None:
+                try:
+                    value = enum_cls(changes[name])
+                except ValueError as exc:
+                    raise ValidationError(
+                        _("Unknown {field}: {value}").format(field=name, value=changes[name])
+                    ) from exc
+                if value != getattr(case, name):
+                    changed[name] = value
+        if "fair_id" in changes and changes["fair_id"] != case.fair_id:
+            if changes["fair_id"] and session.get(Fair, changes["fair_id"]) is None:
+                raise NotFoundError(_("No fair with id {id}.").format(id=changes["fair_id"]))
+            changed["fair_id"] = changes["fair_id"]
+        if "served_at" in changes and changes["served_at"] != case.served_at:
+            changed["served_at"] = changes["served_at"]
+        override_changed = False
+        if "level" in changes:
+            new_override = Level(changes["level"]) if changes["level"] else None
+            if new_override != case.level_override:
+                why = clean_text(_("Reason"), reason, max_len=2_000, multiline=True)
+                if not why:
+                    raise ValidationError(_("Changing the warning level by hand needs a reason."))
+                changed["level_override"] = new_override
+                changed["override_reason"] = why
+                override_changed = True
+        if not changed:
+            return
+        old_status = case.status
+        base_version = case.version
+        for name, value in changed.items():
+            setattr(case, name, value)
+        if "fair_id" in changed:
+            case.fair = session.get(Fair, case.fair_id) if case.fair_id else None
+        case.updated_at = now
+        outbox.record(
+            session,
+            entity="case",
+            entity_id=case.id,
+            op="update",
+            case_id=case.id,
+            base_version=base_version,
+            changes=changed,
+        )
+        if "status" in changed:
+            _timeline(session, case, "status", old_status.value, case.status.value, reason)
+        if "situation_override" in changed:
+            _timeline(session, case, "situation", "", situation_key or "computed", reason)
+        if override_changed:
+            old_level = case.level
+            _relevel(session, case, now, library, quiet=True)
+            _timeline(
+                session,
+                case,
+                "level_override",
+                old_level.value,
+                (case.level_override or case.computed_level).value,
+                case.override_reason,
+            )
+        else:
+            _relevel(session, case, now, library)
+        edited = sorted(
+            set(changed) - {"status", "level_override", "override_reason", "situation_override"}
+        )
+        if edited:
+            _timeline(session, case, "edit", "", ", ".join(edited), reason)
+        search.reindex_case(session, case)
+    events.emit(events.Change.CASE, case_id)
+
+
+def delete_case(store: Store, case_id: str, *, reason: str) -> None:
+    """Tombstone a case (kept on disk and synced as a delete; never erased)."""
+    why = clean_text(_("Reason"), reason, required=True, max_len=2_000, multiline=True)
+    now = utcnow()
+    with store.write() as session:
+        case = _find_case(session, case_id)
+        case.deleted_at = now
+        outbox.record(
+            session,
+            entity="case",
+            entity_id=case.id,
+            op="delete",
+            case_id=case.id,
+            base_version=case.version,
+            changes={"reason": why},
+        )
+        _timeline(session, case, "deleted", "", "", why)
+        search.reindex_case(session, case)
+    events.emit(events.Change.CASE, case_id)

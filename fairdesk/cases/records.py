@@ -1,0 +1,106 @@
+"""Finding live rows, and writing their field updates and tombstones with outbox entries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fairdesk import events, outbox, search
+from fairdesk.cases.timeline import _timeline
+from fairdesk.errors import NotFoundError
+from fairdesk.i18n import _
+from fairdesk.model import Case, IpRight, Party
+from fairdesk.store import Store
+from fairdesk.timeutil import utcnow
+from fairdesk.validation import clean_text
+
+
+def _row_changes(obj: Any, names: Sequence[str]) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in names}
+
+
+def _find_case(session: Session, id_or_number: str) -> Case:
+    case = session.get(Case, id_or_number)
+    if case is None:
+        case = session.scalars(select(Case).where(Case.number == id_or_number)).first()
+    if case is None or case.deleted_at is not None:
+        raise NotFoundError(_("No case with id or number {id}.").format(id=id_or_number))
+    return case
+
+
+def _live_row(session: Session, cls: type[Party] | type[IpRight], row_id: str) -> Any:
+    row: Party | IpRight | None = (
+        session.get(Party, row_id) if cls is Party else session.get(IpRight, row_id)
+    )
+    if row is None or row.deleted_at is not None or row.case.deleted_at is not None:
+        what = _("party") if cls is Party else _("right")
+        raise NotFoundError(_("No {what} with id {id}.").format(what=what, id=row_id))
+    return row
+
+
+def _update_row(
+    session: Session,
+    row: Party | IpRight,
+    entity: str,
+    cleaned: dict[str, Any],
+    now: datetime,
+) -> list[str]:
+    """Set the changed fields and record them as one field-level outbox update."""
+    changed = {k: v for k, v in cleaned.items() if getattr(row, k) != v}
+    if not changed:
+        return []
+    base_version = row.version
+    for name, value in changed.items():
+        setattr(row, name, value)
+    row.updated_at = now
+    outbox.record(
+        session,
+        entity=entity,
+        entity_id=row.id,
+        op="update",
+        case_id=row.case_id,
+        base_version=base_version,
+        changes=changed,
+    )
+    return sorted(changed)
+
+
+def _remove_row(
+    session: Session, row: Party | IpRight, entity: str, reason: str, now: datetime
+) -> None:
+    row.deleted_at = now
+    row.updated_at = now
+    outbox.record(
+        session,
+        entity=entity,
+        entity_id=row.id,
+        op="delete",
+        case_id=row.case_id,
+        base_version=row.version,
+        changes={"reason": reason} if reason else {},
+    )
+
+
+def _remove_case_row(
+    store: Store,
+    model: type[Party] | type[IpRight],
+    table: str,
+    row_id: str,
+    reason: str,
+    label: Callable[[Any], str],
+) -> None:
+    """Tombstone a party or right with its outbox entry, timeline line and search update."""
+    why = clean_text(_("Reason"), reason, max_len=2_000, multiline=True)
+    now = utcnow()
+    with store.write() as session:
+        row = _live_row(session, model, row_id)
+        _remove_row(session, row, table, why, now)
+        case = row.case
+        _timeline(session, case, f"{table.removeprefix('ip_')}_removed", label(row), "", why)
+        search.reindex_case(session, case)
+        case_id = case.id
+    events.emit(events.Change.CASE, case_id)

@@ -1,0 +1,156 @@
+"""IP rights of a case: check, add, edit and remove (tombstone) them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from fairdesk import events, outbox, rights, search
+from fairdesk.cases.inputs import RightInput
+from fairdesk.cases.levels import _library, _relevel
+from fairdesk.cases.records import (
+    _find_case,
+    _live_row,
+    _remove_case_row,
+    _row_changes,
+    _update_row,
+)
+from fairdesk.cases.timeline import _timeline
+from fairdesk.errors import ValidationError
+from fairdesk.i18n import _
+from fairdesk.ids import new_id
+from fairdesk.model import Case, IpRight, RightKind
+from fairdesk.store import Store
+from fairdesk.timeutil import utcnow
+from fairdesk.validation import clean_text
+
+_RIGHT_FIELDS = (
+    "case_id",
+    "kind",
+    "number",
+    "office",
+    "owner",
+    "right_status",
+    "valid_from",
+    "valid_until",
+    "asserted_by_us",
+)
+
+
+def _check_right(r: RightInput) -> RightInput:
+    if r.valid_from and r.valid_until and r.valid_until < r.valid_from:
+        raise ValidationError(_("A right cannot expire before it starts."))
+    try:
+        kind = RightKind(r.kind)
+    except ValueError as exc:
+        raise ValidationError(
+            _("Unknown right kind {kind}; use one of: {kinds}").format(
+                kind=r.kind, kinds=", ".join(k.value for k in RightKind)
+            )
+        ) from exc
+    return RightInput(
+        kind=kind,
+        number=clean_text(_("Right number"), r.number, max_len=100),
+        office=clean_text(_("Country or office"), r.office, max_len=100),
+        owner=clean_text(_("Owner"), r.owner),
+        right_status=clean_text(_("Right status"), r.right_status, max_len=100),
+        valid_from=r.valid_from,
+        valid_until=r.valid_until,
+        asserted_by_us=bool(r.asserted_by_us),
+    )
+
+
+def right_warning(data: RightInput) -> str:
+    """A sentence when the right's number does not match its office's format ("" if it does).
+
+    Shown, never enforced: the right is saved as typed."""
+    return rights.number_warning(RightKind(data.kind), data.office, data.number)
+
+
+def _add_right(session: Session, case: Case, r: RightInput, now: datetime) -> IpRight:
+    r = _check_right(r)
+    right = IpRight(
+        id=new_id(),
+        case_id=case.id,
+        kind=r.kind,
+        number=r.number,
+        office=r.office,
+        owner=r.owner,
+        right_status=r.right_status,
+        valid_from=r.valid_from,
+        valid_until=r.valid_until,
+        asserted_by_us=r.asserted_by_us,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(right)
+    case.rights.append(right)
+    outbox.record(
+        session,
+        entity="ip_right",
+        entity_id=right.id,
+        op="insert",
+        case_id=case.id,
+        changes=_row_changes(right, _RIGHT_FIELDS),
+    )
+    return right
+
+
+def add_right(store: Store, case_id: str, data: RightInput) -> str:
+    now = utcnow()
+    library = _library(store)
+    with store.write() as session:
+        case = _find_case(session, case_id)
+        right_id = _add_right(session, case, data, now).id
+        session.flush()
+        session.refresh(case, ["rights"])
+        _relevel(session, case, now, library)  # a unitary patent can move the situation (UPC)
+        search.reindex_case(session, case)
+    events.emit(events.Change.CASE, case_id)
+    return right_id
+
+
+def edit_right(store: Store, right_id: str, changes: dict[str, Any]) -> None:
+    """Change a right's fields (whose, kind, number, office, owner, status, validity)."""
+    allowed = set(RightInput.__dataclass_fields__)
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be edited: {names}").format(names=", ".join(sorted(unknown)))
+        )
+    now = utcnow()
+    with store.write() as session:
+        right = _live_row(session, IpRight, right_id)
+        current = RightInput(
+            right.kind,
+            right.number,
+            right.office,
+            right.owner,
+            right.right_status,
+            right.valid_from,
+            right.valid_until,
+            right.asserted_by_us,
+        )
+        merged = _check_right(RightInput(**{**vars(current), **changes}))
+        edited = _update_row(session, right, "ip_right", vars(merged), now)
+        case = right.case
+        if edited:
+            _timeline(
+                session,
+                case,
+                "right_edited",
+                "",
+                f"{right.number or right.kind.value}: " + ", ".join(edited),
+            )
+            search.reindex_case(session, case)
+        case_id = case.id
+    events.emit(events.Change.CASE, case_id)
+
+
+def remove_right(store: Store, right_id: str, *, reason: str = "") -> None:
+    """Tombstone a right, as ``remove_party`` does a party."""
+    _remove_case_row(
+        store, IpRight, "ip_right", right_id, reason, lambda r: r.number or r.kind.value
+    )
