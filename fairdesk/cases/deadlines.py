@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from fairdesk import events, outbox
 from fairdesk.cases.inputs import DeadlineInput
 from fairdesk.cases.levels import _library, _relevel
-from fairdesk.cases.records import _find_case, _row_changes
+from fairdesk.cases.records import _find_case
 from fairdesk.cases.timeline import _timeline
 from fairdesk.deadlines import resolve_due
 from fairdesk.errors import NotFoundError, ValidationError
@@ -64,16 +64,10 @@ def _add_deadline(
         created_at=now,
         updated_at=now,
     )
-    session.add(deadline)
-    case.deadlines.append(deadline)
-    outbox.record(
-        session,
-        entity="deadline",
-        entity_id=deadline.id,
-        op="insert",
-        case_id=case.id,
-        changes=_row_changes(deadline, _DEADLINE_FIELDS),
+    outbox.insert_row(
+        session, deadline, entity="deadline", case_id=case.id, fields=_DEADLINE_FIELDS
     )
+    case.deadlines.append(deadline)
     return deadline
 
 
@@ -104,17 +98,8 @@ def set_deadline_done(store: Store, deadline_id: str, done: bool = True) -> None
             raise NotFoundError(_("No deadline with id {id}.").format(id=deadline_id))
         if deadline.done == done:
             return
-        base = deadline.version
-        deadline.done = done
-        deadline.updated_at = now
-        outbox.record(
-            session,
-            entity="deadline",
-            entity_id=deadline.id,
-            op="update",
-            case_id=deadline.case_id,
-            base_version=base,
-            changes={"done": done},
+        outbox.update_row(
+            session, deadline, {"done": done}, entity="deadline", case_id=deadline.case_id, now=now
         )
         case = deadline.case
         _timeline(

@@ -15,7 +15,7 @@ from fairdesk.cases.inputs import EDITABLE_TEXT, CaseInput
 from fairdesk.cases.levels import _library, _relevel
 from fairdesk.cases.notes import _add_note
 from fairdesk.cases.parties import _add_party, _check_party
-from fairdesk.cases.records import _find_case, _row_changes
+from fairdesk.cases.records import _find_case
 from fairdesk.cases.rights import _add_right, _check_right
 from fairdesk.cases.timeline import _timeline
 from fairdesk.errors import NotFoundError, ValidationError
@@ -112,15 +112,7 @@ def create_case(store: Store, data: CaseInput, *, now: datetime | None = None) -
             computed_level=Level.BLUE,
         )
         case.fair = fair
-        session.add(case)
-        outbox.record(
-            session,
-            entity="case",
-            entity_id=case.id,
-            op="insert",
-            case_id=case.id,
-            changes=_row_changes(case, _CASE_FIELDS),
-        )
+        outbox.insert_row(session, case, entity="case", case_id=case.id, fields=_CASE_FIELDS)
         for p in parties:
             _add_party(session, case, p, now)
         for r in rights:
@@ -222,21 +214,9 @@ def edit_case(
         if not changed:
             return
         old_status = case.status
-        base_version = case.version
-        for name, value in changed.items():
-            setattr(case, name, value)
+        outbox.update_row(session, case, changed, entity="case", case_id=case.id, now=now)
         if "fair_id" in changed:
             case.fair = session.get(Fair, case.fair_id) if case.fair_id else None
-        case.updated_at = now
-        outbox.record(
-            session,
-            entity="case",
-            entity_id=case.id,
-            op="update",
-            case_id=case.id,
-            base_version=base_version,
-            changes=changed,
-        )
         if "status" in changed:
             _timeline(session, case, "status", old_status.value, case.status.value, reason)
         if "situation_override" in changed:
@@ -269,16 +249,7 @@ def delete_case(store: Store, case_id: str, *, reason: str) -> None:
     now = utcnow()
     with store.write() as session:
         case = _find_case(session, case_id)
-        case.deleted_at = now
-        outbox.record(
-            session,
-            entity="case",
-            entity_id=case.id,
-            op="delete",
-            case_id=case.id,
-            base_version=case.version,
-            changes={"reason": why},
-        )
+        outbox.delete_row(session, case, entity="case", case_id=case.id, now=now, reason=why)
         _timeline(session, case, "deleted", "", "", why)
         search.reindex_case(session, case)
     events.emit(events.Change.CASE, case_id)

@@ -16,6 +16,8 @@ from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
 from fairdesk.validation import LONG_MAX, clean_text
 
+_NOTE_FIELDS = ("case_id", "text", "author", "device_id", "created_at")
+
 
 def _add_note(session: Session, case: Case, text_value: str, now: datetime) -> Note:
     body = clean_text(_("Note"), text_value, required=True, max_len=LONG_MAX, multiline=True)
@@ -23,22 +25,8 @@ def _add_note(session: Session, case: Case, text_value: str, now: datetime) -> N
     note = Note(
         id=new_id(), case_id=case.id, text=body, author=author, device_id=device_id, created_at=now
     )
-    session.add(note)
+    outbox.insert_row(session, note, entity="note", case_id=case.id, fields=_NOTE_FIELDS)
     case.notes.append(note)
-    outbox.record(
-        session,
-        entity="note",
-        entity_id=note.id,
-        op="insert",
-        case_id=case.id,
-        changes={
-            "case_id": case.id,
-            "text": body,
-            "author": author,
-            "device_id": device_id,
-            "created_at": now,
-        },
-    )
     return note
 
 

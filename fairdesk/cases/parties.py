@@ -14,8 +14,6 @@ from fairdesk.cases.records import (
     _find_case,
     _live_row,
     _remove_case_row,
-    _row_changes,
-    _update_row,
 )
 from fairdesk.cases.timeline import _timeline
 from fairdesk.errors import ValidationError
@@ -66,16 +64,8 @@ def _add_party(session: Session, case: Case, p: PartyInput, now: datetime) -> Pa
         created_at=now,
         updated_at=now,
     )
-    session.add(party)
+    outbox.insert_row(session, party, entity="party", case_id=case.id, fields=_PARTY_FIELDS)
     case.parties.append(party)
-    outbox.record(
-        session,
-        entity="party",
-        entity_id=party.id,
-        op="insert",
-        case_id=case.id,
-        changes=_row_changes(party, _PARTY_FIELDS),
-    )
     return party
 
 
@@ -108,7 +98,11 @@ def edit_party(store: Store, party_id: str, changes: dict[str, Any]) -> None:
             party.role, party.name, party.organisation, party.contact, party.reference
         )
         merged = _check_party(PartyInput(**{**vars(current), **changes}))
-        edited = _update_row(session, party, "party", vars(merged), now)
+        edited = sorted(
+            outbox.update_row(
+                session, party, vars(merged), entity="party", case_id=party.case_id, now=now
+            )
+        )
         case = party.case
         if edited:
             _timeline(session, case, "party_edited", "", f"{party.name}: {', '.join(edited)}")

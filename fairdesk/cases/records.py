@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -17,10 +16,6 @@ from fairdesk.model import Case, IpRight, Party
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
 from fairdesk.validation import clean_text
-
-
-def _row_changes(obj: Any, names: Sequence[str]) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in names}
 
 
 def _find_case(session: Session, id_or_number: str) -> Case:
@@ -42,49 +37,6 @@ def _live_row(session: Session, cls: type[Party] | type[IpRight], row_id: str) -
     return row
 
 
-def _update_row(
-    session: Session,
-    row: Party | IpRight,
-    entity: str,
-    cleaned: dict[str, Any],
-    now: datetime,
-) -> list[str]:
-    """Set the changed fields and record them as one field-level outbox update."""
-    changed = {k: v for k, v in cleaned.items() if getattr(row, k) != v}
-    if not changed:
-        return []
-    base_version = row.version
-    for name, value in changed.items():
-        setattr(row, name, value)
-    row.updated_at = now
-    outbox.record(
-        session,
-        entity=entity,
-        entity_id=row.id,
-        op="update",
-        case_id=row.case_id,
-        base_version=base_version,
-        changes=changed,
-    )
-    return sorted(changed)
-
-
-def _remove_row(
-    session: Session, row: Party | IpRight, entity: str, reason: str, now: datetime
-) -> None:
-    row.deleted_at = now
-    row.updated_at = now
-    outbox.record(
-        session,
-        entity=entity,
-        entity_id=row.id,
-        op="delete",
-        case_id=row.case_id,
-        base_version=row.version,
-        changes={"reason": reason} if reason else {},
-    )
-
-
 def _remove_case_row(
     store: Store,
     model: type[Party] | type[IpRight],
@@ -98,7 +50,7 @@ def _remove_case_row(
     now = utcnow()
     with store.write() as session:
         row = _live_row(session, model, row_id)
-        _remove_row(session, row, table, why, now)
+        outbox.delete_row(session, row, entity=table, case_id=row.case_id, now=now, reason=why)
         case = row.case
         _timeline(session, case, f"{table.removeprefix('ip_')}_removed", label(row), "", why)
         search.reindex_case(session, case)

@@ -14,8 +14,6 @@ from fairdesk.cases.records import (
     _find_case,
     _live_row,
     _remove_case_row,
-    _row_changes,
-    _update_row,
 )
 from fairdesk.cases.timeline import _timeline
 from fairdesk.errors import ValidationError
@@ -85,16 +83,8 @@ def _add_right(session: Session, case: Case, r: RightInput, now: datetime) -> Ip
         created_at=now,
         updated_at=now,
     )
-    session.add(right)
+    outbox.insert_row(session, right, entity="ip_right", case_id=case.id, fields=_RIGHT_FIELDS)
     case.rights.append(right)
-    outbox.record(
-        session,
-        entity="ip_right",
-        entity_id=right.id,
-        op="insert",
-        case_id=case.id,
-        changes=_row_changes(right, _RIGHT_FIELDS),
-    )
     return right
 
 
@@ -134,7 +124,11 @@ def edit_right(store: Store, right_id: str, changes: dict[str, Any]) -> None:
             right.asserted_by_us,
         )
         merged = _check_right(RightInput(**{**vars(current), **changes}))
-        edited = _update_row(session, right, "ip_right", vars(merged), now)
+        edited = sorted(
+            outbox.update_row(
+                session, right, vars(merged), entity="ip_right", case_id=right.case_id, now=now
+            )
+        )
         case = right.case
         if edited:
             _timeline(

@@ -16,6 +16,18 @@ def _author(session: Session) -> tuple[str, str]:
     return device.id, device.user_name
 
 
+_TIMELINE_FIELDS = (
+    "case_id",
+    "kind",
+    "old_value",
+    "new_value",
+    "reason",
+    "author",
+    "device_id",
+    "created_at",
+)
+
+
 def _timeline(
     session: Session,
     case: Case,
@@ -38,22 +50,9 @@ def _timeline(
         device_id=device_id,
         created_at=utcnow(),
     )
-    session.add(event)
     if sync:
-        outbox.record(
-            session,
-            entity="timeline_event",
-            entity_id=event.id,
-            op="insert",
-            case_id=case.id,
-            changes={
-                "case_id": case.id,
-                "kind": kind,
-                "old_value": old,
-                "new_value": new,
-                "reason": reason,
-                "author": author,
-                "device_id": device_id,
-                "created_at": event.created_at,
-            },
+        outbox.insert_row(
+            session, event, entity="timeline_event", case_id=case.id, fields=_TIMELINE_FIELDS
         )
+    else:
+        session.add(event)
