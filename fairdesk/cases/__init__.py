@@ -20,7 +20,15 @@ from __future__ import annotations
 from fairdesk.cases.deadlines import add_deadline, set_deadline_done
 from fairdesk.cases.detail import get_case
 from fairdesk.cases.editing import create_case, delete_case, edit_case
-from fairdesk.cases.inputs import EDITABLE_TEXT, CaseInput, DeadlineInput, PartyInput, RightInput
+from fairdesk.cases.inputs import (
+    EDITABLE_TEXT,
+    KEEP,
+    CaseEdit,
+    CaseInput,
+    DeadlineInput,
+    PartyInput,
+    RightInput,
+)
 from fairdesk.cases.levels import refresh_levels
 from fairdesk.cases.listing import (
     ALL_CASES,
@@ -52,8 +60,10 @@ from fairdesk.quickread import SORT_COLUMNS, CaseFilter, CaseRow, DeadlineRow
 __all__ = [
     "ALL_CASES",
     "EDITABLE_TEXT",
+    "KEEP",
     "SORT_COLUMNS",
     "CaseDetail",
+    "CaseEdit",
     "CaseFilter",
     "CaseInput",
     "CaseRow",

@@ -18,7 +18,7 @@ from fairdesk.ids import new_id
 from fairdesk.model import Case, Deadline, DeadlineRule, Fair
 from fairdesk.store import Store
 from fairdesk.timeutil import format_local, utcnow
-from fairdesk.validation import clean_text
+from fairdesk.validation import DEADLINE_MAX, clean_text
 
 _DEADLINE_FIELDS = ("case_id", "what", "due_at", "rule", "rule_hours", "source", "done")
 
@@ -26,7 +26,7 @@ _DEADLINE_FIELDS = ("case_id", "what", "due_at", "rule", "rule_hours", "source",
 def _resolve_deadline(
     d: DeadlineInput, case: Case, fair: Fair | None, now: datetime, *, allow_past: bool
 ) -> tuple[str, datetime]:
-    what = clean_text(_("Deadline"), d.what, required=True, max_len=500)
+    what = clean_text(_("Deadline"), d.what, required=True, max_len=DEADLINE_MAX)
     due = resolve_due(
         DeadlineRule(d.rule),
         due_at=d.due_at,
@@ -59,7 +59,7 @@ def _add_deadline(
         due_at=due,
         rule=DeadlineRule(d.rule),
         rule_hours=d.hours,
-        source=clean_text(_("Source"), d.source, max_len=500),
+        source=clean_text(_("Source"), d.source, max_len=DEADLINE_MAX),
         done=False,
         created_at=now,
         updated_at=now,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from fairdesk import events, outbox, search, triage
 from fairdesk.cases.deadlines import _add_deadline
-from fairdesk.cases.inputs import EDITABLE_TEXT, CaseInput
+from fairdesk.cases.inputs import EDITABLE_TEXT, CaseEdit, CaseInput
 from fairdesk.cases.levels import _library, _relevel
 from fairdesk.cases.notes import _add_note
 from fairdesk.cases.parties import _add_party, _check_party
@@ -24,7 +25,11 @@ from fairdesk.ids import new_id
 from fairdesk.model import Case, Device, Direction, Fair, Level, Status, Trigger
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
-from fairdesk.validation import LONG_MAX, TITLE_MAX, clean_text
+from fairdesk.validation import (
+    CASE_NUMBER_MAX,
+    REASON_MAX,
+    clean_text,
+)
 
 _CASE_FIELDS = (
     "number",
@@ -61,6 +66,33 @@ def _check_situation(value: object) -> str:
         ) from exc
 
 
+E = TypeVar("E", bound=enum.Enum)
+
+
+def _clean_case_text(name: str, value: object) -> str:
+    """One of a case's text fields (``EDITABLE_TEXT``), checked as creation and edits do."""
+    label, limit = EDITABLE_TEXT[name]
+    return clean_text(
+        _(label),
+        None if value is None else str(value),
+        max_len=limit,
+        required=name == "title",
+        multiline=name in ("summary", "products"),
+    )
+
+
+def _enum_value(enum_cls: type[E], name: str, value: object) -> E | None:
+    """A value of ``enum_cls`` from what a caller passed (a member or its stored string)."""
+    if value is None or value == "":
+        return None
+    try:
+        return enum_cls(value)
+    except ValueError as exc:
+        raise ValidationError(
+            _("Unknown {field}: {value}").format(field=name, value=value)
+        ) from exc
+
+
 def _next_number(session: Session) -> str:
     device = session.scalars(select(Device)).one()
     while True:
@@ -74,7 +106,7 @@ def create_case(store: Store, data: CaseInput, *, now: datetime | None = None) -
     """Record a new case with its first parties, rights, deadlines and note, in one step."""
     now = now or utcnow()
     library = _library(store)
-    title = clean_text(_("Title"), data.title, required=True, max_len=TITLE_MAX)
+    title = _clean_case_text("title", data.title)
     parties = [_check_party(p) for p in data.parties]
     rights = [_check_right(r) for r in data.rights]
     if data.served_at and data.served_at > now + timedelta(minutes=5):
@@ -84,7 +116,9 @@ def create_case(store: Store, data: CaseInput, *, now: datetime | None = None) -
         if data.fair_id and fair is None:
             raise NotFoundError(_("No fair with id {id}.").format(id=data.fair_id))
         if data.number:
-            number = clean_text(_("Case number"), data.number, max_len=40, required=True)
+            number = clean_text(
+                _("Case number"), data.number, max_len=CASE_NUMBER_MAX, required=True
+            )
             if session.scalars(select(Case.id).where(Case.number == number)).first():
                 raise ValidationError(
                     _("Case number {number} is already used by another case.").format(number=number)
@@ -99,12 +133,10 @@ def create_case(store: Store, data: CaseInput, *, now: datetime | None = None) -
             trigger=Trigger(data.trigger),
             status=Status(data.status),
             fair_id=data.fair_id,
-            hall=clean_text(_("Hall"), data.hall, max_len=100),
-            booth=clean_text(_("Booth"), data.booth, max_len=100),
-            products=clean_text(
-                _("Products concerned"), data.products, max_len=5_000, multiline=True
-            ),
-            summary=clean_text(_("Summary"), data.summary, max_len=LONG_MAX, multiline=True),
+            hall=_clean_case_text("hall", data.hall),
+            booth=_clean_case_text("booth", data.booth),
+            products=_clean_case_text("products", data.products),
+            summary=_clean_case_text("summary", data.summary),
             served_at=data.served_at,
             created_at=now,
             updated_at=now,
@@ -141,32 +173,18 @@ def create_case(store: Store, data: CaseInput, *, now: datetime | None = None) -
 def edit_case(
     store: Store,
     case_id: str,
-    changes: dict[str, Any],
+    data: CaseEdit,
     *,
     reason: str = "",
     now: datetime | None = None,
 ) -> None:
-    """Change fields of a case. ``level`` (an override, or None to lift it) needs ``reason``.
+    """Change the fields ``data`` gives; all are checked before any is saved.
 
-    Accepted keys: title, hall, booth, products, summary, status, direction, trigger, fair_id,
-    served_at, level, situation (a ``fairdesk.situation`` key correcting the computed
-    situation, or "" / None to go back to the computed one).
+    A level override (or lifting it) needs ``reason``; the reason also goes on the timeline
+    lines of a status change, a situation correction and an edit.
     """
     now = now or utcnow()
-    allowed = set(EDITABLE_TEXT) | {
-        "status",
-        "direction",
-        "trigger",
-        "fair_id",
-        "served_at",
-        "level",
-        "situation",
-    }
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValidationError(
-            _("These fields cannot be edited: {names}").format(names=", ".join(sorted(unknown)))
-        )
+    changes = data.given()
     situation_key = _check_situation(changes["situation"]) if "situation" in changes else None
     library = _library(store)
     with store.write() as session:
@@ -174,27 +192,15 @@ def edit_case(
         changed: dict[str, Any] = {}
         if situation_key is not None and situation_key != case.situation_override:
             changed["situation_override"] = situation_key
-        for name, (label, limit) in EDITABLE_TEXT.items():
+        for name in EDITABLE_TEXT:
             if name in changes:
-                value = clean_text(
-                    _(label),
-                    changes[name],
-                    max_len=limit,
-                    required=name == "title",
-                    multiline=name in ("summary", "products"),
-                )
-                if value != getattr(case, name):
-                    changed[name] = value
+                text = _clean_case_text(name, changes[name])
+                if text != getattr(case, name):
+                    changed[name] = text
         for name, enum_cls in (("status", Status), ("direction", Direction), ("trigger", Trigger)):
-            if name in changes and changes[name] is not None:
-                try:
-                    value = enum_cls(changes[name])
-                except ValueError as exc:
-                    raise ValidationError(
-                        _("Unknown {field}: {value}").format(field=name, value=changes[name])
-                    ) from exc
-                if value != getattr(case, name):
-                    changed[name] = value
+            value = _enum_value(enum_cls, name, changes.get(name))
+            if value is not None and value != getattr(case, name):
+                changed[name] = value
         if "fair_id" in changes and changes["fair_id"] != case.fair_id:
             if changes["fair_id"] and session.get(Fair, changes["fair_id"]) is None:
                 raise NotFoundError(_("No fair with id {id}.").format(id=changes["fair_id"]))
@@ -203,9 +209,9 @@ def edit_case(
             changed["served_at"] = changes["served_at"]
         override_changed = False
         if "level" in changes:
-            new_override = Level(changes["level"]) if changes["level"] else None
+            new_override = _enum_value(Level, "level", changes["level"])
             if new_override != case.level_override:
-                why = clean_text(_("Reason"), reason, max_len=2_000, multiline=True)
+                why = clean_text(_("Reason"), reason, max_len=REASON_MAX, multiline=True)
                 if not why:
                     raise ValidationError(_("Changing the warning level by hand needs a reason."))
                 changed["level_override"] = new_override
@@ -245,7 +251,7 @@ def edit_case(
 
 def delete_case(store: Store, case_id: str, *, reason: str) -> None:
     """Tombstone a case (kept on disk and synced as a delete; never erased)."""
-    why = clean_text(_("Reason"), reason, required=True, max_len=2_000, multiline=True)
+    why = clean_text(_("Reason"), reason, required=True, max_len=REASON_MAX, multiline=True)
     now = utcnow()
     with store.write() as session:
         case = _find_case(session, case_id)

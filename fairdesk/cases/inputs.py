@@ -1,13 +1,16 @@
-"""What callers hand in to record a case and what hangs on it (plain, unchecked dataclasses)."""
+"""What callers hand in to record or change a case and what hangs on it (plain, unchecked
+dataclasses: the services check every field)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import enum
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from typing import Any, Final
 
 from fairdesk.i18n import N_
-from fairdesk.model import DeadlineRule, Direction, PartyRole, RightKind, Status, Trigger
-from fairdesk.validation import LONG_MAX, TITLE_MAX
+from fairdesk.model import DeadlineRule, Direction, Level, PartyRole, RightKind, Status, Trigger
+from fairdesk.validation import LONG_MAX, PLACE_MAX, PRODUCTS_MAX, TITLE_MAX
 
 
 @dataclass
@@ -60,11 +63,47 @@ class CaseInput:
     note: str = ""
 
 
-# Fields of a case a user may edit, with their translated labels and limits.
+class Keep(enum.Enum):
+    """The value of a ``CaseEdit`` field that is not being changed."""
+
+    KEEP = "keep"
+
+
+KEEP: Final = Keep.KEEP
+
+
+@dataclass(frozen=True)
+class CaseEdit:
+    """Changes to a case: each field given is checked and saved; one left at ``KEEP`` keeps
+    its value. ``None`` means "none": no fair, no time of service, no level override (lifting
+    it), no situation correction (back to the computed situation). ``level`` sets the override
+    and needs a reason; ``situation`` is a ``fairdesk.situation`` key ("" = computed)."""
+
+    title: str | Keep = KEEP
+    hall: str | Keep = KEEP
+    booth: str | Keep = KEEP
+    products: str | Keep = KEEP
+    summary: str | Keep = KEEP
+    status: Status | Keep = KEEP
+    direction: Direction | Keep = KEEP
+    trigger: Trigger | Keep = KEEP
+    fair_id: str | Keep | None = KEEP
+    served_at: datetime | Keep | None = KEEP
+    level: Level | Keep | None = KEEP
+    situation: str | Keep | None = KEEP
+
+    def given(self) -> dict[str, Any]:
+        """The fields to change, by name."""
+        return {
+            f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not KEEP
+        }
+
+
+# Text fields of a case, with their translated labels and limits (creation and edits).
 EDITABLE_TEXT = {
     "title": (N_("Title"), TITLE_MAX),
-    "hall": (N_("Hall"), 100),
-    "booth": (N_("Booth"), 100),
-    "products": (N_("Products concerned"), 5_000),
+    "hall": (N_("Hall"), PLACE_MAX),
+    "booth": (N_("Booth"), PLACE_MAX),
+    "products": (N_("Products concerned"), PRODUCTS_MAX),
     "summary": (N_("Summary"), LONG_MAX),
 }

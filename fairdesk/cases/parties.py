@@ -22,7 +22,7 @@ from fairdesk.ids import new_id
 from fairdesk.model import LABELS, Case, Party, PartyRole
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
-from fairdesk.validation import clean_text
+from fairdesk.validation import CONTACT_MAX, clean_text
 
 _PARTY_FIELDS = ("case_id", "role", "name", "organisation", "contact", "reference")
 
@@ -46,7 +46,7 @@ def _check_party(p: PartyInput) -> PartyInput:
         role=role,
         name=clean_text(_("Party name"), p.name, required=True),
         organisation=clean_text(_("Organisation"), p.organisation),
-        contact=clean_text(_("Contact"), p.contact, max_len=2_000, multiline=True),
+        contact=clean_text(_("Contact"), p.contact, max_len=CONTACT_MAX, multiline=True),
         reference=rights.check_file_number(p.reference),
     )
 

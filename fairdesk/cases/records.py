@@ -15,7 +15,7 @@ from fairdesk.i18n import _
 from fairdesk.model import Case, IpRight, Party
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
-from fairdesk.validation import clean_text
+from fairdesk.validation import REASON_MAX, clean_text
 
 
 def _find_case(session: Session, id_or_number: str) -> Case:
@@ -46,7 +46,7 @@ def _remove_case_row(
     label: Callable[[Any], str],
 ) -> None:
     """Tombstone a party or right with its outbox entry, timeline line and search update."""
-    why = clean_text(_("Reason"), reason, max_len=2_000, multiline=True)
+    why = clean_text(_("Reason"), reason, max_len=REASON_MAX, multiline=True)
     now = utcnow()
     with store.write() as session:
         row = _live_row(session, model, row_id)

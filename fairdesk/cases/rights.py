@@ -22,7 +22,7 @@ from fairdesk.ids import new_id
 from fairdesk.model import Case, IpRight, RightKind
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
-from fairdesk.validation import clean_text
+from fairdesk.validation import CODE_MAX, clean_text
 
 _RIGHT_FIELDS = (
     "case_id",
@@ -50,10 +50,10 @@ def _check_right(r: RightInput) -> RightInput:
         ) from exc
     return RightInput(
         kind=kind,
-        number=clean_text(_("Right number"), r.number, max_len=100),
-        office=clean_text(_("Country or office"), r.office, max_len=100),
+        number=clean_text(_("Right number"), r.number, max_len=CODE_MAX),
+        office=clean_text(_("Country or office"), r.office, max_len=CODE_MAX),
         owner=clean_text(_("Owner"), r.owner),
-        right_status=clean_text(_("Right status"), r.right_status, max_len=100),
+        right_status=clean_text(_("Right status"), r.right_status, max_len=CODE_MAX),
         valid_from=r.valid_from,
         valid_until=r.valid_until,
         asserted_by_us=bool(r.asserted_by_us),

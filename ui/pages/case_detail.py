@@ -30,7 +30,16 @@ from PySide6.QtWidgets import (
 )
 
 from fairdesk import cases
-from fairdesk.cases import CaseDetail, DeadlineRow, NoteRow, PartyRow, RightRow, TimelineRow
+from fairdesk.cases import (
+    KEEP,
+    CaseDetail,
+    CaseEdit,
+    DeadlineRow,
+    NoteRow,
+    PartyRow,
+    RightRow,
+    TimelineRow,
+)
 from fairdesk.errors import FairDeskError
 from fairdesk.i18n import N_, _, current_language
 from fairdesk.model import Level, Status
@@ -504,25 +513,29 @@ class CaseDetailPage(QWidget):
     def save_fields(self) -> None:
         assert isinstance(self.edit_title.field, QLineEdit)
         assert isinstance(self.edit_summary.field, QPlainTextEdit)
-        changes: dict[str, object] = {
-            "title": self.edit_title.field.text(),
-            "status": self.edit_status.value(),
-            "summary": self.edit_summary.field.toPlainText(),
-            "fair_id": self.edit_fair.currentData() or None,
-        }
+        texts: dict[str, str] = {}
         for key, widget in (
             ("hall", self.edit_hall),
             ("booth", self.edit_booth),
             ("products", self.edit_products),
         ):
             assert isinstance(widget.field, QLineEdit)
-            changes[key] = widget.field.text()
+            texts[key] = widget.field.text()
+        edit = CaseEdit(
+            title=self.edit_title.field.text(),
+            status=self.edit_status.value() or KEEP,
+            summary=self.edit_summary.field.toPlainText(),
+            fair_id=self.edit_fair.currentData() or None,
+            hall=texts["hall"],
+            booth=texts["booth"],
+            products=texts["products"],
+        )
         self.overview_saved.setText("")
         self._write(
             cases.edit_case,
             self.store,
             self.case_id,
-            changes,
+            edit,
             error=self.overview_error,
             done=lambda: self.overview_saved.setText(_("Saved.")),
         )
