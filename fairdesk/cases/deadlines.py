@@ -12,6 +12,7 @@ from fairdesk.cases.levels import _library, _relevel
 from fairdesk.cases.records import _find_case
 from fairdesk.cases.timeline import _timeline
 from fairdesk.deadlines import resolve_due
+from fairdesk.enums import TimelineKind
 from fairdesk.errors import NotFoundError, ValidationError
 from fairdesk.i18n import _
 from fairdesk.ids import new_id
@@ -103,7 +104,11 @@ def set_deadline_done(store: Store, deadline_id: str, done: bool = True) -> None
         )
         case = deadline.case
         _timeline(
-            session, case, "deadline_done" if done else "deadline_reopened", "", deadline.what
+            session,
+            case,
+            TimelineKind.DEADLINE_DONE if done else TimelineKind.DEADLINE_REOPENED,
+            "",
+            deadline.what,
         )
         _relevel(session, case, now, library)
         case_id = case.id

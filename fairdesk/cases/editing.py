@@ -19,6 +19,7 @@ from fairdesk.cases.parties import _add_party, _check_party
 from fairdesk.cases.records import _find_case
 from fairdesk.cases.rights import _add_right, _check_right
 from fairdesk.cases.timeline import _timeline
+from fairdesk.enums import TimelineKind
 from fairdesk.errors import NotFoundError, ValidationError
 from fairdesk.i18n import _
 from fairdesk.ids import new_id
@@ -155,7 +156,12 @@ def create_case(store: Store, data: CaseInput, *, now: datetime | None = None) -
             _add_note(session, case, data.note, now)
         _relevel(session, case, now, library, quiet=True)  # the first assessment is not a "change"
         _timeline(
-            session, case, "created", "", case.level.value, triage.RULE_TEXT[case.level_reason]
+            session,
+            case,
+            TimelineKind.CREATED,
+            "",
+            case.level.value,
+            triage.RULE_TEXT[case.level_reason],
         )
         session.flush()
         search.reindex_case(session, case)
@@ -224,16 +230,20 @@ def edit_case(
         if "fair_id" in changed:
             case.fair = session.get(Fair, case.fair_id) if case.fair_id else None
         if "status" in changed:
-            _timeline(session, case, "status", old_status.value, case.status.value, reason)
+            _timeline(
+                session, case, TimelineKind.STATUS, old_status.value, case.status.value, reason
+            )
         if "situation_override" in changed:
-            _timeline(session, case, "situation", "", situation_key or "computed", reason)
+            _timeline(
+                session, case, TimelineKind.SITUATION, "", situation_key or "computed", reason
+            )
         if override_changed:
             old_level = case.level
             _relevel(session, case, now, library, quiet=True)
             _timeline(
                 session,
                 case,
-                "level_override",
+                TimelineKind.LEVEL_OVERRIDE,
                 old_level.value,
                 (case.level_override or case.computed_level).value,
                 case.override_reason,
@@ -244,7 +254,7 @@ def edit_case(
             set(changed) - {"status", "level_override", "override_reason", "situation_override"}
         )
         if edited:
-            _timeline(session, case, "edit", "", ", ".join(edited), reason)
+            _timeline(session, case, TimelineKind.EDIT, "", ", ".join(edited), reason)
         search.reindex_case(session, case)
     events.emit(events.Change.CASE, case_id)
 
@@ -256,6 +266,6 @@ def delete_case(store: Store, case_id: str, *, reason: str) -> None:
     with store.write() as session:
         case = _find_case(session, case_id)
         outbox.delete_row(session, case, entity="case", case_id=case.id, now=now, reason=why)
-        _timeline(session, case, "deleted", "", "", why)
+        _timeline(session, case, TimelineKind.DELETED, "", "", why)
         search.reindex_case(session, case)
     events.emit(events.Change.CASE, case_id)

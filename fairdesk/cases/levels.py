@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from fairdesk import events, triage
 from fairdesk.cases.timeline import _timeline
+from fairdesk.enums import TimelineKind
 from fairdesk.model import Case, Deadline
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
@@ -42,7 +43,7 @@ def _relevel(
     if old is not None and old != effective and not quiet:
         why = triage.RULE_TEXT[assessment.rule]
         # Derived from shared facts, so every node computes it: kept local, not synced.
-        _timeline(session, case, "level", old.value, effective.value, why, sync=False)
+        _timeline(session, case, TimelineKind.LEVEL, old.value, effective.value, why, sync=False)
 
 
 def refresh_levels(store: Store, now: datetime | None = None, *, full: bool = False) -> int:

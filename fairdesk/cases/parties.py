@@ -16,6 +16,7 @@ from fairdesk.cases.records import (
     _remove_case_row,
 )
 from fairdesk.cases.timeline import _timeline
+from fairdesk.enums import TimelineKind
 from fairdesk.errors import ValidationError
 from fairdesk.i18n import _
 from fairdesk.ids import new_id
@@ -105,7 +106,9 @@ def edit_party(store: Store, party_id: str, changes: dict[str, Any]) -> None:
         )
         case = party.case
         if edited:
-            _timeline(session, case, "party_edited", "", f"{party.name}: {', '.join(edited)}")
+            _timeline(
+                session, case, TimelineKind.PARTY_EDITED, "", f"{party.name}: {', '.join(edited)}"
+            )
             search.reindex_case(session, case)
         case_id = case.id
     events.emit(events.Change.CASE, case_id)
@@ -113,4 +116,6 @@ def edit_party(store: Store, party_id: str, changes: dict[str, Any]) -> None:
 
 def remove_party(store: Store, party_id: str, *, reason: str = "") -> None:
     """Tombstone a party (synced as a delete; an edit elsewhere meets it as a conflict)."""
-    _remove_case_row(store, Party, "party", party_id, reason, lambda p: p.name)
+    _remove_case_row(
+        store, Party, "party", TimelineKind.PARTY_REMOVED, party_id, reason, lambda p: p.name
+    )

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from fairdesk import events, outbox, search
 from fairdesk.cases.timeline import _timeline
+from fairdesk.enums import TimelineKind
 from fairdesk.errors import NotFoundError
 from fairdesk.i18n import _
 from fairdesk.model import Case, IpRight, Party
@@ -41,6 +42,7 @@ def _remove_case_row(
     store: Store,
     model: type[Party] | type[IpRight],
     table: str,
+    kind: TimelineKind,
     row_id: str,
     reason: str,
     label: Callable[[Any], str],
@@ -52,7 +54,7 @@ def _remove_case_row(
         row = _live_row(session, model, row_id)
         outbox.delete_row(session, row, entity=table, case_id=row.case_id, now=now, reason=why)
         case = row.case
-        _timeline(session, case, f"{table.removeprefix('ip_')}_removed", label(row), "", why)
+        _timeline(session, case, kind, label(row), "", why)
         search.reindex_case(session, case)
         case_id = case.id
     events.emit(events.Change.CASE, case_id)

@@ -16,6 +16,7 @@ from fairdesk.cases.records import (
     _remove_case_row,
 )
 from fairdesk.cases.timeline import _timeline
+from fairdesk.enums import TimelineKind
 from fairdesk.errors import ValidationError
 from fairdesk.i18n import _
 from fairdesk.ids import new_id
@@ -134,7 +135,7 @@ def edit_right(store: Store, right_id: str, changes: dict[str, Any]) -> None:
             _timeline(
                 session,
                 case,
-                "right_edited",
+                TimelineKind.RIGHT_EDITED,
                 "",
                 f"{right.number or right.kind.value}: " + ", ".join(edited),
             )
@@ -146,5 +147,11 @@ def edit_right(store: Store, right_id: str, changes: dict[str, Any]) -> None:
 def remove_right(store: Store, right_id: str, *, reason: str = "") -> None:
     """Tombstone a right, as ``remove_party`` does a party."""
     _remove_case_row(
-        store, IpRight, "ip_right", right_id, reason, lambda r: r.number or r.kind.value
+        store,
+        IpRight,
+        "ip_right",
+        TimelineKind.RIGHT_REMOVED,
+        right_id,
+        reason,
+        lambda r: r.number or r.kind.value,
     )

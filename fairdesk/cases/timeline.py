@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fairdesk import outbox
+from fairdesk.enums import TimelineKind
 from fairdesk.ids import new_id
 from fairdesk.model import Case, Device, TimelineEvent
 from fairdesk.timeutil import utcnow
@@ -31,7 +32,7 @@ _TIMELINE_FIELDS = (
 def _timeline(
     session: Session,
     case: Case,
-    kind: str,
+    kind: TimelineKind,
     old: str = "",
     new: str = "",
     reason: str = "",
