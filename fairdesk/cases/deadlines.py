@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from fairdesk import events, outbox
 from fairdesk.cases.inputs import DeadlineInput
-from fairdesk.cases.levels import _library, _relevel
-from fairdesk.cases.records import _find_case
-from fairdesk.cases.timeline import _timeline
+from fairdesk.cases.levels import library_of, relevel
+from fairdesk.cases.records import find_case
+from fairdesk.cases.timeline import add_timeline_event
 from fairdesk.deadlines import resolve_due
 from fairdesk.enums import TimelineKind
 from fairdesk.errors import NotFoundError, ValidationError
@@ -27,6 +27,7 @@ _DEADLINE_FIELDS = ("case_id", "what", "due_at", "rule", "rule_hours", "source",
 def _resolve_deadline(
     d: DeadlineInput, case: Case, fair: Fair | None, now: datetime, *, allow_past: bool
 ) -> tuple[str, datetime]:
+    """The checked text and the instant a deadline falls due, from its rule and the fair."""
     what = clean_text(_("Deadline"), d.what, required=True, max_len=DEADLINE_MAX)
     due = resolve_due(
         DeadlineRule(d.rule),
@@ -49,9 +50,10 @@ def _resolve_deadline(
     return what, due
 
 
-def _add_deadline(
+def insert_deadline(
     session: Session, case: Case, d: DeadlineInput, now: datetime, *, allow_past: bool
 ) -> Deadline:
+    """Check and add a deadline to ``case`` with its outbox entry (the caller re-levels)."""
     what, due = _resolve_deadline(d, case, case.fair, now, allow_past=allow_past)
     deadline = Deadline(
         id=new_id(),
@@ -80,19 +82,21 @@ def add_deadline(
     allow_past: bool = False,
     now: datetime | None = None,
 ) -> str:
+    """Add a deadline to a case and re-level it; returns the deadline's id."""
     now = now or utcnow()
-    library = _library(store)
+    library = library_of(store)
     with store.write() as session:
-        case = _find_case(session, case_id)
-        deadline_id = _add_deadline(session, case, data, now, allow_past=allow_past).id
-        _relevel(session, case, now, library)
+        case = find_case(session, case_id)
+        deadline_id = insert_deadline(session, case, data, now, allow_past=allow_past).id
+        relevel(session, case, now, library)
     events.emit(events.Change.CASE, case_id)
     return deadline_id
 
 
 def set_deadline_done(store: Store, deadline_id: str, done: bool = True) -> None:
+    """Mark a deadline done (or open again), on the timeline, and re-level its case."""
     now = utcnow()
-    library = _library(store)
+    library = library_of(store)
     with store.write() as session:
         deadline = session.get(Deadline, deadline_id)
         if deadline is None or deadline.deleted_at is not None:
@@ -103,13 +107,13 @@ def set_deadline_done(store: Store, deadline_id: str, done: bool = True) -> None
             session, deadline, {"done": done}, entity="deadline", case_id=deadline.case_id, now=now
         )
         case = deadline.case
-        _timeline(
+        add_timeline_event(
             session,
             case,
             TimelineKind.DEADLINE_DONE if done else TimelineKind.DEADLINE_REOPENED,
             "",
             deadline.what,
         )
-        _relevel(session, case, now, library)
+        relevel(session, case, now, library)
         case_id = case.id
     events.emit(events.Change.CASE, case_id)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fairdesk.cases.listing import _case_row
-from fairdesk.cases.records import _find_case
+from fairdesk.cases.listing import case_row
+from fairdesk.cases.records import find_case
 from fairdesk.cases.rows import CaseDetail, NoteRow, PartyRow, RightRow, TimelineRow
 from fairdesk.fairs import fair_row
 from fairdesk.quickread import DeadlineRow
@@ -12,8 +12,9 @@ from fairdesk.store import Store
 
 
 def get_case(store: Store, id_or_number: str) -> CaseDetail:
+    """One case by id or number, with parties, rights, deadlines, notes, timeline and situation."""
     with store.read() as session:
-        case = _find_case(session, id_or_number)
+        case = find_case(session, id_or_number)
         session.refresh(case)
         fair = case.fair
         deadlines = tuple(
@@ -34,7 +35,7 @@ def get_case(store: Store, id_or_number: str) -> CaseDetail:
             if d.deleted_at is None
         )
         next_due = min((d.due_at for d in deadlines if not d.done), default=None)
-        row = _case_row(
+        row = case_row(
             case, fair.name if fair else None, fair.time_zone if fair else None, next_due
         )
         return CaseDetail(

@@ -11,14 +11,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fairdesk import events, outbox, search, triage
-from fairdesk.cases.deadlines import _add_deadline
+from fairdesk.cases.deadlines import insert_deadline
 from fairdesk.cases.inputs import EDITABLE_TEXT, CaseEdit, CaseInput
-from fairdesk.cases.levels import _library, _relevel
-from fairdesk.cases.notes import _add_note
-from fairdesk.cases.parties import _add_party, _check_party
-from fairdesk.cases.records import _find_case
-from fairdesk.cases.rights import _add_right, _check_right
-from fairdesk.cases.timeline import _timeline
+from fairdesk.cases.levels import library_of, relevel
+from fairdesk.cases.notes import insert_note
+from fairdesk.cases.parties import check_party, insert_party
+from fairdesk.cases.records import find_case
+from fairdesk.cases.rights import check_right, insert_right
+from fairdesk.cases.timeline import add_timeline_event
 from fairdesk.enums import TimelineKind
 from fairdesk.errors import NotFoundError, ValidationError
 from fairdesk.i18n import _
@@ -95,6 +95,7 @@ def _enum_value(enum_cls: type[E], name: str, value: object) -> E | None:
 
 
 def _next_number(session: Session) -> str:
+    """The next free case number of this device: ``<device code>-<sequence>``."""
     device = session.scalars(select(Device)).one()
     while True:
         number = f"{device.short_code}-{device.next_case_seq:04d}"
@@ -106,10 +107,10 @@ def _next_number(session: Session) -> str:
 def create_case(store: Store, data: CaseInput, *, now: datetime | None = None) -> str:
     """Record a new case with its first parties, rights, deadlines and note, in one step."""
     now = now or utcnow()
-    library = _library(store)
+    library = library_of(store)
     title = _clean_case_text("title", data.title)
-    parties = [_check_party(p) for p in data.parties]
-    rights = [_check_right(r) for r in data.rights]
+    parties = [check_party(p) for p in data.parties]
+    rights = [check_right(r) for r in data.rights]
     if data.served_at and data.served_at > now + timedelta(minutes=5):
         raise ValidationError(_("The time of service is in the future; check the date."))
     with store.write() as session:
@@ -147,15 +148,15 @@ def create_case(store: Store, data: CaseInput, *, now: datetime | None = None) -
         case.fair = fair
         outbox.insert_row(session, case, entity="case", case_id=case.id, fields=_CASE_FIELDS)
         for p in parties:
-            _add_party(session, case, p, now)
+            insert_party(session, case, p, now)
         for r in rights:
-            _add_right(session, case, r, now)
+            insert_right(session, case, r, now)
         for d in data.deadlines:
-            _add_deadline(session, case, d, now, allow_past=False)
+            insert_deadline(session, case, d, now, allow_past=False)
         if data.note.strip():
-            _add_note(session, case, data.note, now)
-        _relevel(session, case, now, library, quiet=True)  # the first assessment is not a "change"
-        _timeline(
+            insert_note(session, case, data.note, now)
+        relevel(session, case, now, library, quiet=True)  # the first assessment is not a "change"
+        add_timeline_event(
             session,
             case,
             TimelineKind.CREATED,
@@ -192,9 +193,9 @@ def edit_case(
     now = now or utcnow()
     changes = data.given()
     situation_key = _check_situation(changes["situation"]) if "situation" in changes else None
-    library = _library(store)
+    library = library_of(store)
     with store.write() as session:
-        case = _find_case(session, case_id)
+        case = find_case(session, case_id)
         changed: dict[str, Any] = {}
         if situation_key is not None and situation_key != case.situation_override:
             changed["situation_override"] = situation_key
@@ -230,17 +231,17 @@ def edit_case(
         if "fair_id" in changed:
             case.fair = session.get(Fair, case.fair_id) if case.fair_id else None
         if "status" in changed:
-            _timeline(
+            add_timeline_event(
                 session, case, TimelineKind.STATUS, old_status.value, case.status.value, reason
             )
         if "situation_override" in changed:
-            _timeline(
+            add_timeline_event(
                 session, case, TimelineKind.SITUATION, "", situation_key or "computed", reason
             )
         if override_changed:
             old_level = case.level
-            _relevel(session, case, now, library, quiet=True)
-            _timeline(
+            relevel(session, case, now, library, quiet=True)
+            add_timeline_event(
                 session,
                 case,
                 TimelineKind.LEVEL_OVERRIDE,
@@ -249,12 +250,12 @@ def edit_case(
                 case.override_reason,
             )
         else:
-            _relevel(session, case, now, library)
+            relevel(session, case, now, library)
         edited = sorted(
             set(changed) - {"status", "level_override", "override_reason", "situation_override"}
         )
         if edited:
-            _timeline(session, case, TimelineKind.EDIT, "", ", ".join(edited), reason)
+            add_timeline_event(session, case, TimelineKind.EDIT, "", ", ".join(edited), reason)
         search.reindex_case(session, case)
     events.emit(events.Change.CASE, case_id)
 
@@ -264,8 +265,8 @@ def delete_case(store: Store, case_id: str, *, reason: str) -> None:
     why = clean_text(_("Reason"), reason, required=True, max_len=REASON_MAX, multiline=True)
     now = utcnow()
     with store.write() as session:
-        case = _find_case(session, case_id)
+        case = find_case(session, case_id)
         outbox.delete_row(session, case, entity="case", case_id=case.id, now=now, reason=why)
-        _timeline(session, case, TimelineKind.DELETED, "", "", why)
+        add_timeline_event(session, case, TimelineKind.DELETED, "", "", why)
         search.reindex_case(session, case)
     events.emit(events.Change.CASE, case_id)

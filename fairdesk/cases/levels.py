@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from fairdesk import events, triage
-from fairdesk.cases.timeline import _timeline
+from fairdesk.cases.timeline import add_timeline_event
 from fairdesk.enums import TimelineKind
 from fairdesk.model import Case, Deadline
 from fairdesk.store import Store
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from fairdesk.knowledge.library import Library
 
 
-def _library(store: Store) -> Library:
+def library_of(store: Store) -> Library:
     """The reference library in use in this data folder, handed on explicitly to levelling."""
     # Imported here, not at module load: the reference library costs ~200 ms to import and
     # only re-levelling needs it (off the GUI thread), not listing or searching cases.
@@ -28,7 +28,7 @@ def _library(store: Store) -> Library:
     return load_active(store)
 
 
-def _relevel(
+def relevel(
     session: Session, case: Case, now: datetime, library: Library, *, quiet: bool = False
 ) -> None:
     """Recompute the level from the rules; record a timeline event when it changes."""
@@ -43,7 +43,9 @@ def _relevel(
     if old is not None and old != effective and not quiet:
         why = triage.RULE_TEXT[assessment.rule]
         # Derived from shared facts, so every node computes it: kept local, not synced.
-        _timeline(session, case, TimelineKind.LEVEL, old.value, effective.value, why, sync=False)
+        add_timeline_event(
+            session, case, TimelineKind.LEVEL, old.value, effective.value, why, sync=False
+        )
 
 
 def refresh_levels(store: Store, now: datetime | None = None, *, full: bool = False) -> int:
@@ -54,7 +56,7 @@ def refresh_levels(store: Store, now: datetime | None = None, *, full: bool = Fa
     update): it mends rows levelled by older code or another library version.
     """
     now = now or utcnow()
-    library = _library(store)
+    library = library_of(store)
     horizon = now + triage.URGENT_WINDOW
     with store.write() as session:
         if full:
@@ -88,7 +90,7 @@ def refresh_levels(store: Store, now: datetime | None = None, *, full: bool = Fa
             if case.deleted_at is not None or case.id in changed:
                 continue
             before = (case.level, case.computed_level, case.level_reason)
-            _relevel(session, case, now, library)
+            relevel(session, case, now, library)
             if before != (case.level, case.computed_level, case.level_reason):
                 changed.add(case.id)
     if changed:

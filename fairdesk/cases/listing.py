@@ -26,6 +26,7 @@ def _next_deadline_subquery() -> Any:
 
 
 def _filtered(query: Select[Any], flt: CaseFilter) -> Select[Any] | None:
+    """``query`` narrowed to ``flt``; None when the search text can match nothing."""
     query = query.where(Case.deleted_at.is_(None))
     if flt.levels:
         query = query.where(Case.level.in_(flt.levels))
@@ -48,6 +49,7 @@ def _filtered(query: Select[Any], flt: CaseFilter) -> Select[Any] | None:
 
 
 def count_cases(store: Store, flt: CaseFilter = ALL_CASES) -> int:
+    """How many live cases match ``flt``."""
     with store.read() as session:
         query = _filtered(select(func.count(Case.id)), flt)
         return 0 if query is None else int(session.scalar(query) or 0)
@@ -96,10 +98,11 @@ def list_cases(
         query = query.limit(limit)
     with store.read() as session:
         rows: Sequence[Any] = session.execute(query).all()
-        return [_case_row(case, fair_name, tz, due) for case, fair_name, tz, due in rows]
+        return [case_row(case, fair_name, tz, due) for case, fair_name, tz, due in rows]
 
 
-def _case_row(case: Case, fair_name: str | None, tz: str | None, due: Any) -> CaseRow:
+def case_row(case: Case, fair_name: str | None, tz: str | None, due: Any) -> CaseRow:
+    """A list row from a case and its joined fair name, time zone and next due time."""
     if isinstance(due, str):  # min() over the column comes back raw from SQLite
         due = datetime.fromisoformat(due)
     if isinstance(due, datetime) and due.tzinfo is None:
@@ -140,6 +143,7 @@ def case_ids(
 
 
 def rows_by_id(store: Store, ids: Sequence[str]) -> dict[str, CaseRow]:
+    """The list rows of these cases, by id (ids not found are left out)."""
     next_due = _next_deadline_subquery().label("next_due")
     query = (
         select(Case, Fair.name, Fair.time_zone, next_due)
@@ -148,7 +152,7 @@ def rows_by_id(store: Store, ids: Sequence[str]) -> dict[str, CaseRow]:
     )
     with store.read() as session:
         rows: Sequence[Any] = session.execute(query).all()
-        return {case.id: _case_row(case, name, tz, due) for case, name, tz, due in rows}
+        return {case.id: case_row(case, name, tz, due) for case, name, tz, due in rows}
 
 
 def open_deadlines(store: Store, *, limit: int = 500) -> list[DeadlineRow]:
@@ -186,6 +190,7 @@ def open_deadlines(store: Store, *, limit: int = 500) -> list[DeadlineRow]:
 
 
 def red_cases(store: Store) -> list[CaseRow]:
+    """Open red cases, the nearest deadline first."""
     return list_cases(
         store, CaseFilter(levels=(Level.RED,), include_closed=False), sort="next_deadline"
     )

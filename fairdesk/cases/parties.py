@@ -9,13 +9,13 @@ from sqlalchemy.orm import Session
 
 from fairdesk import events, outbox, rights, search
 from fairdesk.cases.inputs import PartyInput
-from fairdesk.cases.levels import _library, _relevel
+from fairdesk.cases.levels import library_of, relevel
 from fairdesk.cases.records import (
-    _find_case,
-    _live_row,
-    _remove_case_row,
+    find_case,
+    live_row,
+    remove_case_row,
 )
-from fairdesk.cases.timeline import _timeline
+from fairdesk.cases.timeline import add_timeline_event
 from fairdesk.enums import TimelineKind
 from fairdesk.errors import ValidationError
 from fairdesk.i18n import _
@@ -28,7 +28,8 @@ from fairdesk.validation import CONTACT_MAX, clean_text
 _PARTY_FIELDS = ("case_id", "role", "name", "organisation", "contact", "reference")
 
 
-def _check_party(p: PartyInput) -> PartyInput:
+def check_party(p: PartyInput) -> PartyInput:
+    """A party with its role known and its texts cleaned; a sentence naming the field if not."""
     try:
         role = PartyRole(p.role)
     except ValueError as exc:
@@ -52,8 +53,9 @@ def _check_party(p: PartyInput) -> PartyInput:
     )
 
 
-def _add_party(session: Session, case: Case, p: PartyInput, now: datetime) -> Party:
-    p = _check_party(p)
+def insert_party(session: Session, case: Case, p: PartyInput, now: datetime) -> Party:
+    """Check and add a party to ``case`` with its outbox entry."""
+    p = check_party(p)
     party = Party(
         id=new_id(),
         case_id=case.id,
@@ -71,14 +73,15 @@ def _add_party(session: Session, case: Case, p: PartyInput, now: datetime) -> Pa
 
 
 def add_party(store: Store, case_id: str, data: PartyInput) -> str:
+    """Add a party to a case and re-level it (a court can move the situation)."""
     now = utcnow()
-    library = _library(store)
+    library = library_of(store)
     with store.write() as session:
-        case = _find_case(session, case_id)
-        party_id = _add_party(session, case, data, now).id
+        case = find_case(session, case_id)
+        party_id = insert_party(session, case, data, now).id
         session.flush()
         session.refresh(case, ["parties"])
-        _relevel(session, case, now, library)  # a court party can move the situation (UPC)
+        relevel(session, case, now, library)  # a court party can move the situation (UPC)
         search.reindex_case(session, case)
     events.emit(events.Change.CASE, case_id)
     return party_id
@@ -94,11 +97,11 @@ def edit_party(store: Store, party_id: str, changes: dict[str, Any]) -> None:
         )
     now = utcnow()
     with store.write() as session:
-        party = _live_row(session, Party, party_id)
+        party = live_row(session, Party, party_id)
         current = PartyInput(
             party.role, party.name, party.organisation, party.contact, party.reference
         )
-        merged = _check_party(PartyInput(**{**vars(current), **changes}))
+        merged = check_party(PartyInput(**{**vars(current), **changes}))
         edited = sorted(
             outbox.update_row(
                 session, party, vars(merged), entity="party", case_id=party.case_id, now=now
@@ -106,7 +109,7 @@ def edit_party(store: Store, party_id: str, changes: dict[str, Any]) -> None:
         )
         case = party.case
         if edited:
-            _timeline(
+            add_timeline_event(
                 session, case, TimelineKind.PARTY_EDITED, "", f"{party.name}: {', '.join(edited)}"
             )
             search.reindex_case(session, case)
@@ -116,6 +119,6 @@ def edit_party(store: Store, party_id: str, changes: dict[str, Any]) -> None:
 
 def remove_party(store: Store, party_id: str, *, reason: str = "") -> None:
     """Tombstone a party (synced as a delete; an edit elsewhere meets it as a conflict)."""
-    _remove_case_row(
+    remove_case_row(
         store, Party, "party", TimelineKind.PARTY_REMOVED, party_id, reason, lambda p: p.name
     )

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fairdesk import events, outbox, search
-from fairdesk.cases.timeline import _timeline
+from fairdesk.cases.timeline import add_timeline_event
 from fairdesk.enums import TimelineKind
 from fairdesk.errors import NotFoundError
 from fairdesk.i18n import _
@@ -19,7 +19,8 @@ from fairdesk.timeutil import utcnow
 from fairdesk.validation import REASON_MAX, clean_text
 
 
-def _find_case(session: Session, id_or_number: str) -> Case:
+def find_case(session: Session, id_or_number: str) -> Case:
+    """A live case by id or case number, or a sentence saying there is none."""
     case = session.get(Case, id_or_number)
     if case is None:
         case = session.scalars(select(Case).where(Case.number == id_or_number)).first()
@@ -28,7 +29,8 @@ def _find_case(session: Session, id_or_number: str) -> Case:
     return case
 
 
-def _live_row(session: Session, cls: type[Party] | type[IpRight], row_id: str) -> Any:
+def live_row(session: Session, cls: type[Party] | type[IpRight], row_id: str) -> Any:
+    """A party or right that is not removed (nor its case), or a sentence saying there is none."""
     row: Party | IpRight | None = (
         session.get(Party, row_id) if cls is Party else session.get(IpRight, row_id)
     )
@@ -38,7 +40,7 @@ def _live_row(session: Session, cls: type[Party] | type[IpRight], row_id: str) -
     return row
 
 
-def _remove_case_row(
+def remove_case_row(
     store: Store,
     model: type[Party] | type[IpRight],
     table: str,
@@ -51,10 +53,10 @@ def _remove_case_row(
     why = clean_text(_("Reason"), reason, max_len=REASON_MAX, multiline=True)
     now = utcnow()
     with store.write() as session:
-        row = _live_row(session, model, row_id)
+        row = live_row(session, model, row_id)
         outbox.delete_row(session, row, entity=table, case_id=row.case_id, now=now, reason=why)
         case = row.case
-        _timeline(session, case, kind, label(row), "", why)
+        add_timeline_event(session, case, kind, label(row), "", why)
         search.reindex_case(session, case)
         case_id = case.id
     events.emit(events.Change.CASE, case_id)

@@ -9,13 +9,13 @@ from sqlalchemy.orm import Session
 
 from fairdesk import events, outbox, rights, search
 from fairdesk.cases.inputs import RightInput
-from fairdesk.cases.levels import _library, _relevel
+from fairdesk.cases.levels import library_of, relevel
 from fairdesk.cases.records import (
-    _find_case,
-    _live_row,
-    _remove_case_row,
+    find_case,
+    live_row,
+    remove_case_row,
 )
-from fairdesk.cases.timeline import _timeline
+from fairdesk.cases.timeline import add_timeline_event
 from fairdesk.enums import TimelineKind
 from fairdesk.errors import ValidationError
 from fairdesk.i18n import _
@@ -38,7 +38,8 @@ _RIGHT_FIELDS = (
 )
 
 
-def _check_right(r: RightInput) -> RightInput:
+def check_right(r: RightInput) -> RightInput:
+    """A right with its kind known, its texts cleaned and its validity in order."""
     if r.valid_from and r.valid_until and r.valid_until < r.valid_from:
         raise ValidationError(_("A right cannot expire before it starts."))
     try:
@@ -68,8 +69,9 @@ def right_warning(data: RightInput) -> str:
     return rights.number_warning(RightKind(data.kind), data.office, data.number)
 
 
-def _add_right(session: Session, case: Case, r: RightInput, now: datetime) -> IpRight:
-    r = _check_right(r)
+def insert_right(session: Session, case: Case, r: RightInput, now: datetime) -> IpRight:
+    """Check and add a right to ``case`` with its outbox entry."""
+    r = check_right(r)
     right = IpRight(
         id=new_id(),
         case_id=case.id,
@@ -90,14 +92,15 @@ def _add_right(session: Session, case: Case, r: RightInput, now: datetime) -> Ip
 
 
 def add_right(store: Store, case_id: str, data: RightInput) -> str:
+    """Add a right to a case and re-level it (a unitary patent can move the situation)."""
     now = utcnow()
-    library = _library(store)
+    library = library_of(store)
     with store.write() as session:
-        case = _find_case(session, case_id)
-        right_id = _add_right(session, case, data, now).id
+        case = find_case(session, case_id)
+        right_id = insert_right(session, case, data, now).id
         session.flush()
         session.refresh(case, ["rights"])
-        _relevel(session, case, now, library)  # a unitary patent can move the situation (UPC)
+        relevel(session, case, now, library)  # a unitary patent can move the situation (UPC)
         search.reindex_case(session, case)
     events.emit(events.Change.CASE, case_id)
     return right_id
@@ -113,7 +116,7 @@ def edit_right(store: Store, right_id: str, changes: dict[str, Any]) -> None:
         )
     now = utcnow()
     with store.write() as session:
-        right = _live_row(session, IpRight, right_id)
+        right = live_row(session, IpRight, right_id)
         current = RightInput(
             right.kind,
             right.number,
@@ -124,7 +127,7 @@ def edit_right(store: Store, right_id: str, changes: dict[str, Any]) -> None:
             right.valid_until,
             right.asserted_by_us,
         )
-        merged = _check_right(RightInput(**{**vars(current), **changes}))
+        merged = check_right(RightInput(**{**vars(current), **changes}))
         edited = sorted(
             outbox.update_row(
                 session, right, vars(merged), entity="ip_right", case_id=right.case_id, now=now
@@ -132,7 +135,7 @@ def edit_right(store: Store, right_id: str, changes: dict[str, Any]) -> None:
         )
         case = right.case
         if edited:
-            _timeline(
+            add_timeline_event(
                 session,
                 case,
                 TimelineKind.RIGHT_EDITED,
@@ -146,7 +149,7 @@ def edit_right(store: Store, right_id: str, changes: dict[str, Any]) -> None:
 
 def remove_right(store: Store, right_id: str, *, reason: str = "") -> None:
     """Tombstone a right, as ``remove_party`` does a party."""
-    _remove_case_row(
+    remove_case_row(
         store,
         IpRight,
         "ip_right",

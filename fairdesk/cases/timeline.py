@@ -12,7 +12,8 @@ from fairdesk.model import Case, Device, TimelineEvent
 from fairdesk.timeutil import utcnow
 
 
-def _author(session: Session) -> tuple[str, str]:
+def author_of(session: Session) -> tuple[str, str]:
+    """This device's id and its user's name: who made the change."""
     device = session.scalars(select(Device)).one()
     return device.id, device.user_name
 
@@ -29,7 +30,7 @@ _TIMELINE_FIELDS = (
 )
 
 
-def _timeline(
+def add_timeline_event(
     session: Session,
     case: Case,
     kind: TimelineKind,
@@ -39,7 +40,8 @@ def _timeline(
     *,
     sync: bool = True,
 ) -> None:
-    device_id, author = _author(session)
+    """Append a line to the case's timeline; synced unless ``sync`` is False (derived lines)."""
+    device_id, author = author_of(session)
     event = TimelineEvent(
         id=new_id(),
         case_id=case.id,
