@@ -31,12 +31,10 @@ from fairdesk.cases.inputs import (
 )
 from fairdesk.cases.levels import refresh_levels
 from fairdesk.cases.listing import (
-    ALL_CASES,
     case_ids,
     count_cases,
     list_cases,
     open_deadlines,
-    red_cases,
     rows_by_id,
 )
 from fairdesk.cases.notes import add_note
@@ -58,7 +56,6 @@ from fairdesk.fairs import (
 from fairdesk.quickread import SORT_COLUMNS, CaseFilter, CaseRow, DeadlineRow
 
 __all__ = [
-    "ALL_CASES",
     "EDITABLE_TEXT",
     "KEEP",
     "SORT_COLUMNS",
@@ -96,7 +93,6 @@ __all__ = [
     "list_cases",
     "list_fairs",
     "open_deadlines",
-    "red_cases",
     "refresh_levels",
     "remove_party",
     "remove_right",

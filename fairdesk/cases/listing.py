@@ -11,7 +11,7 @@ from sqlalchemy import DateTime, Select, func, literal_column, select, text
 from fairdesk import search
 from fairdesk.errors import ValidationError
 from fairdesk.i18n import _
-from fairdesk.model import Case, Deadline, Fair, Level, Status
+from fairdesk.model import Case, Deadline, Fair, Status
 from fairdesk.quickread import CaseFilter, CaseRow, DeadlineRow
 from fairdesk.store import Store
 from fairdesk.timeutil import zone
@@ -187,10 +187,3 @@ def open_deadlines(store: Store, *, limit: int = 500) -> list[DeadlineRow]:
             )
             for d, c, tz in session.execute(query).all()
         ]
-
-
-def red_cases(store: Store) -> list[CaseRow]:
-    """Open red cases, the nearest deadline first."""
-    return list_cases(
-        store, CaseFilter(levels=(Level.RED,), include_closed=False), sort="next_deadline"
-    )
