@@ -26,11 +26,7 @@ from fairdesk.ids import new_id
 from fairdesk.model import Case, Device, Direction, Fair, Level, Status, Trigger
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
-from fairdesk.validation import (
-    CASE_NUMBER_MAX,
-    REASON_MAX,
-    clean_text,
-)
+from fairdesk.validation import CASE_NUMBER_MAX, REASON_MAX, clean_text
 
 _CASE_FIELDS = (
     "number",

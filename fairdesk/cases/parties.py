@@ -10,11 +10,7 @@ from sqlalchemy.orm import Session
 from fairdesk import events, outbox, rights, search
 from fairdesk.cases.inputs import PartyInput
 from fairdesk.cases.levels import library_of, relevel
-from fairdesk.cases.records import (
-    find_case,
-    live_row,
-    remove_case_row,
-)
+from fairdesk.cases.records import find_case, live_row, remove_case_row
 from fairdesk.cases.timeline import add_timeline_event
 from fairdesk.enums import TimelineKind
 from fairdesk.errors import ValidationError
