@@ -83,6 +83,56 @@ class DeadlineRule(enum.StrEnum):
     END_OF_FAIR_DAY = "end_of_fair_day"  # the fair's closing time on a given fair-local date
 
 
+class OutboxState(enum.StrEnum):
+    """Where an outbox entry stands (``outbox.state``; docs/sync.md). Stored: never rename."""
+
+    WAITING = "waiting"  # recorded, not sent yet
+    SENDING = "sending"  # in a batch on the way; after a crash simply sent again
+    SENT = "sent"  # HQ applied it (or already had it)
+    REJECTED = "rejected"  # HQ refused it; the reason is in ``last_error``
+    CONFLICT = "conflict"  # HQ recorded a conflict; a person decides
+
+
+# Entries not yet acknowledged by HQ: the push sends these, the Sync page counts them.
+UNSENT_STATES = (OutboxState.WAITING, OutboxState.SENDING)
+
+
+class TimelineKind(enum.StrEnum):
+    """What a case timeline line records (``timeline_event.kind``, synced). Never rename."""
+
+    CREATED = "created"
+    STATUS = "status"
+    LEVEL = "level"  # the computed level moved (local: every node computes it)
+    LEVEL_OVERRIDE = "level_override"
+    EDIT = "edit"
+    SITUATION = "situation"
+    DELETED = "deleted"
+    DEADLINE_DONE = "deadline_done"
+    DEADLINE_REOPENED = "deadline_reopened"
+    PARTY_EDITED = "party_edited"
+    PARTY_REMOVED = "party_removed"
+    RIGHT_EDITED = "right_edited"
+    RIGHT_REMOVED = "right_removed"
+
+
+# Labels of timeline lines; a kind a newer version wrote shows as stored.
+TIMELINE_LABELS: dict[str, str] = {
+    TimelineKind.CREATED: N_("Created"),
+    TimelineKind.STATUS: N_("Status changed"),
+    TimelineKind.LEVEL: N_("Level changed"),
+    TimelineKind.LEVEL_OVERRIDE: N_("Level overridden"),
+    TimelineKind.EDIT: N_("Edited"),
+    TimelineKind.DEADLINE_DONE: N_("Deadline done"),
+    TimelineKind.DEADLINE_REOPENED: N_("Deadline reopened"),
+    TimelineKind.DELETED: N_("Deleted"),
+    TimelineKind.PARTY_EDITED: N_("Party edited"),
+    TimelineKind.PARTY_REMOVED: N_("Party removed"),
+    TimelineKind.RIGHT_EDITED: N_("Right edited"),
+    TimelineKind.RIGHT_REMOVED: N_("Right removed"),
+    TimelineKind.SITUATION: N_("Situation corrected"),
+}
+
+
 # Labels shown to users; translated where displayed.
 LABELS: dict[str, str] = {
     Direction.AGAINST_US: N_("Against us (we were served)"),

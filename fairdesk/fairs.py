@@ -331,15 +331,7 @@ def create_fair(store: Store, data: FairInput) -> str:
         if _name_taken(session, clean.name):
             raise _duplicate(clean.name)
         fair = Fair(id=new_id(), created_at=now, updated_at=now, **vars(clean))
-        session.add(fair)
-        outbox.record(
-            session,
-            entity="fair",
-            entity_id=fair.id,
-            op="insert",
-            case_id=None,
-            changes={name: getattr(fair, name) for name in FAIR_FIELDS},
-        )
+        outbox.insert_row(session, fair, entity="fair", case_id=None, fields=FAIR_FIELDS)
         fair_id = fair.id
     events.emit(events.Change.FAIR, fair_id)
     return fair_id

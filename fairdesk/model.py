@@ -35,6 +35,7 @@ from fairdesk.enums import (  # re-exported: the ORM columns and callers use the
 from fairdesk.enums import DeadlineRule as DeadlineRule
 from fairdesk.enums import Direction as Direction
 from fairdesk.enums import Level as Level
+from fairdesk.enums import OutboxState
 from fairdesk.enums import PartyRole as PartyRole
 from fairdesk.enums import RightKind as RightKind
 from fairdesk.enums import Status as Status
@@ -257,7 +258,7 @@ class OutboxEntry(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)
     blob_refs: Mapped[list[str]] = mapped_column(JSON, default=list)
     client_time: Mapped[datetime]
-    state: Mapped[str] = mapped_column(String(16), default="waiting", index=True)
+    state: Mapped[str] = mapped_column(String(16), default=OutboxState.WAITING, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     # HQ's version of the row after applying this mutation (0008): a pulled snapshot of an

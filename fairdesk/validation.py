@@ -14,9 +14,18 @@ from fairdesk.i18n import _
 # C0/C1 controls except tab and newline, plus bidi overrides that can disguise text.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
-TITLE_MAX = 300
-SHORT_MAX = 300
-LONG_MAX = 200_000
+# The longest text each kind of field takes, in characters. The services check them (and the
+# forms pre-check them to mark the field); they live here only, so both say the same.
+TITLE_MAX = 300  # a case's title
+SHORT_MAX = 300  # names, organisations, owners: one line
+LONG_MAX = 200_000  # summaries and notes
+PLACE_MAX = 100  # hall, booth
+CODE_MAX = 100  # right numbers, offices, right status, file numbers
+CASE_NUMBER_MAX = 40
+PRODUCTS_MAX = 5_000
+CONTACT_MAX = 2_000  # address, phone, e-mail: several lines
+REASON_MAX = 2_000  # why a level was overridden, a row removed, a case deleted
+DEADLINE_MAX = 500  # what is due, and the source of the rule
 
 
 def clean_text(

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from fairdesk import cases, demo
 from fairdesk.cases import (
     CaseDetail,
+    CaseEdit,
     CaseFilter,
     CaseInput,
     DeadlineInput,
@@ -439,7 +440,7 @@ def _cmd_case_edit(args: argparse.Namespace) -> int:
     if args.situation is not None:
         changes["situation"] = args.situation
     if changes:
-        cases.edit_case(store, case_id, changes, reason=args.reason or "")
+        cases.edit_case(store, case_id, CaseEdit(**changes), reason=args.reason or "")
     for text in args.add_note:
         cases.add_note(store, case_id, text)
     for party in _parties(args, "add_"):

@@ -301,6 +301,27 @@ def render_document(
     )
 
 
+# What a new document's outbox entry carries (HQ and the other devices rebuild the row).
+_DOCUMENT_FIELDS = (
+    "case_id",
+    "kind",
+    "title",
+    "language",
+    "format",
+    "paper",
+    "version",
+    "sha256",
+    "size",
+    "doc_ref",
+    "fields",
+    "evidence",
+    "blanks",
+    "created_by",
+    "device_id",
+    "created_at",
+)
+
+
 def _store(
     store: Store,
     prepared: Prepared,
@@ -353,34 +374,15 @@ def _store(
             device_id=device.id,
             created_at=utcnow(),
         )
-        session.add(doc)
-        session.flush()
-        outbox.record(
+        outbox.insert_row(
             session,
+            doc,
             entity="document",
-            entity_id=doc.id,
-            op="insert",
             case_id=prepared.case_id,
+            fields=_DOCUMENT_FIELDS,
             blob_refs=[sha],
-            changes={
-                "case_id": doc.case_id,
-                "kind": doc.kind,
-                "title": doc.title,
-                "language": doc.language,
-                "format": doc.format,
-                "paper": doc.paper,
-                "version": doc.version,
-                "sha256": sha,
-                "size": doc.size,
-                "doc_ref": doc.doc_ref,
-                "fields": doc.fields,
-                "evidence": doc.evidence,
-                "blanks": doc.blanks,
-                "created_by": doc.created_by,
-                "device_id": doc.device_id,
-                "created_at": doc.created_at,
-            },
         )
+        session.flush()
         if cover_of is None:
             _custody(session, prepared, doc)
         row = _row(doc)

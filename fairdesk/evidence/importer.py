@@ -346,13 +346,12 @@ def add_item(
         details={"name": name, "size": blob.size, **(details or {})},
         at=now,
     )
-    outbox.record(
+    outbox.insert_row(
         session,
+        item,
         entity="evidence_item",
-        entity_id=item.id,
-        op="insert",
         case_id=case_id,
-        changes={k: getattr(item, k) for k in ITEM_SYNC_FIELDS},
+        fields=ITEM_SYNC_FIELDS,
         blob_refs=[blob.sha256],
     )
     return item

@@ -324,17 +324,8 @@ def edit_item(store: Store, item_id: str, changes: dict[str, Any]) -> ItemRow:
             )
     with store.write() as session:
         item = _get(session, item_id)
-        for key, value in clean.items():
-            setattr(item, key, value)
-        item.updated_at = utcnow()
-        outbox.record(
-            session,
-            entity="evidence_item",
-            entity_id=item.id,
-            op="update",
-            case_id=item.case_id,
-            base_version=item.version,
-            changes=clean,
+        outbox.update_row(
+            session, item, clean, entity="evidence_item", case_id=item.case_id, now=utcnow()
         )
         row = item_row(item)
     events.emit(events.Change.EVIDENCE, row.case_id)
@@ -346,17 +337,14 @@ def hide_item(store: Store, item_id: str, reason: str) -> ItemRow:
     why = clean_text(_("Reason"), reason, required=True, max_len=2_000, multiline=True)
     with store.write() as session:
         item = _get(session, item_id)
-        item.hidden_at = utcnow()
-        item.hidden_reason = why
-        item.updated_at = item.hidden_at
-        outbox.record(
+        now = utcnow()
+        outbox.update_row(
             session,
+            item,
+            {"hidden_at": now, "hidden_reason": why},
             entity="evidence_item",
-            entity_id=item.id,
-            op="update",
             case_id=item.case_id,
-            base_version=item.version,
-            changes={"hidden_at": item.hidden_at, "hidden_reason": why},
+            now=now,
         )
         custody.append(
             session,
@@ -376,17 +364,13 @@ def restore_item(store: Store, item_id: str) -> ItemRow:
         item = _get(session, item_id)
         if item.purged_at is not None:
             raise ValidationError(_("This item's bytes were purged; it cannot be shown again."))
-        item.hidden_at = None
-        item.hidden_reason = ""
-        item.updated_at = utcnow()
-        outbox.record(
+        outbox.update_row(
             session,
+            item,
+            {"hidden_at": None, "hidden_reason": ""},
             entity="evidence_item",
-            entity_id=item.id,
-            op="update",
             case_id=item.case_id,
-            base_version=item.version,
-            changes={"hidden_at": None, "hidden_reason": ""},
+            now=utcnow(),
         )
         custody.append(
             session, action=RESTORE, item_sha256=item.sha256, item_id=item.id, case_id=item.case_id
@@ -406,7 +390,7 @@ def purge_item(store: Store, item_id: str, reason: str) -> ItemRow:
             raise ValidationError(
                 _("Hide the item first (with a reason); only hidden items can be purged.")
             )
-        item.purged_at = utcnow()
+        now = utcnow()
         custody.append(
             session,
             action=PURGE,
@@ -415,14 +399,8 @@ def purge_item(store: Store, item_id: str, reason: str) -> ItemRow:
             case_id=item.case_id,
             details={"reason": why},
         )
-        outbox.record(
-            session,
-            entity="evidence_item",
-            entity_id=item.id,
-            op="update",
-            case_id=item.case_id,
-            base_version=item.version,
-            changes={"purged_at": item.purged_at},
+        outbox.update_row(
+            session, item, {"purged_at": now}, entity="evidence_item", case_id=item.case_id, now=now
         )
         others = session.scalars(
             select(EvidenceItem.id).where(

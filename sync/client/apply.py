@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from fairdesk import search
 from fairdesk.documents.model import GeneratedDocument
+from fairdesk.enums import UNSENT_STATES, OutboxState
 from fairdesk.evidence.models import CustodyEvent, EvidenceItem
 from fairdesk.i18n import _
 from fairdesk.ids import new_id
@@ -81,7 +82,6 @@ LOCAL_ONLY = frozenset(
         "deleted_at",
     }
 )
-PENDING_STATES = ("waiting", "sending")
 # Local columns whose name HQ reserves: a document's own "version" (2nd rendering of a kind) is
 # not the sync version, so it travels as "doc_version" and the sync version is not stored.
 WIRE_RENAMES: dict[str, dict[str, str]] = {"document": {"version": "doc_version"}}
@@ -342,7 +342,7 @@ class Applier:
             .where(
                 OutboxEntry.entity == entity,
                 OutboxEntry.entity_id == entity_id,
-                OutboxEntry.state == "sent",
+                OutboxEntry.state == OutboxState.SENT,
                 OutboxEntry.acked_version > newer_than,
             )
             .order_by(OutboxEntry.mutation_id)
@@ -355,7 +355,7 @@ class Applier:
             .where(
                 OutboxEntry.entity == entity,
                 OutboxEntry.entity_id == entity_id,
-                OutboxEntry.state.in_(PENDING_STATES),
+                OutboxEntry.state.in_(UNSENT_STATES),
             )
             .order_by(OutboxEntry.mutation_id)
         ).all()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from fairdesk.enums import UNSENT_STATES
 from fairdesk.errors import ValidationError
 from fairdesk.i18n import _
 from fairdesk.model import OutboxEntry, SyncState
@@ -67,9 +68,7 @@ def enroll(store: Store, server_url: str, code: str, device_name: str = "") -> E
     where = save_refresh_token(store.data_dir, store.device.id, answer.refresh_token)
     with store.write() as session:
         first_unsent = session.scalar(
-            select(func.min(OutboxEntry.mutation_id)).where(
-                OutboxEntry.state.in_(("waiting", "sending"))
-            )
+            select(func.min(OutboxEntry.mutation_id)).where(OutboxEntry.state.in_(UNSENT_STATES))
         )
         last = session.scalar(select(func.max(OutboxEntry.mutation_id))) or 0
         base = (int(first_unsent) - 1) if first_unsent is not None else int(last)

@@ -43,5 +43,5 @@ def escalate(store: Store, case_id: str, guidance_centre: str, reason: str = "")
             ),
             status,
         )
-    cases.edit_case(store, case_id, {"status": Status.ESCALATED.value}, reason=reason)
+    cases.edit_case(store, case_id, cases.CaseEdit(status=Status.ESCALATED), reason=reason)
     return EscalationInfo.model_validate(body)

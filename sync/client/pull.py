@@ -27,6 +27,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from fairdesk import events
+from fairdesk.enums import OutboxState
 from fairdesk.i18n import _
 from fairdesk.knowledge.library import load_active
 from fairdesk.model import OutboxEntry, SyncState
@@ -126,7 +127,7 @@ def restart_after_restore(store: Store, hq_next: int) -> None:
         session.execute(
             update(OutboxEntry)
             .where(OutboxEntry.mutation_id >= hq_next + base)
-            .values(state="waiting", last_error="", acked_version=None)
+            .values(state=OutboxState.WAITING, last_error="", acked_version=None)
         )
         # Versions of the old epoch mean nothing now: every pulled snapshot is taken again.
         session.execute(update(OutboxEntry).values(acked_version=None))
@@ -165,7 +166,7 @@ def _own_applied(
         chunk = [m + base for m in wire_ids[start : start + 900]]
         rows = session.execute(
             select(OutboxEntry.mutation_id, OutboxEntry.entity, OutboxEntry.entity_id).where(
-                OutboxEntry.mutation_id.in_(chunk), OutboxEntry.state == "sent"
+                OutboxEntry.mutation_id.in_(chunk), OutboxEntry.state == OutboxState.SENT
             )
         )
         # A conflict resolution is applied by HQ's rules (an edit kept over a delete brings the

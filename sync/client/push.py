@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 
+from fairdesk.enums import UNSENT_STATES, OutboxState
 from fairdesk.i18n import _
 from fairdesk.model import OutboxEntry, SyncState
 from fairdesk.store import Store
@@ -31,7 +32,6 @@ from sync.protocol import MAX_MUTATIONS_PER_PUSH, MutationResult, PushResponse
 
 # The server caps request bodies (4 MiB by default); stay well under it.
 MAX_BATCH_BYTES = 2 * 1024 * 1024
-UNSENT = ("waiting", "sending")
 
 
 @dataclass
@@ -71,7 +71,7 @@ def unsent_count(store: Store) -> int:
             session.scalar(
                 select(func.count())
                 .select_from(OutboxEntry)
-                .where(OutboxEntry.state.in_(UNSENT), OutboxEntry.mutation_id > base)
+                .where(OutboxEntry.state.in_(UNSENT_STATES), OutboxEntry.mutation_id > base)
             )
             or 0
         )
@@ -83,7 +83,7 @@ def _next_batch(store: Store, base: int) -> tuple[list[dict[str, Any]], list[int
         entries = list(
             session.scalars(
                 select(OutboxEntry)
-                .where(OutboxEntry.state.in_(UNSENT), OutboxEntry.mutation_id > base)
+                .where(OutboxEntry.state.in_(UNSENT_STATES), OutboxEntry.mutation_id > base)
                 .order_by(OutboxEntry.mutation_id)
                 .limit(MAX_MUTATIONS_PER_PUSH)
             )
@@ -104,7 +104,7 @@ def _next_batch(store: Store, base: int) -> tuple[list[dict[str, Any]], list[int
         session.execute(
             update(OutboxEntry)
             .where(OutboxEntry.mutation_id.in_(ids))
-            .values(state="sending", attempts=OutboxEntry.attempts + 1)
+            .values(state=OutboxState.SENDING, attempts=OutboxEntry.attempts + 1)
         )
         return wire, ids
 
@@ -119,10 +119,10 @@ def _record_results(
     """
     sent: list[int] = []
     acked: list[dict[str, int]] = []  # HQ's row version after each applied mutation
-    others: dict[int, tuple[MutationResult, str, str]] = {}
+    others: dict[int, tuple[MutationResult, OutboxState, str]] = {}
     for result in body.results:
         state, reason = _outcome(result)
-        if state == "sent":
+        if state == OutboxState.SENT:
             sent.append(result.mutation_id + base)
             if result.version:
                 acked.append({"mid": result.mutation_id + base, "v": result.version})
@@ -134,7 +134,7 @@ def _record_results(
             done = session.execute(
                 update(OutboxEntry)
                 .where(OutboxEntry.mutation_id.in_(chunk))
-                .values(state="sent", last_error="")
+                .values(state=OutboxState.SENT, last_error="")
             )
             stats.sent += int(getattr(done, "rowcount", 0) or 0)
         if acked:
@@ -158,7 +158,7 @@ def _record_results(
             result, state, reason = others[entry.mutation_id]
             entry.state = state
             entry.last_error = reason
-            if state == "conflict" and result.conflict_id:
+            if state == OutboxState.CONFLICT and result.conflict_id:
                 conflicts.store_from_push(
                     session,
                     entry,
@@ -170,7 +170,7 @@ def _record_results(
                 if entry.case_id:
                     touched.add(entry.case_id)
                 stats.conflicts += 1
-            elif state == "rejected":
+            elif state == OutboxState.REJECTED:
                 stats.rejected += 1
             else:
                 stats.sent += 1
@@ -184,12 +184,13 @@ def _chunks(items: list[int], size: int) -> list[list[int]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _outcome(result: MutationResult) -> tuple[str, str]:
+def _outcome(result: MutationResult) -> tuple[OutboxState, str]:
+    """The entry's state after HQ's answer (``result.status`` is HQ's word, not a state)."""
     if result.status == "rejected" or (result.status == "duplicate" and result.reason):
-        return "rejected", result.reason or _("rejected by HQ")
+        return OutboxState.REJECTED, result.reason or _("rejected by HQ")
     if result.status == "conflict" or (result.status == "duplicate" and result.conflict_id):
-        return "conflict", ""
-    return "sent", ""
+        return OutboxState.CONFLICT, ""
+    return OutboxState.SENT, ""
 
 
 _REUSED = re.compile(r"\bmutation (\d+)\b")
@@ -209,7 +210,7 @@ def _reject(store: Store, local_id: int, reason: str) -> None:
         session.execute(
             update(OutboxEntry)
             .where(OutboxEntry.mutation_id == local_id)
-            .values(state="rejected", last_error=reason)
+            .values(state=OutboxState.REJECTED, last_error=reason)
         )
 
 
@@ -218,7 +219,7 @@ def _requeue_from(store: Store, local_id: int) -> None:
         session.execute(
             update(OutboxEntry)
             .where(OutboxEntry.mutation_id >= local_id)
-            .values(state="waiting", last_error="")
+            .values(state=OutboxState.WAITING, last_error="")
         )
 
 

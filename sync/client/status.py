@@ -8,12 +8,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from fairdesk.enums import UNSENT_STATES, OutboxState
 from fairdesk.feedmodel import SyncFeed
 from fairdesk.model import OutboxEntry, SyncState
 from fairdesk.store import Store
 from fairdesk.syncmodel import BlobQueueEntry, SyncAccount, SyncConflict
-
-OUTBOX_STATES = ("waiting", "sending", "sent", "rejected", "conflict")
 
 
 @dataclass(frozen=True)
@@ -34,12 +33,12 @@ class SyncStatus:
 
     @property
     def unsent(self) -> int:
-        return self.outbox.get("waiting", 0) + self.outbox.get("sending", 0)
+        return sum(self.outbox.get(state, 0) for state in UNSENT_STATES)
 
     @property
     def needs_attention(self) -> bool:
         return bool(
-            self.outbox.get("rejected")
+            self.outbox.get(OutboxState.REJECTED)
             or self.open_conflicts
             or self.uploads_failed
             or self.feed_problems
@@ -55,7 +54,7 @@ def read_status(store: Store) -> SyncStatus:
     with store.read() as session:
         account = session.get(SyncAccount, 1)
         base = account.mutation_base if account else 0
-        counts = dict.fromkeys(OUTBOX_STATES, 0)
+        counts: dict[str, int] = dict.fromkeys(OutboxState, 0)
         for state, count in session.execute(
             select(OutboxEntry.state, func.count()).group_by(OutboxEntry.state)
         ):
@@ -65,11 +64,9 @@ def read_status(store: Store) -> SyncStatus:
             stale = session.scalar(
                 select(func.count())
                 .select_from(OutboxEntry)
-                .where(
-                    OutboxEntry.state.in_(("waiting", "sending")), OutboxEntry.mutation_id <= base
-                )
+                .where(OutboxEntry.state.in_(UNSENT_STATES), OutboxEntry.mutation_id <= base)
             )
-            counts["waiting"] -= int(stale or 0)
+            counts[OutboxState.WAITING] -= int(stale or 0)
         uploads: dict[str, tuple[int, int]] = {}
         for state, count, size, offset in session.execute(
             select(

@@ -120,21 +120,26 @@ def test_level_override_needs_a_reason_and_is_recorded(store: Store) -> None:
     case_id = cases.create_case(store, _emergency(deadlines=[], trigger=Trigger.RISK_NOTICE))
     assert cases.get_case(store, case_id).case.level is Level.BLUE
     with pytest.raises(ValidationError, match="needs a reason"):
-        cases.edit_case(store, case_id, {"level": "red"})
+        cases.edit_case(store, case_id, cases.CaseEdit(level=Level.RED))
     cases.edit_case(
-        store, case_id, {"level": "red"}, reason="Counsel expects an injunction tonight"
+        store,
+        case_id,
+        cases.CaseEdit(level=Level.RED),
+        reason="Counsel expects an injunction tonight",
     )
     detail = cases.get_case(store, case_id)
     assert detail.case.level is Level.RED and detail.computed_level is Level.BLUE
     assert detail.timeline[-1].kind == "level_override"
     assert detail.timeline[-1].reason == "Counsel expects an injunction tonight"
-    cases.edit_case(store, case_id, {"level": None}, reason="Injunction refused")
+    cases.edit_case(store, case_id, cases.CaseEdit(level=None), reason="Injunction refused")
     assert cases.get_case(store, case_id).case.level is Level.BLUE
 
 
 def test_edit_records_base_version_and_only_changed_fields(store: Store) -> None:
     case_id = cases.create_case(store, _emergency())
-    cases.edit_case(store, case_id, {"title": "New title", "booth": "", "status": "responding"})
+    cases.edit_case(
+        store, case_id, cases.CaseEdit(title="New title", booth="", status=Status.RESPONDING)
+    )
     with store.read() as session:
         last = session.scalars(
             select(OutboxEntry)

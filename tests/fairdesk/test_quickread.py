@@ -51,7 +51,7 @@ def filled(demo_store: Store) -> Store:
             deadlines=[DeadlineInput(what="Answer", due_at=now)],
         ),
     )
-    cases.edit_case(demo_store, closed, {"status": Status.CLOSED})
+    cases.edit_case(demo_store, closed, cases.CaseEdit(status=Status.CLOSED))
     cases.create_case(
         demo_store,
         CaseInput(

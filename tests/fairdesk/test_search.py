@@ -82,6 +82,6 @@ def test_index_text_separates_cjk_characters() -> None:
 
 
 def test_edits_update_the_index(store: Store, three_cases: dict[str, str]) -> None:
-    cases.edit_case(store, three_cases["en"], {"title": "Kopie eines Türschlosses"})
+    cases.edit_case(store, three_cases["en"], cases.CaseEdit(title="Kopie eines Türschlosses"))
     assert _found(store, "Türschloss") == {three_cases["en"]}
     assert _found(store, "smart") == set()

@@ -62,7 +62,7 @@ def test_change_from_another_thread_reaches_the_open_views(qtbot: QtBot, demo_st
     window.open_case(case.id)
     # As sync would: the core edits on a worker thread and announces it there.
     worker = threading.Thread(
-        target=cases.edit_case, args=(demo_store, case.id, {"title": "Renamed by HQ"})
+        target=cases.edit_case, args=(demo_store, case.id, cases.CaseEdit(title="Renamed by HQ"))
     )
     worker.start()
     worker.join()

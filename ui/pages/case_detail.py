@@ -30,7 +30,17 @@ from PySide6.QtWidgets import (
 )
 
 from fairdesk import cases
-from fairdesk.cases import CaseDetail, DeadlineRow, NoteRow, PartyRow, RightRow, TimelineRow
+from fairdesk.cases import (
+    KEEP,
+    CaseDetail,
+    CaseEdit,
+    DeadlineRow,
+    NoteRow,
+    PartyRow,
+    RightRow,
+    TimelineRow,
+)
+from fairdesk.enums import TIMELINE_LABELS, TimelineKind
 from fairdesk.errors import FairDeskError
 from fairdesk.i18n import N_, _, current_language
 from fairdesk.model import Level, Status
@@ -54,29 +64,17 @@ from ui.widgets.deadline_editor import DeadlineEditor
 from ui.widgets.forms import ErrorLabel, FieldWithError
 from ui.widgets.level_badge import LevelBadge
 
-TIMELINE_KINDS = {
-    "created": N_("Created"),
-    "status": N_("Status changed"),
-    "level": N_("Level changed"),
-    "level_override": N_("Level overridden"),
-    "edit": N_("Edited"),
-    "deadline_done": N_("Deadline done"),
-    "deadline_reopened": N_("Deadline reopened"),
-    "deleted": N_("Deleted"),
-    "party_edited": N_("Party edited"),
-    "party_removed": N_("Party removed"),
-    "right_edited": N_("Right edited"),
-    "right_removed": N_("Right removed"),
-    "situation": N_("Situation corrected"),
-}
+# Timeline lines whose reason is the level rule's text (triage.RULE_TEXT).
+_RULE_REASONS = (TimelineKind.CREATED, TimelineKind.LEVEL)
 
 
 def _utc_text(moment: datetime) -> str:
     return local_time(moment, settings.HOME_TIME_ZONE.get())
 
 
-def _level_text(value: str) -> str:
-    return _(TIMELINE_KINDS.get(value, value))
+def _timeline_text(kind: str) -> str:
+    """What a timeline line records; a kind a newer version wrote shows as stored."""
+    return _(TIMELINE_LABELS.get(kind, kind))
 
 
 class CaseDetailPage(QWidget):
@@ -191,7 +189,7 @@ class CaseDetailPage(QWidget):
         self.timeline_model: RowsTableModel[TimelineRow] = RowsTableModel(
             [
                 (N_("When"), lambda r: _utc_text(r.created_at)),
-                (N_("What"), lambda r: _level_text(r.kind)),
+                (N_("What"), lambda r: _timeline_text(r.kind)),
                 (
                     N_("Change"),
                     lambda r: " → ".join(
@@ -202,7 +200,8 @@ class CaseDetailPage(QWidget):
                 ),
                 (
                     N_("Reason"),
-                    lambda r: _(r.reason) if r.kind in ("created", "level") else r.reason,
+                    # the rule's text, written in English by the core: translated here
+                    lambda r: _(r.reason) if r.kind in _RULE_REASONS else r.reason,
                 ),
                 (N_("By"), lambda r: r.author),
             ]
@@ -504,25 +503,29 @@ class CaseDetailPage(QWidget):
     def save_fields(self) -> None:
         assert isinstance(self.edit_title.field, QLineEdit)
         assert isinstance(self.edit_summary.field, QPlainTextEdit)
-        changes: dict[str, object] = {
-            "title": self.edit_title.field.text(),
-            "status": self.edit_status.value(),
-            "summary": self.edit_summary.field.toPlainText(),
-            "fair_id": self.edit_fair.currentData() or None,
-        }
+        texts: dict[str, str] = {}
         for key, widget in (
             ("hall", self.edit_hall),
             ("booth", self.edit_booth),
             ("products", self.edit_products),
         ):
             assert isinstance(widget.field, QLineEdit)
-            changes[key] = widget.field.text()
+            texts[key] = widget.field.text()
+        edit = CaseEdit(
+            title=self.edit_title.field.text(),
+            status=self.edit_status.value() or KEEP,
+            summary=self.edit_summary.field.toPlainText(),
+            fair_id=self.edit_fair.currentData() or None,
+            hall=texts["hall"],
+            booth=texts["booth"],
+            products=texts["products"],
+        )
         self.overview_saved.setText("")
         self._write(
             cases.edit_case,
             self.store,
             self.case_id,
-            changes,
+            edit,
             error=self.overview_error,
             done=lambda: self.overview_saved.setText(_("Saved.")),
         )

@@ -34,7 +34,7 @@ from fairdesk.model import DeadlineRule, Direction, PartyRole, RightKind, Trigge
 from fairdesk.rights import check_file_number
 from fairdesk.store import Store
 from fairdesk.timeutil import zone
-from fairdesk.validation import TITLE_MAX, clean_text
+from fairdesk.validation import CODE_MAX, DEADLINE_MAX, LONG_MAX, PLACE_MAX, TITLE_MAX, clean_text
 from ui.clock import clock
 from ui.formatting import label
 from ui.tasks import explain, runner
@@ -377,15 +377,15 @@ class NewEmergencyDialog(QDialog):
             (self.party_org, lambda: clean_text(_("Organisation"), text["party_org"])),
             (
                 self.right_number,
-                lambda: clean_text(_("Right number"), text["right_number"], max_len=100),
+                lambda: clean_text(_("Right number"), text["right_number"], max_len=CODE_MAX),
             ),
             (
                 self.right_office,
-                lambda: clean_text(_("Country or office"), text["right_office"], max_len=100),
+                lambda: clean_text(_("Country or office"), text["right_office"], max_len=CODE_MAX),
             ),
-            (self.hall, lambda: clean_text(_("Hall"), text["hall"], max_len=100)),
-            (self.booth, lambda: clean_text(_("Booth"), text["booth"], max_len=100)),
-            (self.note, lambda: clean_text(_("Note"), text["note"], max_len=200_000)),
+            (self.hall, lambda: clean_text(_("Hall"), text["hall"], max_len=PLACE_MAX)),
+            (self.booth, lambda: clean_text(_("Booth"), text["booth"], max_len=PLACE_MAX)),
+            (self.note, lambda: clean_text(_("Note"), text["note"], max_len=LONG_MAX)),
         ]
         if direction is Direction.AGAINST_US:
             checks += [
@@ -401,7 +401,7 @@ class NewEmergencyDialog(QDialog):
             ok = (
                 self._check(
                     self.deadline_what,
-                    lambda: clean_text(_("Deadline"), text["deadline_what"], max_len=500),
+                    lambda: clean_text(_("Deadline"), text["deadline_what"], max_len=DEADLINE_MAX),
                 )
                 and ok
             )

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from fairdesk import cases
-from fairdesk.cases import CaseDetail
+from fairdesk.cases import CaseDetail, CaseEdit
 from fairdesk.i18n import _
 from fairdesk.model import Level
 from fairdesk.store import Store
@@ -57,14 +57,13 @@ class OverrideLevelDialog(QDialog):
         )
 
     def save(self) -> None:
-        level = self.level.value()
-        changes = {"level": level.value if level else None}
+        edit = CaseEdit(level=self.level.value())  # none: lift the override
         self.buttons.setEnabled(False)
         runner().run(
             cases.edit_case,
             self.store,
             self.case_id,
-            changes,
+            edit,
             reason=self.reason.toPlainText(),
             on_done=lambda _r: self.accept(),
             on_error=self._failed,

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from fairdesk import cases
-from fairdesk.cases import CaseDetail
+from fairdesk.cases import CaseDetail, CaseEdit
 from fairdesk.i18n import _
 from fairdesk.situation import EVENT_LABELS, ROLE_LABELS, UPC, Situation, describe
 from fairdesk.store import Store
@@ -94,7 +94,7 @@ class SituationDialog(QDialog):
             cases.edit_case,
             self.store,
             self.case_id,
-            {"situation": self.key()},
+            CaseEdit(situation=self.key()),
             reason=self.reason.toPlainText(),
             on_done=lambda _r: self.accept(),
             on_error=self._failed,

@@ -3,6 +3,7 @@ upload progress per file. Lists are read on the ``read`` pool; enrolment on ``ne
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fairdesk.enums import OutboxState
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from sync.client.enroll import Enrolled, enroll
@@ -32,12 +34,13 @@ from ui.sync.controller import SyncController, controller_for, state_text
 from ui.sync.indicator import human_bytes
 from ui.tasks import explain, runner
 
-STATE_LABELS = {
-    "waiting": lambda: _("Waiting"),
-    "sending": lambda: _("Sending"),
-    "sent": lambda: _("Sent"),
-    "rejected": lambda: _("Rejected"),
-    "conflict": lambda: _("In conflict"),
+STATE_LABELS: dict[str, Callable[[], str]] = {
+    OutboxState.WAITING: lambda: _("Waiting"),
+    OutboxState.SENDING: lambda: _("Sending"),
+    OutboxState.SENT: lambda: _("Sent"),
+    OutboxState.REJECTED: lambda: _("Rejected"),
+    OutboxState.CONFLICT: lambda: _("In conflict"),
+    # the upload queue's states (blob_queue)
     "uploading": lambda: _("Uploading"),
     "done": lambda: _("Uploaded"),
     "failed": lambda: _("Not sent"),
@@ -186,8 +189,8 @@ class SyncPage(QWidget):
                 tenant=status.tenant,
                 role=status.role,
                 waiting=status.unsent,
-                rejected=counts.get("rejected", 0),
-                conflict=counts.get("conflict", 0),
+                rejected=counts.get(OutboxState.REJECTED, 0),
+                conflict=counts.get(OutboxState.CONFLICT, 0),
                 uploads=status.uploads_pending,
                 size=human_bytes(status.upload_bytes_pending),
                 last=last,
@@ -214,7 +217,13 @@ class SyncPage(QWidget):
     def _fill(self, rows: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
         entries, files = rows
         # Unsettled and problematic first: what the user may need to act on.
-        order = {"rejected": 0, "conflict": 1, "sending": 2, "waiting": 3, "sent": 4}
+        order = {
+            OutboxState.REJECTED: 0,
+            OutboxState.CONFLICT: 1,
+            OutboxState.SENDING: 2,
+            OutboxState.WAITING: 3,
+            OutboxState.SENT: 4,
+        }
         entries = sorted(entries, key=lambda r: (order.get(r["state"], 5), -r["mutation_id"]))
         self.outbox.setRowCount(len(entries))
         for row, entry in enumerate(entries):

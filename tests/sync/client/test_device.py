@@ -89,7 +89,7 @@ def test_hq_machine_pulls_every_case_edits_and_escalates(
     ids = [new_case(a.store, "from A"), new_case(b.store, "from B")]
     assert a.sync().drained and b.sync().drained and office.sync().drained
     assert {c.id for c in cases.list_cases(office.store)} == set(ids)
-    cases.edit_case(office.store, ids[0], {"summary": "HQ: prepare a protective letter"})
+    cases.edit_case(office.store, ids[0], cases.CaseEdit(summary="HQ: prepare a protective letter"))
     with pytest.raises(FairDeskError):
         escalate(a.store, ids[0], "Guidance Centre")  # a responder laptop may not
     info = escalate(office.store, ids[0], "Guidance Centre", reason="red case, needs experts")

@@ -39,16 +39,16 @@ def test_own_echoes_only_take_hqs_version_and_later_edits_do_not_conflict(
     assert case_id not in applied  # ...and was not applied again
     first = _version(a.store, case_id)
     assert first >= 1  # but HQ's version was taken: the next edit's base
-    cases.edit_case(a.store, case_id, {"summary": "Seized two samples"})
+    cases.edit_case(a.store, case_id, cases.CaseEdit(summary="Seized two samples"))
     result = a.sync()
     assert result.drained and result.conflicts == 0
     assert _version(a.store, case_id) > first
     # Another device's change to the same case is applied in full, in HQ's order.
     assert b.sync().drained
     assert case_id in applied
-    cases.edit_case(b.store, case_id, {"hall": "4.1"})
+    cases.edit_case(b.store, case_id, cases.CaseEdit(hall="4.1"))
     assert b.sync().drained and a.sync().drained
     assert cases.get_case(a.store, case_id).hall == "4.1"
-    cases.edit_case(a.store, case_id, {"summary": "Seized three samples"})
+    cases.edit_case(a.store, case_id, cases.CaseEdit(summary="Seized three samples"))
     assert a.sync().conflicts == 0 and b.sync().drained
     assert state_hash(a.store) == state_hash(b.store)

@@ -123,7 +123,7 @@ def test_a_pulled_case_with_a_number_used_here_is_suffixed(
     assert cases.get_case(b.store, theirs).case.number == f"{number}-2"
     assert cases.get_case(b.store, ours).case.number == number
     assert cases.get_case(a.store, ours).case.number == f"{number}-2"
-    cases.edit_case(a.store, theirs, {"title": "A's case, renamed"})
+    cases.edit_case(a.store, theirs, cases.CaseEdit(title="A's case, renamed"))
     _drain(a, b)
     detail = cases.get_case(b.store, theirs)
     assert (detail.case.number, detail.case.title) == (f"{number}-2", "A's case, renamed")

@@ -19,7 +19,7 @@ from pathlib import Path
 from fairdesk import cases
 from fairdesk.cases import CaseInput, DeadlineInput, FairInput, PartyInput, RightInput
 from fairdesk.knowledge import library
-from fairdesk.model import Direction, PartyRole, RightKind, Trigger
+from fairdesk.model import Direction, Level, PartyRole, RightKind, Trigger
 from fairdesk.timeutil import utcnow
 from tests.sync.devices import make_node
 from tests.sync.hq_harness import LiveHq
@@ -76,7 +76,7 @@ def test_hq_and_the_device_give_every_case_the_same_level_and_rule(
         store, CaseInput("Rumour", Direction.BY_US, Trigger.RISK_NOTICE, fairs[1])
     )
     cases.edit_case(
-        store, corrected_de, {"situation": "watch/risk_notice/DE"}, reason="German court"
+        store, corrected_de, cases.CaseEdit(situation="watch/risk_notice/DE"), reason="German court"
     )
     corrected_cn = cases.create_case(
         store, CaseInput("Letter", Direction.AGAINST_US, Trigger.WARNING_LETTER, de)
@@ -84,14 +84,17 @@ def test_hq_and_the_device_give_every_case_the_same_level_and_rule(
     cases.edit_case(
         store,
         corrected_cn,
-        {"situation": "respondent/risk_notice/CN"},
+        cases.CaseEdit(situation="respondent/risk_notice/CN"),
         reason="only a rumour, and about China",
     )
     same_as_computed = cases.create_case(
         store, CaseInput("Letter by us", Direction.BY_US, Trigger.WARNING_LETTER, de)
     )
     cases.edit_case(
-        store, same_as_computed, {"situation": "complainant/copy_spotted/DE"}, reason="same"
+        store,
+        same_as_computed,
+        cases.CaseEdit(situation="complainant/copy_spotted/DE"),
+        reason="same",
     )
     urgent = cases.create_case(
         store, CaseInput("Deadline", Direction.AGAINST_US, Trigger.RISK_NOTICE, fairs[1])
@@ -102,7 +105,7 @@ def test_hq_and_the_device_give_every_case_the_same_level_and_rule(
     overridden = cases.create_case(
         store, CaseInput("Override", Direction.AGAINST_US, Trigger.RISK_NOTICE, de)
     )
-    cases.edit_case(store, overridden, {"level": "red"}, reason="board asked")
+    cases.edit_case(store, overridden, cases.CaseEdit(level=Level.RED), reason="board asked")
     ids += [upc, unitary, police, corrected_de, corrected_cn, same_as_computed, urgent, overridden]
     assert laptop.sync().drained
 

@@ -24,9 +24,9 @@ def test_older_snapshot_in_the_pull_never_overwrites_own_acknowledged_edit(
     y = make_node(hq, tmp_path, "y", tenant)
     case_id = new_case(x.store)
     assert x.sync().drained and y.sync().drained
-    cases.edit_case(y.store, case_id, {"hall": "Y hall"})
+    cases.edit_case(y.store, case_id, cases.CaseEdit(hall="Y hall"))
     assert y.sync().drained
-    cases.edit_case(x.store, case_id, {"summary": "X summary"})
+    cases.edit_case(x.store, case_id, cases.CaseEdit(summary="X summary"))
     for _ in range(2):
         result = x.sync()
         assert result.drained and result.conflicts == 0
@@ -45,9 +45,9 @@ def test_own_edit_survives_a_page_boundary_between_older_snapshot_and_its_echo(
     y = make_node(hq, tmp_path, "y", tenant)
     case_id = new_case(x.store)
     assert x.sync().drained and y.sync().drained
-    cases.edit_case(y.store, case_id, {"hall": "Y hall"})
+    cases.edit_case(y.store, case_id, cases.CaseEdit(hall="Y hall"))
     assert y.sync().drained
-    cases.edit_case(x.store, case_id, {"summary": "X summary"})
+    cases.edit_case(x.store, case_id, cases.CaseEdit(summary="X summary"))
     from sync.client import push
 
     transport = make_transport(x.store)

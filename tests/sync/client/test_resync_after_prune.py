@@ -33,9 +33,11 @@ def _history(a: Node) -> list[str]:
         for n in range(3):
             cases.add_note(a.store, case_id, f"note {n}")
         assert a.sync().drained
-        cases.edit_case(a.store, case_id, {"summary": "first"})
+        cases.edit_case(a.store, case_id, cases.CaseEdit(summary="first"))
         assert a.sync().drained
-        cases.edit_case(a.store, case_id, {"summary": "newest"})  # the case's only surviving row
+        cases.edit_case(
+            a.store, case_id, cases.CaseEdit(summary="newest")
+        )  # the case's only surviving row
     assert a.sync().drained
     return ids
 
@@ -55,7 +57,7 @@ def test_stale_device_resyncs_through_several_pages_after_a_prune(
     stats = _pull_small_pages(b)
     assert stats.resyncs == 1 and stats.pages > 2
     assert b.sync().drained and a.sync().drained
-    cases.edit_case(a.store, ids[1], {"hall": "after the resync"})
+    cases.edit_case(a.store, ids[1], cases.CaseEdit(hall="after the resync"))
     assert a.sync().drained
     assert b.sync().drained and _pull_small_pages(b).resyncs == 0  # later edits still arrive
     assert cases.get_case(b.store, ids[1]).hall == "after the resync"

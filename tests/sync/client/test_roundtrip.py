@@ -13,7 +13,7 @@ def test_case_travels_to_another_laptop_and_back(hq: LiveHq, tenant: str, tmp_pa
     a = make_node(hq, tmp_path, "a", tenant)
     b = make_node(hq, tmp_path, "b", tenant)
     case_id = new_case(a.store)
-    cases.edit_case(a.store, case_id, {"title": "Edited before the first sync"})
+    cases.edit_case(a.store, case_id, cases.CaseEdit(title="Edited before the first sync"))
     cases.add_note(a.store, case_id, "Bailiff left at 10:40")
     first = a.sync()
     assert first.drained, first

@@ -96,7 +96,7 @@ def test_same_level_and_rule_on_every_path_and_device(
     cases.edit_case(
         lawyer.store,
         gui_id,
-        {"situation": "respondent/ex_parte_order_served/UPC"},
+        cases.CaseEdit(situation="respondent/ex_parte_order_served/UPC"),
         reason="Order of the UPC Local Division Düsseldorf",
     )
     assert lawyer.sync().drained

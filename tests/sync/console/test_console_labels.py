@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 
 from fairdesk.enums import LABELS as DESKTOP_LABELS
-from fairdesk.enums import Level, PartyRole, RightKind, Status
+from fairdesk.enums import TIMELINE_LABELS, Level, PartyRole, RightKind, Status
 from fairdesk.evidence.models import KIND_LABELS as EVIDENCE_LABELS
 from sync.server.console.i18n import translate
 from sync.server.console.labels import LABELS, label
-from ui.pages.case_detail import TIMELINE_KINDS
 
 VOCABULARIES = {
     "status": {s.value: DESKTOP_LABELS[s] for s in Status},
@@ -17,7 +16,7 @@ VOCABULARIES = {
     "role": {r.value: DESKTOP_LABELS[r] for r in PartyRole},
     "right": {k.value: DESKTOP_LABELS[k] for k in RightKind},
     "evidence": dict(EVIDENCE_LABELS),
-    "timeline": dict(TIMELINE_KINDS),
+    "timeline": dict(TIMELINE_LABELS),
 }
 
 

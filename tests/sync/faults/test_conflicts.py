@@ -113,8 +113,12 @@ def test_served_at_the_booth_end_to_end(hq: LiveHq, tenant: str, tmp_path: Path)
     Image.new("RGB", (640, 480), (200, 30, 30)).save(photo, quality=90)
     sha = import_files(b.store, case_id, [photo]).outcomes[0].sha256
     assert b.sync().drained
-    cases.edit_case(office.store, case_id, {"title": "Warning letter — Müller GmbH design"})
-    cases.edit_case(a.store, case_id, {"title": "Warning letter from Müller (design 4021)"})
+    cases.edit_case(
+        office.store, case_id, cases.CaseEdit(title="Warning letter — Müller GmbH design")
+    )
+    cases.edit_case(
+        a.store, case_id, cases.CaseEdit(title="Warning letter from Müller (design 4021)")
+    )
     assert office.sync().drained
     first = a.sync()
     assert first.drained and first.conflicts == 1
@@ -167,9 +171,9 @@ def test_served_at_the_booth_end_to_end(hq: LiveHq, tenant: str, tmp_path: Path)
 def test_two_laptops_and_hq_edit_the_same_field(hq: LiveHq, tenant: str, tmp_path: Path) -> None:
     """#8: every value is kept in conflict records on every node; final states identical."""
     a, b, office, case_id = _booth(hq, tenant, tmp_path)
-    cases.edit_case(a.store, case_id, {"booth": "A-1"})
-    cases.edit_case(b.store, case_id, {"booth": "B-2"})
-    cases.edit_case(office.store, case_id, {"booth": "HQ-3"})
+    cases.edit_case(a.store, case_id, cases.CaseEdit(booth="A-1"))
+    cases.edit_case(b.store, case_id, cases.CaseEdit(booth="B-2"))
+    cases.edit_case(office.store, case_id, cases.CaseEdit(booth="HQ-3"))
     assert office.sync().drained and a.sync().drained and b.sync().drained
     _converge(a, b, office)
     values = set()
@@ -210,7 +214,7 @@ def test_edit_vs_delete_is_a_conflict_and_nothing_is_lost(
     """#9."""
     a, b, office, case_id = _booth(hq, tenant, tmp_path)
     cases.delete_case(office.store, case_id, reason="duplicate of another case")
-    cases.edit_case(a.store, case_id, {"summary": "Bailiff seized two samples"})
+    cases.edit_case(a.store, case_id, cases.CaseEdit(summary="Bailiff seized two samples"))
     assert office.sync().drained
     result = a.sync()
     assert result.conflicts == 1
@@ -234,9 +238,9 @@ def test_clock_skew_changes_nothing(
 
     real = fairdesk.outbox.utcnow  # type: ignore[attr-defined]  # patched below
     monkeypatch.setattr(fairdesk.outbox, "utcnow", lambda: real() + skew)
-    cases.edit_case(a.store, case_id, {"hall": "skewed"})
+    cases.edit_case(a.store, case_id, cases.CaseEdit(hall="skewed"))
     monkeypatch.setattr(fairdesk.outbox, "utcnow", real)
-    cases.edit_case(b.store, case_id, {"hall": "correct"})
+    cases.edit_case(b.store, case_id, cases.CaseEdit(hall="correct"))
     assert b.sync().drained and a.sync().drained  # B reached HQ first
     _converge(a, b, office)
     # Same outcome whichever way the clock is off: HQ order decides what is kept, a person

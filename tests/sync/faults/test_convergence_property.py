@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -64,7 +65,8 @@ class Convergence(RuleBasedStateMachine):
     @rule(index=st.integers(0, 2), name=st.sampled_from(FIELDS), value=st.integers(0, 9))
     def edit(self, index: int, name: str, value: int) -> None:
         node = self.node(index)
-        cases.edit_case(node.store, self.case_id, {name: f"{node.name}:{value}"})
+        text_field: dict[str, Any] = {name: f"{node.name}:{value}"}  # one of FIELDS (texts)
+        cases.edit_case(node.store, self.case_id, cases.CaseEdit(**text_field))
 
     @rule(index=st.integers(0, 2))
     def note(self, index: int) -> None:

@@ -125,8 +125,8 @@ def test_own_edit_of_another_field_survives_an_older_snapshot(
         a.store, CaseInput("Warning letter", Direction.AGAINST_US, Trigger.WARNING_LETTER)
     )
     _converge(a, b)
-    cases.edit_case(a.store, case_id, {"hall": "4.1"})
-    cases.edit_case(b.store, case_id, {"booth": "C12"})
+    cases.edit_case(a.store, case_id, cases.CaseEdit(hall="4.1"))
+    cases.edit_case(b.store, case_id, cases.CaseEdit(booth="C12"))
     _converge(a, b)
     for node in (a, b):
         detail = cases.get_case(node.store, case_id)

@@ -54,12 +54,12 @@ def test_devices_ahead_of_a_restored_hq_repush_and_resync(
     assert x.sync(x_link).drained and y.sync().drained
     backup = tmp_path / "hq-backup.sqlite3"
     _backup(hq.db_url, backup)
-    cases.edit_case(x.store, case_id, {"summary": "X after the backup"})
+    cases.edit_case(x.store, case_id, cases.CaseEdit(summary="X after the backup"))
     note = cases.add_note(x.store, case_id, "X's note after the backup")
     assert x.sync(x_link).drained  # acknowledged by HQ ...
     x_link.close()
     _restore(hq, proxy, backup)  # ... which then loses it
-    cases.edit_case(y.store, case_id, {"hall": "Y after the restore"})
+    cases.edit_case(y.store, case_id, cases.CaseEdit(hall="Y after the restore"))
     assert y.sync().drained  # reuses change numbers X has already passed
     assert x.sync().drained
     assert y.sync().drained
@@ -84,14 +84,14 @@ def test_new_epoch_after_a_restore_reaches_a_device_that_only_pulled(
     assert x.sync(x_link).drained and y.sync().drained and z.sync(z_link).drained
     backup = tmp_path / "hq-backup.sqlite3"
     _backup(hq.db_url, backup)
-    cases.edit_case(x.store, case_id, {"booth": "lost at HQ"})
+    cases.edit_case(x.store, case_id, cases.CaseEdit(booth="lost at HQ"))
     assert x.sync(x_link).drained and z.sync(z_link).drained  # z saw what HQ will lose
     x_link.close()
     z_link.close()
     _restore(hq, proxy, backup)
     y_note = cases.add_note(y.store, case_id, "Y's note: its change number z has passed")
     for n in range(3):
-        cases.edit_case(y.store, case_id, {"hall": f"Y after the restore {n}"})
+        cases.edit_case(y.store, case_id, cases.CaseEdit(hall=f"Y after the restore {n}"))
         assert y.sync().drained  # HQ's sequence passes z's cursor again
     done = hq.cli("new-epoch")
     assert done.returncode == 0, done.stderr

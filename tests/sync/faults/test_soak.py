@@ -71,7 +71,7 @@ def test_random_partitions_kills_and_pauses_then_quiet(
         if action < 0.45:
             written.add(cases.add_note(node.store, shared, f"step {step} by {node.name}"))
         elif action < 0.6:
-            cases.edit_case(node.store, shared, {"booth": f"{node.name}-{step}"})
+            cases.edit_case(node.store, shared, cases.CaseEdit(booth=f"{node.name}-{step}"))
         elif action < 0.7:
             new_case(node.store, f"new at step {step}")
         fault = rng.random()

@@ -86,8 +86,8 @@ def test_conflict_panel_and_dialog_resolve_by_merge(qtbot, hq: LiveHq, tmp_path:
     b = make_node(hq, tmp_path, "b", "Acme Tools")
     case_id = new_case(a.store, "Original title")
     assert a.sync().drained and b.sync().drained
-    cases.edit_case(a.store, case_id, {"title": "Title from A"})
-    cases.edit_case(b.store, case_id, {"title": "Title from B"})
+    cases.edit_case(a.store, case_id, cases.CaseEdit(title="Title from A"))
+    cases.edit_case(b.store, case_id, cases.CaseEdit(title="Title from B"))
     assert a.sync().drained and b.sync().drained
     panel = ConflictsPanel(b.store, case_id)
     qtbot.addWidget(panel)
