@@ -41,6 +41,9 @@ DEFERRED = (
     "ui.about",
     "babel",
     "uuid",
+    # The Settings page (its form, zone field and module) is built when first shown.
+    "ui.pages.settings",
+    "ui.widgets.forms",
 )
 
 CHILD = r"""
