@@ -174,7 +174,10 @@ _CASE_COLUMNS = (
     "c.next_due_at, c.updated_at, c.needs_review"
 )
 _ORDER = {
-    # red < yellow < blue, then the next open deadline (kept in case_file.next_due_at, 0006)
+    # red < yellow < blue, then the next open deadline (kept in case_file.next_due_at, 0006).
+    # Migration 0014 indexes these two expressions verbatim (ix_case_file_level_order, with
+    # the id): SQLite matches an expression index only to the same text, so the first screen
+    # in this order is read from the index instead of sorting every live case. Keep in step.
     "level": (
         "coalesce(nullif(instr('redyellowblue', c.level), 0), 99)",
         "coalesce(c.next_due_at, '9999')",
@@ -187,6 +190,17 @@ _ORDER = {
     "next_deadline": ("coalesce(c.next_due_at, '9999')",),
     "updated": ("c.updated_at",),
 }
+
+
+# Today: walks the partial index ix_deadline_open_due_at (migration 0014) in due order and
+# stops at the limit; without it every deadline, done or not, was read on the way.
+_OPEN_DEADLINES = (
+    "SELECT d.id, c.id, c.number, c.title, c.level, d.what, d.due_at, d.rule, d.source, "
+    "d.done, f.time_zone FROM deadline d JOIN case_file c ON d.case_id = c.id "
+    "LEFT OUTER JOIN fair f ON c.fair_id = f.id "
+    "WHERE d.done = 0 AND d.deleted_at IS NULL AND c.deleted_at IS NULL "
+    "AND c.status NOT IN (?, ?) ORDER BY d.due_at LIMIT ?"
+)
 
 
 def _case_row(row: Sequence[Any]) -> CaseRow:
@@ -363,14 +377,7 @@ class Reader:
 
     def open_deadlines(self, *, limit: int = 500) -> list[DeadlineRow]:
         """Every open deadline of every live case, soonest first (the Today page)."""
-        sql = (
-            "SELECT d.id, c.id, c.number, c.title, c.level, d.what, d.due_at, d.rule, d.source, "
-            "d.done, f.time_zone FROM deadline d JOIN case_file c ON d.case_id = c.id "
-            "LEFT OUTER JOIN fair f ON c.fair_id = f.id "
-            "WHERE d.done = 0 AND d.deleted_at IS NULL AND c.deleted_at IS NULL "
-            "AND c.status NOT IN (?, ?) ORDER BY d.due_at LIMIT ?"
-        )
-        rows = self._all(sql, (Status.CLOSED.value, Status.SETTLED.value, limit))
+        rows = self._all(_OPEN_DEADLINES, (Status.CLOSED.value, Status.SETTLED.value, limit))
         return [
             DeadlineRow(
                 r[0],

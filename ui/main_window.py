@@ -31,7 +31,6 @@ from fairdesk.store import Store
 from ui import features, sync
 from ui.lazy import LazyWidget, ensure_built, page_failure
 from ui.pages.cases import CasesPage
-from ui.pages.settings import SettingsPage
 from ui.pages.today import TodayPage
 from ui.qt_events import bridge
 from ui.theme import STYLESHEET
@@ -42,6 +41,7 @@ if TYPE_CHECKING:
     from ui.pages.case_detail import CaseDetailPage
     from ui.pages.fairs_dialog import FairsDialog
     from ui.pages.new_emergency import NewEmergencyDialog
+    from ui.pages.settings import SettingsPage  # built when first shown, like feature pages
 
 DEFAULT_SIZE = QSize(1280, 800)
 MINIMUM_SIZE = QSize(960, 620)
@@ -96,7 +96,7 @@ class MainWindow(QMainWindow):
         self.today = TodayPage(store)
         self.cases = CasesPage(store)
         self._case_detail: CaseDetailPage | None = None  # built when a case is first opened
-        self.settings = SettingsPage(store)
+        self._settings_page = LazyWidget(self._build_settings, page_failure)
         self.pages: list[tuple[str, str, QWidget]] = [
             ("today", _("Today"), self.today),
             ("cases", _("Cases"), self.cases),
@@ -106,7 +106,7 @@ class MainWindow(QMainWindow):
             # libraries before the window appeared (seconds on a slow laptop).
             lazy = LazyWidget(functools.partial(page.factory, store), page_failure)
             self.pages.append((page.key, page.title(), lazy))
-        self.pages.append(("settings", _("Settings"), self.settings))
+        self.pages.append(("settings", _("Settings"), self._settings_page))
         for key, title, widget in self.pages:
             item = QListWidgetItem(title)
             item.setData(Qt.ItemDataRole.UserRole, key)
@@ -121,8 +121,6 @@ class MainWindow(QMainWindow):
 
         self.today.open_case.connect(self.open_case)
         self.cases.open_case.connect(self.open_case)
-        self.settings.language_changed.connect(self.language_changed)
-        self.settings.saved.connect(self.today.reload)
         self._previous_page = 0
 
         # Many changes can arrive at once (an import, a sync pull): coalesce the list reloads.
@@ -191,6 +189,25 @@ class MainWindow(QMainWindow):
             )
         help_menu = menu.addMenu(_("&Help"))
         help_menu.addAction(self._action(_("About FairDesk"), "", self._show_about))
+
+    def _build_settings(self) -> QWidget:
+        from ui.pages.settings import SettingsPage
+
+        page = SettingsPage(self.store)
+        page.language_changed.connect(self.language_changed)
+        page.saved.connect(self.today.reload)
+        return page
+
+    @property
+    def settings(self) -> SettingsPage:
+        """The Settings page, built now if it was not yet (it is not needed for the first
+        paint: its module, form and zone field cost ~4 ms of the start-up)."""
+        from ui.pages.settings import SettingsPage
+
+        page = self._settings_page.ensure()
+        if not isinstance(page, SettingsPage):
+            raise RuntimeError("the Settings page could not be built")
+        return page
 
     # -- navigation -------------------------------------------------------------------------
 

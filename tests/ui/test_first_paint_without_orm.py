@@ -41,13 +41,18 @@ DEFERRED = (
     "ui.about",
     "babel",
     "uuid",
+    # The Settings page (its form, zone field and module) is built when first shown.
+    "ui.pages.settings",
+    "ui.widgets.forms",
 )
 
 CHILD = r"""
-import json, sys
+import json, linecache, sys, sysconfig
+STDLIB = sysconfig.get_paths()["stdlib"]  # before PySide6: sysconfig reads more on first use
 from PySide6.QtWidgets import QApplication
 
 app = QApplication(["fairdesk"])
+READ_BY_QT = set(linecache.cache)  # what PySide6 itself read so far (a bare window too)
 from ui import app as ui_app
 from ui.main_window import MainWindow
 
@@ -60,6 +65,11 @@ def show_event(self, event):
     if "at_show" not in seen:
         seen["at_show"] = sorted(
             m for m in sys.modules if any(m == h or m.startswith(h + ".") for h in HEAVY)
+        )
+        # Source files read so far (PySide6's per-module check reads them: ui.pyside_scan).
+        roots = (sys.argv[3] + "/ui/", sys.argv[3] + "/fairdesk/", STDLIB)
+        seen["sources_read"] = sorted(
+            f for f in set(linecache.cache) - READ_BY_QT if f.startswith(roots)
         )
         self.today.reloaded.connect(lambda: answered("today"))
         self.cases.model.loaded.connect(lambda _count: answered("cases"))
@@ -74,6 +84,7 @@ def answered(which):
         window = seen["window"]
         print("RESULT " + json.dumps({
             "at_show": seen["at_show"],
+            "sources_read": seen["sources_read"],
             "case_ids": window.cases.model.ids(),
             "deadline_ids": [row.id for row in window.today.model.rows()],
         }), flush=True)
@@ -102,7 +113,7 @@ def _start(data_dir: Path, tmp_path: Path) -> dict[str, Any]:
         PYTHONPATH=str(ROOT),
     )
     result = subprocess.run(
-        [sys.executable, "-c", CHILD, str(data_dir), json.dumps(HEAVY + DEFERRED)],
+        [sys.executable, "-c", CHILD, str(data_dir), json.dumps(HEAVY + DEFERRED), str(ROOT)],
         capture_output=True,
         text=True,
         timeout=180,
@@ -135,7 +146,21 @@ def test_window_shown_before_the_orm_and_lists_match_it(tmp_path: Path, many: bo
 
     # Nothing of SQLAlchemy, Alembic, the ORM, library or sync, nor of DEFERRED.
     assert found["at_show"] == []
+    # PySide6 read no source file of the standard library, the core or the UI to decide
+    # whether its __feature__ switches apply there (~110 files, 27-58 ms on a loaded machine).
+    assert found["sources_read"] == [], found["sources_read"]
     assert found["case_ids"] == expected_cases
     assert found["deadline_ids"] == expected_deadlines
     if many:
         assert found["deadline_ids"]
+
+
+def test_no_ui_module_selects_a_pyside_feature() -> None:
+    """ui.pyside_scan answers "uses PySide6, no feature" for every ui module without reading
+    it: true only while none of them imports ``__feature__`` (snake_case, true_property)."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "ui").rglob("*.py"))
+        if "from __feature__" in path.read_text("utf-8")
+    ]
+    assert offenders == []
