@@ -35,7 +35,9 @@ from fairdesk.documents.render import (
 from fairdesk.errors import NotFoundError, StoreError, ValidationError
 from fairdesk.evidence import ondemand
 from fairdesk.evidence.export import ExportFile
+from fairdesk.evidence.service import record_custody_in
 from fairdesk.evidence.vault import Vault
+from fairdesk.evidence.vocab import CustodyAction
 from fairdesk.i18n import _
 from fairdesk.ids import new_id
 from fairdesk.model import Device
@@ -393,12 +395,10 @@ def _custody(session: Any, prepared: Prepared, doc: GeneratedDocument) -> None:
     """One custody entry per evidence item included, in the same transaction as the row."""
     if not prepared.evidence:
         return
-    from fairdesk.evidence.service import INCLUDED_IN_DOCUMENT, record_custody_in
-
     for item in prepared.evidence:
         record_custody_in(
             session,
-            action=INCLUDED_IN_DOCUMENT,
+            action=CustodyAction.INCLUDED_IN_DOCUMENT,
             sha256=item.sha256,
             case_id=prepared.case_id,
             item_id=item.id,

@@ -21,16 +21,10 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from fairdesk.evidence import custody
-from fairdesk.evidence.models import (
-    ANNOTATION,
-    IMPORT,
-    TRAVEL_REMOVED,
-    TRAVEL_RESTORED,
-    CustodyEvent,
-    EvidenceItem,
-)
+from fairdesk.evidence.models import CustodyEvent, EvidenceItem
 from fairdesk.evidence.rows import display_name
 from fairdesk.evidence.vault import CancelLike, Vault
+from fairdesk.evidence.vocab import CustodyAction
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
@@ -105,7 +99,9 @@ def verify(
         logged = {
             (e.item_id, e.item_sha256)
             for e in session.scalars(
-                select(CustodyEvent).where(CustodyEvent.action.in_((IMPORT, ANNOTATION)))
+                select(CustodyEvent).where(
+                    CustodyEvent.action.in_((CustodyAction.IMPORT, CustodyAction.ANNOTATION))
+                )
             )
         }
         away = removed_for_travel(session)
@@ -260,11 +256,13 @@ def removed_for_travel(session: Session) -> set[str]:
     away: set[str] = set()
     events = session.execute(
         select(CustodyEvent.action, CustodyEvent.item_sha256)
-        .where(CustodyEvent.action.in_((TRAVEL_REMOVED, TRAVEL_RESTORED)))
+        .where(
+            CustodyEvent.action.in_((CustodyAction.TRAVEL_REMOVED, CustodyAction.TRAVEL_RESTORED))
+        )
         .order_by(CustodyEvent.at, CustodyEvent.seq)
     )
     for action, sha in events:
-        if action == TRAVEL_REMOVED:
+        if action == CustodyAction.TRAVEL_REMOVED:
             away.add(sha)
         else:
             away.discard(sha)

@@ -37,13 +37,14 @@ from typing import Any, Protocol
 from fairdesk.errors import FairDeskError
 from fairdesk.evidence import importer, metadata, service
 from fairdesk.evidence.vault import Vault
+from fairdesk.evidence.vocab import EvidenceKind, ImportStatus
 from fairdesk.i18n import _
 from fairdesk.intake.staging import StagingKey
 from fairdesk.store import Store
 
 log = logging.getLogger(__name__)
 
-ACCEPTED_KINDS = ("image", "video", "pdf")
+ACCEPTED_KINDS = (EvidenceKind.IMAGE, EvidenceKind.VIDEO, EvidenceKind.PDF)
 DEFAULT_MAX_FILE = 4 << 30  # 4 GiB: a long 4K video still fits
 DEFAULT_TOKEN_TTL = timedelta(minutes=10)
 DEFAULT_IDLE = timedelta(minutes=30)
@@ -87,7 +88,7 @@ class Received:
     phone_name: str
     name: str
     size: int
-    status: str  # imported | duplicate | rejected (importer) | refused (intake)
+    status: ImportStatus  # the importer's outcome, or REFUSED by the intake itself
     sha256: str = ""
     reason: str = ""
     item_id: str = ""
@@ -356,7 +357,7 @@ class IntakeSession:
                 self._phone_name(upload),
                 upload.name,
                 upload.size,
-                "refused",
+                ImportStatus.REFUSED,
                 reason=reason,
             ),
         )

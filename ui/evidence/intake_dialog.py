@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from fairdesk.evidence.rows import display_name
+from fairdesk.evidence.vocab import ImportStatus
 from fairdesk.i18n import _
 from fairdesk.intake.server import IntakeServer
 from fairdesk.intake.session import IntakeSession, Phone, Received, Refused
@@ -49,10 +50,10 @@ LOOPBACK = "127.0.0.1"
 QR_MODULE_PX = 5
 
 STATUS_LABELS = {
-    "imported": lambda: _("stored"),
-    "duplicate": lambda: _("already in the case"),
-    "rejected": lambda: _("not kept"),
-    "refused": lambda: _("refused"),
+    ImportStatus.IMPORTED: lambda: _("stored"),
+    ImportStatus.DUPLICATE: lambda: _("already in the case"),
+    ImportStatus.REJECTED: lambda: _("not kept"),
+    ImportStatus.REFUSED: lambda: _("refused"),
 }
 
 
@@ -333,7 +334,7 @@ class IntakeDialog(QDialog):
         for column, text in enumerate(values):
             item = QTableWidgetItem(text)
             item.setToolTip(text)
-            if received.status in ("refused", "rejected"):
+            if received.status in (ImportStatus.REFUSED, ImportStatus.REJECTED):
                 item.setForeground(QColor(RED))
             self.files.setItem(row, column, item)
         self.files.scrollToBottom()

@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from fairdesk.evidence import service, timestamps
-from fairdesk.evidence.models import KIND_LABELS
 from fairdesk.evidence.rows import ItemRow
 from fairdesk.evidence.verify import AT_HQ, REMOTE, held_by_hq
+from fairdesk.evidence.vocab import EvidenceKind, kind_label
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from ui import settings
@@ -216,7 +216,7 @@ class ItemViewer(QWidget):
             return
         labels = self.meta_labels
         labels["name"].setText(row.display_name)
-        labels["kind"].setText(f"{_(KIND_LABELS.get(row.kind, KIND_LABELS['file']))} · {row.mime}")
+        labels["kind"].setText(f"{_(kind_label(row.kind))} · {row.mime}")
         labels["size"].setText(human_size(row.size))
         labels["captured"].setText(capture_text(row))
         labels["gps"].setText(
@@ -265,7 +265,7 @@ class ItemViewer(QWidget):
         self.notary.setChecked(row.notary_present)
         self.witness.setChecked(row.witness_present)
         self.tags.setText(", ".join(row.tags))
-        if row.kind != "image":
+        if row.kind != EvidenceKind.IMAGE:
             self.picture.show_pixmap(
                 None, _("No preview for this file; the original is kept byte-exact.")
             )
@@ -277,7 +277,11 @@ class ItemViewer(QWidget):
         fetches.changed.connect(self._fetch_changed)
 
     def _fetch_changed(self, sha256: str) -> None:
-        if self.row is not None and self.row.sha256 == sha256 and self.row.kind == "image":
+        if (
+            self.row is not None
+            and self.row.sha256 == sha256
+            and self.row.kind == EvidenceKind.IMAGE
+        ):
             self._show_picture(self.row)
 
     def _show_picture(self, row: ItemRow) -> None:

@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from fairdesk.evidence import service
+from fairdesk.evidence.vocab import ImportStatus
 from fairdesk.store import Store, open_store
 from tests.fairdesk.intake.conftest import new_case, photo_bytes
 
@@ -105,7 +106,7 @@ def run_session(
         ).json()
         assert sent["offset"] == len(photo)
         done = http.get(f"{base}/api/uploads/{state['id']}?wait=1", headers=auth, timeout=60)
-        assert done.json()["result"]["status"] == "imported"
+        assert done.json()["result"]["status"] == ImportStatus.IMPORTED
         logged = read_json_line(process.stdout)
         assert logged["event"] == "file" and logged["name"] == "IMG_3.JPG"
         assert logged["sha256"] == hashlib.sha256(photo).hexdigest()
