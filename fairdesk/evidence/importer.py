@@ -40,7 +40,7 @@ from fairdesk.evidence.vault import (
     Vault,
     VaultWriteError,
 )
-from fairdesk.evidence.vocab import CustodyAction, EvidenceKind, ImportStatus
+from fairdesk.evidence.vocab import CustodyAction, EvidenceKind, ImportStatus, Integrity
 from fairdesk.i18n import _
 from fairdesk.ids import new_id
 from fairdesk.model import Case, Device
@@ -331,7 +331,7 @@ def add_item(
         derived_from=derived_from,
         derivation=derivation or {},
         hidden_reason="",
-        integrity="ok",
+        integrity=Integrity.OK,
         integrity_checked_at=now,
         version=0,
         updated_at=now,

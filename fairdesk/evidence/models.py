@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from fairdesk.evidence.vocab import Integrity
 from fairdesk.model import Base
 
 
@@ -79,8 +80,8 @@ class EvidenceItem(Base):
     hidden_at: Mapped[datetime | None] = mapped_column(default=None)
     hidden_reason: Mapped[str] = mapped_column(Text, default="")
     purged_at: Mapped[datetime | None] = mapped_column(default=None)
-    # Local integrity flag from the last check: ok | missing | mismatch (never synced).
-    integrity: Mapped[str] = mapped_column(String(10), default="ok")
+    # Local integrity flag from the last check, a vocab.Integrity value (never synced).
+    integrity: Mapped[str] = mapped_column(String(10), default=Integrity.OK.value)
     integrity_checked_at: Mapped[datetime | None] = mapped_column(default=None)
     version: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime]

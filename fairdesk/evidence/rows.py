@@ -57,7 +57,7 @@ class ItemRow:
     hidden_reason: str
     hidden_at: datetime | None
     purged: bool
-    integrity: str
+    integrity: str  # a vocab.Integrity value
 
     @property
     def display_name(self) -> str:

@@ -73,6 +73,17 @@ ACTION_LABELS: dict[CustodyAction, str] = {
 }
 
 
+class Integrity(enum.StrEnum):
+    """An item's local integrity flag, from the last check of its original (never synced)."""
+
+    OK = "ok"
+    MISSING = "missing"
+    MISMATCH = "mismatch"  # the bytes no longer hash to the recorded SHA-256
+    AT_HQ = "at_hq"  # the original was removed for travel; HQ holds it
+    REMOTE = "remote"  # imported on another device, held by HQ, not downloaded here
+    UNSET = ""  # no flag recorded for a row pulled from HQ
+
+
 class ImportStatus(enum.StrEnum):
     """What became of one file given to the importer (or sent by a phone to the intake)."""
 

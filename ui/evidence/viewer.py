@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 
 from fairdesk.evidence import service, timestamps
 from fairdesk.evidence.rows import ItemRow
-from fairdesk.evidence.verify import AT_HQ, REMOTE, held_by_hq
-from fairdesk.evidence.vocab import EvidenceKind, kind_label
+from fairdesk.evidence.verify import held_by_hq
+from fairdesk.evidence.vocab import EvidenceKind, Integrity, kind_label
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from ui import settings
@@ -240,17 +240,19 @@ class ItemViewer(QWidget):
             )
         )
         note = row.import_note
-        if row.integrity == AT_HQ:  # travel mode: safe at HQ, not an integrity problem
+        if row.integrity == Integrity.AT_HQ:  # travel mode: safe at HQ, not an integrity problem
             note = _("Kept at HQ (removed for travel); not on this computer.") + (
                 " " + note if note else ""
             )
-        elif row.integrity == REMOTE:  # imported on another device: a fact, not a problem
+        elif row.integrity == Integrity.REMOTE:  # imported on another device: a fact, not a problem
             note = _("Imported on another device; the original is held at HQ.") + (
                 " " + note if note else ""
             )
-        elif row.integrity != "ok":
+        elif row.integrity != Integrity.OK:
             note = _("INTEGRITY PROBLEM: the original is {state}. Run Verify.").format(
-                state=_("missing") if row.integrity == "missing" else _("changed or damaged")
+                state=_("missing")
+                if row.integrity == Integrity.MISSING
+                else _("changed or damaged")
             ) + (" " + note if note else "")
         labels["timestamp"].setText(
             timestamps.cover_text(self.covers[row.id]) if row.id in self.covers else "—"

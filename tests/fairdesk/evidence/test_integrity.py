@@ -15,7 +15,7 @@ import pytest
 from fairdesk.documents.service import export_entries
 from fairdesk.evidence import custody, export, service
 from fairdesk.evidence.verify import startup_check, verify
-from fairdesk.evidence.vocab import CustodyAction, ImportStatus
+from fairdesk.evidence.vocab import CustodyAction, ImportStatus, Integrity
 from fairdesk.store import Store
 from tests.fairdesk.evidence.conftest import new_case
 from tests.fairdesk.evidence.helpers import minimal_pdf, photo
@@ -63,7 +63,7 @@ def test_flipped_byte_in_an_original_is_named(filled: Store, case_id: str) -> No
     [problem] = report.problems
     assert problem.item_id == row.id and row.original_name in problem.what
     assert "changed or damaged" in problem.what
-    assert service.get_item(filled, row.id).integrity == "mismatch"
+    assert service.get_item(filled, row.id).integrity == Integrity.MISMATCH
 
 
 def test_missing_original_is_named(filled: Store, case_id: str) -> None:

@@ -20,6 +20,7 @@ from fairdesk.evidence.vocab import (
     CustodyAction,
     EvidenceKind,
     ImportStatus,
+    Integrity,
     kind_label,
 )
 from fairdesk.store import Store
@@ -46,6 +47,7 @@ def test_the_stored_values_never_change() -> None:
         "travel_restored",
     ]
     assert [s.value for s in ImportStatus] == ["imported", "duplicate", "rejected", "refused"]
+    assert [i.value for i in Integrity] == ["ok", "missing", "mismatch", "at_hq", "remote", ""]
 
 
 def test_an_import_stores_and_queues_the_plain_values(
