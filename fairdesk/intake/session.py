@@ -19,6 +19,7 @@ The session knows nothing of HTTP: :mod:`fairdesk.intake.server` maps requests o
 from __future__ import annotations
 
 import contextlib
+import enum
 import hashlib
 import hmac
 import logging
@@ -119,7 +120,19 @@ class _Token:
     issued: float
 
 
-Listener = Callable[[str, Any], None]  # (event, payload): phone | file | token | closed
+class IntakeEvent(enum.StrEnum):
+    """What a listener is told (also the ``event`` of ``fairdesk receive --json`` lines)."""
+
+    PHONE = "phone"  # payload: the Phone that paired or was renamed
+    TOKEN = "token"  # payload: the new pairing token
+    FILE = "file"  # payload: the Received outcome of one file
+    CLOSED = "closed"  # payload: the reason (IDLE, or what close() was given)
+
+
+IDLE = "idle"  # the reason when the session closed itself after the idle time
+
+
+Listener = Callable[[IntakeEvent, Any], None]  # (event, payload)
 
 
 def _mb(size: int) -> str:
@@ -164,7 +177,7 @@ class IntakeSession:
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
-    def _emit(self, event: str, payload: Any) -> None:
+    def _emit(self, event: IntakeEvent, payload: Any) -> None:
         for listener in list(self._listeners):
             listener(event, payload)
 
@@ -211,8 +224,8 @@ class IntakeSession:
             self._phones[key] = phone
             fresh = self._new_token()
         self.touch()
-        self._emit("phone", phone)
-        self._emit("token", fresh)
+        self._emit(IntakeEvent.PHONE, phone)
+        self._emit(IntakeEvent.TOKEN, fresh)
         return key, phone
 
     def rename_phone(self, phone_id: str, name: str) -> Phone:
@@ -225,7 +238,7 @@ class IntakeSession:
                     break
             else:
                 raise Refused(404, "no_phone", _("No such phone in this session."))
-        self._emit("phone", renamed)
+        self._emit(IntakeEvent.PHONE, renamed)
         return renamed
 
     def phones(self) -> list[Phone]:
@@ -365,7 +378,7 @@ class IntakeSession:
     def _set_result(self, upload: _Upload, result: Received) -> None:
         upload.result = result
         upload.done.set()
-        self._emit("file", result)
+        self._emit(IntakeEvent.FILE, result)
 
     def wait_result(self, phone_key: str, upload_id: str, timeout: float) -> _Upload:
         """The upload once its outcome is known, or as it stands after ``timeout`` seconds."""
@@ -483,12 +496,12 @@ class IntakeSession:
             return
         now = self._clock()
         if now - self._last_activity > self.idle_timeout:
-            self.close("idle")
+            self.close(IDLE)
             return
         with self._lock:
             fresh = self._new_token() if now - self._token.issued > self.token_ttl else ""
         if fresh:
-            self._emit("token", fresh)
+            self._emit(IntakeEvent.TOKEN, fresh)
 
     def close(self, reason: str = "closed") -> None:
         if self.closed:
@@ -497,7 +510,7 @@ class IntakeSession:
         # Files that fully arrived are still imported; then the staged bytes go.
         self.staging_removed = self._imports.submit(shutil.rmtree, self.staging, ignore_errors=True)
         self._imports.shutdown(wait=False)
-        self._emit("closed", reason)
+        self._emit(IntakeEvent.CLOSED, reason)
 
     def wait_imports(self, timeout: float | None = None) -> None:
         """Block until every fully arrived file has been imported (tests, the CLI at exit)."""

@@ -42,7 +42,7 @@ from fairdesk.evidence.rows import display_name
 from fairdesk.evidence.vocab import ImportStatus
 from fairdesk.i18n import _
 from fairdesk.intake.server import IntakeServer
-from fairdesk.intake.session import IntakeSession, Phone, Received, Refused
+from fairdesk.intake.session import IDLE, IntakeEvent, IntakeSession, Phone, Received, Refused
 from fairdesk.store import Store
 from ui.theme import RED
 
@@ -266,13 +266,13 @@ class IntakeDialog(QDialog):
     # -- events from the server --------------------------------------------------------------
 
     def _on_event(self, event: str, payload: object) -> None:
-        if event == "phone" and isinstance(payload, Phone):
+        if event == IntakeEvent.PHONE and isinstance(payload, Phone):
             self._show_phone(payload)
-        elif event == "file" and isinstance(payload, Received):
+        elif event == IntakeEvent.FILE and isinstance(payload, Received):
             self._show_file(payload)
-        elif event == "token":
+        elif event == IntakeEvent.TOKEN:
             self._show_code()
-        elif event == "closed" and payload == "idle" and self.server is not None:
+        elif event == IntakeEvent.CLOSED and payload == IDLE and self.server is not None:
             self.server = None
             self._stopped(_("Closed after 30 minutes without activity. Start again when needed."))
 

@@ -21,6 +21,7 @@ import requests
 
 from fairdesk.evidence import service
 from fairdesk.evidence.vocab import CustodyAction, EvidenceKind, ImportStatus
+from fairdesk.intake.session import IDLE, IntakeEvent
 from fairdesk.store import Store
 from tests.fairdesk.intake.conftest import Intake, photo_bytes
 
@@ -149,7 +150,7 @@ def test_a_program_renamed_jpg_is_refused_with_a_reason(
     assert body["error"] == "not_accepted" and body["mime"] == "application/octet-stream"
     assert "Only photos, videos and PDF files are accepted" in body["message"]
     nothing_stored(intake_store, intake_case)
-    refused = [p for e, p in intake.events if e == "file"]
+    refused = [p for e, p in intake.events if e == IntakeEvent.FILE]
     assert [r.status for r in refused] == ["refused"]
 
 
@@ -271,7 +272,7 @@ def test_an_idle_session_closes_itself(make_intake: Callable[..., Intake]) -> No
     port = intake.server.port
     now[0] += 30 * 60 + 1
     intake.session.maintain()
-    assert intake.session.closed_reason == "idle"
+    assert intake.session.closed_reason == IDLE
     assert intake.server.wait_closed(10)
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=5).close()
