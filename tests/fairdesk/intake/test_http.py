@@ -151,7 +151,7 @@ def test_a_program_renamed_jpg_is_refused_with_a_reason(
     assert "Only photos, videos and PDF files are accepted" in body["message"]
     nothing_stored(intake_store, intake_case)
     refused = [p for e, p in intake.events if e == IntakeEvent.FILE]
-    assert [r.status for r in refused] == ["refused"]
+    assert [r.status for r in refused] == [ImportStatus.REFUSED]
 
 
 def test_a_file_over_the_cap_is_refused_before_a_byte_is_sent(
