@@ -23,6 +23,7 @@ from fairdesk.evidence import ondemand, service
 from fairdesk.evidence.export import default_file_name, export_case, kept_at_hq_text
 from fairdesk.evidence.rows import ItemRow
 from fairdesk.evidence.verify import verify
+from fairdesk.evidence.vocab import ImportStatus
 from fairdesk.i18n import _
 from fairdesk.store import Store
 
@@ -92,9 +93,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
         )
     else:
         labels = {
-            service.IMPORTED: _("imported"),
-            service.DUPLICATE: _("already present"),
-            service.REJECTED: _("REJECTED"),
+            ImportStatus.IMPORTED: _("imported"),
+            ImportStatus.DUPLICATE: _("already present"),
+            ImportStatus.REJECTED: _("REJECTED"),
         }
         for o in report.outcomes:
             line = f"{labels[o.status]}: {o.path}"

@@ -22,7 +22,13 @@ from fairdesk import cases
 from fairdesk.cli.common import add_subcommand, open_from_args
 from fairdesk.i18n import _
 from fairdesk.intake.server import IntakeServer
-from fairdesk.intake.session import DEFAULT_MAX_FILE, IntakeSession, Phone, Received
+from fairdesk.intake.session import (
+    DEFAULT_MAX_FILE,
+    IntakeEvent,
+    IntakeSession,
+    Phone,
+    Received,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -73,12 +79,12 @@ def _cmd_receive(args: argparse.Namespace) -> int:
             return 1
         stop = threading.Event()
 
-        def on_event(event: str, payload: Any) -> None:
+        def on_event(event: IntakeEvent, payload: Any) -> None:
             if args.json:
                 _line({"event": event, **_event_json(event, payload, server)})
             else:
                 print(_event_text(event, payload, server), flush=True)
-            if event == "closed":
+            if event == IntakeEvent.CLOSED:
                 stop.set()
 
         session.subscribe(on_event)
@@ -111,7 +117,7 @@ def _cmd_receive(args: argparse.Namespace) -> int:
     return 0
 
 
-def _event_json(event: str, payload: Any, server: IntakeServer) -> dict[str, Any]:
+def _event_json(event: IntakeEvent, payload: Any, server: IntakeServer) -> dict[str, Any]:
     if isinstance(payload, Phone):
         return {"phone_id": payload.id, "name": payload.name, "address": payload.address}
     if isinstance(payload, Received):
@@ -125,12 +131,12 @@ def _event_json(event: str, payload: Any, server: IntakeServer) -> dict[str, Any
             "item_id": payload.item_id or None,
             "hashed_on_phone": payload.hashed_on_phone,
         }
-    if event == "token":
+    if event == IntakeEvent.TOKEN:
         return {"token": payload, "pairing_url": server.pairing_url}
     return {"reason": str(payload)}
 
 
-def _event_text(event: str, payload: Any, server: IntakeServer) -> str:
+def _event_text(event: IntakeEvent, payload: Any, server: IntakeServer) -> str:
     if isinstance(payload, Phone):
         return _("Phone connected: {name} ({address})").format(
             name=payload.name, address=payload.address
@@ -143,6 +149,6 @@ def _event_text(event: str, payload: Any, server: IntakeServer) -> str:
             sha=payload.sha256 or "—",
             reason=payload.reason,
         )
-    if event == "token":
+    if event == IntakeEvent.TOKEN:
         return _("Next phone: {url}").format(url=server.pairing_url)
     return _("Intake closed ({reason}).").format(reason=payload)

@@ -23,6 +23,7 @@ from fairdesk.documents import templates
 from fairdesk.documents.blocks import blank_mark
 from fairdesk.documents.evidence_view import EvidenceView, list_evidence
 from fairdesk.documents.placenames import fair_texts
+from fairdesk.documents.rows import list_documents
 from fairdesk.documents.templates import FieldDef, TemplateInfo
 from fairdesk.errors import ValidationError
 from fairdesk.i18n import _, current_language
@@ -252,8 +253,6 @@ def _evidence_values(
 
 
 def _documents_values(fmt: Formatter, store: Store, case_id: str) -> list[dict[str, Any]]:
-    from fairdesk.documents.service import list_documents  # late: service imports this module
-
     out = []
     for d in list_documents(store, case_id):
         out.append(

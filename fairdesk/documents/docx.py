@@ -34,6 +34,7 @@ from fairdesk.documents.render import (
     evidence_heading,
     evidence_rows,
 )
+from fairdesk.evidence.vocab import EvidenceKind
 from fairdesk.i18n import _
 
 FONT_NAME = "Noto Sans SC"
@@ -286,7 +287,7 @@ class _DocxWriter:
         view = entry.view
         words = self.spec.words
         box_w_pt, box_h_pt = 11.0 / 2.54 * 72, 8.5 / 2.54 * 72
-        if view.path is None or view.kind != "image":
+        if view.path is None or view.kind != EvidenceKind.IMAGE:
             reason = (
                 words.get("no_picture_kind", "No picture ({kind}).").format(
                     kind=entry.values.get("kind", view.kind)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from fairdesk.evidence import service, timestamps
+from fairdesk.evidence.vocab import EvidenceKind
 from fairdesk.store import Store
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 class EvidenceView:
     id: str
     sha256: str
-    kind: str = "image"  # image | video | pdf | file
+    kind: str = EvidenceKind.IMAGE  # the stored EvidenceKind value
     original_name: str = ""
     caption: str = ""
     shows: str = ""
@@ -70,7 +71,7 @@ def _view(
     return EvidenceView(
         id=item_id,
         sha256=sha,
-        kind=str(getattr(item, "kind", "file")),
+        kind=str(getattr(item, "kind", EvidenceKind.FILE)),
         original_name=str(getattr(item, "original_name", "") or ""),
         caption=str(getattr(item, "caption", "") or ""),
         shows=str(getattr(item, "shows", "") or ""),

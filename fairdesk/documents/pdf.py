@@ -55,6 +55,7 @@ from fairdesk.documents.render import (
     evidence_rows,
 )
 from fairdesk.errors import FairDeskError
+from fairdesk.evidence.vocab import EvidenceKind
 from fairdesk.i18n import _
 
 PAGE_SIZES = {"a4": A4, "letter": LETTER}
@@ -503,7 +504,7 @@ class _Writer:
     def _photo(self, entry: EvidenceEntry, box_w: float, box_h: float) -> Flowable:
         view = entry.view
         words = self.spec.words
-        if view.path is None or view.kind != "image":
+        if view.path is None or view.kind != EvidenceKind.IMAGE:
             reason = (
                 words.get("no_picture_kind", "No picture ({kind}).").format(
                     kind=entry.values.get("kind", view.kind)

@@ -32,17 +32,19 @@ from fairdesk.documents.render import (
     build_spec,
     cover_spec,
 )
-from fairdesk.errors import NotFoundError, StoreError, ValidationError
+from fairdesk.documents.rows import DocumentRow, document_row, get_document, list_documents
+from fairdesk.errors import StoreError, ValidationError
 from fairdesk.evidence import ondemand
 from fairdesk.evidence.export import ExportFile
+from fairdesk.evidence.service import record_custody_in
 from fairdesk.evidence.vault import Vault
+from fairdesk.evidence.vocab import CustodyAction
 from fairdesk.i18n import _
 from fairdesk.ids import new_id
 from fairdesk.model import Device
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
 
-EXTENSIONS = {"pdf": ".pdf", "docx": ".docx"}
 MEDIA_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -64,32 +66,6 @@ class MissingFieldsError(ValidationError):
 
 
 @dataclass(frozen=True)
-class DocumentRow:
-    id: str
-    case_id: str
-    kind: str
-    title: str
-    language: str
-    format: str
-    paper: str
-    version: int
-    sha256: str
-    size: int
-    doc_ref: str
-    fields: Mapping[str, Any]
-    evidence: tuple[str, ...]
-    warnings: tuple[str, ...]
-    blanks: tuple[str, ...]
-    created_by: str
-    created_at: datetime
-    device_id: str = ""  # the device that rendered it (another one's file is held at HQ)
-
-    def file_name(self, case_number: str = "") -> str:
-        stem = "-".join(p for p in (case_number, self.kind, self.language, f"v{self.version}") if p)
-        return stem + EXTENSIONS.get(self.format, "")
-
-
-@dataclass(frozen=True)
 class GenerationResult:
     document: DocumentRow | None  # None when not saved (preview only)
     data: bytes
@@ -100,29 +76,6 @@ class GenerationResult:
     # empty when the template has no notes for our side.
     cover: bytes = b""
     cover_document: DocumentRow | None = None
-
-
-def _row(d: GeneratedDocument) -> DocumentRow:
-    return DocumentRow(
-        d.id,
-        d.case_id,
-        d.kind,
-        d.title,
-        d.language,
-        d.format,
-        d.paper,
-        d.version,
-        d.sha256,
-        d.size,
-        d.doc_ref,
-        dict(d.fields or {}),
-        tuple(d.evidence or ()),
-        tuple(d.warnings or ()),
-        tuple(d.blanks or ()),
-        d.created_by,
-        d.created_at,
-        d.device_id,
-    )
 
 
 def kinds(store: Store | None = None) -> dict[str, list[str]]:
@@ -385,7 +338,7 @@ def _store(
         session.flush()
         if cover_of is None:
             _custody(session, prepared, doc)
-        row = _row(doc)
+        row = document_row(doc)
     return row
 
 
@@ -393,12 +346,10 @@ def _custody(session: Any, prepared: Prepared, doc: GeneratedDocument) -> None:
     """One custody entry per evidence item included, in the same transaction as the row."""
     if not prepared.evidence:
         return
-    from fairdesk.evidence.service import INCLUDED_IN_DOCUMENT, record_custody_in
-
     for item in prepared.evidence:
         record_custody_in(
             session,
-            action=INCLUDED_IN_DOCUMENT,
+            action=CustodyAction.INCLUDED_IN_DOCUMENT,
             sha256=item.sha256,
             case_id=prepared.case_id,
             item_id=item.id,
@@ -411,25 +362,6 @@ def _custody(session: Any, prepared: Prepared, doc: GeneratedDocument) -> None:
                 "document_sha256": doc.sha256,
             },
         )
-
-
-def list_documents(store: Store, case_id: str) -> list[DocumentRow]:
-    """The case's generated documents, newest first."""
-    with store.read() as session:
-        query = (
-            select(GeneratedDocument)
-            .where(GeneratedDocument.case_id == case_id)
-            .order_by(GeneratedDocument.created_at.desc(), GeneratedDocument.version.desc())
-        )
-        return [_row(d) for d in session.scalars(query)]
-
-
-def get_document(store: Store, document_id: str) -> DocumentRow:
-    with store.read() as session:
-        doc = session.get(GeneratedDocument, document_id)
-        if doc is None:
-            raise NotFoundError(_("No document with id {id}.").format(id=document_id))
-        return _row(doc)
 
 
 def document_path(store: Store, document: DocumentRow) -> Path:
@@ -531,9 +463,7 @@ def export_entries(store: Store, case_id: str) -> list[ExportFile]:
     Passed as ``documents=`` to :func:`fairdesk.evidence.export.export_case` by
     ``fairdesk export CASE`` and the app's Export, which bundle them under ``documents/``.
     """
-    from fairdesk.cases import get_case
-
-    number = get_case(store, case_id).case.number
+    number = cases.get_case(store, case_id).case.number
     vault = Vault(store.data_dir)
     return [
         ExportFile(

@@ -19,9 +19,10 @@ from fairdesk import events
 from fairdesk.errors import NotFoundError, ValidationError
 from fairdesk.evidence import metadata
 from fairdesk.evidence.importer import Described, add_item
-from fairdesk.evidence.models import ANNOTATION, EvidenceItem
+from fairdesk.evidence.models import EvidenceItem
 from fairdesk.evidence.rows import ItemRow, item_row
 from fairdesk.evidence.vault import Vault
+from fairdesk.evidence.vocab import CustodyAction, EvidenceKind
 from fairdesk.i18n import _
 from fairdesk.store import Store
 
@@ -44,7 +45,7 @@ def _source(store: Store, item_id: str) -> tuple[ItemRow, Image.Image]:
         if item is None:
             raise NotFoundError(_("No evidence item with id {id}.").format(id=item_id))
         row = item_row(item)
-    if row.kind != "image":
+    if row.kind != EvidenceKind.IMAGE:
         raise ValidationError(
             _("Only photos can be annotated; “{name}” is not a picture FairDesk can show.").format(
                 name=row.display_name
@@ -68,7 +69,10 @@ def _save(
     with vault.writer_lock():
         blob = vault.write_bytes(buffer.getvalue())
         described = Described(
-            "image/png", "image", metadata.ImageMeta(width=picture.width, height=picture.height), ""
+            "image/png",
+            EvidenceKind.IMAGE,
+            metadata.ImageMeta(width=picture.width, height=picture.height),
+            "",
         )
         with store.write() as session:
             item = add_item(
@@ -77,7 +81,7 @@ def _save(
                 blob=blob,
                 name=name,
                 described=described,
-                action=ANNOTATION,
+                action=CustodyAction.ANNOTATION,
                 derived_from=source.id,
                 derivation=derivation,
                 details={"derivation": derivation, "from_sha256": source.sha256},

@@ -31,7 +31,8 @@ from bundle.custody import leaf_hash as leaf_hash
 from bundle.custody import merkle_root as merkle_root
 from fairdesk import outbox
 from fairdesk.evidence import timestamps
-from fairdesk.evidence.models import ACTIONS, CustodyEvent
+from fairdesk.evidence.models import CustodyEvent
+from fairdesk.evidence.vocab import CustodyAction
 from fairdesk.i18n import _
 from fairdesk.ids import new_id
 from fairdesk.model import Device
@@ -49,7 +50,7 @@ def details_json(details: dict[str, Any] | None) -> str:
 def append(
     session: Session,
     *,
-    action: str,
+    action: CustodyAction,
     item_sha256: str = "",
     item_id: str = "",
     case_id: str = "",
@@ -57,8 +58,11 @@ def append(
     at: datetime | None = None,
 ) -> CustodyEvent:
     """Add the next entry of this device's chain inside the caller's transaction."""
-    if action not in ACTIONS:
-        raise ValueError(f"unknown custody action {action!r}")
+    try:
+        # The plain value is what is stored and hashed (the enum member only checks it).
+        action_value = CustodyAction(action).value
+    except ValueError:
+        raise ValueError(f"unknown custody action {action!r}") from None
     device = session.scalars(select(Device)).one()
     last = session.scalars(
         select(CustodyEvent)
@@ -69,7 +73,7 @@ def append(
     fields: dict[str, Any] = {
         "seq": (last.seq + 1) if last else 1,
         "device_id": device.id,
-        "action": action,
+        "action": action_value,
         "item_sha256": item_sha256,
         "item_id": item_id,
         "case_id": case_id,

@@ -29,11 +29,11 @@ from fairdesk import __version__, cases
 from fairdesk.errors import FairDeskError, ValidationError
 from fairdesk.evidence import custody, ondemand, signing, timestamps
 from fairdesk.evidence.metadata import extension_for
-from fairdesk.evidence.models import EXPORT
 from fairdesk.evidence.rows import ItemRow
 from fairdesk.evidence.service import ItemFilter, list_items
 from fairdesk.evidence.vault import Cancelled, CancelLike, Vault
 from fairdesk.evidence.verify import removed_for_travel
+from fairdesk.evidence.vocab import CustodyAction
 from fairdesk.i18n import _
 from fairdesk.model import Case
 from fairdesk.protect import blobcrypt
@@ -307,7 +307,7 @@ def export_case(
         for row in items:
             custody.append(
                 session,
-                action=EXPORT,
+                action=CustodyAction.EXPORT,
                 item_sha256=row.sha256,
                 item_id=row.id,
                 case_id=case_id,

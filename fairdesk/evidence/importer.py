@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from fairdesk import events, outbox
 from fairdesk.errors import FairDeskError, NotFoundError
 from fairdesk.evidence import custody, metadata, thumbs
-from fairdesk.evidence.models import IMPORT, EvidenceItem
+from fairdesk.evidence.models import EvidenceItem
 from fairdesk.evidence.vault import (
     BlobWrite,
     Cancelled,
@@ -40,13 +40,13 @@ from fairdesk.evidence.vault import (
     Vault,
     VaultWriteError,
 )
+from fairdesk.evidence.vocab import CustodyAction, EvidenceKind, ImportStatus, Integrity
 from fairdesk.i18n import _
 from fairdesk.ids import new_id
 from fairdesk.model import Case, Device
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
 
-IMPORTED, DUPLICATE, REJECTED = "imported", "duplicate", "rejected"
 SYSTEM_FILES = {".ds_store", "thumbs.db", "desktop.ini", ".localized"}
 PROGRESS_BYTES = 64 << 20
 
@@ -90,7 +90,7 @@ ITEM_SYNC_FIELDS = (
 class ImportOutcome:
     path: str  # as given, for the report
     name: str  # original file name (display with rows.display_name)
-    status: str  # imported | duplicate | rejected
+    status: ImportStatus  # never REFUSED (that is the phone intake's)
     sha256: str = ""
     reason: str = ""  # why rejected, or a note on an imported file, in words
     item_id: str = ""
@@ -110,20 +110,20 @@ class ImportReport:
     cancelled: bool = False
     not_started: int = 0  # files left when cancelled
 
-    def count(self, status: str) -> int:
+    def count(self, status: ImportStatus) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
 
     @property
     def imported(self) -> int:
-        return self.count(IMPORTED)
+        return self.count(ImportStatus.IMPORTED)
 
     @property
     def duplicates(self) -> int:
-        return self.count(DUPLICATE)
+        return self.count(ImportStatus.DUPLICATE)
 
     @property
     def rejected(self) -> int:
-        return self.count(REJECTED)
+        return self.count(ImportStatus.REJECTED)
 
 
 ProgressFn = Callable[[ImportProgress], None]
@@ -176,7 +176,7 @@ def collect(
                     ImportOutcome(
                         shown,
                         safe_name(exc.filename or shown),
-                        REJECTED,
+                        ImportStatus.REJECTED,
                         reason=_("This folder could not be read ({error}).").format(
                             error=exc.strerror or exc
                         ),
@@ -197,7 +197,9 @@ def collect(
 
 def _reject(path: Path, reason: str, sha256: str = "") -> ImportOutcome:
     shown = os.fspath(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return ImportOutcome(shown, safe_name(path), REJECTED, sha256=sha256, reason=reason)
+    return ImportOutcome(
+        shown, safe_name(path), ImportStatus.REJECTED, sha256=sha256, reason=reason
+    )
 
 
 def _name_note(name: str, mime: str) -> str:
@@ -210,15 +212,15 @@ def _name_note(name: str, mime: str) -> str:
     if claimed and mime == "application/octet-stream":
         # Said out loud: otherwise "notes.jpg" (really text) silently becomes a plain file.
         unrecognised = {
-            "image": _(
+            EvidenceKind.IMAGE: _(
                 "The name ends in {suffix} but the content is not an image FairDesk "
                 "recognises; it is kept byte-exact as a file."
             ),
-            "pdf": _(
+            EvidenceKind.PDF: _(
                 "The name ends in {suffix} but the content is not a PDF; it is kept "
                 "byte-exact as a file."
             ),
-            "video": _(
+            EvidenceKind.VIDEO: _(
                 "The name ends in {suffix} but the content is not a video FairDesk "
                 "recognises; it is kept byte-exact as a file."
             ),
@@ -237,7 +239,7 @@ class Described:
     """What FairDesk read from a stored original."""
 
     mime: str
-    kind: str
+    kind: EvidenceKind
     meta: metadata.ImageMeta
     note: str
 
@@ -249,19 +251,19 @@ def describe(store: Store, vault: Vault, sha256: str, name: str) -> Described:
         mime = metadata.sniff_mime(head)
         kind = metadata.kind_of(mime)
         meta = metadata.ImageMeta()
-        if kind == "image":
+        if kind == EvidenceKind.IMAGE:
             handle.seek(0)
             meta = metadata.read_image_meta(handle)
     notes = [_name_note(name, mime)]
-    if kind == "image":
+    if kind == EvidenceKind.IMAGE:
         if not meta.decodable:
-            kind = "file"
+            kind = EvidenceKind.FILE
             notes.append(meta.note)
         else:
             try:
                 thumbs.ensure(store.data_dir, vault, sha256, thumbs.DEFAULT_SIZE)
             except thumbs.NotDecodable:
-                kind = "file"
+                kind = EvidenceKind.FILE
                 notes.append(
                     _(
                         "The picture is damaged or incomplete and cannot be shown; the "
@@ -282,7 +284,7 @@ def add_item(
     blob: BlobWrite,
     name: str,
     described: Described,
-    action: str = IMPORT,
+    action: CustodyAction = CustodyAction.IMPORT,
     details: dict[str, Any] | None = None,
     file_modified_at: datetime | None = None,
     derived_from: str | None = None,
@@ -329,7 +331,7 @@ def add_item(
         derived_from=derived_from,
         derivation=derivation or {},
         hidden_reason="",
-        integrity="ok",
+        integrity=Integrity.OK,
         integrity_checked_at=now,
         version=0,
         updated_at=now,
@@ -374,7 +376,7 @@ def _duplicate(shown: str, name: str, sha256: str, known: EvidenceItem) -> Impor
     return ImportOutcome(
         shown,
         name,
-        DUPLICATE,
+        ImportStatus.DUPLICATE,
         sha256,
         _("Already present in this case as “{name}”; stored once.").format(
             name=known.original_name
@@ -480,7 +482,7 @@ def import_file(
     finally:
         handle.close()
     events.emit(events.Change.EVIDENCE, case_id)
-    return ImportOutcome(shown, name, IMPORTED, blob.sha256, described.note, item_id)
+    return ImportOutcome(shown, name, ImportStatus.IMPORTED, blob.sha256, described.note, item_id)
 
 
 def import_paths(

@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 
 from PIL import ExifTags, Image
 
+from fairdesk.evidence.vocab import EvidenceKind
 from fairdesk.i18n import _
 
 # 89 megapixels (just under Pillow's own warning level): above the phone and camera photos
@@ -74,14 +75,14 @@ def sniff_mime(head: bytes) -> str:
     return "application/octet-stream"
 
 
-def kind_of(mime: str) -> str:
+def kind_of(mime: str) -> EvidenceKind:
     if mime == "application/pdf":
-        return "pdf"
+        return EvidenceKind.PDF
     if mime.startswith("image/"):
-        return "image"
+        return EvidenceKind.IMAGE
     if mime.startswith("video/"):
-        return "video"
-    return "file"
+        return EvidenceKind.VIDEO
+    return EvidenceKind.FILE
 
 
 EXTENSIONS = {

@@ -30,52 +30,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fairdesk.i18n import N_
+from fairdesk.evidence.vocab import Integrity
 from fairdesk.model import Base
-
-KINDS = ("image", "video", "pdf", "file")
-KIND_LABELS = {
-    "image": N_("Photo"),
-    "video": N_("Video"),
-    "pdf": N_("PDF"),
-    "file": N_("Other file"),
-}
-
-# Custody actions (the wire values) and their labels.
-IMPORT = "import"
-ANNOTATION = "annotation"
-INCLUDED_IN_DOCUMENT = "included_in_document"
-EXPORT = "export"
-UPLOAD = "upload"
-DELETE_REQUEST = "delete_request"
-PURGE = "purge"
-RESTORE = "restore"
-TRAVEL_REMOVED = "travel_removed"  # travel mode (fairdesk.protect.travel): local copy removed
-TRAVEL_RESTORED = "travel_restored"  # ... and downloaded again from HQ
-ACTIONS = (
-    IMPORT,
-    ANNOTATION,
-    INCLUDED_IN_DOCUMENT,
-    EXPORT,
-    UPLOAD,
-    DELETE_REQUEST,
-    PURGE,
-    RESTORE,
-    TRAVEL_REMOVED,
-    TRAVEL_RESTORED,
-)
-ACTION_LABELS = {
-    IMPORT: N_("Imported"),
-    ANNOTATION: N_("Annotated copy made"),
-    INCLUDED_IN_DOCUMENT: N_("Included in a document"),
-    EXPORT: N_("Exported"),
-    UPLOAD: N_("Uploaded to HQ"),
-    DELETE_REQUEST: N_("Hidden (delete requested)"),
-    PURGE: N_("Bytes purged"),
-    RESTORE: N_("Shown again"),
-    TRAVEL_REMOVED: N_("Local copy removed for travel (kept at HQ)"),
-    TRAVEL_RESTORED: N_("Local copy downloaded again from HQ"),
-}
 
 
 class EvidenceItem(Base):
@@ -88,7 +44,7 @@ class EvidenceItem(Base):
     original_name: Mapped[str] = mapped_column(Text, default="")
     size: Mapped[int] = mapped_column(BigInteger)
     mime: Mapped[str] = mapped_column(String(100))  # detected from the bytes, never the name
-    kind: Mapped[str] = mapped_column(String(10))  # image | video | pdf | file
+    kind: Mapped[str] = mapped_column(String(10))  # a vocab.EvidenceKind value
     # Capture time as the camera recorded it: a claim by the device's clock, not a proof.
     captured_at: Mapped[datetime | None] = mapped_column(default=None)  # UTC, if offset known
     captured_local: Mapped[str] = mapped_column(String(40), default="")  # as written, ISO
@@ -124,8 +80,8 @@ class EvidenceItem(Base):
     hidden_at: Mapped[datetime | None] = mapped_column(default=None)
     hidden_reason: Mapped[str] = mapped_column(Text, default="")
     purged_at: Mapped[datetime | None] = mapped_column(default=None)
-    # Local integrity flag from the last check: ok | missing | mismatch (never synced).
-    integrity: Mapped[str] = mapped_column(String(10), default="ok")
+    # Local integrity flag from the last check, a vocab.Integrity value (never synced).
+    integrity: Mapped[str] = mapped_column(String(10), default=Integrity.OK.value)
     integrity_checked_at: Mapped[datetime | None] = mapped_column(default=None)
     version: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime]
@@ -140,7 +96,7 @@ class CustodyEvent(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     device_id: Mapped[str] = mapped_column(String(36))
     seq: Mapped[int] = mapped_column(Integer)  # 1, 2, 3 ... per device
-    action: Mapped[str] = mapped_column(String(30))
+    action: Mapped[str] = mapped_column(String(30))  # a vocab.CustodyAction value
     item_sha256: Mapped[str] = mapped_column(String(64), default="", index=True)
     item_id: Mapped[str] = mapped_column(String(36), default="", index=True)
     case_id: Mapped[str] = mapped_column(String(36), default="", index=True)

@@ -25,7 +25,8 @@ from fairdesk.errors import FairDeskError
 from fairdesk.evidence.models import EvidenceItem
 from fairdesk.evidence.rows import display_name
 from fairdesk.evidence.vault import CancelLike, Vault
-from fairdesk.evidence.verify import REMOTE, held_elsewhere
+from fairdesk.evidence.verify import held_elsewhere
+from fairdesk.evidence.vocab import Integrity
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from fairdesk.syncmodel import SyncAccount
@@ -180,10 +181,11 @@ def _mark_downloaded(store: Store, shas: list[str]) -> None:
     with store.write() as session:
         for item in session.scalars(
             select(EvidenceItem).where(
-                EvidenceItem.sha256.in_(shas), EvidenceItem.integrity.in_((REMOTE, "missing", ""))
+                EvidenceItem.sha256.in_(shas),
+                EvidenceItem.integrity.in_((Integrity.REMOTE, Integrity.MISSING, Integrity.UNSET)),
             )
         ):
-            item.integrity, item.integrity_checked_at = "ok", now
+            item.integrity, item.integrity_checked_at = Integrity.OK, now
 
 
 def missed_sentence(missed: dict[str, Missed], names: dict[str, str]) -> str:

@@ -26,6 +26,7 @@ class ItemRow:
     original_name: str
     size: int
     mime: str
+    # The stored vocab.EvidenceKind value, kept as stored (a newer device may add a kind).
     kind: str
     captured_at: datetime | None
     captured_local: str
@@ -56,7 +57,7 @@ class ItemRow:
     hidden_reason: str
     hidden_at: datetime | None
     purged: bool
-    integrity: str
+    integrity: str  # a vocab.Integrity value
 
     @property
     def display_name(self) -> str:
@@ -115,7 +116,7 @@ def item_row(item: Any) -> ItemRow:
 class CustodyRow:
     seq: int
     device_id: str
-    action: str
+    action: str  # the vocab.CustodyAction value exactly as hashed
     item_sha256: str
     item_id: str
     case_id: str

@@ -8,7 +8,8 @@ Other features use this module only, for example the documents feature:
   keep working when the vault is encrypted); ``original_path`` is for tools that need a path;
 - ``thumbnail_bytes(store, sha256, size)`` → an upright JPEG thumbnail's bytes (decrypted
   in an encrypted folder), or None; ``thumbnail`` gives its path (ciphertext when encrypted);
-- ``record_custody(store, action=INCLUDED_IN_DOCUMENT, sha256=..., case_id=..., details=...)``
+- ``record_custody(store, action=CustodyAction.INCLUDED_IN_DOCUMENT, sha256=..., case_id=...,
+  details=...)``
   → appends to the custody log (``record_custody_in(session, ...)`` inside your transaction).
 """
 
@@ -28,28 +29,16 @@ from fairdesk import events, outbox
 from fairdesk.errors import NotFoundError, ValidationError
 from fairdesk.evidence import custody, thumbs
 from fairdesk.evidence.importer import (
-    DUPLICATE,
-    IMPORTED,
-    REJECTED,
     ImportOutcome,
     ImportProgress,
     ImportReport,
     ProgressFn,
     import_paths,
 )
-from fairdesk.evidence.models import (
-    ACTIONS,
-    DELETE_REQUEST,
-    EXPORT,
-    INCLUDED_IN_DOCUMENT,
-    PURGE,
-    RESTORE,
-    UPLOAD,
-    CustodyEvent,
-    EvidenceItem,
-)
+from fairdesk.evidence.models import CustodyEvent, EvidenceItem
 from fairdesk.evidence.rows import CustodyRow, ItemRow, custody_row, item_row
 from fairdesk.evidence.vault import CancelLike, RecoveryResult, Vault
+from fairdesk.evidence.vocab import CustodyAction, EvidenceKind
 from fairdesk.i18n import _
 from fairdesk.model import Case
 from fairdesk.protect import blobcrypt
@@ -58,12 +47,6 @@ from fairdesk.timeutil import utcnow
 from fairdesk.validation import LONG_MAX, clean_text
 
 __all__ = [
-    "DUPLICATE",
-    "EXPORT",
-    "IMPORTED",
-    "INCLUDED_IN_DOCUMENT",
-    "REJECTED",
-    "UPLOAD",
     "CustodyRow",
     "ImportOutcome",
     "ImportProgress",
@@ -94,7 +77,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ItemFilter:
-    kind: str | None = None  # image | video | pdf | file
+    kind: EvidenceKind | None = None
     tag: str | None = None
     date_from: date | None = None  # capture day (camera clock), falls back to import day
     date_to: date | None = None
@@ -250,15 +233,13 @@ def thumbnail_bytes(store: Store, sha256: str, size: int = thumbs.DEFAULT_SIZE) 
 def record_custody_in(
     session: Session,
     *,
-    action: str,
+    action: CustodyAction,
     sha256: str = "",
     case_id: str = "",
     item_id: str = "",
     details: dict[str, Any] | None = None,
 ) -> CustodyRow:
     """Append a custody entry inside the caller's transaction (e.g. with a document row)."""
-    if action not in ACTIONS:
-        raise ValueError(f"unknown custody action {action!r}")
     return custody_row(
         custody.append(
             session,
@@ -274,13 +255,13 @@ def record_custody_in(
 def record_custody(
     store: Store,
     *,
-    action: str,
+    action: CustodyAction,
     sha256: str = "",
     case_id: str = "",
     item_id: str = "",
     details: dict[str, Any] | None = None,
 ) -> CustodyRow:
-    """Append a custody entry in its own transaction (``action`` from models.ACTIONS)."""
+    """Append a custody entry in its own transaction."""
     with store.write() as session:
         row = record_custody_in(
             session, action=action, sha256=sha256, case_id=case_id, item_id=item_id, details=details
@@ -348,7 +329,7 @@ def hide_item(store: Store, item_id: str, reason: str) -> ItemRow:
         )
         custody.append(
             session,
-            action=DELETE_REQUEST,
+            action=CustodyAction.DELETE_REQUEST,
             item_sha256=item.sha256,
             item_id=item.id,
             case_id=item.case_id,
@@ -373,7 +354,11 @@ def restore_item(store: Store, item_id: str) -> ItemRow:
             now=utcnow(),
         )
         custody.append(
-            session, action=RESTORE, item_sha256=item.sha256, item_id=item.id, case_id=item.case_id
+            session,
+            action=CustodyAction.RESTORE,
+            item_sha256=item.sha256,
+            item_id=item.id,
+            case_id=item.case_id,
         )
         row = item_row(item)
     events.emit(events.Change.EVIDENCE, row.case_id)
@@ -393,7 +378,7 @@ def purge_item(store: Store, item_id: str, reason: str) -> ItemRow:
         now = utcnow()
         custody.append(
             session,
-            action=PURGE,
+            action=CustodyAction.PURGE,
             item_sha256=item.sha256,
             item_id=item.id,
             case_id=item.case_id,

@@ -40,7 +40,8 @@ from sqlalchemy import Integer, LargeBinary, String, Text, UniqueConstraint, sel
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from fairdesk.errors import FairDeskError, ValidationError
-from fairdesk.evidence.models import IMPORT, CustodyEvent, EvidenceItem
+from fairdesk.evidence.models import CustodyEvent, EvidenceItem
+from fairdesk.evidence.vocab import CustodyAction
 from fairdesk.i18n import _
 from fairdesk.ids import new_id
 from fairdesk.model import Base
@@ -222,7 +223,7 @@ def coverage(
     ``tsa_name`` limits the tokens to one authority's.
     """
     query = select(CustodyEvent.item_id, CustodyEvent.device_id, CustodyEvent.seq).where(
-        CustodyEvent.action == IMPORT, CustodyEvent.item_id != ""
+        CustodyEvent.action == CustodyAction.IMPORT, CustodyEvent.item_id != ""
     )
     if item_ids is not None:
         query = query.where(CustodyEvent.item_id.in_(list(item_ids)))

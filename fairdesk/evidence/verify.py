@@ -21,23 +21,15 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from fairdesk.evidence import custody
-from fairdesk.evidence.models import (
-    ANNOTATION,
-    IMPORT,
-    TRAVEL_REMOVED,
-    TRAVEL_RESTORED,
-    CustodyEvent,
-    EvidenceItem,
-)
+from fairdesk.evidence.models import CustodyEvent, EvidenceItem
 from fairdesk.evidence.rows import display_name
 from fairdesk.evidence.vault import CancelLike, Vault
+from fairdesk.evidence.vocab import CustodyAction, Integrity
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
 
 RECENT = timedelta(days=7)
-AT_HQ = "at_hq"  # integrity flag: the original was removed for travel; HQ holds it
-REMOTE = "remote"  # integrity flag: imported elsewhere, held by HQ, not downloaded here
 
 
 @dataclass(frozen=True)
@@ -105,11 +97,13 @@ def verify(
         logged = {
             (e.item_id, e.item_sha256)
             for e in session.scalars(
-                select(CustodyEvent).where(CustodyEvent.action.in_((IMPORT, ANNOTATION)))
+                select(CustodyEvent).where(
+                    CustodyEvent.action.in_((CustodyAction.IMPORT, CustodyAction.ANNOTATION))
+                )
             )
         }
         away = removed_for_travel(session)
-    flags: dict[str, str] = {}
+    flags: dict[str, Integrity] = {}
     kept: list[Problem] = []
     elsewhere: list[Problem] = []
     here = store.device.id
@@ -122,7 +116,7 @@ def verify(
         actual_size = vault.stored_size(sha)
         actual = None if actual_size is None else vault.hash_blob(sha)
         if actual is None and sha in away:
-            flags[item_id] = AT_HQ
+            flags[item_id] = Integrity.AT_HQ
             kept.append(
                 Problem(
                     _("“{name}”: kept at HQ (removed for travel).").format(name=shown),
@@ -133,7 +127,7 @@ def verify(
                 )
             )
         elif actual is None and held_by_hq(integrity, made_on, here):
-            flags[item_id] = REMOTE
+            flags[item_id] = Integrity.REMOTE
             elsewhere.append(
                 Problem(
                     _("“{name}”: held by HQ, not downloaded to this computer.").format(name=shown),
@@ -144,7 +138,7 @@ def verify(
                 )
             )
         elif actual is None:
-            flags[item_id] = "missing"
+            flags[item_id] = Integrity.MISSING
             problems.append(
                 Problem(
                     _("“{name}”: the original file is missing from the evidence folder.").format(
@@ -157,7 +151,7 @@ def verify(
                 )
             )
         elif actual != sha:
-            flags[item_id] = "mismatch"
+            flags[item_id] = Integrity.MISMATCH
             problems.append(
                 Problem(
                     _(
@@ -171,7 +165,7 @@ def verify(
                 )
             )
         else:
-            flags[item_id] = "ok"
+            flags[item_id] = Integrity.OK
         if (item_id, sha) not in logged:
             problems.append(
                 Problem(
@@ -212,7 +206,7 @@ def verify(
                 if item is not None:
                     item.integrity = flag
                     item.integrity_checked_at = now
-    checked = sum(1 for flag in flags.values() if flag not in (AT_HQ, REMOTE))
+    checked = sum(1 for flag in flags.values() if flag not in (Integrity.AT_HQ, Integrity.REMOTE))
     return VerifyReport(
         database,
         checked,
@@ -231,7 +225,9 @@ def held_by_hq(integrity: str, made_on: str, here: str) -> bool:
     original from that device; ``missing`` written by an older version of this check for such
     an item is read as what it was (the check must never downgrade an item).
     """
-    return integrity == REMOTE or (made_on != here and integrity in ("missing", ""))
+    return integrity == Integrity.REMOTE or (
+        made_on != here and integrity in (Integrity.MISSING, Integrity.UNSET)
+    )
 
 
 def held_elsewhere(store: Store, case_id: str | None = None) -> list[str]:
@@ -260,11 +256,13 @@ def removed_for_travel(session: Session) -> set[str]:
     away: set[str] = set()
     events = session.execute(
         select(CustodyEvent.action, CustodyEvent.item_sha256)
-        .where(CustodyEvent.action.in_((TRAVEL_REMOVED, TRAVEL_RESTORED)))
+        .where(
+            CustodyEvent.action.in_((CustodyAction.TRAVEL_REMOVED, CustodyAction.TRAVEL_RESTORED))
+        )
         .order_by(CustodyEvent.at, CustodyEvent.seq)
     )
     for action, sha in events:
-        if action == TRAVEL_REMOVED:
+        if action == CustodyAction.TRAVEL_REMOVED:
             away.add(sha)
         else:
             away.discard(sha)

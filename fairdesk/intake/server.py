@@ -29,7 +29,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 from fairdesk.intake.certs import SessionCertificate, make_certificate
-from fairdesk.intake.session import ConnectionCut, IntakeSession, Refused
+from fairdesk.intake.session import ConnectionCut, IntakeEvent, IntakeSession, Refused
 from fairdesk.resources import resource_path
 
 log = logging.getLogger(__name__)
@@ -278,8 +278,8 @@ class IntakeServer:
         while not self._stopped.wait(1.0):
             self.session.maintain()
 
-    def _on_session(self, event: str, payload: Any) -> None:
-        if event == "closed":
+    def _on_session(self, event: IntakeEvent, payload: Any) -> None:
+        if event == IntakeEvent.CLOSED:
             # The session closed itself (idle): stop serving, from a thread of our own.
             threading.Thread(target=self.close, daemon=True).start()
 

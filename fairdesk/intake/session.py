@@ -19,6 +19,7 @@ The session knows nothing of HTTP: :mod:`fairdesk.intake.server` maps requests o
 from __future__ import annotations
 
 import contextlib
+import enum
 import hashlib
 import hmac
 import logging
@@ -37,13 +38,14 @@ from typing import Any, Protocol
 from fairdesk.errors import FairDeskError
 from fairdesk.evidence import importer, metadata, service
 from fairdesk.evidence.vault import Vault
+from fairdesk.evidence.vocab import EvidenceKind, ImportStatus
 from fairdesk.i18n import _
 from fairdesk.intake.staging import StagingKey
 from fairdesk.store import Store
 
 log = logging.getLogger(__name__)
 
-ACCEPTED_KINDS = ("image", "video", "pdf")
+ACCEPTED_KINDS = (EvidenceKind.IMAGE, EvidenceKind.VIDEO, EvidenceKind.PDF)
 DEFAULT_MAX_FILE = 4 << 30  # 4 GiB: a long 4K video still fits
 DEFAULT_TOKEN_TTL = timedelta(minutes=10)
 DEFAULT_IDLE = timedelta(minutes=30)
@@ -87,7 +89,7 @@ class Received:
     phone_name: str
     name: str
     size: int
-    status: str  # imported | duplicate | rejected (importer) | refused (intake)
+    status: ImportStatus  # the importer's outcome, or REFUSED by the intake itself
     sha256: str = ""
     reason: str = ""
     item_id: str = ""
@@ -118,7 +120,19 @@ class _Token:
     issued: float
 
 
-Listener = Callable[[str, Any], None]  # (event, payload): phone | file | token | closed
+class IntakeEvent(enum.StrEnum):
+    """What a listener is told (also the ``event`` of ``fairdesk receive --json`` lines)."""
+
+    PHONE = "phone"  # payload: the Phone that paired or was renamed
+    TOKEN = "token"  # payload: the new pairing token
+    FILE = "file"  # payload: the Received outcome of one file
+    CLOSED = "closed"  # payload: the reason (IDLE, or what close() was given)
+
+
+IDLE = "idle"  # the reason when the session closed itself after the idle time
+
+
+Listener = Callable[[IntakeEvent, Any], None]  # (event, payload)
 
 
 def _mb(size: int) -> str:
@@ -163,7 +177,7 @@ class IntakeSession:
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
-    def _emit(self, event: str, payload: Any) -> None:
+    def _emit(self, event: IntakeEvent, payload: Any) -> None:
         for listener in list(self._listeners):
             listener(event, payload)
 
@@ -210,8 +224,8 @@ class IntakeSession:
             self._phones[key] = phone
             fresh = self._new_token()
         self.touch()
-        self._emit("phone", phone)
-        self._emit("token", fresh)
+        self._emit(IntakeEvent.PHONE, phone)
+        self._emit(IntakeEvent.TOKEN, fresh)
         return key, phone
 
     def rename_phone(self, phone_id: str, name: str) -> Phone:
@@ -224,7 +238,7 @@ class IntakeSession:
                     break
             else:
                 raise Refused(404, "no_phone", _("No such phone in this session."))
-        self._emit("phone", renamed)
+        self._emit(IntakeEvent.PHONE, renamed)
         return renamed
 
     def phones(self) -> list[Phone]:
@@ -356,7 +370,7 @@ class IntakeSession:
                 self._phone_name(upload),
                 upload.name,
                 upload.size,
-                "refused",
+                ImportStatus.REFUSED,
                 reason=reason,
             ),
         )
@@ -364,7 +378,7 @@ class IntakeSession:
     def _set_result(self, upload: _Upload, result: Received) -> None:
         upload.result = result
         upload.done.set()
-        self._emit("file", result)
+        self._emit(IntakeEvent.FILE, result)
 
     def wait_result(self, phone_key: str, upload_id: str, timeout: float) -> _Upload:
         """The upload once its outcome is known, or as it stands after ``timeout`` seconds."""
@@ -482,12 +496,12 @@ class IntakeSession:
             return
         now = self._clock()
         if now - self._last_activity > self.idle_timeout:
-            self.close("idle")
+            self.close(IDLE)
             return
         with self._lock:
             fresh = self._new_token() if now - self._token.issued > self.token_ttl else ""
         if fresh:
-            self._emit("token", fresh)
+            self._emit(IntakeEvent.TOKEN, fresh)
 
     def close(self, reason: str = "closed") -> None:
         if self.closed:
@@ -496,7 +510,7 @@ class IntakeSession:
         # Files that fully arrived are still imported; then the staged bytes go.
         self.staging_removed = self._imports.submit(shutil.rmtree, self.staging, ignore_errors=True)
         self._imports.shutdown(wait=False)
-        self._emit("closed", reason)
+        self._emit(IntakeEvent.CLOSED, reason)
 
     def wait_imports(self, timeout: float | None = None) -> None:
         """Block until every fully arrived file has been imported (tests, the CLI at exit)."""

@@ -15,8 +15,9 @@ from sqlalchemy import select
 
 from fairdesk.errors import NotFoundError
 from fairdesk.evidence import service
-from fairdesk.evidence.models import TRAVEL_REMOVED, TRAVEL_RESTORED, EvidenceItem
+from fairdesk.evidence.models import EvidenceItem
 from fairdesk.evidence.vault import Vault
+from fairdesk.evidence.vocab import CustodyAction
 from fairdesk.i18n import _
 from fairdesk.model import Case
 from fairdesk.store import Store
@@ -79,7 +80,7 @@ def remove_local_copies(store: Store, travel_plan: TravelPlan) -> int:
             continue
         service.record_custody(
             store,
-            action=TRAVEL_REMOVED,
+            action=CustodyAction.TRAVEL_REMOVED,
             sha256=sha,
             case_id=case_id,
             details={"size": size, "reason": "travel mode: verified copy at HQ"},
@@ -110,6 +111,8 @@ def restore(
     for case_id, sha in missing_locally(store, case_ids):
         download(sha)
         if Vault(store.data_dir).hash_blob(sha) == sha:
-            service.record_custody(store, action=TRAVEL_RESTORED, sha256=sha, case_id=case_id)
+            service.record_custody(
+                store, action=CustodyAction.TRAVEL_RESTORED, sha256=sha, case_id=case_id
+            )
             restored += 1
     return restored

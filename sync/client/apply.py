@@ -34,6 +34,7 @@ from fairdesk import search
 from fairdesk.documents.model import GeneratedDocument
 from fairdesk.enums import UNSENT_STATES, OutboxState
 from fairdesk.evidence.models import CustodyEvent, EvidenceItem
+from fairdesk.evidence.vocab import Integrity
 from fairdesk.i18n import _
 from fairdesk.ids import new_id
 from fairdesk.knowledge.levels import assess_stored_case
@@ -205,7 +206,7 @@ class Applier:
         if case_id is not None and "case_id" in table.columns and entity != "case":
             values["case_id"] = case_id
         if entity in ("evidence_item",) and "integrity" in table.columns:
-            values.setdefault("integrity", "remote")  # bytes on HQ until downloaded
+            values.setdefault("integrity", Integrity.REMOTE.value)  # bytes on HQ until downloaded
         pk = table.c.id
         held = self._held_version(table, entity_id, has_sync_version)
         exists = held is not None

@@ -35,6 +35,7 @@ from fairdesk import cases  # noqa: E402
 from fairdesk.demo import fill_demo  # noqa: E402
 from fairdesk.documents import images, service  # noqa: E402
 from fairdesk.documents.evidence_view import EvidenceView  # noqa: E402
+from fairdesk.evidence.vocab import CustodyAction  # noqa: E402
 from fairdesk.store import open_store  # noqa: E402
 
 N_PHOTOS = 100
@@ -156,7 +157,7 @@ def main() -> int:
         custody = tuple(
             (
                 f"2026-11-25T{8 + i // 60:02d}:{i % 60:02d}:00+00:00",
-                "included_in_document",
+                CustodyAction.INCLUDED_IN_DOCUMENT,
                 "张示例",
             )
             for i in range(500)

@@ -38,6 +38,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import requests  # noqa: E402
 
 from fairdesk import cases  # noqa: E402
+from fairdesk.evidence.vocab import ImportStatus  # noqa: E402
 from fairdesk.intake.certs import make_certificate  # noqa: E402
 from fairdesk.intake.server import IntakeServer  # noqa: E402
 from fairdesk.intake.session import IntakeSession  # noqa: E402
@@ -159,7 +160,7 @@ def upload_intake(files: list[Path], server: IntakeServer, pem: Path) -> float:
             state = http.get(
                 f"{base}/api/uploads/{upload_id}?wait=1", headers=auth, timeout=120
             ).json()
-        assert state["result"]["status"] == "imported", state
+        assert state["result"]["status"] == ImportStatus.IMPORTED, state
     return time.perf_counter() - start
 
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from fairdesk.evidence import annotate, service
 from fairdesk.evidence.rows import ItemRow
+from fairdesk.evidence.vocab import EvidenceKind
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from ui.evidence.gallery import image_from_bytes
@@ -136,7 +137,7 @@ class AnnotateDialog(QDialog):
         self.modes.buttonToggled.connect(self._mode_changed)
         self.other = QComboBox()
         for other in others:
-            if other.id != row.id and other.kind == "image":
+            if other.id != row.id and other.kind == EvidenceKind.IMAGE:
                 self.other.addItem(other.caption or other.display_name, other.id)
         self.other_label = QLabel(_("Compare with (shown on the right):"))
         self.hint = QLabel()

@@ -33,9 +33,9 @@ from PySide6.QtGui import QColor, QIcon, QImage, QImageReader, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QStyle
 
 from fairdesk.evidence import service, timestamps
-from fairdesk.evidence.models import KIND_LABELS
 from fairdesk.evidence.rows import ItemRow
 from fairdesk.evidence.verify import held_by_hq
+from fairdesk.evidence.vocab import EvidenceKind, kind_label
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from ui.evidence.fetching import WAITING, Fetch, FetchState, HqFetches, held_text
@@ -149,11 +149,11 @@ def kind_icon(kind: str, size: int = ICON_SIZE) -> QIcon:
     """A generic tile for files without a picture: a standard icon and the kind's name."""
     style = QApplication.style()
     standard = {
-        "video": QStyle.StandardPixmap.SP_MediaPlay,
-        "pdf": QStyle.StandardPixmap.SP_FileIcon,
-        "file": QStyle.StandardPixmap.SP_FileIcon,
-        "image": QStyle.StandardPixmap.SP_FileDialogContentsView,
-    }[kind if kind in ("video", "pdf", "file", "image") else "file"]
+        EvidenceKind.VIDEO: QStyle.StandardPixmap.SP_MediaPlay,
+        EvidenceKind.PDF: QStyle.StandardPixmap.SP_FileIcon,
+        EvidenceKind.FILE: QStyle.StandardPixmap.SP_FileIcon,
+        EvidenceKind.IMAGE: QStyle.StandardPixmap.SP_FileDialogContentsView,
+    }[EvidenceKind.of(kind)]
     pixmap = QPixmap(size, size)
     pixmap.fill(QColor(PANEL))
     painter = QPainter(pixmap)
@@ -165,7 +165,7 @@ def kind_icon(kind: str, size: int = ICON_SIZE) -> QIcon:
         size,
         24,
         Qt.AlignmentFlag.AlignHCenter,
-        _(KIND_LABELS.get(kind, KIND_LABELS["file"])),
+        _(kind_label(kind)),
     )
     painter.end()
     return QIcon(pixmap)
@@ -362,7 +362,7 @@ class GalleryModel(QAbstractListModel):
                 return _("Purged: {name}").format(name=name)
             return _("Hidden: {name}").format(name=name) if row.hidden_at else name
         if role == Qt.ItemDataRole.DecorationRole:
-            if row.kind != "image":
+            if row.kind != EvidenceKind.IMAGE:
                 return self._placeholder(row.kind)
             held = self._held(row)
             if held is not None and held.state is not Fetch.HERE:
@@ -370,9 +370,9 @@ class GalleryModel(QAbstractListModel):
             if row.sha256 in self._cache:
                 self._cache.move_to_end(row.sha256)
                 pixmap = self._cache[row.sha256]
-                return pixmap if pixmap is not None else self._placeholder("file")
+                return pixmap if pixmap is not None else self._placeholder(EvidenceKind.FILE)
             self.loader.request(row.sha256)
-            return self._placeholder("image")
+            return self._placeholder(EvidenceKind.IMAGE)
         if role == Qt.ItemDataRole.ToolTipRole:
             when = row.captured_local.replace("T", " ") if row.captured_local else _("unknown")
             tip = _("{name}\nTaken (camera clock): {when}").format(name=row.display_name, when=when)
@@ -380,7 +380,7 @@ class GalleryModel(QAbstractListModel):
                 tip += "\n" + timestamps.cover_text(self.covers[row.id])
             if row.hidden_at is not None:
                 tip += "\n" + _("Hidden: {reason}").format(reason=row.hidden_reason)
-            held = self._held(row) if row.kind == "image" else None
+            held = self._held(row) if row.kind == EvidenceKind.IMAGE else None
             if held is not None and held.state is not Fetch.HERE:
                 tip += "\n" + (held.text or held_text(held))
             return tip

@@ -39,9 +39,10 @@ from PySide6.QtWidgets import (
 )
 
 from fairdesk.evidence.rows import display_name
+from fairdesk.evidence.vocab import ImportStatus
 from fairdesk.i18n import _
 from fairdesk.intake.server import IntakeServer
-from fairdesk.intake.session import IntakeSession, Phone, Received, Refused
+from fairdesk.intake.session import IDLE, IntakeEvent, IntakeSession, Phone, Received, Refused
 from fairdesk.store import Store
 from ui.theme import RED
 
@@ -49,10 +50,10 @@ LOOPBACK = "127.0.0.1"
 QR_MODULE_PX = 5
 
 STATUS_LABELS = {
-    "imported": lambda: _("stored"),
-    "duplicate": lambda: _("already in the case"),
-    "rejected": lambda: _("not kept"),
-    "refused": lambda: _("refused"),
+    ImportStatus.IMPORTED: lambda: _("stored"),
+    ImportStatus.DUPLICATE: lambda: _("already in the case"),
+    ImportStatus.REJECTED: lambda: _("not kept"),
+    ImportStatus.REFUSED: lambda: _("refused"),
 }
 
 
@@ -265,13 +266,13 @@ class IntakeDialog(QDialog):
     # -- events from the server --------------------------------------------------------------
 
     def _on_event(self, event: str, payload: object) -> None:
-        if event == "phone" and isinstance(payload, Phone):
+        if event == IntakeEvent.PHONE and isinstance(payload, Phone):
             self._show_phone(payload)
-        elif event == "file" and isinstance(payload, Received):
+        elif event == IntakeEvent.FILE and isinstance(payload, Received):
             self._show_file(payload)
-        elif event == "token":
+        elif event == IntakeEvent.TOKEN:
             self._show_code()
-        elif event == "closed" and payload == "idle" and self.server is not None:
+        elif event == IntakeEvent.CLOSED and payload == IDLE and self.server is not None:
             self.server = None
             self._stopped(_("Closed after 30 minutes without activity. Start again when needed."))
 
@@ -333,7 +334,7 @@ class IntakeDialog(QDialog):
         for column, text in enumerate(values):
             item = QTableWidgetItem(text)
             item.setToolTip(text)
-            if received.status in ("refused", "rejected"):
+            if received.status in (ImportStatus.REFUSED, ImportStatus.REJECTED):
                 item.setForeground(QColor(RED))
             self.files.setItem(row, column, item)
         self.files.scrollToBottom()

@@ -46,9 +46,9 @@ from fairdesk.evidence.export import (
     kept_at_hq_text,
 )
 from fairdesk.evidence.importer import ImportProgress, ImportReport
-from fairdesk.evidence.models import KIND_LABELS, KINDS
 from fairdesk.evidence.rows import ItemRow, display_name
 from fairdesk.evidence.verify import VerifyReport, startup_check, verify
+from fairdesk.evidence.vocab import KIND_LABELS, EvidenceKind, ImportStatus
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from ui.evidence.annotate_dialog import AnnotateDialog
@@ -118,8 +118,8 @@ class EvidencePanel(QWidget):
 
         self.kind_filter = QComboBox()
         self.kind_filter.addItem(_("All kinds"), "")
-        for kind in KINDS:
-            self.kind_filter.addItem(_(KIND_LABELS[kind]), kind)
+        for kind in EvidenceKind:
+            self.kind_filter.addItem(_(KIND_LABELS[kind]), kind.value)
         self.day_filter = QComboBox()
         self.day_filter.addItem(_("Any day"), "")
         self.tag_filter = QLineEdit()
@@ -243,8 +243,9 @@ class EvidencePanel(QWidget):
     def _filter(self) -> service.ItemFilter:
         day = self.day_filter.currentData()
         chosen = datetime.fromisoformat(day).date() if day else None
+        kind = self.kind_filter.currentData()  # an EvidenceKind value, or "" for all kinds
         return service.ItemFilter(
-            kind=self.kind_filter.currentData() or None,
+            kind=EvidenceKind(kind) if kind else None,
             tag=self.tag_filter.text().strip() or None,
             date_from=chosen,
             date_to=chosen,
@@ -374,7 +375,9 @@ class EvidencePanel(QWidget):
         row = self.viewer.row
         for button in (self.import_files_button, self.import_folder_button, self.inbox_button):
             button.setEnabled(not busy)
-        self.annotate_button.setEnabled(not busy and row is not None and row.kind == "image")
+        self.annotate_button.setEnabled(
+            not busy and row is not None and row.kind == EvidenceKind.IMAGE
+        )
         self.export_button.setEnabled(not busy and self.model.rowCount() > 0)
 
     # -- import --------------------------------------------------------------------------------
@@ -458,12 +461,12 @@ class EvidencePanel(QWidget):
         lines = [
             f"✗ {display_name(o.name)}: {o.reason}"
             for o in report.outcomes
-            if o.status == service.REJECTED
+            if o.status == ImportStatus.REJECTED
         ]
         lines += [
             f"• {display_name(o.name)}: {o.reason}"
             for o in report.outcomes
-            if o.status != service.REJECTED and o.reason
+            if o.status != ImportStatus.REJECTED and o.reason
         ]
         self.show_summary(text, "\n".join(lines))
         self._update_buttons()
@@ -593,7 +596,7 @@ class EvidencePanel(QWidget):
 
     def open_annotate(self) -> AnnotateDialog | None:
         row = self.viewer.row
-        if row is None or row.kind != "image":
+        if row is None or row.kind != EvidenceKind.IMAGE:
             return None
         dialog = AnnotateDialog(self.store, row, self.model.rows, self)
         dialog.created.connect(self._annotated)

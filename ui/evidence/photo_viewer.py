@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 )
 
 from fairdesk.evidence import service
-from fairdesk.evidence.models import KIND_LABELS
 from fairdesk.evidence.rows import ItemRow
 from fairdesk.evidence.verify import held_by_hq
+from fairdesk.evidence.vocab import EvidenceKind, kind_label
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from ui.evidence.fetching import Fetch, HqFetches, held_text
@@ -256,7 +256,7 @@ class PhotoViewer(QDialog):
     def _show_picture(self, row: ItemRow) -> None:
         if (
             self.fetches is not None
-            and row.kind == "image"
+            and row.kind == EvidenceKind.IMAGE
             and held_by_hq(row.integrity, row.device_id, self.store.device.id)
         ):
             held = self.fetches.want(row)
@@ -270,11 +270,11 @@ class PhotoViewer(QDialog):
             if self.row is None or self.row.sha256 != wanted:  # moved on meanwhile
                 return
             if image is None:
-                kind = _(KIND_LABELS.get(row.kind, KIND_LABELS["file"]))
+                kind = _(kind_label(row.kind))
                 self.canvas.set_picture(
                     None,
                     _("No picture to show for this item ({kind}).").format(kind=kind)
-                    if row.kind != "image"
+                    if row.kind != EvidenceKind.IMAGE
                     else _("The picture cannot be shown (original missing or damaged)."),
                 )
             else:
@@ -316,7 +316,7 @@ class PhotoViewer(QDialog):
         labels = self.meta_labels
         labels["name"].setText(row.display_name)
         labels["position"].setText(_("{n} of {total}").format(n=index + 1, total=total))
-        labels["kind"].setText(f"{_(KIND_LABELS.get(row.kind, KIND_LABELS['file']))} · {row.mime}")
+        labels["kind"].setText(f"{_(kind_label(row.kind))} · {row.mime}")
         labels["captured"].setText(capture_text(row))
         labels["gps"].setText(
             _("not recorded") if row.gps_lat is None else f"{row.gps_lat:.6f}, {row.gps_lon:.6f}"

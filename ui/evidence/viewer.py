@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from fairdesk.evidence import service, timestamps
-from fairdesk.evidence.models import KIND_LABELS
 from fairdesk.evidence.rows import ItemRow
-from fairdesk.evidence.verify import AT_HQ, REMOTE, held_by_hq
+from fairdesk.evidence.verify import held_by_hq
+from fairdesk.evidence.vocab import EvidenceKind, Integrity, kind_label
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from ui import settings
@@ -216,7 +216,7 @@ class ItemViewer(QWidget):
             return
         labels = self.meta_labels
         labels["name"].setText(row.display_name)
-        labels["kind"].setText(f"{_(KIND_LABELS.get(row.kind, KIND_LABELS['file']))} · {row.mime}")
+        labels["kind"].setText(f"{_(kind_label(row.kind))} · {row.mime}")
         labels["size"].setText(human_size(row.size))
         labels["captured"].setText(capture_text(row))
         labels["gps"].setText(
@@ -240,17 +240,19 @@ class ItemViewer(QWidget):
             )
         )
         note = row.import_note
-        if row.integrity == AT_HQ:  # travel mode: safe at HQ, not an integrity problem
+        if row.integrity == Integrity.AT_HQ:  # travel mode: safe at HQ, not an integrity problem
             note = _("Kept at HQ (removed for travel); not on this computer.") + (
                 " " + note if note else ""
             )
-        elif row.integrity == REMOTE:  # imported on another device: a fact, not a problem
+        elif row.integrity == Integrity.REMOTE:  # imported on another device: a fact, not a problem
             note = _("Imported on another device; the original is held at HQ.") + (
                 " " + note if note else ""
             )
-        elif row.integrity != "ok":
+        elif row.integrity != Integrity.OK:
             note = _("INTEGRITY PROBLEM: the original is {state}. Run Verify.").format(
-                state=_("missing") if row.integrity == "missing" else _("changed or damaged")
+                state=_("missing")
+                if row.integrity == Integrity.MISSING
+                else _("changed or damaged")
             ) + (" " + note if note else "")
         labels["timestamp"].setText(
             timestamps.cover_text(self.covers[row.id]) if row.id in self.covers else "—"
@@ -265,7 +267,7 @@ class ItemViewer(QWidget):
         self.notary.setChecked(row.notary_present)
         self.witness.setChecked(row.witness_present)
         self.tags.setText(", ".join(row.tags))
-        if row.kind != "image":
+        if row.kind != EvidenceKind.IMAGE:
             self.picture.show_pixmap(
                 None, _("No preview for this file; the original is kept byte-exact.")
             )
@@ -277,7 +279,11 @@ class ItemViewer(QWidget):
         fetches.changed.connect(self._fetch_changed)
 
     def _fetch_changed(self, sha256: str) -> None:
-        if self.row is not None and self.row.sha256 == sha256 and self.row.kind == "image":
+        if (
+            self.row is not None
+            and self.row.sha256 == sha256
+            and self.row.kind == EvidenceKind.IMAGE
+        ):
             self._show_picture(self.row)
 
     def _show_picture(self, row: ItemRow) -> None:

@@ -20,7 +20,7 @@ from fairdesk import cases
 from fairdesk.documents import service
 from fairdesk.documents.evidence_view import EvidenceView, list_evidence
 from fairdesk.evidence import service as evidence
-from fairdesk.evidence.models import INCLUDED_IN_DOCUMENT
+from fairdesk.evidence.vocab import CustodyAction, EvidenceKind
 from fairdesk.store import Store
 
 from .conftest import FULL_FIELDS, normalise, pdftotext, qpdf_check
@@ -43,7 +43,7 @@ def _item_with_long_log(store: Store, case_id: str, tmp_path: Path) -> EvidenceV
         for n in range(LOG_LENGTH):
             evidence.record_custody_in(
                 session,
-                action=INCLUDED_IN_DOCUMENT,
+                action=CustodyAction.INCLUDED_IN_DOCUMENT,
                 sha256=item.sha256,
                 case_id=case_id,
                 item_id=item.id,
@@ -117,7 +117,7 @@ def test_capture_time_zone_and_witness_from_the_case(demo_store: Store, tmp_path
         original_name="cam.jpg",
         captured_local="2026-11-24T10:15:00",
         path=None,
-        kind="file",
+        kind=EvidenceKind.FILE,
     )
     views = [
         *list_evidence(demo_store, case_id),

@@ -14,6 +14,7 @@ from fairdesk.documents import service
 from fairdesk.documents.evidence_view import EvidenceView
 from fairdesk.evidence import service as evidence
 from fairdesk.evidence.models import CustodyEvent
+from fairdesk.evidence.vocab import CustodyAction
 from fairdesk.model import OutboxEntry
 from fairdesk.store import Store
 
@@ -65,7 +66,9 @@ def test_versions_outbox_and_custody_with_real_evidence(
         custody = [
             c.item_sha256
             for c in session.scalars(
-                select(CustodyEvent).where(CustodyEvent.action == "included_in_document")
+                select(CustodyEvent).where(
+                    CustodyEvent.action == CustodyAction.INCLUDED_IN_DOCUMENT
+                )
             )
         ]
     assert outbox == [([first.document.sha256], 1), ([second.document.sha256], 2)]

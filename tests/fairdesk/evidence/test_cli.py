@@ -10,6 +10,7 @@ import pytest
 
 from fairdesk.cli import main
 from fairdesk.evidence import service
+from fairdesk.evidence.vocab import ImportStatus
 from fairdesk.store import Store
 from tests.fairdesk.evidence.helpers import photo
 
@@ -35,9 +36,9 @@ def test_import_list_verify_export(
     results = json.loads(out)
     assert code == 1  # one file was rejected
     assert [(Path(r["path"]).name, r["status"]) for r in results] == [
-        ("IMG_1.JPG", "imported"),
-        ("empty.jpg", "rejected"),
-        ("IMG_1.JPG", "duplicate"),
+        ("IMG_1.JPG", ImportStatus.IMPORTED),
+        ("empty.jpg", ImportStatus.REJECTED),
+        ("IMG_1.JPG", ImportStatus.DUPLICATE),
     ]
     assert results[0]["sha256"] and results[1]["reason"]
     code, out = run(capsys, "--data-dir", data, "evidence", "list", case_id, "--json")

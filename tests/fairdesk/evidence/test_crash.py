@@ -42,6 +42,7 @@ MAX_K = 4  # events to wait for before the kill (1..MAX_K)
 ZYGOTE = r"""
 import os, signal, sys
 from fairdesk.evidence import importer, service
+from fairdesk.evidence.vocab import ImportStatus
 from fairdesk.store import open_store
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped automatically
 data_dir, case_id, folder = sys.argv[1:4]
@@ -73,7 +74,7 @@ for line in sys.stdin:
         for path in files[start:] + files[:start]:
             report = service.import_paths(store, case_id, [path])
             for o in report.outcomes:
-                if o.status in ("imported", "duplicate"):
+                if o.status in (ImportStatus.IMPORTED, ImportStatus.DUPLICATE):
                     os.write(out, f"ack {o.sha256} {o.item_id}\n".encode())
         os.write(out, b"done\n")
         os._exit(0)

@@ -14,8 +14,8 @@ from fairdesk.cli import main
 from fairdesk.documents.service import export_entries
 from fairdesk.errors import FairDeskError
 from fairdesk.evidence import export, service
-from fairdesk.evidence.models import EXPORT
 from fairdesk.evidence.vault import Vault
+from fairdesk.evidence.vocab import CustodyAction
 from fairdesk.protect import travel
 from fairdesk.store import Store
 from tests.conftest import TEST_PASSPHRASE
@@ -79,7 +79,7 @@ def test_export_lists_travel_removed_originals_and_the_bundle_still_verifies(
     assert tampered.returncode == 1 and "SIGNATURE manifest.json does not match" in tampered.stdout
 
     log = service.custody_log(store, case_id)
-    exported = [e for e in log if e.action == EXPORT]
+    exported = [e for e in log if e.action == CustodyAction.EXPORT]
     assert len(exported) == 3
     assert [json.loads(e.details).get("original") for e in exported if e.item_sha256 == away] == [
         "kept at HQ (removed for travel)"

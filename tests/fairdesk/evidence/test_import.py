@@ -14,6 +14,7 @@ from PIL import Image
 
 from fairdesk.evidence import service
 from fairdesk.evidence.vault import Vault
+from fairdesk.evidence.vocab import EvidenceKind, ImportStatus
 from fairdesk.store import Store
 from tests.fairdesk.evidence.conftest import new_case
 from tests.fairdesk.evidence.helpers import minimal_pdf, photo, png_flood_header
@@ -41,10 +42,15 @@ def test_metadata_with_offset_subseconds_gps_and_camera(
         subsec="45",
     )
     outcome = only(service.import_paths(vault_store, case_id, [path]))
-    assert outcome.status == "imported" and outcome.sha256 == sha(path)
+    assert outcome.status == ImportStatus.IMPORTED and outcome.sha256 == sha(path)
     [row] = service.list_items(vault_store, case_id)
     assert (row.make, row.model, row.orientation) == ("Canon", "EOS R6", 6)
-    assert (row.width, row.height, row.mime, row.kind) == (640, 480, "image/jpeg", "image")
+    assert (row.width, row.height, row.mime, row.kind) == (
+        640,
+        480,
+        "image/jpeg",
+        EvidenceKind.IMAGE,
+    )
     assert row.captured_local == "2026-03-05T14:03:22.450" and row.captured_offset == "+08:00"
     assert (
         row.captured_at is not None
@@ -114,7 +120,7 @@ def test_heic_stays_heic_and_gets_a_thumbnail(
     )
     outcome = only(service.import_paths(vault_store, case_id, [path]))
     [row] = service.list_items(vault_store, case_id)
-    assert row.mime == "image/heic" and row.kind == "image" and row.make == "Apple"
+    assert row.mime == "image/heic" and row.kind == EvidenceKind.IMAGE and row.make == "Apple"
     assert service.original_path(vault_store, row.sha256).read_bytes() == path.read_bytes()
     assert service.thumbnail(vault_store, outcome.sha256) is not None
 
@@ -124,12 +130,12 @@ def test_identical_bytes_stored_once(vault_store: Store, case_id: str, files: Pa
     copy = files / "copy-of-a.jpg"
     copy.write_bytes(first.read_bytes())
     report = service.import_paths(vault_store, case_id, [first, copy])
-    assert [o.status for o in report.outcomes] == ["imported", "duplicate"]
+    assert [o.status for o in report.outcomes] == [ImportStatus.IMPORTED, ImportStatus.DUPLICATE]
     assert "Already present" in report.outcomes[1].reason
     assert report.outcomes[1].item_id == report.outcomes[0].item_id
     other_case = new_case(vault_store, "Second case")
     again = only(service.import_paths(vault_store, other_case, [copy]))
-    assert again.status == "imported"  # evidence in another case, same single blob
+    assert again.status == ImportStatus.IMPORTED  # evidence in another case, same single blob
     assert sum(1 for _ in Vault(vault_store.data_dir).stored_hashes()) == 1
 
 
@@ -139,7 +145,7 @@ def test_zero_byte_file_is_rejected_and_the_batch_goes_on(
     (files / "0-empty.jpg").write_bytes(b"")
     photo(files / "1-good.jpg")
     report = service.import_paths(vault_store, case_id, [files])
-    assert [o.status for o in report.outcomes] == ["rejected", "imported"]
+    assert [o.status for o in report.outcomes] == [ImportStatus.REJECTED, ImportStatus.IMPORTED]
     assert "empty" in report.outcomes[0].reason
 
 
@@ -150,9 +156,9 @@ def test_corrupt_jpeg_kept_byte_exact_as_file_item(
     corrupt = files / "corrupt.jpg"
     corrupt.write_bytes(good[:200] + os.urandom(3000))  # valid start, garbage body
     outcome = only(service.import_paths(vault_store, case_id, [corrupt]))
-    assert outcome.status == "imported" and "kept byte-exact" in outcome.reason
+    assert outcome.status == ImportStatus.IMPORTED and "kept byte-exact" in outcome.reason
     [row] = service.list_items(vault_store, case_id)
-    assert (row.kind, row.mime) == ("file", "image/jpeg")
+    assert (row.kind, row.mime) == (EvidenceKind.FILE, "image/jpeg")
     assert service.original_path(vault_store, row.sha256).read_bytes() == corrupt.read_bytes()
     assert service.thumbnail(vault_store, row.sha256) is None
 
@@ -162,15 +168,15 @@ def test_truncated_jpeg_kept_byte_exact(vault_store: Store, case_id: str, files:
     cut = files / "cut.jpg"
     cut.write_bytes(full[: len(full) // 2])
     outcome = only(service.import_paths(vault_store, case_id, [cut]))
-    assert outcome.status == "imported" and outcome.sha256 == sha(cut)
-    assert service.get_item(vault_store, outcome.item_id).kind == "file"
+    assert outcome.status == ImportStatus.IMPORTED and outcome.sha256 == sha(cut)
+    assert service.get_item(vault_store, outcome.item_id).kind == EvidenceKind.FILE
 
 
 def test_jpg_that_is_really_a_pdf(vault_store: Store, case_id: str, files: Path) -> None:
     fake = minimal_pdf(files / "photo.jpg")
     outcome = only(service.import_paths(vault_store, case_id, [fake]))
     row = service.get_item(vault_store, outcome.item_id)
-    assert (row.mime, row.kind) == ("application/pdf", "pdf")
+    assert (row.mime, row.kind) == ("application/pdf", EvidenceKind.PDF)
     assert ".jpg" in outcome.reason and "application/pdf" in outcome.reason
 
 
@@ -179,9 +185,9 @@ def test_pixel_flood_png_never_decoded_but_kept(
 ) -> None:
     flood = png_flood_header(files / "flood.png")
     outcome = only(service.import_paths(vault_store, case_id, [flood]))
-    assert outcome.status == "imported" and "50000 × 50000" in outcome.reason
+    assert outcome.status == ImportStatus.IMPORTED and "50000 × 50000" in outcome.reason
     row = service.get_item(vault_store, outcome.item_id)
-    assert (row.kind, row.width, row.height) == ("file", 50_000, 50_000)
+    assert (row.kind, row.width, row.height) == (EvidenceKind.FILE, 50_000, 50_000)
     assert service.thumbnail(vault_store, row.sha256) is None
     assert service.original_path(vault_store, row.sha256).read_bytes() == flood.read_bytes()
 
@@ -202,7 +208,7 @@ def test_odd_names_are_recorded_never_used_as_paths(
     photo(Path(os.fsdecode(raw)), seed=77)
     paths.append(Path(os.fsdecode(raw)))
     report = service.import_paths(vault_store, case_id, paths)
-    assert [o.status for o in report.outcomes] == ["imported"] * 6
+    assert [o.status for o in report.outcomes] == [ImportStatus.IMPORTED] * 6
     recorded = {r.original_name for r in service.list_items(vault_store, case_id)}
     assert {
         "line\nbreak.jpg",
@@ -230,7 +236,11 @@ def test_file_vanishing_mid_import(vault_store: Store, case_id: str, files: Path
             (files / "1.jpg").unlink()  # the card is pulled while 0.jpg is copied
 
     report = service.import_paths(vault_store, case_id, [files], progress=progress)
-    assert [o.status for o in report.outcomes] == ["imported", "rejected", "imported"]
+    assert [o.status for o in report.outcomes] == [
+        ImportStatus.IMPORTED,
+        ImportStatus.REJECTED,
+        ImportStatus.IMPORTED,
+    ]
     assert "no longer there" in report.outcomes[1].reason
 
 
@@ -238,7 +248,7 @@ def test_own_data_folder_is_never_imported(vault_store: Store, case_id: str) -> 
     report = service.import_paths(
         vault_store, case_id, [vault_store.data_dir, vault_store.data_dir / "fairdesk.sqlite3"]
     )
-    assert [o.status for o in report.outcomes] == ["rejected", "rejected"]
+    assert [o.status for o in report.outcomes] == [ImportStatus.REJECTED, ImportStatus.REJECTED]
     assert service.list_items(vault_store, case_id) == []
 
 
@@ -294,7 +304,7 @@ def test_two_gigabyte_video_is_streamed(vault_store: Store, case_id: str, files:
         cwd=Path(__file__).resolve().parents[3],
     )
     result = json.loads(out.stdout)
-    assert result["status"] == "imported" and result["kind"] == "video"
+    assert result["status"] == ImportStatus.IMPORTED and result["kind"] == EvidenceKind.VIDEO
     assert result["sha256"] == digest.hexdigest()
     # Peak memory grew by far less than the file's 2 GB: it was streamed, not read whole.
     # (Measured as growth within the child, so the interpreter's own size does not count.)

@@ -14,8 +14,8 @@ import pytest
 
 from fairdesk.documents.service import export_entries
 from fairdesk.evidence import custody, export, service
-from fairdesk.evidence.models import INCLUDED_IN_DOCUMENT
 from fairdesk.evidence.verify import startup_check, verify
+from fairdesk.evidence.vocab import CustodyAction, ImportStatus, Integrity
 from fairdesk.store import Store
 from tests.fairdesk.evidence.conftest import new_case
 from tests.fairdesk.evidence.helpers import minimal_pdf, photo
@@ -63,7 +63,7 @@ def test_flipped_byte_in_an_original_is_named(filled: Store, case_id: str) -> No
     [problem] = report.problems
     assert problem.item_id == row.id and row.original_name in problem.what
     assert "changed or damaged" in problem.what
-    assert service.get_item(filled, row.id).integrity == "mismatch"
+    assert service.get_item(filled, row.id).integrity == Integrity.MISMATCH
 
 
 def test_missing_original_is_named(filled: Store, case_id: str) -> None:
@@ -101,14 +101,16 @@ def test_record_custody_for_documents_extends_the_chain(filled: Store, case_id: 
     row = service.list_items(filled, case_id)[0]
     entry = service.record_custody(
         filled,
-        action=INCLUDED_IN_DOCUMENT,
+        action=CustodyAction.INCLUDED_IN_DOCUMENT,
         sha256=row.sha256,
         case_id=case_id,
         item_id=row.id,
         details={"document": "response-letter.pdf"},
     )
     assert entry.seq == 6 and verify(filled).ok
-    assert [e.action for e in service.custody_log(filled, case_id)][-1] == INCLUDED_IN_DOCUMENT
+    assert [e.action for e in service.custody_log(filled, case_id)][
+        -1
+    ] == CustodyAction.INCLUDED_IN_DOCUMENT
 
 
 def test_hide_then_purge_is_logged_and_keeps_shared_bytes(
@@ -126,7 +128,7 @@ def test_hide_then_purge_is_logged_and_keeps_shared_bytes(
     service.purge_item(filled, row.id, "wrong booth")
     assert service.original_path(filled, row.sha256).is_file()  # still used by the other case
     actions = [e.action for e in service.custody_log(filled, case_id)]
-    assert actions[-2:] == ["delete_request", "purge"]
+    assert actions[-2:] == [CustodyAction.DELETE_REQUEST, CustodyAction.PURGE]
     assert verify(filled).ok
 
 
@@ -181,7 +183,7 @@ def test_export_bundle_verifies_with_only_python(
     bare = _run_verifier(folder, "-S", "-I")
     assert bare.returncode == 0 and "Signature NOT checked" in bare.stdout
     # Export is itself in the custody log.
-    assert service.custody_log(filled, case_id)[-1].action == "export"
+    assert service.custody_log(filled, case_id)[-1].action == CustodyAction.EXPORT
     assert verify(filled).ok
 
     # One flipped byte in one original: the verifier names exactly that file.
@@ -272,7 +274,11 @@ def test_full_disk_means_not_saved_and_the_rest_continue(
         cwd=Path(__file__).resolve().parents[3],
     )
     statuses = json.loads(out.stdout)
-    assert [s for s, _ in statuses] == ["imported", "rejected", "imported"]
+    assert [s for s, _ in statuses] == [
+        ImportStatus.IMPORTED,
+        ImportStatus.REJECTED,
+        ImportStatus.IMPORTED,
+    ]
     assert "Not saved: the disk is full" in statuses[1][1]
     from fairdesk.store import open_store
 

@@ -16,6 +16,7 @@ from fairdesk import cases
 from fairdesk.cli import main
 from fairdesk.evidence import service
 from fairdesk.evidence.export import default_file_name
+from fairdesk.evidence.vocab import EvidenceKind, ImportStatus
 from fairdesk.model import Direction, Trigger
 from fairdesk.store import Store
 from tests.fairdesk.evidence.helpers import photo
@@ -37,11 +38,11 @@ def test_text_file_named_jpg_says_it_is_not_an_image(
     )
 
     [outcome] = json.loads(out)
-    assert code == 0 and outcome["status"] == "imported"  # kept, byte-exact
+    assert code == 0 and outcome["status"] == ImportStatus.IMPORTED  # kept, byte-exact
     assert "not an image" in outcome["reason"] and ".jpg" in outcome["reason"]
     assert "kept byte-exact as a file" in outcome["reason"]
     item = service.get_item(vault_store, outcome["item_id"])
-    assert item.kind == "file" and "not an image" in item.import_note
+    assert item.kind == EvidenceKind.FILE and "not an image" in item.import_note
     # A real photo with the same kind of name gets no such note.
     code, out = _run(
         capsys, "--data-dir", data, "evidence", "import", case_id, str(photo(files / "p.jpg")),

@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 
 from fairdesk.evidence import service
+from fairdesk.evidence.vocab import EvidenceKind
 from fairdesk.store import Store
 from tests.fairdesk.intake.browser import phone_browser
 from tests.fairdesk.intake.conftest import Intake, photo_bytes
@@ -109,7 +110,7 @@ def test_twenty_photos_from_a_browser_survive_a_cut_link_byte_exact(
         with service.open_original(intake_store, item.sha256) as handle:
             assert handle.read() == photo.read_bytes(), photo.name
     assert items["IMG_0100.HEIC"].mime == "image/heic"
-    assert items["big-scan.png"].kind == "image"
+    assert items["big-scan.png"].kind == EvidenceKind.IMAGE
     log = [r for r in service.custody_log(intake_store, intake_case) if r.item_sha256]
     assert len(log) == len(photos)
     for entry in log:

@@ -17,6 +17,8 @@ import pytest
 import requests
 
 from fairdesk.evidence import service
+from fairdesk.evidence.vocab import ImportStatus
+from fairdesk.intake.session import IntakeEvent
 from fairdesk.store import Store, open_store
 from tests.fairdesk.intake.conftest import new_case, photo_bytes
 
@@ -87,8 +89,8 @@ def run_session(
         pair = http.post(f"{base}/api/pair", json={"token": first["token"]}, timeout=30)
         assert pair.status_code == 200
         key = pair.json()["key"]
-        assert read_json_line(process.stdout)["event"] == "phone"
-        assert read_json_line(process.stdout)["event"] == "token"
+        assert read_json_line(process.stdout)["event"] == IntakeEvent.PHONE
+        assert read_json_line(process.stdout)["event"] == IntakeEvent.TOKEN
         photo = photo_bytes(3)
         auth = {"Authorization": f"Bearer {key}"}
         state = http.post(
@@ -105,9 +107,9 @@ def run_session(
         ).json()
         assert sent["offset"] == len(photo)
         done = http.get(f"{base}/api/uploads/{state['id']}?wait=1", headers=auth, timeout=60)
-        assert done.json()["result"]["status"] == "imported"
+        assert done.json()["result"]["status"] == ImportStatus.IMPORTED
         logged = read_json_line(process.stdout)
-        assert logged["event"] == "file" and logged["name"] == "IMG_3.JPG"
+        assert logged["event"] == IntakeEvent.FILE and logged["name"] == "IMG_3.JPG"
         assert logged["sha256"] == hashlib.sha256(photo).hexdigest()
         process.send_signal(stop_signal)
         assert process.wait(timeout=30) == 0

@@ -20,6 +20,8 @@ import pytest
 import requests
 
 from fairdesk.evidence import service
+from fairdesk.evidence.vocab import CustodyAction, EvidenceKind, ImportStatus
+from fairdesk.intake.session import IDLE, IntakeEvent
 from fairdesk.store import Store
 from tests.fairdesk.intake.conftest import Intake, photo_bytes
 
@@ -51,15 +53,15 @@ def test_a_photo_arrives_byte_exact_with_its_custody_entry(
     )
     assert response.status_code == 200, response.text
     result = response.json()["result"]
-    assert result["status"] == "imported"
+    assert result["status"] == ImportStatus.IMPORTED
     assert result["sha256"] == hashlib.sha256(data).hexdigest()
     assert result["hashed_on_phone"] is True
     (item,) = service.list_items(intake_store, intake_case)
-    assert item.original_name == "IMG_0001.JPG" and item.kind == "image"
+    assert item.original_name == "IMG_0001.JPG" and item.kind == EvidenceKind.IMAGE
     with service.open_original(intake_store, item.sha256) as handle:
         assert handle.read() == data
     (entry,) = [r for r in service.custody_log(intake_store, intake_case) if r.item_id == item.id]
-    assert entry.action == "import"
+    assert entry.action == CustodyAction.IMPORT
     assert '"received_from":"Phone 1"' in entry.details
     assert '"address":"127.0.0.1"' in entry.details
     assert "TestPhone/1.0" in entry.details
@@ -75,7 +77,7 @@ def test_without_a_phone_hash_the_laptop_hashes_and_says_so(
     key = intake.paired_key()
     response = intake.send(key, "scan.jpg", data)
     result = response.json()["result"]
-    assert result["status"] == "imported" and result["hashed_on_phone"] is False
+    assert result["status"] == ImportStatus.IMPORTED and result["hashed_on_phone"] is False
     assert result["sha256"] == hashlib.sha256(data).hexdigest()
     (entry,) = [r for r in service.custody_log(intake_store, intake_case) if r.item_sha256]
     assert "computed by the laptop on arrival" in entry.details
@@ -87,7 +89,10 @@ def test_a_renamed_phone_signs_the_custody_entry(
     key = intake.paired_key()
     (phone,) = intake.session.phones()
     intake.session.rename_phone(phone.id, "Li's phone")
-    assert intake.send(key, "a.jpg", photo_bytes(3)).json()["result"]["status"] == "imported"
+    assert (
+        intake.send(key, "a.jpg", photo_bytes(3)).json()["result"]["status"]
+        == ImportStatus.IMPORTED
+    )
     (entry,) = [r for r in service.custody_log(intake_store, intake_case) if r.item_sha256]
     assert "received from Li's phone (127.0.0.1" in entry.details
 
@@ -145,8 +150,8 @@ def test_a_program_renamed_jpg_is_refused_with_a_reason(
     assert body["error"] == "not_accepted" and body["mime"] == "application/octet-stream"
     assert "Only photos, videos and PDF files are accepted" in body["message"]
     nothing_stored(intake_store, intake_case)
-    refused = [p for e, p in intake.events if e == "file"]
-    assert [r.status for r in refused] == ["refused"]
+    refused = [p for e, p in intake.events if e == IntakeEvent.FILE]
+    assert [r.status for r in refused] == [ImportStatus.REFUSED]
 
 
 def test_a_file_over_the_cap_is_refused_before_a_byte_is_sent(
@@ -209,7 +214,7 @@ def test_path_like_names_and_paths_are_neutralised(
     # A file *named* like a path keeps only its last part, and lands in the vault by hash.
     data = photo_bytes(8)
     result = intake.send(key, "../../x.jpg", data).json()["result"]
-    assert result["status"] == "imported"
+    assert result["status"] == ImportStatus.IMPORTED
     (item,) = service.list_items(intake_store, intake_case)
     assert item.original_name == "x.jpg"
     assert not (intake_store.data_dir.parent / "x.jpg").exists()
@@ -232,7 +237,7 @@ def test_resume_after_a_cut_continues_at_the_confirmed_offset(
     last = intake.put(key, state["id"], half, data[half:]).json()
     assert last["offset"] == len(data)
     done = intake.outcome(key, state["id"]).json()
-    assert done["result"]["status"] == "imported"
+    assert done["result"]["status"] == ImportStatus.IMPORTED
     (item,) = service.list_items(intake_store, intake_case)
     with service.open_original(intake_store, item.sha256) as handle:
         assert handle.read() == data
@@ -243,8 +248,8 @@ def test_the_same_photo_twice_is_stored_once(
 ) -> None:
     data = photo_bytes(10)
     first, second = intake.paired_key(), intake.paired_key()
-    assert intake.send(first, "a.jpg", data).json()["result"]["status"] == "imported"
-    assert intake.send(second, "b.jpg", data).json()["result"]["status"] == "duplicate"
+    assert intake.send(first, "a.jpg", data).json()["result"]["status"] == ImportStatus.IMPORTED
+    assert intake.send(second, "b.jpg", data).json()["result"]["status"] == ImportStatus.DUPLICATE
     assert len(service.list_items(intake_store, intake_case)) == 1
 
 
@@ -267,7 +272,7 @@ def test_an_idle_session_closes_itself(make_intake: Callable[..., Intake]) -> No
     port = intake.server.port
     now[0] += 30 * 60 + 1
     intake.session.maintain()
-    assert intake.session.closed_reason == "idle"
+    assert intake.session.closed_reason == IDLE
     assert intake.server.wait_closed(10)
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=5).close()
@@ -311,7 +316,7 @@ def test_half_sent_bytes_wait_on_disk_encrypted(
     assert len(on_disk) == half
     assert b"CANARY" not in on_disk and data[:64] not in on_disk
     intake.put(key, state["id"], half, data[half:])
-    assert intake.outcome(key, state["id"]).json()["result"]["status"] == "imported"
+    assert intake.outcome(key, state["id"]).json()["result"]["status"] == ImportStatus.IMPORTED
     (item,) = service.list_items(intake_store, intake_case)
     with service.open_original(intake_store, item.sha256) as handle:
         assert handle.read() == data
@@ -341,10 +346,10 @@ def test_two_phones_at_once_ten_photos_and_a_video(
         wang, "VID_0001.MP4", video, hashlib.sha256(video).hexdigest()
     ).json()["result"]["status"]
     sender.join(timeout=120)
-    assert set(outcomes.values()) == {"imported"} and len(outcomes) == 11
+    assert set(outcomes.values()) == {ImportStatus.IMPORTED} and len(outcomes) == 11
     items = {i.original_name: i for i in service.list_items(intake_store, intake_case)}
-    assert items["VID_0001.MP4"].kind == "video"
-    assert sorted(k for k, i in items.items() if i.kind == "image") == sorted(photos)
+    assert items["VID_0001.MP4"].kind == EvidenceKind.VIDEO
+    assert sorted(k for k, i in items.items() if i.kind == EvidenceKind.IMAGE) == sorted(photos)
     senders = {
         json.loads(r.details)["name"]: json.loads(r.details)["received_from"]
         for r in service.custody_log(intake_store, intake_case)
@@ -369,7 +374,7 @@ def test_an_encrypted_data_folder_gets_ciphertext_in_its_vault(tmp_path: Path) -
         intake = Intake(server)
         data = photo_bytes(31)
         result = intake.send(intake.paired_key(), "a.jpg", data).json()["result"]
-        assert result["status"] == "imported"
+        assert result["status"] == ImportStatus.IMPORTED
         with service.open_original(store, result["sha256"]) as handle:
             assert handle.read() == data
         blobs = [

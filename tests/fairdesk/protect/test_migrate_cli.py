@@ -14,6 +14,7 @@ from PIL import Image
 from fairdesk import cases
 from fairdesk.evidence import service
 from fairdesk.evidence.vault import PARTIAL_DIR, Vault
+from fairdesk.evidence.vocab import CustodyAction
 from fairdesk.model import Direction, Trigger
 from fairdesk.protect import keys, migrate, travel
 from fairdesk.store import Store, open_store
@@ -164,7 +165,7 @@ def test_travel_removes_only_verified_copies_and_restores(enc_store: Store, tmp_
     vault = Vault(enc_store.data_dir)
     assert not vault.exists(shas[0]) and vault.exists(shas[1])
     log = [r.action for r in service.custody_log(enc_store, case_id)]
-    assert "travel_removed" in log
+    assert CustodyAction.TRAVEL_REMOVED in log
 
     def download(sha: str) -> None:  # stands in for sync.client.blobs.download from HQ
         path = vault.blob_path(sha)
@@ -173,4 +174,6 @@ def test_travel_removes_only_verified_copies_and_restores(enc_store: Store, tmp_
 
     assert travel.restore(enc_store, download, [case_id]) == 1
     assert vault.hash_blob(shas[0]) == shas[0]
-    assert "travel_restored" in [r.action for r in service.custody_log(enc_store, case_id)]
+    assert CustodyAction.TRAVEL_RESTORED in [
+        r.action for r in service.custody_log(enc_store, case_id)
+    ]

@@ -11,6 +11,7 @@ from fairdesk.cli import main
 from fairdesk.evidence import service
 from fairdesk.evidence.vault import Vault
 from fairdesk.evidence.verify import startup_check, verify
+from fairdesk.evidence.vocab import Integrity
 from fairdesk.protect import travel
 from fairdesk.store import Store
 from fairdesk.syncmodel import BlobQueueEntry
@@ -54,7 +55,7 @@ def test_verify_reports_travel_removals_as_kept_at_hq(
     assert [(k.sha256, KEPT in k.what) for k in report.kept_at_hq] == [(away, True)]
     assert startup_check(store).ok
     row = next(r for r in service.list_items(store, case_id) if r.sha256 == away)
-    assert row.integrity == "at_hq"
+    assert row.integrity == Integrity.AT_HQ
 
     assert main(["--data-dir", str(store.data_dir), "verify"]) == 0
     out = capsys.readouterr().out

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from fairdesk import cases
 from fairdesk.evidence import custody
-from fairdesk.evidence.models import TRAVEL_REMOVED, EvidenceItem
+from fairdesk.evidence.models import EvidenceItem
 from fairdesk.evidence.service import (
     ItemFilter,
     edit_item,
@@ -24,6 +24,7 @@ from fairdesk.evidence.service import (
     list_items,
     record_custody,
 )
+from fairdesk.evidence.vocab import CustodyAction
 from fairdesk.model import Device, TimelineEvent
 from sync.client.conflicts import list_conflicts, resolve
 from sync.client.status import read_status
@@ -98,7 +99,7 @@ def test_custody_of_the_device_itself_is_accepted(hq: LiveHq, tenant: str, tmp_p
     a = make_node(hq, tmp_path, "a", tenant)
     office = make_node(hq, tmp_path, "office", tenant, role="legal")
     new_case(a.store)
-    record_custody(a.store, action=TRAVEL_REMOVED, details={"files": 0})
+    record_custody(a.store, action=CustodyAction.TRAVEL_REMOVED, details={"files": 0})
     _drain(a, office)
     with office.store.read() as session:
         entries = custody.all_entries(session)

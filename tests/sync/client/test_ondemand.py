@@ -29,6 +29,7 @@ from fairdesk.evidence import ondemand
 from fairdesk.evidence.models import EvidenceItem
 from fairdesk.evidence.service import import_files
 from fairdesk.evidence.vault import PARTIAL_DIR, Vault
+from fairdesk.evidence.vocab import Integrity
 from fairdesk.protect import keys
 from fairdesk.store import Store, open_store
 from sync.client import blobs
@@ -108,7 +109,7 @@ def test_legal_device_verify_and_export_fetch_and_pass(
         assert all(vault.hash_blob(sha) == sha for sha in shas)
         with store.read() as session:
             flags = {i.integrity for i in session.query(EvidenceItem)}
-        assert flags == {"ok"}
+        assert flags == {Integrity.OK}
     finally:
         store.close()
 
@@ -174,7 +175,7 @@ def test_hq_stopped_gives_one_sentence_and_touches_nothing(
     try:
         assert not _vault_files(store) & set(shas)
         with store.read() as session:
-            assert {i.integrity for i in session.query(EvidenceItem)} == {"remote"}
+            assert {i.integrity for i in session.query(EvidenceItem)} == {Integrity.REMOTE}
     finally:
         store.close()
     booth.close()

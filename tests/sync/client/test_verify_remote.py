@@ -21,6 +21,7 @@ from typing import Any
 from fairdesk.evidence.models import EvidenceItem
 from fairdesk.evidence.service import import_files
 from fairdesk.evidence.vault import Vault
+from fairdesk.evidence.vocab import Integrity
 from fairdesk.store import Store
 from tests.fairdesk.evidence.helpers import photo
 from tests.sync.devices import make_node, new_case
@@ -58,18 +59,18 @@ def test_verify_tells_held_by_hq_from_missing_and_fetch_downloads(
     sha = hashlib.sha256(picture.read_bytes()).hexdigest()
     import_files(a.store, case_id, [picture])
     assert a.sync().drained and b.sync().drained
-    assert _integrity(b.store, sha) == "remote"
+    assert _integrity(b.store, sha) == Integrity.REMOTE
 
     code, report = _verify(b.store.data_dir, "--no-fetch")
     assert code == 0 and report["ok"] is True, report
     assert [p["sha256"] for p in report["not_downloaded"]] == [sha]
     assert report["problems"] == []
-    assert _integrity(b.store, sha) == "remote"  # checking never downgrades it
+    assert _integrity(b.store, sha) == Integrity.REMOTE  # checking never downgrades it
 
     code, report = _verify(b.store.data_dir)
     assert code == 0 and report["fetched"] == [sha] and report["not_downloaded"] == [], report
     assert report["items_checked"] == 1
-    assert _integrity(b.store, sha) == "ok"
+    assert _integrity(b.store, sha) == Integrity.OK
     stored = Vault(b.store.data_dir).blob_path(sha)
     assert hashlib.sha256(stored.read_bytes()).hexdigest() == sha
 
@@ -78,4 +79,4 @@ def test_verify_tells_held_by_hq_from_missing_and_fetch_downloads(
     code, report = _verify(a.store.data_dir)
     assert code == 1
     assert [p["sha256"] for p in report["problems"]] == [sha]
-    assert _integrity(a.store, sha) == "missing"
+    assert _integrity(a.store, sha) == Integrity.MISSING

@@ -6,7 +6,7 @@ import pytest
 
 from fairdesk.enums import LABELS as DESKTOP_LABELS
 from fairdesk.enums import TIMELINE_LABELS, Level, PartyRole, RightKind, Status
-from fairdesk.evidence.models import KIND_LABELS as EVIDENCE_LABELS
+from fairdesk.evidence.vocab import KIND_LABELS as EVIDENCE_LABELS
 from sync.server.console.i18n import translate
 from sync.server.console.labels import LABELS, label
 

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from fairdesk import cases
 from fairdesk.evidence.service import import_files
+from fairdesk.evidence.vocab import CustodyAction
 from fairdesk.model import Direction, Trigger
 from sync.server import bundles
 from sync.server.console.models import AuditEntry
@@ -113,7 +114,9 @@ def test_hq_bundle_of_a_synced_case_verifies_and_a_changed_byte_fails(tmp_path: 
             for line in (folder / "custody-log.jsonl").read_text().split("\n")
             if line
         ]
-        assert any(e.get("action") == "import" and e["case_id"] == booth.case_id for e in log), log
+        assert any(
+            e.get("action") == CustodyAction.IMPORT and e["case_id"] == booth.case_id for e in log
+        ), log
         assert all(e.get("redacted") or e["case_id"] in (booth.case_id, "") for e in log)
 
         # HQ's key: 0600 in HQ's data folder, shown on the console, the one that signed.

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from fairdesk.evidence import service
 from fairdesk.evidence.models import EvidenceItem
+from fairdesk.evidence.vocab import EvidenceKind
 from fairdesk.ids import new_id
 from fairdesk.store import Store
 from tests.fairdesk.evidence.conftest import new_case
@@ -47,7 +48,7 @@ def test_pages_match_the_whole_list_for_every_filter(store: Store, tmp_path: Pat
     case_id = _big_case(store, tmp_path)
     for flt in (
         service.ItemFilter(),
-        service.ItemFilter(kind="pdf"),
+        service.ItemFilter(kind=EvidenceKind.PDF),
         service.ItemFilter(tag="LOGO"),
         service.ItemFilter(date_from=date(2026, 3, 2), date_to=date(2026, 3, 2)),
     ):
@@ -81,12 +82,12 @@ def test_panel_shows_the_count_at_once_and_reads_the_rest_in_pages(
     assert panel.day_filter.count() == 1 + 5  # "Any day" and the five capture days
 
     # Filtering re-reads from the start; a filter that matches nothing shows an empty gallery.
-    scans = service.count_items(store, case_id, service.ItemFilter(kind="pdf"))
+    scans = service.count_items(store, case_id, service.ItemFilter(kind=EvidenceKind.PDF))
     assert 0 < scans < PAGE_SIZE
-    panel.kind_filter.setCurrentIndex(panel.kind_filter.findData("pdf"))
+    panel.kind_filter.setCurrentIndex(panel.kind_filter.findData(EvidenceKind.PDF.value))
     qtbot.waitUntil(lambda: model.rowCount() == scans)  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: model.complete, timeout=10000)  # type: ignore[attr-defined]
-    assert {r.kind for r in model.rows} == {"pdf"}
+    assert {r.kind for r in model.rows} == {EvidenceKind.PDF}
     assert f"{scans} of {ITEMS} items" in panel.count_label.text()
 
 

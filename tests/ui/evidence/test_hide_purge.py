@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtWidgets import QMenu
 
 from fairdesk.evidence import service
-from fairdesk.evidence.models import DELETE_REQUEST, PURGE
 from fairdesk.evidence.vault import Vault
+from fairdesk.evidence.vocab import CustodyAction
 from fairdesk.i18n import set_language
 from fairdesk.store import Store
 from tests.fairdesk.evidence.conftest import new_case
@@ -36,7 +36,7 @@ def _actions(menu: QMenu) -> dict[str, object]:
     return {a.text(): a for a in menu.actions() if a.text()}
 
 
-def _log(store: Store, case_id: str, action: str) -> list[dict[str, object]]:
+def _log(store: Store, case_id: str, action: CustodyAction) -> list[dict[str, object]]:
     return [
         json.loads(e.details) for e in service.custody_log(store, case_id) if e.action == action
     ]
@@ -62,7 +62,7 @@ def test_hide_needs_a_reason_keeps_the_bytes_and_can_be_undone(
     hidden = service.get_item(panel.store, row.id)
     assert hidden.hidden_at is not None and hidden.hidden_reason == "Photo of the wrong booth"
     assert Vault(panel.store.data_dir).exists(row.sha256)  # the bytes stay
-    assert _log(panel.store, row.case_id, DELETE_REQUEST) == [
+    assert _log(panel.store, row.case_id, CustodyAction.DELETE_REQUEST) == [
         {"reason": "Photo of the wrong booth"}
     ]
     assert "is hidden" in panel.summary.text()
@@ -104,8 +104,8 @@ def test_purge_asks_for_confirmation_erases_the_original_and_is_logged(
     assert not Vault(panel.store.data_dir).exists(row.sha256)
     assert Vault(panel.store.data_dir).exists(other.sha256)
     reason = {"reason": "Contains a customer's face; legal asked to erase it"}
-    assert _log(panel.store, row.case_id, DELETE_REQUEST) == [reason]  # hidden first
-    assert _log(panel.store, row.case_id, PURGE) == [reason]
+    assert _log(panel.store, row.case_id, CustodyAction.DELETE_REQUEST) == [reason]  # hidden first
+    assert _log(panel.store, row.case_id, CustodyAction.PURGE) == [reason]
     assert "was purged" in panel.summary.text()
     qtbot.waitUntil(lambda: panel.model.rowCount() == 1)  # type: ignore[attr-defined]
 

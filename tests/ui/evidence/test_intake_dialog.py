@@ -15,6 +15,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from fairdesk.evidence import service
+from fairdesk.evidence.vocab import ImportStatus
 from fairdesk.i18n import set_language
 from fairdesk.store import Store
 from tests.fairdesk.intake.conftest import Intake, new_case, photo_bytes
@@ -50,7 +51,7 @@ def test_receive_from_phones_names_the_phone_and_fills_the_gallery(
         assert server.session.phones()[0].name == "Li's phone"
         for seed in (1, 2):
             result = phone.send(key, f"IMG_{seed}.JPG", photo_bytes(seed)).json()["result"]
-            assert result["status"] == "imported"
+            assert result["status"] == ImportStatus.IMPORTED
         exe = b"MZ\x90\x00" + bytes(range(256)) * 8
         assert phone.send(key, "setup.jpg", exe).status_code == 415
         qtbot.waitUntil(lambda: dialog.files.rowCount() == 3)

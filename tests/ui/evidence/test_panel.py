@@ -10,6 +10,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from fairdesk.evidence import service
+from fairdesk.evidence.vocab import CustodyAction, EvidenceKind
 from fairdesk.store import Store
 from tests.fairdesk.evidence.conftest import new_case
 from tests.fairdesk.evidence.helpers import minimal_pdf, photo
@@ -44,7 +45,9 @@ def test_import_shows_items_thumbnails_and_summary(
     qtbot.waitUntil(lambda: panel.model.rowCount() == 7)  # type: ignore[attr-defined]
     qtbot.waitUntil(  # type: ignore[attr-defined]
         lambda: all(
-            panel.model.has_thumbnail(r.sha256) for r in panel.model.rows if r.kind == "image"
+            panel.model.has_thumbnail(r.sha256)
+            for r in panel.model.rows
+            if r.kind == EvidenceKind.IMAGE
         ),
         timeout=10000,
     )
@@ -127,8 +130,8 @@ def test_annotate_crop_creates_a_linked_new_item(
     with service.open_original(panel.store, source.sha256) as stored:  # decrypts if encrypted
         assert stored.read() == before
     assert [e.action for e in service.custody_log(panel.store, panel.case_id)] == [
-        "import",
-        "annotation",
+        CustodyAction.IMPORT,
+        CustodyAction.ANNOTATION,
     ]
     qtbot.waitUntil(  # type: ignore[attr-defined]
         lambda: panel.viewer.row is not None and panel.viewer.row.id == copy.id

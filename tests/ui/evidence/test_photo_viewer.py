@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from fairdesk.evidence.vocab import EvidenceKind
 from fairdesk.i18n import set_language
 from fairdesk.store import Store
 from tests.fairdesk.evidence.conftest import new_case
@@ -67,7 +68,7 @@ def test_enter_opens_full_size_with_zoom_metadata_and_keyboard_paging(
     for _step in range(2):
         qtbot.keyClick(viewer, Qt.Key.Key_Right if first == 0 else Qt.Key.Key_Left)
         seen.add(viewer.meta_labels["name"].text())
-        if viewer.row is not None and viewer.row.kind != "image":
+        if viewer.row is not None and viewer.row.kind != EvidenceKind.IMAGE:
             assert "No picture to show" in viewer.canvas.message.text()
     if len(seen) < 3:  # booth-wide.jpg was in the middle: the other side holds the rest
         viewer.show_index(2 - first)
