@@ -75,18 +75,20 @@ def _fresh_learning() -> Iterator[None]:
     """What a process learnt about servers (`Upload-Single-Max`) stays within the test."""
     blobs._SINGLE_MAX.clear()
     blobs._SINGLE_TRIED.clear()
+    blobs._ASKED.clear()
     yield
     blobs._SINGLE_MAX.clear()
     blobs._SINGLE_TRIED.clear()
+    blobs._ASKED.clear()
 
 
-def _photos(node: Node, tmp: Path, count: int) -> tuple[str, list[str]]:
+def _photos(node: Node, tmp: Path, count: int, size: int = PHOTO_BYTES) -> tuple[str, list[str]]:
     case_id = new_case(node.store)
     shas = []
     tmp.mkdir(exist_ok=True)
     for i in range(count):
         path = tmp / f"IMG_{i}.jpg"
-        path.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(PHOTO_BYTES - 4))
+        path.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(size - 4))
         shas.append(sha256_file(path))
         import_files(node.store, case_id, [path])
     return case_id, shas
@@ -104,30 +106,56 @@ def _drain(node: Node) -> Recording:
         transport.close()
 
 
-def _hq_holds(hq: LiveHq, shas: list[str]) -> None:
+def _hq_holds(hq: LiveHq, shas: list[str], size: int = PHOTO_BYTES) -> None:
     objects = hq.store()
     for sha in shas:
         with objects.open_object(sha) as handle:
-            assert len(handle.read()) == PHOTO_BYTES
+            assert len(handle.read()) == size
 
 
-def test_a_photo_that_fits_one_chunk_goes_as_one_request(
+BIG_PHOTO = 1_500_000  # above the 256 KiB the chunk sizer starts from
+
+
+def test_every_photo_goes_as_one_request_from_the_first(
     hq: LiveHq, tenant: str, tmp_path: Path
 ) -> None:
+    """HQ is asked once (GET /v1/health) before the first photo, so even the photos started
+    first go as one PUT each; on a link that has not been cut, a photo larger than the sizer's
+    starting chunk does too (it used to go as several PATCHes while the chunks grew)."""
     node = make_node(hq, tmp_path, "laptop", tenant)
-    _case, shas = _photos(node, tmp_path, 5)
+    _case, shas = _photos(node, tmp_path, 5, BIG_PHOTO)
     transport = _drain(node)
     calls = transport.uploads()
-    methods = [m for m, _p in calls]
-    # The photos started before HQ's first answer learn that HQ offers it (POST, then the
-    # whole file as one PATCH); every later photo is exactly one PUT carrying its digest.
-    assert calls[0] == ("POST", "/uploads")
-    assert methods.count("POST") == methods.count("PATCH") <= PARALLEL_UPLOADS
-    assert methods.count("PUT") + methods.count("POST") == len(shas), calls
-    assert methods.count("PUT") >= len(shas) - PARALLEL_UPLOADS
-    put_shas = [path.removeprefix("/blobs/sha256:") for m, path in calls if m == "PUT"]
-    assert len(set(put_shas)) == len(put_shas) and set(put_shas) <= set(shas)
-    _hq_holds(hq, shas)
+    assert [m for m, _p in calls] == ["PUT"] * len(shas), calls
+    assert {path.removeprefix("/blobs/sha256:") for _m, path in calls} == set(shas)
+    assert transport.calls.count(("GET", "/health")) == 1
+    assert transport.calls.index(("GET", "/health")) < transport.calls.index(calls[0])
+    _hq_holds(hq, shas, BIG_PHOTO)
+    # A second drain in the same process does not ask again.
+    _case, more = _photos(node, tmp_path / "more", 2, BIG_PHOTO)
+    again = _drain(node)
+    assert ("GET", "/health") not in again.calls
+    assert [m for m, _p in again.uploads()] == ["PUT", "PUT"]
+    _hq_holds(hq, more, BIG_PHOTO)
+    node.close()
+
+
+def test_after_a_cut_a_photo_larger_than_the_chunks_goes_resumable(
+    hq: LiveHq, tenant: str, tmp_path: Path
+) -> None:
+    """Once this data folder has seen cuts on the way to HQ, a photo bigger than what the link
+    carries between cuts goes as resumable chunks, so the next cut costs a chunk, not the file."""
+    node = make_node(hq, tmp_path, "laptop", tenant)
+    sizer = blobs.sizer_for(node.store)
+    for _cut in range(2):  # ~500 kB get through between cuts: 32 KiB chunks
+        sizer.succeeded(500_000)
+        sizer.failed()
+    assert sizer.size < BIG_PHOTO
+    _case, shas = _photos(node, tmp_path, 1, BIG_PHOTO)
+    methods = [m for m, _p in _drain(node).uploads()]
+    assert methods[0] == "POST" and "PUT" not in methods
+    assert methods.count("PATCH") > 1
+    _hq_holds(hq, shas, BIG_PHOTO)
     node.close()
 
 
@@ -143,6 +171,8 @@ def test_against_a_server_without_it_the_device_uses_post_and_patch(
         methods = [m for m, _p in transport.uploads()]
         assert "PUT" not in methods
         assert methods.count("POST") == 4 and methods.count("PATCH") == 4
+        # It asked (its health answer has no Upload-Single-Max) and believed the answer.
+        assert transport.calls.count(("GET", "/health")) == 1
         _hq_holds(hq, shas)
         node.close()
 
@@ -155,7 +185,7 @@ def test_after_a_downgrade_the_device_falls_back_and_still_drains(tmp_path: Path
         hq.add_tenant("Acme")
         node = make_node(hq, tmp_path, "laptop", "Acme", url=link.url)
         _case, first = _photos(node, tmp_path / "1", 1)
-        assert [m for m, _p in _drain(node).uploads()] == ["POST", "PATCH"]
+        assert [m for m, _p in _drain(node).uploads()] == ["PUT"]
         # HQ restarts without the feature (as an older version would): the device still
         # believes it is offered, gets 405 once, and goes on with POST/PATCH.
         hq.env["FAIRDESK_HQ_SINGLE_REQUEST_UPLOADS"] = "false"
