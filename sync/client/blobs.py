@@ -382,6 +382,8 @@ class Uploader:
             limit = _SINGLE_MAX.get(self.transport.base_url)
             if limit is None or entry.offset or key in _SINGLE_TRIED:
                 return False
+            if not self.complete_with_last_chunk:  # a PUT always completes in its request
+                return False
             if entry.size > limit:
                 return False
             if self.sizer.typical_run is not None and entry.size > self.sizer.size:
