@@ -5,10 +5,16 @@ on SQLite every write session starts with `BEGIN IMMEDIATE` (one writer at a tim
 BEGIN rather than at the first write, so no deadlock-and-retry); on PostgreSQL the row of each
 stream written (`tenant_sequences`, one per tenant) is locked `FOR UPDATE` before a number is
 taken and stays locked until commit, so tenants never wait for each other.
+
+On SQLite the writers of one process also queue on a lock of their own before `BEGIN IMMEDIATE`:
+SQLite's busy handler polls with sleeps of up to 100 ms, so a writer queued behind a long push
+woke up to 100 ms after the lock was free (profiled in a drain: photo uploads waiting on it).
+The lock hands over at once; other processes still meet the busy handler.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -60,17 +66,32 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+# How long a writer waits for this process's SQLite write queue before it goes on to SQLite's
+# own busy handler anyway (the busy timeout above): never longer than before the queue existed.
+WRITE_QUEUE_TIMEOUT = 60.0
+
+
 @dataclass
 class Database:
     engine: Engine
     read: sessionmaker[Session]
     write: sessionmaker[Session]
+    # SQLite only (see the module docstring); re-entrant, as a nested write in one thread was
+    # (it then waits on SQLite itself, as before).
+    write_queue: threading.RLock | None = None
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
         """One write transaction: commits on success, rolls back on any exception."""
-        with self.write() as session, session.begin():
-            yield session
+        queued = self.write_queue is not None and self.write_queue.acquire(
+            timeout=WRITE_QUEUE_TIMEOUT
+        )
+        try:
+            with self.write() as session, session.begin():
+                yield session
+        finally:
+            if queued and self.write_queue is not None:
+                self.write_queue.release()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -88,6 +109,7 @@ def open_database(url: str) -> Database:
         engine=engine,
         read=sessionmaker(engine, expire_on_commit=False),
         write=sessionmaker(write_engine, expire_on_commit=False),
+        write_queue=threading.RLock() if engine.dialect.name == "sqlite" else None,
     )
 
 

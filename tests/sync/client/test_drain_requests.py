@@ -304,3 +304,49 @@ def test_uploads_run_in_parallel_on_a_clean_link_and_one_at_a_time_after_cuts() 
     for _chunk in range(40):
         lossy.succeeded(lossy.size)
     assert lossy.size > blobs.START_CHUNK and parallel_uploads(lossy) == PARALLEL_UPLOADS
+
+
+def test_parallel_requests_of_a_new_transport_share_one_token_refresh(
+    hq: LiveHq, tenant: str, tmp_path: Path
+) -> None:
+    """The push and the uploads start together with no access token: the first refresh's new
+    token serves all of them (each used to rotate the refresh token again, one after another)."""
+    node = make_node(hq, tmp_path, "laptop", tenant)
+    threads = 4
+    entered = threading.Semaphore(0)
+    refreshes: list[str] = []
+
+    class Counting(Transport):
+        def refresh(self) -> None:
+            entered.release()
+            super().refresh()
+
+        def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+            if path == "/auth/token":
+                refreshes.append(path)
+                if len(refreshes) == 1:  # hold the first refresh until every thread asked
+                    for _thread in range(threads):
+                        assert entered.acquire(timeout=30)
+            return super()._send(method, path, **kwargs)
+
+    inner = make_transport(node.store)
+    transport = Counting(
+        inner.base_url,
+        device_id=inner.device_id,
+        refresh_token=inner._refresh_token,
+        store_refresh_token=inner._store_refresh_token,
+    )
+    answers: list[int] = []
+
+    def ask() -> None:
+        answers.append(transport.request("GET", "/sync/pull", params={"cursor": 0}).status_code)
+
+    workers = [threading.Thread(target=ask) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    transport.close()
+    assert answers == [200] * threads
+    assert refreshes == ["/auth/token"]
+    node.close()
