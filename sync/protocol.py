@@ -108,7 +108,9 @@ Blobs (content addressed, SHA-256, tus-like resumable upload, verified at the en
     upload is ``failed``, nothing recorded), 409 when a resumable upload of the digest already
     has bytes (``offset_mismatch``, ``upload_busy``): the device continues that one with
     ``POST``/``PATCH``. A server without the header (older, or switched off) answers the PUT
-    405; the device then uses ``POST``/``PATCH`` only.
+    405; the device then uses ``POST``/``PATCH`` only. ``GET /v1/health`` carries the same
+    header, so a device learns it once per server before its first photo (one cheap request at
+    the start of a drain) instead of sending the first photos of each process as POST + PATCH.
 
 Reference data and alerts
     ``GET /v1/reference?since=`` and ``GET /v1/alerts?since=`` page read-only items published by

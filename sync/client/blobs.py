@@ -4,9 +4,10 @@ Upload (per blob): create (or find again: same ``Idempotency-Key``) the upload; 
 whether it already holds the blob (done, 0 bytes sent) and from which offset to send. PATCH
 chunks from *that* offset, each with its checksum; the last one carries ``Upload-Complete`` with
 the whole-file SHA-256 so HQ verifies and completes in the same request (a 5 MB photo is two
-round trips). A server that offers it (``Upload-Single-Max``, learnt from the first POST) takes a
-file that fits in one chunk as a single ``PUT /blobs/{digest}``: create, bytes and completion in
-one round trip, on the same state machine. Several blobs go in parallel (see ``sync.client.engine``). The chunk size adapts:
+round trips). A server that offers it (``Upload-Single-Max``, asked once per process with
+``GET /health``, see :func:`learn_server`) takes a file that fits as a single
+``PUT /blobs/{digest}``: create, bytes and completion in one round trip, on the same state
+machine. Several blobs go in parallel (see ``sync.client.engine``). The chunk size adapts:
 large on a clean link, small right after a cut, so a flaky link re-sends little; what it learnt
 is kept per server in the data folder (``sync-chunks.json``). ``bytes_sent`` counts the bytes HQ
 answered for (a chunk cut mid-way is not counted: HQ keeps no part of it). The vault file is read only through ``fairdesk.evidence.vault``
@@ -154,13 +155,16 @@ def sizer_for(store: Store) -> ChunkSizer:
         return sizer
 
 
-# Servers that offered one-request uploads (`Upload-Single-Max` on POST /uploads): base URL →
-# the largest file they take that way. Learnt per process from the first POST's answer.
+# Servers that offered one-request uploads (`Upload-Single-Max` on GET /health and on every
+# POST /uploads): base URL → the largest file they take that way. Learnt per process.
 _SINGLE_MAX: dict[str, int] = {}
+# Servers asked with GET /health in this process (what they said is in _SINGLE_MAX).
+_ASKED: set[str] = set()
 # Blobs already tried as one request in this process (data folder, digest): a retry after a cut
 # goes through POST /uploads, which says "done" without resending when HQ finished it.
 _SINGLE_TRIED: set[tuple[str, str]] = set()
 _SINGLE_LOCK = threading.Lock()
+_ASK_LOCK = threading.Lock()
 
 
 def enqueue_from_outbox(store: Store) -> int:
@@ -200,6 +204,35 @@ def enqueue_from_outbox(store: Store) -> int:
                 added += 1
             account.blobs_scanned_through = entry.mutation_id
     return added
+
+
+def learn_server(transport: Transport) -> None:
+    """Ask HQ once per process whether it takes a whole file as one PUT, before the first photo.
+
+    One small request at the start of a drain; without it the photos started before HQ's first
+    POST answer went as POST + PATCH. A server that predates the header answers without it (the
+    device keeps POST/PATCH); an error answer teaches nothing (the POST answers still do).
+    """
+    with _SINGLE_LOCK:
+        if transport.base_url in _ASKED:
+            return
+    # One question at a time: the parallel uploads of a drain wait for the first one's answer.
+    with _ASK_LOCK:
+        with _SINGLE_LOCK:
+            if transport.base_url in _ASKED:
+                return
+        response = transport.request("GET", "/health", auth=False, expect_json=False)
+        header = response.headers.get(UPLOAD_SINGLE_MAX)
+        status = response.status_code
+        response.close()
+        if status != 200:
+            return
+        with _SINGLE_LOCK:
+            _ASKED.add(transport.base_url)
+            if header is not None and header.isdigit():
+                _SINGLE_MAX[transport.base_url] = int(header)
+            else:
+                _SINGLE_MAX.pop(transport.base_url, None)
 
 
 @dataclass(frozen=True)
@@ -256,6 +289,7 @@ class Uploader:
         """Upload one blob; True when HQ holds it. Network errors propagate (retry later)."""
         sha, size = entry.sha256, entry.size
         digest = f"sha256:{sha}"
+        learn_server(self.transport)
         vault = Vault(self.store.data_dir)
         if not vault.exists(sha):
             if self._hq_has(digest):  # e.g. removed for travel after an earlier upload
@@ -334,17 +368,25 @@ class Uploader:
                 _SINGLE_MAX.pop(self.transport.base_url, None)
 
     def _single_request_fits(self, entry: QueuedBlob) -> bool:
-        """HQ offers it, nothing of this blob was sent yet, and the file is one chunk's worth.
+        """HQ offers it, nothing of this blob was sent yet, and the link carries the file whole.
 
-        The sizer's chunk size is what the link carries between cuts: on a flaky link the file
-        goes as resumable chunks instead, so a cut costs a chunk, not the file.
+        Until this data folder has seen a cut on the way to this server (the sizer learnt no
+        `typical_run`, kept across processes), the link is taken as clean and any file HQ takes
+        in one request goes that way: growing from 256 KiB chunks sent the first photos of every
+        drain as many PATCHes. After a cut, the sizer's chunk size (what the link carries
+        between cuts) is the limit: on a flaky link the file goes as resumable chunks, so a cut
+        costs a chunk, not the file.
         """
         key = (str(self.store.data_dir), entry.sha256)
         with _SINGLE_LOCK:
             limit = _SINGLE_MAX.get(self.transport.base_url)
             if limit is None or entry.offset or key in _SINGLE_TRIED:
                 return False
-            if entry.size > min(limit, self.sizer.size):
+            if not self.complete_with_last_chunk:  # a PUT always completes in its request
+                return False
+            if entry.size > limit:
+                return False
+            if self.sizer.typical_run is not None and entry.size > self.sizer.size:
                 return False
             _SINGLE_TRIED.add(key)
             return True
@@ -374,6 +416,7 @@ class Uploader:
             self.sizer.succeeded(size)
             self._count(sha, size, size, done=True)
             return True
+        self._count(sha, size, None)  # HQ read the whole body and answered for it
         if status in (404, 405):  # the server no longer offers it (e.g. downgraded)
             self._learn_single_max(None)
         if status == 422 and vault.hash_blob(sha) != sha:

@@ -103,8 +103,13 @@ class Transport:
         in between leaves the old one stored, which HQ accepts again as long as the new one was
         never used. Refreshes are serialised in the process (upload threads, a second transport)
         so that two of them never race with the same stored token and store the loser's.
+        Threads of one transport that asked together (the uploads and the push at the start of
+        a drain) share the first one's new access token instead of each rotating again.
         """
+        seen = self.access_token
         with _REFRESH_LOCK:
+            if self.access_token is not None and self.access_token != seen:
+                return  # refreshed by another thread while this one waited for the lock
             token = self._refresh_token() if self._refresh_token else None
             if not token or not self.device_id:
                 raise AuthRevoked(_("This device is not enrolled with HQ (or its key is missing)."))

@@ -20,6 +20,7 @@ import fcntl
 import hashlib
 import os
 import re
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -128,6 +129,53 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+class _GroupDirSync:
+    """fsync a directory on behalf of every rename made in it before the fsync started.
+
+    Concurrent uploads promoted into one shard share a barrier: a caller whose rename happened
+    before a running fsync began still needs its own, but one fsync started after several
+    renames covers all of them (group commit, as a database does for its log).
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._running: set[Path] = set()
+        self._started: dict[Path, int] = {}  # fsyncs begun per directory
+        self._finished: dict[Path, int] = {}  # the highest begun number that has finished
+        self._waiters: dict[Path, int] = {}
+
+    def waiting(self, path: Path, count: int, timeout: float) -> bool:
+        """True once `count` callers wait for a barrier on `path` (tests watch the grouping)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._waiters.get(path, 0) >= count, timeout)
+
+    def fsync(self, path: Path) -> None:
+        with self._cond:
+            # Any fsync that begins from now on covers our rename (already done).
+            needed = self._started.get(path, 0) + 1
+            while self._finished.get(path, 0) < needed:
+                if path in self._running:
+                    self._waiters[path] = self._waiters.get(path, 0) + 1
+                    self._cond.notify_all()
+                    self._cond.wait()
+                    self._waiters[path] -= 1
+                    continue
+                self._running.add(path)
+                number = self._started[path] = self._started.get(path, 0) + 1
+                self._cond.release()
+                try:
+                    _fsync_dir(path)
+                finally:
+                    self._cond.acquire()
+                    self._running.discard(path)
+                    self._cond.notify_all()
+                # Only a finished fsync counts (an error above propagates to its caller).
+                self._finished[path] = max(self._finished.get(path, 0), number)
+
+
+_SHARD_SYNC = _GroupDirSync()
+
+
 class _FileLock:
     def __init__(self, path: Path) -> None:
         self._path = path
@@ -231,20 +279,43 @@ class LocalBlobStore:
         return self._hash_file(path, length)
 
     def promote(self, upload_id: str, sha256: str) -> None:
+        """One durability barrier per photo here (the shard's directory), where there were three.
+
+        Why each fsync that used to be here is, or is not, needed before the caller's commit
+        (and so before the 201):
+
+        - The upload file's data: every byte of it was fsynced by `_FileChunk.finish` before
+          the offset that acknowledges it was committed, and promotion only runs once the
+          committed offset is the whole length, under the upload's lock (nothing can write to
+          the file in between). Re-fsyncing it found nothing to flush. Only the empty blob, which
+          never had a chunk, is created here, and it is fsynced here.
+        - The shard directory (`objects/ab/`): needed, it makes the new name durable. A shard
+          created just now also needs its parent (`objects/`) fsynced once, or the shard itself
+          (and every object in it) could vanish in a crash; that was missing.
+        - The uploads directory (the old name's removal): not needed. On ext4/XFS a rename is
+          one journal transaction, so the shard's fsync commits the removal too. Elsewhere, the
+          worst a crash can leave is the old name as well: a second copy of verified bytes
+          under `uploads/<id>`, which is harmless — a retry finds the object in place (re-hashed
+          below) and unlinks it, and `fairdesk-hq uploads expire` removes the files of uploads
+          that are over. The object and the database row never depend on it.
+        """
         source = self._upload_path(upload_id)
         target = self._object_path(sha256)
         if self._hash_file(target, None) == sha256:
             source.unlink(missing_ok=True)  # another tenant or an earlier attempt already has it
             return
-        target.parent.mkdir(exist_ok=True, mode=0o700)
+        try:
+            target.parent.mkdir(mode=0o700)
+            _fsync_dir(self.objects)  # the new shard's own name
+        except FileExistsError:
+            pass
         if not source.exists() and sha256 == hashlib.sha256().hexdigest():
             source.touch(mode=0o600)  # the empty blob never got a PATCH
-        with source.open("rb") as handle:
-            os.fsync(handle.fileno())
+            with source.open("rb") as handle:
+                os.fsync(handle.fileno())
         # Atomic, and replaces a damaged object (readers that have it open keep the old inode).
         os.replace(source, target)
-        _fsync_dir(target.parent)
-        _fsync_dir(self.uploads)
+        _SHARD_SYNC.fsync(target.parent)
 
     def discard_upload(self, upload_id: str) -> None:
         self._upload_path(upload_id).unlink(missing_ok=True)

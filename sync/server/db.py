@@ -5,10 +5,16 @@ on SQLite every write session starts with `BEGIN IMMEDIATE` (one writer at a tim
 BEGIN rather than at the first write, so no deadlock-and-retry); on PostgreSQL the row of each
 stream written (`tenant_sequences`, one per tenant) is locked `FOR UPDATE` before a number is
 taken and stays locked until commit, so tenants never wait for each other.
+
+On SQLite the writers of one process also queue on a lock of their own before `BEGIN IMMEDIATE`:
+SQLite's busy handler polls with sleeps of up to 100 ms, so a writer queued behind a long push
+woke up to 100 ms after the lock was free (profiled in a drain: photo uploads waiting on it).
+The lock hands over at once; other processes still meet the busy handler.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +31,7 @@ from sync.server.models import Counter, TenantSequence
 
 SEQ_COUNTER = "server_seq"
 _WRITE_OPTION = "fairdesk_write"
+_LAZY_OPTION = "fairdesk_lazy_commit"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
@@ -56,8 +63,20 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        immediate = conn.get_execution_options().get(_WRITE_OPTION, False)
+        options = conn.get_execution_options()
+        immediate = options.get(_WRITE_OPTION, False)
+        if immediate:
+            # Per transaction, so a pooled connection never keeps a lazy setting: FULL, or
+            # NORMAL for a write nobody is told about before a later FULL commit (see
+            # `Database.writing(durable=False)`).
+            lazy = options.get(_LAZY_OPTION, False)
+            conn.exec_driver_sql(f"PRAGMA synchronous={'NORMAL' if lazy else 'FULL'}")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+# How long a writer waits for this process's SQLite write queue before it goes on to SQLite's
+# own busy handler anyway (the busy timeout above): never longer than before the queue existed.
+WRITE_QUEUE_TIMEOUT = 60.0
 
 
 @dataclass
@@ -65,12 +84,30 @@ class Database:
     engine: Engine
     read: sessionmaker[Session]
     write: sessionmaker[Session]
+    # SQLite only (see the module docstring); re-entrant, as a nested write in one thread was
+    # (it then waits on SQLite itself, as before).
+    write_queue: threading.RLock | None = None
+    lazy_write: sessionmaker[Session] | None = None
 
     @contextmanager
-    def writing(self) -> Iterator[Session]:
-        """One write transaction: commits on success, rolls back on any exception."""
-        with self.write() as session, session.begin():
-            yield session
+    def writing(self, *, durable: bool = True) -> Iterator[Session]:
+        """One write transaction: commits on success, rolls back on any exception.
+
+        `durable=False` (SQLite only; elsewhere ignored): the commit does not wait for the disk
+        (WAL, `synchronous=NORMAL`). Only for a write that no answer depends on until a later
+        durable commit, which makes it durable too (the WAL is fsynced up to its end); a crash
+        before that loses it, as if the request had never come.
+        """
+        queued = self.write_queue is not None and self.write_queue.acquire(
+            timeout=WRITE_QUEUE_TIMEOUT
+        )
+        maker = self.write if durable or self.lazy_write is None else self.lazy_write
+        try:
+            with maker() as session, session.begin():
+                yield session
+        finally:
+            if queued and self.write_queue is not None:
+                self.write_queue.release()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -84,10 +121,17 @@ class Database:
 def open_database(url: str) -> Database:
     engine = make_engine(url)
     write_engine = engine.execution_options(**{_WRITE_OPTION: True})
+    sqlite = engine.dialect.name == "sqlite"
     return Database(
         engine=engine,
         read=sessionmaker(engine, expire_on_commit=False),
         write=sessionmaker(write_engine, expire_on_commit=False),
+        write_queue=threading.RLock() if sqlite else None,
+        lazy_write=sessionmaker(
+            write_engine.execution_options(**{_LAZY_OPTION: True}), expire_on_commit=False
+        )
+        if sqlite
+        else None,
     )
 
 

@@ -75,18 +75,20 @@ def _fresh_learning() -> Iterator[None]:
     """What a process learnt about servers (`Upload-Single-Max`) stays within the test."""
     blobs._SINGLE_MAX.clear()
     blobs._SINGLE_TRIED.clear()
+    blobs._ASKED.clear()
     yield
     blobs._SINGLE_MAX.clear()
     blobs._SINGLE_TRIED.clear()
+    blobs._ASKED.clear()
 
 
-def _photos(node: Node, tmp: Path, count: int) -> tuple[str, list[str]]:
+def _photos(node: Node, tmp: Path, count: int, size: int = PHOTO_BYTES) -> tuple[str, list[str]]:
     case_id = new_case(node.store)
     shas = []
     tmp.mkdir(exist_ok=True)
     for i in range(count):
         path = tmp / f"IMG_{i}.jpg"
-        path.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(PHOTO_BYTES - 4))
+        path.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(size - 4))
         shas.append(sha256_file(path))
         import_files(node.store, case_id, [path])
     return case_id, shas
@@ -104,30 +106,56 @@ def _drain(node: Node) -> Recording:
         transport.close()
 
 
-def _hq_holds(hq: LiveHq, shas: list[str]) -> None:
+def _hq_holds(hq: LiveHq, shas: list[str], size: int = PHOTO_BYTES) -> None:
     objects = hq.store()
     for sha in shas:
         with objects.open_object(sha) as handle:
-            assert len(handle.read()) == PHOTO_BYTES
+            assert len(handle.read()) == size
 
 
-def test_a_photo_that_fits_one_chunk_goes_as_one_request(
+BIG_PHOTO = 1_500_000  # above the 256 KiB the chunk sizer starts from
+
+
+def test_every_photo_goes_as_one_request_from_the_first(
     hq: LiveHq, tenant: str, tmp_path: Path
 ) -> None:
+    """HQ is asked once (GET /v1/health) before the first photo, so even the photos started
+    first go as one PUT each; on a link that has not been cut, a photo larger than the sizer's
+    starting chunk does too (it used to go as several PATCHes while the chunks grew)."""
     node = make_node(hq, tmp_path, "laptop", tenant)
-    _case, shas = _photos(node, tmp_path, 5)
+    _case, shas = _photos(node, tmp_path, 5, BIG_PHOTO)
     transport = _drain(node)
     calls = transport.uploads()
-    methods = [m for m, _p in calls]
-    # The photos started before HQ's first answer learn that HQ offers it (POST, then the
-    # whole file as one PATCH); every later photo is exactly one PUT carrying its digest.
-    assert calls[0] == ("POST", "/uploads")
-    assert methods.count("POST") == methods.count("PATCH") <= PARALLEL_UPLOADS
-    assert methods.count("PUT") + methods.count("POST") == len(shas), calls
-    assert methods.count("PUT") >= len(shas) - PARALLEL_UPLOADS
-    put_shas = [path.removeprefix("/blobs/sha256:") for m, path in calls if m == "PUT"]
-    assert len(set(put_shas)) == len(put_shas) and set(put_shas) <= set(shas)
-    _hq_holds(hq, shas)
+    assert [m for m, _p in calls] == ["PUT"] * len(shas), calls
+    assert {path.removeprefix("/blobs/sha256:") for _m, path in calls} == set(shas)
+    assert transport.calls.count(("GET", "/health")) == 1
+    assert transport.calls.index(("GET", "/health")) < transport.calls.index(calls[0])
+    _hq_holds(hq, shas, BIG_PHOTO)
+    # A second drain in the same process does not ask again.
+    _case, more = _photos(node, tmp_path / "more", 2, BIG_PHOTO)
+    again = _drain(node)
+    assert ("GET", "/health") not in again.calls
+    assert [m for m, _p in again.uploads()] == ["PUT", "PUT"]
+    _hq_holds(hq, more, BIG_PHOTO)
+    node.close()
+
+
+def test_after_a_cut_a_photo_larger_than_the_chunks_goes_resumable(
+    hq: LiveHq, tenant: str, tmp_path: Path
+) -> None:
+    """Once this data folder has seen cuts on the way to HQ, a photo bigger than what the link
+    carries between cuts goes as resumable chunks, so the next cut costs a chunk, not the file."""
+    node = make_node(hq, tmp_path, "laptop", tenant)
+    sizer = blobs.sizer_for(node.store)
+    for _cut in range(2):  # ~500 kB get through between cuts: 32 KiB chunks
+        sizer.succeeded(500_000)
+        sizer.failed()
+    assert sizer.size < BIG_PHOTO
+    _case, shas = _photos(node, tmp_path, 1, BIG_PHOTO)
+    methods = [m for m, _p in _drain(node).uploads()]
+    assert methods[0] == "POST" and "PUT" not in methods
+    assert methods.count("PATCH") > 1
+    _hq_holds(hq, shas, BIG_PHOTO)
     node.close()
 
 
@@ -143,6 +171,8 @@ def test_against_a_server_without_it_the_device_uses_post_and_patch(
         methods = [m for m, _p in transport.uploads()]
         assert "PUT" not in methods
         assert methods.count("POST") == 4 and methods.count("PATCH") == 4
+        # It asked (its health answer has no Upload-Single-Max) and believed the answer.
+        assert transport.calls.count(("GET", "/health")) == 1
         _hq_holds(hq, shas)
         node.close()
 
@@ -155,7 +185,7 @@ def test_after_a_downgrade_the_device_falls_back_and_still_drains(tmp_path: Path
         hq.add_tenant("Acme")
         node = make_node(hq, tmp_path, "laptop", "Acme", url=link.url)
         _case, first = _photos(node, tmp_path / "1", 1)
-        assert [m for m, _p in _drain(node).uploads()] == ["POST", "PATCH"]
+        assert [m for m, _p in _drain(node).uploads()] == ["PUT"]
         # HQ restarts without the feature (as an older version would): the device still
         # believes it is offered, gets 405 once, and goes on with POST/PATCH.
         hq.env["FAIRDESK_HQ_SINGLE_REQUEST_UPLOADS"] = "false"
@@ -274,3 +304,49 @@ def test_uploads_run_in_parallel_on_a_clean_link_and_one_at_a_time_after_cuts() 
     for _chunk in range(40):
         lossy.succeeded(lossy.size)
     assert lossy.size > blobs.START_CHUNK and parallel_uploads(lossy) == PARALLEL_UPLOADS
+
+
+def test_parallel_requests_of_a_new_transport_share_one_token_refresh(
+    hq: LiveHq, tenant: str, tmp_path: Path
+) -> None:
+    """The push and the uploads start together with no access token: the first refresh's new
+    token serves all of them (each used to rotate the refresh token again, one after another)."""
+    node = make_node(hq, tmp_path, "laptop", tenant)
+    threads = 4
+    entered = threading.Semaphore(0)
+    refreshes: list[str] = []
+
+    class Counting(Transport):
+        def refresh(self) -> None:
+            entered.release()
+            super().refresh()
+
+        def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+            if path == "/auth/token":
+                refreshes.append(path)
+                if len(refreshes) == 1:  # hold the first refresh until every thread asked
+                    for _thread in range(threads):
+                        assert entered.acquire(timeout=30)
+            return super()._send(method, path, **kwargs)
+
+    inner = make_transport(node.store)
+    transport = Counting(
+        inner.base_url,
+        device_id=inner.device_id,
+        refresh_token=inner._refresh_token,
+        store_refresh_token=inner._store_refresh_token,
+    )
+    answers: list[int] = []
+
+    def ask() -> None:
+        answers.append(transport.request("GET", "/sync/pull", params={"cursor": 0}).status_code)
+
+    workers = [threading.Thread(target=ask) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    transport.close()
+    assert answers == [200] * threads
+    assert refreshes == ["/auth/token"]
+    node.close()

@@ -90,6 +90,8 @@ def test_one_request_stores_verifies_and_records_the_blob(live_server: LiveHq) -
         other = os.urandom(300_000)
         created = device.start_upload(other)
         assert created.headers[UPLOAD_SINGLE_MAX] == str(8 * 1024 * 1024)
+        # ... and on its health answer, which a device asks once before its first photo.
+        assert http.get("/v1/health").headers[UPLOAD_SINGLE_MAX] == str(8 * 1024 * 1024)
         assert device.upload(other, chunk_size=100_000) == digest_of(other)
         assert device.request("GET", f"/v1/blobs/{digest_of(other)}").content == other
         _no_leftovers(hq)
@@ -179,6 +181,8 @@ def test_switched_off_it_answers_like_a_server_that_predates_it(switched_off: Li
         assert device.request("HEAD", f"/v1/blobs/{digest_of(data)}").status_code == 404
         created = device.start_upload(data)
         assert UPLOAD_SINGLE_MAX not in created.headers
+        health = http.get("/v1/health")
+        assert health.status_code == 200 and UPLOAD_SINGLE_MAX not in health.headers
         assert device.upload(data, chunk_size=20_000) == digest_of(data)
 
 
@@ -191,6 +195,7 @@ def test_a_file_over_the_chunk_limit_is_refused_before_anything_is_stored(
         with hq.client() as http:
             device = hq.enroll_device(http, "Acme")
             assert device.start_upload(b"x").headers[UPLOAD_SINGLE_MAX] == "65536"
+            assert http.get("/v1/health").headers[UPLOAD_SINGLE_MAX] == "65536"
             data = os.urandom(65_537)
             answer = put_whole(http, device, data)
             assert answer.status_code == 413
