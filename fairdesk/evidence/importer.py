@@ -498,7 +498,7 @@ def import_paths(
         case = session.get(Case, case_id)
         if case is None or case.deleted_at is not None:
             raise NotFoundError(_("No case with id {id}.").format(id=case_id))
-    vault = Vault(store.data_dir)
+    vault = store.vault
     files, outcomes = collect(paths, exclude=store.data_dir.resolve())
     total = len(files)
     for index, path in enumerate(files):

@@ -35,7 +35,7 @@ from fairdesk.errors import FairDeskError
 from fairdesk.fsutil import fsync_dir
 from fairdesk.i18n import _
 from fairdesk.protect import blobcrypt
-from fairdesk.protect import session as protect_session
+from fairdesk.protect.keys import ProtectError, is_encrypted
 
 try:  # POSIX advisory locks keep recovery away from a running import in another process
     import fcntl
@@ -111,14 +111,21 @@ def _write_error(exc: OSError) -> VaultWriteError:
 
 
 class Vault:
-    """Content-addressed originals under ``<data>/vault``."""
+    """Content-addressed originals under ``<data>/vault``.
 
-    def __init__(self, data_dir: Path) -> None:
+    The store builds one per data folder (:attr:`fairdesk.store.Store.vault`) with the folder's
+    own data key; code that has a store uses that one rather than building another.
+    """
+
+    def __init__(self, data_dir: Path, key: bytes | None) -> None:
         self.root = Path(data_dir) / "vault"
-        self.root.mkdir(parents=True, exist_ok=True)
         # Encryption at rest (fairdesk.protect): the data key of an unlocked encrypted folder,
-        # None for a plain one; a locked encrypted folder raises here rather than fall back.
-        self.key = protect_session.data_key_for(Path(data_dir))
+        # None for a plain one. No key for a folder that has a key file means it is locked:
+        # refuse here rather than write plaintext into an encrypted folder.
+        if key is None and is_encrypted(Path(data_dir)):
+            raise ProtectError(_("The data is locked: unlock FairDesk with your passphrase first."))
+        self.key = key
+        self.root.mkdir(parents=True, exist_ok=True)
 
     # -- paths ---------------------------------------------------------------------------------
 

@@ -244,9 +244,7 @@ def _verify_items(store: Store, known_damaged: set[str]) -> int:
     """Read every original back through the encrypted vault and compare its SHA-256."""
     from sqlalchemy import text
 
-    from fairdesk.evidence.vault import Vault
-
-    vault = Vault(store.data_dir)
+    vault = store.vault
     with store.read() as session:
         shas: list[str] = list(
             session.execute(

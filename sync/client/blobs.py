@@ -179,7 +179,7 @@ def enqueue_from_outbox(store: Store) -> int:
             .where(OutboxEntry.mutation_id > account.blobs_scanned_through)
             .order_by(OutboxEntry.mutation_id)
         ).all()
-        vault = Vault(store.data_dir)
+        vault = store.vault
         for entry in entries:
             for sha in entry.blob_refs or []:
                 if session.get(BlobQueueEntry, sha) is not None:
@@ -290,7 +290,7 @@ class Uploader:
         sha, size = entry.sha256, entry.size
         digest = f"sha256:{sha}"
         learn_server(self.transport)
-        vault = Vault(self.store.data_dir)
+        vault = self.store.vault
         if not vault.exists(sha):
             if self._hq_has(digest):  # e.g. removed for travel after an earlier upload
                 _update(self.store, sha, state="done", offset=size, done_at=utcnow())
@@ -552,7 +552,7 @@ def download(
     not match are refused there and dropped, so nothing unverified ever enters the vault.
     Raises Offline on a cut (resume by calling again), NotAvailable on 404, Mismatch.
     """
-    vault = Vault(store.data_dir)
+    vault = store.vault
     if vault.exists(sha256):
         return vault.blob_path(sha256)
     partial = vault.partial(sha256)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 from fairdesk.evidence import ondemand
 from fairdesk.evidence.ondemand import Failure, Missed, Progress, Wanted
-from fairdesk.evidence.vault import Cancelled, CancelLike, Vault
+from fairdesk.evidence.vault import Cancelled, CancelLike
 from fairdesk.store import Store
 
 # Attempts per file after a cut (each resumes where the last stopped; a link that is really
@@ -58,7 +58,7 @@ def fetch(
                         )
                     )
 
-            partial = Vault(store.data_dir).partial(item.sha256)
+            partial = store.vault.partial(item.sha256)
             stalls = 0
             for attempt in range(RESUMES):
                 before = partial.size()
