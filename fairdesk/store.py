@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fairdesk import quickread
+from fairdesk.crypto import keys as protect_keys
+from fairdesk.crypto import sqlcipher
 from fairdesk.errors import StoreError
 from fairdesk.i18n import _
-from fairdesk.protect import keys as protect_keys
-from fairdesk.protect import sqlcipher
 
 if TYPE_CHECKING:
     from alembic.config import Config

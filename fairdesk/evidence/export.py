@@ -26,6 +26,7 @@ from typing import Any, BinaryIO
 import bundle as bundle_format
 from bundle import writer
 from fairdesk import __version__, cases
+from fairdesk.crypto import blobcrypt
 from fairdesk.errors import FairDeskError, ValidationError
 from fairdesk.evidence import custody, ondemand, signing, timestamps
 from fairdesk.evidence.metadata import extension_for
@@ -36,7 +37,6 @@ from fairdesk.evidence.verify import removed_for_travel
 from fairdesk.evidence.vocab import CustodyAction
 from fairdesk.i18n import _
 from fairdesk.model import Case
-from fairdesk.protect import blobcrypt
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
 

@@ -26,6 +26,7 @@ from sqlalchemy import Select, String, case, column, func, select, table
 from sqlalchemy.orm import Session
 
 from fairdesk import events, outbox
+from fairdesk.crypto import blobcrypt
 from fairdesk.errors import NotFoundError, ValidationError
 from fairdesk.evidence import custody, thumbs
 from fairdesk.evidence.importer import (
@@ -41,7 +42,6 @@ from fairdesk.evidence.vault import CancelLike, RecoveryResult
 from fairdesk.evidence.vocab import CustodyAction, EvidenceKind
 from fairdesk.i18n import _
 from fairdesk.model import Case
-from fairdesk.protect import blobcrypt
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
 from fairdesk.validation import LONG_MAX, clean_text

@@ -31,11 +31,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from fairdesk.crypto import blobcrypt
+from fairdesk.crypto.keys import ProtectError, is_encrypted
 from fairdesk.errors import FairDeskError
 from fairdesk.fsutil import fsync_dir
 from fairdesk.i18n import _
-from fairdesk.protect import blobcrypt
-from fairdesk.protect.keys import ProtectError, is_encrypted
 
 try:  # POSIX advisory locks keep recovery away from a running import in another process
     import fcntl

@@ -11,11 +11,11 @@ import pytest
 from PIL import Image
 
 from fairdesk import cases
+from fairdesk.crypto import blobcrypt, keys
 from fairdesk.errors import StoreError
 from fairdesk.evidence import service, thumbs
 from fairdesk.evidence.verify import verify
 from fairdesk.model import Direction, Trigger
-from fairdesk.protect import blobcrypt, keys
 from fairdesk.store import Store, open_store
 from tests.fairdesk.protect.conftest import tree_hashes
 
@@ -123,7 +123,7 @@ def test_damaged_database_is_refused_and_nothing_changes(
 
 
 def test_backups_are_encrypted_too(enc_store: Store, data_dir: Path) -> None:
-    from fairdesk.protect import sqlcipher
+    from fairdesk.crypto import sqlcipher
     from fairdesk.store import backup_database
 
     assert enc_store.data_key is not None

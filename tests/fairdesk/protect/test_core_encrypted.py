@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from fairdesk.crypto import keys
 from fairdesk.demo import fill_demo
-from fairdesk.protect import keys
 from fairdesk.store import Store, open_store
 from tests.conftest import TEST_PASSPHRASE
 from tests.fairdesk.evidence.conftest import case_id, files  # noqa: F401 - fixtures

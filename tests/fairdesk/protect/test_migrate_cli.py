@@ -12,11 +12,12 @@ import pytest
 from PIL import Image
 
 from fairdesk import cases
+from fairdesk.crypto import keys
 from fairdesk.evidence import service
 from fairdesk.evidence.vault import PARTIAL_DIR
 from fairdesk.evidence.vocab import CustodyAction
 from fairdesk.model import Direction, Trigger
-from fairdesk.protect import keys, migrate, travel
+from fairdesk.protect import migrate, travel
 from fairdesk.store import Store, open_store
 from fairdesk.syncmodel import BlobQueueEntry
 from fairdesk.timeutil import utcnow

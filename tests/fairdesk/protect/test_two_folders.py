@@ -14,10 +14,10 @@ import pytest
 from PIL import Image
 
 from fairdesk import cases
+from fairdesk.crypto import blobcrypt, keys
 from fairdesk.evidence import service
 from fairdesk.evidence.vault import Vault
 from fairdesk.model import Direction, Trigger
-from fairdesk.protect import blobcrypt, keys
 from fairdesk.store import Store, open_store
 from tests.conftest import TEST_PASSPHRASE
 

@@ -24,13 +24,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from fairdesk.crypto import keys
 from fairdesk.documents import service as documents
 from fairdesk.evidence import ondemand
 from fairdesk.evidence.models import EvidenceItem
 from fairdesk.evidence.service import import_files
 from fairdesk.evidence.vault import PARTIAL_DIR
 from fairdesk.evidence.vocab import Integrity
-from fairdesk.protect import keys
 from fairdesk.store import Store, open_store
 from sync.client import blobs
 from sync.client import ondemand as client_ondemand
