@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fairdesk import quickread
-from fairdesk.crypto import keys as protect_keys
+from fairdesk.crypto import keys as crypto_keys
 from fairdesk.crypto import sqlcipher
 from fairdesk.errors import StoreError
 from fairdesk.i18n import _
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
-    from fairdesk.evidence.vault import Vault
+    from fairdesk.vault import Vault
 
 # SQLAlchemy, Alembic and the ORM mapping are imported where they are used, not here: the app
 # opens an up-to-date folder and paints its first screen (fairdesk.quickread) without them,
@@ -127,7 +127,7 @@ class Store:
         if self._vault is None:
             # Imported here: the vault needs cryptography, which a plain folder's first paint
             # does without.
-            from fairdesk.evidence.vault import Vault
+            from fairdesk.vault import Vault
 
             with self._lock:
                 if self._vault is None:
@@ -542,7 +542,7 @@ def open_store(
     data_dir = Path(data_dir).expanduser().resolve()
     if data_key is not None:
         connect = sqlcipher.connect_factory(data_key)
-    elif protect_keys.is_encrypted(data_dir) and connect is plain_connect:
+    elif crypto_keys.is_encrypted(data_dir) and connect is plain_connect:
         raise StoreError(
             _(
                 "The data in {path} is encrypted: unlock it with your passphrase "

@@ -32,13 +32,13 @@ from fairdesk.evidence import custody, ondemand, signing, timestamps
 from fairdesk.evidence.metadata import extension_for
 from fairdesk.evidence.rows import ItemRow
 from fairdesk.evidence.service import ItemFilter, list_items
-from fairdesk.evidence.vault import Cancelled, CancelLike
 from fairdesk.evidence.verify import removed_for_travel
 from fairdesk.evidence.vocab import CustodyAction
 from fairdesk.i18n import _
 from fairdesk.model import Case
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
+from fairdesk.vault import Cancelled, CancelLike
 
 # The format itself (layout, manifest, verify.py, signing) is the shared ``bundle`` package's.
 FORMAT = bundle_format.FORMAT

@@ -32,7 +32,13 @@ from fairdesk import events, outbox
 from fairdesk.errors import FairDeskError, NotFoundError
 from fairdesk.evidence import custody, metadata, thumbs
 from fairdesk.evidence.models import EvidenceItem
-from fairdesk.evidence.vault import (
+from fairdesk.evidence.vocab import CustodyAction, EvidenceKind, ImportStatus, Integrity
+from fairdesk.i18n import _
+from fairdesk.ids import new_id
+from fairdesk.model import Case, Device
+from fairdesk.store import Store
+from fairdesk.timeutil import utcnow
+from fairdesk.vault import (
     BlobWrite,
     Cancelled,
     CancelLike,
@@ -40,12 +46,6 @@ from fairdesk.evidence.vault import (
     Vault,
     VaultWriteError,
 )
-from fairdesk.evidence.vocab import CustodyAction, EvidenceKind, ImportStatus, Integrity
-from fairdesk.i18n import _
-from fairdesk.ids import new_id
-from fairdesk.model import Case, Device
-from fairdesk.store import Store
-from fairdesk.timeutil import utcnow
 
 SYSTEM_FILES = {".ds_store", "thumbs.db", "desktop.ini", ".localized"}
 PROGRESS_BYTES = 64 << 20

@@ -24,13 +24,13 @@ from fairdesk.documents.model import GeneratedDocument
 from fairdesk.errors import FairDeskError
 from fairdesk.evidence.models import EvidenceItem
 from fairdesk.evidence.rows import display_name
-from fairdesk.evidence.vault import CancelLike
 from fairdesk.evidence.verify import held_elsewhere
 from fairdesk.evidence.vocab import Integrity
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from fairdesk.syncmodel import SyncAccount
 from fairdesk.timeutil import utcnow
+from fairdesk.vault import CancelLike
 
 # Roles that read a case beyond what this device made (docs: issue 15): HQ legal staff and
 # admins read their company's cases, a guidance centre the cases escalated to it. HQ enforces

@@ -38,13 +38,13 @@ from fairdesk.evidence.importer import (
 )
 from fairdesk.evidence.models import CustodyEvent, EvidenceItem
 from fairdesk.evidence.rows import CustodyRow, ItemRow, custody_row, item_row
-from fairdesk.evidence.vault import CancelLike, RecoveryResult
 from fairdesk.evidence.vocab import CustodyAction, EvidenceKind
 from fairdesk.i18n import _
 from fairdesk.model import Case
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
 from fairdesk.validation import LONG_MAX, clean_text
+from fairdesk.vault import CancelLike, RecoveryResult
 
 __all__ = [
     "CustodyRow",

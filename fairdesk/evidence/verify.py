@@ -23,11 +23,11 @@ from sqlalchemy.orm import Session
 from fairdesk.evidence import custody
 from fairdesk.evidence.models import CustodyEvent, EvidenceItem
 from fairdesk.evidence.rows import display_name
-from fairdesk.evidence.vault import CancelLike
 from fairdesk.evidence.vocab import CustodyAction, Integrity
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
+from fairdesk.vault import CancelLike
 
 RECENT = timedelta(days=7)
 

@@ -28,10 +28,10 @@ from pathlib import Path
 import sqlcipher3
 
 from fairdesk.crypto import blobcrypt, keys, sqlcipher
-from fairdesk.evidence.vault import PARTIAL_DIR
 from fairdesk.fsutil import fsync_dir
 from fairdesk.i18n import _
 from fairdesk.store import DB_NAME, Store, open_store
+from fairdesk.vault import PARTIAL_DIR
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 ProgressFn = Callable[[str, int, int], None]

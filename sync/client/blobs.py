@@ -10,7 +10,7 @@ round trips). A server that offers it (``Upload-Single-Max``, asked once per pro
 machine. Several blobs go in parallel (see ``sync.client.engine``). The chunk size adapts:
 large on a clean link, small right after a cut, so a flaky link re-sends little; what it learnt
 is kept per server in the data folder (``sync-chunks.json``). ``bytes_sent`` counts the bytes HQ
-answered for (a chunk cut mid-way is not counted: HQ keeps no part of it). The vault file is read only through ``fairdesk.evidence.vault``
+answered for (a chunk cut mid-way is not counted: HQ keeps no part of it). The vault file is read only through ``fairdesk.vault``
 (where encryption at rest will live) and re-hashed locally when HQ refuses the digest: a file
 damaged on this disk is reported, never uploaded as valid.
 """
@@ -28,13 +28,13 @@ from typing import ClassVar
 import requests
 from sqlalchemy import func, select
 
-from fairdesk.evidence.vault import Cancelled, CancelLike, DigestMismatch, Vault
 from fairdesk.fsutil import write_atomic
 from fairdesk.i18n import _
 from fairdesk.model import OutboxEntry
 from fairdesk.store import Store
 from fairdesk.syncmodel import BlobQueueEntry, SyncAccount
 from fairdesk.timeutil import utcnow
+from fairdesk.vault import Cancelled, CancelLike, DigestMismatch, Vault
 from sync.client.errors import Offline, ServerError, SyncError
 from sync.client.transport import Transport
 from sync.protocol import (

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from fairdesk.evidence.vault import DigestMismatch, Vault
 from fairdesk.store import Store
+from fairdesk.vault import DigestMismatch, Vault
 from tests.conftest import _open_test_store
 
 

@@ -19,9 +19,9 @@ from fairdesk.cli import main
 from fairdesk.documents import service as documents
 from fairdesk.documents.service import DocumentRow
 from fairdesk.evidence import service as evidence
-from fairdesk.evidence.vault import QUARANTINE
 from fairdesk.evidence.verify import startup_check
 from fairdesk.store import Store
+from fairdesk.vault import QUARANTINE
 from tests.conftest import TEST_PASSPHRASE
 from tests.fairdesk.evidence.conftest import new_case
 from tests.fairdesk.evidence.helpers import photo

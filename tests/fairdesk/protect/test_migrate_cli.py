@@ -14,13 +14,13 @@ from PIL import Image
 from fairdesk import cases
 from fairdesk.crypto import keys
 from fairdesk.evidence import service
-from fairdesk.evidence.vault import PARTIAL_DIR
 from fairdesk.evidence.vocab import CustodyAction
 from fairdesk.model import Direction, Trigger
 from fairdesk.protect import migrate, travel
 from fairdesk.store import Store, open_store
 from fairdesk.syncmodel import BlobQueueEntry
 from fairdesk.timeutil import utcnow
+from fairdesk.vault import PARTIAL_DIR
 from tests.fairdesk.protect.test_at_rest import CANARY_BYTES, CANARY_TEXT, _hits, canary_photo
 
 PASS = "migrate me 'now' 现在"

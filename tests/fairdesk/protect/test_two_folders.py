@@ -16,9 +16,9 @@ from PIL import Image
 from fairdesk import cases
 from fairdesk.crypto import blobcrypt, keys
 from fairdesk.evidence import service
-from fairdesk.evidence.vault import Vault
 from fairdesk.model import Direction, Trigger
 from fairdesk.store import Store, open_store
+from fairdesk.vault import Vault
 from tests.conftest import TEST_PASSPHRASE
 
 JPEG_MAGIC = b"\xff\xd8\xff"

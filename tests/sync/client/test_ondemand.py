@@ -29,9 +29,9 @@ from fairdesk.documents import service as documents
 from fairdesk.evidence import ondemand
 from fairdesk.evidence.models import EvidenceItem
 from fairdesk.evidence.service import import_files
-from fairdesk.evidence.vault import PARTIAL_DIR
 from fairdesk.evidence.vocab import Integrity
 from fairdesk.store import Store, open_store
+from fairdesk.vault import PARTIAL_DIR
 from sync.client import blobs
 from sync.client import ondemand as client_ondemand
 from sync.client.engine import make_transport

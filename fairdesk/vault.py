@@ -1,6 +1,7 @@
-"""The vault: original evidence bytes, stored once by SHA-256 and never modified.
+"""The vault: original evidence and document bytes, stored once by SHA-256 and never modified.
 
-This is the ONLY module that reads or writes vault bytes (so encryption at rest can be added
+It sits below the store (which owns one per data folder, :attr:`fairdesk.store.Store.vault`)
+and above the crypto primitives only. This is the ONLY module that reads or writes vault bytes (so encryption at rest can be added
 here, in one place). The write order survives a crash at any instant (docs/reliability-and-security.md):
 temp file in ``vault/`` → SHA-256 while copying (streamed, never the whole file in memory) →
 fsync → rename to ``vault/ab/abcdef…`` → fsync the folder; only then does the caller commit
