@@ -23,17 +23,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fairdesk import quickread
+from fairdesk.crypto import keys as crypto_keys
+from fairdesk.crypto import sqlcipher
 from fairdesk.errors import StoreError
 from fairdesk.i18n import _
-from fairdesk.protect import keys as protect_keys
-from fairdesk.protect import session as protect_session
-from fairdesk.protect import sqlcipher
 
 if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
+
+    from fairdesk.vault import Vault
 
 # SQLAlchemy, Alembic and the ORM mapping are imported where they are used, not here: the app
 # opens an up-to-date folder and paints its first screen (fairdesk.quickread) without them,
@@ -52,11 +53,14 @@ class DeviceInfo:
 
 
 class Store:
-    """An open data folder: engine, session factory and this device's identity.
+    """An open data folder and everything that belongs to it: engine, session factory, this
+    device's identity, the folder's data key and its vault.
 
-    The engine and session factory are created on first use (thread-safe): a store opened by
-    :func:`open_store` with ``defer_orm=True`` serves the first screen through ``reader``
-    (plain sqlite3) before SQLAlchemy is even imported.
+    What is per folder lives here and is passed along with the store, never found through a
+    process-wide registry: two stores of two folders in one process share nothing.
+    The engine, session factory and vault are created on first use (thread-safe): a store
+    opened by :func:`open_store` with ``defer_orm=True`` serves the first screen through
+    ``reader`` (plain sqlite3) before SQLAlchemy (or cryptography) is even imported.
     """
 
     def __init__(
@@ -67,6 +71,7 @@ class Store:
         connect: ConnectFactory | None = None,
         device: DeviceInfo | None = None,
         integrity: Future[str] | None = None,
+        data_key: bytes | None = None,
     ) -> None:
         self.data_dir = data_dir
         self._connect = connect or plain_connect
@@ -74,7 +79,10 @@ class Store:
         self._sessions: sessionmaker[Session] | None = None
         self._lock = threading.Lock()
         self._integrity = integrity
-        self.data_key: bytes | None = None  # set by open_store for an encrypted folder
+        # The data key of an encrypted folder (None for a plain one): the vault, thumbnails
+        # and document caches encrypt with it.
+        self.data_key = data_key
+        self._vault: Vault | None = None
         self.reader = quickread.Reader(data_dir / DB_NAME, self._connect)
         self.device = device if device is not None else _read_device(self.engine)
 
@@ -112,6 +120,19 @@ class Store:
                 if self._engine is None:
                     self._engine = _engine(self.db_path, self._connect)
         return self._engine
+
+    @property
+    def vault(self) -> Vault:
+        """The folder's evidence and document bytes, encrypted with :attr:`data_key` if set."""
+        if self._vault is None:
+            # Imported here: the vault needs cryptography, which a plain folder's first paint
+            # does without.
+            from fairdesk.vault import Vault
+
+            with self._lock:
+                if self._vault is None:
+                    self._vault = Vault(self.data_dir, self.data_key)
+        return self._vault
 
     @property
     def sessions(self) -> sessionmaker[Session]:
@@ -521,7 +542,7 @@ def open_store(
     data_dir = Path(data_dir).expanduser().resolve()
     if data_key is not None:
         connect = sqlcipher.connect_factory(data_key)
-    elif protect_keys.is_encrypted(data_dir) and connect is plain_connect:
+    elif crypto_keys.is_encrypted(data_dir) and connect is plain_connect:
         raise StoreError(
             _(
                 "The data in {path} is encrypted: unlock it with your passphrase "
@@ -587,11 +608,9 @@ def open_store(
     if defer_orm and check is not None:
         device = _current_device(db_path, connect)
         if device is not None:
-            store = Store(data_dir, connect=connect, device=device, integrity=check)
-            if data_key is not None:
-                store.data_key = data_key
-                protect_session.register(data_dir, data_key)
-            return store
+            return Store(
+                data_dir, connect=connect, device=device, integrity=check, data_key=data_key
+            )
     engine = _engine(db_path, connect)
     try:
         if check is not None:
@@ -608,11 +627,7 @@ def open_store(
         from fairdesk.fairs import seed_catalogue  # fairs imports this module
 
         seed_catalogue(engine)  # first start and upgrades: the shipped fairs, offline
-        store = Store(data_dir, engine, connect=connect)
-        if data_key is not None:
-            store.data_key = data_key
-            protect_session.register(data_dir, data_key)
-        return store
+        return Store(data_dir, engine, connect=connect, data_key=data_key)
     except StoreError:
         engine.dispose()
         raise

@@ -34,7 +34,7 @@ def _open_test_store(data_dir: Path, encrypted: bool) -> Any:
 
     if not encrypted:
         return open_store(data_dir)
-    from fairdesk.protect import keys
+    from fairdesk.crypto import keys
 
     # Light Argon2 parameters only because this is a test; production uses DEFAULT_KDF.
     setup = keys.create_keyfile(data_dir, TEST_PASSPHRASE, params=keys.TEST_KDF)

@@ -31,11 +31,11 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from fairdesk import firstrun
+from fairdesk.crypto import keys
 from fairdesk.errors import StoreError
 from fairdesk.events import Change
 from fairdesk.i18n import LANGUAGES, _, set_language
 from fairdesk.paths import resolve_data_dir
-from fairdesk.protect import keys
 from fairdesk.resources import resource_path
 from fairdesk.store import Store, open_store
 from ui import settings, startup

@@ -57,7 +57,7 @@ def apply_language(args: argparse.Namespace) -> None:
 
 
 def open_from_args(args: argparse.Namespace, *, create: bool = True) -> Store:
-    from fairdesk.protect import keys as protect_keys
+    from fairdesk.crypto import keys as protect_keys
     from fairdesk.protect import passphrase
 
     data_dir = resolve_data_dir(getattr(args, "data_dir", None)).expanduser().resolve()

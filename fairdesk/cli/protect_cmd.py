@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from fairdesk.cli.common import add_subcommand, open_from_args, print_json, print_recovery_key
+from fairdesk.crypto import blobcrypt, keys
 from fairdesk.i18n import _
 from fairdesk.paths import resolve_data_dir
-from fairdesk.protect import blobcrypt, keys, passphrase
+from fairdesk.protect import passphrase
 
 
 def _data_dir(args: argparse.Namespace) -> Path:

@@ -26,8 +26,8 @@ from fairdesk.documents.placenames import fair_texts
 from fairdesk.documents.rows import list_documents
 from fairdesk.documents.templates import FieldDef, TemplateInfo
 from fairdesk.errors import ValidationError
+from fairdesk.geo import country_name
 from fairdesk.i18n import _, current_language
-from fairdesk.knowledge.riskmaps import country_name
 from fairdesk.model import Direction, PartyRole
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow

@@ -23,8 +23,8 @@ from typing import BinaryIO
 import qrcode
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from fairdesk.crypto import blobcrypt
 from fairdesk.errors import FairDeskError
-from fairdesk.protect import blobcrypt
 
 PRINT_DPI = 200
 JPEG_QUALITY = 82

@@ -37,7 +37,6 @@ from fairdesk.errors import StoreError, ValidationError
 from fairdesk.evidence import ondemand
 from fairdesk.evidence.export import ExportFile
 from fairdesk.evidence.service import record_custody_in
-from fairdesk.evidence.vault import Vault
 from fairdesk.evidence.vocab import CustodyAction
 from fairdesk.i18n import _
 from fairdesk.ids import new_id
@@ -226,7 +225,7 @@ def render_document(
             raise MissingFieldsError(list(missing.values()))
     # Print copies of photos are cached; encrypted with the data key in an encrypted folder.
     cache = store.data_dir / "thumbs" / "print"
-    key = blobs.data_key(store.data_dir)
+    key = store.data_key
     if both:
         rendered, cover, prepared = _render_bilingual(versions, fmt, paper, cache, key)
     else:
@@ -286,7 +285,7 @@ def _store(
     language: str | None = None,
     title: str | None = None,
 ) -> DocumentRow:
-    sha = blobs.write_blob(store.data_dir, rendered.data)  # durable before the row exists
+    sha = blobs.write_blob(store, rendered.data)  # durable before the row exists
     info = prepared.info
     kind = info.kind + COVER_SUFFIX if cover_of else info.kind
     language = info.language if cover_of or not language else language
@@ -367,7 +366,7 @@ def _custody(session: Any, prepared: Prepared, doc: GeneratedDocument) -> None:
 def document_path(store: Store, document: DocumentRow) -> Path:
     """Where the stored file is (read-only; encrypted in an encrypted folder — read it with
     :func:`read_document`). Raises StoreError if it is missing."""
-    path = blobs.blob_path(store.data_dir, document.sha256)
+    path = blobs.blob_path(store, document.sha256)
     if not path.is_file() and held_at_hq(store, document):
         raise StoreError(
             _(
@@ -388,7 +387,7 @@ def document_path(store: Store, document: DocumentRow) -> Path:
 def held_at_hq(store: Store, document: DocumentRow) -> bool:
     """Made on another device and not in this vault: HQ holds it (never "restore a backup")."""
     made_elsewhere = bool(document.device_id) and document.device_id != store.device.id
-    return made_elsewhere and not blobs.blob_path(store.data_dir, document.sha256).is_file()
+    return made_elsewhere and not blobs.blob_path(store, document.sha256).is_file()
 
 
 def fetch_document(
@@ -407,7 +406,7 @@ def fetch_document(
 def read_document(store: Store, document: DocumentRow) -> bytes:
     """The document's bytes (decrypted when the folder is encrypted)."""
     document_path(store, document)
-    return blobs.read_blob(store.data_dir, document.sha256)
+    return blobs.read_blob(store, document.sha256)
 
 
 def save_copy(store: Store, document: DocumentRow, target: Path) -> Path:
@@ -417,7 +416,7 @@ def save_copy(store: Store, document: DocumentRow, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.part")
     with tmp.open("wb") as handle:
-        blobs.copy_blob(store.data_dir, document.sha256, handle)
+        blobs.copy_blob(store, document.sha256, handle)
     tmp.replace(target)
     return target
 
@@ -464,7 +463,7 @@ def export_entries(store: Store, case_id: str) -> list[ExportFile]:
     ``fairdesk export CASE`` and the app's Export, which bundle them under ``documents/``.
     """
     number = cases.get_case(store, case_id).case.number
-    vault = Vault(store.data_dir)
+    vault = store.vault
     return [
         ExportFile(
             name=doc.file_name(number),

@@ -21,7 +21,6 @@ from fairdesk.evidence import metadata
 from fairdesk.evidence.importer import Described, add_item
 from fairdesk.evidence.models import EvidenceItem
 from fairdesk.evidence.rows import ItemRow, item_row
-from fairdesk.evidence.vault import Vault
 from fairdesk.evidence.vocab import CustodyAction, EvidenceKind
 from fairdesk.i18n import _
 from fairdesk.store import Store
@@ -52,7 +51,7 @@ def _source(store: Store, item_id: str) -> tuple[ItemRow, Image.Image]:
             )
         )
     metadata.register_heif()
-    with Vault(store.data_dir).open_original_for_read(row.sha256) as handle:
+    with store.vault.open_original_for_read(row.sha256) as handle:
         image = Image.open(handle)
         if image.size[0] * image.size[1] > metadata.MAX_DECODE_PIXELS:
             raise ValidationError(_("This picture is too large to annotate safely."))
@@ -65,7 +64,7 @@ def _save(
 ) -> ItemRow:
     buffer = io.BytesIO()
     picture.save(buffer, "PNG", optimize=False)
-    vault = Vault(store.data_dir)
+    vault = store.vault
     with vault.writer_lock():
         blob = vault.write_bytes(buffer.getvalue())
         described = Described(

@@ -26,19 +26,19 @@ from typing import Any, BinaryIO
 import bundle as bundle_format
 from bundle import writer
 from fairdesk import __version__, cases
+from fairdesk.crypto import blobcrypt
 from fairdesk.errors import FairDeskError, ValidationError
 from fairdesk.evidence import custody, ondemand, signing, timestamps
 from fairdesk.evidence.metadata import extension_for
 from fairdesk.evidence.rows import ItemRow
 from fairdesk.evidence.service import ItemFilter, list_items
-from fairdesk.evidence.vault import Cancelled, CancelLike, Vault
 from fairdesk.evidence.verify import removed_for_travel
 from fairdesk.evidence.vocab import CustodyAction
 from fairdesk.i18n import _
 from fairdesk.model import Case
-from fairdesk.protect import blobcrypt
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
+from fairdesk.vault import Cancelled, CancelLike
 
 # The format itself (layout, manifest, verify.py, signing) is the shared ``bundle`` package's.
 FORMAT = bundle_format.FORMAT
@@ -178,7 +178,7 @@ def export_case(
     case_id = detail.case.id
     ondemand.ensure_case(store, case_id, fetch_progress, cancel)
     items = list_items(store, case_id, ItemFilter())
-    vault = Vault(store.data_dir)
+    vault = store.vault
     key = signing.load_or_create(store.data_dir)
     fingerprint = signing.fingerprint(key)
     with store.read() as session:

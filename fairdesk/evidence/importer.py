@@ -32,7 +32,13 @@ from fairdesk import events, outbox
 from fairdesk.errors import FairDeskError, NotFoundError
 from fairdesk.evidence import custody, metadata, thumbs
 from fairdesk.evidence.models import EvidenceItem
-from fairdesk.evidence.vault import (
+from fairdesk.evidence.vocab import CustodyAction, EvidenceKind, ImportStatus, Integrity
+from fairdesk.i18n import _
+from fairdesk.ids import new_id
+from fairdesk.model import Case, Device
+from fairdesk.store import Store
+from fairdesk.timeutil import utcnow
+from fairdesk.vault import (
     BlobWrite,
     Cancelled,
     CancelLike,
@@ -40,12 +46,6 @@ from fairdesk.evidence.vault import (
     Vault,
     VaultWriteError,
 )
-from fairdesk.evidence.vocab import CustodyAction, EvidenceKind, ImportStatus, Integrity
-from fairdesk.i18n import _
-from fairdesk.ids import new_id
-from fairdesk.model import Case, Device
-from fairdesk.store import Store
-from fairdesk.timeutil import utcnow
 
 SYSTEM_FILES = {".ds_store", "thumbs.db", "desktop.ini", ".localized"}
 PROGRESS_BYTES = 64 << 20
@@ -498,7 +498,7 @@ def import_paths(
         case = session.get(Case, case_id)
         if case is None or case.deleted_at is not None:
             raise NotFoundError(_("No case with id {id}.").format(id=case_id))
-    vault = Vault(store.data_dir)
+    vault = store.vault
     files, outcomes = collect(paths, exclude=store.data_dir.resolve())
     total = len(files)
     for index, path in enumerate(files):

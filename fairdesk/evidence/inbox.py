@@ -18,8 +18,8 @@ from sqlalchemy import select
 
 from fairdesk.evidence.importer import SYSTEM_FILES
 from fairdesk.evidence.models import EvidenceItem, InboxFile
-from fairdesk.evidence.vault import CHUNK
 from fairdesk.store import Store
+from fairdesk.vault import CHUNK
 
 SETTINGS_NAME = "evidence-inbox.json"
 

@@ -24,13 +24,13 @@ from fairdesk.documents.model import GeneratedDocument
 from fairdesk.errors import FairDeskError
 from fairdesk.evidence.models import EvidenceItem
 from fairdesk.evidence.rows import display_name
-from fairdesk.evidence.vault import CancelLike, Vault
 from fairdesk.evidence.verify import held_elsewhere
 from fairdesk.evidence.vocab import Integrity
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from fairdesk.syncmodel import SyncAccount
 from fairdesk.timeutil import utcnow
+from fairdesk.vault import CancelLike
 
 # Roles that read a case beyond what this device made (docs: issue 15): HQ legal staff and
 # admins read their company's cases, a guidance centre the cases escalated to it. HQ enforces
@@ -121,7 +121,7 @@ def may_fetch(store: Store) -> bool:
 def missing(store: Store, case_id: str | None = None) -> list[Wanted]:
     """Originals and documents of the case (or all) that HQ holds and this vault does not."""
     held = set(held_elsewhere(store, case_id))
-    vault = Vault(store.data_dir)
+    vault = store.vault
     here = store.device.id
     wanted: dict[str, Wanted] = {}
     with store.read() as session:
@@ -236,7 +236,7 @@ def ensure_one(
 
     Raises NotDownloaded with the sentence to show when it could not be fetched.
     """
-    if Vault(store.data_dir).stored_size(sha256) is not None:
+    if store.vault.stored_size(sha256) is not None:
         return True
     if not may_fetch(store):
         return False

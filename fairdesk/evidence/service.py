@@ -26,6 +26,7 @@ from sqlalchemy import Select, String, case, column, func, select, table
 from sqlalchemy.orm import Session
 
 from fairdesk import events, outbox
+from fairdesk.crypto import blobcrypt
 from fairdesk.errors import NotFoundError, ValidationError
 from fairdesk.evidence import custody, thumbs
 from fairdesk.evidence.importer import (
@@ -37,14 +38,13 @@ from fairdesk.evidence.importer import (
 )
 from fairdesk.evidence.models import CustodyEvent, EvidenceItem
 from fairdesk.evidence.rows import CustodyRow, ItemRow, custody_row, item_row
-from fairdesk.evidence.vault import CancelLike, RecoveryResult, Vault
 from fairdesk.evidence.vocab import CustodyAction, EvidenceKind
 from fairdesk.i18n import _
 from fairdesk.model import Case
-from fairdesk.protect import blobcrypt
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
 from fairdesk.validation import LONG_MAX, clean_text
+from fairdesk.vault import CancelLike, RecoveryResult
 
 __all__ = [
     "CustodyRow",
@@ -180,7 +180,7 @@ def get_item(store: Store, item_id: str) -> ItemRow:
 
 def original_path(store: Store, sha256: str) -> Path:
     """Where the original bytes are (read-only!). Prefer :func:`open_original`."""
-    path = Vault(store.data_dir).blob_path(sha256)
+    path = store.vault.blob_path(sha256)
     if not path.is_file():
         raise NotFoundError(
             _("The original file {sha} is missing from the evidence folder.").format(
@@ -192,7 +192,7 @@ def original_path(store: Store, sha256: str) -> Path:
 
 def open_original(store: Store, sha256: str) -> BinaryIO:
     try:
-        return Vault(store.data_dir).open_original_for_read(sha256)
+        return store.vault.open_original_for_read(sha256)
     except FileNotFoundError as exc:
         raise NotFoundError(
             _("The original file {sha} is missing from the evidence folder.").format(
@@ -204,7 +204,7 @@ def open_original(store: Store, sha256: str) -> BinaryIO:
 def thumbnail(store: Store, sha256: str, size: int = thumbs.DEFAULT_SIZE) -> Path | None:
     """An upright JPEG thumbnail (made and cached on first use); None if not a picture."""
     try:
-        return thumbs.ensure(store.data_dir, Vault(store.data_dir), sha256, size)
+        return thumbs.ensure(store.data_dir, store.vault, sha256, size)
     except (thumbs.NotDecodable, FileNotFoundError):
         return None
 
@@ -216,7 +216,7 @@ def thumbnail_bytes(store: Store, sha256: str, size: int = thumbs.DEFAULT_SIZE) 
     None when the item is not a picture, its original is missing (e.g. removed for travel) or
     damaged.
     """
-    vault = Vault(store.data_dir)
+    vault = store.vault
     for _attempt in range(2):
         try:
             return thumbs.load(store.data_dir, vault, sha256, size)
@@ -368,7 +368,7 @@ def restore_item(store: Store, item_id: str) -> ItemRow:
 def purge_item(store: Store, item_id: str, reason: str) -> ItemRow:
     """Erase the bytes of a hidden item (logged). Bytes shared with another item stay."""
     why = clean_text(_("Reason"), reason, required=True, max_len=2_000, multiline=True)
-    vault = Vault(store.data_dir)
+    vault = store.vault
     with store.write() as session:
         item = _get(session, item_id)
         if item.hidden_at is None:
@@ -430,7 +430,7 @@ def recover(store: Store) -> RecoveryResult:
     """Quarantine vault files no row references (leftovers of a crash). Never deletes."""
     with store.read() as session:
         referenced = referenced_hashes(session)
-    return Vault(store.data_dir).recover(referenced)
+    return store.vault.recover(referenced)
 
 
 def import_files(

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
+from fairdesk.crypto import blobcrypt
 from fairdesk.evidence import metadata
-from fairdesk.evidence.vault import Vault
-from fairdesk.protect import blobcrypt
+from fairdesk.vault import Vault
 
 DEFAULT_SIZE = 256
 SIZES = (128, 256, 1024)  # gallery, default, viewer

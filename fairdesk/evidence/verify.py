@@ -23,11 +23,11 @@ from sqlalchemy.orm import Session
 from fairdesk.evidence import custody
 from fairdesk.evidence.models import CustodyEvent, EvidenceItem
 from fairdesk.evidence.rows import display_name
-from fairdesk.evidence.vault import CancelLike, Vault
 from fairdesk.evidence.vocab import CustodyAction, Integrity
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
+from fairdesk.vault import CancelLike
 
 RECENT = timedelta(days=7)
 
@@ -76,7 +76,7 @@ def verify(
 ) -> VerifyReport:
     """Check the database, re-hash originals (all, or imported within ``recent``), check the log."""
     database = _database_check(store, quick=recent is not None)
-    vault = Vault(store.data_dir)
+    vault = store.vault
     problems: list[Problem] = []
     with store.read() as session:
         query = select(
@@ -232,7 +232,7 @@ def held_by_hq(integrity: str, made_on: str, here: str) -> bool:
 
 def held_elsewhere(store: Store, case_id: str | None = None) -> list[str]:
     """SHA-256s of originals held by HQ and not in this vault (what ``--fetch`` downloads)."""
-    vault = Vault(store.data_dir)
+    vault = store.vault
     here = store.device.id
     with store.read() as session:
         query = select(EvidenceItem.sha256, EvidenceItem.device_id, EvidenceItem.integrity).where(

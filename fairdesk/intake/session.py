@@ -37,7 +37,6 @@ from typing import Any, Protocol
 
 from fairdesk.errors import FairDeskError
 from fairdesk.evidence import importer, metadata, service
-from fairdesk.evidence.vault import Vault
 from fairdesk.evidence.vocab import EvidenceKind, ImportStatus
 from fairdesk.i18n import _
 from fairdesk.intake.staging import StagingKey
@@ -459,7 +458,7 @@ class IntakeSession:
         try:
             outcome = importer.import_file(
                 self.store,
-                Vault(self.store.data_dir),
+                self.store.vault,
                 self.case_id,
                 upload.path,
                 name=upload.name,

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from fairdesk import cases
+from fairdesk import cases, geo
 from fairdesk.cases import CaseInput, PartyInput
 from fairdesk.documents import service
 from fairdesk.errors import ValidationError
@@ -50,7 +50,7 @@ def _fair_for(fairs: list[FairRow], map_kind: str, key: str, now: datetime) -> F
     if not upcoming:
         raise ValidationError(
             _("No fair in {country} is in the catalogue: add the fair first.").format(
-                country=riskmaps.country_name(key)
+                country=geo.country_name(key)
             )
         )
     return upcoming[0]

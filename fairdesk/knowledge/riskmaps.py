@@ -43,6 +43,7 @@ from xml.sax.saxutils import escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from fairdesk.geo import COUNTRY_NAMES
 from fairdesk.i18n import N_, _
 from fairdesk.knowledge.alerts import AlertRow, list_alerts
 from fairdesk.model import Case, Direction, Level, PartyRole, RightKind, Status
@@ -686,14 +687,6 @@ def _add_alert(row: RiskRow, level: Level) -> None:
     row.detail["alert_max"] = max(row.detail.get("alert_max", 0), weight)
 
 
-def country_name(code: str, language: str | None = None) -> str:
-    """The country's name in the UI language (the code itself when unknown)."""
-    from fairdesk.i18n import current_language
-
-    en, zh = COUNTRY_NAMES.get(code, (code, code))
-    return zh if (language or current_language()).startswith("zh") else en
-
-
 def _country_label(code: str) -> tuple[str, str]:
     en, zh = COUNTRY_NAMES.get(code, (code, code))
     return en, zh
@@ -745,54 +738,6 @@ def compute(store: Store, kind: str, flt: RiskFilter = RiskFilter()) -> RiskMap:
     if kind == "destinations":
         return destinations(store, flt)
     raise ValueError(kind)
-
-
-# Country names for the tables and the world view (the countries FairDesk users travel to;
-# any other code is shown as the code itself).
-COUNTRY_NAMES: dict[str, tuple[str, str]] = {
-    "CN": ("China", "中国"),
-    "HK": ("Hong Kong", "中国香港"),
-    "TW": ("Taiwan", "中国台湾"),
-    "JP": ("Japan", "日本"),
-    "KR": ("South Korea", "韩国"),
-    "SG": ("Singapore", "新加坡"),
-    "IN": ("India", "印度"),
-    "TH": ("Thailand", "泰国"),
-    "VN": ("Vietnam", "越南"),
-    "MY": ("Malaysia", "马来西亚"),
-    "ID": ("Indonesia", "印度尼西亚"),
-    "AU": ("Australia", "澳大利亚"),
-    "AE": ("United Arab Emirates", "阿联酋"),
-    "SA": ("Saudi Arabia", "沙特阿拉伯"),
-    "TR": ("Türkiye", "土耳其"),
-    "RU": ("Russia", "俄罗斯"),
-    "DE": ("Germany", "德国"),
-    "FR": ("France", "法国"),
-    "IT": ("Italy", "意大利"),
-    "ES": ("Spain", "西班牙"),
-    "GB": ("United Kingdom", "英国"),
-    "NL": ("Netherlands", "荷兰"),
-    "BE": ("Belgium", "比利时"),
-    "CH": ("Switzerland", "瑞士"),
-    "AT": ("Austria", "奥地利"),
-    "PL": ("Poland", "波兰"),
-    "SE": ("Sweden", "瑞典"),
-    "PT": ("Portugal", "葡萄牙"),
-    "CZ": ("Czechia", "捷克"),
-    "US": ("United States", "美国"),
-    "CA": ("Canada", "加拿大"),
-    "MX": ("Mexico", "墨西哥"),
-    "BR": ("Brazil", "巴西"),
-    "AR": ("Argentina", "阿根廷"),
-    "CL": ("Chile", "智利"),
-    "ZA": ("South Africa", "南非"),
-    "EG": ("Egypt", "埃及"),
-    "NG": ("Nigeria", "尼日利亚"),
-    "KE": ("Kenya", "肯尼亚"),
-    "MA": ("Morocco", "摩洛哥"),
-    "UPC": ("Unified Patent Court", "统一专利法院"),
-    "INT": ("All destinations", "所有目的地"),
-}
 
 
 # ---------------------------------------------------------------------------------------------

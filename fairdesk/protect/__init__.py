@@ -1,6 +1,6 @@
-"""Encryption at rest: the data key and its key file, SQLCipher, encrypted blobs, migration, travel mode.
+"""Encryption at rest, the features: protecting a plain folder in place, travel mode, where a
+passphrase comes from.
 
-A random 256-bit data key encrypts everything; it is wrapped (AES-GCM) by a key derived from
-the passphrase with Argon2id and separately by a printable recovery key, and may be cached in
-the OS keychain as a convenience. See docs/reliability-and-security.md, "Encryption at rest".
+The primitives they use (keys, SQLCipher, encrypted blobs) live below the store in
+:mod:`fairdesk.crypto`. See docs/reliability-and-security.md, "Encryption at rest".
 """

@@ -27,11 +27,11 @@ from pathlib import Path
 
 import sqlcipher3
 
-from fairdesk.evidence.vault import PARTIAL_DIR
+from fairdesk.crypto import blobcrypt, keys, sqlcipher
 from fairdesk.fsutil import fsync_dir
 from fairdesk.i18n import _
-from fairdesk.protect import blobcrypt, keys, sqlcipher
 from fairdesk.store import DB_NAME, Store, open_store
+from fairdesk.vault import PARTIAL_DIR
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 ProgressFn = Callable[[str, int, int], None]
@@ -244,9 +244,7 @@ def _verify_items(store: Store, known_damaged: set[str]) -> int:
     """Read every original back through the encrypted vault and compare its SHA-256."""
     from sqlalchemy import text
 
-    from fairdesk.evidence.vault import Vault
-
-    vault = Vault(store.data_dir)
+    vault = store.vault
     with store.read() as session:
         shas: list[str] = list(
             session.execute(

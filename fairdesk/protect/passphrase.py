@@ -10,8 +10,8 @@ import os
 import sys
 from pathlib import Path
 
+from fairdesk.crypto import keys
 from fairdesk.i18n import _
-from fairdesk.protect import keys
 
 ENV_VAR = "FAIRDESK_PASSPHRASE_FILE"
 

@@ -16,7 +16,6 @@ from sqlalchemy import select
 from fairdesk.errors import NotFoundError
 from fairdesk.evidence import service
 from fairdesk.evidence.models import EvidenceItem
-from fairdesk.evidence.vault import Vault
 from fairdesk.evidence.vocab import CustodyAction
 from fairdesk.i18n import _
 from fairdesk.model import Case
@@ -43,7 +42,7 @@ def is_verified_at_hq(store: Store, sha256: str) -> bool:
 
 def plan(store: Store, case_ids: list[str] | None = None) -> TravelPlan:
     """What travel mode would remove: ``case_ids``, or every case (``--all-synced``)."""
-    vault = Vault(store.data_dir)
+    vault = store.vault
     with store.read() as session:
         if case_ids:
             for case_id in case_ids:
@@ -73,7 +72,7 @@ def plan(store: Store, case_ids: list[str] | None = None) -> TravelPlan:
 
 def remove_local_copies(store: Store, travel_plan: TravelPlan) -> int:
     """Remove the planned local copies, logging each in the custody log first."""
-    vault = Vault(store.data_dir)
+    vault = store.vault
     removed = 0
     for case_id, sha, size in travel_plan.removable:
         if not is_verified_at_hq(store, sha):  # re-checked: the plan may be stale
@@ -92,7 +91,7 @@ def remove_local_copies(store: Store, travel_plan: TravelPlan) -> int:
 
 def missing_locally(store: Store, case_ids: list[str] | None = None) -> list[tuple[str, str]]:
     """(case_id, sha256) of originals removed for travel (or otherwise absent) here."""
-    vault = Vault(store.data_dir)
+    vault = store.vault
     with store.read() as session:
         query = select(EvidenceItem.case_id, EvidenceItem.sha256).where(
             EvidenceItem.purged_at.is_(None)
@@ -110,7 +109,7 @@ def restore(
     restored = 0
     for case_id, sha in missing_locally(store, case_ids):
         download(sha)
-        if Vault(store.data_dir).hash_blob(sha) == sha:
+        if store.vault.hash_blob(sha) == sha:
             service.record_custody(
                 store, action=CustodyAction.TRAVEL_RESTORED, sha256=sha, case_id=case_id
             )

@@ -10,7 +10,7 @@ round trips). A server that offers it (``Upload-Single-Max``, asked once per pro
 machine. Several blobs go in parallel (see ``sync.client.engine``). The chunk size adapts:
 large on a clean link, small right after a cut, so a flaky link re-sends little; what it learnt
 is kept per server in the data folder (``sync-chunks.json``). ``bytes_sent`` counts the bytes HQ
-answered for (a chunk cut mid-way is not counted: HQ keeps no part of it). The vault file is read only through ``fairdesk.evidence.vault``
+answered for (a chunk cut mid-way is not counted: HQ keeps no part of it). The vault file is read only through ``fairdesk.vault``
 (where encryption at rest will live) and re-hashed locally when HQ refuses the digest: a file
 damaged on this disk is reported, never uploaded as valid.
 """
@@ -28,13 +28,13 @@ from typing import ClassVar
 import requests
 from sqlalchemy import func, select
 
-from fairdesk.evidence.vault import Cancelled, CancelLike, DigestMismatch, Vault
 from fairdesk.fsutil import write_atomic
 from fairdesk.i18n import _
 from fairdesk.model import OutboxEntry
 from fairdesk.store import Store
 from fairdesk.syncmodel import BlobQueueEntry, SyncAccount
 from fairdesk.timeutil import utcnow
+from fairdesk.vault import Cancelled, CancelLike, DigestMismatch, Vault
 from sync.client.errors import Offline, ServerError, SyncError
 from sync.client.transport import Transport
 from sync.protocol import (
@@ -179,7 +179,7 @@ def enqueue_from_outbox(store: Store) -> int:
             .where(OutboxEntry.mutation_id > account.blobs_scanned_through)
             .order_by(OutboxEntry.mutation_id)
         ).all()
-        vault = Vault(store.data_dir)
+        vault = store.vault
         for entry in entries:
             for sha in entry.blob_refs or []:
                 if session.get(BlobQueueEntry, sha) is not None:
@@ -290,7 +290,7 @@ class Uploader:
         sha, size = entry.sha256, entry.size
         digest = f"sha256:{sha}"
         learn_server(self.transport)
-        vault = Vault(self.store.data_dir)
+        vault = self.store.vault
         if not vault.exists(sha):
             if self._hq_has(digest):  # e.g. removed for travel after an earlier upload
                 _update(self.store, sha, state="done", offset=size, done_at=utcnow())
@@ -552,7 +552,7 @@ def download(
     not match are refused there and dropped, so nothing unverified ever enters the vault.
     Raises Offline on a cut (resume by calling again), NotAvailable on 404, Mismatch.
     """
-    vault = Vault(store.data_dir)
+    vault = store.vault
     if vault.exists(sha256):
         return vault.blob_path(sha256)
     partial = vault.partial(sha256)

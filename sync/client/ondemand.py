@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 
 from fairdesk.evidence import ondemand
 from fairdesk.evidence.ondemand import Failure, Missed, Progress, Wanted
-from fairdesk.evidence.vault import Cancelled, CancelLike, Vault
 from fairdesk.store import Store
+from fairdesk.vault import Cancelled, CancelLike
 
 # Attempts per file after a cut (each resumes where the last stopped; a link that is really
 # down fails the first request at once, in the connect timeout).
@@ -58,7 +58,7 @@ def fetch(
                         )
                     )
 
-            partial = Vault(store.data_dir).partial(item.sha256)
+            partial = store.vault.partial(item.sha256)
             stalls = 0
             for attempt in range(RESUMES):
                 before = partial.size()

@@ -40,7 +40,6 @@ from PIL import Image  # noqa: E402
 
 from fairdesk import cases  # noqa: E402
 from fairdesk.evidence import service, thumbs  # noqa: E402
-from fairdesk.evidence.vault import Vault  # noqa: E402
 from fairdesk.model import Direction, Trigger  # noqa: E402
 from fairdesk.store import Store, open_store  # noqa: E402
 from tests.fairdesk.evidence.helpers import exif_for  # noqa: E402
@@ -322,7 +321,7 @@ def bench_gallery(store: Store, source_case: str) -> dict[str, Any]:
         return times
 
     def baseline_runs(cold: bool) -> list[float]:
-        vault = Vault(store.data_dir)
+        vault = store.vault
         times = []
         for _repeat in range(3):
             if cold:

@@ -27,10 +27,10 @@ sys.path.insert(0, str(ROOT))
 from PIL import Image, ImageDraw  # noqa: E402
 
 from fairdesk import cases  # noqa: E402
+from fairdesk.crypto import keys  # noqa: E402
 from fairdesk.demo import fill_demo  # noqa: E402
 from fairdesk.evidence import service  # noqa: E402
 from fairdesk.model import Direction, Trigger  # noqa: E402
-from fairdesk.protect import keys  # noqa: E402
 from fairdesk.store import Store, open_store  # noqa: E402
 
 N_PHOTOS = 40

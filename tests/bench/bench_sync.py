@@ -179,9 +179,9 @@ def baseline_puts(template: Path, store: Store, tmp: Path, *, records: bool = Tr
 
 
 def _timed_puts(url: str, template: Path, store: Store, with_records: bool) -> float:
-    from fairdesk.evidence.vault import Vault
+    from fairdesk.vault import Vault
 
-    vault = Vault(template)
+    vault = Vault(template, None)  # the template folder is plain
     with store.read() as session:
         shas = list(session.scalars(select(BlobQueueEntry.sha256)))
         records = json.dumps([e.changes for e in session.scalars(select(OutboxEntry))]).encode()

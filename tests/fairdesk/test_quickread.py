@@ -16,9 +16,9 @@ import pytest
 
 from fairdesk import cases, fairs, quickread
 from fairdesk.cases import CaseFilter, CaseInput, DeadlineInput
+from fairdesk.crypto import sqlcipher
 from fairdesk.errors import StoreError
 from fairdesk.model import Direction, Level, Status, Trigger
-from fairdesk.protect import sqlcipher
 from fairdesk.store import DB_NAME, Store, head_revision, open_store
 from fairdesk.timeutil import utcnow
 

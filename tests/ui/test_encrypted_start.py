@@ -16,8 +16,8 @@ import pytest
 
 from fairdesk import cases
 from fairdesk.cases import CaseInput
+from fairdesk.crypto import keys
 from fairdesk.model import Direction, Trigger
-from fairdesk.protect import keys
 from fairdesk.store import open_store
 from tests.conftest import TEST_PASSPHRASE
 

@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from fairdesk.events import Change
+from fairdesk.geo import country_name
 from fairdesk.i18n import N_, _
 from fairdesk.knowledge import alerts
 from fairdesk.knowledge.alerts import AlertRow
-from fairdesk.knowledge.riskmaps import country_name
 from fairdesk.model import Level
 from fairdesk.store import Store
 from ui.formatting import label

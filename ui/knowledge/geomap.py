@@ -13,9 +13,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from fairdesk.geo import countries
+from fairdesk.geo import countries, country_name
 from fairdesk.i18n import _
-from fairdesk.knowledge.riskmaps import country_name
 from ui.knowledge.worldmap import TileWorldMap
 from ui.theme import EMPTY_FILL, MUTED_TEXT, WATER, WHITE
 

@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from fairdesk.events import Change
+from fairdesk.geo import country_name
 from fairdesk.i18n import _
 from fairdesk.knowledge import library
 from fairdesk.knowledge.library import KIND_LABELS, Entry, Library
-from fairdesk.knowledge.riskmaps import country_name
 from fairdesk.knowledge.search import search
 from fairdesk.store import Store
 from ui.clock import clock

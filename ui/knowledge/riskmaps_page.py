@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fairdesk import geo
 from fairdesk.errors import ValidationError
 from fairdesk.events import Change
 from fairdesk.fairs import FairRow, list_fairs
@@ -327,7 +328,7 @@ def exposure_html(risk_map: RiskMap, library: Library) -> str:
 def profile_html(country: str, library: Library, fairs: list[FairRow], today: date) -> str:
     """The destination panel: the legal risk profile (sourced cards or a gap) and the
     upcoming fair calendar for one country."""
-    name = riskmaps.country_name(country)
+    name = geo.country_name(country)
     parts = [f"<b>{escape(_('Legal risk profile: {country}').format(country=name))}</b>"]
     parts.append("<table cellspacing='2'>")
     for aspect in riskprofile.profile(country, library):

@@ -11,8 +11,8 @@ from PySide6.QtCore import QPoint, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from fairdesk.geo import country_name
 from fairdesk.i18n import _
-from fairdesk.knowledge.riskmaps import country_name
 from ui.theme import EMPTY_FILL, HEAT_LOW, INK_SOFT, MUTED_TEXT, RED, WHITE
 
 TILES: dict[str, tuple[int, int]] = {

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Final
 
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
-from fairdesk.protect import keys
+from fairdesk.crypto import keys
 from fairdesk.store import DB_NAME, Store
 
 if TYPE_CHECKING:

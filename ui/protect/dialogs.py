@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fairdesk.crypto import keys
 from fairdesk.errors import FairDeskError
 from fairdesk.i18n import _
-from fairdesk.protect import keys
 from ui.tasks import explain, runner
 from ui.theme import RED
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from PIL import Image
 
+from fairdesk.crypto import blobcrypt
 from fairdesk.documents import service
 from fairdesk.evidence import service as evidence
-from fairdesk.protect import blobcrypt
 from fairdesk.store import Store
 from tests.fairdesk.evidence.conftest import new_case
 from tests.fairdesk.evidence.helpers import exif_for

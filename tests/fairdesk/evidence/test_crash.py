@@ -30,7 +30,6 @@ from pathlib import Path
 import pytest
 
 from fairdesk.evidence import service
-from fairdesk.evidence.vault import Vault
 from fairdesk.evidence.verify import verify
 from fairdesk.store import Store, open_store
 from tests.fairdesk.evidence.helpers import photo
@@ -169,7 +168,7 @@ def test_sigkill_during_imports_loses_nothing_acknowledged(
                 recovered = service.recover(store)
                 assert not recovered.skipped_busy
                 quarantined += len(recovered.quarantined)
-                vault = Vault(data_dir)
+                vault = store.vault
                 assert not list((data_dir / "vault").glob(".incoming-*"))
                 for item_id, sha in round_acks.items():
                     assert service.get_item(store, item_id).sha256 == sha

@@ -14,7 +14,6 @@ from fairdesk.cli import main
 from fairdesk.documents.service import export_entries
 from fairdesk.errors import FairDeskError
 from fairdesk.evidence import export, service
-from fairdesk.evidence.vault import Vault
 from fairdesk.evidence.vocab import CustodyAction
 from fairdesk.protect import travel
 from fairdesk.store import Store
@@ -91,7 +90,7 @@ def test_an_original_missing_without_travel_still_stops_the_export(
 ) -> None:
     case_id = new_case(store)
     sha = service.import_paths(store, case_id, [photo(tmp_path / "a.jpg", seed=1)]).outcomes[0]
-    Vault(store.data_dir).blob_path(sha.sha256).unlink()
+    store.vault.blob_path(sha.sha256).unlink()
     target = tmp_path / "bundle.zip"
     with pytest.raises(FairDeskError, match="missing from the evidence folder") as caught:
         export.export_case(store, case_id, target, documents=export_entries)

@@ -13,7 +13,6 @@ import pytest
 from PIL import Image
 
 from fairdesk.evidence import service
-from fairdesk.evidence.vault import Vault
 from fairdesk.evidence.vocab import EvidenceKind, ImportStatus
 from fairdesk.store import Store
 from tests.fairdesk.evidence.conftest import new_case
@@ -136,7 +135,7 @@ def test_identical_bytes_stored_once(vault_store: Store, case_id: str, files: Pa
     other_case = new_case(vault_store, "Second case")
     again = only(service.import_paths(vault_store, other_case, [copy]))
     assert again.status == ImportStatus.IMPORTED  # evidence in another case, same single blob
-    assert sum(1 for _ in Vault(vault_store.data_dir).stored_hashes()) == 1
+    assert sum(1 for _ in vault_store.vault.stored_hashes()) == 1
 
 
 def test_zero_byte_file_is_rejected_and_the_batch_goes_on(
@@ -309,6 +308,6 @@ def test_two_gigabyte_video_is_streamed(vault_store: Store, case_id: str, files:
     # Peak memory grew by far less than the file's 2 GB: it was streamed, not read whole.
     # (Measured as growth within the child, so the interpreter's own size does not count.)
     assert result["growth_kb"] < 512_000
-    blob = Vault(vault_store.data_dir).blob_path(result["sha256"])
+    blob = vault_store.vault.blob_path(result["sha256"])
     assert blob.stat().st_size == size
     blob.unlink()  # free 2 GB of test disk at once

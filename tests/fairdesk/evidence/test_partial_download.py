@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from fairdesk.evidence.vault import DigestMismatch, Vault
 from fairdesk.store import Store
+from fairdesk.vault import DigestMismatch, Vault
 from tests.conftest import _open_test_store
 
 
@@ -24,7 +24,7 @@ def test_partial_resumes_after_a_torn_tail_and_enters_the_vault_checked(
 ) -> None:
     folder = _open_test_store(tmp_path / "data", encrypted)
     try:
-        _resume_and_store(Vault(folder.data_dir), encrypted)
+        _resume_and_store(folder.vault, encrypted)
     finally:
         folder.close()
 
@@ -60,7 +60,7 @@ def _resume_and_store(vault: Vault, encrypted: bool) -> None:
 
 
 def test_bytes_with_another_hash_never_enter_the_vault(store: Store) -> None:
-    vault = Vault(store.data_dir)
+    vault = store.vault
     data = os.urandom(50_000)
     claimed = hashlib.sha256(b"what HQ recorded").hexdigest()
     partial = vault.partial(claimed)

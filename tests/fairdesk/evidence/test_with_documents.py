@@ -19,9 +19,9 @@ from fairdesk.cli import main
 from fairdesk.documents import service as documents
 from fairdesk.documents.service import DocumentRow
 from fairdesk.evidence import service as evidence
-from fairdesk.evidence.vault import QUARANTINE, Vault
 from fairdesk.evidence.verify import startup_check
 from fairdesk.store import Store
+from fairdesk.vault import QUARANTINE
 from tests.conftest import TEST_PASSPHRASE
 from tests.fairdesk.evidence.conftest import new_case
 from tests.fairdesk.evidence.helpers import photo
@@ -51,7 +51,7 @@ def test_recovery_and_verify_keep_generated_documents(
     store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _case_id, doc = _case_with_document(store, tmp_path)
-    vault = Vault(store.data_dir)
+    vault = store.vault
     stored = vault.blob_path(doc.sha256)
 
     report = startup_check(store)
@@ -70,7 +70,7 @@ def test_recovery_moves_back_documents_an_older_version_quarantined(
     store: Store, tmp_path: Path
 ) -> None:
     case_id, doc = _case_with_document(store, tmp_path)
-    vault = Vault(store.data_dir)
+    vault = store.vault
     stored = vault.blob_path(doc.sha256)
     old = vault.root / QUARANTINE / "20260301T101010000000Z"
     old.mkdir(parents=True)

@@ -359,9 +359,9 @@ def test_two_phones_at_once_ten_photos_and_a_video(
 
 
 def test_an_encrypted_data_folder_gets_ciphertext_in_its_vault(tmp_path: Path) -> None:
+    from fairdesk.crypto import keys
     from fairdesk.intake.server import IntakeServer
     from fairdesk.intake.session import IntakeSession
-    from fairdesk.protect import keys
     from fairdesk.store import open_store
     from tests.conftest import TEST_PASSPHRASE
     from tests.fairdesk.intake.conftest import new_case

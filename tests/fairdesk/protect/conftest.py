@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fairdesk.protect import keys
+from fairdesk.crypto import keys
 from fairdesk.store import Store, open_store
 from tests.conftest import TEST_PASSPHRASE
 

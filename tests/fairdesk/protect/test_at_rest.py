@@ -11,12 +11,11 @@ import pytest
 from PIL import Image
 
 from fairdesk import cases
+from fairdesk.crypto import blobcrypt, keys
 from fairdesk.errors import StoreError
 from fairdesk.evidence import service, thumbs
-from fairdesk.evidence.vault import Vault
 from fairdesk.evidence.verify import verify
 from fairdesk.model import Direction, Trigger
-from fairdesk.protect import blobcrypt, keys
 from fairdesk.store import Store, open_store
 from tests.fairdesk.protect.conftest import tree_hashes
 
@@ -124,7 +123,7 @@ def test_damaged_database_is_refused_and_nothing_changes(
 
 
 def test_backups_are_encrypted_too(enc_store: Store, data_dir: Path) -> None:
-    from fairdesk.protect import sqlcipher
+    from fairdesk.crypto import sqlcipher
     from fairdesk.store import backup_database
 
     assert enc_store.data_key is not None
@@ -144,7 +143,7 @@ def test_tampered_or_swapped_vault_file_is_item_damaged(enc_store: Store, tmp_pa
     Image.new("RGB", (64, 64), (0, 90, 0)).save(two, "JPEG")
     report = service.import_files(enc_store, case_id, [one, two])
     sha_one, sha_two = (o.sha256 for o in report.outcomes)
-    vault = Vault(enc_store.data_dir)
+    vault = enc_store.vault
     assert verify(enc_store).ok
     # Swap: item two's file replaced by item one's (valid ciphertext, wrong item).
     path_two = vault.blob_path(sha_two)
@@ -173,6 +172,6 @@ def test_tampered_or_swapped_vault_file_is_item_damaged(enc_store: Store, tmp_pa
 
 def test_thumbnail_bytes_decrypt(enc_store: Store, tmp_path: Path) -> None:
     case_id, sha = fill_with_canaries(enc_store, tmp_path)
-    jpeg = thumbs.load(enc_store.data_dir, Vault(enc_store.data_dir), sha, 128)
+    jpeg = thumbs.load(enc_store.data_dir, enc_store.vault, sha, 128)
     assert jpeg.startswith(b"\xff\xd8")
     assert case_id

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fairdesk.protect import blobcrypt, keys
+from fairdesk.crypto import blobcrypt, keys
 
 KEY = bytes(range(32))
 CHUNK = 64  # small chunks so that multi-chunk cases stay tiny

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from fairdesk.protect import keys
+from fairdesk.crypto import keys
 from fairdesk.store import DB_NAME
 from tests.fairdesk.protect.test_at_rest import CANARY_TEXT, _hits
 

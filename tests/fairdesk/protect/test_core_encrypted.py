@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from fairdesk.crypto import keys
 from fairdesk.demo import fill_demo
-from fairdesk.protect import keys
 from fairdesk.store import Store, open_store
 from tests.conftest import TEST_PASSPHRASE
 from tests.fairdesk.evidence.conftest import case_id, files  # noqa: F401 - fixtures
@@ -51,9 +51,7 @@ def vault_store(data_dir: Path) -> Iterator[Store]:
 
 
 def test_the_vault_really_is_encrypted_here(vault_store: Store, tmp_path: Path) -> None:
-    from fairdesk.evidence.vault import Vault
-
-    assert Vault(vault_store.data_dir).key == vault_store.data_key
+    assert vault_store.vault.key == vault_store.data_key
 
 
 # These read vault or thumbnail files directly by path (exiftool on the blob, Image.open on the

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from keyring.backend import KeyringBackend
 
+from fairdesk.crypto import keys
 from fairdesk.errors import ValidationError
-from fairdesk.protect import keys
 from fairdesk.store import open_store
 from tests.fairdesk.protect.conftest import PASSPHRASE, tree_hashes
 

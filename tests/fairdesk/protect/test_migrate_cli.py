@@ -12,14 +12,15 @@ import pytest
 from PIL import Image
 
 from fairdesk import cases
+from fairdesk.crypto import keys
 from fairdesk.evidence import service
-from fairdesk.evidence.vault import PARTIAL_DIR, Vault
 from fairdesk.evidence.vocab import CustodyAction
 from fairdesk.model import Direction, Trigger
-from fairdesk.protect import keys, migrate, travel
+from fairdesk.protect import migrate, travel
 from fairdesk.store import Store, open_store
 from fairdesk.syncmodel import BlobQueueEntry
 from fairdesk.timeutil import utcnow
+from fairdesk.vault import PARTIAL_DIR
 from tests.fairdesk.protect.test_at_rest import CANARY_BYTES, CANARY_TEXT, _hits, canary_photo
 
 PASS = "migrate me 'now' 现在"
@@ -58,7 +59,7 @@ def test_migration_encrypts_everything_and_verifies(data_dir: Path, tmp_path: Pa
     try:
         assert cases.get_case(store, case_id).case.title == CANARY_TEXT
         for sha in shas:
-            assert Vault(data_dir).hash_blob(sha) == sha
+            assert store.vault.hash_blob(sha) == sha
         assert service.thumbnail(store, shas[0]) is not None
     finally:
         store.close()
@@ -160,9 +161,9 @@ def test_travel_removes_only_verified_copies_and_restores(enc_store: Store, tmp_
     _mark_done(enc_store, shas[0])  # HQ verified only the first
     plan = travel.plan(enc_store, [case_id])
     assert [r[1] for r in plan.removable] == [shas[0]] and plan.kept == ((case_id, shas[1]),)
-    saved = Vault(enc_store.data_dir).blob_path(shas[0]).read_bytes()
+    saved = enc_store.vault.blob_path(shas[0]).read_bytes()
     assert travel.remove_local_copies(enc_store, plan) == 1
-    vault = Vault(enc_store.data_dir)
+    vault = enc_store.vault
     assert not vault.exists(shas[0]) and vault.exists(shas[1])
     log = [r.action for r in service.custody_log(enc_store, case_id)]
     assert CustodyAction.TRAVEL_REMOVED in log

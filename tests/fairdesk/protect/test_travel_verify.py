@@ -9,7 +9,6 @@ import pytest
 
 from fairdesk.cli import main
 from fairdesk.evidence import service
-from fairdesk.evidence.vault import Vault
 from fairdesk.evidence.verify import startup_check, verify
 from fairdesk.evidence.vocab import Integrity
 from fairdesk.protect import travel
@@ -46,7 +45,7 @@ def test_verify_reports_travel_removals_as_kept_at_hq(
     case_id = new_case(store)
     paths = [photo(tmp_path / f"{n}.jpg", (200, 150), seed=n) for n in range(2)]
     away, here = (o.sha256 for o in service.import_paths(store, case_id, paths).outcomes)
-    saved = Vault(store.data_dir).blob_path(away).read_bytes()
+    saved = store.vault.blob_path(away).read_bytes()
     _verified_at_hq(store, away)
     assert travel.remove_local_copies(store, travel.plan(store, [case_id])) == 1
 
@@ -65,14 +64,14 @@ def test_verify_reports_travel_removals_as_kept_at_hq(
     assert payload["ok"] and [k["sha256"] for k in payload["kept_at_hq"]] == [away]
 
     # An original missing WITHOUT a travel entry is still a failure.
-    Vault(store.data_dir).blob_path(here).unlink()
+    store.vault.blob_path(here).unlink()
     assert main(["--data-dir", str(store.data_dir), "verify"]) == 1
     assert "missing from the evidence folder" in capsys.readouterr().out
 
     def download(sha: str) -> None:  # stands in for the sync client's download from HQ
         if sha != away:
             return  # HQ never had it
-        target = Vault(store.data_dir).blob_path(sha)
+        target = store.vault.blob_path(sha)
         target.parent.mkdir(exist_ok=True)
         target.write_bytes(saved)
 

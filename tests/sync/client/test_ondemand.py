@@ -24,14 +24,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from fairdesk.crypto import keys
 from fairdesk.documents import service as documents
 from fairdesk.evidence import ondemand
 from fairdesk.evidence.models import EvidenceItem
 from fairdesk.evidence.service import import_files
-from fairdesk.evidence.vault import PARTIAL_DIR, Vault
 from fairdesk.evidence.vocab import Integrity
-from fairdesk.protect import keys
 from fairdesk.store import Store, open_store
+from fairdesk.vault import PARTIAL_DIR
 from sync.client import blobs
 from sync.client import ondemand as client_ondemand
 from sync.client.engine import make_transport
@@ -85,7 +85,7 @@ def _booth_case(hq: LiveHq, tenant: str, tmp_path: Path) -> tuple[Node, str, lis
 
 
 def _vault_files(store: Store) -> set[str]:
-    return set(Vault(store.data_dir).stored_hashes())
+    return set(store.vault.stored_hashes())
 
 
 def test_legal_device_verify_and_export_fetch_and_pass(
@@ -105,7 +105,7 @@ def test_legal_device_verify_and_export_fetch_and_pass(
 
     store = open_store(legal.store.data_dir)
     try:
-        vault = Vault(store.data_dir)
+        vault = store.vault
         assert all(vault.hash_blob(sha) == sha for sha in shas)
         with store.read() as session:
             flags = {i.integrity for i in session.query(EvidenceItem)}
@@ -214,7 +214,7 @@ def test_cut_download_resumes_from_the_bytes_on_disk(
 ) -> None:
     booth, _case_id, shas = _booth_case(hq, tenant, tmp_path)
     big = shas[1]
-    size = Vault(booth.store.data_dir).stored_size(big)
+    size = booth.store.vault.stored_size(big)
     assert size is not None and size > 500_000
     with fault_proxy(hq.base_url) as proxy:
         legal = _encrypted_legal(hq, tenant, tmp_path / "legal", proxy.url)
@@ -227,21 +227,21 @@ def test_cut_download_resumes_from_the_bytes_on_disk(
                 proxy.cut_down_at = [start + size // 2]
                 with pytest.raises(Offline):
                     blobs.download(legal, transport, big)
-                partial = Vault(legal.data_dir).partial(big)
+                partial = legal.vault.partial(big)
                 kept = partial.size()
                 assert 0 < kept < size
                 raw = partial.path.read_bytes()
-                with Vault(booth.store.data_dir).open_original_for_read(big) as original:
+                with booth.store.vault.open_original_for_read(big) as original:
                     piece = original.read(4096)
                 assert piece[1024:1056] not in raw  # encrypted at rest, even half-downloaded
-                assert not Vault(legal.data_dir).exists(big)
+                assert not legal.vault.exists(big)
 
                 blobs.download(legal, transport, big)
             finally:
                 transport.close()
             resent = proxy.bytes_down - start - size
             assert resent < size // 4, resent  # the second request asked only for the rest
-            vault = Vault(legal.data_dir)
+            vault = legal.vault
             assert vault.hash_blob(big) == big
             assert not partial.path.exists()
             assert not vault.blob_path(big).read_bytes().startswith(piece[:64])  # ciphertext
@@ -265,7 +265,7 @@ def test_the_fetcher_resumes_by_itself_and_reports_progress(
             seen: list[ondemand.Progress] = []
             assert ondemand.ensure_case(legal.store, case_id, seen.append) != []
             assert proxy.cuts_done >= 1
-            assert all(Vault(legal.store.data_dir).hash_blob(sha) == sha for sha in shas)
+            assert all(legal.store.vault.hash_blob(sha) == sha for sha in shas)
             assert seen[-1].all_done == seen[-1].all_size == total
             assert {p.index for p in seen} == {0, 1, 2} and seen[-1].count == 3
             assert [p.all_done for p in seen] == sorted(p.all_done for p in seen)
@@ -285,14 +285,14 @@ def test_a_byte_changed_by_the_network_is_refused_and_nothing_enters_the_vault(
             assert legal.sync().drained
             transport = make_transport(legal.store)
             transport.refresh()
-            before = set(Vault(legal.store.data_dir).stored_hashes())
+            before = set(legal.store.vault.stored_hashes())
             proxy.flip_down_at = [proxy.bytes_down + 100_000]
             try:
                 with pytest.raises(blobs.Mismatch):
                     blobs.download(legal.store, transport, big)
             finally:
                 transport.close()
-            assert set(Vault(legal.store.data_dir).stored_hashes()) == before
+            assert set(legal.store.vault.stored_hashes()) == before
             assert not any((legal.store.data_dir / PARTIAL_DIR).glob("*.part"))
             assert not list((legal.store.data_dir / "vault").glob(".incoming-*"))
 
@@ -301,9 +301,9 @@ def test_a_byte_changed_by_the_network_is_refused_and_nothing_enters_the_vault(
             with pytest.raises(ondemand.NotDownloaded) as refused:
                 ondemand.ensure_one(legal.store, big, "detail.jpg")
             assert refused.value.missed[big].failure is ondemand.Failure.DAMAGED
-            assert not Vault(legal.store.data_dir).exists(big)
+            assert not legal.store.vault.exists(big)
             assert ondemand.ensure_one(legal.store, big, "detail.jpg")
-            assert Vault(legal.store.data_dir).hash_blob(big) == big
+            assert legal.store.vault.hash_blob(big) == big
         finally:
             legal.close()
     booth.close()
@@ -327,12 +327,12 @@ def test_a_guidance_centre_fetches_only_the_escalated_case(
     assert office.sync().drained and centre.sync().drained
 
     assert ondemand.ensure_case(centre.store, case_id) != []
-    assert all(Vault(centre.store.data_dir).hash_blob(sha) == sha for sha in shas)
+    assert all(centre.store.vault.hash_blob(sha) == sha for sha in shas)
     # A blob of a case HQ never escalated to the centre: HQ answers 404, said in words.
     with pytest.raises(ondemand.NotDownloaded) as refused:
         ondemand.ensure_one(centre.store, private, "private.jpg")
     assert refused.value.missed[private].failure is ondemand.Failure.NOT_AVAILABLE
     assert "Not available to this device" in str(refused.value)
-    assert not Vault(centre.store.data_dir).exists(private)
+    assert not centre.store.vault.exists(private)
     for node in (booth, office, centre):
         node.close()

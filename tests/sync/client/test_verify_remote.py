@@ -20,7 +20,6 @@ from typing import Any
 
 from fairdesk.evidence.models import EvidenceItem
 from fairdesk.evidence.service import import_files
-from fairdesk.evidence.vault import Vault
 from fairdesk.evidence.vocab import Integrity
 from fairdesk.store import Store
 from tests.fairdesk.evidence.helpers import photo
@@ -71,11 +70,11 @@ def test_verify_tells_held_by_hq_from_missing_and_fetch_downloads(
     assert code == 0 and report["fetched"] == [sha] and report["not_downloaded"] == [], report
     assert report["items_checked"] == 1
     assert _integrity(b.store, sha) == Integrity.OK
-    stored = Vault(b.store.data_dir).blob_path(sha)
+    stored = b.store.vault.blob_path(sha)
     assert hashlib.sha256(stored.read_bytes()).hexdigest() == sha
 
     # A's own import whose original is gone from A's vault: that is a real problem.
-    Vault(a.store.data_dir).blob_path(sha).unlink()
+    a.store.vault.blob_path(sha).unlink()
     code, report = _verify(a.store.data_dir)
     assert code == 1
     assert [p["sha256"] for p in report["problems"]] == [sha]

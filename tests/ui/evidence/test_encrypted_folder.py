@@ -15,8 +15,8 @@ import pytest
 from PySide6.QtGui import QColor, QImage, QPixmap
 from PySide6.QtWidgets import QDialogButtonBox
 
+from fairdesk.crypto import blobcrypt
 from fairdesk.evidence import service, thumbs
-from fairdesk.protect import blobcrypt
 from fairdesk.store import Store
 from tests.fairdesk.evidence.conftest import new_case
 from tests.fairdesk.evidence.helpers import photo

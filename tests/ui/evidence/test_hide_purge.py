@@ -9,7 +9,6 @@ import pytest
 from PySide6.QtWidgets import QMenu
 
 from fairdesk.evidence import service
-from fairdesk.evidence.vault import Vault
 from fairdesk.evidence.vocab import CustodyAction
 from fairdesk.i18n import set_language
 from fairdesk.store import Store
@@ -61,7 +60,7 @@ def test_hide_needs_a_reason_keeps_the_bytes_and_can_be_undone(
 
     hidden = service.get_item(panel.store, row.id)
     assert hidden.hidden_at is not None and hidden.hidden_reason == "Photo of the wrong booth"
-    assert Vault(panel.store.data_dir).exists(row.sha256)  # the bytes stay
+    assert panel.store.vault.exists(row.sha256)  # the bytes stay
     assert _log(panel.store, row.case_id, CustodyAction.DELETE_REQUEST) == [
         {"reason": "Photo of the wrong booth"}
     ]
@@ -90,7 +89,7 @@ def test_purge_asks_for_confirmation_erases_the_original_and_is_logged(
     assert dialog.confirm is not None
     dialog.reject()  # Cancel: nothing happens
     assert service.get_item(panel.store, row.id).hidden_at is None
-    assert Vault(panel.store.data_dir).exists(row.sha256)
+    assert panel.store.vault.exists(row.sha256)
 
     dialog = panel.open_purge(row)
     dialog.reason_edit.setPlainText("Contains a customer's face; legal asked to erase it")
@@ -101,8 +100,8 @@ def test_purge_asks_for_confirmation_erases_the_original_and_is_logged(
 
     purged = service.get_item(panel.store, row.id)
     assert purged.purged and purged.hidden_at is not None
-    assert not Vault(panel.store.data_dir).exists(row.sha256)
-    assert Vault(panel.store.data_dir).exists(other.sha256)
+    assert not panel.store.vault.exists(row.sha256)
+    assert panel.store.vault.exists(other.sha256)
     reason = {"reason": "Contains a customer's face; legal asked to erase it"}
     assert _log(panel.store, row.case_id, CustodyAction.DELETE_REQUEST) == [reason]  # hidden first
     assert _log(panel.store, row.case_id, CustodyAction.PURGE) == [reason]

@@ -17,7 +17,6 @@ from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from pytestqt.qtbot import QtBot
 
 from fairdesk.evidence.service import import_files
-from fairdesk.evidence.vault import Vault
 from fairdesk.i18n import set_language
 from fairdesk.store import Store
 from sync.client import ondemand as client_ondemand
@@ -90,12 +89,12 @@ def test_gallery_on_the_legal_device_shows_the_photos_after_fetching(
     qtbot: QtBot, hq: LiveHq, tmp_path: Path
 ) -> None:
     booth, legal, case_id, shas = _synced_case(hq, tmp_path)
-    assert not any(Vault(legal.store.data_dir).exists(sha) for sha in shas)
+    assert not any(legal.store.vault.exists(sha) for sha in shas)
     lines: list[str] = []
     panel = _panel(qtbot, legal.store, case_id, lines)
     for sha in shas:  # the tiles asked for the originals; thumbnails are made from them here
         qtbot.waitUntil(functools.partial(panel.model.has_thumbnail, sha), timeout=30_000)
-        assert Vault(legal.store.data_dir).hash_blob(sha) == sha
+        assert legal.store.vault.hash_blob(sha) == sha
         assert _state(panel, sha) is Fetch.HERE
     for number in range(2):
         row = panel.model.row_at(number)
@@ -157,7 +156,7 @@ def test_offline_gallery_says_held_at_hq_and_verify_export_say_offline(
         qtbot.waitUntil(lambda: panel.export_button.isEnabled())
         assert ("offline" in panel.summary.text()) or ("离线" in panel.summary.text())
         assert not (tmp_path / "never.zip").exists() and panel.last_export is None
-        assert not any(Vault(legal.store.data_dir).exists(sha) for sha in shas)
+        assert not any(legal.store.vault.exists(sha) for sha in shas)
     finally:
         set_language("en")
         booth.close()
@@ -201,7 +200,7 @@ def test_a_document_made_at_the_booth_opens_on_the_legal_device(
         qtbot.addWidget(panel)
         panel.refresh(select_id=letter.id)
         qtbot.waitUntil(lambda: panel.pdf.status() == QPdfDocument.Status.Ready, timeout=30_000)
-        assert Vault(legal.store.data_dir).hash_blob(letter.sha256) == letter.sha256
+        assert legal.store.vault.hash_blob(letter.sha256) == letter.sha256
         chosen = tmp_path / "saved.pdf"
         monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(chosen), ""))
         panel.save_as()

@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
 from pytestqt.qtbot import QtBot
 
 from fairdesk import cases
+from fairdesk.crypto import keys
 from fairdesk.i18n import set_language
 from fairdesk.model import Direction, Trigger
-from fairdesk.protect import keys
 from fairdesk.store import open_store
 from ui.protect.dialogs import RecoveryKeyDialog, SetupDialog, UnlockDialog
 from ui.protect.lock import LockController

@@ -29,10 +29,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from fairdesk.crypto.keys import DEFAULT_KDF, KdfParams, derive_passphrase_kek
 from fairdesk.errors import FairDeskError
 from fairdesk.fsutil import write_atomic
 from fairdesk.i18n import _
-from fairdesk.protect.keys import DEFAULT_KDF, KdfParams, derive_passphrase_kek
 
 MAGIC = b"FDENC"
 VERSION = 1

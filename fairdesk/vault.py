@@ -1,6 +1,7 @@
-"""The vault: original evidence bytes, stored once by SHA-256 and never modified.
+"""The vault: original evidence and document bytes, stored once by SHA-256 and never modified.
 
-This is the ONLY module that reads or writes vault bytes (so encryption at rest can be added
+It sits below the store (which owns one per data folder, :attr:`fairdesk.store.Store.vault`)
+and above the crypto primitives only. This is the ONLY module that reads or writes vault bytes (so encryption at rest can be added
 here, in one place). The write order survives a crash at any instant (docs/reliability-and-security.md):
 temp file in ``vault/`` → SHA-256 while copying (streamed, never the whole file in memory) →
 fsync → rename to ``vault/ab/abcdef…`` → fsync the folder; only then does the caller commit
@@ -31,11 +32,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from fairdesk.crypto import blobcrypt
+from fairdesk.crypto.keys import ProtectError, is_encrypted
 from fairdesk.errors import FairDeskError
 from fairdesk.fsutil import fsync_dir
 from fairdesk.i18n import _
-from fairdesk.protect import blobcrypt
-from fairdesk.protect import session as protect_session
 
 try:  # POSIX advisory locks keep recovery away from a running import in another process
     import fcntl
@@ -111,14 +112,21 @@ def _write_error(exc: OSError) -> VaultWriteError:
 
 
 class Vault:
-    """Content-addressed originals under ``<data>/vault``."""
+    """Content-addressed originals under ``<data>/vault``.
 
-    def __init__(self, data_dir: Path) -> None:
+    The store builds one per data folder (:attr:`fairdesk.store.Store.vault`) with the folder's
+    own data key; code that has a store uses that one rather than building another.
+    """
+
+    def __init__(self, data_dir: Path, key: bytes | None) -> None:
         self.root = Path(data_dir) / "vault"
-        self.root.mkdir(parents=True, exist_ok=True)
         # Encryption at rest (fairdesk.protect): the data key of an unlocked encrypted folder,
-        # None for a plain one; a locked encrypted folder raises here rather than fall back.
-        self.key = protect_session.data_key_for(Path(data_dir))
+        # None for a plain one. No key for a folder that has a key file means it is locked:
+        # refuse here rather than write plaintext into an encrypted folder.
+        if key is None and is_encrypted(Path(data_dir)):
+            raise ProtectError(_("The data is locked: unlock FairDesk with your passphrase first."))
+        self.key = key
+        self.root.mkdir(parents=True, exist_ok=True)
 
     # -- paths ---------------------------------------------------------------------------------
 
