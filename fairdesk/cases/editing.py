@@ -100,6 +100,12 @@ def _next_number(session: Session) -> str:
             return number
 
 
+def _check_served_at(served_at: datetime | None, now: datetime) -> None:
+    """A time of service in the future is a typo: deadlines counted from it would be late."""
+    if served_at and served_at > now + timedelta(minutes=5):
+        raise ValidationError(_("The time of service is in the future; check the date."))
+
+
 def create_case(store: Store, data: CaseInput, *, now: datetime | None = None) -> str:
     """Record a new case with its first parties, rights, deadlines and note, in one step."""
     now = now or utcnow()
@@ -107,8 +113,7 @@ def create_case(store: Store, data: CaseInput, *, now: datetime | None = None) -
     title = _clean_case_text("title", data.title)
     parties = [check_party(p) for p in data.parties]
     rights = [check_right(r) for r in data.rights]
-    if data.served_at and data.served_at > now + timedelta(minutes=5):
-        raise ValidationError(_("The time of service is in the future; check the date."))
+    _check_served_at(data.served_at, now)
     with store.write() as session:
         fair = session.get(Fair, data.fair_id) if data.fair_id else None
         if data.fair_id and fair is None:
@@ -189,6 +194,8 @@ def edit_case(
     now = now or utcnow()
     changes = data.given()
     situation_key = _check_situation(changes["situation"]) if "situation" in changes else None
+    if "served_at" in changes:
+        _check_served_at(changes["served_at"], now)
     library = library_of(store)
     with store.write() as session:
         case = find_case(session, case_id)

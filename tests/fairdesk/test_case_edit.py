@@ -97,3 +97,24 @@ def test_creation_and_edit_refuse_the_same_too_long_booth(store: Store) -> None:
     assert f"at most {PLACE_MAX}" in str(on_edit.value)
     assert cases.get_case(store, case_id).hall == "4"  # the valid field was not saved half
     cases.edit_case(store, case_id, CaseEdit(booth="B" * PLACE_MAX))
+
+
+def test_an_edit_refuses_a_time_of_service_in_the_future_like_creation(store: Store) -> None:
+    # Deadlines such as "48 hours from service" count from this time: a future date (a typo
+    # in the year) would show them later than they are.
+    case_id = _case(store)
+    before = cases.get_case(store, case_id)
+    tomorrow = utcnow() + timedelta(days=1)
+    with pytest.raises(ValidationError) as on_edit:
+        cases.edit_case(store, case_id, CaseEdit(served_at=tomorrow, booth="C14"))
+    with pytest.raises(ValidationError) as on_create:
+        cases.create_case(
+            store,
+            CaseInput("Copy", Direction.AGAINST_US, Trigger.COURT_ORDER, served_at=tomorrow),
+        )
+    assert str(on_edit.value) == str(on_create.value)
+    after = cases.get_case(store, case_id)
+    assert (after.served_at, after.booth) == (before.served_at, before.booth)
+    earlier = utcnow() - timedelta(hours=3)
+    cases.edit_case(store, case_id, CaseEdit(served_at=earlier))
+    assert cases.get_case(store, case_id).served_at == earlier

@@ -95,3 +95,49 @@ def test_a_bad_correction_is_refused_with_a_sentence(qtbot: QtBot, fair_store: S
     assert dialog.isVisible() and "respondent/ex_parte_order_served/DE" in dialog.error.text()
     assert not cases.get_case(fair_store, page.case_id).situation.corrected  # type: ignore[union-attr]
     dialog.reject()
+
+
+def _timeline_changes(page: CaseDetailPage) -> dict[str, list[str]]:
+    """The Timeline tab as the user reads it: each "What" with its "Change" texts."""
+    model = page.timeline_model
+    lines: dict[str, list[str]] = {}
+    for row in range(model.rowCount()):
+        what = model.data(model.index(row, 1))
+        lines.setdefault(str(what), []).append(str(model.data(model.index(row, 2))))
+    return lines
+
+
+def test_the_timeline_names_edited_fields_and_situations_in_the_users_language(
+    qtbot: QtBot, fair_store: Store
+) -> None:
+    case_id = next(
+        r.id
+        for r in cases.list_cases(fair_store, CaseFilter())
+        if r.title == "Injunction: hydraulic pump"
+    )
+    cases.edit_case(fair_store, case_id, cases.CaseEdit(booth="B22", summary="Moved next door"))
+    party = cases.get_case(fair_store, case_id).parties[0]
+    cases.edit_party(fair_store, party.id, {"contact": "+49 511 000", "reference": "4a O 1/26"})
+    cases.edit_case(
+        fair_store,
+        case_id,
+        cases.CaseEdit(situation="respondent/ex_parte_order_served/UPC"),
+        reason="UPC order",
+    )
+    set_language("zh_CN")
+    lines = _timeline_changes(_open(qtbot, fair_store, "Injunction: hydraulic pump"))
+    # Stored as "booth, summary" and "<party>: contact, reference"; read in Chinese.
+    assert lines["已编辑"] == ["展位、案情摘要"]
+    assert lines["当事人已修改"] == [f"{party.name}: 联系方式、案号"]
+    # Stored as the key "respondent/ex_parte_order_served/UPC"; read as the case page says it.
+    assert lines["情形已更正"] == [
+        "已送达：单方法院禁令，统一专利法院（UPC）——您是被申请人/被投诉方"
+    ]
+    set_language("en")
+    cases.edit_case(fair_store, case_id, cases.CaseEdit(situation=None), reason="back")
+    lines = _timeline_changes(_open(qtbot, fair_store, "Injunction: hydraulic pump"))
+    assert lines["Edited"] == ["Booth, Summary"]
+    assert sorted(lines["Situation corrected"]) == [
+        "Served: ex-parte court order, Unified Patent Court (UPC) — you are the respondent",
+        "Use the computed situation",
+    ]

@@ -44,18 +44,19 @@ from fairdesk.enums import TIMELINE_LABELS, TimelineKind
 from fairdesk.errors import FairDeskError
 from fairdesk.i18n import N_, _, current_language
 from fairdesk.model import Level, Status
-from fairdesk.situation import describe
+from fairdesk.situation import describe, parse_key
 from fairdesk.store import Store
 from fairdesk.triage import RULE_TEXT
 from ui import features, settings
 from ui.clock import clock
+from ui.fieldnames import field_list
 from ui.formatting import countdown, label, local_time
 from ui.lazy import LazyWidget, ensure_built, panel_failure
 from ui.models.rows import RowsTableModel
 from ui.pages.common import table_view
 from ui.pages.override_dialog import OverrideLevelDialog
 from ui.pages.party_editors import PartiesEditor, RightsEditor
-from ui.pages.situation_dialog import SituationDialog
+from ui.pages.situation_dialog import COMPUTED, SituationDialog
 from ui.tasks import explain, runner
 from ui.theme import SPACING
 from ui.widgets.combo import EnumCombo
@@ -75,6 +76,50 @@ def _utc_text(moment: datetime) -> str:
 def _timeline_text(kind: str) -> str:
     """What a timeline line records; a kind a newer version wrote shows as stored."""
     return _(TIMELINE_LABELS.get(kind, kind))
+
+
+def _field_list_text(names: str) -> str:
+    """The stored "booth, summary" of an edit line as "Booth, Summary" in the user's language."""
+    return field_list([name.strip() for name in names.split(",") if name.strip()])
+
+
+def _edited_fields_text(kind: str, value: str) -> str:
+    """An edit line's value with its field names translated: the case's own edits store the
+    field names, a party's or right's edits store "<whose>: <field names>" (the name is the
+    person's own text, so only what follows its last ": " is a field list)."""
+    if kind == TimelineKind.EDIT:
+        return _field_list_text(value)
+    whose, separator, names = value.rpartition(": ")
+    return f"{whose}{separator}{_field_list_text(names)}" if separator else value
+
+
+_EDIT_KINDS = (TimelineKind.EDIT, TimelineKind.PARTY_EDITED, TimelineKind.RIGHT_EDITED)
+
+
+def _value_text(kind: str, value: str) -> str:
+    """A stored timeline value as the user reads it: a status or level by its label, a
+    situation in words, an edit's field names translated; anything else as stored."""
+    for enum_value in (*Status, *Level):
+        if value == enum_value.value:
+            return label(enum_value)
+    if kind == TimelineKind.SITUATION:
+        if value == COMPUTED:  # the correction was lifted
+            return _("Use the computed situation")
+        if not value:
+            return ""
+        try:
+            return describe(parse_key(value))
+        except ValueError:  # written by a newer version: shown as stored
+            return value
+    if kind in _EDIT_KINDS:
+        return _edited_fields_text(kind, value)
+    return value
+
+
+def _change_text(row: TimelineRow) -> str:
+    """The "Change" column: old → new, either side left out when empty."""
+    parts = (_value_text(row.kind, row.old_value), _value_text(row.kind, row.new_value))
+    return " → ".join(p for p in parts if p)
 
 
 class CaseDetailPage(QWidget):
@@ -190,14 +235,7 @@ class CaseDetailPage(QWidget):
             [
                 (N_("When"), lambda r: _utc_text(r.created_at)),
                 (N_("What"), lambda r: _timeline_text(r.kind)),
-                (
-                    N_("Change"),
-                    lambda r: " → ".join(
-                        p
-                        for p in (self._value_text(r.old_value), self._value_text(r.new_value))
-                        if p
-                    ),
-                ),
+                (N_("Change"), _change_text),
                 (
                     N_("Reason"),
                     # the rule's text, written in English by the core: translated here
@@ -218,12 +256,6 @@ class CaseDetailPage(QWidget):
         self.tabs.addTab(self._table_tab(self.timeline_model), _("Timeline"))
         self._fixed_tab_count = self.tabs.count()
         clock().tick.connect(self._tick)
-
-    def _value_text(self, value: str) -> str:
-        for enum_value in (*Status, *Level):
-            if value == enum_value.value:
-                return label(enum_value)
-        return value
 
     def _table_tab(
         self,
