@@ -124,14 +124,17 @@ def _sign_out(driver: WebDriver) -> None:
 
 
 def _finished_download(folder: Path, suffix: str = "") -> Path | None:
-    """The finished download, if any (Chromium writes *.crdownload first, then renames)."""
-    done = [
-        p
-        for p in folder.iterdir()
-        if not p.name.startswith(".")
-        and not p.name.endswith(".crdownload")
-        and p.name.endswith(suffix)
-    ]
+    """The finished download, if any.
+
+    Chromium writes into ``*.crdownload`` and renames it when done; it may also reserve the
+    final name with an empty file while the download runs (a full-suite run read such an
+    empty "zip"). So a download is finished only when no ``*.crdownload`` is left and the
+    file under its final name has bytes.
+    """
+    names = [p for p in folder.iterdir() if not p.name.startswith(".")]
+    if any(p.name.endswith(".crdownload") for p in names):
+        return None
+    done = [p for p in names if p.name.endswith(suffix) and p.stat().st_size > 0]
     return done[0] if done else None
 
 
