@@ -174,6 +174,8 @@ class _GroupDirSync:
 
 
 _SHARD_SYNC = _GroupDirSync()
+# Shard folders whose name in objects/ this process has fsynced (at most 256 per store).
+_DURABLE_SHARDS: set[Path] = set()
 
 
 class _FileLock:
@@ -290,8 +292,10 @@ class LocalBlobStore:
           the file in between). Re-fsyncing it found nothing to flush. Only the empty blob, which
           never had a chunk, is created here, and it is fsynced here.
         - The shard directory (`objects/ab/`): needed, it makes the new name durable. A shard
-          created just now also needs its parent (`objects/`) fsynced once, or the shard itself
-          (and every object in it) could vanish in a crash; that was missing.
+          created just now also needs its parent (`objects/`) fsynced, or the shard itself
+          (and every object in it) could vanish in a crash; that was missing. It is done by
+          the first promotion into each shard in this process, so that no promotion into a
+          shard another thread has just created can answer before the shard's name is durable.
         - The uploads directory (the old name's removal): not needed. On ext4/XFS a rename is
           one journal transaction, so the shard's fsync commits the removal too. Elsewhere, the
           worst a crash can leave is the old name as well: a second copy of verified bytes
@@ -304,11 +308,13 @@ class LocalBlobStore:
         if self._hash_file(target, None) == sha256:
             source.unlink(missing_ok=True)  # another tenant or an earlier attempt already has it
             return
-        try:
-            target.parent.mkdir(mode=0o700)
-            _fsync_dir(self.objects)  # the new shard's own name
-        except FileExistsError:
-            pass
+        if target.parent not in _DURABLE_SHARDS:
+            # The shard's own name in objects/ is fsynced by the first promotion into it in
+            # this process, whoever created it: a concurrent promotion that found the shard
+            # just made by another must not answer before that name is durable either.
+            target.parent.mkdir(mode=0o700, exist_ok=True)
+            _SHARD_SYNC.fsync(self.objects)
+            _DURABLE_SHARDS.add(target.parent)
         if not source.exists() and sha256 == hashlib.sha256().hexdigest():
             source.touch(mode=0o600)  # the empty blob never got a PATCH
             with source.open("rb") as handle:

@@ -135,3 +135,20 @@ def test_promotions_into_one_shard_share_a_barrier_that_began_after_their_rename
         thread.join(timeout=30)
     # Three renames during the first barrier, one more barrier for all three.
     assert calls == [1, 2] and done == [2, 2, 2]
+
+
+def test_a_shard_made_by_another_promotion_is_made_durable_before_the_first_answer(
+    tmp_path: Path, fsyncs: FsyncLog
+) -> None:
+    """Two uploads into a new shard at once: the one that finds the shard already made (by the
+    other, which may not have fsynced `objects/` yet) must not answer before the shard's name
+    is durable: the first promotion into a shard in this process fsyncs `objects/`, whoever
+    made the folder."""
+    store = LocalBlobStore(tmp_path / "blobs")
+    upload_id, sha = _upload(store, os.urandom(30_000))
+    shard = store.objects / sha[:2]
+    shard.mkdir(mode=0o700)  # made by the other promotion, which is still before its fsync
+    fsyncs.clear()
+    store.promote(upload_id, sha)
+    assert fsyncs == [str(store.objects), str(shard)]
+    assert store.hash_object(sha) == sha
