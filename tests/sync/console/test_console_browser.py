@@ -39,11 +39,15 @@ if not (CHROMIUM and DRIVER):
     pytest.skip("chromium and chromium-driver are not installed", allow_module_level=True)
 
 webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import (  # noqa: E402
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
+from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
@@ -85,6 +89,28 @@ T = TypeVar("T")
 
 def _wait(driver: WebDriver, check: Callable[[WebDriver], T], timeout: float = 30) -> T:
     return WebDriverWait(driver, timeout).until(check)
+
+
+def _replaced(element: WebElement) -> Callable[[WebDriver], bool]:
+    """True once the page holding ``element`` has been replaced by the next one.
+
+    Chromium says so either as a stale element or, while the next document is being built, as
+    "Node with given id does not belong to the document" (a plain WebDriverException, which
+    selenium's ``staleness_of`` does not expect: a full-suite run failed on it).
+    """
+
+    def check(_driver: WebDriver) -> bool:
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+        return False
+
+    return check
 
 
 def _shot(driver: WebDriver, name: str, enabled: bool) -> None:
@@ -295,7 +321,7 @@ def test_hq_lawyer_works_the_booth_case_in_a_browser(
         driver.find_element(By.ID, "nav-devices").click()
         row = driver.find_element(By.ID, f"device-{device_id}")
         row.find_element(By.CLASS_NAME, "revoke").click()
-        _wait(driver, staleness_of(row))
+        _wait(driver, _replaced(row))
         row = driver.find_element(By.ID, f"device-{device_id}")
         assert row.find_element(By.CLASS_NAME, "state").text == "revoked"
         result = booth.node.sync()
