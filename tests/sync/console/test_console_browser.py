@@ -91,6 +91,27 @@ def _wait(driver: WebDriver, check: Callable[[WebDriver], T], timeout: float = 3
     return WebDriverWait(driver, timeout).until(check)
 
 
+def _element(driver: WebDriver, element_id: str) -> WebElement:
+    """The element with this id, once the page that has it is there.
+
+    A click on a link returns before the next page is always in place; looking an element up
+    at once can find nothing (or the old page), so wait for it.
+    """
+    return _wait(driver, lambda d: d.find_element(By.ID, element_id))
+
+
+def _submit(driver: WebDriver, button_id: str) -> None:
+    """Clicks a form's button and waits until the page it answers with is there.
+
+    The alerts form answers with the alerts page again, so the address alone cannot tell the
+    answer has come: wait for the old page to go and the button to be back.
+    """
+    button = driver.find_element(By.ID, button_id)
+    button.click()
+    _wait(driver, _replaced(button))
+    _element(driver, button_id)
+
+
 def _replaced(element: WebElement) -> Callable[[WebDriver], bool]:
     """True once the page holding ``element`` has been replaced by the next one.
 
@@ -142,11 +163,13 @@ def _sign_in(driver: WebDriver, base: str, tenant: str, name: str) -> None:
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.ID, "sign-in").click()
     _wait(driver, lambda d: d.current_url.endswith("/console/cases"))
+    _element(driver, "search")
 
 
 def _sign_out(driver: WebDriver) -> None:
     driver.find_element(By.ID, "sign-out").click()
     _wait(driver, lambda d: "/console/login" in d.current_url)
+    _element(driver, "sign-in")
 
 
 def _finished_download(folder: Path, suffix: str = "") -> Path | None:
@@ -247,15 +270,14 @@ def test_hq_lawyer_works_the_booth_case_in_a_browser(
             # Publish an alert; the booth laptop pulls it, the responder acknowledges it.
             driver.find_element(By.ID, "nav-alerts").click()
             title = f"Patent troll at Hannover ({lang})"
-            driver.find_element(By.ID, "title").send_keys(title)
+            _element(driver, "title").send_keys(title)
             driver.find_element(By.ID, "title_zh").send_keys("汉诺威展会专利流氓")
             driver.find_element(By.ID, "body").send_keys("Do not sign anything; call HQ.")
             driver.find_element(By.ID, "body_zh").send_keys("不要签署任何文件；请致电总部。")
             driver.find_element(By.CSS_SELECTOR, "#alert-level option[value=red]").click()
             driver.find_element(By.ID, "countries").send_keys("DE")
             driver.find_element(By.ID, "fairs").send_keys("Hannover Messe")
-            driver.find_element(By.ID, "publish").click()
-            _wait(driver, lambda d: "/console/alerts" in d.current_url)
+            _submit(driver, "publish")
             assert booth.node.sync().drained
             mine = [a for a in list_alerts(booth.node.store) if a.title_en == title]
             assert len(mine) == 1
@@ -273,14 +295,14 @@ def test_hq_lawyer_works_the_booth_case_in_a_browser(
             driver.get(f"{base}/console/lang/{lang}?next=/console/login")
             _sign_in(driver, base, "Acme Tools", "Admin")
             driver.find_element(By.ID, "nav-devices").click()
-            driver.find_element(By.ID, "make-code").click()
+            _element(driver, "make-code").click()
             code = _wait(driver, lambda d: d.find_element(By.ID, "code")).text
             assert len(code.replace("-", "")) == 20
             qr = driver.find_element(By.ID, "qr")
             assert driver.execute_script("return arguments[0].naturalWidth", qr) > 0
             _shot(driver, f"devices-{lang}", shots)
             driver.find_element(By.ID, "nav-audit").click()
-            audit_text = driver.find_element(By.ID, "audit").text
+            audit_text = _element(driver, "audit").text
             assert "download original" in audit_text and "publish alert" in audit_text
             _shot(driver, f"audit-{lang}", shots)
             driver.get(f"{base}/console/cases/00000000-0000-0000-0000-000000000000")
@@ -297,12 +319,11 @@ def test_hq_lawyer_works_the_booth_case_in_a_browser(
             driver.get(f"{base}/console/lang/{lang}?next=/console/login")
             _sign_in(driver, base, "维权援助中心", "advisor")
             driver.find_element(By.ID, "nav-alerts").click()
-            options = driver.find_element(By.ID, "company").text
+            options = _element(driver, "company").text
             assert "Acme Tools" in options
             driver.find_element(By.ID, "title").send_keys(f"Customs watch at Hannover ({lang})")
             driver.find_element(By.ID, "title_zh").send_keys("汉诺威海关重点监控")
-            driver.find_element(By.ID, "publish").click()
-            _wait(driver, lambda d: "/console/alerts" in d.current_url)
+            _submit(driver, "publish")
             assert booth.node.sync().drained
             title = f"Customs watch at Hannover ({lang})"
             [sent] = [a for a in list_alerts(booth.node.store) if a.title_en == title]
@@ -319,10 +340,10 @@ def test_hq_lawyer_works_the_booth_case_in_a_browser(
         driver.get(f"{base}/console/lang/en?next=/console/login")
         _sign_in(driver, base, "Acme Tools", "Admin")
         driver.find_element(By.ID, "nav-devices").click()
-        row = driver.find_element(By.ID, f"device-{device_id}")
+        row = _element(driver, f"device-{device_id}")
         row.find_element(By.CLASS_NAME, "revoke").click()
         _wait(driver, _replaced(row))
-        row = driver.find_element(By.ID, f"device-{device_id}")
+        row = _element(driver, f"device-{device_id}")
         assert row.find_element(By.CLASS_NAME, "state").text == "revoked"
         result = booth.node.sync()
         assert not result.ok  # the revoked laptop is refused from the next request on
