@@ -116,7 +116,7 @@ def _start(data_dir: Path, tmp_path: Path, entry: str = "window") -> dict[str, A
         XDG_CONFIG_HOME=str(tmp_path / "config"),
         PYTHONPATH=str(ROOT),
     )
-    watched = HEAVY + DEFERRED
+    watched: tuple[str, ...] = HEAVY + DEFERRED
     if entry == "command":  # the command finds the window through its entry point
         watched = tuple(name for name in watched if name != "importlib.metadata")
     result = subprocess.run(
