@@ -202,6 +202,11 @@ class CaseTableModel(QAbstractTableModel):
     def case_id(self, row: int) -> str:
         return self._ids[row]
 
+    @property
+    def filled(self) -> bool:
+        """A read has answered (at least its first screen) since the model was created."""
+        return self._generation > 0 and not self.loading
+
     def ids(self) -> list[str]:
         return list(self._ids)
 

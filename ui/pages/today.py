@@ -29,6 +29,7 @@ class TodayPage(QWidget):
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self.filled = False  # the first read has answered and is shown
         layout = page_layout(self)
         header, self.title, self.summary = page_header(_("Today"))
         layout.addWidget(header)
@@ -69,6 +70,7 @@ class TodayPage(QWidget):
         self.model.set_rows(rows)
         self.empty.setVisible(not rows)
         self._update_summary()
+        self.filled = True
         self.reloaded.emit()
 
     def _tick(self, now: datetime) -> None:
