@@ -206,7 +206,8 @@ def median_seconds(command: Sequence[str], env: dict[str, str], runs: int) -> fl
 
 
 def measure(run: Runner, data: Path, runs: int) -> dict[str, float]:
-    source = [sys.executable, "-m", "fairdesk"]
+    # The same program from source: the console script pip installs beside this interpreter.
+    source = [str(Path(sys.executable).with_name("fairdesk"))]
     window_env = {**run.env, "FAIRDESK_SMOKE_EXIT_MS": "usable"}
     cli = ["--data-dir", str(data), "case", "list", "--json"]
     gui = ["--data-dir", str(data)]

@@ -2,7 +2,7 @@
 
 import sys
 
-from fairdesk.cli import main
+from ui.program import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,7 +1,10 @@
 """The desktop app (PySide6): ``ui.app`` starts it.
 
-Importing the package spares PySide6 from reading the source text of modules whose answer is
-known. Once PySide6 is loaded, the first import of every module after it makes PySide6 read
+``install_pyside_scan`` spares PySide6 from reading the source text of modules whose answer is
+known. The package does not import Qt itself (the ``fairdesk`` program, ``ui.program``, imports
+it for every command, and commands never load Qt): it installs the answer at once when
+PySide6 is already loaded, else at the first import after PySide6 has loaded, whichever
+module loads it. Once PySide6 is loaded, the first import of every module after it makes PySide6 read
 that module's whole source file: ``shibokensupport.feature._mod_uses_pyside`` looks for the
 text "PySide6" in it to decide whether its ``__feature__`` switches (snake_case,
 true_property) may apply there. Before the main window appeared that was ~110 files (typing,
@@ -51,6 +54,20 @@ def install_pyside_scan() -> bool:
     return True
 
 
-import PySide6  # noqa: E402, F401  (loads shibokensupport, whose check is answered here)
+class _InstallOnceQtLoads:
+    """First on ``sys.meta_path``; finds nothing. The first import it is asked about after
+    PySide6 has loaded its feature module installs the answer. It stays in the list (import
+    machinery walks the live list: removing itself would skip the next finder for that one
+    import); afterwards each call is one attribute test."""
 
-install_pyside_scan()
+    installed = False
+
+    @classmethod
+    def find_spec(cls, name: str, path: object = None, target: object = None) -> None:
+        if not cls.installed and _FEATURE_MODULE in sys.modules:
+            cls.installed = True  # once, whether this PySide6 still has the check or not
+            install_pyside_scan()
+
+
+if not install_pyside_scan():  # PySide6 not loaded yet (the program, a command)
+    sys.meta_path.insert(0, _InstallOnceQtLoads)

@@ -10,6 +10,8 @@ plainly.
 The window is what users start (the installed program and the desktop entry run this command
 with no subcommand), so that path builds no parser of subcommands: the command modules import
 the ORM, the reference library and document rendering, ~0.3 s before the window could open.
+The installed program (``ui.program``) also hands ``main`` the window's loader, which spares
+the entry-point lookup (importlib.metadata reads every installed package: ~15 ms).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from fairdesk import __version__
 from fairdesk.cli import common
 from fairdesk.errors import FairDeskError
 from fairdesk.i18n import _
+
+Window = Callable[[list[str]], int]
 
 
 def _plugged_in(group: str) -> list[Callable[..., Any]]:
@@ -76,9 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def open_window(args_list: list[str]) -> int:
+def open_window(args_list: list[str], load_window: Callable[[], Window] | None) -> int:
+    """Load the window (Qt is imported only here: scripting never loads it) and run it."""
     try:
-        windows = _plugged_in("fairdesk.gui")  # loaded only here: scripting never loads Qt
+        windows = [load_window()] if load_window is not None else _plugged_in("fairdesk.gui")
     except ImportError as exc:  # a damaged install (Qt or a part of the app missing)
         print(
             _(
@@ -95,17 +100,21 @@ def open_window(args_list: list[str]) -> int:
     return result
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, *, load_window: Callable[[], Window] | None = None
+) -> int:
+    """Run a command, or open the window when none is given (``load_window`` returns it;
+    without one it is found through the ``fairdesk.gui`` entry point)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     window_options = window_request(args_list)
     if window_options is not None:
         common.apply_language(window_options)
-        return open_window(args_list)
+        return open_window(args_list, load_window)
     parser = build_parser()
     args = parser.parse_args(args_list)
     common.apply_language(args)
     if not getattr(args, "command", None):  # only global options after all: the window
-        return open_window(args_list)
+        return open_window(args_list, load_window)
     try:
         handled: int = args.handler(args)
         return handled

@@ -105,7 +105,8 @@ def measure(app: Path, bare: Path, data_dir: Path, runs: int) -> dict[str, objec
             "app_frozen": ([str(app), "--data-dir", str(data_dir)], "FAIRDESK_SMOKE ok"),
             "bare_source": ([sys.executable, str(BARE_SOURCE)], "READY"),
             "app_source": (
-                [sys.executable, "-m", "fairdesk", "--data-dir", str(data_dir)],
+                # the console script pip installs beside this interpreter (ui.program)
+                [str(Path(sys.executable).with_name("fairdesk")), "--data-dir", str(data_dir)],
                 "FAIRDESK_SMOKE ok",
             ),
         }

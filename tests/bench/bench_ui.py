@@ -292,7 +292,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 app = QApplication(["fairdesk"])
-from fairdesk.cli import main as fairdesk_command
+from ui.program import main as fairdesk_program
 from ui.main_window import MainWindow
 
 def poll():
@@ -326,7 +326,7 @@ if sys.argv[2:] == ["core"]:  # the case workspace alone, without the feature pa
     ui.sync.start_with_window = lambda window, store: None
 # As users start it: the fairdesk program with no subcommand, so what the command does
 # before the window opens is measured too.
-sys.exit(fairdesk_command(["--data-dir", sys.argv[1]]))
+sys.exit(fairdesk_program(["--data-dir", sys.argv[1]]))
 """.replace("PEAK_KB", _PEAK_KB)
 
 

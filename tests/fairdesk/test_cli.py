@@ -149,13 +149,15 @@ def test_chinese_messages(demo_dir: Path) -> None:
     assert any("\u4e00" <= ch <= "\u9fff" for ch in result.stderr)
 
 
+@pytest.mark.parametrize("front", ["fairdesk.cli", "ui.program"])
 def test_no_window_on_a_damaged_install_is_one_sentence_and_the_commands_still_work(
-    tmp_path: Path,
+    tmp_path: Path, front: str
 ) -> None:
-    # `fairdesk` with no command where Qt is missing (PySide6 cannot be imported).
+    # `fairdesk` with no command where Qt is missing (PySide6 cannot be imported): run as
+    # `python -m fairdesk` (fairdesk.cli) and as the installed program (ui.program).
     child = (
         "import sys; sys.modules['PySide6'] = None\n"
-        "from fairdesk.cli import main\n"
+        f"from {front} import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
     data = tmp_path / "data"
