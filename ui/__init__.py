@@ -1,10 +1,12 @@
 """The desktop app (PySide6): ``ui.app`` starts it.
 
 ``install_pyside_scan`` spares PySide6 from reading the source text of modules whose answer is
-known. The package does not import Qt itself (the ``fairdesk`` program, ``ui.program``, imports
-it for every command, and commands never load Qt): it installs the answer at once when
-PySide6 is already loaded, else at the first import after PySide6 has loaded, whichever
-module loads it. Once PySide6 is loaded, the first import of every module after it makes PySide6 read
+known. The package does not import Qt itself (the ``fairdesk`` program, ``ui.program``,
+imports it for every command, and commands never load Qt): it installs the answer at once
+when PySide6 is already loaded, else at the first import after PySide6 has loaded, whichever
+module loads it.
+
+Once PySide6 is loaded, the first import of every module after it makes PySide6 read
 that module's whole source file: ``shibokensupport.feature._mod_uses_pyside`` looks for the
 text "PySide6" in it to decide whether its ``__feature__`` switches (snake_case,
 true_property) may apply there. Before the main window appeared that was ~110 files (typing,

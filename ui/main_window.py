@@ -240,9 +240,10 @@ class MainWindow(QMainWindow):
     def show_page(self, key: str) -> None:
         self.go_to(self.page_index(key))
 
-    def first_screen_filled(self) -> bool:
-        """Today and the first screen of Cases have been read and shown: the window is usable."""
-        return self.today.filled and self.cases.model.filled
+    def first_screen_answered(self) -> bool:
+        """Today and the first screen of Cases have been read and shown (or their failure is
+        said): the window is usable."""
+        return self.today.answered and self.cases.model.answered
 
     def current_key(self) -> str:
         if self.showing_case():

@@ -77,7 +77,7 @@ def _usable(app: QApplication) -> bool:
     from ui.main_window import MainWindow  # imported by now: ui.app imports it before main()
 
     return any(
-        isinstance(w, MainWindow) and w.isVisible() and w.first_screen_filled()
+        isinstance(w, MainWindow) and w.isVisible() and w.first_screen_answered()
         for w in app.topLevelWidgets()
     )
 

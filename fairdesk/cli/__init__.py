@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from fairdesk import __version__
 from fairdesk.cli import common
@@ -37,7 +37,7 @@ def _plugged_in(group: str) -> list[Callable[..., Any]]:
 
 
 class _GlobalOptionsOnly(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # argparse would print and exit
+    def error(self, message: str) -> NoReturn:  # argparse would print and exit
         raise ValueError(message)
 
 

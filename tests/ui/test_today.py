@@ -3,6 +3,7 @@ deadlines in fair time and home time side by side."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -87,3 +88,26 @@ def test_double_click_opens_case(qtbot: QtBot, fair_store: Store) -> None:
     with qtbot.waitSignal(page.open_case) as signal:
         page.view.activated.emit(page.model.index(0, 2))
     assert signal.args == [page.model.row_at(0).case_id]
+
+
+def test_a_failed_read_is_said_and_the_rows_shown_stay(
+    qtbot: QtBot, fair_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = TodayPage(fair_store)
+    qtbot.addWidget(page)
+    assert page.model.rowCount() == 3 and page.answered
+
+    def unreadable(*args: object, **kwargs: object) -> list[object]:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(fair_store.reader, "open_deadlines", unreadable)
+    page.reload()
+    # Before, the failure went to the log only: the summary went on saying "Open deadlines: 3".
+    assert page.summary.text().startswith("The deadlines could not be read. ")
+    assert "nothing already saved was lost" in page.summary.text()
+    assert page.model.rowCount() == 3  # what was read before is still there
+
+    fresh = TodayPage(fair_store)  # a page whose very first read fails
+    qtbot.addWidget(fresh)
+    assert fresh.answered and fresh.model.rowCount() == 0
+    assert fresh.summary.text().startswith("The deadlines could not be read. ")

@@ -203,8 +203,8 @@ class CaseTableModel(QAbstractTableModel):
         return self._ids[row]
 
     @property
-    def filled(self) -> bool:
-        """A read has answered (at least its first screen) since the model was created."""
+    def answered(self) -> bool:
+        """A read has answered (its first screen, or its failure) since the model was created."""
         return self._generation > 0 and not self.loading
 
     def ids(self) -> list[str]:

@@ -19,7 +19,7 @@ from ui import settings
 from ui.clock import clock
 from ui.models.deadlines import DeadlineTableModel
 from ui.pages.common import fit_columns, page_header, page_layout, table_view
-from ui.tasks import runner
+from ui.tasks import explain, runner
 
 
 class TodayPage(QWidget):
@@ -29,7 +29,7 @@ class TodayPage(QWidget):
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
-        self.filled = False  # the first read has answered and is shown
+        self.answered = False  # the first read has answered: its rows or its failure are shown
         layout = page_layout(self)
         header, self.title, self.summary = page_header(_("Today"))
         layout.addWidget(header)
@@ -63,15 +63,20 @@ class TodayPage(QWidget):
     def reload(self) -> None:
         # Plain sqlite3 (fairdesk.quickread): the first paint does not wait for the ORM.
         reader = self.store.reader
-        runner().run(reader.open_deadlines, pool="read", on_done=self._show)
+        runner().run(reader.open_deadlines, pool="read", on_done=self._show, on_error=self._failed)
 
     def _show(self, rows: list[DeadlineRow]) -> None:
         self.model.set_home_zone(settings.HOME_TIME_ZONE.get())
         self.model.set_rows(rows)
         self.empty.setVisible(not rows)
         self._update_summary()
-        self.filled = True
+        self.answered = True
         self.reloaded.emit()
+
+    def _failed(self, exc: BaseException) -> None:
+        # The rows shown before (if any) stay; the summary line says the list is not current.
+        self.summary.setText(explain(exc, not_done=_("The deadlines could not be read.")))
+        self.answered = True
 
     def _tick(self, now: datetime) -> None:
         overdue_before = self.model.overdue_count()
