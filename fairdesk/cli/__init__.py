@@ -17,6 +17,7 @@ the entry-point lookup (importlib.metadata reads every installed package: ~15 ms
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -27,6 +28,24 @@ from fairdesk.errors import FairDeskError
 from fairdesk.i18n import _
 
 Window = Callable[[list[str]], int]
+
+# The core's commands and the module (in this package) that registers each, in help order. A
+# command line naming one of them builds only that module's parser (and the plug-ins'): each
+# module imports what its commands need (the ORM, documents, the library, imaging).
+CORE_COMMANDS = {
+    "demo": "case_cmd",
+    "fair": "case_cmd",
+    "case": "case_cmd",
+    "evidence": "evidence_cmd",
+    "verify": "evidence_cmd",
+    "export": "evidence_cmd",
+    "doc": "doc_cmd",
+    "kb": "kb_cmd",
+    "risk": "kb_cmd",
+    "protect": "protect_cmd",
+    "travel": "protect_cmd",
+    "receive": "receive_cmd",
+}
 
 
 def _plugged_in(group: str) -> list[Callable[..., Any]]:
@@ -41,31 +60,40 @@ class _GlobalOptionsOnly(argparse.ArgumentParser):
         raise ValueError(message)
 
 
+def _global_options(args: Sequence[str]) -> tuple[argparse.Namespace, list[str]] | None:
+    """The global options in ``args`` and what is left, or None if they are given wrongly."""
+    parser = _GlobalOptionsOnly(add_help=False)
+    common.add_global_options(parser)
+    try:
+        return parser.parse_known_args(list(args))
+    except ValueError:
+        return None
+
+
 def window_request(args: Sequence[str]) -> argparse.Namespace | None:
     """The global options when ``args`` hold nothing else (open the window), else None.
 
     Anything more — a command, ``--help``, ``--version``, a mistake — goes to the full parser,
     which answers or explains it as before.
     """
-    parser = _GlobalOptionsOnly(add_help=False)
-    common.add_global_options(parser)
-    try:
-        options, rest = parser.parse_known_args(list(args))
-    except ValueError:
+    split = _global_options(args)
+    return split[0] if split is not None and not split[1] else None
+
+
+def named_core_command(args: Sequence[str]) -> str | None:
+    """The core command ``args`` name (``case`` in ``--lang zh_CN case show X``), if any."""
+    split = _global_options(args)
+    if split is None or not split[1] or split[1][0] not in CORE_COMMANDS:
         return None
-    return None if rest else options
+    return split[1][0]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from fairdesk.cli import (
-        case_cmd,
-        doc_cmd,
-        evidence_cmd,
-        kb_cmd,
-        protect_cmd,
-        receive_cmd,
-    )
-
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of only the module that registers ``command``."""
+    if command is not None:
+        modules = [CORE_COMMANDS[command]]
+    else:
+        modules = list(dict.fromkeys(CORE_COMMANDS.values()))
     parser = argparse.ArgumentParser(
         prog="fairdesk",
         description=_("FairDesk: IP emergencies at trade fairs. Without a command, opens the app."),
@@ -73,8 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"FairDesk {__version__}")
     common.add_global_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for group in (case_cmd, evidence_cmd, doc_cmd, kb_cmd, protect_cmd, receive_cmd):
-        group.register(subparsers)
+    for name in modules:
+        importlib.import_module(f"fairdesk.cli.{name}").register(subparsers)
+    # Always: a plug-in may serve the core's commands too (sync lets verify, export and doc
+    # fetch what only HQ holds).
     for register in _plugged_in("fairdesk.cli"):
         register(subparsers)
     return parser
@@ -110,7 +140,7 @@ def main(
     if window_options is not None:
         common.apply_language(window_options)
         return open_window(args_list, load_window)
-    parser = build_parser()
+    parser = build_parser(named_core_command(args_list))
     args = parser.parse_args(args_list)
     common.apply_language(args)
     if not getattr(args, "command", None):  # only global options after all: the window
