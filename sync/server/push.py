@@ -33,7 +33,7 @@ from sync.protocol import (
     PushRequest,
     PushResponse,
 )
-from sync.server import alerts, payload, summary
+from sync.server import alerts, payload
 from sync.server.config import Settings
 from sync.server.db import Database, advance_streams, lock_streams
 from sync.server.deps import Caller
@@ -805,6 +805,6 @@ def _push_once(
         if fresh:
             device.last_mutation_id = fresh[-1].mutation_id
         device.last_seen_at = utcnow()
+        # The console's case summary follows later, once for all pushes (`summary.catch_up`).
         advance_streams(session, heads, applier.heads)
-        summary.refresh_after_push(session, heads, applier.heads)  # the console's case list
         return PushResponse(results=results, last_mutation_id=device.last_mutation_id)
