@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sync.server import __version__, admin, blobgc, epoch, queries, uploads
+from sync.server import __version__, admin, blobgc, epoch, queries, summary, uploads
 from sync.server.blobstore import open_store
 from sync.server.config import Settings
 from sync.server.console import cli_support as console_admin
@@ -390,6 +390,7 @@ def _export(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     from sync.server.console import audit
 
     store = open_store(settings)
+    summary.catch_up(db)
     with db.reading() as session:
         scope = console_admin.scope_of(session, args.tenant)
         try:
@@ -469,6 +470,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 + "".join(f"\n  {sha}" for sha in gc_report.objects_deleted),
             )
             return 0
+        if args.command == "case":  # list, show: read from the case summary
+            summary.catch_up(db)
         with db.writing() as session:
             data, text = _run_admin(args, session)
         _emit(args, data, text)

@@ -145,6 +145,8 @@ class TenantSequence(Base):
     value: Mapped[int] = mapped_column(BigInteger)
     # This tenant's view of HQ's epoch (`sync.server.epoch`).
     epoch: Mapped[int] = mapped_column(BigInteger)
+    # The stream's changes up to here are in the case summary (0011ss; `summary.catch_up`).
+    summary_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Record(Base):
@@ -360,7 +362,7 @@ class TsaToken(Base):
 class CaseSummary(Base):
     """One row per live case with what the case list shows (0010cs; see `sync.server.summary`).
 
-    Written only by `summary.refresh` (in the push transaction) and the migration's backfill.
+    Written only by `summary.refresh`: caught up before it is read, and the migration's backfill.
     `id` is an INTEGER PRIMARY KEY so that on SQLite it is the rowid the FTS5 index refers to.
     """
 

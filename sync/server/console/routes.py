@@ -22,7 +22,7 @@ from sqlalchemy import or_, select
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from sync.server import admin, alerts, bundles, queries
+from sync.server import admin, alerts, bundles, queries, summary
 from sync.server.blobstore import BlobStore
 from sync.server.config import Settings
 from sync.server.console import audit, auth, web
@@ -54,6 +54,13 @@ class _Refused(Exception):
 
 def _db(request: Request) -> Database:
     db: Database = request.app.state.db
+    return db
+
+
+def _summary_db(request: Request) -> Database:
+    """The database, with the case summary caught up to every push: read cases through this."""
+    db = _db(request)
+    summary.catch_up(db)
     return db
 
 
@@ -247,7 +254,7 @@ def case_list(
         open_only=bool(open),
         limit=queries.PAGE_SIZE,
     )
-    with _db(request).reading() as session:
+    with _summary_db(request).reading() as session:
         rows = queries.list_cases(session, _scope(staff), flt)
     _audit(request, staff, "view cases", detail=f"q={q[:100]} level={level} country={country}")
     return _page(request, staff, "cases.html", cases=rows, flt=flt, q=q, open=bool(open))
@@ -256,7 +263,7 @@ def case_list(
 @router.get("/cases/{case_id}")
 def case_page(request: Request, case_id: str) -> Response:
     staff = _staff(request)
-    with _db(request).reading() as session:
+    with _summary_db(request).reading() as session:
         try:
             case = queries.show_case(session, _scope(staff), _check_id(case_id))
         except queries.CaseNotFound:
@@ -294,7 +301,7 @@ async def export(request: Request, case_id: str) -> Response:
     out = folder / f"{secrets.token_hex(8)}.zip"
 
     def write() -> bundles.ExportResult:
-        with _db(request).reading() as session:
+        with _summary_db(request).reading() as session:
             return bundles.export_case(
                 session,
                 request.app.state.store,
@@ -422,7 +429,7 @@ def original(request: Request, case_id: str, item_id: str) -> Response:
 @router.get("/cases/{case_id}/evidence/{item_id}")
 def evidence_page(request: Request, case_id: str, item_id: str) -> Response:
     staff = _staff(request)
-    with _db(request).reading() as session:
+    with _summary_db(request).reading() as session:
         try:
             case = queries.show_case(session, _scope(staff), _check_id(case_id))
         except queries.CaseNotFound:

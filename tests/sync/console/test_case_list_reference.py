@@ -449,6 +449,7 @@ def test_summary_follows_random_pushes_edits_deletes_and_escalations(
                     fresh = [c for c in cases if c not in escalated]
                     if fresh:
                         admin.escalate(session, tenant, rnd.choice(fresh), "Push Centre")
+            summary.catch_up(db)  # what every reader of the summary does first
             with db.reading() as session:
                 for scope in (queries.Scope(tenant), queries.Scope(centre, is_guidance=True)):
                     for flt in filters:
