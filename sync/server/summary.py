@@ -305,8 +305,8 @@ _CATCH_UP_LOCK = 0x5EC5_0011
 def catch_up(db: Database) -> None:
     """Bring the summary up to every stream's head: call before reading it.
 
-    Usually finds nothing to do (one indexed read). Otherwise one write transaction recomputes
-    the cases touched since the last catch-up. It need not be durable: the cursors are
+    Usually finds nothing to do (one read of a row per tenant). Otherwise one write transaction
+    recomputes the cases touched since the last catch-up. It need not be durable: the cursors are
     committed with the rows, so a crash loses both and the next catch-up does the work again.
     """
     with db.reading() as session:
