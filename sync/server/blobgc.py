@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, aliased
 from sync.server.blobstore import BlobStore
 from sync.server.config import Settings
 from sync.server.db import Database
-from sync.server.models import Blob, BlobLink, Record, TenantBlob, Upload, utcnow
+from sync.server.models import Blob, BlobLink, Record, Tenant, TenantBlob, Upload, utcnow
 from sync.server.uploads import LIVE_STATES, lock_digest
 
 
@@ -151,6 +151,11 @@ def _collect_one(
             {"tenant_id": claim.tenant_id, "sha256": sha, "size": claim.size}
         )
         session.delete(claim)
+        session.execute(
+            update(Tenant)
+            .where(Tenant.id == claim.tenant_id)
+            .values(stored_bytes=Tenant.stored_bytes - claim.size)
+        )
         released += 1
     remaining = len(claims) - released
     if blob.refcount != remaining:  # the number of tenants holding it, recounted

@@ -71,6 +71,11 @@ class Tenant(Base):
     # Change-log rows at or below this sequence may have been pruned: older cursors get 410.
     pruned_through_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The sizes of the tenant's blob claims (`tenant_blobs`) added up, kept in the transactions
+    # that add or release a claim (0012sb): the quota check at every upload reads this instead
+    # of summing every claim (~75 ms per photo for a tenant holding 100,000 photos, on SQLite
+    # under the one write lock).
+    stored_bytes: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class User(Base):

@@ -190,6 +190,11 @@ def record_blob(session: Session, tenant_id: str, sha: str, size: int) -> None:
         created_at=utcnow(),
     ):
         session.execute(update(Blob).where(Blob.sha256 == sha).values(refcount=Blob.refcount + 1))
+        session.execute(
+            update(Tenant)
+            .where(Tenant.id == tenant_id)
+            .values(stored_bytes=Tenant.stored_bytes + size)
+        )
 
 
 def release_device(session: Session, device_id: str) -> int:
@@ -321,13 +326,8 @@ class UploadService:
             lock_digest(session, sha)
             # Locked so that two POSTs of one tenant cannot both fit in the last free bytes.
             tenant = session.get_one(Tenant, caller.tenant_id, with_for_update=True)
-            stored = session.scalars(
-                select(func.coalesce(func.sum(TenantBlob.size), 0)).where(
-                    TenantBlob.tenant_id == caller.tenant_id
-                )
-            ).one()
             reserved = live_reservations(session, caller.tenant_id, now)
-            if int(stored) + reserved + length > tenant.quota_bytes:
+            if tenant.stored_bytes + reserved + length > tenant.quota_bytes:
                 raise ApiError(413, "quota_exceeded", "the tenant's storage quota is used up")
             row = Upload(
                 tenant_id=caller.tenant_id,

@@ -22,7 +22,7 @@ from starlette.testclient import TestClient
 
 from sync.server.blobgc import GcReport, collect
 from sync.server.config import Settings
-from sync.server.models import Blob, TenantBlob
+from sync.server.models import Blob, Tenant, TenantBlob
 from tests.sync.hq_harness import HQ_BIN, DeviceClient, stored_objects
 from tests.sync.server.helpers import count, database, device, tenant
 
@@ -47,6 +47,15 @@ def _age(app: FastAPI, days: float) -> None:
                 claim.unreferenced_since -= shift
         for blob in session.scalars(select(Blob)):
             blob.created_at -= shift
+
+
+def _stored_bytes(app: FastAPI, tenant_id: str) -> int:
+    """The tenant's kept total, after checking it against its claims added up."""
+    with database(app).reading() as session:
+        kept = session.get_one(Tenant, tenant_id).stored_bytes
+        claims = session.scalars(select(TenantBlob.size).where(TenantBlob.tenant_id == tenant_id))
+        assert kept == sum(claims)
+        return kept
 
 
 def _case_with_photo(d: DeviceClient, data: bytes) -> tuple[str, str, int]:
@@ -105,6 +114,7 @@ def test_an_unreferenced_blob_goes_only_after_the_grace_period(
     assert dry.objects_deleted == [sha] and dry.bytes_deleted == len(data)
     assert sha in stored_objects(hq_app.state.store)  # the dry run changed nothing
     assert count(hq_app, TenantBlob) == 2
+    assert _stored_bytes(hq_app, a.tenant_id) == len(data) + len(kept)
     real = _gc(hq_app)
     assert real.objects_deleted == [sha] and real.bytes_deleted == len(data)
     assert real.claims_released == [{"tenant_id": a.tenant_id, "sha256": sha, "size": len(data)}]
@@ -112,8 +122,10 @@ def test_an_unreferenced_blob_goes_only_after_the_grace_period(
     assert count(hq_app, Blob, Blob.sha256 == sha) == 0
     assert a.request("GET", f"/v1/blobs/sha256:{sha}").status_code == 404
     # The same bytes can be uploaded again afterwards and are served again.
+    assert _stored_bytes(hq_app, a.tenant_id) == len(kept)  # the released claim stopped counting
     assert a.upload(data) == f"sha256:{sha}"
     assert a.request("GET", f"/v1/blobs/sha256:{sha}").content == data
+    assert _stored_bytes(hq_app, a.tenant_id) == len(data) + len(kept)
 
 
 def test_a_reference_that_comes_back_resets_the_grace(hq_http: TestClient, hq_app: FastAPI) -> None:
