@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -209,3 +210,74 @@ def test_the_first_screen_reads_its_order_from_indexes(filled: Store) -> None:
     # And the answers are what they were: the head of the full order (see the test above).
     total, first = filled.reader.first_ids(CaseFilter(), limit=5)
     assert first == filled.reader.case_ids(CaseFilter())[:5] and total > len(first) > 0
+
+
+class _CountingConnection:
+    """A DB-API connection that counts the rows the database hands back to Python."""
+
+    def __init__(self, inner: sqlite3.Connection, rows: list[int]) -> None:
+        self.inner, self.rows = inner, rows
+
+    def cursor(self) -> _CountingCursor:
+        return _CountingCursor(self.inner.cursor(), self.rows)
+
+    def rollback(self) -> None:
+        self.inner.rollback()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class _CountingCursor:
+    def __init__(self, inner: sqlite3.Cursor, rows: list[int]) -> None:
+        self.inner, self.rows = inner, rows
+
+    def execute(self, sql: str, params: tuple[object, ...] = ()) -> _CountingCursor:
+        self.inner.execute(sql, params)
+        return self
+
+    def fetchone(self) -> object:
+        self.rows.append(1)
+        return self.inner.fetchone()
+
+    def fetchall(self) -> list[object]:
+        found = self.inner.fetchall()
+        self.rows.append(len(found))
+        return found
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_a_long_list_is_one_row_in_the_order_of_the_query(filled: Store) -> None:
+    # The sqlite3 module lets go of the GIL around every row it steps; beside a busy GUI thread
+    # each row waited for the next switch (5 ms), so 500 deadlines took ~200 ms at start-up
+    # (issue 16). Now a list of any length comes back as one row, still in the query's order.
+    now = utcnow()
+    due = [now + timedelta(minutes=(i * 37) % 301) for i in range(300)]  # shuffled due times
+    cases.create_case(
+        filled,
+        CaseInput(
+            title="Many deadlines",
+            direction=Direction.AGAINST_US,
+            trigger=Trigger.WARNING_LETTER,
+            deadlines=[DeadlineInput(what=f"Step {i}", due_at=at) for i, at in enumerate(due)],
+        ),
+    )
+    rows: list[int] = []
+    reader = quickread.Reader(
+        filled.db_path, lambda path: _CountingConnection(sqlite3.connect(str(path)), rows)
+    )
+    try:
+        deadlines = reader.open_deadlines()
+        ids = reader.case_ids()
+    finally:
+        reader.close()
+    assert rows == [1, 1]  # one row per list, not one per deadline or case
+    assert len(deadlines) > 300
+    raw = sqlite3.connect(str(filled.db_path))
+    expected = raw.execute(quickread._OPEN_DEADLINES, ("closed", "settled", 500)).fetchall()
+    raw.close()
+    assert [d.id for d in deadlines] == [r[0] for r in expected]
+    assert [d.due_at for d in deadlines] == sorted(d.due_at for d in deadlines)
+    assert ids == cases.case_ids(filled)
