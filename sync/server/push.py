@@ -229,7 +229,8 @@ class _Applier:
     centres: dict[tuple[str, str], str | None] = field(default_factory=dict)
     # Change-log rows of this push not yet in the database: inserted in one statement by
     # `write_changes` (before any query of the log, and at the end). Added one by one to the
-    # ORM's unit of work they cost ~a third of a push of 500 notes.
+    # ORM's unit of work they cost ~a third of a push of 500 notes. One executemany: every row
+    # must carry the same keys (`publish` builds them all the same way).
     pending: list[dict[str, Any]] = field(default_factory=list)
 
     # --- helpers -------------------------------------------------------------------------
