@@ -11,8 +11,8 @@ from sqlalchemy import DateTime, Select, func, literal_column, select, text
 from fairdesk import search
 from fairdesk.errors import ValidationError
 from fairdesk.i18n import _
-from fairdesk.model import Case, Deadline, Fair, Status
-from fairdesk.quickread import CaseFilter, CaseRow, DeadlineRow
+from fairdesk.model import Case, Deadline, Fair, Level, Status
+from fairdesk.quickread import TODAY_LIMIT, CaseFilter, CaseRow, DeadlineRow
 from fairdesk.store import Store
 from fairdesk.timeutil import zone
 
@@ -155,8 +155,9 @@ def rows_by_id(store: Store, ids: Sequence[str]) -> dict[str, CaseRow]:
         return {case.id: case_row(case, name, tz, due) for case, name, tz, due in rows}
 
 
-def open_deadlines(store: Store, *, limit: int = 500) -> list[DeadlineRow]:
-    """Every open deadline of every live case, soonest first (the Today page)."""
+def open_deadlines(store: Store, *, limit: int = TODAY_LIMIT) -> list[DeadlineRow]:
+    """Open deadlines of live cases in Today's order: red cases' first, soonest first within
+    each group, at most ``limit`` (``fairdesk.quickread`` reads the same rows faster)."""
     query = (
         select(Deadline, Case, Fair.time_zone)
         .join(Case, Deadline.case_id == Case.id)
@@ -167,7 +168,7 @@ def open_deadlines(store: Store, *, limit: int = 500) -> list[DeadlineRow]:
             Case.deleted_at.is_(None),
             Case.status.not_in((Status.CLOSED, Status.SETTLED)),
         )
-        .order_by(Deadline.due_at)
+        .order_by(Case.level != Level.RED, Deadline.due_at, Deadline.id)
         .limit(limit)
     )
     with store.read() as session:

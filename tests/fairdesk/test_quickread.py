@@ -100,6 +100,39 @@ def test_open_deadlines_equal_the_orm(filled: Store) -> None:
     assert filled.reader.open_deadlines(limit=3) == cases.open_deadlines(filled, limit=3)
 
 
+def test_today_keeps_red_cases_first_when_capped_and_counts_every_deadline(
+    filled: Store,
+) -> None:
+    # Before, Today read the 500 soonest deadlines and put red cases first among those only:
+    # a red case whose deadline came later than 500 others was not listed at all, and the
+    # summary said "Open deadlines: 500" when thousands were open (issue 16's bench data).
+    now = utcnow()
+    soon = [DeadlineInput(what=f"Soon {i}", due_at=now + timedelta(minutes=i)) for i in range(6)]
+    many_soon = cases.create_case(  # six deadlines before any other, on a case set to yellow
+        filled,
+        CaseInput(
+            title="Many soon",
+            direction=Direction.BY_US,
+            trigger=Trigger.COPY_SPOTTED,
+            deadlines=soon,
+        ),
+    )
+    cases.edit_case(filled, many_soon, cases.CaseEdit(level=Level.YELLOW), reason="counsel")
+    every = cases.open_deadlines(filled, limit=10_000)
+    red = [d for d in every if d.case_level is Level.RED]
+    others = [d for d in every if d.case_level is not Level.RED]
+    assert red and len(others) > 6 and min(d.due_at for d in red) > others[5].due_at
+    assert every == red + others  # the full order: red first, soonest first within each
+    for limit in (1, len(red), len(red) + 3, len(every)):
+        listed = filled.reader.open_deadlines(limit=limit)
+        assert listed == cases.open_deadlines(filled, limit=limit) == every[:limit]
+    later = now + timedelta(minutes=2, seconds=30)  # "Soon 0" to "Soon 2" are overdue by then
+    counts = filled.reader.deadline_counts(later)
+    assert counts.open == len(every)
+    assert counts.overdue == sum(1 for d in every if d.due_at < later) >= 3
+    assert counts.red_cases == len({d.case_id for d in red})
+
+
 def test_fair_choices_follow_the_fair_list(filled: Store) -> None:
     expected = [(f.id, f.name) for f in fairs.list_fairs(filled)]
     assert len(expected) > 40  # the shipped catalogue
@@ -199,8 +232,12 @@ def test_the_first_screen_reads_its_order_from_indexes(filled: Store) -> None:
     exact expressions of ``_ORDER["level"]``: a changed expression fails here."""
     with filled.engine.connect() as conn:  # the statistics a used database has
         conn.exec_driver_sql("ANALYZE")
-    today = _plan(filled, quickread._OPEN_DEADLINES, ("closed", "settled", 500))
-    assert "ix_deadline_open_due_at" in today and "TEMP B-TREE" not in today, today
+    today = _plan(filled, quickread._OPEN_DEADLINES, quickread._open_deadlines_params(500))
+    # The soonest of all walk the partial index in due order and stop at the limit; the red
+    # cases' deadlines are found by due time or by case. Never every open deadline sorted.
+    assert "SCAN d USING INDEX ix_deadline_open_due_at" in today, today
+    assert "SCAN d USING INDEX ix_deadline_open_due " not in today, today
+    assert "SCAN d USING COVERING INDEX ix_deadline_open_due " not in today, today
     queries = filled.reader._ids_sql(CaseFilter(), "level", False)
     assert queries is not None
     ordered, _count, params = queries
@@ -276,8 +313,15 @@ def test_a_long_list_is_one_row_in_the_order_of_the_query(filled: Store) -> None
     assert rows == [1, 1]  # one row per list, not one per deadline or case
     assert len(deadlines) > 300
     raw = sqlite3.connect(str(filled.db_path))
-    expected = raw.execute(quickread._OPEN_DEADLINES, ("closed", "settled", 500)).fetchall()
+    expected = raw.execute(
+        quickread._OPEN_DEADLINES, quickread._open_deadlines_params(500)
+    ).fetchall()
     raw.close()
     assert [d.id for d in deadlines] == [r[0] for r in expected]
-    assert [d.due_at for d in deadlines] == sorted(d.due_at for d in deadlines)
+    for red in (True, False):  # red cases' deadlines first, soonest first within each group
+        group = [d for d in deadlines if (d.case_level is Level.RED) is red]
+        assert [d.due_at for d in group] == sorted(d.due_at for d in group)
+    assert deadlines.index(next(d for d in deadlines if d.case_level is not Level.RED)) == len(
+        [d for d in deadlines if d.case_level is Level.RED]
+    )
     assert ids == cases.case_ids(filled)

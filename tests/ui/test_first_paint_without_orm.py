@@ -24,7 +24,6 @@ import pytest
 from fairdesk import cases
 from fairdesk.demo import fill_demo
 from fairdesk.store import open_store
-from ui.models.deadlines import today_order
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("sqlalchemy", "alembic", "fairdesk.cases", "fairdesk.model", "fairdesk.knowledge", "sync")
@@ -158,7 +157,7 @@ def test_window_shown_before_the_orm_and_lists_match_it(
         # Levels as the app's own first re-level would leave them, so both reads agree.
         cases.refresh_levels(store, full=True)
         expected_cases = cases.case_ids(store)
-        expected_deadlines = [row.id for row in today_order(cases.open_deadlines(store))]
+        expected_deadlines = [row.id for row in cases.open_deadlines(store)]
     finally:
         store.close()
     assert (len(expected_cases) > 2_000) == many

@@ -17,6 +17,7 @@ from tests.ui.conftest import NOW
 from ui import settings
 from ui.clock import clock
 from ui.formatting import local_time
+from ui.pages import today
 from ui.pages.today import TodayPage
 from ui.theme import OVERDUE_TEXT
 
@@ -111,3 +112,45 @@ def test_a_failed_read_is_said_and_the_rows_shown_stay(
     qtbot.addWidget(fresh)
     assert fresh.answered and fresh.model.rowCount() == 0
     assert fresh.summary.text().startswith("The deadlines could not be read. ")
+
+
+def test_a_capped_list_counts_every_open_deadline(
+    qtbot: QtBot, fair_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Today lists at most TODAY_LIMIT deadlines (500); here 2 of the 3. The summary must count
+    # all three, not the rows it holds, and say that only the most urgent are listed.
+    monkeypatch.setattr(today, "TODAY_LIMIT", 2)
+    page = TodayPage(fair_store)
+    qtbot.addWidget(page)
+    assert page.model.rowCount() == 2 and page.capped()
+    assert _cell(page, 0, 0) == "Red"
+    assert page.summary.text() == (
+        "Open deadlines: 3 · overdue: 0 · red cases: 1 · the 2 most urgent are listed"
+    )
+    # The red case's deadline falls due: the count is read again, not taken from the rows.
+    calls: list[object] = []
+    counts = fair_store.reader.deadline_counts
+
+    def counted(now: object) -> object:
+        calls.append(now)
+        return counts(now)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fair_store.reader, "deadline_counts", counted)
+    clock().set_fixed(NOW + timedelta(hours=2, minutes=1))
+    assert len(calls) == 1
+    assert page.summary.text().startswith("Open deadlines: 3 · overdue: 1 · red cases: 1")
+    clock().set_fixed(NOW + timedelta(hours=2, minutes=2))
+    assert len(calls) == 1  # no listed deadline fell due since: no query on this tick
+
+
+def test_a_list_under_the_cap_is_counted_from_its_rows(
+    qtbot: QtBot, fair_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def never(now: object) -> object:
+        raise AssertionError("counted in SQL although every open deadline is listed")
+
+    monkeypatch.setattr(fair_store.reader, "deadline_counts", never)
+    page = TodayPage(fair_store)
+    qtbot.addWidget(page)
+    assert not page.capped()
+    assert page.summary.text() == "Open deadlines: 3 · overdue: 0 · red cases: 1"

@@ -1,6 +1,6 @@
 """The Today table: open deadlines, red cases first, soonest first, with live countdowns.
 
-The rows come from ``cases.open_deadlines`` once per change; each clock tick only recomputes
+The rows come from ``Reader.open_deadlines`` once per change, red cases' first; each clock tick only recomputes
 the countdown column from the rows already held (no query per tick).
 """
 
@@ -42,11 +42,6 @@ _ROLES = frozenset(
 )
 
 
-def today_order(rows: list[DeadlineRow]) -> list[DeadlineRow]:
-    """Deadlines of red cases first, then the rest; soonest first within each group."""
-    return sorted(rows, key=lambda r: (r.case_level is not Level.RED, r.due_at))
-
-
 class DeadlineTableModel(QAbstractTableModel):
     def __init__(self, home_zone: str, now: datetime, parent: Any = None) -> None:
         super().__init__(parent)
@@ -59,7 +54,7 @@ class DeadlineTableModel(QAbstractTableModel):
 
     def set_rows(self, rows: list[DeadlineRow]) -> None:
         self.beginResetModel()
-        self._rows = today_order(rows)
+        self._rows = list(rows)  # in Today's order already: the readers sort red cases first
         self._times.clear()
         self.endResetModel()
 

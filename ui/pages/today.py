@@ -2,6 +2,11 @@
 
 Each deadline is shown in the fair's local time and in home time side by side. The list is
 read again only when a case changes; the clock's tick just repaints the countdowns.
+
+The list holds at most ``TODAY_LIMIT`` deadlines (red cases' first, so none of them is pushed
+out by a later one). When it is full, the summary line counts every open deadline in SQL
+instead of the rows held, and says how many are listed: a responder must never read "500"
+when 4,000 are open, or miss that red cases exist beyond the list.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QWidget
 
 from fairdesk.enums import Level
 from fairdesk.i18n import _
-from fairdesk.quickread import DeadlineRow
+from fairdesk.quickread import TODAY_LIMIT, DeadlineCounts, DeadlineRow
 from fairdesk.store import Store
 from ui import settings
 from ui.clock import clock
@@ -30,6 +35,10 @@ class TodayPage(QWidget):
         super().__init__(parent)
         self.store = store
         self.answered = False  # the first read has answered: its rows or its failure are shown
+        # Counts over every open deadline when the list is capped (None: not capped, or the
+        # count has not answered yet); the generation drops the answer of an older read.
+        self.counts: DeadlineCounts | None = None
+        self._generation = 0
         layout = page_layout(self)
         header, self.title, self.summary = page_header(_("Today"))
         layout.addWidget(header)
@@ -63,15 +72,44 @@ class TodayPage(QWidget):
     def reload(self) -> None:
         # Plain sqlite3 (fairdesk.quickread): the first paint does not wait for the ORM.
         reader = self.store.reader
-        runner().run(reader.open_deadlines, pool="read", on_done=self._show, on_error=self._failed)
+        runner().run(
+            reader.open_deadlines,
+            limit=TODAY_LIMIT,
+            pool="read",
+            on_done=self._show,
+            on_error=self._failed,
+        )
 
     def _show(self, rows: list[DeadlineRow]) -> None:
         self.model.set_home_zone(settings.HOME_TIME_ZONE.get())
         self.model.set_rows(rows)
         self.empty.setVisible(not rows)
+        self.counts = None
+        self._generation += 1
         self._update_summary()
+        if self.capped():
+            self._count_all()
         self.answered = True
         self.reloaded.emit()
+
+    def capped(self) -> bool:
+        """The list is full: more open deadlines may exist than it holds."""
+        return self.model.rowCount() >= TODAY_LIMIT
+
+    def _count_all(self) -> None:
+        generation = self._generation
+        runner().run(
+            self.store.reader.deadline_counts,
+            clock().now(),
+            pool="read",
+            on_done=lambda counts: self._counted(generation, counts),
+            on_error=self._failed,
+        )
+
+    def _counted(self, generation: int, counts: DeadlineCounts) -> None:
+        if generation == self._generation:  # else a newer list (and count) is on its way
+            self.counts = counts
+            self._update_summary()
 
     def _failed(self, exc: BaseException) -> None:
         # The rows shown before (if any) stay; the summary line says the list is not current.
@@ -82,16 +120,38 @@ class TodayPage(QWidget):
         overdue_before = self.model.overdue_count()
         self.model.tick(now)
         if self.model.overdue_count() != overdue_before:
-            self._update_summary()
+            if self.capped():
+                self._count_all()  # a listed deadline fell due: count the overdue ones again
+            else:
+                self._update_summary()
 
     def _update_summary(self) -> None:
         rows = self.model.rows()
-        red = len({r.case_id for r in rows if r.case_level is Level.RED})
-        self.summary.setText(
-            _("Open deadlines: {deadlines} · overdue: {overdue} · red cases: {red}").format(
-                deadlines=len(rows), overdue=self.model.overdue_count(), red=red
+        if not self.capped():
+            red = len({r.case_id for r in rows if r.case_level is Level.RED})
+            self.summary.setText(
+                _("Open deadlines: {deadlines} · overdue: {overdue} · red cases: {red}").format(
+                    deadlines=len(rows), overdue=self.model.overdue_count(), red=red
+                )
             )
-        )
+        elif self.counts is None:
+            self.summary.setText(
+                _(
+                    "The {listed} most urgent open deadlines are listed; counting all of them…"
+                ).format(listed=len(rows))
+            )
+        else:
+            self.summary.setText(
+                _(
+                    "Open deadlines: {deadlines} · overdue: {overdue} · red cases: {red}"
+                    " · the {listed} most urgent are listed"
+                ).format(
+                    deadlines=self.counts.open,
+                    overdue=self.counts.overdue,
+                    red=self.counts.red_cases,
+                    listed=len(rows),
+                )
+            )
 
     def _activated(self, index: QModelIndex) -> None:
         if index.isValid():
