@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 if TYPE_CHECKING:
     import importlib.metadata as metadata
@@ -99,8 +98,7 @@ _CLASSIFIER_SPDX = {
 }
 
 
-@dataclass(frozen=True)
-class Component:
+class Component(NamedTuple):
     """One bundled font or library and the terms it is distributed under."""
 
     name: str

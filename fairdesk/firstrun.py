@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import enum
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from fairdesk.store import DB_NAME, open_store
 
@@ -36,8 +35,7 @@ def preset() -> Start | None:
         return None
 
 
-@dataclass(frozen=True)
-class FirstRunResult:
+class FirstRunResult(NamedTuple):
     data_dir: Path
     start: Start
     demo_cases: int

@@ -6,7 +6,7 @@ same DB-API, when the folder is encrypted) and the ORM loads on a worker after t
 usable. Only the schema head is accepted: :func:`schema_is_current` compares
 ``alembic_version`` with the head read from the migration scripts, and anything else (a
 migration due, a newer or foreign database) goes through :func:`fairdesk.store.open_store`'s
-full path, which refuses what it must with its message. Rows are the same frozen dataclasses
+full path, which refuses what it must with its message. Rows are the same named tuples
 the ORM services return (``fairdesk.cases`` re-exports them); a test keeps both equal.
 
 Read-only: connections are opened with ``PRAGMA query_only``; every write still goes through
@@ -20,10 +20,9 @@ import json
 import re
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from fairdesk import search
 from fairdesk.enums import DeadlineRule, Direction, Level, Status, Trigger
@@ -36,8 +35,7 @@ Connect = Callable[[Path], Any]
 # Rows (shared with the ORM services in fairdesk.cases)
 
 
-@dataclass(frozen=True)
-class CaseRow:
+class CaseRow(NamedTuple):
     id: str
     number: str
     title: str
@@ -52,8 +50,7 @@ class CaseRow:
     needs_review: bool
 
 
-@dataclass(frozen=True)
-class DeadlineRow:
+class DeadlineRow(NamedTuple):
     id: str
     case_id: str
     case_number: str
@@ -67,8 +64,7 @@ class DeadlineRow:
     fair_time_zone: str
 
 
-@dataclass(frozen=True)
-class DeadlineCounts:
+class DeadlineCounts(NamedTuple):
     """Today's summary over every open deadline, not only the rows the list holds."""
 
     open: int
@@ -76,8 +72,7 @@ class DeadlineCounts:
     red_cases: int  # red cases with at least one open deadline
 
 
-@dataclass(frozen=True)
-class CaseFilter:
+class CaseFilter(NamedTuple):
     search: str = ""
     levels: tuple[Level, ...] = ()
     statuses: tuple[Status, ...] = ()
@@ -86,8 +81,10 @@ class CaseFilter:
     include_closed: bool = True
 
 
-@dataclass(frozen=True)
-class FairChoice:
+ALL_CASES = CaseFilter()  # the default filter (an immutable value)
+
+
+class FairChoice(NamedTuple):
     """A fair as the Cases filter offers it (the full FairRow needs the ORM)."""
 
     id: str
@@ -405,7 +402,7 @@ class Reader:
         return ordered, count, params
 
     def case_ids(
-        self, flt: CaseFilter = CaseFilter(), *, sort: str = "level", descending: bool = False
+        self, flt: CaseFilter = ALL_CASES, *, sort: str = "level", descending: bool = False
     ) -> list[str]:
         """The matching ids in display order (as ``fairdesk.cases.case_ids``)."""
         queries = self._ids_sql(flt, sort, descending)
@@ -416,7 +413,7 @@ class Reader:
 
     def first_ids(
         self,
-        flt: CaseFilter = CaseFilter(),
+        flt: CaseFilter = ALL_CASES,
         *,
         sort: str = "level",
         descending: bool = False,

@@ -17,10 +17,9 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from fairdesk import quickread
 from fairdesk.crypto import keys as crypto_keys
@@ -45,8 +44,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SUBFOLDERS = ("vault", "thumbs", "exports", "backups", "logs")
 
 
-@dataclass(frozen=True)
-class DeviceInfo:
+class DeviceInfo(NamedTuple):
     id: str
     short_code: str
     user_name: str

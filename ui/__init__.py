@@ -57,8 +57,8 @@ def install_pyside_scan() -> bool:
 
 
 class _InstallOnceQtLoads:
-    """First on ``sys.meta_path``; finds nothing. The first import it is asked about after
-    PySide6 has loaded its feature module installs the answer. It stays in the list (import
+    """First on ``sys.meta_path``; finds nothing. The first import it is asked about once
+    PySide6's feature module has its check installs the answer. It stays in the list (import
     machinery walks the live list: removing itself would skip the next finder for that one
     import); afterwards each call is one attribute test."""
 
@@ -67,8 +67,10 @@ class _InstallOnceQtLoads:
     @classmethod
     def find_spec(cls, name: str, path: object = None, target: object = None) -> None:
         if not cls.installed and _FEATURE_MODULE in sys.modules:
-            cls.installed = True  # once, whether this PySide6 still has the check or not
-            install_pyside_scan()
+            # The feature module's own imports pass through here while it is still loading,
+            # before its check exists: try again at each import until it is there. (A PySide6
+            # without the check costs one lookup per import.)
+            cls.installed = install_pyside_scan()
 
 
 if not install_pyside_scan():  # PySide6 not loaded yet (the program, a command)

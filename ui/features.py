@@ -10,8 +10,7 @@ feature's libraries (sync alone: requests and pydantic, ~1.4 s) before the windo
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from fairdesk.i18n import _
 
@@ -21,15 +20,13 @@ if TYPE_CHECKING:
     from fairdesk.store import Store
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(NamedTuple):
     key: str
     title: Callable[[], str]  # translated at display time
     factory: Callable[[Store], QWidget]
 
 
-@dataclass(frozen=True)
-class CasePanel:
+class CasePanel(NamedTuple):
     key: str
     title: Callable[[], str]
     factory: Callable[[Store, str], QWidget]  # (store, case_id) -> widget

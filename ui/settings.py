@@ -9,7 +9,6 @@ the default rather than breaking start-up (Picard's ``options.py``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -31,13 +30,22 @@ def _qsettings() -> QSettings:
     return QSettings(str(settings_file()), QSettings.Format.IniFormat)
 
 
-@dataclass(frozen=True)
 class Setting(Generic[T]):
-    key: str
-    label: str  # marked with N_(), translated where shown
-    default: T
-    kind: type[T]
-    check: Callable[[T], bool] = lambda _value: True
+    """One preference in the settings file: its key, label, default, type and check."""
+
+    def __init__(
+        self,
+        key: str,
+        label: str,  # marked with N_(), translated where shown
+        default: T,
+        kind: type[T],
+        check: Callable[[T], bool] = lambda _value: True,
+    ) -> None:
+        self.key = key
+        self.label = label
+        self.default: T = default
+        self.kind: type[T] = kind
+        self.check: Callable[[T], bool] = check
 
     def get(self) -> T:
         raw: object = _qsettings().value(self.key, self.default)

@@ -12,11 +12,9 @@ from fairdesk import search
 from fairdesk.errors import ValidationError
 from fairdesk.i18n import _
 from fairdesk.model import Case, Deadline, Fair, Level, Status
-from fairdesk.quickread import TODAY_LIMIT, CaseFilter, CaseRow, DeadlineRow
+from fairdesk.quickread import ALL_CASES, TODAY_LIMIT, CaseFilter, CaseRow, DeadlineRow
 from fairdesk.store import Store
 from fairdesk.timeutil import zone
-
-ALL_CASES = CaseFilter()  # the default filter (a frozen value)
 
 
 def _next_deadline_subquery() -> Any:

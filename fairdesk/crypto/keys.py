@@ -20,10 +20,9 @@ import shutil
 import time
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 # argon2, cryptography, platformdirs and hashlib are imported where they are used: every start
 # asks ``is_encrypted`` before the window opens, and a plain folder needs none of them (~25 ms;
@@ -43,8 +42,7 @@ MIN_PASSPHRASE = 8
 KEYCHAIN_SERVICE = "FairDesk"
 
 
-@dataclass(frozen=True)
-class KdfParams:
+class KdfParams(NamedTuple):
     """Argon2id cost. Production uses :data:`DEFAULT_KDF`; tests pass :data:`TEST_KDF` explicitly."""
 
     time_cost: int = 3
@@ -76,8 +74,7 @@ class KeyFileMissing(ProtectError):
     """The folder is encrypted but its key file is gone or unreadable."""
 
 
-@dataclass(frozen=True)
-class Setup:
+class Setup(NamedTuple):
     data_key: bytes
     recovery_key: str  # printable; shown once
 

@@ -16,8 +16,7 @@ is emitted after the second, with every id known.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -40,8 +39,7 @@ BLOCK = 100  # rows fetched per cache miss: a few screens, so scrolling rarely m
 FIRST_SCREEN = 40  # rows read with the ids: what a maximised window shows
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     key: str
     title: str  # N_()-marked
     sort_key: str | None  # key for cases.list_cases(sort=...), None if not sortable
