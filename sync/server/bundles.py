@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 import bundle
 from bundle import signing, writer
-from sync.server import __version__, queries
+from sync.server import __version__, queries, summary
 from sync.server.blobstore import BlobStore
 from sync.server.models import Record, Tenant
 
@@ -153,7 +153,7 @@ def _copy_blob(out: writer.BundleWriter, store: BlobStore, name: str, sha: str, 
 
 
 def export_case(
-    session: Session,
+    session: summary.SummarySession,
     store: BlobStore,
     scope: queries.Scope,
     case_id: str,

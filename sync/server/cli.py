@@ -279,8 +279,9 @@ def _run_admin(args: argparse.Namespace, session: Session) -> tuple[Any, str]:
         return data, text
     if command in ("case list", "case show"):
         scope = console_admin.scope_of(session, args.tenant)
+        cases = summary.SummarySession(session)  # `main` caught the summary up just before
         if command == "case show":
-            return console_admin.show_case(session, scope, args.case_id)
+            return console_admin.show_case(cases, scope, args.case_id)
         flt = queries.CaseFilter(
             level=args.level,
             status=args.status,
@@ -289,7 +290,7 @@ def _run_admin(args: argparse.Namespace, session: Session) -> tuple[Any, str]:
             open_only=args.open_only,
             limit=args.limit,
         )
-        rows = queries.list_cases(session, scope, flt)
+        rows = queries.list_cases(cases, scope, flt)
         return rows, "\n".join(
             f"{r['level'] or '-'}\t{r['next_deadline'] or '-'}\t{r['id']}\t{r['title']}"
             for r in rows
@@ -390,8 +391,7 @@ def _export(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     from sync.server.console import audit
 
     store = open_store(settings)
-    summary.catch_up(db)
-    with db.reading() as session:
+    with summary.reading(db) as session:
         scope = console_admin.scope_of(session, args.tenant)
         try:
             result = bundles.export_case(

@@ -3,8 +3,8 @@
 Everything is scoped: a company sees its own cases, a guidance centre only the cases escalated
 to it (a case outside the scope is "not found", never "forbidden", so ids leak nothing). Rows
 are the synced records as devices pushed them (`records.fields`, wire form: ISO 8601 strings,
-enum values). The list reads `case_summary` (one row per case, kept by the push transaction, see
-`sync.server.summary`). Search is a substring match on every field value of the case's records,
+enum values). The list reads `case_summary` (one row per case, caught up to every push before each read:
+hence the `SummarySession` these functions take, see `sync.server.summary`). Search is a substring match on every field value of the case's records,
 lower-cased, so Chinese works without spaces (the device indexes each CJK character instead, see
 `fairdesk/search.py`; a substring match gives the same answers for a query without spaces). On
 SQLite an FTS5 trigram index narrows terms of three or more characters, on PostgreSQL a pg_trgm
@@ -199,7 +199,7 @@ def ex_parte_countries(session: Session, tenant_id: str) -> frozenset[str]:
     return situation.ex_parte_countries([p for p in published if isinstance(p, dict)])
 
 
-def _floor(session: Session, owners: list[str]) -> Any:
+def _floor(session: summary.SummarySession, owners: list[str]) -> Any:
     """SQL: the case is against us in a country whose courts act ex parte (rule R6)."""
     s = CaseSummary
     by_library: dict[frozenset[str], list[str]] = defaultdict(list)
@@ -259,7 +259,7 @@ def _term_clause(session: Session, dialect: str, term: str, fts: bool) -> Any:
 
 
 def _summary_rows(
-    session: Session, scope: Scope, flt: CaseFilter, case_id: str | None = None
+    session: summary.SummarySession, scope: Scope, flt: CaseFilter, case_id: str | None = None
 ) -> list[Any]:
     s = CaseSummary
     dialect = session.get_bind().dialect.name
@@ -393,7 +393,7 @@ def _summaries(session: Session, rows: list[Any]) -> list[dict[str, Any]]:
 
 
 def list_cases(
-    session: Session, scope: Scope, flt: CaseFilter | None = None
+    session: summary.SummarySession, scope: Scope, flt: CaseFilter | None = None
 ) -> list[dict[str, Any]]:
     """Visible cases, red first, then by the next open deadline; at most `flt.limit`.
 
@@ -416,7 +416,7 @@ def _escalations(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[st
     return {(t, c): n for t, c, n in rows if (t, c) in wanted}
 
 
-def show_case(session: Session, scope: Scope, case_id: str) -> dict[str, Any]:
+def show_case(session: summary.SummarySession, scope: Scope, case_id: str) -> dict[str, Any]:
     """Everything HQ holds about one case, grouped by kind (raises CaseNotFound)."""
     owner = owner_of(session, scope, case_id)
     case = session.get_one(Record, (owner, "case", case_id))

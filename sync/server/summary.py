@@ -6,7 +6,9 @@ page view, each case's open deadlines, last device change and fair from all its 
 looks at "now") is worked out by the list query from the stored next deadline.
 
 Kept current by `catch_up`, which every reader of the summary (console, `fairdesk-hq case
-list|show|export`) calls first: every case that a change since the last catch-up touched (and
+list|show|export`) runs first: `reading(db)` does both and hands out a `SummarySession`, the
+only kind of session `sync.server.queries` reads the summary through (strict mypy refuses a
+plain one), so a new page or command cannot forget it. every case that a change since the last catch-up touched (and
 every case at a fair whose row changed) is recomputed from its records, so what is read is
 always what a full recomputation would give. Each stream's `summary_seq` says how far the
 summary has followed it. Pushes only append to the change log: refreshing inside every push
@@ -23,16 +25,18 @@ indexes it; on PostgreSQL a `pg_trgm` GIN index does (see the migration).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NewType
 
 from sqlalchemy import and_, delete, func, insert, or_, select, text, tuple_, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from sync.server import situation
 from sync.server.console.i18n import resources_root
@@ -300,6 +304,19 @@ def rebuild(conn: Connection) -> None:
 # (a guidance centre's stream holds copies of its companies' changes). SQLite needs none: its
 # write transactions already run one at a time.
 _CATCH_UP_LOCK = 0x5EC5_0011
+
+
+# A session in which the summary is caught up to every push (see the module docstring). Made by
+# `reading`, or with `SummarySession(session)` in a transaction begun right after `catch_up`.
+SummarySession = NewType("SummarySession", Session)
+
+
+@contextlib.contextmanager
+def reading(db: Database) -> Iterator[SummarySession]:
+    """A read transaction on the summary, caught up first: how pages and commands read cases."""
+    catch_up(db)
+    with db.reading() as session:
+        yield SummarySession(session)
 
 
 def catch_up(db: Database) -> None:

@@ -186,7 +186,7 @@ def main() -> int:
         db = open_database(url)
         scope = queries.Scope(tenant)
         flt = queries.CaseFilter(limit=N_CASES)
-        with db.reading() as session:
+        with summary.reading(db) as session:
             n_list = len(queries.list_cases(session, scope, flt))
             n_raw = len(session.execute(text(RAW_LIST), {"t": tenant}).all())
 

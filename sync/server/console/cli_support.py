@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sync.server import queries
+from sync.server import queries, summary
 from sync.server.admin import AdminError, tenant_by_name
 from sync.server.console import auth, totp
 from sync.server.models import User
@@ -40,7 +40,9 @@ def scope_of(session: Session, tenant_name: str) -> queries.Scope:
     return queries.Scope(tenant.id, tenant.kind == "guidance")
 
 
-def show_case(session: Session, scope: queries.Scope, case_id: str) -> tuple[Any, str]:
+def show_case(
+    session: summary.SummarySession, scope: queries.Scope, case_id: str
+) -> tuple[Any, str]:
     try:
         data = queries.show_case(session, scope, case_id)
     except queries.CaseNotFound as exc:

@@ -57,13 +57,6 @@ def _db(request: Request) -> Database:
     return db
 
 
-def _summary_db(request: Request) -> Database:
-    """The database, with the case summary caught up to every push: read cases through this."""
-    db = _db(request)
-    summary.catch_up(db)
-    return db
-
-
 def _ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
@@ -254,7 +247,7 @@ def case_list(
         open_only=bool(open),
         limit=queries.PAGE_SIZE,
     )
-    with _summary_db(request).reading() as session:
+    with summary.reading(_db(request)) as session:
         rows = queries.list_cases(session, _scope(staff), flt)
     _audit(request, staff, "view cases", detail=f"q={q[:100]} level={level} country={country}")
     return _page(request, staff, "cases.html", cases=rows, flt=flt, q=q, open=bool(open))
@@ -263,7 +256,7 @@ def case_list(
 @router.get("/cases/{case_id}")
 def case_page(request: Request, case_id: str) -> Response:
     staff = _staff(request)
-    with _summary_db(request).reading() as session:
+    with summary.reading(_db(request)) as session:
         try:
             case = queries.show_case(session, _scope(staff), _check_id(case_id))
         except queries.CaseNotFound:
@@ -301,7 +294,7 @@ async def export(request: Request, case_id: str) -> Response:
     out = folder / f"{secrets.token_hex(8)}.zip"
 
     def write() -> bundles.ExportResult:
-        with _summary_db(request).reading() as session:
+        with summary.reading(_db(request)) as session:
             return bundles.export_case(
                 session,
                 request.app.state.store,
@@ -429,7 +422,7 @@ def original(request: Request, case_id: str, item_id: str) -> Response:
 @router.get("/cases/{case_id}/evidence/{item_id}")
 def evidence_page(request: Request, case_id: str, item_id: str) -> Response:
     staff = _staff(request)
-    with _summary_db(request).reading() as session:
+    with summary.reading(_db(request)) as session:
         try:
             case = queries.show_case(session, _scope(staff), _check_id(case_id))
         except queries.CaseNotFound:

@@ -226,7 +226,9 @@ def _reference(session: Session, scope: queries.Scope, flt: queries.CaseFilter) 
     return [row for _key, row in out[: flt.limit]]
 
 
-def _fast(session: Session, scope: queries.Scope, flt: queries.CaseFilter) -> list[Any]:
+def _fast(
+    session: summary.SummarySession, scope: queries.Scope, flt: queries.CaseFilter
+) -> list[Any]:
     return [
         (c["id"], c["level"], c["level_rule"], c["status"], c["next_deadline_utc"], c["device_id"])
         for c in queries.list_cases(session, scope, flt)
@@ -252,7 +254,7 @@ def test_list_and_search_equal_the_reference(hq_db_url: str) -> None:
             queries.CaseFilter(search="hydraulikpumpe note", limit=1000),
             queries.CaseFilter(search="title", limit=1000),  # a key, never a match
         ]
-        with db.reading() as session:
+        with summary.reading(db) as session:
             for scope in (queries.Scope(tenant), queries.Scope(centre, is_guidance=True)):
                 for flt in filters:
                     expected = _reference(session, scope, flt)
@@ -449,8 +451,7 @@ def test_summary_follows_random_pushes_edits_deletes_and_escalations(
                     fresh = [c for c in cases if c not in escalated]
                     if fresh:
                         admin.escalate(session, tenant, rnd.choice(fresh), "Push Centre")
-            summary.catch_up(db)  # what every reader of the summary does first
-            with db.reading() as session:
+            with summary.reading(db) as session:  # caught up first, as every reader is
                 for scope in (queries.Scope(tenant), queries.Scope(centre, is_guidance=True)):
                     for flt in filters:
                         assert _fast(session, scope, flt) == _reference(session, scope, flt), (
@@ -462,7 +463,7 @@ def test_summary_follows_random_pushes_edits_deletes_and_escalations(
             with db.writing() as session:
                 summary.rebuild(session.connection())
                 assert _snapshot(session) == stored, round_no
-        with db.reading() as session:
+        with summary.reading(db) as session:
             assert _reference(session, queries.Scope(tenant), filters[0])
             assert _reference(session, queries.Scope(centre, is_guidance=True), filters[0])
             assert _reference(session, queries.Scope(tenant), filters[3])

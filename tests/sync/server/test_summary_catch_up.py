@@ -116,8 +116,7 @@ def test_pushes_leave_the_summary_to_the_next_reader(hq_db_url: str, tmp_path: P
 
         # The console's list reads through the same catch-up: an edit shows after one read.
         laptop.push(("case", case_id, "update", {"title": "Renamed"}))
-        summary.catch_up(db)
-        with db.reading() as session:
+        with summary.reading(db) as session:
             listed = queries.list_cases(session, queries.Scope(laptop.tenant), queries.CaseFilter())
         assert [c["title"] for c in listed] == ["Renamed"]
     finally:
