@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush
+from PySide6.QtGui import QBrush, QFont
 from pytestqt.qtbot import QtBot
 
 from fairdesk import cases
@@ -37,6 +37,10 @@ def test_today_lists_red_first_with_countdowns(qtbot: QtBot, fair_store: Store) 
     assert "Injunction: hydraulic pump" in str(_cell(page, 0, 2))
     assert _cell(page, 1, 1) == "in 1d 06h"
     assert page.summary.text() == "Open deadlines: 3 · overdue: 0 · red cases: 1"
+    # The red case's countdown is bold; another case's, not yet due, in the table's own font.
+    bold = _cell(page, 0, 1, Qt.ItemDataRole.FontRole)
+    assert isinstance(bold, QFont) and bold.bold()
+    assert _cell(page, 1, 1, Qt.ItemDataRole.FontRole) is None
 
 
 def test_fair_time_and_home_time_side_by_side(qtbot: QtBot, fair_store: Store) -> None:
