@@ -1,7 +1,7 @@
 """The Today table: open deadlines, red cases first, soonest first, with live countdowns.
 
-The rows come from ``Reader.open_deadlines`` once per change, red cases' first; each clock tick only recomputes
-the countdown column from the rows already held (no query per tick).
+The rows come from ``Reader.open_deadlines`` once per change, red cases' first; each clock
+tick only recomputes the countdown column from the rows already held (no query per tick).
 """
 
 from __future__ import annotations
