@@ -3,12 +3,13 @@
 Everything is scoped: a company sees its own cases, a guidance centre only the cases escalated
 to it (a case outside the scope is "not found", never "forbidden", so ids leak nothing). Rows
 are the synced records as devices pushed them (`records.fields`, wire form: ISO 8601 strings,
-enum values). The list reads `case_summary` (one row per case, caught up to every push before each read:
-hence the `SummarySession` these functions take, see `sync.server.summary`). Search is a substring match on every field value of the case's records,
-lower-cased, so Chinese works without spaces (the device indexes each CJK character instead, see
-`fairdesk/search.py`; a substring match gives the same answers for a query without spaces). On
-SQLite an FTS5 trigram index narrows terms of three or more characters, on PostgreSQL a pg_trgm
-GIN index; shorter terms scan the summary.
+enum values). The list reads `case_summary` (one row per case, caught up to every push before
+each read: hence the `SummarySession` these functions take, see `sync.server.summary`). Search
+is a substring match on every field value of the case's records, lower-cased, so Chinese works
+without spaces (the device indexes each CJK character instead, see `fairdesk/search.py`; a
+substring match gives the same answers for a query without spaces). On SQLite an FTS5 trigram
+index narrows terms of three or more characters, on PostgreSQL a pg_trgm GIN index; shorter
+terms scan the summary.
 """
 
 from __future__ import annotations

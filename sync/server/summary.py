@@ -8,9 +8,9 @@ looks at "now") is worked out by the list query from the stored next deadline.
 Kept current by `catch_up`, which every reader of the summary (console, `fairdesk-hq case
 list|show|export`) runs first: `reading(db)` does both and hands out a `SummarySession`, the
 only kind of session `sync.server.queries` reads the summary through (strict mypy refuses a
-plain one), so a new page or command cannot forget it. every case that a change since the last catch-up touched (and
-every case at a fair whose row changed) is recomputed from its records, so what is read is
-always what a full recomputation would give. Each stream's `summary_seq` says how far the
+plain one), so a new page or command cannot forget it. A catch-up recomputes, from its
+records, every case that a change since the last catch-up touched (and every case at a fair
+whose row changed), so what is read is always what a full recomputation would give. Each stream's `summary_seq` says how far the
 summary has followed it. Pushes only append to the change log: refreshing inside every push
 recomputed the same cases once per push (ten times for a week of notes sent in ten batches,
 ~40 % of HQ's time per push) while the device waited and the photos' bytes queued behind the
