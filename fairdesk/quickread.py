@@ -214,11 +214,14 @@ _ORDER = {
 # tie-break, SQLite's statistics could otherwise choose to sort every open deadline (~47 ms on
 # 100,000 cases; the two walks take ~10).
 TODAY_LIMIT = 500
+# An open deadline of a live case (parameters: the two closed statuses); Today's list and its
+# counts both read these.
+_OPEN_WHERE = (
+    "WHERE d.done = 0 AND d.deleted_at IS NULL AND c.deleted_at IS NULL AND c.status NOT IN (?, ?)"
+)
 _OPEN_DEADLINE = (
     " FROM deadline d{indexed} JOIN case_file c ON d.case_id = c.id "
-    "LEFT OUTER JOIN fair f ON c.fair_id = f.id "
-    "WHERE d.done = 0 AND d.deleted_at IS NULL AND c.deleted_at IS NULL "
-    "AND c.status NOT IN (?, ?)"
+    f"LEFT OUTER JOIN fair f ON c.fair_id = f.id {_OPEN_WHERE}"
 )
 _DEADLINE_COLUMNS = (
     "d.id AS id, c.id AS case_id, c.number AS number, c.title AS title, c.level AS level, "
@@ -247,9 +250,7 @@ def _open_deadlines_params(limit: int) -> tuple[Any, ...]:
 _DEADLINE_COUNTS = (
     "SELECT count(*), coalesce(sum(d.due_at < ?), 0), "
     "count(DISTINCT CASE WHEN c.level = ? THEN c.id END)"
-    " FROM deadline d JOIN case_file c ON d.case_id = c.id "
-    "WHERE d.done = 0 AND d.deleted_at IS NULL AND c.deleted_at IS NULL "
-    "AND c.status NOT IN (?, ?)"
+    f" FROM deadline d JOIN case_file c ON d.case_id = c.id {_OPEN_WHERE}"
 )
 
 
