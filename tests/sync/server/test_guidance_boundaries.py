@@ -131,3 +131,28 @@ def test_a_company_cannot_merge_its_case_into_another_company_at_the_centre(
     assert note["status"] == "applied"
     assert count(hq_app, Record, Record.tenant_id == acme.tenant_id, Record.entity == "note") == 2
     assert count(hq_app, Record, Record.tenant_id == rival.tenant_id, Record.entity == "note") == 2
+
+
+def test_one_push_cannot_give_two_companies_rows_the_same_id_at_the_centre(
+    hq_http: TestClient, hq_app: FastAPI
+) -> None:
+    """The rows a push creates are inserted together at its end: the clash check must still see
+    the ones created earlier in the same push, for another company."""
+    for name in ("Acme", "Rival"):
+        tenant(hq_app, name)
+    tenant(hq_app, "Centre", "guidance")
+    acme = device(hq_http, hq_app, "Acme", "legal")
+    rival = device(hq_http, hq_app, "Rival", "legal")
+    centre = device(hq_http, hq_app, "Centre")
+    acme_case, rival_case = acme.new_case(title="Acme"), rival.new_case(title="Rival")
+    assert _escalate(acme, acme_case) == 200 and _escalate(rival, rival_case) == 200
+    note = str(uuid.uuid4())
+    first, second = centre.push(
+        [
+            centre.mutation("note", note, changes={"case_id": acme_case, "text": "to acme"}),
+            centre.mutation("note", note, changes={"case_id": rival_case, "text": "to rival"}),
+        ]
+    )
+    assert first["status"] == "applied"
+    assert second["status"] == "rejected" and "already in use" in second["reason"]
+    assert count(hq_app, Record) == 3  # the two cases and Acme's note

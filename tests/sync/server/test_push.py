@@ -6,11 +6,12 @@ import uuid
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from sync.server.models import ChangeLog, Conflict, MutationLog, Record
+from sync.server.models import BlobLink, ChangeLog, Conflict, MutationLog, Record
 from tests.sync.hq_harness import DeviceClient
-from tests.sync.server.helpers import count, device, tenant
+from tests.sync.server.helpers import count, database, device, tenant
 
 
 def _setup(http: TestClient, app: FastAPI) -> tuple:  # type: ignore[type-arg]
@@ -220,3 +221,55 @@ def test_device_level_custody_needs_no_case_and_stays_in_the_tenant(
     assert missing["status"] == "rejected"
     assert [c["entity_id"] for c in a.pull_all() if c["entity"] == "custody_event"] == [event]
     assert not [c for c in other.pull_all() if c["entity"] == "custody_event"]
+
+
+def test_rows_created_and_changed_in_one_push_are_stored_as_they_ended(
+    hq_http: TestClient, hq_app: FastAPI
+) -> None:
+    """New rows are written together at the end of a push: later mutations of the same push
+    (an edit, a delete, the same photo linked twice) must be in what is stored."""
+    a, b = _setup(hq_http, hq_app)
+    case, deadline, item = (str(uuid.uuid4()) for _ in range(3))
+    digest = "ab" * 32
+    results = a.push(
+        [
+            a.mutation("case", case, changes={"title": "Booth 4", "city": "Milan"}),
+            a.mutation("deadline", deadline, changes={"case_id": case, "title": "reply"}),
+            a.mutation("case", case, op="update", base_version=1, changes={"title": "Booth 5"}),
+            a.mutation("deadline", deadline, op="delete", base_version=1),
+            a.mutation(
+                "evidence_item",
+                item,
+                changes={"case_id": case, "sha256": digest, "caption": "stand"},
+                blob_refs=[digest],
+            ),
+            a.mutation(
+                "evidence_item",
+                item,
+                op="update",
+                base_version=1,
+                changes={"caption": "the stand"},
+                blob_refs=[digest],
+            ),
+        ]
+    )
+    assert [r["status"] for r in results] == ["applied"] * 6
+    assert [r["version"] for r in results] == [1, 1, 2, 2, 1, 2]
+    with database(hq_app).reading() as session:
+        rows = {r.entity: r for r in session.scalars(select(Record))}
+        links = session.scalars(select(BlobLink)).all()
+    assert rows["case"].version == 2 and rows["case"].fields == {
+        "title": "Booth 5",
+        "city": "Milan",
+    }
+    assert rows["case"].field_versions == {"title": 2, "city": 1}
+    assert rows["deadline"].deleted and rows["deadline"].version == 2
+    assert rows["evidence_item"].fields["caption"] == "the stand"
+    assert [(link.entity_id, link.sha256) for link in links] == [(item, digest)]
+    # What another device pulls is the rows' last versions, and editing them goes on from there.
+    latest = {(c["entity"], c["entity_id"]): c for c in b.pull_all()}
+    assert latest[("case", case)]["version"] == 2 and latest[("deadline", deadline)]["deleted"]
+    [edit] = b.push(
+        [b.mutation("case", case, op="update", base_version=2, changes={"city": "Rome"})]
+    )
+    assert edit["status"] == "applied" and edit["version"] == 3
