@@ -9,7 +9,9 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from sync.protocol import Mutation
 from sync.server.models import BlobLink, ChangeLog, Conflict, MutationLog, Record
+from sync.server.push import content_hash
 from tests.sync.hq_harness import DeviceClient
 from tests.sync.server.helpers import count, database, device, tenant
 
@@ -273,3 +275,36 @@ def test_rows_created_and_changed_in_one_push_are_stored_as_they_ended(
         [b.mutation("case", case, op="update", base_version=2, changes={"city": "Rome"})]
     )
     assert edit["status"] == "applied" and edit["version"] == 3
+
+
+def test_content_hashes_stay_what_earlier_versions_stored() -> None:
+    """A retry is told apart from a reused id by the hash HQ stored with the first copy, maybe
+    by an earlier version of HQ: how it is computed must never change (values from 2026-12)."""
+    note = Mutation(
+        mutation_id=7,
+        entity="note",
+        entity_id="0f8e5c1a-3b2d-4c6e-9a7b-1d2e3f405162",
+        op="insert",
+        changes={
+            "case_id": "5b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d",
+            "text": "展台 4 号，样品 ×3",
+            "n": 1.5,
+            "tags": ["a", {"z": None, "b": True}],
+        },
+        blob_refs=["ab" * 32],
+        client_time="2026-12-05T10:00:00+08:00",
+    )
+    edit = Mutation(
+        mutation_id=8,
+        entity="case",
+        entity_id="5b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d",
+        op="update",
+        base_version=3,
+        changes={"title": "Booth 5"},
+        resolves_conflict_id="9d8c7b6a-5f4e-4d3c-8b2a-190817263544",
+    )
+    assert content_hash(note) == "6764aa2f607a2ef0da72fe2e553f8ff32d7ec31286a977452c65eddb27ad9d20"
+    assert content_hash(edit) == "f2aa62074c228db58b5c94559eaa2f26531c5621452071e3eac9b723a97e0e58"
+    # Neither the id nor the device's clock is part of it.
+    moved = note.model_copy(update={"mutation_id": 9, "client_time": "2026-12-05T02:00:00Z"})
+    assert content_hash(moved) == content_hash(note)
