@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from fairdesk import search
@@ -184,6 +184,8 @@ class Applier:
         self.now = utcnow()
         self.touched_cases: set[str] = set()
         self.renumbered: list[tuple[str, str, str]] = []
+        # Our own changes coming back, by entity: written by `finish` (see `echo`).
+        self.echoes: dict[str, list[dict[str, Any]]] = {}
 
     def apply(
         self,
@@ -266,13 +268,25 @@ class Applier:
             return
         if entity in APPEND_ONLY_ENTITIES and "version" in WIRE_RENAMES.get(entity, {}):
             return  # "version" is the entity's own number there, not HQ's
-        pk = table.c.id
-        # max(): an echo never takes the row below a newer snapshot already applied.
-        self.session.execute(
-            table.update()
-            .where(pk == entity_id)
-            .values(version=func.max(func.coalesce(table.c.version, 0), version))
-        )
+        self.echoes.setdefault(entity, []).append({"echo_id": entity_id, "echo_version": version})
+
+    def _write_echoes(self) -> None:
+        """The page's echoes, one statement per table (a page of a week's notes is 500 of them).
+
+        Order within the page does not matter: max() never takes a row below a version it
+        already holds, whether a later change of the page or an earlier snapshot brought it.
+        """
+        for entity, rows in self.echoes.items():
+            table = self.tables[entity]
+            self.session.execute(
+                table.update()
+                .where(table.c.id == bindparam("echo_id"))
+                .values(
+                    version=func.max(func.coalesce(table.c.version, 0), bindparam("echo_version"))
+                ),
+                rows,
+            )
+        self.echoes = {}
 
     def _held_version(self, table: Table, entity_id: str, has_sync_version: bool) -> int | None:
         """HQ's version of the row as this device holds it (0 if unknown); None: no such row."""
@@ -372,7 +386,9 @@ class Applier:
                 self.session.execute(table.update().where(table.c.id == entity_id).values(**values))
 
     def finish(self) -> set[str]:
-        """Recompute warning levels and the search index of every case touched."""
+        """Write the echoes; recompute warning levels and the search index of every case
+        touched."""
+        self._write_echoes()
         self.session.flush()
         self._note_renumbered()
         self.session.flush()
