@@ -352,6 +352,10 @@ class Change(_Wire):
     deleted: bool
     device_id: str | None
     mutation_id: int | None
+    # True: the asking device's own change, sent without its fields because the device asked
+    # for ``echoes=lean`` and holds them already (it takes only HQ's version). A device that
+    # does not hold it as sent asks for the page again with ``echoes=full``.
+    echo: bool = False
 
 
 class PullResponse(_Wire):

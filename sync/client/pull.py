@@ -15,7 +15,9 @@ tell.
 
 This device's own edits come back in the pull too (HQ logs every write with its ``device_id``
 and ``mutation_id``). One that HQ acknowledged as applied is already in the local rows: only
-HQ's version is taken from it (see :func:`_own_applied` for what is still applied in full).
+HQ's version is taken from it (see :func:`_own_applied` for what is still applied in full). So
+the device asks for them without their fields (``echoes=lean``); a page with an echo it does
+not hold as applied is asked for again with every change's fields (``echoes=full``).
 """
 
 from __future__ import annotations
@@ -61,12 +63,16 @@ def set_cursor(store: Store, cursor: int) -> None:
         state.pull_cursor = str(cursor)
 
 
-def _pull_params(store: Store, limit: int) -> dict[str, int | str]:
+class _EchoNotHeld(Exception):
+    """A lean page (fields of our own changes left out) has one this device must apply in full."""
+
+
+def _pull_params(store: Store, limit: int, echoes: str) -> dict[str, int | str]:
     with store.read() as session:
         state = session.get(SyncState, 1)
         account = session.get(SyncAccount, 1)
         cursor = int(state.pull_cursor or 0) if state else 0
-        params: dict[str, int | str] = {"cursor": cursor, "limit": limit}
+        params: dict[str, int | str] = {"cursor": cursor, "limit": limit, "echoes": echoes}
         if account is not None and cursor < account.snapshot_until:
             params["snapshot"] = account.snapshot_until
         if account is not None and account.hq_epoch:
@@ -77,7 +83,11 @@ def _pull_params(store: Store, limit: int) -> dict[str, int | str]:
 
 
 def apply_page(store: Store, page: PullResponse) -> set[str]:
-    """Apply the rows and store ``next_cursor`` atomically; returns the cases touched."""
+    """Apply the rows and store ``next_cursor`` atomically; returns the cases touched.
+
+    Raises `_EchoNotHeld` (nothing applied) when a change came without its fields that this
+    device does not hold as HQ applied it.
+    """
     library = load_active(store)
     with store.write() as session:
         # Rows of one page may reference each other in any order (a re-published case).
@@ -89,6 +99,8 @@ def apply_page(store: Store, page: PullResponse) -> set[str]:
             if (change.device_id, change.mutation_id, change.entity, change.entity_id) in own:
                 applier.echo(change.entity, change.entity_id, change.version)
                 continue
+            if change.echo:
+                raise _EchoNotHeld(change.entity_id)
             if change.entity == CONFLICT_ENTITY:
                 conflicts.store_pulled(session, change.entity_id, change.case_id, change.fields)
                 if change.case_id:
@@ -185,8 +197,9 @@ def pull_all(
     max_pages: int | None = None,
 ) -> PullStats:
     stats = PullStats()
+    echoes = "lean"
     while max_pages is None or stats.pages < max_pages:
-        response = transport.request("GET", "/sync/pull", params=_pull_params(store, limit))
+        response = transport.request("GET", "/sync/pull", params=_pull_params(store, limit, echoes))
         body = response.json()
         if response.status_code == 410:
             stats.resyncs += 1
@@ -207,7 +220,12 @@ def pull_all(
                 str(body.get("error", "")),
             )
         page = PullResponse.model_validate(body)
-        touched = apply_page(store, page)
+        try:
+            touched = apply_page(store, page)
+        except _EchoNotHeld:
+            echoes = "full"  # the same page again, every change with its fields
+            continue
+        echoes = "lean"
         stats.pages += 1
         stats.changes += len(page.changes)
         for case_id in touched:

@@ -12,6 +12,9 @@ the device skips it there (same version).
 
 A pull also checks HQ's epoch (`sync.server.epoch`): see :class:`Restored`.
 
+A device that asks with ``echoes=lean`` gets its own changes without their fields (`Change.echo`):
+it wrote them, and takes only HQ's version from them.
+
 Every tenant reads its own stream (`ChangeLog.stream_id`, numbered by its own sequence): a
 company its rows, a guidance centre the copies of its escalated cases' rows. Cursors,
 `snapshot_until`, the epoch and every 410 depend only on the caller's own stream.
@@ -26,7 +29,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from sync.protocol import Change, PullResponse
+from sync.protocol import CONFLICT_ENTITY, Change, PullResponse
 from sync.server import epoch, payload
 from sync.server.db import stream_head
 from sync.server.deps import Caller
@@ -59,22 +62,23 @@ def visible_changes(caller: Caller) -> Select[ChangeLog]:
     return select(ChangeLog).where(ChangeLog.stream_id == caller.tenant_id)
 
 
-def to_change(row: ChangeLog) -> Change:
+def to_change(row: ChangeLog, *, echo: bool = False) -> Change:
     return Change(
         server_seq=row.server_seq,
         entity=row.entity,
         entity_id=row.entity_id,
         case_id=row.case_id,
         version=row.version,
-        fields=row.fields,
+        fields={} if echo else row.fields,
         deleted=row.deleted,
         device_id=row.device_id,
         mutation_id=row.mutation_id,
+        echo=echo,
     )
 
 
 def bounded_page(
-    rows: Iterable[ChangeLog], limit: int, max_bytes: int
+    rows: Iterable[ChangeLog], limit: int, max_bytes: int, *, echoes_of: str | None = None
 ) -> tuple[list[Change], int | None, bool]:
     """Up to `limit` changes and about `max_bytes` of fields (always at least one row).
 
@@ -83,6 +87,9 @@ def bounded_page(
     Unicode, non-finite numbers, nesting the serialiser refuses) must not break the pull of the
     whole tenant: it is logged with its sequence and entity so an operator can repair it, and
     skipped; the cursor moves past it.
+
+    With `echoes_of` (a device id), that device's own changes go without their fields (see
+    `Change.echo`): a week of its notes comes back as versions, not as the notes again.
     """
     changes: list[Change] = []
     used = 0
@@ -92,6 +99,15 @@ def bounded_page(
         seen += 1
         if len(changes) >= limit:
             return changes, last_seq, True
+        if (
+            echoes_of is not None
+            and row.device_id == echoes_of
+            and row.mutation_id is not None
+            and row.entity != CONFLICT_ENTITY
+        ):
+            changes.append(to_change(row, echo=True))
+            last_seq = row.server_seq
+            continue
         problem = payload.json_problem(row.fields)
         if problem is None:
             size = payload.encoded_size(row.fields)
@@ -171,6 +187,7 @@ def pull(
     snapshot: int = 0,
     seen_epoch: str = "",
     acked: int | None = None,
+    lean_echoes: bool = False,
 ) -> PullResponse:
     tenant = session.get_one(Tenant, caller.tenant_id)
     device = session.get_one(Device, caller.device_id)
@@ -192,7 +209,8 @@ def pull(
         .order_by(ChangeLog.server_seq)
         .limit(limit + 1)
     )
-    changes, last_seq, has_more = bounded_page(rows, limit, max_bytes)
+    echoes_of = caller.device_id if lean_echoes else None
+    changes, last_seq, has_more = bounded_page(rows, limit, max_bytes, echoes_of=echoes_of)
     next_cursor = last_seq if last_seq is not None else cursor
     in_snapshot = cursor < mark
     ahead = _parents_ahead(session, caller, changes, next_cursor) if in_snapshot else []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
@@ -57,6 +57,7 @@ def pull(
     snapshot: Annotated[int, Query(ge=0, le=MAX_WIRE_INT)] = 0,
     epoch_seen: Annotated[str, Query(alias="epoch", max_length=64)] = "",
     acked: Annotated[int | None, Query(ge=0, le=MAX_WIRE_INT)] = None,
+    echoes: Annotated[Literal["full", "lean"], Query()] = "full",
 ) -> PullResponse:
     if limit > settings.max_pull_limit:
         raise ApiError(422, "limit_too_large", f"at most {settings.max_pull_limit}")
@@ -70,6 +71,7 @@ def pull(
             snapshot=snapshot,
             seen_epoch=epoch_seen,
             acked=acked,
+            lean_echoes=echoes == "lean",
         )
     except Restored as restored:
         if restored.proof:
