@@ -25,11 +25,8 @@ def _version(store: Any, case_id: str) -> int:
         return int(session.get_one(Case, case_id).version)
 
 
-def test_own_echoes_only_take_hqs_version_and_later_edits_do_not_conflict(
-    hq: LiveHq, tenant: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    a = make_node(hq, tmp_path, "a", tenant)
-    b = make_node(hq, tmp_path, "b", tenant)
+def _applied_in_full(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ids of the changes the device applies in full from now on (not as echoes)."""
     applied: list[str] = []
     real = Applier.apply
 
@@ -38,6 +35,15 @@ def test_own_echoes_only_take_hqs_version_and_later_edits_do_not_conflict(
         real(self, entity, entity_id, *args)
 
     monkeypatch.setattr(Applier, "apply", spy)
+    return applied
+
+
+def test_own_echoes_only_take_hqs_version_and_later_edits_do_not_conflict(
+    hq: LiveHq, tenant: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = make_node(hq, tmp_path, "a", tenant)
+    b = make_node(hq, tmp_path, "b", tenant)
+    applied = _applied_in_full(monkeypatch)
     case_id = new_case(a.store)
     assert _version(a.store, case_id) == 0
     result = a.sync()
@@ -106,14 +112,7 @@ def test_own_changes_come_back_without_their_fields_unless_not_held_as_sent(
         assert push.push_all(a.store, transport).sent >= 1
         with a.store.write() as session:
             session.execute(update(OutboxEntry).values(state=OutboxState.WAITING))
-        applied: list[str] = []
-        real_apply = Applier.apply
-
-        def count(self: Applier, entity: str, entity_id: str, *args: Any) -> None:
-            applied.append(entity_id)
-            real_apply(self, entity, entity_id, *args)
-
-        monkeypatch.setattr(Applier, "apply", count)
+        applied = _applied_in_full(monkeypatch)
         pages.clear()
         stats = pull.pull_all(a.store, transport)
     finally:

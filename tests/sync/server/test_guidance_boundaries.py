@@ -86,15 +86,24 @@ def test_a_centre_cannot_read_a_company_blob_by_naming_it(
     assert _get_blob(centre, secret_digest) == 404
 
 
+def _two_companies_and_a_centre(
+    http: TestClient, app: FastAPI
+) -> tuple[DeviceClient, DeviceClient, DeviceClient]:
+    """A legal device of Acme and of Rival, and a device of the guidance centre "Centre"."""
+    for name in ("Acme", "Rival"):
+        tenant(app, name)
+    tenant(app, "Centre", "guidance")
+    return (
+        device(http, app, "Acme", "legal"),
+        device(http, app, "Rival", "legal"),
+        device(http, app, "Centre"),
+    )
+
+
 def test_a_company_cannot_merge_its_case_into_another_company_at_the_centre(
     hq_http: TestClient, hq_app: FastAPI
 ) -> None:
-    for name in ("Acme", "Rival"):
-        tenant(hq_app, name)
-    tenant(hq_app, "Centre", "guidance")
-    acme = device(hq_http, hq_app, "Acme", "legal")
-    rival = device(hq_http, hq_app, "Rival", "legal")
-    centre = device(hq_http, hq_app, "Centre")
+    acme, rival, centre = _two_companies_and_a_centre(hq_http, hq_app)
     case = acme.new_case(title="Acme raid")
     acme_note = str(uuid.uuid4())
     acme.push([acme.mutation("note", acme_note, changes={"case_id": case, "text": "acme"})])
@@ -138,12 +147,7 @@ def test_one_push_cannot_give_two_companies_rows_the_same_id_at_the_centre(
 ) -> None:
     """The rows a push creates are inserted together at its end: the clash check must still see
     the ones created earlier in the same push, for another company."""
-    for name in ("Acme", "Rival"):
-        tenant(hq_app, name)
-    tenant(hq_app, "Centre", "guidance")
-    acme = device(hq_http, hq_app, "Acme", "legal")
-    rival = device(hq_http, hq_app, "Rival", "legal")
-    centre = device(hq_http, hq_app, "Centre")
+    acme, rival, centre = _two_companies_and_a_centre(hq_http, hq_app)
     acme_case, rival_case = acme.new_case(title="Acme"), rival.new_case(title="Rival")
     assert _escalate(acme, acme_case) == 200 and _escalate(rival, rival_case) == 200
     note = str(uuid.uuid4())
