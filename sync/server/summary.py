@@ -10,12 +10,12 @@ list|show|export`) runs first: `reading(db)` does both and hands out a `SummaryS
 only kind of session `sync.server.queries` reads the summary through (strict mypy refuses a
 plain one), so a new page or command cannot forget it. A catch-up recomputes, from its
 records, every case that a change since the last catch-up touched (and every case at a fair
-whose row changed), so what is read is always what a full recomputation would give. Each stream's `summary_seq` says how far the
-summary has followed it. Pushes only append to the change log: refreshing inside every push
-recomputed the same cases once per push (ten times for a week of notes sent in ten batches,
-~40 % of HQ's time per push) while the device waited and the photos' bytes queued behind the
-GIL. `rebuild` recomputes every case (the migration's backfill; tests and benches that insert
-rows directly).
+whose row changed), so what is read is always what a full recomputation would give. Each
+stream's `summary_seq` says how far the summary has followed it. Pushes only append to the
+change log: refreshing inside every push recomputed the same cases once per push (ten times for
+a week of notes sent in ten batches, ~40 % of HQ's time per push) while the device waited and
+the photos' bytes queued behind the GIL. `rebuild` recomputes every case (the migration's
+backfill; tests and benches that insert rows directly).
 
 Search: `search_text` holds every field value of the case's live records, lower-cased, one per
 line (so a search term, which never holds whitespace, cannot match across two values). On SQLite
