@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fairdesk.i18n import N_, _, current_language
@@ -211,23 +212,43 @@ def read_situation(facts: CaseFacts) -> SituationReading:
 
 def facts_of(case: Case) -> CaseFacts:
     """The facts of a stored case (its fair, court/authority parties, rights against us)."""
-    fair = case.fair
-    courts = tuple(
-        f"{p.name} {p.organisation}".strip()
-        for p in case.parties
-        if p.deleted_at is None and p.role.value in _AUTHORITY_ROLES
+    return facts_from(
+        case.trigger,
+        case.direction,
+        case.fair.country if case.fair is not None else "",
+        [(p.role.value, p.name, p.organisation) for p in case.parties if p.deleted_at is None],
+        [(r.office, r.asserted_by_us) for r in case.rights if r.deleted_at is None],
+        case.situation_override,
     )
-    offices = tuple(
-        r.office for r in case.rights if r.deleted_at is None and not r.asserted_by_us and r.office
-    )
+
+
+def facts_from(
+    trigger: Trigger,
+    direction: Direction,
+    country: str,
+    parties: Sequence[tuple[str, str, str]],
+    rights: Sequence[tuple[str, bool]],
+    correction: str,
+) -> CaseFacts:
+    """The facts from a case's columns: ``parties`` are (role value, name, organisation) and
+    ``rights`` (office, asserted by us) of its parties and rights that are not deleted.
+
+    ``facts_of`` reads them from ORM objects; the full level refresh from plain rows.
+    """
     return CaseFacts(
-        trigger=case.trigger,
-        direction=case.direction,
-        country=fair.country if fair is not None else "",
-        court_names=courts,
-        their_right_offices=offices,
-        correction=case.situation_override or "",
-        party_roles=tuple(p.role.value for p in case.parties if p.deleted_at is None),
+        trigger=trigger,
+        direction=direction,
+        country=country or "",
+        court_names=tuple(
+            f"{name} {organisation}".strip()
+            for role, name, organisation in parties
+            if role in _AUTHORITY_ROLES
+        ),
+        their_right_offices=tuple(
+            office for office, asserted_by_us in rights if not asserted_by_us and office
+        ),
+        correction=correction or "",
+        party_roles=tuple(role for role, _name, _organisation in parties),
     )
 
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from fairdesk import events, triage
 from fairdesk.cases.timeline import add_timeline_event
 from fairdesk.enums import TimelineKind
-from fairdesk.model import Case, Deadline
+from fairdesk.model import Case, Deadline, Fair, IpRight, Party
+from fairdesk.situation import CaseFacts, facts_from
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
 
@@ -48,6 +50,10 @@ def relevel(
         )
 
 
+# Cases read per query by a full refresh, and re-levelled per write transaction.
+FULL_REFRESH_CHUNK = 2_000
+
+
 def refresh_levels(store: Store, now: datetime | None = None, *, full: bool = False) -> int:
     """Re-run the level rules for open cases whose deadlines may have come closer.
 
@@ -57,42 +63,146 @@ def refresh_levels(store: Store, now: datetime | None = None, *, full: bool = Fa
     """
     now = now or utcnow()
     library = library_of(store)
-    horizon = now + triage.URGENT_WINDOW
-    with store.write() as session:
-        if full:
-            todo: list[Case] = list(
+    if full:
+        todo = _stale_case_ids(store, now, library)
+    else:
+        horizon = now + triage.URGENT_WINDOW
+        with store.read() as session:
+            todo = list(
                 session.scalars(
-                    select(Case)
-                    .where(Case.deleted_at.is_(None))
-                    .options(
-                        selectinload(Case.deadlines),
-                        selectinload(Case.parties),
-                        selectinload(Case.rights),
-                        selectinload(Case.fair),
+                    select(Deadline.case_id)
+                    .where(
+                        Deadline.done.is_(False),
+                        Deadline.deleted_at.is_(None),
+                        Deadline.due_at <= horizon,
                     )
+                    .distinct()
                 )
             )
-        else:
-            ids = session.scalars(
-                select(Deadline.case_id)
-                .where(
-                    Deadline.done.is_(False),
-                    Deadline.deleted_at.is_(None),
-                    Deadline.due_at <= horizon,
-                )
-                .distinct()
-            )
-            todo = [c for c in (session.get(Case, i) for i in list(ids)) if c is not None]
             # Cases whose urgent deadline was done or moved: recompute those flagged by R2.
-            todo += session.scalars(select(Case).where(Case.level_reason == "R2"))
-        changed: set[str] = set()
-        for case in todo:
-            if case.deleted_at is not None or case.id in changed:
-                continue
-            before = (case.level, case.computed_level, case.level_reason)
-            relevel(session, case, now, library)
-            if before != (case.level, case.computed_level, case.level_reason):
-                changed.add(case.id)
+            todo += session.scalars(select(Case.id).where(Case.level_reason == "R2"))
+    changed: set[str] = set()
+    todo = list(dict.fromkeys(todo))
+    for start in range(0, len(todo), FULL_REFRESH_CHUNK):
+        with store.write() as session:
+            cases = session.scalars(
+                select(Case)
+                .where(Case.id.in_(todo[start : start + FULL_REFRESH_CHUNK]))
+                .options(
+                    selectinload(Case.deadlines),
+                    selectinload(Case.parties),
+                    selectinload(Case.rights),
+                    selectinload(Case.fair),
+                )
+            )
+            for case in cases:
+                if case.deleted_at is not None:
+                    continue
+                before = (case.level, case.computed_level, case.level_reason)
+                relevel(session, case, now, library)
+                if before != (case.level, case.computed_level, case.level_reason):
+                    changed.add(case.id)
     if changed:
         events.emit(events.Change.LEVELS, "")
     return len(changed)
+
+
+def _stale_case_ids(store: Store, now: datetime, library: Library) -> list[str]:
+    """The open cases whose stored level or rule is not what the rules say now.
+
+    Assessed with the same ``assess_case`` as ``relevel``, from plain columns
+    (``open_case_facts``); only the stale cases are then loaded as ORM objects and written.
+    Loading every case of a 100,000-case folder into one session (with deadlines, parties,
+    rights and fair) took ~28 s, and its millions of live objects made Python's collector run
+    full collections of ~1 s each, holding the GIL: the window froze while the user typed.
+    """
+    from fairdesk.knowledge.levels import assess_case
+
+    stale: list[str] = []
+    for row, facts, due in open_case_facts(store):
+        assessment = assess_case(facts, due, now, library)
+        wanted = (row.level_override or assessment.level, assessment.level, assessment.rule)
+        if (row.level, row.computed_level, row.level_reason) != wanted:
+            stale.append(row.id)
+    return stale
+
+
+def open_case_facts(
+    store: Store,
+) -> Iterator[tuple[Row[*tuple[Any, ...]], CaseFacts, list[datetime]]]:
+    """Every open case as (its level columns, ``facts_of`` it, its open deadlines' times).
+
+    Read FULL_REFRESH_CHUNK cases at a time in plain columns, never as ORM objects, so that
+    what is alive at once stays small however large the folder.
+    """
+    after = ""
+    while True:
+        with store.read() as session:
+            rows = session.execute(
+                select(
+                    Case.id,
+                    Case.trigger,
+                    Case.direction,
+                    Case.situation_override,
+                    Case.level,
+                    Case.computed_level,
+                    Case.level_reason,
+                    Case.level_override,
+                    Fair.country,
+                )
+                .outerjoin(Fair, Case.fair_id == Fair.id)
+                .where(Case.deleted_at.is_(None), Case.id > after)
+                .order_by(Case.id)
+                .limit(FULL_REFRESH_CHUNK)
+            ).all()
+            if not rows:
+                return
+            first, after = rows[0].id, rows[-1].id
+            parties = _by_case(
+                session,
+                select(Party.case_id, Party.role, Party.name, Party.organisation),
+                Party,
+                first,
+                after,
+            )
+            rights = _by_case(
+                session,
+                select(IpRight.case_id, IpRight.office, IpRight.asserted_by_us),
+                IpRight,
+                first,
+                after,
+            )
+            due = _by_case(
+                session,
+                select(Deadline.case_id, Deadline.due_at).where(Deadline.done.is_(False)),
+                Deadline,
+                first,
+                after,
+            )
+        for row in rows:
+            facts = facts_from(
+                row.trigger,
+                row.direction,
+                row.country,
+                [(role.value, name, org) for role, name, org in parties.get(row.id, ())],
+                rights.get(row.id, []),
+                row.situation_override,
+            )
+            yield row, facts, [d for (d,) in due.get(row.id, ())]
+
+
+def _by_case(
+    session: Session,
+    query: Select[*tuple[Any, ...]],
+    model: type[Party | IpRight | Deadline],
+    first: str,
+    last: str,
+) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows of ``query`` (case id first) for the not deleted ``model`` rows of the cases
+    from ``first`` to ``last``, grouped by case id without it."""
+    grouped: dict[str, list[tuple[Any, ...]]] = {}
+    for row in session.execute(
+        query.where(model.case_id.between(first, last), model.deleted_at.is_(None))
+    ):
+        grouped.setdefault(row[0], []).append(tuple(row[1:]))
+    return grouped
