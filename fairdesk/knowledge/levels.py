@@ -36,6 +36,7 @@ from fairdesk.situation import (
 
 log = logging.getLogger(__name__)
 HINT_RULE = "R6"  # the triage rule id (see fairdesk.triage)
+HINT_LEVEL = Level.YELLOW  # the floor it sets
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def explain_level_hint(country: str, library: Library) -> LevelHint | None:
     if not country:
         return None
     code = normalise_country(country)
-    ex_parte = [e for e in library.for_country(code, kinds=("instrument",)) if e.ex_parte]
+    ex_parte = library.ex_parte_instruments(code)
     if not ex_parte:
         return None
     names = "; ".join(e.title.get() for e in ex_parte)
@@ -59,13 +60,15 @@ def explain_level_hint(country: str, library: Library) -> LevelHint | None:
         "In {country} a court or the police can act ex parte, within hours, without "
         "hearing you first ({measures}): a case there is at least yellow."
     ).format(country=jurisdiction_label(code), measures=names)  # "Germany", not "DE"
-    return LevelHint(Level.YELLOW, code, reason, tuple(e.id for e in ex_parte))
+    return LevelHint(HINT_LEVEL, code, reason, tuple(e.id for e in ex_parte))
 
 
 def level_hint(country: str, library: Library) -> Level | None:
-    """The level an ex-parte country raises a case to (yellow), or None for other countries."""
-    hint = explain_level_hint(country, library)
-    return hint.level if hint else None
+    """The level an ex-parte country raises a case to (yellow), or None for other countries.
+
+    What ``explain_level_hint`` says without building its sentence: every levelling asks.
+    """
+    return HINT_LEVEL if country and library.ex_parte_instruments(country) else None
 
 
 # The trigger whose rule (R1–R5) an event corrected by the user is levelled by.

@@ -396,6 +396,13 @@ class Library:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
+        # Asked once per case by every levelling (100,000 times by a full refresh).
+        ex_parte: dict[str, tuple[Entry, ...]] = {}
+        for e in self.entries:
+            if e.kind == "instrument" and e.ex_parte:
+                for code in dict.fromkeys((e.country, *e.applies_in)):
+                    ex_parte[code] = (*ex_parte.get(code, ()), e)
+        object.__setattr__(self, "_ex_parte", ex_parte)
 
     def get(self, entry_id: str) -> Entry | None:
         by_id: dict[str, Entry] = getattr(self, "_by_id")  # noqa: B009 - set in __post_init__
@@ -409,6 +416,13 @@ class Library:
             for e in self.entries
             if e.kind in kinds and (e.country == code or code in e.applies_in)
         ]
+
+    def ex_parte_instruments(self, country: str) -> tuple[Entry, ...]:
+        """The instruments by which a court or the police in ``country`` can act without
+        hearing the other side first: ``for_country(country, ("instrument",))`` with
+        ``ex_parte`` set, in the same order."""
+        by_country: dict[str, tuple[Entry, ...]] = getattr(self, "_ex_parte")  # noqa: B009
+        return by_country.get(normalise_country(country), ())
 
     def countries(self) -> list[str]:
         return sorted({e.country for e in self.entries})

@@ -205,6 +205,18 @@ def test_every_country_has_a_next_hour_card_with_contacts(shipped: library.Libra
     assert shipped.get("gb.customs") is not None
 
 
+def test_ex_parte_instruments_are_the_countrys_instruments_marked_ex_parte(
+    shipped: library.Library,
+) -> None:
+    """The per-country index every levelling asks gives what filtering the entries gives."""
+    codes = {c for e in shipped.entries for c in (e.country, *e.applies_in)} | {"XX"}
+    assert {"DE", "US"} <= {c for c in codes if shipped.ex_parte_instruments(c)}
+    for code in codes:
+        filtered = [e for e in shipped.for_country(code, ("instrument",)) if e.ex_parte]
+        assert list(shipped.ex_parte_instruments(code)) == filtered, code
+    assert shipped.ex_parte_instruments(" de ") == shipped.ex_parte_instruments("DE")
+
+
 def test_the_edition_carries_a_readable_change_log(shipped: library.Library) -> None:
     (note,) = shipped.changelog
     assert note.edition == "2026.12" and note.title.en == "What changed in 2026.12"
