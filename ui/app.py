@@ -67,10 +67,16 @@ EXIT_STORE_ERROR = 2
 EXIT_BROKEN_INSTALL = 3
 
 
-def _refresh_levels(store: Store, *, full: bool) -> int:
-    from fairdesk import cases  # the ORM services: imported on the worker, never before paint
+def _cases_to_relevel(store: Store, *, full: bool) -> list[str]:
+    from fairdesk import cases  # the ORM services: imported on a worker, never before paint
 
-    return cases.refresh_levels(store, full=full)
+    return cases.cases_to_relevel(store, full=full)
+
+
+def _relevel_cases(store: Store, case_ids: list[str]) -> int:
+    from fairdesk import cases
+
+    return cases.relevel_cases(store, case_ids)
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -198,13 +204,26 @@ class Application:
 
     def refresh_levels(self, full: bool = False) -> None:
         # Deadlines come closer as time passes; R2 ("due within 24 h") must fire on its own.
+        # Which cases to re-level is read beside the single writer (a full pass over 100,000
+        # cases takes seconds, and saving a new case must not wait for it); only writing
+        # the few it found goes through the writer.
         runner().run(
-            _refresh_levels,
+            _cases_to_relevel,
             self.store,
             full=full,
-            pool="db",
-            on_error=lambda exc: log.warning("level refresh failed: %s", exc),
+            pool="read",
+            on_done=self._relevel,
+            on_error=self._refresh_failed,
         )
+
+    def _relevel(self, case_ids: list[str]) -> None:
+        if case_ids:
+            runner().run(
+                _relevel_cases, self.store, case_ids, pool="db", on_error=self._refresh_failed
+            )
+
+    def _refresh_failed(self, exc: BaseException) -> None:
+        log.warning("level refresh failed: %s", exc)
 
     def build_window(self) -> MainWindow:
         old = self.window

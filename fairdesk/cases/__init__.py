@@ -29,7 +29,7 @@ from fairdesk.cases.inputs import (
     PartyInput,
     RightInput,
 )
-from fairdesk.cases.levels import refresh_levels
+from fairdesk.cases.levels import cases_to_relevel, refresh_levels, relevel_cases
 from fairdesk.cases.listing import (
     case_ids,
     count_cases,
@@ -79,6 +79,7 @@ __all__ = [
     "add_party",
     "add_right",
     "case_ids",
+    "cases_to_relevel",
     "count_cases",
     "create_case",
     "create_fair",
@@ -94,6 +95,7 @@ __all__ = [
     "list_fairs",
     "open_deadlines",
     "refresh_levels",
+    "relevel_cases",
     "remove_party",
     "remove_right",
     "right_warning",

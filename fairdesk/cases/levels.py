@@ -75,35 +75,49 @@ def refresh_levels(store: Store, now: datetime | None = None, *, full: bool = Fa
 
     Called at start-up and on a timer; returns how many cases changed level or rule.
     ``full`` re-levels every case with this folder's library (at start-up and after a library
-    update): it mends rows levelled by older code or another library version.
+    update): it mends rows levelled by older code or another library version. The app runs
+    the two halves apart: ``cases_to_relevel`` reads (seconds on a large folder) beside the
+    single writer, and ``relevel_cases`` writes the few it found.
     """
     now = now or utcnow()
-    library = library_of(store)
+    return relevel_cases(store, cases_to_relevel(store, now, full=full), now)
+
+
+def cases_to_relevel(store: Store, now: datetime | None = None, *, full: bool = False) -> list[str]:
+    """The ids of the cases a refresh must re-level; reads only.
+
+    Full: the open cases whose stored level or rule is not what the rules say now. Otherwise
+    the cases with an open deadline within the urgent window, and those levelled by it (R2).
+    """
+    now = now or utcnow()
     if full:
-        todo = _stale_case_ids(store, now, library)
-    else:
-        horizon = now + triage.URGENT_WINDOW
-        with store.read() as session:
-            todo = list(
-                session.scalars(
-                    select(Deadline.case_id)
-                    .where(
-                        Deadline.done.is_(False),
-                        Deadline.deleted_at.is_(None),
-                        Deadline.due_at <= horizon,
-                    )
-                    .distinct()
-                )
+        return _stale_case_ids(store, now, library_of(store))
+    horizon = now + triage.URGENT_WINDOW
+    with store.read() as session:
+        near = session.scalars(
+            select(Deadline.case_id)
+            .where(
+                Deadline.done.is_(False),
+                Deadline.deleted_at.is_(None),
+                Deadline.due_at <= horizon,
             )
-            # Cases whose urgent deadline was done or moved: recompute those flagged by R2.
-            todo += session.scalars(select(Case.id).where(Case.level_reason == "R2"))
+            .distinct()
+        )
+        # Cases whose urgent deadline was done or moved: recompute those flagged by R2.
+        flagged = session.scalars(select(Case.id).where(Case.level_reason == "R2"))
+        return list(dict.fromkeys([*near, *flagged]))
+
+
+def relevel_cases(store: Store, case_ids: list[str], now: datetime | None = None) -> int:
+    """Re-level these cases (deleted ones are left); how many changed level or rule."""
+    now = now or utcnow()
+    library = library_of(store)
     changed: set[str] = set()
-    todo = list(dict.fromkeys(todo))
-    for start in range(0, len(todo), FULL_REFRESH_CHUNK):
+    for start in range(0, len(case_ids), FULL_REFRESH_CHUNK):
         with _at_half_pace(), store.write() as session:
-            cases = session.scalars(
+            todo = session.scalars(
                 select(Case)
-                .where(Case.id.in_(todo[start : start + FULL_REFRESH_CHUNK]))
+                .where(Case.id.in_(case_ids[start : start + FULL_REFRESH_CHUNK]))
                 .options(
                     selectinload(Case.deadlines),
                     selectinload(Case.parties),
@@ -111,7 +125,7 @@ def refresh_levels(store: Store, now: datetime | None = None, *, full: bool = Fa
                     selectinload(Case.fair),
                 )
             )
-            for case in cases:
+            for case in todo:
                 if case.deleted_at is not None:
                     continue
                 before = (case.level, case.computed_level, case.level_reason)

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import threading
+from datetime import datetime, timedelta
 
 import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from fairdesk import cases
 from fairdesk.cases import CaseInput, DeadlineInput
-from fairdesk.model import Deadline, Direction, Level, Trigger
+from fairdesk.model import Case, Deadline, Direction, Level, Trigger
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
 from ui import app as ui_app
 from ui.app import Application
+from ui.tasks import runner, set_synchronous
 
 
 def test_a_deadline_that_came_close_while_closed_turns_red_soon_after_start(
@@ -60,3 +62,54 @@ def test_a_deadline_that_came_close_while_closed_turns_red_soon_after_start(
     finally:
         controller.level_timer.stop()
         window.close()
+
+
+def test_saving_a_case_does_not_wait_for_the_full_levels_pass(
+    qtbot: QtBot, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The full pass reads every case (seconds on a large folder) beside the single writer:
+    a case saved meanwhile is saved at once, and the pass still ends in a write."""
+    reading, release = threading.Event(), threading.Event()
+    read_pass = cases.cases_to_relevel
+
+    def held_read_pass(
+        store: Store, now: datetime | None = None, *, full: bool = False
+    ) -> list[str]:
+        reading.set()
+        assert release.wait(60)
+        return read_pass(store, now, full=full)
+
+    case_id = cases.create_case(
+        store, CaseInput("Levelled by older code", Direction.AGAINST_US, Trigger.COMPLAINT)
+    )
+    with store.write() as session:
+        session.execute(
+            update(Case).where(Case.id == case_id).values(level=Level.BLUE, level_reason="R5")
+        )
+    monkeypatch.setattr(cases, "cases_to_relevel", held_read_pass)
+    monkeypatch.setattr(ui_app, "FIRST_LEVEL_REFRESH_MS", 0)
+    set_synchronous(False)
+    controller = Application(QApplication.instance(), store)  # type: ignore[arg-type]
+    window = controller.start()
+    qtbot.addWidget(window)
+    try:
+        qtbot.waitUntil(reading.is_set, timeout=30000)
+        saved: list[str] = []
+        runner().run(
+            cases.create_case,
+            store,
+            CaseInput("Bailiff at the booth", Direction.AGAINST_US, Trigger.SEIZURE),
+            pool="db",
+            on_done=saved.append,
+        )
+        qtbot.waitUntil(lambda: bool(saved), timeout=30000)  # while the pass still reads
+        assert not release.is_set()
+        release.set()
+        qtbot.waitUntil(
+            lambda: cases.get_case(store, case_id).case.level is Level.YELLOW, timeout=30000
+        )
+    finally:
+        release.set()
+        controller.level_timer.stop()
+        window.close()
+        runner().wait_idle()
