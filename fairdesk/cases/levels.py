@@ -192,21 +192,27 @@ def open_case_facts(
                 first, after = rows[0].id, rows[-1].id
                 parties = _by_case(
                     session,
-                    select(Party.case_id, Party.role, Party.name, Party.organisation),
+                    select(Party.case_id, Party.role, Party.name, Party.organisation).order_by(
+                        Party.created_at
+                    ),
                     Party,
                     first,
                     after,
                 )
                 rights = _by_case(
                     session,
-                    select(IpRight.case_id, IpRight.office, IpRight.asserted_by_us),
+                    select(IpRight.case_id, IpRight.office, IpRight.asserted_by_us).order_by(
+                        IpRight.created_at
+                    ),
                     IpRight,
                     first,
                     after,
                 )
                 due = _by_case(
                     session,
-                    select(Deadline.case_id, Deadline.due_at).where(Deadline.done.is_(False)),
+                    select(Deadline.case_id, Deadline.due_at)
+                    .where(Deadline.done.is_(False))
+                    .order_by(Deadline.due_at),
                     Deadline,
                     first,
                     after,
@@ -231,7 +237,8 @@ def _by_case(
     last: str,
 ) -> dict[str, list[tuple[Any, ...]]]:
     """The rows of ``query`` (case id first) for the not deleted ``model`` rows of the cases
-    from ``first`` to ``last``, grouped by case id without it."""
+    from ``first`` to ``last``, grouped by case id without it, in the query's order (the
+    order of the case's relationship, as ``facts_of`` sees them)."""
     grouped: dict[str, list[tuple[Any, ...]]] = {}
     for row in session.execute(
         query.where(model.case_id.between(first, last), model.deleted_at.is_(None))
