@@ -22,9 +22,12 @@ not hold as applied is asked for again with every change's fields (``echoes=full
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
+import requests
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
@@ -40,6 +43,8 @@ from sync.client.apply import WIRE_RENAMES, Applier, tables
 from sync.client.errors import ServerError
 from sync.client.transport import Transport
 from sync.protocol import CONFLICT_ENTITY, DEFAULT_PULL_LIMIT, PullResponse
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -198,40 +203,103 @@ def pull_all(
 ) -> PullStats:
     stats = PullStats()
     echoes = "lean"
-    while max_pages is None or stats.pages < max_pages:
-        response = transport.request("GET", "/sync/pull", params=_pull_params(store, limit, echoes))
-        body = response.json()
-        if response.status_code == 410:
-            stats.resyncs += 1
-            if stats.resyncs > 2:
-                raise ServerError(_("HQ keeps asking this device to start over."), 410)
-            if body.get("error") == "hq_restored" and body.get("expected") is not None:
-                restart_after_restore(store, int(body["expected"]))
-                stats.restored = True
-                return stats  # the caller pushes what HQ lacks, then pulls from 0
-            set_cursor(store, 0)
-            continue
-        if response.status_code != 200:
-            raise ServerError(
-                _("HQ refused to send changes ({status}: {error}).").format(
-                    status=response.status_code, error=body.get("error", "")
-                ),
-                response.status_code,
-                str(body.get("error", "")),
-            )
-        page = PullResponse.model_validate(body)
-        try:
-            touched = apply_page(store, page)
-        except _EchoNotHeld:
-            echoes = "full"  # the same page again, every change with its fields
-            continue
-        echoes = "lean"
-        stats.pages += 1
-        stats.changes += len(page.changes)
-        for case_id in touched:
-            events.emit(events.Change.CASE, case_id)
-        if on_progress is not None:
-            on_progress(len(page.changes))
-        if not page.has_more:
-            break
+    with _PageAhead(transport) as pages:
+        while max_pages is None or stats.pages < max_pages:
+            params = _pull_params(store, limit, echoes)
+            response = pages.get(params)
+            body = response.json()
+            if response.status_code == 410:
+                stats.resyncs += 1
+                if stats.resyncs > 2:
+                    raise ServerError(_("HQ keeps asking this device to start over."), 410)
+                if body.get("error") == "hq_restored" and body.get("expected") is not None:
+                    restart_after_restore(store, int(body["expected"]))
+                    stats.restored = True
+                    return stats  # the caller pushes what HQ lacks, then pulls from 0
+                set_cursor(store, 0)
+                continue
+            if response.status_code != 200:
+                raise ServerError(
+                    _("HQ refused to send changes ({status}: {error}).").format(
+                        status=response.status_code, error=body.get("error", "")
+                    ),
+                    response.status_code,
+                    str(body.get("error", "")),
+                )
+            page = PullResponse.model_validate(body)
+            if page.has_more and (max_pages is None or stats.pages + 1 < max_pages):
+                pages.ask_ahead(_params_after(params, page))
+            try:
+                touched = apply_page(store, page)
+            except _EchoNotHeld:
+                echoes = "full"  # the same page again, every change with its fields
+                continue
+            echoes = "lean"
+            stats.pages += 1
+            stats.changes += len(page.changes)
+            for case_id in touched:
+                events.emit(events.Change.CASE, case_id)
+            if on_progress is not None:
+                on_progress(len(page.changes))
+            if not page.has_more:
+                break
     return stats
+
+
+def _params_after(params: dict[str, int | str], page: PullResponse) -> dict[str, int | str]:
+    """The parameters ``_pull_params`` will read once ``page`` is applied (lean echoes)."""
+    after = {**params, "cursor": page.next_cursor, "echoes": "lean"}
+    after.pop("snapshot", None)
+    if page.next_cursor < page.snapshot_until:
+        after["snapshot"] = page.snapshot_until
+    if page.epoch:
+        after["epoch"] = page.epoch
+    return after
+
+
+class _PageAhead:
+    """Asks HQ for the next page while this one is applied.
+
+    HQ reads and encodes a page (~30 ms for 500 changes here) while the device applies the one
+    before; on a slow link the request's round trip overlaps too. A page asked ahead is used
+    only if the parameters read after applying are exactly those it was asked with (else it
+    is dropped and asked again). The transport is used by one thread at a time: a request
+    ahead is always waited for before the next one is sent, and before leaving.
+    """
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="pull-ahead")
+        self._ahead: tuple[dict[str, int | str], Future[requests.Response]] | None = None
+
+    def __enter__(self) -> _PageAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._drop()
+        self._pool.shutdown(wait=True)
+
+    def ask_ahead(self, params: dict[str, int | str]) -> None:
+        self._drop()
+        self._ahead = (params, self._pool.submit(self._request, params))
+
+    def get(self, params: dict[str, int | str]) -> requests.Response:
+        if self._ahead is not None and self._ahead[0] == params:
+            future = self._ahead[1]
+            self._ahead = None
+            return future.result()
+        self._drop()
+        return self._request(params)
+
+    def _drop(self) -> None:
+        if self._ahead is None:
+            return
+        future = self._ahead[1]
+        self._ahead = None
+        try:
+            future.result().close()
+        except Exception:  # a page no one will read: its failure is not ours
+            log.debug("a page asked ahead failed", exc_info=True)
+
+    def _request(self, params: dict[str, int | str]) -> requests.Response:
+        return self._transport.request("GET", "/sync/pull", params=params)
