@@ -263,7 +263,7 @@ class _PageAhead:
     HQ reads and encodes a page (~30 ms for 500 changes here) while the device applies the one
     before; on a slow link the request's round trip overlaps too. A page asked ahead is used
     only if the parameters read after applying are exactly those it was asked with (else it
-    is dropped and asked again). The transport is used by one thread at a time: a request
+    is dropped and asked again). The pull has one request in flight at a time: a request
     ahead is always waited for before the next one is sent, and before leaving.
     """
 
