@@ -63,6 +63,7 @@ LEVEL_REFRESH_MS = 60_000
 # paint, and the lists reload then (levels_changed). Run at once, the refresh imported the
 # reference library and held the single writer/GIL while Today and Cases were being read.
 FIRST_LEVEL_REFRESH_MS = 2_000
+RELEVEL_PER_JOB = 200  # cases re-levelled per job on the single writer
 EXIT_STORE_ERROR = 2
 EXIT_BROKEN_INSTALL = 3
 
@@ -217,10 +218,20 @@ class Application:
         )
 
     def _relevel(self, case_ids: list[str]) -> None:
-        if case_ids:
-            runner().run(
-                _relevel_cases, self.store, case_ids, pool="db", on_error=self._refresh_failed
-            )
+        # One writer job per chunk, the next queued when one is done: a case saved meanwhile
+        # is written between two chunks, not after every stale case of a large folder (a
+        # library update can make thousands stale).
+        if not case_ids:
+            return
+        chunk, rest = case_ids[:RELEVEL_PER_JOB], case_ids[RELEVEL_PER_JOB:]
+        runner().run(
+            _relevel_cases,
+            self.store,
+            chunk,
+            pool="db",
+            on_done=lambda _changed: self._relevel(rest),
+            on_error=self._refresh_failed,
+        )
 
     def _refresh_failed(self, exc: BaseException) -> None:
         log.warning("level refresh failed: %s", exc)

@@ -113,3 +113,59 @@ def test_saving_a_case_does_not_wait_for_the_full_levels_pass(
         controller.level_timer.stop()
         window.close()
         runner().wait_idle()
+
+
+def test_a_case_saved_during_many_re_levellings_goes_between_two_chunks(
+    qtbot: QtBot, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a library update thousands of cases can be stale: the writer re-levels them a
+    chunk per job, so a save queued meanwhile is written after the current chunk."""
+    stale = [
+        cases.create_case(store, CaseInput(f"Copy {i}", Direction.AGAINST_US, Trigger.COMPLAINT))
+        for i in range(3)
+    ]
+    with store.write() as session:
+        session.execute(
+            update(Case).where(Case.id.in_(stale)).values(level=Level.BLUE, level_reason="R5")
+        )
+    order: list[str] = []
+    first_chunk_running, save_queued = threading.Event(), threading.Event()
+    relevel = cases.relevel_cases
+
+    def held_relevel(store: Store, case_ids: list[str], now: datetime | None = None) -> int:
+        order.append("relevel " + ",".join(case_ids))
+        if not first_chunk_running.is_set():
+            first_chunk_running.set()
+            assert save_queued.wait(60)
+        return relevel(store, case_ids, now)
+
+    def save() -> str:
+        order.append("save")
+        return cases.create_case(
+            store, CaseInput("Bailiff at the booth", Direction.AGAINST_US, Trigger.SEIZURE)
+        )
+
+    monkeypatch.setattr(cases, "relevel_cases", held_relevel)
+    monkeypatch.setattr(ui_app, "RELEVEL_PER_JOB", 1)
+    monkeypatch.setattr(ui_app, "FIRST_LEVEL_REFRESH_MS", 0)
+    set_synchronous(False)
+    controller = Application(QApplication.instance(), store)  # type: ignore[arg-type]
+    window = controller.start()
+    qtbot.addWidget(window)
+    try:
+        qtbot.waitUntil(first_chunk_running.is_set, timeout=30000)
+        runner().run(save, pool="db")
+        save_queued.set()
+        qtbot.waitUntil(lambda: len(order) == 4, timeout=30000)
+        relevels = [step for step in order if step != "save"]
+        assert order[1] == "save"  # after the first chunk, before the others
+        assert sorted(relevels) == sorted(f"relevel {i}" for i in stale)
+        qtbot.waitUntil(
+            lambda: all(cases.get_case(store, i).case.level is Level.YELLOW for i in stale),
+            timeout=30000,
+        )
+    finally:
+        save_queued.set()
+        controller.level_timer.stop()
+        window.close()
+        runner().wait_idle()
