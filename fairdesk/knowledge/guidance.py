@@ -22,7 +22,7 @@ from datetime import date, datetime, time, timedelta
 from fairdesk import cases
 from fairdesk.cases import DeadlineInput
 from fairdesk.i18n import _
-from fairdesk.knowledge.levels import HINT_RULE, LevelHint, explain_level_hint
+from fairdesk.knowledge.levels import HINT_RULE, LevelHint, explain_level_hint, is_against_us
 from fairdesk.knowledge.library import (
     DeadlineSpec,
     Entry,
@@ -376,7 +376,12 @@ def guidance_for(
         cards=tuple(cards),
         deadlines=tuple(proposals),
         documents=documents,
-        level_hint=explain_level_hint(code, library) if code else None,
+        # "At least yellow" is about cases against us (R6): not shown on our own complaint.
+        level_hint=(
+            explain_level_hint(code, library)
+            if code and is_against_us(situation, direction)
+            else None
+        ),
         checklists=tuple(checklists + general) if pre_fair or not has_data else (),
         past_cases=tuple(past),
         institutions=tuple(institutions),

@@ -29,6 +29,7 @@ from fairdesk.situation import (
     CaseFacts,
     Event,
     OurRole,
+    Situation,
     facts_of,
     jurisdiction_label,
     read_situation,
@@ -71,6 +72,14 @@ def level_hint(country: str, library: Library) -> Level | None:
     return HINT_LEVEL if country and library.ex_parte_instruments(country) else None
 
 
+def is_against_us(situation: Situation, direction: Direction) -> bool:
+    """Whether the ex-parte floor (R6) can apply: we are the respondent, or it is a watch item
+    against us. Our own complaint or watch item is never raised by the other side's courts."""
+    return situation.role is OurRole.RESPONDENT or (
+        situation.role is OurRole.WATCH and direction is Direction.AGAINST_US
+    )
+
+
 # The trigger whose rule (R1–R5) an event corrected by the user is levelled by.
 _EVENT_TRIGGER: dict[Event, Trigger] = {
     Event.EX_PARTE_ORDER_SERVED: Trigger.COURT_ORDER,
@@ -99,11 +108,8 @@ def assess_case(
     reading = read_situation(facts)
     situation = reading.situation
     trigger = _EVENT_TRIGGER[situation.event] if reading.corrected else facts.trigger
-    against_us = situation.role is OurRole.RESPONDENT or (
-        situation.role is OurRole.WATCH and facts.direction is Direction.AGAINST_US
-    )
     floor: Level | None = None
-    if against_us:
+    if is_against_us(situation, facts.direction):
         country = facts.country if situation.jurisdiction in ("", UPC) else situation.jurisdiction
         try:
             floor = level_hint(country, library)

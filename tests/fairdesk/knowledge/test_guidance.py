@@ -351,3 +351,23 @@ def test_ex_parte_hint_hidden_once_the_case_is_red(store: Store) -> None:
     watch = cases.create_case(store, CaseInput("Watch", Direction.AGAINST_US, Trigger.WATCH, fair))
     assert cases.get_case(store, watch).level_rule == "R6"  # the hint is why it is yellow
     assert guidance.guidance_for_case(store, watch, now=NOW).level_hint is not None
+
+
+def test_ex_parte_hint_only_on_cases_against_us(store: Store, shipped: library.Library) -> None:
+    """ "At least yellow" is the R6 floor for cases against us; our own watch item or complaint
+    in Germany stays blue (R5) and must not be told it is at least yellow."""
+    fair = cases.find_fair(store, "Hannover Messe").id
+    ours = cases.create_case(store, CaseInput("Copy spotted", Direction.BY_US, Trigger.WATCH, fair))
+    assert (cases.get_case(store, ours).case.level, cases.get_case(store, ours).level_rule) == (
+        Level.BLUE,
+        "R5",
+    )
+    assert guidance.guidance_for_case(store, ours, now=NOW).level_hint is None
+    theirs = cases.create_case(
+        store, CaseInput("Rumour", Direction.AGAINST_US, Trigger.RISK_NOTICE, fair)
+    )
+    assert guidance.guidance_for_case(store, theirs, now=NOW).level_hint is not None
+    by_us = guidance.guidance_for(shipped, country="DE", direction=Direction.BY_US, now=NOW)
+    assert by_us.level_hint is None
+    against = guidance.guidance_for(shipped, country="DE", direction=Direction.AGAINST_US, now=NOW)
+    assert against.level_hint is not None and against.level_hint.country == "DE"
