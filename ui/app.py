@@ -63,7 +63,6 @@ LEVEL_REFRESH_MS = 60_000
 # paint, and the lists reload then (levels_changed). Run at once, the refresh imported the
 # reference library and held the single writer/GIL while Today and Cases were being read.
 FIRST_LEVEL_REFRESH_MS = 2_000
-RELEVEL_PER_JOB = 200  # cases re-levelled per job on the single writer
 EXIT_STORE_ERROR = 2
 EXIT_BROKEN_INSTALL = 3
 
@@ -223,7 +222,9 @@ class Application:
         # library update can make thousands stale).
         if not case_ids:
             return
-        chunk, rest = case_ids[:RELEVEL_PER_JOB], case_ids[RELEVEL_PER_JOB:]
+        from fairdesk.cases.levels import FULL_REFRESH_CHUNK  # loaded by the read pass
+
+        chunk, rest = case_ids[:FULL_REFRESH_CHUNK], case_ids[FULL_REFRESH_CHUNK:]
         runner().run(
             _relevel_cases,
             self.store,

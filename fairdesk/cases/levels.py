@@ -52,7 +52,8 @@ def relevel(
         )
 
 
-# Cases read per query by a full refresh, and re-levelled per write transaction.
+# Cases read per query by a full refresh, and re-levelled per write transaction (the app
+# queues one such transaction per job on its single writer: ui/app.py).
 FULL_REFRESH_CHUNK = 200
 
 

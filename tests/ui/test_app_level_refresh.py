@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -11,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select, update
 
 from fairdesk import cases
-from fairdesk.cases import CaseInput, DeadlineInput
+from fairdesk.cases import CaseInput, DeadlineInput, levels
 from fairdesk.model import Case, Deadline, Direction, Level, Trigger
 from fairdesk.store import Store
 from fairdesk.timeutil import utcnow
@@ -64,6 +66,39 @@ def test_a_deadline_that_came_close_while_closed_turns_red_soon_after_start(
         window.close()
 
 
+def _levelled_by_older_code(store: Store, count: int) -> list[str]:
+    """Cases that should be yellow (a complaint against us, R3), stored as blue / R5."""
+    ids = [
+        cases.create_case(store, CaseInput(f"Copy {i}", Direction.AGAINST_US, Trigger.COMPLAINT))
+        for i in range(count)
+    ]
+    with store.write() as session:
+        session.execute(
+            update(Case).where(Case.id.in_(ids)).values(level=Level.BLUE, level_reason="R5")
+        )
+    return ids
+
+
+@contextlib.contextmanager
+def _app_running(
+    qtbot: QtBot, store: Store, monkeypatch: pytest.MonkeyPatch, release: threading.Event
+) -> Iterator[None]:
+    """The real app on real worker pools, its level pass started at once; ``release`` is set
+    on the way out so that no held worker outlives the test."""
+    monkeypatch.setattr(ui_app, "FIRST_LEVEL_REFRESH_MS", 0)
+    set_synchronous(False)
+    controller = Application(QApplication.instance(), store)  # type: ignore[arg-type]
+    window = controller.start()
+    qtbot.addWidget(window)
+    try:
+        yield
+    finally:
+        release.set()
+        controller.level_timer.stop()
+        window.close()
+        runner().wait_idle()
+
+
 def test_saving_a_case_does_not_wait_for_the_full_levels_pass(
     qtbot: QtBot, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -79,20 +114,9 @@ def test_saving_a_case_does_not_wait_for_the_full_levels_pass(
         assert release.wait(60)
         return read_pass(store, now, full=full)
 
-    case_id = cases.create_case(
-        store, CaseInput("Levelled by older code", Direction.AGAINST_US, Trigger.COMPLAINT)
-    )
-    with store.write() as session:
-        session.execute(
-            update(Case).where(Case.id == case_id).values(level=Level.BLUE, level_reason="R5")
-        )
+    [case_id] = _levelled_by_older_code(store, 1)
     monkeypatch.setattr(cases, "cases_to_relevel", held_read_pass)
-    monkeypatch.setattr(ui_app, "FIRST_LEVEL_REFRESH_MS", 0)
-    set_synchronous(False)
-    controller = Application(QApplication.instance(), store)  # type: ignore[arg-type]
-    window = controller.start()
-    qtbot.addWidget(window)
-    try:
+    with _app_running(qtbot, store, monkeypatch, release):
         qtbot.waitUntil(reading.is_set, timeout=30000)
         saved: list[str] = []
         runner().run(
@@ -108,11 +132,6 @@ def test_saving_a_case_does_not_wait_for_the_full_levels_pass(
         qtbot.waitUntil(
             lambda: cases.get_case(store, case_id).case.level is Level.YELLOW, timeout=30000
         )
-    finally:
-        release.set()
-        controller.level_timer.stop()
-        window.close()
-        runner().wait_idle()
 
 
 def test_a_case_saved_during_many_re_levellings_goes_between_two_chunks(
@@ -120,14 +139,7 @@ def test_a_case_saved_during_many_re_levellings_goes_between_two_chunks(
 ) -> None:
     """After a library update thousands of cases can be stale: the writer re-levels them a
     chunk per job, so a save queued meanwhile is written after the current chunk."""
-    stale = [
-        cases.create_case(store, CaseInput(f"Copy {i}", Direction.AGAINST_US, Trigger.COMPLAINT))
-        for i in range(3)
-    ]
-    with store.write() as session:
-        session.execute(
-            update(Case).where(Case.id.in_(stale)).values(level=Level.BLUE, level_reason="R5")
-        )
+    stale = _levelled_by_older_code(store, 3)
     order: list[str] = []
     first_chunk_running, save_queued = threading.Event(), threading.Event()
     relevel = cases.relevel_cases
@@ -146,13 +158,8 @@ def test_a_case_saved_during_many_re_levellings_goes_between_two_chunks(
         )
 
     monkeypatch.setattr(cases, "relevel_cases", held_relevel)
-    monkeypatch.setattr(ui_app, "RELEVEL_PER_JOB", 1)
-    monkeypatch.setattr(ui_app, "FIRST_LEVEL_REFRESH_MS", 0)
-    set_synchronous(False)
-    controller = Application(QApplication.instance(), store)  # type: ignore[arg-type]
-    window = controller.start()
-    qtbot.addWidget(window)
-    try:
+    monkeypatch.setattr(levels, "FULL_REFRESH_CHUNK", 1)
+    with _app_running(qtbot, store, monkeypatch, save_queued):
         qtbot.waitUntil(first_chunk_running.is_set, timeout=30000)
         runner().run(save, pool="db")
         save_queued.set()
@@ -164,8 +171,3 @@ def test_a_case_saved_during_many_re_levellings_goes_between_two_chunks(
             lambda: all(cases.get_case(store, i).case.level is Level.YELLOW for i in stale),
             timeout=30000,
         )
-    finally:
-        save_queued.set()
-        controller.level_timer.stop()
-        window.close()
-        runner().wait_idle()
