@@ -56,7 +56,7 @@ def explain_level_hint(country: str, library: Library) -> LevelHint | None:
     ex_parte = library.ex_parte_instruments(code)
     if not ex_parte:
         return None
-    names = "; ".join(e.title.get() for e in ex_parte)
+    names = _("; ").join(e.title.get() for e in ex_parte)
     reason = _(
         "In {country} a court or the police can act ex parte, within hours, without "
         "hearing you first ({measures}): a case there is at least yellow."

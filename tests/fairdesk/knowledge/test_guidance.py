@@ -213,6 +213,15 @@ def test_level_hint_for_ex_parte_countries(shipped: library.Library) -> None:
     hint = explain_level_hint("ES", shipped)
     assert hint is not None and "es.fast-action" in hint.entries and "ex parte" in hint.reason
     assert hint.reason.startswith("In Spain a court")  # the country by name, not "In ES"
+    from fairdesk.i18n import set_language
+
+    set_language("zh_CN")
+    try:
+        german = explain_level_hint("DE", shipped)
+        assert german is not None and german.reason.startswith("在德国")
+        assert "；" in german.reason and "; " not in german.reason  # Chinese punctuation
+    finally:
+        set_language("en")
 
 
 def test_guidance_for_a_stored_case_and_adding_a_proposed_deadline(store: Store) -> None:
