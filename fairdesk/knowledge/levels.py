@@ -74,7 +74,8 @@ def level_hint(country: str, library: Library) -> Level | None:
 
 def is_against_us(situation: Situation, direction: Direction) -> bool:
     """Whether the ex-parte floor (R6) can apply: we are the respondent, or it is a watch item
-    against us. Our own complaint or watch item is never raised by the other side's courts."""
+    against us. The risk R6 names is an order made without hearing us; our own complaint or
+    watch item is levelled by R1-R5 alone."""
     return situation.role is OurRole.RESPONDENT or (
         situation.role is OurRole.WATCH and direction is Direction.AGAINST_US
     )
