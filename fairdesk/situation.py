@@ -25,7 +25,10 @@ class OurRole(enum.StrEnum):
 
     RESPONDENT = "respondent"  # the papers are against us
     COMPLAINANT = "complainant"  # we act against someone else
-    WATCH = "watch"  # nothing is pending against or by us yet
+    WATCH = "watch"  # a risk to us: nothing is pending against us yet
+    # Our watch item (trigger "watch", by us): we hold the rights and watch for copies. Not a
+    # WATCH: a protective letter or a respondent's next-hour card is the other side's tool.
+    HOLDER_WATCH = "holder_watch"
 
 
 class Event(enum.StrEnum):
@@ -88,7 +91,10 @@ _BY_US: dict[Trigger, Event] = {
 def default_situation(trigger: Trigger, direction: Direction, jurisdiction: str) -> Situation:
     """The situation as read from the recorded trigger and direction alone."""
     event = (_AGAINST_US if direction is Direction.AGAINST_US else _BY_US)[trigger]
-    if event is Event.RISK_NOTICE:
+    if trigger is Trigger.WATCH and direction is Direction.BY_US:
+        role = OurRole.HOLDER_WATCH  # our rights, watched for copies
+    elif event is Event.RISK_NOTICE:
+        # A risk to us, recorded against us or by us (our own risk reminder to exhibitors).
         role = OurRole.WATCH
     elif direction is Direction.AGAINST_US:
         role = OurRole.RESPONDENT
@@ -100,7 +106,8 @@ def default_situation(trigger: Trigger, direction: Direction, jurisdiction: str)
 ROLE_LABELS: dict[OurRole, str] = {
     OurRole.RESPONDENT: N_("you are the respondent"),
     OurRole.COMPLAINANT: N_("you are the complainant"),
-    OurRole.WATCH: N_("nothing is pending against or by you"),
+    OurRole.WATCH: N_("nothing is pending against you yet"),
+    OurRole.HOLDER_WATCH: N_("you hold the rights and are watching for copies"),
 }
 
 EVENT_LABELS: dict[Event, str] = {

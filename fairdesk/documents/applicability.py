@@ -35,6 +35,7 @@ ROLE_NEEDS: dict[OurRole, str] = {
     OurRole.RESPONDENT: N_("the side the papers are against"),
     OurRole.COMPLAINANT: N_("the right holder acting against a copy"),
     OurRole.WATCH: N_("preparing before anything is served"),
+    OurRole.HOLDER_WATCH: N_("the right holder watching for copies"),
 }
 
 

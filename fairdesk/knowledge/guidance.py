@@ -97,6 +97,9 @@ class Guidance:
     note_sources: tuple[Source, ...] = ()
     gaps: tuple[str, ...] = ()  # translated: what the library does not say here
     time_zone: str = "UTC"  # the fair's zone: proposed deadlines are shown in it
+    # We are the side that is or may be served (respondent, or a risk to us): the library's
+    # next-hour cards ("served or accused") are written for that side only.
+    defending: bool = False
 
 
 def add_business_days(start: date, count: int) -> date:
@@ -274,11 +277,10 @@ def _propose(
 
 
 def _relevance(
-    entry: Entry, trigger: Trigger, venue: Entry | None, country: str
+    entry: Entry, preferred: tuple[str, ...], venue: Entry | None, country: str
 ) -> tuple[int, int, int, str]:
     # The country's own procedures first, then those that also apply there (UPC),
     # each ordered by how well the instrument answers what happened.
-    preferred = _TRIGGER_INSTRUMENTS.get(trigger, ())
     rank = preferred.index(entry.instrument) if entry.instrument in preferred else len(preferred)
     at_venue = 0 if venue is not None and venue.id in entry.venues else 1
     return (0 if entry.country == country else 1, rank, at_venue, entry.id)
@@ -315,7 +317,12 @@ def guidance_for(
         if code
         else []
     )
-    cards = sorted(instruments, key=lambda e: _relevance(e, trigger, venue, code))
+    # Our own watch item looks for the holder's routes, as a copy spotted does; a watch item
+    # against us for the defences (the "watch" triggers prefer the protective letter).
+    preferred = _TRIGGER_INSTRUMENTS.get(
+        Trigger.COPY_SPOTTED if situation.role is OurRole.HOLDER_WATCH else trigger, ()
+    )
+    cards = sorted(instruments, key=lambda e: _relevance(e, preferred, venue, code))
     if rule is not None:
         first = [e for card in rule.cards for e in cards if e.id == card]
         cards = first + [e for e in cards if e not in first]
@@ -394,6 +401,7 @@ def guidance_for(
         note_sources=note_sources,
         gaps=(rule.gap.get(),) if rule is not None and rule.gap is not None else (),
         time_zone=fair_time_zone,
+        defending=situation.role in (OurRole.RESPONDENT, OurRole.WATCH),
     )
 
 

@@ -10,7 +10,9 @@ does not have, or that breaks the two standing rules below. A situation without 
 
 Standing rules, checked on every row:
 - a respondent is never offered a right-holder form (customs request, warning letter);
-- once an order, seizure, raid or detention has happened, no pre-emptive protective letter.
+- once an order, seizure, raid or detention has happened, no pre-emptive protective letter;
+- the right holder watching for copies is never offered a protective letter (the defence
+  against the holder's own injunction).
 """
 
 from __future__ import annotations
@@ -165,6 +167,8 @@ def check_rules(rules: dict[str, SituationRule], library: Library) -> list[str]:
             problems.append(f"{key}: a right-holder form offered to a respondent")
         if rule.situation.event in AFTER_THE_FACT and PRE_EMPTIVE & set(rule.documents):
             problems.append(f"{key}: a pre-emptive protective letter after the fact")
+        if rule.situation.role is OurRole.HOLDER_WATCH and PRE_EMPTIVE & set(rule.documents):
+            problems.append(f"{key}: a protective letter offered to the right holder")
         for ref_no in rule.note.refs:
             if ref_no not in sources:
                 problems.append(f"{key}: source [{ref_no}] is not in the library")

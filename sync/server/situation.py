@@ -22,7 +22,7 @@ from typing import Any
 from sync.server.console.i18n import resources_root, translate
 
 UPC = "UPC"
-ROLES = ("respondent", "complainant", "watch")
+ROLES = ("respondent", "complainant", "watch", "holder_watch")
 EVENTS = (
     "ex_parte_order_served",
     "warning_letter",
@@ -81,7 +81,8 @@ COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}
 ROLE_LABELS = {
     "respondent": "you are the respondent",
     "complainant": "you are the complainant",
-    "watch": "nothing is pending against or by you",
+    "watch": "nothing is pending against you yet",
+    "holder_watch": "you hold the rights and are watching for copies",
 }
 EVENT_LABELS = {
     "ex_parte_order_served": "Served: ex-parte court order",
@@ -161,7 +162,9 @@ def read(
     if trigger not in _AGAINST_US or direction not in ("against_us", "by_us"):
         return None
     event = (_AGAINST_US if direction == "against_us" else _BY_US)[trigger]
-    if event == "risk_notice":
+    if trigger == "watch" and direction == "by_us":
+        role = "holder_watch"
+    elif event == "risk_notice":
         role = "watch"
     elif direction == "against_us":
         role = "respondent"

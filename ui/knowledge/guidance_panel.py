@@ -1,9 +1,9 @@
 """The Guidance tab of a case: next hour and contacts, procedure cards, proposed deadlines,
 documents, checklist.
 
-"Next hour and contacts" opens the tab: the respondent's next-hour card for the case's country
-(and the UPC's, where it applies) and the contacts of the case's fair, with phone numbers that
-work offline.
+"Next hour and contacts" opens the tab: where we are or may be served, the respondent's
+next-hour card for the case's country (and the UPC's, where it applies); on every case, the
+contacts of the case's fair, with phone numbers that work offline.
 
 Proposed deadlines are only suggestions: each has an "Add" button that records it through
 ``fairdesk.cases.add_deadline`` on the db pool (the user confirms by clicking). A country the
@@ -95,10 +95,13 @@ def document_titles(store: Store, kinds: tuple[str, ...]) -> dict[str, str]:
 
 
 def next_hour_entries(g: Guidance, library: Library) -> list[Entry]:
-    """The next-hour cards for the case's country, then the fair's own contacts (if any)."""
+    """The next-hour cards for the case's country, then the fair's own contacts (if any).
+
+    The library's next-hour cards are the respondent's ("served or accused"): on our own
+    complaint or our watch for copies only the fair's contacts are shown."""
     if not g.country:
         return []
-    cards = library.for_country(g.country, kinds=("next_hour",))
+    cards = library.for_country(g.country, kinds=("next_hour",)) if g.defending else []
     if g.situation is not None:  # only the steps and contacts for what happened
         cards = [guidance.fit_to_event(card, g.situation.event) for card in cards]
     # The country's own card first, then those that also apply there (the UPC in DE...).

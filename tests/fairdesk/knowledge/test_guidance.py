@@ -380,3 +380,29 @@ def test_ex_parte_hint_only_on_cases_against_us(store: Store, shipped: library.L
     assert by_us.level_hint is None
     against = guidance.guidance_for(shipped, country="DE", direction=Direction.AGAINST_US, now=NOW)
     assert against.level_hint is not None and against.level_hint.country == "DE"
+
+
+def test_our_watch_item_gets_the_holders_guidance_not_the_respondents(store: Store) -> None:
+    """A watch item by us (we hold the rights, watching for copies) at a German fair: none of
+    the defence a protective letter or a respondent's papers give, which the same trigger
+    against us gets."""
+    fair = cases.find_fair(store, "Hannover Messe").id
+    ours = cases.create_case(
+        store, CaseInput("Watch for copies", Direction.BY_US, Trigger.WATCH, fair)
+    )
+    g = guidance.guidance_for_case(store, ours, now=NOW)
+    assert g.situation is not None and g.situation.key() == "holder_watch/risk_notice/DE"
+    assert g.covered and not g.defending and g.deadlines == ()
+    assert g.cards[0].id == "de.warning-letter"
+    defence = {"protective_letter_germany", "protective_letter_upc", "non_infringement"}
+    defence |= {"phrase_card_de", "risk_reminder", "widerspruch", "abmahnung_reply"}
+    assert not defence & set(g.documents), g.documents
+    assert g.documents[:2] == ("evidence_report", "hq_notification")
+    assert g.checklists == ()  # the pre-fair lists prepare a defence
+    theirs = cases.create_case(
+        store, CaseInput("Rumour", Direction.AGAINST_US, Trigger.WATCH, fair)
+    )
+    t = guidance.guidance_for_case(store, theirs, now=NOW)
+    assert t.situation is not None and t.situation.key() == "watch/risk_notice/DE"
+    assert t.defending and "protective_letter_germany" in t.documents
+    assert {d.spec_id for d in t.deadlines} == {"de-zssr-expiry", "upc-pl-expiry"}

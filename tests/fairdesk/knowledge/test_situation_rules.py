@@ -1,4 +1,4 @@
-"""The situation table: 40 situations across DE, UPC, US, FR, IT, ES, GB, HK, AE, JP and CN.
+"""The situation table: 43 situations (from 51 sets of case facts) across DE, UPC, US, FR, IT, ES, GB, HK, AE, JP and CN.
 
 Each row is read from the case's facts (trigger, direction, fair, court party, rights) to a
 situation, and the guidance for it must show the expected card first, propose exactly the
@@ -136,6 +136,13 @@ TABLE = [
     row("canton", A, Trigger.PANEL_SUMMONS, "respondent/desk_complaint_against_us/CN", "cn.canton-complaint", {"cn-canton-24h"}, PANEL),
     row("shenzhen", A, Trigger.COMPLAINT, "respondent/desk_complaint_against_us/CN", "cn.cnipa-guideline", {"cn-art14-24h"}, PANEL),
     row("canton", B, Trigger.COMPLAINT, "complainant/our_desk_complaint/CN", "cn.canton-complaint", set(), SAFE),
+    # Our own watch item: the holder's routes, no protective letter (the other side's tool)
+    row("hannover", B, Trigger.WATCH, "holder_watch/risk_notice/DE", "de.warning-letter", set(), SAFE),
+    row("paris", B, Trigger.WATCH, "holder_watch/risk_notice/FR", "fr.saisie", set(), SAFE),
+    row("eicma", B, Trigger.WATCH, "holder_watch/risk_notice/IT", "it.organiser", set(), SAFE),
+    row("ces", B, Trigger.WATCH, "holder_watch/risk_notice/US", "us.ces-procedure", set(), SAFE),
+    row("dubai", B, Trigger.WATCH, "holder_watch/risk_notice/AE", "ae.det", set(), SAFE),
+    row("canton", B, Trigger.WATCH, "holder_watch/risk_notice/CN", "cn.canton-complaint", set(), SAFE),
 ]  # fmt: skip
 
 
@@ -183,7 +190,7 @@ def test_situation_drives_cards_deadlines_and_documents(shipped: library.Library
     situation = reading.situation
     if situation.role is OurRole.RESPONDENT:
         assert not HOLDER_FORMS & set(g.documents)
-    if situation.event in AFTER_THE_FACT:
+    if situation.event in AFTER_THE_FACT or situation.role is OurRole.HOLDER_WATCH:
         assert "protective_letter" not in g.documents
     for d in g.deadlines:
         assert d.anchor in ANCHORS and d.sources, d.spec_id
@@ -240,6 +247,22 @@ def test_a_situation_the_rules_do_not_cover_says_so_and_falls_back(
     assert g.deadlines == () and g.documents == SAFE
 
 
+def test_our_watch_item_where_the_rules_have_no_row_gets_the_holders_cards_first(
+    shipped: library.Library,
+) -> None:
+    # The UK has no row for the holder's watch: not covered, nothing proposed, and the cards
+    # ordered for the holder (as for a copy spotted), never the protective letter first.
+    r = Row("london", B, Trigger.WATCH, "", None, frozenset(), ())
+    g = _guide(shipped, r)
+    assert g.situation is not None and g.situation.key() == "holder_watch/risk_notice/GB"
+    assert not g.covered and g.deadlines == () and g.documents == SAFE
+    assert g.level_hint is None and not g.defending
+    hannover = Row("hannover", B, Trigger.WATCH, "", None, frozenset(), ())
+    ids = [e.id for e in _guide(shipped, hannover).cards]
+    assert ids.index("de.warning-letter") < ids.index("de.protective-letter")
+    assert ids.index("de.customs") < ids.index("de.protective-letter")
+
+
 def test_the_shipped_table_is_sound_against_the_shipped_library(shipped: library.Library) -> None:
     assert check_rules(shipped_rules(), shipped) == []
     assert len(shipped_rules()) >= 30
@@ -257,6 +280,9 @@ def test_check_rules_catches_a_bad_row(shipped: library.Library, tmp_path: Path)
     assert any("xx.nothing" in p for p in problems)
     assert any("right-holder form" in p for p in problems)
     assert any("pre-emptive" in p for p in problems)
+    ours = "holder_watch/risk_notice/DE"
+    rules[ours] = replace(rules[ours], documents=("protective_letter", "hq_notification"))
+    assert any(p.startswith(ours) and "protective letter" in p for p in check_rules(rules, shipped))
     bad = tmp_path / "rules.csv"
     bad.write_text(
         "situation,cards,deadlines,documents,refs,note_en,note_zh,gap_en,gap_zh\n"

@@ -39,7 +39,11 @@ def test_every_phrase_hq_uses_has_chinese() -> None:
         ),
         (
             "watch/risk_notice/UPC",
-            "Risk notice, Unified Patent Court (UPC) — nothing is pending against or by you",
+            "Risk notice, Unified Patent Court (UPC) — nothing is pending against you yet",
+        ),
+        (
+            "holder_watch/risk_notice/DE",
+            "Risk notice, Germany — you hold the rights and are watching for copies",
         ),
         (
             "complainant/copy_spotted/-",
@@ -64,3 +68,9 @@ def test_the_summary_stores_the_situation_the_device_reads() -> None:
     assert reading.floor_country == "DE"  # a UPC measure is enforced in the fair's country
     fixed = situation.read({**case, "situation_override": "watch/risk_notice/CN"}, "DE", [])
     assert fixed is not None and (fixed.rule_trigger, fixed.floor_country) == ("risk_notice", "CN")
+    # Our own watch item: the holder's watch, never the floor of a case against us (R6).
+    ours = situation.read({"trigger": "watch", "direction": "by_us"}, "DE", [])
+    assert ours is not None and (ours.key(), ours.floor_country) == (
+        "holder_watch/risk_notice/DE",
+        None,
+    )

@@ -149,6 +149,23 @@ def test_case_page_shows_the_next_hour_card_and_phone_numbers_for_the_case_count
     assert "12330" in panel.next_hour.toPlainText()
 
 
+def test_our_watch_item_shows_no_respondents_next_hour_card(
+    qtbot: QtBot, demo_store: Store
+) -> None:
+    from ui.knowledge.guidance_panel import GuidancePanel
+
+    watch = next(
+        r.id for r in cases.list_cases(demo_store) if r.title.startswith("Trade dress watch")
+    )
+    panel = GuidancePanel(demo_store, watch)
+    qtbot.addWidget(panel)
+    qtbot.waitUntil(lambda: panel.guidance is not None)
+    assert "you hold the rights and are watching for copies" in panel.message.text()
+    assert "served or accused" not in panel.next_hour.toPlainText()
+    assert "protective letter" not in panel.documents.text().lower()
+    assert panel.hint.isHidden()
+
+
 def test_pages_render_in_chinese(qtbot: QtBot, demo_store: Store) -> None:
     from ui.knowledge.library_page import LibraryPage
     from ui.knowledge.riskmaps_page import RiskMapsPage
