@@ -1,4 +1,5 @@
-"""The situation table: 43 situations (from 51 sets of case facts) across DE, UPC, US, FR, IT, ES, GB, HK, AE, JP and CN.
+"""The situation table: 43 situations (from 51 sets of case facts) across DE, UPC, US, FR,
+IT, ES, GB, HK, AE, JP and CN.
 
 Each row is read from the case's facts (trigger, direction, fair, court party, rights) to a
 situation, and the guidance for it must show the expected card first, propose exactly the
