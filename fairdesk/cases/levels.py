@@ -88,11 +88,20 @@ def cases_to_relevel(store: Store, now: datetime | None = None, *, full: bool = 
     """The ids of the cases a refresh must re-level; reads only.
 
     Full: the open cases whose stored level or rule is not what the rules say now. Otherwise
-    the cases with an open deadline within the urgent window, and those levelled by it (R2).
+    those of the cases with an open deadline within the urgent window, or levelled by it (R2):
+    the minute timer's pass. Overdue deadlines stay in that window until they are done, so on
+    a large folder it can name thousands of cases whose level is already right; loading each
+    as ORM objects every minute held the writer for seconds.
     """
     now = now or utcnow()
+    library = library_of(store)
     if full:
-        return _stale_case_ids(store, now, library_of(store))
+        return _stale_case_ids(store, now, library)
+    return _stale_case_ids(store, now, library, _near_case_ids(store, now))
+
+
+def _near_case_ids(store: Store, now: datetime) -> list[str]:
+    """The cases with an open deadline within the urgent window, and those levelled by it."""
     horizon = now + triage.URGENT_WINDOW
     with store.read() as session:
         near = session.scalars(
@@ -138,8 +147,11 @@ def relevel_cases(store: Store, case_ids: list[str], now: datetime | None = None
     return len(changed)
 
 
-def _stale_case_ids(store: Store, now: datetime, library: Library) -> list[str]:
-    """The open cases whose stored level or rule is not what the rules say now.
+def _stale_case_ids(
+    store: Store, now: datetime, library: Library, among: list[str] | None = None
+) -> list[str]:
+    """The open cases (all, or those ``among`` these ids) whose stored level or rule is not
+    what the rules say now.
 
     Assessed with the same ``assess_case`` as ``relevel``, from plain columns
     (``open_case_facts``); only the stale cases are then loaded as ORM objects and written.
@@ -150,7 +162,7 @@ def _stale_case_ids(store: Store, now: datetime, library: Library) -> list[str]:
     from fairdesk.knowledge.levels import assess_case
 
     stale: list[str] = []
-    for row, facts, due in open_case_facts(store):
+    for row, facts, due in open_case_facts(store, among):
         assessment = assess_case(facts, due, now, library)
         wanted = (row.level_override or assessment.level, assessment.level, assessment.rule)
         if (row.level, row.computed_level, row.level_reason) != wanted:
@@ -159,19 +171,25 @@ def _stale_case_ids(store: Store, now: datetime, library: Library) -> list[str]:
 
 
 def open_case_facts(
-    store: Store,
+    store: Store, among: list[str] | None = None
 ) -> Iterator[tuple[Row[*tuple[Any, ...]], CaseFacts, list[datetime]]]:
-    """Every open case as (its level columns, ``facts_of`` it, its open deadlines' times).
+    """Every open case (or those ``among`` these ids) as (its level columns, ``facts_of`` it,
+    its open deadlines' times).
 
     Read FULL_REFRESH_CHUNK cases at a time in plain columns, never as ORM objects, so that
     what is alive at once stays small however large the folder; at half pace, with the
     caller's work on each chunk counted in.
     """
     after = ""
+    pending = sorted(set(among)) if among is not None else None
     while True:
+        if pending is not None:
+            if not pending:
+                return
+            chunk, pending = pending[:FULL_REFRESH_CHUNK], pending[FULL_REFRESH_CHUNK:]
         with _at_half_pace():
             with store.read() as session:
-                rows = session.execute(
+                query = (
                     select(
                         Case.id,
                         Case.trigger,
@@ -184,21 +202,28 @@ def open_case_facts(
                         Fair.country,
                     )
                     .outerjoin(Fair, Case.fair_id == Fair.id)
-                    .where(Case.deleted_at.is_(None), Case.id > after)
+                    .where(Case.deleted_at.is_(None))
                     .order_by(Case.id)
-                    .limit(FULL_REFRESH_CHUNK)
-                ).all()
+                )
+                if pending is None:  # the next chunk of all cases, by id
+                    query = query.where(Case.id > after).limit(FULL_REFRESH_CHUNK)
+                else:
+                    query = query.where(Case.id.in_(chunk))
+                rows = session.execute(query).all()
                 if not rows:
-                    return
+                    if pending is None:
+                        return
+                    continue  # that chunk of ids: all deleted
                 first, after = rows[0].id, rows[-1].id
+                # Children of exactly these cases: a range of ids when reading all of them.
+                these = (first, after) if pending is None else [row.id for row in rows]
                 parties = _by_case(
                     session,
                     select(Party.case_id, Party.role, Party.name, Party.organisation).order_by(
                         Party.created_at
                     ),
                     Party,
-                    first,
-                    after,
+                    these,
                 )
                 rights = _by_case(
                     session,
@@ -206,8 +231,7 @@ def open_case_facts(
                         IpRight.created_at
                     ),
                     IpRight,
-                    first,
-                    after,
+                    these,
                 )
                 due = _by_case(
                     session,
@@ -215,8 +239,7 @@ def open_case_facts(
                     .where(Deadline.done.is_(False))
                     .order_by(Deadline.due_at),
                     Deadline,
-                    first,
-                    after,
+                    these,
                 )
             for row in rows:
                 facts = facts_from(
@@ -234,15 +257,15 @@ def _by_case(
     session: Session,
     query: Select[*tuple[Any, ...]],
     model: type[Party | IpRight | Deadline],
-    first: str,
-    last: str,
+    cases: tuple[str, str] | list[str],
 ) -> dict[str, list[tuple[Any, ...]]]:
-    """The rows of ``query`` (case id first) for the not deleted ``model`` rows of the cases
-    from ``first`` to ``last``, grouped by case id without it, in the query's order (the
-    order of the case's relationship, as ``facts_of`` sees them)."""
+    """The rows of ``query`` (case id first) for the not deleted ``model`` rows of the
+    ``cases`` (a (first, last) range of ids, or a list), grouped by case id without it, in
+    the query's order (the order of the case's relationship, as ``facts_of`` sees them)."""
+    of_cases = (
+        model.case_id.between(*cases) if isinstance(cases, tuple) else model.case_id.in_(cases)
+    )
     grouped: dict[str, list[tuple[Any, ...]]] = {}
-    for row in session.execute(
-        query.where(model.case_id.between(first, last), model.deleted_at.is_(None))
-    ):
+    for row in session.execute(query.where(of_cases, model.deleted_at.is_(None))):
         grouped.setdefault(row[0], []).append(tuple(row[1:]))
     return grouped

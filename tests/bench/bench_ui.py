@@ -572,20 +572,29 @@ def typing_stall_child(data_dir: Path, typing: bool) -> dict[str, Any]:
 
 
 def bench_typing_stall(data_dir: Path, runs: int = 3) -> dict[str, Any]:
-    """Each measurement in a fresh process, alternating typing and idle baseline runs."""
+    """Each measurement in a fresh process, alternating typing and idle baseline runs.
+
+    Each run opens its own copy of the cached data set: the app's level pass writes to the
+    folder it opens (deadlines that came within 24 h since the set was built), and every run
+    must start from the same data, not from what the run before it wrote."""
+    import shutil
+
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT), FAIRDESK_LANG="en")
     typing_runs: list[dict[str, Any]] = []
     idle_runs: list[dict[str, Any]] = []
     for _ in range(runs):
         for mode, sink in (("--typing-child", typing_runs), ("--idle-child", idle_runs)):
-            out = subprocess.run(
-                [sys.executable, __file__, mode, str(data_dir)],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-                timeout=300,
-            )
+            with tempfile.TemporaryDirectory(dir=OUT_DIR) as tmp:
+                copy = Path(tmp) / data_dir.name
+                shutil.copytree(data_dir, copy)
+                out = subprocess.run(
+                    [sys.executable, __file__, mode, str(copy)],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    timeout=300,
+                )
             sink.append(json.loads(out.stdout.strip().splitlines()[-1]))
     longest = [r["gui_longest_stall_ms"] for r in typing_runs]
     idle = [r["gui_longest_stall_ms"] for r in idle_runs]

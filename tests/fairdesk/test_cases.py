@@ -170,6 +170,29 @@ def test_deadline_becoming_urgent_raises_the_level(store: Store) -> None:
     assert cases.get_case(store, case_id).case.level is Level.YELLOW
 
 
+def test_the_timers_pass_names_only_the_near_cases_whose_level_changes(store: Store) -> None:
+    """An overdue open deadline stays near until it is done: its case, already red (R2), is
+    not re-levelled every minute; the case whose deadline has just come near is."""
+    now = utcnow()
+    overdue, coming, deleted = (
+        cases.create_case(
+            store,
+            _emergency(
+                trigger=Trigger.COMPLAINT,
+                deadlines=[DeadlineInput("Reply", due_at=now + timedelta(hours=hours))],
+            ),
+        )
+        for hours in (10, 40, 40)
+    )
+    cases.delete_case(store, deleted, reason="Recorded twice")
+    assert cases.get_case(store, overdue).case.level is Level.RED
+    later = now + timedelta(hours=20)  # the first deadline is 10 h overdue by then
+    assert cases.cases_to_relevel(store, later) == [coming]
+    assert cases.cases_to_relevel(store, now) == []
+    assert cases.refresh_levels(store, later) == 1
+    assert cases.cases_to_relevel(store, later) == []
+
+
 def test_deleted_case_disappears_from_lists_but_stays_on_disk(store: Store) -> None:
     case_id = cases.create_case(store, _emergency())
     cases.delete_case(store, case_id, reason="Recorded twice")
