@@ -102,6 +102,18 @@ class Guidance:
     defending: bool = False
 
 
+def whose_deadline(party: str, defending: bool) -> str:
+    """Whose deadline it is from our side: "ours", "theirs" or "authority".
+
+    The library names a deadline's party absolutely (the respondent, the rights holder, an
+    authority); we are the respondent on a case against us (``Guidance.defending``) and the
+    holder on our own. Customs' ten working days after a detention are the other side's on our
+    detained goods, and ours after our customs application."""
+    if party not in ("respondent", "holder"):
+        return "authority"
+    return "ours" if (party == "respondent") == defending else "theirs"
+
+
 def add_business_days(start: date, count: int) -> date:
     """``count`` working days (Mon–Fri) after ``start``."""
     day = start

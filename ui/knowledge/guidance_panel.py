@@ -30,7 +30,7 @@ from fairdesk.cases import CaseDetail
 from fairdesk.events import Change
 from fairdesk.i18n import N_, _, current_language
 from fairdesk.knowledge import guidance
-from fairdesk.knowledge.guidance import Guidance, ProposedDeadline
+from fairdesk.knowledge.guidance import Guidance, ProposedDeadline, whose_deadline
 from fairdesk.knowledge.library import DOCUMENT_LABELS, Entry, Library, load_active
 from fairdesk.situation import describe
 from fairdesk.store import Store
@@ -41,9 +41,10 @@ from ui.qt_events import bridge
 from ui.tasks import explain, runner
 from ui.theme import AMBER, ERROR_BACKGROUND, MUTED_TEXT, RED, WARNING_BACKGROUND
 
-PARTY_LABELS = {
-    "respondent": N_("Our deadline"),
-    "holder": N_("The other side's deadline"),
+# Whose deadline, as ``guidance.whose_deadline`` reads it from our side of the case.
+WHOSE_LABELS = {
+    "ours": N_("Our deadline"),
+    "theirs": N_("The other side's deadline"),
     "authority": N_("Expected decision"),
 }
 
@@ -241,7 +242,8 @@ class GuidancePanel(QScrollArea):
         for row, proposal in enumerate(g.deadlines):
             what = QLabel(
                 f"<b>{escape(proposal.what)}</b><br/><span style='color:{MUTED_TEXT}'>"
-                f"{escape(_(PARTY_LABELS[proposal.party]))} · {escape(proposal.note)} "
+                f"{escape(_(WHOSE_LABELS[whose_deadline(proposal.party, g.defending)]))} · "
+                f"{escape(proposal.note)} "
                 f"{''.join(f'[{s.ref}]' for s in proposal.sources)}</span>"
             )
             what.setWordWrap(True)

@@ -406,3 +406,40 @@ def test_our_watch_item_gets_the_holders_guidance_not_the_respondents(store: Sto
     assert t.situation is not None and t.situation.key() == "watch/risk_notice/DE"
     assert t.defending and "protective_letter_germany" in t.documents
     assert {d.spec_id for d in t.deadlines} == {"de-zssr-expiry", "upc-pl-expiry"}
+
+
+def test_whose_deadline_follows_our_side(shipped: library.Library) -> None:
+    """The library names a deadline's party absolutely; "our deadline" depends on our side."""
+
+    def whose(direction: Direction, trigger: Trigger) -> dict[str, str]:
+        g = guidance.guidance_for(
+            shipped,
+            country="DE",
+            fair_name="Hannover Messe",
+            direction=direction,
+            trigger=trigger,
+            now=NOW,
+        )
+        return {d.spec_id: guidance.whose_deadline(d.party, g.defending) for d in g.deadlines}
+
+    # Customs' 10 working days: the holder's. Ours after our application, theirs on our goods.
+    assert whose(Direction.BY_US, Trigger.CUSTOMS_ACTION) == {"eu-customs-10wd": "ours"}
+    assert whose(Direction.AGAINST_US, Trigger.CUSTOMS_ACTION) == {"eu-customs-10wd": "theirs"}
+    # The holder's month to enforce an injunction against us is theirs.
+    assert whose(Direction.AGAINST_US, Trigger.COURT_ORDER) == {"de-holder-serve-1-month": "theirs"}
+    # A protective letter is filed by the side that fears an injunction: its expiry is ours.
+    assert whose(Direction.AGAINST_US, Trigger.RISK_NOTICE) == {
+        "de-zssr-expiry": "ours",
+        "upc-pl-expiry": "ours",
+    }
+    assert guidance.whose_deadline("authority", True) == "authority"
+
+
+def test_protective_letter_expiry_is_the_filers_deadline(shipped: library.Library) -> None:
+    """Who files a protective letter is the (possible) respondent: every deadline on a
+    protective-letter card is the respondent's, never "the other side's"."""
+    letters = [e for e in shipped.entries if e.instrument == "protective_letter"]
+    assert letters
+    for entry in letters:
+        for spec in entry.deadlines:
+            assert spec.party == "respondent", (entry.id, spec.id)

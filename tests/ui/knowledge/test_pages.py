@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -164,6 +165,31 @@ def test_our_watch_item_shows_no_respondents_next_hour_card(
     assert "served or accused" not in panel.next_hour.toPlainText()
     assert "protective letter" not in panel.documents.text().lower()
     assert panel.hint.isHidden()
+
+
+def test_a_deadline_is_ours_or_theirs_by_our_side_of_the_case(
+    qtbot: QtBot, demo_store: Store
+) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from fairdesk.cases import CaseInput
+    from ui.knowledge.guidance_panel import GuidancePanel
+
+    fair = cases.find_fair(demo_store, "Hannover Messe").id
+
+    def customs_deadline(direction: Direction) -> str:
+        case_id = cases.create_case(
+            demo_store, CaseInput("Customs", direction, Trigger.CUSTOMS_ACTION, fair)
+        )
+        panel = GuidancePanel(demo_store, case_id)
+        qtbot.addWidget(panel)
+        qtbot.waitUntil(lambda: panel.guidance is not None)
+        widgets = [panel.deadlines.itemAt(i).widget() for i in range(panel.deadlines.count())]  # type: ignore[union-attr]
+        texts = [html.unescape(w.text()) for w in widgets if isinstance(w, QLabel)]
+        return next(t for t in texts if "10 working days" in t)
+
+    assert "Our deadline" in customs_deadline(Direction.BY_US)  # we applied to customs
+    assert "The other side's deadline" in customs_deadline(Direction.AGAINST_US)
 
 
 def test_pages_render_in_chinese(qtbot: QtBot, demo_store: Store) -> None:
