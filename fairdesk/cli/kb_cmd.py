@@ -136,6 +136,7 @@ def guidance_json(g: guidance.Guidance) -> dict[str, Any]:
                 "entry": d.entry_id,
                 "what": d.what,
                 "party": d.party,
+                "whose": guidance.whose_deadline(d.party, g.defending),  # ours / theirs / authority
                 "due_utc": d.due_at.astimezone(UTC).isoformat() if d.due_at else None,
                 "rule": d.input.rule.value if d.input else None,
                 "hours": d.input.hours if d.input else None,

@@ -42,6 +42,7 @@ def test_situation_in_json_corrected_and_bad_input_refused(tmp_path: Path) -> No
     proposed = {d["id"]: d for d in shown["guidance"]["proposed_deadlines"]}
     month = proposed["de-holder-serve-1-month"]  # for checking, never counted from our service
     assert month["anchor"] == "service_on_holder" and month["due_utc"] is None
+    assert month["whose"] == "theirs"  # the applicant's month, not ours
     assert not month["can_add"]
     assert "protective_letter" not in shown["guidance"]["documents"]
 
