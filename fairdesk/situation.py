@@ -44,6 +44,10 @@ class Event(enum.StrEnum):
     BAILIFF_SEIZURE = "bailiff_seizure"  # incl. saisie-contrefaçon, descrizione
     COPY_SPOTTED = "copy_spotted"
     RISK_NOTICE = "risk_notice"
+    # Our own enforcement: the holder's deadlines run from here (enforce within a month in
+    # Germany, sue on the merits within 20 working / 31 days in France and at the UPC).
+    OUR_COURT_ORDER = "our_court_order"  # we obtained an order (injunction, TRO)
+    OUR_SEIZURE = "our_seizure"  # a seizure or description carried out at our request
 
 
 # The jurisdiction is an ISO 3166-1 alpha-2 country code, or this value where the order or
@@ -76,8 +80,8 @@ _AGAINST_US: dict[Trigger, Event] = {
     Trigger.WATCH: Event.RISK_NOTICE,
 }
 _BY_US: dict[Trigger, Event] = {
-    Trigger.COURT_ORDER: Event.COPY_SPOTTED,
-    Trigger.SEIZURE: Event.COPY_SPOTTED,
+    Trigger.COURT_ORDER: Event.OUR_COURT_ORDER,
+    Trigger.SEIZURE: Event.OUR_SEIZURE,
     Trigger.CUSTOMS_ACTION: Event.OUR_CUSTOMS_APPLICATION,
     Trigger.PANEL_SUMMONS: Event.OUR_DESK_COMPLAINT,
     Trigger.COMPLAINT: Event.OUR_DESK_COMPLAINT,
@@ -121,6 +125,8 @@ EVENT_LABELS: dict[Event, str] = {
     Event.BAILIFF_SEIZURE: N_("Seizure or description by a bailiff"),
     Event.COPY_SPOTTED: N_("Copy of our product spotted"),
     Event.RISK_NOTICE: N_("Risk notice"),
+    Event.OUR_COURT_ORDER: N_("Court order obtained by us"),
+    Event.OUR_SEIZURE: N_("Seizure or description at our request"),
 }
 
 
@@ -135,6 +141,7 @@ _UPC_WORD = re.compile(r"(?<![a-z0-9])upc(?![a-z0-9])")
 _UPC_OFFICES = frozenset({"UPC", "EPUE", "UP"})
 # Events that are a court acting: only these move the jurisdiction to the UPC.
 _COURT_EVENTS = frozenset({Event.EX_PARTE_ORDER_SERVED, Event.BAILIFF_SEIZURE})
+_OUR_COURT_EVENTS = frozenset({Event.OUR_COURT_ORDER, Event.OUR_SEIZURE})
 
 
 @dataclass(frozen=True)
@@ -166,7 +173,8 @@ def _names_upc(name: str) -> bool:
 def computed_situation(facts: CaseFacts) -> Situation:
     """The situation from the facts: trigger × direction, in the fair's country — or the UPC
     when a court party is the Unified Patent Court, or a unitary patent is asserted against
-    us in a court event (the library's UPC entries and their sources)."""
+    us in a court event (the library's UPC entries and their sources). Our own order or
+    seizure is the UPC's when its court party is."""
     base = default_situation(facts.trigger, facts.direction, facts.country)
     if (
         base.event is Event.BAILIFF_SEIZURE
@@ -175,9 +183,12 @@ def computed_situation(facts: CaseFacts) -> Situation:
     ):
         # The seizure was made by the police, not a court's bailiff: the criminal route.
         base = Situation(base.role, Event.POLICE_RAID, base.jurisdiction)
+    upc_court = any(_names_upc(n) for n in facts.court_names)
+    if base.event in _OUR_COURT_EVENTS and base.role is OurRole.COMPLAINANT:
+        # Our own order: the UPC's when the court party is the UPC (its Rule 213 then counts).
+        return Situation(base.role, base.event, UPC) if upc_court else base
     if base.event not in _COURT_EVENTS or base.role is not OurRole.RESPONDENT:
         return base
-    upc_court = any(_names_upc(n) for n in facts.court_names)
     unitary = any(o.strip().upper() in _UPC_OFFICES for o in facts.their_right_offices)
     return Situation(base.role, base.event, UPC) if upc_court or unitary else base
 

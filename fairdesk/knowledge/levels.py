@@ -93,6 +93,8 @@ _EVENT_TRIGGER: dict[Event, Trigger] = {
     Event.WARNING_LETTER: Trigger.WARNING_LETTER,
     Event.COPY_SPOTTED: Trigger.COPY_SPOTTED,
     Event.RISK_NOTICE: Trigger.RISK_NOTICE,
+    Event.OUR_COURT_ORDER: Trigger.COURT_ORDER,
+    Event.OUR_SEIZURE: Trigger.SEIZURE,
 }
 
 

@@ -49,6 +49,12 @@ ANCHORS: dict[str, str] = {
     # FairDesk computes from the fair's hours.
     "in_letter": N_("the date is stated in the letter"),
     "filing": N_("counted from the filing date"),
+    # Our own order and seizure: dates in our papers, which FairDesk does not have.
+    "our_service": N_(
+        "counted from the order's service on you as the applicant (or the judgment's "
+        "pronouncement)"
+    ),
+    "our_seizure": N_("counted from the day of the seizure, as stated in the bailiff's report"),
     "none": N_("no date to count: for information"),
 }
 COMPUTED_ANCHORS = frozenset({"service", "seizure", "customs_notice"})
@@ -61,6 +67,8 @@ AFTER_THE_FACT = frozenset(
         Event.BAILIFF_SEIZURE,
         Event.POLICE_RAID,
         Event.CUSTOMS_DETENTION_OF_OUR_GOODS,
+        Event.OUR_COURT_ORDER,
+        Event.OUR_SEIZURE,
     }
 )
 DOCUMENT_KINDS = (

@@ -34,6 +34,8 @@ EVENTS = (
     "bailiff_seizure",
     "copy_spotted",
     "risk_notice",
+    "our_court_order",
+    "our_seizure",
 )
 _AGAINST_US = {
     "court_order": "ex_parte_order_served",
@@ -47,8 +49,8 @@ _AGAINST_US = {
     "watch": "risk_notice",
 }
 _BY_US = {
-    "court_order": "copy_spotted",
-    "seizure": "copy_spotted",
+    "court_order": "our_court_order",
+    "seizure": "our_seizure",
     "customs_action": "our_customs_application",
     "panel_summons": "our_desk_complaint",
     "complaint": "our_desk_complaint",
@@ -69,11 +71,14 @@ EVENT_TRIGGER = {
     "warning_letter": "warning_letter",
     "copy_spotted": "copy_spotted",
     "risk_notice": "risk_notice",
+    "our_court_order": "court_order",
+    "our_seizure": "seizure",
 }
 _UPC_COURT_NAMES = ("unified patent court", "统一专利法院", "einheitliches patentgericht")
 _UPC_WORD = re.compile(r"(?<![a-z0-9])upc(?![a-z0-9])")
 _UPC_OFFICES = frozenset({"UPC", "EPUE", "UP"})
 _COURT_EVENTS = frozenset({"ex_parte_order_served", "bailiff_seizure"})
+_OUR_COURT_EVENTS = frozenset({"our_court_order", "our_seizure"})
 _AUTHORITY_ROLES = frozenset({"court", "authority", "court_or_authority"})
 COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}
 
@@ -95,6 +100,8 @@ EVENT_LABELS = {
     "bailiff_seizure": "Seizure or description by a bailiff",
     "copy_spotted": "Copy of our product spotted",
     "risk_notice": "Risk notice",
+    "our_court_order": "Court order obtained by us",
+    "our_seizure": "Seizure or description at our request",
 }
 UPC_LABEL = "Unified Patent Court (UPC)"
 # fairdesk/enums.py's labels, for a case whose facts give no situation (raw trigger/direction).
@@ -175,20 +182,21 @@ def read(
     roles = {str(p.get("role") or "") for p in parties}
     if event == "bailiff_seizure" and "police" in roles and "bailiff" not in roles:
         event = "police_raid"
+    courts = [
+        f"{p.get('name') or ''} {p.get('organisation') or ''}".strip()
+        for p in parties
+        if str(p.get("role") or "") in _AUTHORITY_ROLES
+    ]
+    upc_court = any(_names_upc(n) for n in courts)
+    if event in _OUR_COURT_EVENTS and role == "complainant" and upc_court:
+        where = UPC  # our own order, from the UPC
     if event in _COURT_EVENTS and role == "respondent":
-        courts = [
-            f"{p.get('name') or ''} {p.get('organisation') or ''}".strip()
-            for p in parties
-            if str(p.get("role") or "") in _AUTHORITY_ROLES
-        ]
         offices = [
             str(f.get("office") or "")
             for entity, f in records
             if entity == "ip_right" and not f.get("asserted_by_us") and f.get("office")
         ]
-        if any(_names_upc(n) for n in courts) or any(
-            o.strip().upper() in _UPC_OFFICES for o in offices
-        ):
+        if upc_court or any(o.strip().upper() in _UPC_OFFICES for o in offices):
             where = UPC
     computed = (role, event, where)
     chosen, corrected = computed, False

@@ -443,3 +443,35 @@ def test_protective_letter_expiry_is_the_filers_deadline(shipped: library.Librar
     for entry in letters:
         for spec in entry.deadlines:
             assert spec.party == "respondent", (entry.id, spec.id)
+
+
+def test_our_own_seizure_gets_the_holders_deadline_from_our_papers(
+    shipped: library.Library,
+) -> None:
+    """A saisie-contrefaçon carried out at our request in Paris: the seizure is void unless
+    WE sue on the merits in time. Our deadline, counted from the date in the bailiff's report
+    (which FairDesk does not have: never computed from the time recorded on the case); on a
+    seizure at our booth the same rule is the other side's, counted from the seizure."""
+
+    def guide(direction: Direction) -> guidance.Guidance:
+        return guidance.guidance_for(
+            shipped,
+            country="FR",
+            fair_name="Salon Example Paris",
+            direction=direction,
+            trigger=Trigger.SEIZURE,
+            served_at=NOW,
+            now=NOW,
+        )
+
+    ours = guide(Direction.BY_US)
+    assert ours.situation is not None and ours.situation.key() == "complainant/our_seizure/FR"
+    (void,) = ours.deadlines
+    assert void.spec_id == "fr-saisie-void" and void.anchor == "our_seizure"
+    assert guidance.whose_deadline(void.party, ours.defending) == "ours"
+    assert void.due_at is None and void.input is None and "bailiff's report" in void.note
+    assert "warning_letter" not in ours.documents  # the order is had: no warning letter
+    theirs = guide(Direction.AGAINST_US)
+    (their_void,) = theirs.deadlines
+    assert their_void.anchor == "seizure" and their_void.due_at is not None
+    assert guidance.whose_deadline(their_void.party, theirs.defending) == "theirs"

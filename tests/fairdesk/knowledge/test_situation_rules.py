@@ -1,4 +1,4 @@
-"""The situation table: 43 situations (from 51 sets of case facts) across DE, UPC, US, FR,
+"""The situation table: 48 situations (from 56 sets of case facts) across DE, UPC, US, FR,
 IT, ES, GB, HK, AE, JP and CN.
 
 Each row is read from the case's facts (trigger, direction, fair, court party, rights) to a
@@ -137,6 +137,12 @@ TABLE = [
     row("canton", A, Trigger.PANEL_SUMMONS, "respondent/desk_complaint_against_us/CN", "cn.canton-complaint", {"cn-canton-24h"}, PANEL),
     row("shenzhen", A, Trigger.COMPLAINT, "respondent/desk_complaint_against_us/CN", "cn.cnipa-guideline", {"cn-art14-24h"}, PANEL),
     row("canton", B, Trigger.COMPLAINT, "complainant/our_desk_complaint/CN", "cn.canton-complaint", set(), SAFE),
+    # Our own order or seizure: the holder's deadlines (enforce, sue on the merits)
+    row("hannover", B, Trigger.COURT_ORDER, "complainant/our_court_order/DE", "de.injunction", {"de-our-enforce-1-month"}, SAFE),
+    row("hannover", B, Trigger.COURT_ORDER, "complainant/our_court_order/UPC", "upc.provisional-measures", {"upc-our-merits-31-20"}, SAFE, courts=("UPC Local Division Munich",)),
+    row("paris", B, Trigger.SEIZURE, "complainant/our_seizure/FR", "fr.saisie", {"fr-saisie-void"}, SAFE),
+    row("paris", B, Trigger.SEIZURE, "complainant/our_seizure/UPC", "upc.provisional-measures", {"upc-our-merits-31-20"}, SAFE, courts=("Unified Patent Court, Paris LD",)),
+    row("ces", B, Trigger.COURT_ORDER, "complainant/our_court_order/US", "us.tro", {"us-our-tro-14-days"}, SAFE),
     # Our own watch item: the holder's routes, no protective letter (the other side's tool)
     row("hannover", B, Trigger.WATCH, "holder_watch/risk_notice/DE", "de.warning-letter", set(), SAFE),
     row("paris", B, Trigger.WATCH, "holder_watch/risk_notice/FR", "fr.saisie", set(), SAFE),

@@ -42,6 +42,10 @@ def test_every_phrase_hq_uses_has_chinese() -> None:
             "Risk notice, Unified Patent Court (UPC) — nothing is pending against you yet",
         ),
         (
+            "complainant/our_seizure/FR",
+            "Seizure or description at our request, France — you are the complainant",
+        ),
+        (
             "holder_watch/risk_notice/DE",
             "Risk notice, Germany — you hold the rights and are watching for copies",
         ),
@@ -68,6 +72,13 @@ def test_the_summary_stores_the_situation_the_device_reads() -> None:
     assert reading.floor_country == "DE"  # a UPC measure is enforced in the fair's country
     fixed = situation.read({**case, "situation_override": "watch/risk_notice/CN"}, "DE", [])
     assert fixed is not None and (fixed.rule_trigger, fixed.floor_country) == ("risk_notice", "CN")
+    # Our own seizure: the holder's, at the UPC when the UPC ordered it (as on the device).
+    seized = {"trigger": "seizure", "direction": "by_us"}
+    ours_fr = situation.read(seized, "FR", [])
+    assert ours_fr is not None and ours_fr.key() == "complainant/our_seizure/FR"
+    ours_upc = situation.read(seized, "FR", court)
+    assert ours_upc is not None and ours_upc.key() == "complainant/our_seizure/UPC"
+    assert ours_upc.floor_country is None
     # Our own watch item: the holder's watch, never the floor of a case against us (R6).
     ours = situation.read({"trigger": "watch", "direction": "by_us"}, "DE", [])
     assert ours is not None and (ours.key(), ours.floor_country) == (
