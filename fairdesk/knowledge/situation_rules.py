@@ -51,8 +51,7 @@ ANCHORS: dict[str, str] = {
     "filing": N_("counted from the filing date"),
     # Our own order and seizure: dates in our papers, which FairDesk does not have.
     "our_service": N_(
-        "counted from the order's service on you as the applicant (or the judgment's "
-        "pronouncement)"
+        "counted from the order's service on you as the applicant (or the judgment's pronouncement)"
     ),
     "our_seizure": N_("counted from the day of the seizure, as stated in the bailiff's report"),
     "none": N_("no date to count: for information"),
