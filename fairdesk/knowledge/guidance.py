@@ -98,7 +98,8 @@ class Guidance:
     gaps: tuple[str, ...] = ()  # translated: what the library does not say here
     time_zone: str = "UTC"  # the fair's zone: proposed deadlines are shown in it
     # We are the side that is or may be served (respondent, or a risk to us): the library's
-    # next-hour cards ("served or accused") are written for that side only.
+    # next-hour cards ("served or accused") are written for that side only, and its
+    # respondent's deadlines are ours (``whose_deadline``); else the holder's are.
     defending: bool = False
 
 

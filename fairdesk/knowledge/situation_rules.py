@@ -5,7 +5,7 @@ The rules are a table a lawyer can review without reading code:
 ``resources/rules/situations.csv`` (described in ``resources/rules/README.md``). Each row names
 library entries and deadline rules by id and the sources (library reference numbers, as in
 resources/reference/sources.json) its note rests on; ``check_rules`` refuses a table that names anything the library
-does not have, or that breaks the two standing rules below. A situation without a row is
+does not have, or that breaks the standing rules below. A situation without a row is
 *not covered*: guidance says so and falls back to the country's cards, never a guess.
 
 Standing rules, checked on every row:
