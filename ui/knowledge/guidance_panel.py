@@ -30,7 +30,7 @@ from fairdesk.cases import CaseDetail
 from fairdesk.events import Change
 from fairdesk.i18n import N_, _, current_language
 from fairdesk.knowledge import guidance
-from fairdesk.knowledge.guidance import Guidance, ProposedDeadline, whose_deadline
+from fairdesk.knowledge.guidance import Guidance, ProposedDeadline
 from fairdesk.knowledge.library import DOCUMENT_LABELS, Entry, Library, load_active
 from fairdesk.situation import describe
 from fairdesk.store import Store
@@ -242,7 +242,7 @@ class GuidancePanel(QScrollArea):
         for row, proposal in enumerate(g.deadlines):
             what = QLabel(
                 f"<b>{escape(proposal.what)}</b><br/><span style='color:{MUTED_TEXT}'>"
-                f"{escape(_(WHOSE_LABELS[whose_deadline(proposal.party, g.defending)]))} · "
+                f"{escape(_(WHOSE_LABELS[guidance.whose_deadline(proposal.party, g.defending)]))} · "
                 f"{escape(proposal.note)} "
                 f"{''.join(f'[{s.ref}]' for s in proposal.sources)}</span>"
             )
