@@ -315,12 +315,8 @@ class Uploader:
             self._learn_single_max(created.headers.get(UPLOAD_SINGLE_MAX))
             status, body = created.status_code, Transport._json(created)
             if status not in (200, 201):
-                raise ServerError(
-                    _("HQ refused the upload of a file ({status}: {error}).").format(
-                        status=status, error=body.get("error", "")
-                    ),
-                    status,
-                    str(body.get("error", "")),
+                raise ServerError.refused(
+                    _("HQ refused the upload of a file ({status}: {error})."), status, body
                 )
             if body.get("complete"):
                 _update(self.store, sha, state="done", offset=size, done_at=utcnow())

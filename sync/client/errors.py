@@ -8,6 +8,8 @@ server is down: retry later), ``sign_in`` (a captive portal answered instead of 
 
 from __future__ import annotations
 
+from typing import Any
+
 from fairdesk.errors import FairDeskError
 
 
@@ -33,6 +35,13 @@ class ServerError(SyncError):
         super().__init__(message)
         self.status = status
         self.error = error
+
+    @classmethod
+    def refused(cls, message: str, status: int, body: dict[str, Any]) -> ServerError:
+        """HQ answered ``status`` with a JSON ``body``: ``message`` (translated, with
+        ``{status}`` and ``{error}``) filled in, and HQ's error code kept for callers."""
+        error = str(body.get("error", ""))
+        return cls(message.format(status=status, error=error), status, error)
 
 
 class AuthRevoked(SyncError):

@@ -219,12 +219,10 @@ def pull_all(
                 set_cursor(store, 0)
                 continue
             if response.status_code != 200:
-                raise ServerError(
-                    _("HQ refused to send changes ({status}: {error}).").format(
-                        status=response.status_code, error=body.get("error", "")
-                    ),
+                raise ServerError.refused(
+                    _("HQ refused to send changes ({status}: {error})."),
                     response.status_code,
-                    str(body.get("error", "")),
+                    body,
                 )
             page = PullResponse.model_validate(body)
             if page.has_more and (max_pages is None or stats.pages + 1 < max_pages):

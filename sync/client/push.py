@@ -271,12 +271,10 @@ def push_all(
                 stats.rejected += 1
                 continue
         if response.status_code != 200:
-            raise ServerError(
-                _("HQ refused the upload of changes ({status}: {error}).").format(
-                    status=response.status_code, error=body.get("error", "")
-                ),
+            raise ServerError.refused(
+                _("HQ refused the upload of changes ({status}: {error})."),
                 response.status_code,
-                str(body.get("error", "")),
+                body,
             )
         stats.batches += 1
         _record_results(store, base, device_id, PushResponse.model_validate(body), stats)

@@ -82,12 +82,10 @@ def _save(store: Store, name: str, cursor: int, error: str | None) -> None:
 def _page(transport: Transport, path: str, cursor: int, limit: int) -> dict[str, Any]:
     status, body = transport.json("GET", path, params={"since": cursor, "limit": limit})
     if status != 200:
-        raise ServerError(
-            _("HQ refused to send alerts or reference updates ({status}: {error}).").format(
-                status=status, error=body.get("error", "")
-            ),
+        raise ServerError.refused(
+            _("HQ refused to send alerts or reference updates ({status}: {error})."),
             status,
-            str(body.get("error", "")),
+            body,
         )
     return body
 
