@@ -68,7 +68,7 @@ class Store:
         *,
         connect: ConnectFactory | None = None,
         device: DeviceInfo | None = None,
-        integrity: Future[str] | None = None,
+        integrity: IntegrityCheck | None = None,
         data_key: bytes | None = None,
     ) -> None:
         self.data_dir = data_dir
@@ -84,15 +84,21 @@ class Store:
         self.reader = quickread.Reader(data_dir / DB_NAME, self._connect)
         self.device = device if device is not None else _read_device(self.engine)
 
-    def verify(self) -> None:
-        """Wait for the integrity check a deferred open left running; StoreError if it failed.
+    def start_integrity_check(self) -> None:
+        """Start the integrity check a deferred open left pending (if not started yet)."""
+        if self._integrity is not None:
+            self._integrity.start()
 
-        ``open_store(defer_orm=True)`` starts ``PRAGMA quick_check`` on its own connection and
-        returns at once (on 100,000 cases the check takes longer than building the window).
-        The engine is only created after it said "ok", so nothing is written, through the ORM
-        or SQLAlchemy core, to a database that failed it; the lists read before that go
-        through the read-only ``reader``. The app calls this right after the window is shown
-        and closes with the same message as before if the check failed.
+    def verify(self) -> None:
+        """Wait for the integrity check a deferred open left pending; StoreError if it failed.
+
+        ``open_store(defer_orm=True)`` returns before ``PRAGMA quick_check`` has run (on
+        100,000 cases the check takes longer than building the window). The app starts it
+        (:meth:`start_integrity_check`) once the window's first screen has answered; anything
+        that needs the engine earlier starts it here and waits. The engine is only created
+        after it said "ok", so nothing is written, through the ORM or SQLAlchemy core, to a
+        database that failed it; the lists read before that go through the read-only
+        ``reader``. The app closes with the same message as before if the check failed.
         """
         check = self._integrity
         if check is None:
@@ -419,6 +425,30 @@ def _lower_priority() -> None:
         )
 
 
+class IntegrityCheck:
+    """``PRAGMA quick_check`` of one database on its own connection and thread, started once
+    (by :meth:`start`, or by the first :meth:`result`); its answer is kept."""
+
+    def __init__(self, db_path: Path, connect: ConnectFactory) -> None:
+        self._db_path = db_path
+        self._connect = connect
+        self._lock = threading.Lock()
+        self._answer: Future[str] | None = None
+
+    def start(self) -> None:
+        with self._lock:
+            if self._answer is None:
+                pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quick-check")
+                self._answer = pool.submit(_quick_check, self._db_path, self._connect)
+                pool.shutdown(wait=False)  # the thread ends with the check
+
+    def result(self) -> str:
+        """ "ok" or what the check found; raises what kept it from running."""
+        self.start()
+        assert self._answer is not None
+        return self._answer.result()
+
+
 def _quick_check(db_path: Path, connect: ConnectFactory) -> str:
     _lower_priority()
     connection = connect(db_path)
@@ -594,21 +624,20 @@ def open_store(
     for name in SUBFOLDERS:
         (data_dir / name).mkdir(exist_ok=True)
     # The integrity check is C work that releases the GIL (20-100 ms on 10,000 cases, several
-    # hundred on 100,000): it runs on its own connection while the engine is created (~60 ms of
-    # Python) or, on a deferred open, while the window is built and its lists are read; its
-    # answer is awaited before anything (migration, first-start rows, any use of the engine)
-    # may write.
-    check = None
-    if not fresh:
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quick-check")
-        check = pool.submit(_quick_check, db_path, connect)
-        pool.shutdown(wait=False)  # the thread ends with the check
+    # hundred on 100,000). On a full open it runs on its own connection while the engine is
+    # created (~60 ms of Python). A deferred open leaves it pending: the app starts it once the
+    # first screen has answered, because on a two-core laptop it took a core from the reads
+    # the user was waiting for. Either way its answer is awaited before anything (migration,
+    # first-start rows, any use of the engine) may write.
+    check = None if fresh else IntegrityCheck(db_path, connect)
     if defer_orm and check is not None:
         device = _current_device(db_path, connect)
         if device is not None:
             return Store(
                 data_dir, connect=connect, device=device, integrity=check, data_key=data_key
             )
+    if check is not None:
+        check.start()
     engine = _engine(db_path, connect)
     try:
         if check is not None:

@@ -156,6 +156,7 @@ class Application:
         self.app = app
         self.store = store
         self.window: MainWindow | None = None
+        self._verifying = False
         bridge().changed.connect(self._core_changed)
         self.level_timer = QTimer()
         self.level_timer.setInterval(LEVEL_REFRESH_MS)
@@ -166,14 +167,25 @@ class Application:
         QTimer.singleShot(FIRST_LEVEL_REFRESH_MS, self._after_first_paint)
         clock().start()
         window = self.build_window()
-        # The integrity check of a deferred open is still running (fairdesk.store.Store.verify);
-        # first on the single writer, so every write queued there waits for its answer.
-        runner().run(self.store.verify, pool="db", on_error=self._store_unusable)
+        # The integrity check of a deferred open waits for the first screen (on a two-core
+        # laptop it would take a core from those reads); then it runs first on the single
+        # writer, so every write queued there waits for its answer (fairdesk.store.Store.verify).
+        if window.first_screen_answered():
+            self._verify_store()
+        else:
+            window.usable.connect(self._verify_store)
         # Everything created so far lives as long as the app: move it out of the garbage
         # collector's reach, so a full collection while the user types takes a few ms,
         # not tens of ms (a full pass over Qt wrappers and SQLAlchemy's caches).
         gc.freeze()
         return window
+
+    def _verify_store(self) -> None:
+        if self._verifying:
+            return
+        self._verifying = True
+        self.store.start_integrity_check()
+        runner().run(self.store.verify, pool="db", on_error=self._store_unusable)
 
     def _store_unusable(self, exc: BaseException) -> None:
         """The database failed the integrity check: the same dialog as before the window, then
@@ -188,9 +200,11 @@ class Application:
         self.app.exit(EXIT_STORE_ERROR)
 
     def _after_first_paint(self) -> None:
-        # On the single writer, in this order: the ORM and the engine load (the store was
+        # On the single writer, in this order: the integrity check's answer (if the first
+        # screen never answered, it starts now), the ORM and the engine load (the store was
         # opened without them) and the shipped fairs are added if new ones came; then the
         # first pass re-levels every case: it mends rows levelled by older versions.
+        self._verify_store()
         runner().run(
             self.store.finish_opening,
             pool="db",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, SignalInstance, Slot
@@ -157,6 +157,47 @@ class TaskRunner(QObject):
 
     def wait_idle(self, msecs: int = 30000) -> bool:
         return all(p.waitForDone(msecs) for p in self.pools.values())
+
+
+class EarlyRead(Generic[T]):
+    """A read started before the widget that shows its answer exists.
+
+    At start-up Today's rows and the first screen of Cases are read while the window is being
+    built (tens of ms of the GUI thread) instead of after it. The widget, once built, calls
+    :meth:`take`: its handler gets the answer when it arrives, or at once if it is already
+    there. ``key`` says what was read (e.g. a filter and sort), so a widget can tell whether
+    the answer is still the one it wants. Used on the GUI thread only.
+    """
+
+    def __init__(self, key: object, fn: Callable[..., T], *args: Any, **kwargs: Any) -> None:
+        self.key = key
+        self._answer: tuple[bool, Any] | None = None
+        self._handlers: tuple[Callable[[T], None], Callable[[BaseException], None]] | None = None
+        runner().run(
+            fn,
+            *args,
+            pool="read",
+            on_done=lambda value: self._arrived(True, value),
+            on_error=lambda exc: self._arrived(False, exc),
+            **kwargs,
+        )
+
+    def take(self, on_done: Callable[[T], None], on_error: Callable[[BaseException], None]) -> None:
+        """Hand the answer (once) to ``on_done``, or the failure to ``on_error``."""
+        self._handlers = (on_done, on_error)
+        if self._answer is not None:
+            self._arrived(*self._answer)
+
+    def _arrived(self, ok: bool, value: Any) -> None:
+        if self._handlers is None:
+            self._answer = (ok, value)
+            return
+        on_done, on_error = self._handlers
+        self._handlers = self._answer = None
+        if ok:
+            _deliver(on_done, value)
+        else:
+            _deliver(on_error, value)
 
 
 def _name(fn: Callable[..., Any]) -> str:

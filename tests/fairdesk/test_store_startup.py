@@ -99,3 +99,37 @@ def test_the_integrity_check_runs_below_the_first_screen_s_priority(tmp_path: Pa
             pass
     finally:
         store.close()
+
+
+def test_a_deferred_open_leaves_the_integrity_check_pending_until_asked_or_needed(
+    tmp_path: Path,
+) -> None:
+    """Issue 16: the window's open does not start ``quick_check`` (the app starts it once the
+    first screen has answered); anything that needs the engine first runs it and waits."""
+    open_store(tmp_path / "data").close()
+    checks: list[str] = []
+
+    def connect(path: Path) -> sqlite3.Connection:
+        if threading.current_thread().name.startswith("quick-check"):
+            checks.append(threading.current_thread().name)
+        return plain_connect(path)
+
+    store = open_store(tmp_path / "data", connect=connect, defer_orm=True)
+    try:
+        assert store.reader.first_ids() == (0, [])  # the first screen reads without it
+        assert checks == []
+        with store.write():  # the first write starts the check and waits for its "ok"
+            assert len(checks) == 1
+        store.start_integrity_check()
+        store.verify()
+        assert len(checks) == 1  # once per open
+    finally:
+        store.close()
+
+    store = open_store(tmp_path / "data", connect=connect, defer_orm=True)
+    try:
+        store.start_integrity_check()  # what the app does after the first screen
+        store.verify()
+        assert len(checks) == 2
+    finally:
+        store.close()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QApplication
@@ -14,8 +16,9 @@ from sqlalchemy import select, update
 
 from fairdesk import cases
 from fairdesk.cases import CaseInput, DeadlineInput, levels
+from fairdesk.demo import fill_demo
 from fairdesk.model import Case, Deadline, Direction, Level, Trigger
-from fairdesk.store import Store
+from fairdesk.store import Store, open_store, plain_connect
 from fairdesk.timeutil import utcnow
 from ui import app as ui_app
 from ui.app import Application
@@ -171,3 +174,44 @@ def test_a_case_saved_during_many_re_levellings_goes_between_two_chunks(
             lambda: all(cases.get_case(store, i).case.level is Level.YELLOW for i in stale),
             timeout=30000,
         )
+
+
+def test_the_integrity_check_starts_once_the_first_screen_has_answered(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16: on a two-core laptop ``quick_check`` took a core from the reads the user waits
+    for; it now starts when Today and Cases have answered, and writes still wait for it."""
+    filled = open_store(tmp_path / "data")
+    fill_demo(filled)
+    filled.close()
+    checks: list[str] = []
+
+    def connect(path: Path) -> sqlite3.Connection:
+        if threading.current_thread().name.startswith("quick-check"):
+            checks.append("check")
+        return plain_connect(path)
+
+    store = open_store(tmp_path / "data", connect=connect, defer_orm=True)
+    monkeypatch.setattr(ui_app, "FIRST_LEVEL_REFRESH_MS", 600_000)  # nothing else may start it
+    answered_when_started: list[bool] = []
+    start = store.start_integrity_check
+
+    def start_check() -> None:
+        answered_when_started.append(window.first_screen_answered())
+        start()
+
+    monkeypatch.setattr(store, "start_integrity_check", start_check)
+    set_synchronous(False)
+    controller = Application(QApplication.instance(), store)  # type: ignore[arg-type]
+    window = controller.start()
+    qtbot.addWidget(window)
+    try:
+        assert checks == [] and not window.first_screen_answered()
+        qtbot.waitUntil(lambda: checks == ["check"], timeout=30000)
+        assert answered_when_started == [True]
+        assert window.today.model.rowCount() > 0 and window.cases.model.rowCount() > 0
+    finally:
+        controller.level_timer.stop()
+        window.close()
+        runner().wait_idle()
+        store.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QCoreApplication, Qt
@@ -11,6 +12,7 @@ from pytestqt.modeltest import ModelTester
 from fairdesk import cases
 from fairdesk.cases import CaseFilter, PartyRow
 from fairdesk.model import Level, PartyRole
+from fairdesk.quickread import CaseRow
 from fairdesk.store import Store
 from tests.ui.conftest import NOW
 from ui.models import cases as case_models
@@ -147,3 +149,31 @@ def test_rows_model_passes_modeltester(qtmodeltester: ModelTester) -> None:
     qtmodeltester.check(model)
     assert model.data(model.index(1, 0)) == "C"
     assert model.headerData(1, Qt.Orientation.Horizontal) == "Organisation"
+
+
+def test_case_model_takes_the_early_first_screen_only_for_the_rows_it_asked_for(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16: the window reads the first screen while it is built; the model's first load
+    uses that answer when it asks for the same filter and sort, and reads itself otherwise."""
+    calls: list[tuple[object, ...]] = []
+    real = case_models.load_first_screen
+
+    def counting(store: Store, *query: Any) -> tuple[int, list[str], dict[str, CaseRow]]:
+        calls.append(query)
+        return real(store, *query)
+
+    monkeypatch.setattr(case_models, "load_first_screen", counting)
+    expected = demo_store.reader.case_ids()
+
+    model = CaseTableModel(demo_store, early=case_models.early_first_screen(demo_store))
+    model.sort(0, Qt.SortOrder.AscendingOrder)  # what the Cases page does: level, ascending
+    assert calls == [(CaseFilter(), "level", False)]  # the early read, and no second one
+    assert model.ids() == expected and model.rowCount() == 14
+
+    calls.clear()
+    other = CaseTableModel(demo_store, early=case_models.early_first_screen(demo_store))
+    other.sort(1, Qt.SortOrder.DescendingOrder)  # a different order: the early answer is not it
+    assert calls == [(CaseFilter(), "level", False), (CaseFilter(), "number", True)]
+    assert other.ids() == demo_store.reader.case_ids(sort="number", descending=True)
+    assert _column(other, "number") == sorted(_column(other, "number"), reverse=True)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import errno
 import logging
+import threading
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from fairdesk.errors import FairDeskError, ValidationError
 from fairdesk.i18n import _, set_language
-from ui.tasks import explain, runner
+from ui.tasks import EarlyRead, explain, runner, set_synchronous
 
 
 def _crash(_value: int) -> int:
@@ -99,3 +101,34 @@ def test_a_task_that_ends_after_its_relay_is_gone_says_so_in_the_log_and_does_no
     messages = [(r.levelno, r.getMessage()) for r in caplog.records]
     assert (logging.DEBUG, "task finished after the application quit") in messages
     assert (logging.WARNING, "task failed after the application quit") in messages
+
+
+def test_an_early_read_answers_whoever_takes_it_before_or_after_it_arrived(qtbot: QtBot) -> None:
+    """Issue 16: the window's first reads start before the pages that show them exist."""
+    got: list[object] = []
+    done = EarlyRead("key", lambda: [1, 2])  # the tests' runner answers inline: already there
+    assert done.key == "key" and got == []
+    done.take(got.append, got.append)
+    assert got == [[1, 2]]
+
+    failed = EarlyRead(None, _refuse, 1)
+    failed.take(got.append, lambda exc: got.append(explain(exc)))
+    assert got[-1] == "The title is required."
+
+    # On the real pool, taken before the answer exists: it is handed over when it arrives.
+    set_synchronous(False)
+    release = threading.Event()
+
+    def slow_read() -> str:
+        release.wait(30)
+        return "rows"
+
+    late = EarlyRead(None, slow_read)
+    try:
+        late.take(got.append, got.append)
+        assert got[-1] == "The title is required."  # nothing yet
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: got[-1] == "rows", timeout=30000)
+    runner().wait_idle()
+    assert got.count("rows") == 1

@@ -31,12 +31,13 @@ from fairdesk.i18n import N_, _
 from fairdesk.quickread import CaseFilter, CaseRow
 from fairdesk.store import Store
 from ui.formatting import label, local_time
-from ui.tasks import explain, runner
+from ui.tasks import EarlyRead, explain, runner
 from ui.theme import MUTED_TEXT, level_icon
 
 Index = QModelIndex | QPersistentModelIndex
 BLOCK = 100  # rows fetched per cache miss: a few screens, so scrolling rarely misses
 FIRST_SCREEN = 40  # rows read with the ids: what a maximised window shows
+FIRST_SORT = "level"  # the Cases page opens sorted by its first column, ascending
 
 
 class Column(NamedTuple):
@@ -85,17 +86,31 @@ def load_first_screen(
     return total, ids, store.reader.rows_by_id(ids)
 
 
+def early_first_screen(store: Store) -> EarlyRead[tuple[int, list[str], dict[str, CaseRow]]]:
+    """The first screen of a new model's first load, read while the window is built (see
+    ``EarlyRead``); its key is the filter and sort the model starts with."""
+    key = (CaseFilter(), FIRST_SORT, False)
+    return EarlyRead(key, load_first_screen, store, *key)
+
+
 class CaseTableModel(QAbstractTableModel):
     counted = Signal(int)  # number of matching cases, as soon as the first screen is shown
     loaded = Signal(int)  # number of matching cases, after each (re)load, every id known
     failed = Signal(str)
 
-    def __init__(self, store: Store, parent: Any = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        parent: Any = None,
+        *,
+        early: EarlyRead[tuple[int, list[str], dict[str, CaseRow]]] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.store = store
         self.filter = CaseFilter()
-        self.sort_key = "level"
+        self.sort_key = FIRST_SORT
         self.descending = False
+        self._early = early  # taken by the first reload if it asks for the same rows
         self._ids: list[str] = []
         self._count = 0  # rows shown; more than len(_ids) between the two steps of a reload
         self._cache: dict[str, CaseRow] = {}
@@ -125,12 +140,19 @@ class CaseTableModel(QAbstractTableModel):
                 return []
             return store.reader.case_ids(flt_now, sort=key, descending=desc)
 
-        runner().run(
-            first,
-            pool="read",
-            on_done=lambda result: self._apply_first(generation, *result),
-            on_error=lambda exc: self._failed(generation, exc),
-        )
+        early, self._early = self._early, None
+        if early is not None and early.key == (flt_now, key, desc):
+            early.take(
+                lambda result: self._apply_first(generation, *result),
+                lambda exc: self._failed(generation, exc),
+            )
+        else:
+            runner().run(
+                first,
+                pool="read",
+                on_done=lambda result: self._apply_first(generation, *result),
+                on_error=lambda exc: self._failed(generation, exc),
+            )
         # Queued at once: the read pool has two threads and SQLite releases the GIL.
         runner().run(
             every_id,

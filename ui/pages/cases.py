@@ -14,12 +14,12 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QW
 
 from fairdesk.enums import Direction, Level, Status
 from fairdesk.i18n import _
-from fairdesk.quickread import CaseFilter, FairChoice
+from fairdesk.quickread import CaseFilter, CaseRow, FairChoice
 from fairdesk.store import Store
 from ui.formatting import label
 from ui.models.cases import COLUMNS, CaseTableModel
 from ui.pages.common import fit_columns, page_header, page_layout, table_view
-from ui.tasks import runner
+from ui.tasks import EarlyRead, runner
 from ui.theme import level_icon
 
 SEARCH_DEBOUNCE_MS = 180
@@ -28,7 +28,13 @@ SEARCH_DEBOUNCE_MS = 180
 class CasesPage(QWidget):
     open_case = Signal(str)
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        parent: QWidget | None = None,
+        *,
+        early: EarlyRead[tuple[int, list[str], dict[str, CaseRow]]] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.store = store
         layout = page_layout(self)
@@ -57,7 +63,7 @@ class CasesPage(QWidget):
             combo.currentIndexChanged.connect(self.apply_filter)
         layout.addLayout(bar)
 
-        self.model = CaseTableModel(store, self)
+        self.model = CaseTableModel(store, self, early=early)
         self.model.counted.connect(self._loaded)
         self.model.failed.connect(lambda message: self.summary.setText(message))
         self.view = table_view()

@@ -24,14 +24,25 @@ from ui import settings
 from ui.clock import clock
 from ui.models.deadlines import DeadlineTableModel
 from ui.pages.common import fit_columns, page_header, page_layout, table_view
-from ui.tasks import explain, runner
+from ui.tasks import EarlyRead, explain, runner
+
+
+def early_rows(store: Store) -> EarlyRead[list[DeadlineRow]]:
+    """Today's rows, read while the window is built (see ``EarlyRead``)."""
+    return EarlyRead(TODAY_LIMIT, store.reader.open_deadlines, limit=TODAY_LIMIT)
 
 
 class TodayPage(QWidget):
     open_case = Signal(str)
-    reloaded = Signal()
+    reloaded = Signal()  # a read has answered: its rows are shown, or its failure is said
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        parent: QWidget | None = None,
+        *,
+        early: EarlyRead[list[DeadlineRow]] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.store = store
         self.answered = False  # the first read has answered: its rows or its failure are shown
@@ -67,7 +78,10 @@ class TodayPage(QWidget):
         self.empty.hide()
         layout.addWidget(self.empty)
         clock().tick.connect(self._tick)
-        self.reload()
+        if early is not None:
+            early.take(self._show, self._failed)
+        else:
+            self.reload()
 
     def reload(self) -> None:
         # Plain sqlite3 (fairdesk.quickread): the first paint does not wait for the ORM.
@@ -115,6 +129,7 @@ class TodayPage(QWidget):
         # The rows shown before (if any) stay; the summary line says the list is not current.
         self.summary.setText(explain(exc, not_done=_("The deadlines could not be read.")))
         self.answered = True
+        self.reloaded.emit()
 
     def _tick(self, now: datetime) -> None:
         overdue_before = self.model.overdue_count()
