@@ -16,7 +16,6 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -28,6 +27,8 @@ from fairdesk.errors import StoreError
 from fairdesk.i18n import _
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from alembic.config import Config
     from alembic.script import ScriptDirectory
     from sqlalchemy import Engine
@@ -436,6 +437,10 @@ class IntegrityCheck:
         self._answer: Future[str] | None = None
 
     def start(self) -> None:
+        # Imported here: a deferred open starts the check after the first paint, and
+        # concurrent.futures (with queue and heapq) cost ~4 ms of imports before it.
+        from concurrent.futures import ThreadPoolExecutor
+
         with self._lock:
             if self._answer is None:
                 pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quick-check")

@@ -44,6 +44,8 @@ DEFERRED = (
     # The Settings page (its form, zone field and module) is built when first shown.
     "ui.pages.settings",
     "ui.widgets.forms",
+    # The integrity check's thread pool: the check starts once the first screen has answered.
+    "concurrent.futures",
 )
 
 CHILD = r"""
