@@ -448,7 +448,7 @@ class IntegrityCheck:
                 pool.shutdown(wait=False)  # the thread ends with the check
 
     def result(self) -> str:
-        """ "ok" or what the check found; raises what kept it from running."""
+        """The check's answer, "ok" for an intact database; raises what kept it from running."""
         self.start()
         assert self._answer is not None
         return self._answer.result()
