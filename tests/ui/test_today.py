@@ -4,10 +4,11 @@ deadlines in fair time and home time side by side."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from datetime import timedelta
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QBrush, QFont
 from pytestqt.qtbot import QtBot
 
@@ -19,6 +20,7 @@ from ui.clock import clock
 from ui.formatting import local_time
 from ui.pages import today
 from ui.pages.today import TodayPage
+from ui.tasks import runner, set_synchronous
 from ui.theme import OVERDUE_TEXT
 
 
@@ -158,3 +160,40 @@ def test_a_list_under_the_cap_is_counted_from_its_rows(
     qtbot.addWidget(page)
     assert not page.capped()
     assert page.summary.text() == "Open deadlines: 3 · overdue: 0 · red cases: 1"
+
+
+def test_an_older_read_that_answers_last_does_not_replace_the_newer_list(
+    qtbot: QtBot, fair_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two reloads overlap on the two read threads; the first one's rows arrive last. Before,
+    Today then showed the older list (here: a deadline already ticked done) until the next
+    change."""
+    page = TodayPage(fair_store)
+    qtbot.addWidget(page)
+    assert page.model.rowCount() == 3
+    real = fair_store.reader.open_deadlines
+    before = real()
+    release = threading.Event()
+    calls: list[int] = []
+
+    def reads(**kwargs: object) -> list[object]:
+        calls.append(1)
+        if len(calls) == 1:  # the older read: the old list, answered only after the newer one
+            release.wait(30)
+            return list(before)
+        return list(real(**kwargs))  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fair_store.reader, "open_deadlines", reads)
+    set_synchronous(False)
+    try:
+        page.reload()
+        done_id = before[0].id
+        cases.set_deadline_done(fair_store, done_id)
+        page.reload()
+        qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=30000)
+    finally:
+        release.set()
+    runner().wait_idle()
+    QCoreApplication.processEvents()  # deliver the older answer, queued by now: it is dropped
+    assert page.model.rowCount() == 2
+    assert done_id not in [row.id for row in page.model.rows()]

@@ -50,6 +50,7 @@ class TodayPage(QWidget):
         # count has not answered yet); the generation drops the answer of an older read.
         self.counts: DeadlineCounts | None = None
         self._generation = 0
+        self._reads = 0  # reloads started; an older read's rows arriving late are dropped
         layout = page_layout(self)
         header, self.title, self.summary = page_header(_("Today"))
         layout.addWidget(header)
@@ -78,20 +79,23 @@ class TodayPage(QWidget):
         self.empty.hide()
         layout.addWidget(self.empty)
         clock().tick.connect(self._tick)
-        if early is not None:
-            early.take(self._show, self._failed)
+        if early is not None:  # dropped, like an older read, if a reload started meanwhile
+            early.take(lambda rows: self._show(rows) if not self._reads else None, self._failed)
         else:
             self.reload()
 
     def reload(self) -> None:
         # Plain sqlite3 (fairdesk.quickread): the first paint does not wait for the ORM.
-        reader = self.store.reader
+        # Two reads may overlap on the two read threads: only the newest one's rows are shown.
+        self._reads += 1
+        read = self._reads
         runner().run(
-            reader.open_deadlines,
+            self.store.reader.open_deadlines,
             limit=TODAY_LIMIT,
             pool="read",
-            on_done=self._show,
+            on_done=lambda rows: self._show(rows) if read == self._reads else None,
             on_error=self._failed,
+            owner=self,
         )
 
     def _show(self, rows: list[DeadlineRow]) -> None:
