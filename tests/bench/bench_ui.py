@@ -63,8 +63,8 @@ from fairdesk.triage import assess  # noqa: E402
 
 OUT_DIR = ROOT / "build" / "bench"
 DATASET_VERSION = 1
-# Alternating runs per side and data set. With five, one slow bare-window run moved the 10,000
-# ratio between 1.40 and 1.69 on the same code within two minutes; eleven cost ~25 s more.
+# Alternating runs per side and data set. With five, the 10,000 ratio of the same code moved
+# between 1.40 and 1.69 within two minutes on a busy machine; eleven cost ~25 s more.
 STARTUP_RUNS = 11
 
 PRODUCTS = [
