@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 # The imports below (Qt, the UI) create many objects and no garbage: the cyclic collector would
 # only walk them again and again. Paused while they load, re-enabled right after. SQLAlchemy,
@@ -28,7 +29,7 @@ gc.disable()
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from fairdesk import firstrun
 from fairdesk.crypto import keys
@@ -44,11 +45,18 @@ from ui.fonts import apply_app_font
 from ui.qt_events import bridge
 from ui.tasks import runner
 
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
 _broken_install: ImportError | None = None
 try:
-    # The window and, through ui.features and ui.sync, every part it lists. Caught so that a
-    # damaged installation is told in a dialog (main), which needs the Qt application first.
-    from ui.main_window import MainWindow
+    # Every part the window lists (ui.features, ui.sync) and the first screen's reads. Caught
+    # so that a damaged installation is told in a dialog (main), which needs the Qt
+    # application first, before the data folder is touched. The window's own module loads in
+    # main(), once those reads are running (ui/first_screen.py).
+    from ui import features, sync  # noqa: F401
+    from ui.first_screen import FirstScreen
+    from ui.first_screen import start as start_first_screen
 except ImportError as exc:
     _broken_install = exc
 
@@ -129,18 +137,22 @@ def create_application(argv: Sequence[str] = ()) -> QApplication:
 
 
 def broken_install_dialog(error: ImportError) -> None:
+    from PySide6.QtWidgets import QMessageBox  # its classes and enums: only when it is shown
+
     box = QMessageBox(
         QMessageBox.Icon.Critical,
         _("FairDesk is not installed completely"),
         _(
-            "Part of FairDesk is missing from this computer ({error}). Reinstall FairDesk; your "
-            "data folder was not opened and nothing in it was changed."
+            "Part of FairDesk is missing from this computer ({error}). Reinstall FairDesk; "
+            "nothing in your data folder was changed."
         ).format(error=error),
     )
     box.exec()
 
 
 def store_error_dialog(message: str) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
     box = QMessageBox(
         QMessageBox.Icon.Critical,
         _("FairDesk cannot open its data"),
@@ -162,11 +174,11 @@ class Application:
         self.level_timer.setInterval(LEVEL_REFRESH_MS)
         self.level_timer.timeout.connect(self.refresh_levels)
 
-    def start(self) -> MainWindow:
+    def start(self, first_screen: FirstScreen | None = None) -> MainWindow:
         self.level_timer.start()
         QTimer.singleShot(FIRST_LEVEL_REFRESH_MS, self._after_first_paint)
         clock().start()
-        window = self.build_window()
+        window = self.build_window(first_screen)
         # The integrity check of a deferred open waits for the first screen (on a two-core
         # laptop it would take a core from those reads); then it runs first on the single
         # writer, so every write queued there waits for its answer (fairdesk.store.Store.verify).
@@ -251,9 +263,11 @@ class Application:
     def _refresh_failed(self, exc: BaseException) -> None:
         log.warning("level refresh failed: %s", exc)
 
-    def build_window(self) -> MainWindow:
+    def build_window(self, first_screen: FirstScreen | None = None) -> MainWindow:
+        from ui.main_window import MainWindow  # loaded by main() once the store is open
+
         old = self.window
-        window = MainWindow(self.store)
+        window = MainWindow(self.store, first_screen)
         window.language_changed.connect(self.change_language)
         if old is not None:
             window.setGeometry(old.geometry())
@@ -301,9 +315,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as exc:
         store_error_dialog(str(exc))
         return EXIT_STORE_ERROR
+    # The first screen's reads run while the window's module loads and the window is built.
+    first_screen = start_first_screen(store)
+    try:
+        from ui import main_window  # noqa: F401
+    except ImportError as exc:  # one of the window's own modules: the folder was only read
+        log.error("the app is incomplete", exc_info=exc)
+        runner().wait_idle()
+        store.close()
+        broken_install_dialog(exc)
+        return EXIT_BROKEN_INSTALL
     settings.LAST_DATA_DIR.set(str(store.data_dir))
     controller = Application(app, store)
-    controller.start()
+    controller.start(first_screen)
     if store.data_key is not None:
         from ui import protect
 

@@ -19,20 +19,19 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QStackedWidget,
     QWidget,
 )
 
-from fairdesk import __version__
 from fairdesk.events import Change
 from fairdesk.i18n import _
 from fairdesk.store import Store
 from ui import features, sync
+from ui.first_screen import FirstScreen
+from ui.first_screen import start as start_first_screen
 from ui.lazy import LazyWidget, ensure_built, page_failure
-from ui.models.cases import early_first_screen
 from ui.pages.cases import CasesPage
-from ui.pages.today import TodayPage, early_rows
+from ui.pages.today import TodayPage
 from ui.qt_events import bridge
 from ui.theme import STYLESHEET
 
@@ -74,12 +73,13 @@ class MainWindow(QMainWindow):
     language_changed = Signal(str)
     usable = Signal()  # once: Today and the first screen of Cases have answered
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, first_screen: FirstScreen | None = None) -> None:
         super().__init__()
         self.store = store
-        # The first screen's reads start before any widget is built, so the read pool answers
-        # them while the GUI thread builds the window (~50 ms) instead of after it.
-        today_rows, first_cases = early_rows(store), early_first_screen(store)
+        # The first screen's reads start before any widget is built (ui.app starts them even
+        # before this module loads), so the read pool answers them while the GUI thread builds
+        # the window (~50 ms) instead of after it.
+        today_rows, first_cases = first_screen or start_first_screen(store)
         self.setWindowTitle(_("FairDesk"))
         self.resize(DEFAULT_SIZE)
         self.setMinimumSize(MINIMUM_SIZE)
@@ -316,16 +316,6 @@ class MainWindow(QMainWindow):
             self._reload_timer.start()
         if kind == Change.CASE and self.showing_case() and object_id == self.case_detail.case_id:
             self.case_detail.reload()
-
-    def about(self) -> None:
-        QMessageBox.about(
-            self,
-            _("About FairDesk"),
-            _(
-                "FairDesk {version}\nIP emergencies at trade fairs: record, secure, respond, "
-                "hand over to headquarters."
-            ).format(version=__version__),
-        )
 
     def closeEvent(self, event: QCloseEvent) -> None:
         with contextlib.suppress(RuntimeError, TypeError):  # already disconnected

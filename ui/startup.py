@@ -74,7 +74,7 @@ def smoke_check(app: QApplication) -> tuple[int, str]:
 
 
 def _usable(app: QApplication) -> bool:
-    from ui.main_window import MainWindow  # imported by now: ui.app imports it before main()
+    from ui.main_window import MainWindow  # imported by now: ui.app.main imports it first
 
     return any(
         isinstance(w, MainWindow) and w.isVisible() and w.first_screen_answered()

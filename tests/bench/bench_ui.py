@@ -295,9 +295,12 @@ from PySide6.QtWidgets import QApplication
 
 app = QApplication(["fairdesk"])
 from ui.program import main as fairdesk_program
-from ui.main_window import MainWindow
 
 def poll():
+    # Imported here, not above: the program loads the window's module itself, after the data
+    # folder is open and the first reads have started; importing it first would measure a
+    # different order than users get.
+    from ui.main_window import MainWindow
     window = next((w for w in QApplication.topLevelWidgets()
                    if isinstance(w, MainWindow) and w.isVisible()), None)
     if (window is not None and not window.cases.model.loading

@@ -55,11 +55,11 @@ def test_main_opens_the_window_and_remembers_the_folder(tmp_path: Path) -> None:
     assert (data / "fairdesk.sqlite3").exists()
 
 
-# A damaged installation: one part of the app (here sync) cannot be imported. The dialog's
-# text is printed instead of waiting for a click.
+# A damaged installation: one part of the app (here sync, or argv[2]) cannot be imported. The
+# dialog's text is printed instead of waiting for a click.
 _BROKEN_CHILD = """
 import sys
-sys.modules["ui.sync"] = None  # what a missing package looks like to the import system
+sys.modules[sys.argv[2]] = None  # what a missing package looks like to the import system
 from PySide6.QtWidgets import QMessageBox
 
 def show(box):
@@ -76,7 +76,7 @@ def test_a_missing_part_is_said_at_start_and_the_folder_is_not_touched(tmp_path:
     data = tmp_path / "data"
     env = dict(os.environ, FAIRDESK_FIRST_RUN="empty", QT_QPA_PLATFORM="offscreen")
     done = subprocess.run(
-        [sys.executable, "-c", _BROKEN_CHILD, str(data)],
+        [sys.executable, "-c", _BROKEN_CHILD, str(data), "ui.sync"],
         env=env,
         capture_output=True,
         text=True,
@@ -88,5 +88,31 @@ def test_a_missing_part_is_said_at_start_and_the_folder_is_not_touched(tmp_path:
     assert len(dialogs) == 1, done.stdout
     assert dialogs[0].startswith("DIALOG FairDesk is not installed completely | ")
     assert "ui.sync" in dialogs[0] and "Reinstall FairDesk" in dialogs[0]
-    assert "nothing in it was changed" in dialogs[0]
+    assert "nothing in your data folder was changed" in dialogs[0]
     assert not data.exists()  # no folder created, no window with a tab silently missing
+
+
+def test_a_missing_window_module_is_said_after_the_folder_was_only_read(tmp_path: Path) -> None:
+    # The window's own module loads once the store is open and the first reads run (ui.app):
+    # a module only it imports is found missing then. Same dialog; the database is unchanged.
+    data = tmp_path / "data"
+    from fairdesk.store import open_store
+
+    open_store(data).close()
+    database = data / "fairdesk.sqlite3"
+    before = database.read_bytes()
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run(
+        [sys.executable, "-c", _BROKEN_CHILD, str(data), "ui.pages.cases"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 3, done.stderr
+    dialogs = [line for line in done.stdout.splitlines() if line.startswith("DIALOG ")]
+    assert len(dialogs) == 1, done.stdout
+    assert dialogs[0].startswith("DIALOG FairDesk is not installed completely | ")
+    assert "ui.pages.cases" in dialogs[0]
+    assert database.read_bytes() == before
