@@ -12,7 +12,7 @@ import functools
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QFocusEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent, QFocusEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -36,6 +36,8 @@ from ui.qt_events import bridge
 from ui.theme import STYLESHEET
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QAction
+
     # Imported on first use: they need the ORM services (fairdesk.cases), which load after
     # the first paint (Today and Cases read through fairdesk.quickread).
     from ui.pages.case_detail import CaseDetailPage
@@ -159,45 +161,67 @@ class MainWindow(QMainWindow):
         self.status_layout.setSpacing(12)
         bar.addPermanentWidget(self.status_area)
 
-    def _action(
-        self, text: str, shortcut: QKeySequence | str | QKeySequence.StandardKey, slot: object
-    ) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(shortcut))
-        action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        action.triggered.connect(slot)
-        return action
+    def _build_menus(self) -> None:
+        """The menu bar's titles now; their actions on the event loop's first turn (below)."""
+        bar = self.menuBar()
+        self._file_menu = bar.addMenu(_("&File"))
+        self._view_menu = bar.addMenu(_("&View"))
+        self._help_menu = bar.addMenu(_("&Help"))
+        self._actions: dict[str, QAction] = {}
+        # Before the first paint no menu can be open and no key pressed yet, and importing
+        # QAction and QKeySequence makes PySide6 build their Python enums (~6 ms of the start).
+        QTimer.singleShot(0, self.fill_menus)
+
+    def fill_menus(self) -> None:
+        """Add the menus' actions and shortcuts (once; anything that needs one calls this)."""
+        if self._actions:
+            return
+        from PySide6.QtGui import QAction, QKeySequence
+
+        def action(key: str, text: str, shortcut: str, slot: object) -> QAction:
+            made = self._actions[key] = QAction(text, self)
+            made.setShortcut(QKeySequence(shortcut))
+            made.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+            made.triggered.connect(slot)
+            return made
+
+        file_menu, view_menu = self._file_menu, self._view_menu
+        file_menu.addAction(action("new", _("New emergency…"), "Ctrl+N", self.new_emergency))
+        file_menu.addAction(
+            action("fairs", _("Fairs…"), "Ctrl+Shift+F", lambda _checked=False: self.show_fairs())
+        )
+        file_menu.addSeparator()
+        file_menu.addAction(action("quit", _("Quit"), "Ctrl+Q", self.close))
+        view_menu.addAction(action("search", _("Search cases"), "Ctrl+F", self.focus_search))
+        view_menu.addAction(action("refresh", _("Refresh"), "F5", self.refresh_all))
+        view_menu.addSeparator()
+        for number, (key, title, _widget) in enumerate(self.pages, start=1):
+            if number > 9:
+                break
+            view_menu.addAction(
+                action(
+                    f"page:{key}",
+                    title,
+                    f"Ctrl+{number}",
+                    lambda _checked=False, row=number - 1: self.go_to(row),
+                )
+            )
+        self._help_menu.addAction(action("about", _("About FairDesk"), "", self._show_about))
+
+    @property
+    def new_action(self) -> QAction:
+        self.fill_menus()
+        return self._actions["new"]
+
+    @property
+    def fairs_action(self) -> QAction:
+        self.fill_menus()
+        return self._actions["fairs"]
 
     def _show_about(self) -> None:
         from ui import about  # its dialog's widgets: on first use, not before the first paint
 
         about.show_about(self)
-
-    def _build_menus(self) -> None:
-        menu = self.menuBar()
-        file_menu = menu.addMenu(_("&File"))
-        self.new_action = self._action(_("New emergency…"), "Ctrl+N", self.new_emergency)
-        file_menu.addAction(self.new_action)
-        self.fairs_action = self._action(
-            _("Fairs…"), "Ctrl+Shift+F", lambda _checked=False: self.show_fairs()
-        )
-        file_menu.addAction(self.fairs_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self._action(_("Quit"), "Ctrl+Q", self.close))
-        view_menu = menu.addMenu(_("&View"))
-        view_menu.addAction(self._action(_("Search cases"), "Ctrl+F", self.focus_search))
-        view_menu.addAction(self._action(_("Refresh"), "F5", self.refresh_all))
-        view_menu.addSeparator()
-        for number, (_key, title, _widget) in enumerate(self.pages, start=1):
-            if number > 9:
-                break
-            view_menu.addAction(
-                self._action(
-                    title, f"Ctrl+{number}", lambda _checked=False, row=number - 1: self.go_to(row)
-                )
-            )
-        help_menu = menu.addMenu(_("&Help"))
-        help_menu.addAction(self._action(_("About FairDesk"), "", self._show_about))
 
     def _build_settings(self) -> QWidget:
         from ui.pages.settings import SettingsPage

@@ -44,6 +44,26 @@ def test_shortcuts_switch_pages_and_focus_search(qtbot: QtBot, demo_store: Store
     assert QApplication.focusWidget() is window.cases.search
 
 
+def test_menus_have_their_titles_at_once_and_their_actions_on_the_first_turn(
+    qtbot: QtBot, demo_store: Store
+) -> None:
+    window = MainWindow(demo_store)
+    qtbot.addWidget(window)
+    menus = [a.menu() for a in window.menuBar().actions()]
+    assert [a.text() for a in window.menuBar().actions()] == ["&File", "&View", "&Help"]
+    assert all(not menu.actions() for menu in menus)  # filled after the first paint...
+    qtbot.waitUntil(lambda: bool(menus[0].actions()))  # ...on the event loop's first turn
+    texts = [a.text() for menu in menus for a in menu.actions() if a.text()]
+    assert texts[:3] == ["New emergency…", "Fairs…", "Quit"]
+    assert "About FairDesk" in texts
+    shortcuts = [a.shortcut().toString() for menu in menus for a in menu.actions()]
+    assert {"Ctrl+N", "Ctrl+Shift+F", "Ctrl+Q", "Ctrl+F", "F5", "Ctrl+1", "Ctrl+2"} <= set(
+        shortcuts
+    )
+    window.fill_menus()  # asked again (an action wanted early): nothing is added twice
+    assert [a.text() for menu in menus for a in menu.actions() if a.text()] == texts
+
+
 def test_status_area_takes_other_indicators(qtbot: QtBot, demo_store: Store) -> None:
     window = MainWindow(demo_store)
     qtbot.addWidget(window)

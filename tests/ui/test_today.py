@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtGui import QBrush, QFont
+from PySide6.QtGui import QColor, QFont
 from pytestqt.qtbot import QtBot
 
 from fairdesk import cases
@@ -73,9 +73,21 @@ def test_countdown_ticks_without_querying_and_shows_overdue(
     clock().set_fixed(NOW + timedelta(hours=4, minutes=10, seconds=1))
     assert calls == []  # ticks never reach the database
     assert _cell(page, 0, 1) == "overdue by 2h 10m"
-    brush = _cell(page, 0, 1, Qt.ItemDataRole.ForegroundRole)
-    assert isinstance(brush, QBrush) and brush.color().name().upper() == OVERDUE_TEXT
+    colour = _cell(page, 0, 1, Qt.ItemDataRole.ForegroundRole)
+    assert isinstance(colour, QColor) and colour.name().upper() == OVERDUE_TEXT
     assert "overdue: 1" in page.summary.text()
+    # ... and painted in that colour (a QColor, not a QBrush: Qt's delegate converts it).
+    page.resize(1000, 400)
+    page.show()
+    qtbot.waitExposed(page)
+    rect = page.view.visualRect(page.model.index(0, 1))
+    image = page.view.viewport().grab(rect).toImage()
+    overdue = QColor(OVERDUE_TEXT)
+    assert any(
+        image.pixelColor(x, y) == overdue
+        for x in range(image.width())
+        for y in range(image.height())
+    )
 
 
 def test_done_deadline_leaves_today(qtbot: QtBot, fair_store: Store) -> None:
