@@ -27,8 +27,6 @@ from fairdesk.errors import StoreError
 from fairdesk.i18n import _
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
-
     from alembic.config import Config
     from alembic.script import ScriptDirectory
     from sqlalchemy import Engine
@@ -428,30 +426,44 @@ def _lower_priority() -> None:
 
 class IntegrityCheck:
     """``PRAGMA quick_check`` of one database on its own connection and thread, started once
-    (by :meth:`start`, or by the first :meth:`result`); its answer is kept."""
+    (by :meth:`start`, or by the first :meth:`result`); its answer is kept.
+
+    A plain thread, not an executor: a deferred open starts the check when the window's first
+    screen has answered, on the GUI thread just before the rows are painted, and importing
+    concurrent.futures (with queue and heapq) cost ~4-7 ms there.
+    """
 
     def __init__(self, db_path: Path, connect: ConnectFactory) -> None:
         self._db_path = db_path
         self._connect = connect
         self._lock = threading.Lock()
-        self._answer: Future[str] | None = None
+        self._thread: threading.Thread | None = None
+        self._done = threading.Event()
+        self._answer = ""
+        self._error: BaseException | None = None
 
     def start(self) -> None:
-        # Imported here: a deferred open starts the check after the first paint, and
-        # concurrent.futures (with queue and heapq) cost ~4 ms of imports before it.
-        from concurrent.futures import ThreadPoolExecutor
-
         with self._lock:
-            if self._answer is None:
-                pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quick-check")
-                self._answer = pool.submit(_quick_check, self._db_path, self._connect)
-                pool.shutdown(wait=False)  # the thread ends with the check
+            if self._thread is None:
+                # Not a daemon: leaving the app waits for the check, as it waited for the pool.
+                self._thread = threading.Thread(target=self._run, name="quick-check")
+                self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._answer = _quick_check(self._db_path, self._connect)
+        except BaseException as exc:  # handed to whoever asks for the result
+            self._error = exc
+        finally:
+            self._done.set()
 
     def result(self) -> str:
         """The check's answer, "ok" for an intact database; raises what kept it from running."""
         self.start()
-        assert self._answer is not None
-        return self._answer.result()
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._answer
 
 
 def _quick_check(db_path: Path, connect: ConnectFactory) -> str:

@@ -217,6 +217,9 @@ def test_the_first_screen_is_the_head_of_the_full_order(filled: Store, flt: Case
             for limit in (1, 5, 40):
                 total, first = reader.first_ids(flt, sort=sort, descending=descending, limit=limit)
                 assert (total, first) == (len(every), every[:limit]), (sort, descending, limit)
+                # The one-statement form the list's first load uses: the same, with the rows.
+                screen = reader.first_screen(flt, sort=sort, descending=descending, limit=limit)
+                assert screen == (total, first, reader.rows_by_id(first)), (sort, descending)
 
 
 def _plan(store: Store, sql: str, params: tuple[object, ...]) -> str:

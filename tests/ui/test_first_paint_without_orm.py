@@ -44,7 +44,7 @@ DEFERRED = (
     # The Settings page (its form, zone field and module) is built when first shown.
     "ui.pages.settings",
     "ui.widgets.forms",
-    # The integrity check's thread pool: the check starts once the first screen has answered.
+    # No executor before the first paint (the integrity check has a plain thread).
     "concurrent.futures",
 )
 

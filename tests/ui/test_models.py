@@ -61,7 +61,17 @@ def test_case_model_fetches_rows_lazily(demo_store: Store, monkeypatch: pytest.M
         fetched.append(len(ids))
         return real(ids)
 
+    real_first = demo_store.reader.first_screen
+
+    def counting_first(
+        *args: object, **kwargs: object
+    ) -> tuple[int, list[str], dict[str, cases.CaseRow]]:
+        answer = real_first(*args, **kwargs)  # type: ignore[arg-type]
+        fetched.append(len(answer[2]))
+        return answer
+
     monkeypatch.setattr(demo_store.reader, "rows_by_id", counting)
+    monkeypatch.setattr(demo_store.reader, "first_screen", counting_first)
     model = CaseTableModel(demo_store)
     model.reload()
     assert model.rowCount() == 14

@@ -82,8 +82,7 @@ def load_first_screen(
 ) -> tuple[int, list[str], dict[str, CaseRow]]:
     """The first step of a (re)load, off the GUI thread: how many match, the first screen's
     ids in order and their rows."""
-    total, ids = store.reader.first_ids(flt, sort=sort, descending=descending, limit=FIRST_SCREEN)
-    return total, ids, store.reader.rows_by_id(ids)
+    return store.reader.first_screen(flt, sort=sort, descending=descending, limit=FIRST_SCREEN)
 
 
 def early_first_screen(store: Store) -> EarlyRead[tuple[int, list[str], dict[str, CaseRow]]]:
