@@ -1,10 +1,9 @@
 """The first screen's reads: Today's rows and the first screen of the Cases list.
 
 ``ui.app`` starts them as soon as the store is open, before the main window's module is even
-imported: they run on the read pool while that module loads (~20 ms of the GUI thread, most of
-it the Python enums of the Qt classes it uses) and while the window is built, so the first
-paint usually has the rows instead of an empty table painted twice. A window built later (a
-language change) starts its own.
+imported: they run on the read pool while that module loads and the window is built, so they
+have usually answered by the time it is shown. A window built later (a language change)
+starts its own.
 """
 
 from __future__ import annotations
