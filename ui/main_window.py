@@ -170,7 +170,7 @@ class MainWindow(QMainWindow):
         self._actions: dict[str, QAction] = {}
         # Before the first paint no menu can be open and no key pressed yet, and importing
         # QAction and QKeySequence makes PySide6 build their Python enums (~6 ms of the start).
-        QTimer.singleShot(0, self.fill_menus)
+        QTimer.singleShot(0, self, self.fill_menus)  # dropped if the window is gone
 
     def fill_menus(self) -> None:
         """Add the menus' actions and shortcuts (once; anything that needs one calls this)."""
