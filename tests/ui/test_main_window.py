@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QMenu
 from pytestqt.qtbot import QtBot
@@ -62,6 +63,16 @@ def test_menus_have_their_titles_at_once_and_their_actions_on_the_first_turn(
     )
     window.fill_menus()  # asked again (an action wanted early): nothing is added twice
     assert [a.text() for menu in menus for a in menu.actions() if a.text()] == texts
+
+
+def test_a_window_deleted_at_once_does_not_fill_its_menus_later(
+    qtbot: QtBot, demo_store: Store
+) -> None:
+    window = MainWindow(demo_store)
+    shiboken6.delete(window)  # before the event loop turns (e.g. a rebuilt window's old one)
+    with qtbot.captureExceptions() as exceptions:
+        QApplication.processEvents()
+    assert exceptions == []
 
 
 def test_status_area_takes_other_indicators(qtbot: QtBot, demo_store: Store) -> None:
