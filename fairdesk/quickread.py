@@ -418,28 +418,6 @@ class Reader:
         ordered, _count, params = queries
         return self._column(ordered, params)
 
-    def first_ids(
-        self,
-        flt: CaseFilter = ALL_CASES,
-        *,
-        sort: str = "level",
-        descending: bool = False,
-        limit: int = 40,
-    ) -> tuple[int, list[str]]:
-        """How many cases match, and the first ``limit`` ids of :meth:`case_ids` (same order).
-
-        Ordering every match is most of a list query (~0.4 s for 100,000 cases on a slow
-        machine); SQLite keeps only the best ``limit`` rows for ``ORDER BY ... LIMIT``, and a
-        count needs no order, so the first screen comes in a fraction of that.
-        """
-        queries = self._ids_sql(flt, sort, descending)
-        if queries is None:
-            return 0, []
-        ordered, count, params = queries
-        total = int(self._column(count, params)[0])
-        ids = self._column(f"{ordered} LIMIT ?", [*params, limit])
-        return total, ids
-
     def first_screen(
         self,
         flt: CaseFilter = ALL_CASES,
@@ -448,12 +426,17 @@ class Reader:
         descending: bool = False,
         limit: int = 40,
     ) -> tuple[int, list[str], dict[str, CaseRow]]:
-        """:meth:`first_ids` and the :meth:`rows_by_id` of those ids, in one statement.
+        """How many cases match, the first ``limit`` ids of :meth:`case_ids` (same order) and
+        their rows (as :meth:`rows_by_id`), in one statement.
 
-        The Cases list's first read runs beside the GUI thread building the window, which holds
-        the GIL almost throughout; every call into SQLite lets go of it and then waits to take
-        it back. As three statements (count, ids, rows) the read took 20-50 ms for ~1.5 ms of
-        work at start-up; one statement takes those waits once.
+        Ordering every match is most of a list query (~0.4 s for 100,000 cases on a slow
+        machine); SQLite keeps only the best ``limit`` rows for ``ORDER BY ... LIMIT``, and a
+        count needs no order, so the first screen comes in a fraction of that.
+
+        One statement: the Cases list's first read runs beside the GUI thread building the
+        window, which holds the GIL almost throughout, and every call into SQLite lets go of
+        it and then waits to take it back. As three statements (count, ids, rows) the read
+        took 20-50 ms for ~1.5 ms of work at start-up.
         """
         queries = self._ids_sql(flt, sort, descending)
         if queries is None:

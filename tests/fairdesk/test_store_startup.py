@@ -116,7 +116,7 @@ def test_a_deferred_open_leaves_the_integrity_check_pending_until_asked_or_neede
 
     store = open_store(tmp_path / "data", connect=connect, defer_orm=True)
     try:
-        assert store.reader.first_ids() == (0, [])  # the first screen reads without it
+        assert store.reader.first_screen() == (0, [], {})  # the first screen reads without it
         assert checks == []
         with store.write():  # the first write starts the check and waits for its "ok"
             assert len(checks) == 1

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from fairdesk.store import open_store
 from ui import settings
 
 # Quits once the main window is shown and prints the folder its store opened.
@@ -72,12 +73,11 @@ sys.exit(ui_app.main(["--data-dir", sys.argv[1]]))
 """
 
 
-def test_a_missing_part_is_said_at_start_and_the_folder_is_not_touched(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    env = dict(os.environ, FAIRDESK_FIRST_RUN="empty", QT_QPA_PLATFORM="offscreen")
+def _broken_start(data: Path, missing: str, **env: str) -> str:
+    """Start the app with ``missing`` unimportable; the one dialog's line (exit code 3)."""
     done = subprocess.run(
-        [sys.executable, "-c", _BROKEN_CHILD, str(data), "ui.sync"],
-        env=env,
+        [sys.executable, "-c", _BROKEN_CHILD, str(data), missing],
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen", **env),
         capture_output=True,
         text=True,
         timeout=300,
@@ -87,8 +87,14 @@ def test_a_missing_part_is_said_at_start_and_the_folder_is_not_touched(tmp_path:
     dialogs = [line for line in done.stdout.splitlines() if line.startswith("DIALOG ")]
     assert len(dialogs) == 1, done.stdout
     assert dialogs[0].startswith("DIALOG FairDesk is not installed completely | ")
-    assert "ui.sync" in dialogs[0] and "Reinstall FairDesk" in dialogs[0]
-    assert "nothing in your data folder was changed" in dialogs[0]
+    return dialogs[0]
+
+
+def test_a_missing_part_is_said_at_start_and_the_folder_is_not_touched(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    dialog = _broken_start(data, "ui.sync", FAIRDESK_FIRST_RUN="empty")
+    assert "ui.sync" in dialog and "Reinstall FairDesk" in dialog
+    assert "nothing in your data folder was changed" in dialog
     assert not data.exists()  # no folder created, no window with a tab silently missing
 
 
@@ -96,23 +102,8 @@ def test_a_missing_window_module_is_said_after_the_folder_was_only_read(tmp_path
     # The window's own module loads once the store is open and the first reads run (ui.app):
     # a module only it imports is found missing then. Same dialog; the database is unchanged.
     data = tmp_path / "data"
-    from fairdesk.store import open_store
-
     open_store(data).close()
     database = data / "fairdesk.sqlite3"
     before = database.read_bytes()
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    done = subprocess.run(
-        [sys.executable, "-c", _BROKEN_CHILD, str(data), "ui.pages.cases"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 3, done.stderr
-    dialogs = [line for line in done.stdout.splitlines() if line.startswith("DIALOG ")]
-    assert len(dialogs) == 1, done.stdout
-    assert dialogs[0].startswith("DIALOG FairDesk is not installed completely | ")
-    assert "ui.pages.cases" in dialogs[0]
+    assert "ui.pages.cases" in _broken_start(data, "ui.pages.cases")
     assert database.read_bytes() == before

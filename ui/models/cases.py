@@ -6,7 +6,7 @@ actually paints are fetched (``store.reader.rows_by_id``), a block at a time. Ea
 so a slow query for "ab" can never overwrite the results for "abc".
 
 A reload answers in two steps: first the number of matches and the first screen of rows
-(``first_ids``: SQLite keeps only the best rows of the order), then every id in order
+(``first_screen``: SQLite keeps only the best rows of the order), then every id in order
 (``case_ids``: ordering all of 100,000 cases takes ~0.4 s). The view is filled and usable
 after the first; the rows below the first screen have their ids a moment later (until then
 they read as empty and cannot be opened). ``loading`` ends with the first step, ``loaded``
