@@ -14,7 +14,7 @@ from typing import Any
 
 from fairdesk.documents import blocks as blk
 from fairdesk.documents import fonts, templates
-from fairdesk.documents.context import Prepared
+from fairdesk.documents.context import Prepared, ui_language
 from fairdesk.documents.evidence_view import EvidenceView
 from fairdesk.i18n import _
 
@@ -96,9 +96,11 @@ def build_spec(
             ).format(count=len(missing), chars=fonts.describe(missing))
         )
     if prepared.blanks_used:
+        ui = ui_language()
         warnings.append(
             _("The document has blanks marked “{mark}” for: {fields}.").format(
-                mark=blk.blank_mark(prepared.info.language), fields=", ".join(prepared.blanks_used)
+                mark=blk.blank_mark(prepared.info.language),
+                fields=("、" if ui == "zh" else ", ").join(blank_labels(prepared, ui)),
             )
         )
     return DocumentSpec(
@@ -119,6 +121,11 @@ def build_spec(
         # A cover sheet only where the template holds notes for our side.
         cover=tuple(_cover_blocks(prepared, notes, words)) if notes else (),
     )
+
+
+def blank_labels(prepared: Prepared, language: str) -> tuple[str, ...]:
+    """The blank fields as a reader of ``language`` knows them, not by their internal names."""
+    return tuple(prepared.info.fields[name].label(language) for name in prepared.blanks_used)
 
 
 def _cover_blocks(
@@ -159,7 +166,7 @@ def _cover_blocks(
         out.append(blk.Block("bullets", items=info.declaration.sources))
     if prepared.blanks_used:
         out.append(blk.Block("heading", text=words.get("cover_blanks", "Still blank"), level=1))
-        out.append(blk.Block("bullets", items=tuple(prepared.blanks_used)))
+        out.append(blk.Block("bullets", items=blank_labels(prepared, info.language)))
     return out
 
 

@@ -17,6 +17,7 @@ import pytest
 from fairdesk.cli import main
 from fairdesk.documents import blocks, service, templates
 from fairdesk.documents.applicability import NotApplicableError
+from fairdesk.i18n import set_language
 from fairdesk.knowledge.guidance import guidance_for_case
 from fairdesk.store import Store
 
@@ -336,3 +337,30 @@ def test_declarations_follow_the_rules_table(demo_store: Store) -> None:
         declared = service.declaration(kind, demo_store).events
         assert "copy_spotted" not in declared and "warning_letter" in declared
     assert service.declaration("customs_request", demo_store).events == ("our_customs_application",)
+
+
+def test_blank_fields_are_named_in_the_readers_language(
+    demo_store: Store, situation_cases: dict[str, str], tmp_path: Path
+) -> None:
+    """The warning names blanks in the UI's language, the cover sheet in the document's."""
+    set_language("zh_CN")
+    try:
+        result = service.render_document(
+            demo_store,
+            situation_cases["hannover_copy"],
+            "warning_letter",
+            "de",
+            {},
+            allow_blanks=True,
+            now=NOW,
+        )
+    finally:
+        set_language("en")
+    assert result.document is not None
+    assert "company_name" in result.document.blanks  # the record keeps the field's name
+    warning = next(w for w in result.warnings if blocks.blank_mark("de") in w)
+    assert "我方公司全称" in warning
+    assert "company_name" not in warning
+    cover = normalise(_pdf_text(result, tmp_path / "cover.pdf", cover=True))
+    assert normalise("Unser Unternehmen (vollständige Firma)") in cover
+    assert "company_name" not in cover

@@ -161,8 +161,11 @@ def test_allow_blanks_renders_marked_blanks(
     assert normalise(blocks.blank_mark("de")) in normalise(pdftotext(path))
     assert "待填写" not in pdftotext(path)  # the German marker, not the Chinese one
     assert result.document is not None
-    assert "company_name" in result.document.blanks
-    assert any("company_name" in w for w in result.warnings)
+    assert "company_name" in result.document.blanks  # the record keeps the field's name
+    # The responder reads the field's label in their language, never the internal name.
+    warning = next(w for w in result.warnings if blocks.blank_mark("de") in w)
+    assert "Our company (full legal name)" in warning
+    assert "company_name" not in warning
 
 
 def test_character_outside_the_font_is_replaced_visibly_and_reported(
