@@ -65,6 +65,12 @@ class Situation:
         """Stable text key, e.g. ``respondent/ex_parte_order_served/DE`` (rules tables, JSON)."""
         return f"{self.role.value}/{self.event.value}/{self.jurisdiction or '-'}"
 
+    @property
+    def side(self) -> str:
+        """Our side in the law's terms: "respondent" when the papers are (or may be) against
+        us, "holder" when we act on our rights (the library's ``addressed_to`` and parties)."""
+        return "respondent" if self.role in (OurRole.RESPONDENT, OurRole.WATCH) else "holder"
+
 
 # Default reading of the recorded trigger, by direction. A trigger that has no meaning for a
 # direction (e.g. "copy spotted" against us) falls back to the closest event for that side.

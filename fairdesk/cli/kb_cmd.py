@@ -56,6 +56,7 @@ def entry_json(entry: Entry, *, full: bool = True) -> dict[str, Any]:
         "summary": _text_json(entry.summary),
         "confidence": entry.confidence,
         "flags": list(entry.flags),
+        "addressed_to": entry.addressed_to,  # None: either side
         "as_of": entry.as_of or entry.checked,
         "review_by": entry.review_by,
         "check_before_relying": entry.is_outdated(_today()),
@@ -130,6 +131,8 @@ def guidance_json(g: guidance.Guidance) -> dict[str, Any]:
         "library_version": g.library_version,
         "venue": entry_json(g.venue, full=False) if g.venue else None,
         "cards": [entry_json(e) for e in g.cards],
+        # Procedures only the other side can use: what to expect, not steps for us.
+        "other_side": [entry_json(e) for e in g.other_side],
         "proposed_deadlines": [
             {
                 "id": d.spec_id,
@@ -404,6 +407,17 @@ def _cmd_guidance(args: argparse.Namespace) -> int:
     for entry in g.cards:
         print()
         print_entry(entry)
+    if g.other_side:
+        print()
+        print(
+            _(
+                "What the other side can do (only the other side can use these procedures; "
+                "they are shown so that you know what to expect, not as steps for you):"
+            )
+        )
+        for entry in g.other_side:
+            print()
+            print_entry(entry)
     if g.deadlines:
         print()
         print(_("Proposed deadlines (add them from the case page):"))

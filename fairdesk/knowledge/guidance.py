@@ -101,6 +101,9 @@ class Guidance:
     # next-hour cards ("served or accused") are written for that side only, and its
     # respondent's deadlines are ours (``whose_deadline``); else the holder's are.
     defending: bool = False
+    # The country's cards only the other side can use (a respondent's objection when we are
+    # the holder): what they may do, never listed among our own procedures.
+    other_side: tuple[Entry, ...] = ()
 
 
 def whose_deadline(party: str, defending: bool) -> str:
@@ -336,6 +339,8 @@ def guidance_for(
         Trigger.COPY_SPOTTED if situation.role is OurRole.HOLDER_WATCH else trigger, ()
     )
     cards = sorted(instruments, key=lambda e: _relevance(e, preferred, venue, code))
+    other_side = [e for e in cards if e.addressed_to not in (None, situation.side)]
+    cards = [e for e in cards if e not in other_side]
     if rule is not None:
         first = [e for card in rule.cards for e in cards if e.id == card]
         cards = first + [e for e in cards if e not in first]
@@ -357,7 +362,7 @@ def guidance_for(
             for e in library.entries
             if e.kind == "institution" and e.country == "CN" and e not in institutions
         ]
-    has_data = bool(cards or venue)
+    has_data = bool(cards or other_side or venue)
     proposals = (
         _proposals(
             rule, cards, served_at=served_at, now=now, fair_tz=fair_time_zone, library=library
@@ -414,7 +419,8 @@ def guidance_for(
         note_sources=note_sources,
         gaps=(rule.gap.get(),) if rule is not None and rule.gap is not None else (),
         time_zone=fair_time_zone,
-        defending=situation.role in (OurRole.RESPONDENT, OurRole.WATCH),
+        defending=situation.side == "respondent",
+        other_side=tuple(other_side),
     )
 
 

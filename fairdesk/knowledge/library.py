@@ -23,7 +23,10 @@ title/summary as ``{"en", "zh", "refs"}`` texts, kind-specific ``fields`` (a fie
 ``{"gap": true}``: a known gap, shown as such, never as "no procedure"), contacts, deadline
 rules, document kinds, ``sources`` (ref, url, type, published, checked, confidence, title),
 ``applies_to``, ``confidence``, ``flags``, ``checked``, ``as_of`` and ``review_by`` (both
-required: past ``review_by`` the app marks the entry "check before relying"). Contacts may carry
+required: past ``review_by`` the app marks the entry "check before relying"). An instrument only
+one side can use (an objection to an injunction, a protective letter) names that side in
+``addressed_to`` (``respondent`` or ``holder``; absent: either side); guidance then shows it to
+the other side only as what the other side can do. Older FairDesk versions ignore the key. Contacts may carry
 ``phone``, ``email``, ``address``, ``hours`` and ``language``. A payload may carry a readable
 ``changelog`` (``[{edition, published_at, title, items: [{entries, en, zh}]}]``).
 
@@ -135,6 +138,7 @@ DEADLINE_RULES = (
     "info",
 )
 PARTIES = ("respondent", "holder", "authority")
+SIDES = ("respondent", "holder")  # who an instrument is for (``addressed_to``)
 DOCUMENT_KINDS = (
     "panel_response",
     "non_infringement",
@@ -329,6 +333,7 @@ class Entry:
     time_zone: str | None = None
     aliases: tuple[str, ...] = ()
     venues: tuple[str, ...] = ()
+    addressed_to: str | None = None  # one of SIDES when only that side can use it
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def field(self, name: str) -> Text | None:
@@ -867,6 +872,12 @@ def _check_entry(ck: _Checker, raw: Any, index: int) -> Entry | None:
     if not isinstance(venues, list) or not all(isinstance(v, str) for v in venues):
         ck.fail(where, _("venues must be a list of entry ids"))
         venues = []
+    addressed_to = raw.get("addressed_to")
+    if addressed_to is not None and addressed_to not in SIDES:
+        ck.fail(
+            where,
+            _("addressed_to must be respondent or holder, not {value}").format(value=addressed_to),
+        )
     if len(ck.problems) > before or title is None or summary is None or applies_to is None:
         return None
     return Entry(
@@ -893,6 +904,7 @@ def _check_entry(ck: _Checker, raw: Any, index: int) -> Entry | None:
         time_zone=str(time_zone) if kind == "venue" else None,
         aliases=tuple(a.lower() for a in aliases),
         venues=tuple(venues),
+        addressed_to=str(addressed_to) if addressed_to is not None else None,
         raw=raw,
     )
 

@@ -12,7 +12,8 @@ Standing rules, checked on every row:
 - a respondent is never offered a right-holder form (customs request, warning letter);
 - once an order, seizure, raid or detention has happened, no pre-emptive protective letter;
 - the right holder watching for copies is never offered a protective letter (the defence
-  against the holder's own injunction).
+  against the holder's own injunction);
+- no row lists a card the library addresses to the other side (``addressed_to``).
 """
 
 from __future__ import annotations
@@ -163,6 +164,8 @@ def check_rules(rules: dict[str, SituationRule], library: Library) -> list[str]:
             if entry is None:
                 problems.append(f"{key}: no library entry {card}")
                 continue
+            if entry.addressed_to not in (None, rule.situation.side):
+                problems.append(f"{key}: the card {card} is for the other side")
             specs.update({spec.id: card for spec in entry.deadlines})
         for ref in rule.deadlines:
             if ref.spec_id not in specs:

@@ -66,3 +66,12 @@ def test_situation_in_json_corrected_and_bad_input_refused(tmp_path: Path) -> No
         _run(data, "case", "edit", case["id"], "--situation", "auto", "--json").stdout
     )
     assert back["situation"]["corrected"] is False
+
+    # Corrected to our own injunction: the respondent's objection is the other side's remedy.
+    ours = _run(
+        data, "case", "edit", case["id"], "--situation", "complainant/our_court_order/DE", "--json"
+    )
+    assert ours.returncode == 0, ours.stderr
+    guidance = json.loads(_run(data, "case", "show", case["id"], "--json").stdout)["guidance"]
+    assert "de.widerspruch" in {c["id"] for c in guidance["other_side"]}
+    assert "de.widerspruch" not in {c["id"] for c in guidance["cards"]}

@@ -155,6 +155,19 @@ class GuidancePanel(QScrollArea):
         self.checklist = QTextBrowser()
         self.checklist.setOpenExternalLinks(True)
         self.checklist.setMinimumHeight(220)
+        # Procedures only the other side can use (a respondent's objection on our own case):
+        # apart from ours, under a heading that says they are not steps for us.
+        self.other_side_title = _section(_("What the other side can do"))
+        self.other_side_note = QLabel(
+            _(
+                "Only the other side can use these procedures. They are shown so that you "
+                "know what to expect, not as steps for you."
+            )
+        )
+        self.other_side_note.setWordWrap(True)
+        self.other_side = QTextBrowser()
+        self.other_side.setOpenExternalLinks(True)
+        self.other_side.setMinimumHeight(260)
         self.next_hour = QTextBrowser()
         self.next_hour.setOpenExternalLinks(True)
         self.next_hour.setMinimumHeight(320)
@@ -174,6 +187,9 @@ class GuidancePanel(QScrollArea):
             self.documents,
             _section(_("Procedure")),
             self.cards,
+            self.other_side_title,
+            self.other_side_note,
+            self.other_side,
             self.checklist_title,
             self.checklist,
         ):
@@ -220,6 +236,9 @@ class GuidancePanel(QScrollArea):
             cards.insert(0, entry_html(g.venue, today=today))
         self.cards.setHtml("<hr/>".join(cards) if cards else f"<p>{escape(g.message)}</p>")
         self.cards.setVisible(bool(cards) or not g.has_data)
+        self.other_side.setHtml("<hr/>".join(entry_html(e, today=today) for e in g.other_side))
+        for widget in (self.other_side_title, self.other_side_note, self.other_side):
+            widget.setVisible(bool(g.other_side))
         self.checklist.setHtml("<hr/>".join(entry_html(e, today=today) for e in g.checklists))
         self.checklist.setVisible(bool(g.checklists))  # pre-fair lists: watch items only
         self.checklist_title.setVisible(bool(g.checklists))

@@ -111,6 +111,7 @@ def test_currency_rules_hold_for_every_shipped_statement(shipped: library.Librar
         ("no_review_date", "review date (review_by) is missing"),
         ("no_as_of", "as-of date (as_of) is missing"),
         ("bad_phone", "is not a number"),
+        ("bad_side", "addressed_to must be respondent or holder, not exhibitor"),
     ],
 )
 def test_the_validator_refuses_what_the_currency_rules_forbid(
@@ -134,9 +135,27 @@ def test_the_validator_refuses_what_the_currency_rules_forbid(
         del entries["it.descrizione"]["as_of"]
     elif break_it == "bad_phone":
         entries["us.next-hour"]["contacts"][0]["phone"] = "call the ITC"
+    elif break_it == "bad_side":
+        entries["de.widerspruch"]["addressed_to"] = "exhibitor"
     with pytest.raises(library.LibraryError) as caught:
         library.parse_library(payload)
     assert any(problem in p for p in caught.value.problems), caught.value.problems
+
+
+def test_one_sided_remedies_name_their_side(shipped: library.Library) -> None:
+    """The objection, the final declaration and the protective letters are the respondent's
+    (the cards speak to "you (the respondent)"); every other card is for either side."""
+    one_sided = {e.id: e.addressed_to for e in shipped.entries if e.addressed_to is not None}
+    assert one_sided == {
+        "de.widerspruch": "respondent",
+        "de.abschlusserklaerung": "respondent",
+        "de.protective-letter": "respondent",
+        "upc.protective-letter": "respondent",
+    }
+    payload = _payload(shipped)
+    del next(e for e in payload["entries"] if e["id"] == "de.widerspruch")["addressed_to"]
+    either = library.parse_library(payload).get("de.widerspruch")
+    assert either is not None and either.addressed_to is None
 
 
 def test_dangerous_corrections_of_edition_2026_12(shipped: library.Library) -> None:

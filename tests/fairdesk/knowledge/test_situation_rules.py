@@ -199,6 +199,9 @@ def test_situation_drives_cards_deadlines_and_documents(shipped: library.Library
         assert not HOLDER_FORMS & set(g.documents)
     if situation.event in AFTER_THE_FACT or situation.role is OurRole.HOLDER_WATCH:
         assert "protective_letter" not in g.documents
+    # Our procedures are ours or either side's; the other side's are listed apart.
+    assert all(e.addressed_to in (None, situation.side) for e in g.cards)
+    assert all(e.addressed_to not in (None, situation.side) for e in g.other_side)
     for d in g.deadlines:
         assert d.anchor in ANCHORS and d.sources, d.spec_id
         assert d.note
@@ -221,6 +224,23 @@ def test_germany_injunction_served_objection_path_not_the_holders_month(
     assert "not from service on you" in g.note and "Widerspruch" in g.note
     assert {s.ref for s in g.note_sources} >= {89, 91}
     assert not any(d.due_at is not None for d in g.deadlines)
+
+
+def test_the_respondents_remedies_are_the_other_side_on_our_own_german_order(
+    shipped: library.Library,
+) -> None:
+    """The objection and the final declaration are the respondent's: on the injunction we
+    obtained they say what the other side may do, never a procedure of ours."""
+    (order,) = [r for r in TABLE if r.key == "complainant/our_court_order/DE"]
+    ours = _guide(shipped, order)
+    assert ours.situation is not None and ours.situation.side == "holder"
+    theirs = {"de.widerspruch", "de.abschlusserklaerung", "de.protective-letter"}
+    assert theirs <= {e.id for e in ours.other_side}
+    assert not theirs & {e.id for e in ours.cards}
+    assert ours.cards[0].id == "de.injunction"
+    served = _guide(shipped, TABLE[0])  # the same order served on us
+    assert served.other_side == ()
+    assert theirs <= {e.id for e in served.cards}
 
 
 def test_computed_deadlines_count_from_the_recorded_service(shipped: library.Library) -> None:
@@ -258,16 +278,18 @@ def test_our_watch_item_where_the_rules_have_no_row_gets_the_holders_cards_first
     shipped: library.Library,
 ) -> None:
     # The UK has no row for the holder's watch: not covered, nothing proposed, and the cards
-    # ordered for the holder (as for a copy spotted), never the protective letter first.
+    # ordered for the holder (as for a copy spotted); the protective letter, the tool of the
+    # side an injunction may be against, is not among the holder's procedures at all.
     r = Row("london", B, Trigger.WATCH, "", None, frozenset(), ())
     g = _guide(shipped, r)
     assert g.situation is not None and g.situation.key() == "holder_watch/risk_notice/GB"
     assert not g.covered and g.deadlines == () and g.documents == SAFE
     assert g.level_hint is None and not g.defending
     hannover = Row("hannover", B, Trigger.WATCH, "", None, frozenset(), ())
-    ids = [e.id for e in _guide(shipped, hannover).cards]
-    assert ids.index("de.warning-letter") < ids.index("de.protective-letter")
-    assert ids.index("de.customs") < ids.index("de.protective-letter")
+    g = _guide(shipped, hannover)
+    ids = [e.id for e in g.cards]
+    assert "de.customs" in ids and "de.protective-letter" not in ids
+    assert "de.protective-letter" in {e.id for e in g.other_side}
 
 
 def test_the_shipped_table_is_sound_against_the_shipped_library(shipped: library.Library) -> None:
@@ -290,6 +312,11 @@ def test_check_rules_catches_a_bad_row(shipped: library.Library, tmp_path: Path)
     ours = "holder_watch/risk_notice/DE"
     rules[ours] = replace(rules[ours], documents=("protective_letter", "hq_notification"))
     assert any(p.startswith(ours) and "protective letter" in p for p in check_rules(rules, shipped))
+    our_order = "complainant/our_court_order/DE"
+    rules[our_order] = replace(rules[our_order], cards=("de.injunction", "de.widerspruch"))
+    assert f"{our_order}: the card de.widerspruch is for the other side" in check_rules(
+        rules, shipped
+    )
     bad = tmp_path / "rules.csv"
     bad.write_text(
         "situation,cards,deadlines,documents,refs,note_en,note_zh,gap_en,gap_zh\n"

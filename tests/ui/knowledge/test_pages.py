@@ -192,6 +192,36 @@ def test_a_deadline_is_ours_or_theirs_by_our_side_of_the_case(
     assert "The other side's deadline" in customs_deadline(Direction.AGAINST_US)
 
 
+def test_the_respondents_remedies_are_shown_apart_on_our_own_case(
+    qtbot: QtBot, demo_store: Store
+) -> None:
+    """On our injunction the objection is what the other side may do, under its own heading;
+    on the injunction served on us it is our own procedure."""
+    from fairdesk.cases import CaseInput
+    from ui.knowledge.guidance_panel import GuidancePanel
+
+    fair = cases.find_fair(demo_store, "Hannover Messe").id
+
+    def panel_for(direction: Direction) -> GuidancePanel:
+        case_id = cases.create_case(
+            demo_store, CaseInput("Injunction", direction, Trigger.COURT_ORDER, fair)
+        )
+        panel = GuidancePanel(demo_store, case_id)
+        qtbot.addWidget(panel)
+        qtbot.waitUntil(lambda: panel.guidance is not None)
+        return panel
+
+    objection = "objection to a preliminary injunction (Widerspruch)"
+    ours = panel_for(Direction.BY_US)
+    assert objection not in ours.cards.toPlainText()
+    assert objection in ours.other_side.toPlainText()
+    assert ours.other_side.isVisibleTo(ours) and ours.other_side_title.isVisibleTo(ours)
+    assert "not as steps for you" in ours.other_side_note.text()
+    served = panel_for(Direction.AGAINST_US)
+    assert objection in served.cards.toPlainText()
+    assert served.other_side.isHidden() and served.other_side_title.isHidden()
+
+
 def test_pages_render_in_chinese(qtbot: QtBot, demo_store: Store) -> None:
     from ui.knowledge.library_page import LibraryPage
     from ui.knowledge.riskmaps_page import RiskMapsPage
