@@ -183,18 +183,14 @@ class Application:
         # laptop it would take a core from those reads); then it runs first on the single
         # writer, so every write queued there waits for its answer (fairdesk.store.Store.verify).
         if window.first_screen_answered():
-            self._first_screen_answered()
+            self._verify_store()
         else:
-            window.usable.connect(self._first_screen_answered)
+            window.usable.connect(self._verify_store)
         # Everything created so far lives as long as the app: move it out of the garbage
         # collector's reach, so a full collection while the user types takes a few ms,
         # not tens of ms (a full pass over Qt wrappers and SQLAlchemy's caches).
         gc.freeze()
         return window
-
-    def _first_screen_answered(self) -> None:
-        self._verify_store()
-        collect_garbage_again()
 
     def _verify_store(self) -> None:
         if self._verifying:
@@ -221,7 +217,6 @@ class Application:
         # opened without them) and the shipped fairs are added if new ones came; then the
         # first pass re-levels every case: it mends rows levelled by older versions.
         self._verify_store()
-        collect_garbage_again()  # if the first screen never answered
         runner().run(
             self.store.finish_opening,
             pool="db",
@@ -294,27 +289,7 @@ class Application:
         self.build_window()
 
 
-def collect_garbage_again() -> None:
-    """End the start's pause of the cycle collector (``main``), once: what the start made
-    lives as long as the app, so it is frozen out of later full collections first."""
-    if not gc.isenabled():
-        gc.freeze()
-        gc.enable()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    # No cycle collection until the first screen is usable: the start allocates mostly
-    # modules, classes and widgets that live as long as the app, and the ~40 collections the
-    # collector ran over them took ~5 ms of the GUI thread before the first paint. It runs
-    # again once the window is usable, or two seconds in, and always when main returns.
-    gc.disable()
-    try:
-        return _run(argv)
-    finally:
-        gc.enable()
-
-
-def _run(argv: Sequence[str] | None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     app = create_application()
     apply_language(app, choose_language(args.lang))
