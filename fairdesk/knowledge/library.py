@@ -26,9 +26,9 @@ rules, document kinds, ``sources`` (ref, url, type, published, checked, confiden
 required: past ``review_by`` the app marks the entry "check before relying"). An instrument only
 one side can use (an objection to an injunction, a protective letter) names that side in
 ``addressed_to`` (``respondent`` or ``holder``; absent: either side); guidance then shows it to
-the other side only as what the other side can do. Older FairDesk versions ignore the key. Contacts may carry
-``phone``, ``email``, ``address``, ``hours`` and ``language``. A payload may carry a readable
-``changelog`` (``[{edition, published_at, title, items: [{entries, en, zh}]}]``).
+the other side only as what the other side can do. Older FairDesk versions ignore the key.
+Contacts may carry ``phone``, ``email``, ``address``, ``hours`` and ``language``. A payload may
+carry a readable ``changelog`` (``[{edition, published_at, title, items: [{entries, en, zh}]}]``).
 
 Currency rules enforced here, for the shipped library and for every HQ update alike: every
 statement (field, summary, item, deadline) cites a source the entry lists; every source has a
