@@ -22,6 +22,7 @@ from fairdesk.knowledge.library import (
     FIELD_LABELS,
     FLAG_LABELS,
     PUBLISHED_UNKNOWN,
+    SIDE_NOTES,
     SOURCE_TYPE_LABELS,
     Contact,
     Entry,
@@ -250,6 +251,8 @@ def print_entry(entry: Entry) -> None:
         print(f"!! {mark}")
     if entry.flags:
         print(f"{_('Flags')}: {_flags_text(entry)}")
+    if entry.addressed_to is not None:
+        print(_(SIDE_NOTES[entry.addressed_to]))
     print(entry.summary.get())
     for name, text in entry.fields:
         refs = "".join(f"[{r}]" for r in text.refs)

@@ -139,6 +139,14 @@ DEADLINE_RULES = (
 )
 PARTIES = ("respondent", "holder", "authority")
 SIDES = ("respondent", "holder")  # who an instrument is for (``addressed_to``)
+# Said on a one-sided card wherever it is shown (case guidance, the library, the CLI).
+SIDE_NOTES = {
+    "respondent": N_(
+        "Only the respondent (the side the injunction or complaint is against) can use this "
+        "procedure."
+    ),
+    "holder": N_("Only the rights holder can use this procedure."),
+}
 DOCUMENT_KINDS = (
     "panel_response",
     "non_infringement",

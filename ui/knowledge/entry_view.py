@@ -20,6 +20,7 @@ from fairdesk.knowledge.library import (
     FLAG_LABELS,
     KIND_LABELS,
     PUBLISHED_UNKNOWN,
+    SIDE_NOTES,
     SOURCE_TYPE_LABELS,
     Contact,
     Entry,
@@ -140,6 +141,13 @@ def contact_html(contact: Contact) -> str:
     return "<br/>".join(lines)
 
 
+def side_html(entry: Entry) -> str:
+    """The line of a card only one side can use, else ""."""
+    if entry.addressed_to is None:
+        return ""
+    return f"<p><b>{escape(_(SIDE_NOTES[entry.addressed_to]))}</b></p>"
+
+
 def header_html(entry: Entry, today: date | None = None) -> str:
     conf = CONFIDENCE_COLOURS[entry.confidence]
     return (
@@ -151,6 +159,7 @@ def header_html(entry: Entry, today: date | None = None) -> str:
         f"{escape(_(CONFIDENCE_LABELS[entry.confidence]))}</b>"
         f" · {escape(_('Applies to'))}: {escape(entry.applies_to.get())}</div>"
         f"<div>{flag_badges(entry, today)}</div>"
+        f"{side_html(entry)}"
         f"{outdated_html(entry, today)}"
     )
 

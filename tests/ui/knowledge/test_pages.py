@@ -217,6 +217,7 @@ def test_the_respondents_remedies_are_shown_apart_on_our_own_case(
     assert objection in ours.other_side.toPlainText()
     assert ours.other_side.isVisibleTo(ours) and ours.other_side_title.isVisibleTo(ours)
     assert "not as steps for you" in ours.other_side_note.text()
+    assert "Only the respondent (the side the injunction" in ours.other_side.toPlainText()
     served = panel_for(Direction.AGAINST_US)
     assert objection in served.cards.toPlainText()
     assert served.other_side.isHidden() and served.other_side_title.isHidden()
