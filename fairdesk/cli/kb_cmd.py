@@ -412,12 +412,8 @@ def _cmd_guidance(args: argparse.Namespace) -> int:
         print_entry(entry)
     if g.other_side:
         print()
-        print(
-            _(
-                "What the other side can do (only the other side can use these procedures; "
-                "they are shown so that you know what to expect, not as steps for you):"
-            )
-        )
+        print(_(guidance.OTHER_SIDE_TITLE))
+        print(_(guidance.OTHER_SIDE_NOTE))
         for entry in g.other_side:
             print()
             print_entry(entry)

@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 
 from fairdesk import cases
 from fairdesk.cases import DeadlineInput
-from fairdesk.i18n import _
+from fairdesk.i18n import N_, _
 from fairdesk.knowledge.levels import HINT_RULE, LevelHint, explain_level_hint, is_against_us
 from fairdesk.knowledge.library import (
     DeadlineSpec,
@@ -56,6 +56,12 @@ _TRIGGER_INSTRUMENTS: dict[Trigger, tuple[str, ...]] = {
     Trigger.WATCH: ("protective_letter", "court_injunction", "tro"),
 }
 MAX_SOURCE_NOTE = 480
+# The heading and the line above the cards only the other side can use (``Guidance.other_side``).
+OTHER_SIDE_TITLE = N_("What the other side can do")
+OTHER_SIDE_NOTE = N_(
+    "Only the other side can use these procedures. They are shown so that you know what to "
+    "expect, not as steps for you."
+)
 
 
 @dataclass(frozen=True)

@@ -138,8 +138,8 @@ DEADLINE_RULES = (
     "info",
 )
 PARTIES = ("respondent", "holder", "authority")
-SIDES = ("respondent", "holder")  # who an instrument is for (``addressed_to``)
-# Said on a one-sided card wherever it is shown (case guidance, the library, the CLI).
+# Who an instrument is for (``addressed_to``), and what a one-sided card says wherever it is
+# shown (case guidance, the library, the CLI).
 SIDE_NOTES = {
     "respondent": N_(
         "Only the respondent (the side the injunction or complaint is against) can use this "
@@ -147,6 +147,7 @@ SIDE_NOTES = {
     ),
     "holder": N_("Only the rights holder can use this procedure."),
 }
+SIDES = tuple(SIDE_NOTES)
 DOCUMENT_KINDS = (
     "panel_response",
     "non_infringement",

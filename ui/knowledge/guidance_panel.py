@@ -157,13 +157,8 @@ class GuidancePanel(QScrollArea):
         self.checklist.setMinimumHeight(220)
         # Procedures only the other side can use (a respondent's objection on our own case):
         # apart from ours, under a heading that says they are not steps for us.
-        self.other_side_title = _section(_("What the other side can do"))
-        self.other_side_note = QLabel(
-            _(
-                "Only the other side can use these procedures. They are shown so that you "
-                "know what to expect, not as steps for you."
-            )
-        )
+        self.other_side_title = _section(_(guidance.OTHER_SIDE_TITLE))
+        self.other_side_note = QLabel(_(guidance.OTHER_SIDE_NOTE))
         self.other_side_note.setWordWrap(True)
         self.other_side = QTextBrowser()
         self.other_side.setOpenExternalLinks(True)
