@@ -8,6 +8,7 @@ complainant, and a UPC-relevant risk with a European patent and with a German ut
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -364,3 +365,19 @@ def test_blank_fields_are_named_in_the_readers_language(
     cover = normalise(_pdf_text(result, tmp_path / "cover.pdf", cover=True))
     assert normalise("Unser Unternehmen (vollständige Firma)") in cover
     assert "company_name" not in cover
+    assert "stephens-scown.co.uk" in cover  # the sources by address, not by number alone
+
+
+def test_every_template_cites_its_sources_by_address(demo_store: Store) -> None:
+    """A source a kind cites by the library's number carries that source's address, so the
+    cover sheet names something a lawyer can open (never a file of this repository)."""
+    shipped = json.loads(
+        (Path(templates.__file__).parents[2] / "resources/reference/sources.json").read_text()
+    )
+    urls = {s["ref"]: s["url"] for s in shipped["sources"]}
+    for kind in service.kinds(demo_store):
+        for item in service.declaration(kind, demo_store).sources:
+            assert "resources/" not in item, (kind, item)
+            numbered = re.match(r"\[(\d+)\] (\S+)", item)
+            if numbered and numbered.group(2).startswith("http"):
+                assert urls[int(numbered.group(1))] == numbered.group(2), (kind, item)
