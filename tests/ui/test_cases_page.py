@@ -46,6 +46,8 @@ def test_search_as_you_type(qtbot: QtBot, demo_store: Store) -> None:
     qtbot.keyClicks(page.search, "zzzzqqq")
     qtbot.keyClick(page.search, Qt.Key.Key_Return)  # Enter searches at once
     assert page.model.rowCount() == 0
+    # The field offers its clear button (turned on when the page is first shown).
+    assert page.search.isClearButtonEnabled()
 
 
 def test_filters_by_level_status_direction_and_fair(qtbot: QtBot, demo_store: Store) -> None:

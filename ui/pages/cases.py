@@ -8,6 +8,7 @@ on the database however many cases there are.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QWidget
@@ -21,6 +22,9 @@ from ui.models.cases import COLUMNS, CaseTableModel
 from ui.pages.common import fit_columns, page_header, page_layout, table_view
 from ui.tasks import EarlyRead, runner
 from ui.theme import level_icon
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QShowEvent
 
 SEARCH_DEBOUNCE_MS = 180
 
@@ -44,7 +48,8 @@ class CasesPage(QWidget):
         bar = QHBoxLayout()
         self.search = QLineEdit()
         self.search.setPlaceholderText(_("Search number, title, parties, rights, notes…"))
-        self.search.setClearButtonEnabled(True)
+        # The clear button's icon loads when it is turned on (1-3 ms of the start, in the
+        # window's style); the page is hidden at start, so it is turned on when first shown.
         self.search.setMinimumWidth(300)
         bar.addWidget(self.search, 2)
         self.level = self._combo(_("All levels"), [(label(v), v.value) for v in Level])
@@ -100,6 +105,10 @@ class CasesPage(QWidget):
         self.search.textChanged.connect(lambda _text: self._debounce.start())
         self.search.returnPressed.connect(self._search_now)
         # setSortingEnabled(True) already asked the model to sort, which loads it.
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.search.setClearButtonEnabled(True)  # (see __init__; nothing happens the next time)
+        super().showEvent(event)
 
     def _combo(self, everything: str, items: Sequence[tuple[str, str]]) -> QComboBox:
         combo = QComboBox()
