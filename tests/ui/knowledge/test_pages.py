@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -16,6 +17,9 @@ from fairdesk.knowledge import alerts
 from fairdesk.model import Direction, OutboxEntry, Trigger
 from fairdesk.store import Store
 from ui import features
+
+if TYPE_CHECKING:
+    from ui.knowledge.guidance_panel import GuidancePanel
 
 
 def test_pages_and_case_panel_are_listed() -> None:
@@ -167,23 +171,28 @@ def test_our_watch_item_shows_no_respondents_next_hour_card(
     assert panel.hint.isHidden()
 
 
+def _hannover_panel(
+    qtbot: QtBot, store: Store, direction: Direction, trigger: Trigger
+) -> GuidancePanel:
+    """The guidance panel of a new case at Hannover Messe, once its guidance has loaded."""
+    from fairdesk.cases import CaseInput
+    from ui.knowledge.guidance_panel import GuidancePanel
+
+    fair = cases.find_fair(store, "Hannover Messe").id
+    case_id = cases.create_case(store, CaseInput("Hannover case", direction, trigger, fair))
+    panel = GuidancePanel(store, case_id)
+    qtbot.addWidget(panel)
+    qtbot.waitUntil(lambda: panel.guidance is not None)
+    return panel
+
+
 def test_a_deadline_is_ours_or_theirs_by_our_side_of_the_case(
     qtbot: QtBot, demo_store: Store
 ) -> None:
     from PySide6.QtWidgets import QLabel
 
-    from fairdesk.cases import CaseInput
-    from ui.knowledge.guidance_panel import GuidancePanel
-
-    fair = cases.find_fair(demo_store, "Hannover Messe").id
-
     def customs_deadline(direction: Direction) -> str:
-        case_id = cases.create_case(
-            demo_store, CaseInput("Customs", direction, Trigger.CUSTOMS_ACTION, fair)
-        )
-        panel = GuidancePanel(demo_store, case_id)
-        qtbot.addWidget(panel)
-        qtbot.waitUntil(lambda: panel.guidance is not None)
+        panel = _hannover_panel(qtbot, demo_store, direction, Trigger.CUSTOMS_ACTION)
         widgets = [panel.deadlines.itemAt(i).widget() for i in range(panel.deadlines.count())]  # type: ignore[union-attr]
         texts = [html.unescape(w.text()) for w in widgets if isinstance(w, QLabel)]
         return next(t for t in texts if "10 working days" in t)
@@ -197,28 +206,14 @@ def test_the_respondents_remedies_are_shown_apart_on_our_own_case(
 ) -> None:
     """On our injunction the objection is what the other side may do, under its own heading;
     on the injunction served on us it is our own procedure."""
-    from fairdesk.cases import CaseInput
-    from ui.knowledge.guidance_panel import GuidancePanel
-
-    fair = cases.find_fair(demo_store, "Hannover Messe").id
-
-    def panel_for(direction: Direction) -> GuidancePanel:
-        case_id = cases.create_case(
-            demo_store, CaseInput("Injunction", direction, Trigger.COURT_ORDER, fair)
-        )
-        panel = GuidancePanel(demo_store, case_id)
-        qtbot.addWidget(panel)
-        qtbot.waitUntil(lambda: panel.guidance is not None)
-        return panel
-
     objection = "objection to a preliminary injunction (Widerspruch)"
-    ours = panel_for(Direction.BY_US)
+    ours = _hannover_panel(qtbot, demo_store, Direction.BY_US, Trigger.COURT_ORDER)
     assert objection not in ours.cards.toPlainText()
     assert objection in ours.other_side.toPlainText()
     assert ours.other_side.isVisibleTo(ours) and ours.other_side_title.isVisibleTo(ours)
     assert "not as steps for you" in ours.other_side_note.text()
     assert "Only the respondent (the side the injunction" in ours.other_side.toPlainText()
-    served = panel_for(Direction.AGAINST_US)
+    served = _hannover_panel(qtbot, demo_store, Direction.AGAINST_US, Trigger.COURT_ORDER)
     assert objection in served.cards.toPlainText()
     assert served.other_side.isHidden() and served.other_side_title.isHidden()
 
