@@ -25,8 +25,11 @@ rules, document kinds, ``sources`` (ref, url, type, published, checked, confiden
 ``applies_to``, ``confidence``, ``flags``, ``checked``, ``as_of`` and ``review_by`` (both
 required: past ``review_by`` the app marks the entry "check before relying"). An instrument only
 one side can use (an objection to an injunction, a protective letter) names that side in
-``addressed_to`` (``respondent`` or ``holder``; absent: either side); guidance then shows it to
-the other side only as what the other side can do. Older FairDesk versions ignore the key.
+``addressed_to`` (``respondent`` or ``holder``; ``null``: either side); guidance then shows it
+to the other side only as what the other side can do. An update's entry without the key (HQ
+libraries published before it existed) keeps the side the shipped library gives the same
+entry id, and either side when the shipped library has none. Older FairDesk versions ignore
+the key.
 Contacts may carry ``phone``, ``email``, ``address``, ``hours`` and ``language``. A payload may
 carry a readable ``changelog`` (``[{edition, published_at, title, items: [{entries, en, zh}]}]``).
 
@@ -969,6 +972,8 @@ def parse_library(payload: Any, *, origin: str = "update") -> Library:
     changelog = _check_changelog(ck, payload.get("changelog"))
     if ck.problems:
         raise _rejected(ck.problems)
+    if origin != "shipped":
+        entries = _sides_from_shipped(entries)
     assert isinstance(version, int) and isinstance(edition, str)
     return Library(
         SCHEMA_VERSION,
@@ -979,6 +984,21 @@ def parse_library(payload: Any, *, origin: str = "update") -> Library:
         origin,
         changelog,
     )
+
+
+def _sides_from_shipped(entries: list[Entry]) -> list[Entry]:
+    """An update's entries that do not say who they are for (no ``addressed_to`` key at all)
+    take the side the shipped library gives the same entry id. Whether an objection to an
+    injunction is the respondent's is a fact of procedure, not an edition's choice: a library
+    HQ published before the key existed must not list the other side's remedies among ours.
+    ``"addressed_to": null`` says "either side" on purpose and is kept."""
+    shipped = {e.id: e.addressed_to for e in load_shipped().entries if e.addressed_to}
+    return [
+        replace(e, addressed_to=shipped[e.id])
+        if e.id in shipped and "addressed_to" not in e.raw
+        else e
+        for e in entries
+    ]
 
 
 def _rejected(problems: list[str]) -> LibraryError:

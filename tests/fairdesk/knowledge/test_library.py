@@ -153,9 +153,30 @@ def test_one_sided_remedies_name_their_side(shipped: library.Library) -> None:
         "upc.protective-letter": "respondent",
     }
     payload = _payload(shipped)
-    del next(e for e in payload["entries"] if e["id"] == "de.widerspruch")["addressed_to"]
+    next(e for e in payload["entries"] if e["id"] == "de.widerspruch")["addressed_to"] = None
     either = library.parse_library(payload).get("de.widerspruch")
-    assert either is not None and either.addressed_to is None
+    assert either is not None and either.addressed_to is None  # null: either side, on purpose
+
+
+def test_an_hq_library_without_sides_keeps_the_shipped_ones(
+    store: Store, shipped: library.Library
+) -> None:
+    """A library HQ published before ``addressed_to`` existed (version 3, no entry carries the
+    key) must not put the respondent's objection among a holder's procedures: each entry
+    keeps the side the shipped library gives its id, on this device, after a restart too."""
+    payload = _payload(shipped, shipped.library_version + 1)
+    for entry in payload["entries"]:
+        entry.pop("addressed_to", None)
+    objection = next(e for e in payload["entries"] if e["id"] == "de.widerspruch")
+    payload["entries"].append({**copy.deepcopy(objection), "id": "de.widerspruch-copy"})
+    library.apply_reference_update(store, payload)
+    library._active_cache.clear()  # read back from the stored file, as after a restart
+    active = library.load_active(store)
+    assert active.library_version == shipped.library_version + 1
+    sides = {e.id: e.addressed_to for e in active.entries if e.addressed_to is not None}
+    assert sides == {e.id: e.addressed_to for e in shipped.entries if e.addressed_to}
+    copied = active.get("de.widerspruch-copy")  # an id the shipped library does not know
+    assert copied is not None and copied.addressed_to is None
 
 
 def test_dangerous_corrections_of_edition_2026_12(shipped: library.Library) -> None:

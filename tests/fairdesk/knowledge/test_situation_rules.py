@@ -11,6 +11,7 @@ so and proposes nothing beyond the safe minimum.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -241,6 +242,14 @@ def test_the_respondents_remedies_are_the_other_side_on_our_own_german_order(
     served = _guide(shipped, TABLE[0])  # the same order served on us
     assert served.other_side == ()
     assert theirs <= {e.id for e in served.cards}
+    # The same with a library HQ published before entries said whose they are.
+    payload = copy.deepcopy(shipped.as_payload())
+    payload["library_version"] += 1
+    for entry in payload["entries"]:
+        entry.pop("addressed_to", None)
+    older = _guide(library.parse_library(payload), order)
+    assert theirs <= {e.id for e in older.other_side}
+    assert not theirs & {e.id for e in older.cards}
 
 
 def test_computed_deadlines_count_from_the_recorded_service(shipped: library.Library) -> None:
