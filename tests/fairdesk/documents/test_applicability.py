@@ -375,9 +375,14 @@ def test_every_template_cites_its_sources_by_address(demo_store: Store) -> None:
         (Path(templates.__file__).parents[2] / "resources/reference/sources.json").read_text()
     )
     urls = {s["ref"]: s["url"] for s in shipped["sources"]}
+    # A page on a test domain (the library flags it) is never cited as if it were the live one.
+    sandbox = {s["ref"] for s in shipped["sources"] if "sandbox" in s["title"]}
+    assert sandbox == {42}
     for kind in service.kinds(demo_store):
         for item in service.declaration(kind, demo_store).sources:
             assert "resources/" not in item, (kind, item)
             numbered = re.match(r"\[(\d+)\] (\S+)", item)
             if numbered and numbered.group(2).startswith("http"):
                 assert urls[int(numbered.group(1))] == numbered.group(2), (kind, item)
+                if int(numbered.group(1)) in sandbox:
+                    assert "sandbox (test) domain, not the live" in item, (kind, item)
