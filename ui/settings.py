@@ -62,6 +62,8 @@ class Setting(Generic[T]):
         if not isinstance(value, self.kind) or not self.check(value):
             raise ValueError(f"invalid value for {self.key}: {value!r}")
         store = _qsettings()
+        if store.contains(self.key) and self.get() == value:
+            return  # nothing to write: every start sets the data folder, usually the same one
         store.setValue(self.key, value)
         store.sync()
 

@@ -41,6 +41,20 @@ def test_home_zone_is_validated_and_persisted(qtbot: QtBot, demo_store: object) 
     assert str(window.today.model.data(window.today.model.index(0, 5))).endswith(("CET", "CEST"))
 
 
+def test_a_setting_set_to_the_value_it_has_writes_nothing(tmp_path: Path) -> None:
+    """Every start sets the data folder, nearly always the one already saved: the settings
+    file (rewritten whole by each write) is then left as it is."""
+    folder = str(tmp_path / "data")
+    settings.LAST_DATA_DIR.set(folder)
+    written = settings.settings_file()
+    written.write_text(written.read_text() + "; a comment only a rewrite would drop\n")
+    settings.LAST_DATA_DIR.set(folder)
+    assert "a comment only a rewrite would drop" in written.read_text()  # not rewritten
+    settings.LAST_DATA_DIR.set(str(tmp_path / "other"))
+    assert "a comment only a rewrite would drop" not in written.read_text()
+    assert settings.LAST_DATA_DIR.get() == str(tmp_path / "other")
+
+
 def test_language_switch_rebuilds_the_window_in_chinese(qtbot: QtBot, demo_store: object) -> None:
     from fairdesk.store import Store
 
